@@ -1,0 +1,58 @@
+# Trygghetskartan: `make run` serves the app with demo data, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := webapp
+
+.PHONY: run test setup vendor translations browser migrate demo bench extract clean
+
+run: setup migrate
+	@$(BIN)/flask demo load --if-empty
+	@$(BIN)/flask demo logins
+	@echo "Trygghetskartan: http://127.0.0.1:$(PORT)/"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: setup browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed vendor translations
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Third-party front-end code comes from npm and is copied, never committed.
+vendor: node_modules/.installed
+	rm -rf static/vendor
+	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster
+	cp -R node_modules/leaflet/dist/. static/vendor/leaflet/
+	cp node_modules/leaflet.markercluster/dist/*.js node_modules/leaflet.markercluster/dist/*.css static/vendor/leaflet.markercluster/
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d webapp/translations
+
+# Update the catalogs after changing user-facing text: then translate the new entries in the .po files.
+extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -N -i webapp/translations/messages.pot -d webapp/translations
+
+migrate: setup
+	$(BIN)/flask db upgrade
+
+# Headless Chromium for the browser tests: Debian's package, installed when missing and we are root.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	else echo "chromium is missing: the browser tests will be skipped (install it with: sudo apt-get install chromium)"; fi
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

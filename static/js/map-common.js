@@ -1,0 +1,22 @@
+// Shared map set-up: Leaflet is loaded as a classic script before the page modules.
+const L = window.L;
+
+export function makeMap(element, options = {}) {
+  const data = element.dataset;
+  const map = L.map(element, { scrollWheelZoom: false, ...options })
+    .setView([parseFloat(data.lat), parseFloat(data.lon)], parseInt(data.zoom, 10));
+  L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.attribution }).addTo(map);
+  return map;
+}
+
+export async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`${response.status} ${url}`);
+  return response.json();
+}
+
+export function format(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+}
+
+export { L };

@@ -1,0 +1,69 @@
+// The public map: clustered markers for the reports in view, plus the same reports as a list.
+import { L, getJSON, makeMap } from "./map-common.js";
+
+const element = document.getElementById("public-map");
+const map = makeMap(element);
+const clusters = L.markerClusterGroup({ showCoverageOnHover: false });
+map.addLayer(clusters);
+const list = document.getElementById("report-list");
+const count = document.getElementById("map-count");
+
+getJSON(element.dataset.districtsUrl).then((geojson) => {
+  L.geoJSON(geojson, {
+    style: (feature) => ({ color: "#4a5563", weight: 1, dashArray: feature.properties.approximate ? "6 4" : null, fillOpacity: 0.03 }),
+    onEachFeature: (feature, layer) => {
+      const label = feature.properties.approximate
+        ? `${feature.properties.name} (${element.dataset.approximateLabel})` : feature.properties.name;
+      layer.bindTooltip(label, { sticky: true });
+    },
+    interactive: true,
+  }).addTo(map);
+}).catch(() => {});
+
+function popup(properties) {
+  const box = document.createElement("div");
+  const link = document.createElement("a");
+  link.href = properties.url;
+  link.textContent = `${properties.category_name} (${properties.reference})`;
+  box.append(link);
+  if (properties.thumbnail_url) {
+    const img = document.createElement("img");
+    img.src = properties.thumbnail_url;
+    img.alt = "";
+    img.width = 160;
+    box.append(document.createElement("br"), img);
+  }
+  return box;
+}
+
+let pending = null;
+async function load() {
+  const b = map.getBounds();
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+  if (pending) pending.abort();
+  pending = new AbortController();
+  let data;
+  try {
+    const response = await fetch(`${element.dataset.reportsUrl}?bbox=${bbox}`, { signal: pending.signal });
+    data = await response.json();
+  } catch {
+    return;
+  }
+  clusters.clearLayers();
+  list.replaceChildren();
+  for (const feature of data.features) {
+    const [lon, lat] = feature.geometry.coordinates;
+    const p = feature.properties;
+    clusters.addLayer(L.marker([lat, lon], { title: `${p.category_name} ${p.reference}` }).bindPopup(() => popup(p)));
+    const li = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = p.url;
+    link.textContent = `${p.category_name} – ${p.reference} (${p.created})`;
+    li.append(link);
+    list.append(li);
+  }
+  count.textContent = `${data.features.length}`;
+  count.dataset.count = String(data.features.length);
+}
+map.on("moveend", load);
+load();

@@ -1,0 +1,145 @@
+// The report form: pin on the map, "use my position", safety questions, nearby duplicates, photo position.
+import { L, format, getJSON, makeMap } from "./map-common.js";
+
+const form = document.getElementById("report-form");
+const msg = form.dataset;
+const latInput = document.getElementById("lat");
+const lonInput = document.getElementById("lon");
+const status = document.getElementById("location-status");
+const csrf = form.querySelector("input[name=csrf_token]").value;
+const mapElement = document.getElementById("report-map");
+const map = makeMap(mapElement);
+let marker = null;
+
+getJSON(mapElement.dataset.kommunUrl)
+  .then((geojson) => L.geoJSON(geojson, { style: { color: "#0b4f8a", weight: 2, fill: false }, interactive: false }).addTo(map))
+  .catch(() => {});
+
+function setPin(lat, lon, message) {
+  latInput.value = lat.toFixed(6);
+  lonInput.value = lon.toFixed(6);
+  if (!marker) {
+    marker = L.marker([lat, lon], { draggable: true, keyboard: true, title: msg.msgPinned }).addTo(map);
+    marker.on("dragend", () => {
+      const p = marker.getLatLng();
+      setPin(p.lat, p.lng, msg.msgPinned);
+    });
+  } else {
+    marker.setLatLng([lat, lon]);
+  }
+  status.textContent = message;
+  document.getElementById("photo-position").hidden = true;
+  checkNearby();
+}
+
+if (latInput.value && lonInput.value) {
+  const lat = parseFloat(latInput.value);
+  const lon = parseFloat(lonInput.value);
+  if (Number.isFinite(lat) && Number.isFinite(lon)) {
+    setPin(lat, lon, msg.msgPinned);
+    map.setView([lat, lon], 17);
+  }
+}
+
+map.on("click", (event) => setPin(event.latlng.lat, event.latlng.lng, msg.msgPinned));
+
+const positionButton = document.getElementById("use-position");
+if ("geolocation" in navigator) {
+  positionButton.hidden = false;
+  positionButton.addEventListener("click", () => {
+    status.textContent = msg.msgLocating;
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        setPin(pos.coords.latitude, pos.coords.longitude, msg.msgLocated);
+        map.setView([pos.coords.latitude, pos.coords.longitude], 17);
+      },
+      () => { status.textContent = msg.msgGeoFailed; },
+      { enableHighAccuracy: true, timeout: 15000 },
+    );
+  });
+}
+
+// The safety questions only apply to the four safety-walk kinds.
+const safetyDetails = document.getElementById("safety-details");
+function selectedCategory() {
+  return form.querySelector("input[name=category]:checked");
+}
+function updateSafety() {
+  const chosen = selectedCategory();
+  safetyDetails.hidden = Boolean(chosen) && chosen.dataset.safety !== "1";
+}
+form.querySelectorAll("input[name=category]").forEach((input) => input.addEventListener("change", () => {
+  updateSafety();
+  checkNearby();
+}));
+updateSafety();
+
+// "Already reported? Support it instead."
+const nearby = document.getElementById("nearby");
+const nearbyList = document.getElementById("nearby-list");
+const nearbyTemplate = document.getElementById("nearby-item");
+
+function support(url) {
+  const post = document.createElement("form");
+  post.method = "post";
+  post.action = url;
+  const token = document.createElement("input");
+  token.type = "hidden";
+  token.name = "csrf_token";
+  token.value = csrf;
+  post.append(token);
+  document.body.append(post);
+  post.submit();
+}
+
+async function checkNearby() {
+  const chosen = selectedCategory();
+  if (!chosen || !latInput.value) return;
+  const params = new URLSearchParams({ lat: latInput.value, lon: lonInput.value, category: chosen.value });
+  let data;
+  try {
+    data = await getJSON(`${form.dataset.nearbyUrl}?${params}`);
+  } catch {
+    return;
+  }
+  nearbyList.replaceChildren();
+  for (const item of data.reports) {
+    const li = nearbyTemplate.content.firstElementChild.cloneNode(true);
+    const link = li.querySelector(".nearby-link");
+    link.href = item.url;
+    link.textContent = `${item.reference}: ${item.description || item.category_name}`;
+    li.querySelector(".nearby-meta").textContent =
+      `${format(msg.msgMeters, { m: item.distance_m })} · ${format(msg.msgSupporters, { n: item.support_count })}`;
+    li.querySelector(".nearby-support").addEventListener("click", () => support(item.support_url));
+    nearbyList.append(li);
+  }
+  nearby.hidden = data.reports.length === 0;
+}
+
+// A photo that knows where it was taken: offer that position when no pin is placed yet.
+const photoInput = form.querySelector("input[type=file][name=photos]");
+const photoPosition = document.getElementById("photo-position");
+photoInput.addEventListener("change", async () => {
+  if (latInput.value || !photoInput.files.length) return;
+  const body = new FormData();
+  body.append("photo", photoInput.files[0]);
+  let data;
+  try {
+    const response = await fetch(form.dataset.photoPositionUrl, { method: "POST", body, headers: { "X-CSRFToken": csrf } });
+    if (!response.ok) return;
+    data = await response.json();
+  } catch {
+    return;
+  }
+  const position = data.position;
+  if (!position) return;
+  if (!position.in_kommun) {
+    status.textContent = msg.msgPhotoOutside;
+    return;
+  }
+  photoPosition.hidden = false;
+  document.getElementById("use-photo-position").onclick = () => {
+    setPin(position.lat, position.lon, msg.msgPinned);
+    map.setView([position.lat, position.lon], 17);
+  };
+});

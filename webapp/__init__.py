@@ -1,0 +1,68 @@
+"""Trygghetskartan: safety walks and fault reports for Landskrona stad."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from webapp.config import Defaults, from_environment
+from webapp.extensions import babel, csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: the one way in for the server, the CLI and the tests."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
+                instance_relative_config=True, static_folder=str(ROOT / "static"),
+                template_folder=str(ROOT / "templates"))
+    app.config.from_object(Defaults)
+    app.config.update(from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from webapp.i18n import remember_language, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "webapp" / "translations"))
+    app.after_request(remember_language)
+
+    from webapp.media import PhotoStore
+
+    app.extensions["photo_store"] = PhotoStore(app.config["MEDIA_DIR"])
+
+    from webapp import geo, reports  # noqa: F401 - the models must be known to SQLAlchemy
+    from webapp.geo import models as _geo_models  # noqa: F401
+    from webapp.reports import models as _report_models  # noqa: F401
+    from webapp.api.views import bp as api_bp, health_bp
+    from webapp.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+
+    from webapp import errors, templating
+    from webapp.cli import register_cli
+
+    errors.register(app)
+    templating.register(app)
+    register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL and enforced foreign keys for the embedded database."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

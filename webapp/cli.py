@@ -1,0 +1,69 @@
+"""Command-line tools: flask demo load, flask geo import …"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from webapp.geo import services as geo
+
+demo_cli = AppGroup("demo", help="Demo data for Landskrona.")
+geo_cli = AppGroup("geo", help="Districts and zones from the city's GIS (GeoJSON, WGS84 or SWEREF 99 TM).")
+geo_import = AppGroup("import", help="Import districts or zones from a GeoJSON file.")
+geo_cli.add_command(geo_import)
+
+
+@demo_cli.command("load")
+@click.option("--reports", default=360, show_default=True, help="How many demo reports to create.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has reports.")
+@click.option("--seed", default=1282, show_default=True, help="Random seed, for the same demo every time.")
+def demo_load(reports: int, if_empty: bool, seed: int):
+    """Load approximate demo districts and a few hundred plausible reports from 2018–2019."""
+    from webapp import demo
+
+    if if_empty and not demo.database_is_empty():
+        click.echo("The database already has reports; demo data not loaded.")
+        return
+    with click.progressbar(length=reports, label="Demo reports") as bar:
+        created = demo.load(reports=reports, seed=seed, progress=bar.update)
+    click.echo(f"Loaded {created} demo reports (approximate demo districts, labelled as such).")
+
+
+@demo_cli.command("logins")
+def demo_logins():
+    """Print the demo staff logins."""
+    click.echo("Demo staff logins: none yet. Staff accounts and roles come with the staff module;"
+               " until then every page is public and needs no login.")
+
+
+def _import(kind: str, path: str, name_property: str | None, approximate: bool):
+    try:
+        count = (geo.import_districts if kind == "districts" else geo.import_zones)(
+            path, source=Path(path).name, approximate=approximate, name_property=name_property)
+    except geo.GeoImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Imported {count} {kind} from {path}.")
+
+
+@geo_import.command("districts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name-property", help="The feature property holding the name (default: name or namn).")
+@click.option("--approximate", is_flag=True, help="Mark the geometry as approximate on every page.")
+def import_districts(path, name_property, approximate):
+    """Import districts; reports keep their district until re-located."""
+    _import("districts", path, name_property, approximate)
+
+
+@geo_import.command("zones")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name-property", help="The feature property holding the name (default: name or namn).")
+@click.option("--approximate", is_flag=True, help="Mark the geometry as approximate on every page.")
+def import_zones(path, name_property, approximate):
+    """Import zones, e.g. the higher-intensity maintenance zone Centrum/Öster."""
+    _import("zones", path, name_property, approximate)
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(geo_cli)

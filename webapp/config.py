@@ -1,0 +1,78 @@
+"""Settings from the environment, read once. Defaults work on a laptop."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A development secret key generated once and kept in instance/."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the configuration mapping from environment variables."""
+    env = os.environ
+    inst = Path(instance_path)
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{inst / 'trygghetskartan.sqlite'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(inst),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MEDIA_DIR": env.get("MEDIA_DIR") or str(inst / "media"),
+        "TILE_URL": env.get("TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "TILE_ATTRIBUTION": env.get("TILE_ATTRIBUTION")
+        or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_SENDER": env.get("MAIL_SENDER") or "Trygghetskartan <noreply@landskrona.se>",
+        "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
+        "PUBLISH_PHOTOS_IMMEDIATELY": _bool(env.get("PUBLISH_PHOTOS_IMMEDIATELY")),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+class Defaults:
+    """Values that are product decisions, not deployment settings."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("sv", "en")
+    # Three photos of 15 MB each plus the form fields.
+    MAX_PHOTO_BYTES = 15 * 1024 * 1024
+    MAX_PHOTOS = 3
+    MAX_CONTENT_LENGTH = 3 * 15 * 1024 * 1024 + 1024 * 1024
+    MAX_IMAGE_PIXELS = 60_000_000
+    PHOTO_DISPLAY_SIZE = 1600
+    PHOTO_THUMB_SIZE = 400
+    DUPLICATE_RADIUS_M = 50
+    # The simplified kommun boundary is off by a few hundred metres at the coast.
+    KOMMUN_MARGIN_M = 500
+    MAP_CENTER = (55.8705, 12.8330)
+    MAP_ZOOM = 14
+    API_MAX_FEATURES = 5000
+    WTF_CSRF_TIME_LIMIT = 4 * 3600

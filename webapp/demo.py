@@ -1,0 +1,187 @@
+"""Plausible demo data for Landskrona 2018–2019, on the real kommun boundary and approximate demo districts.
+
+Everything here is invented for demonstration except the kommun boundary and the SCB locality points.
+"""
+from __future__ import annotations
+
+import io
+import json
+import random
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from PIL import Image, ImageDraw
+from shapely.geometry import Point, shape
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.geo.models import District, Zone
+from webapp.reports import services
+from webapp.reports.models import Category, Report
+from webapp.reports.views import photo_settings
+from webapp.timeutil import as_utc
+
+DEMO_SOURCE = "Trygghetskartan demo (approximate)"
+
+# Where the demo's weight lies: the programme's focus area first.
+DISTRICT_WEIGHTS = {
+    "Centrum/Öster": 50, "Övriga Centrum": 16, "Karlslund/Norrestad": 16,
+    "Borstahusen/Västra Fäladen": 9, "Byarna": 9,
+}
+CATEGORY_WEIGHTS = {
+    "dark_unsafe": 22, "littered": 16, "poorly_maintained": 9, "feels_safe": 7, "street_light": 10,
+    "graffiti": 10, "vandalism": 5, "litter_bin": 8, "vegetation": 5, "path_damage": 4, "park_furniture": 3,
+    "other": 1,
+}
+DESCRIPTIONS = {
+    "dark_unsafe": ["Mörkt längs gångvägen, ingen belysning mellan husen.", "Otryggt på kvällen vid busshållplatsen.",
+                    "Buskarna skymmer och det är svart här efter sex.", "Undviker att gå här när det är mörkt."],
+    "littered": ["Mycket skräp runt bänkarna efter helgen.", "Fimpar och glasflaskor längs kajen.",
+                 "Nedskräpat bakom butikerna."],
+    "poorly_maintained": ["Trasiga plattor och ogräs överallt.", "Staketet har fallit ihop.",
+                          "Fasaden och planteringarna ser övergivna ut."],
+    "feels_safe": ["Bra belysning och mycket folk i rörelse.", "Trevligt torg, känns tryggt även på kvällen."],
+    "street_light": ["Gatlampan släckt sedan flera veckor.", "Lampan blinkar hela natten.",
+                     "Två lyktstolpar i rad fungerar inte."],
+    "graffiti": ["Nytt klotter på transformatorstationen.", "Taggar på hela gångtunneln.",
+                 "Kränkande klotter på skolans vägg."],
+    "vandalism": ["Krossad glasruta i busskuren.", "Sönderslagen skylt."],
+    "litter_bin": ["Papperskorgen är överfull.", "Papperskorgen är trasig och lock saknas."],
+    "vegetation": ["Häcken växer ut över cykelbanan.", "Buskarna skymmer sikten vid övergångsstället."],
+    "path_damage": ["Stort hål i gångvägen.", "Kantstenen är lös, lätt att snubbla."],
+    "park_furniture": ["Gungan på lekplatsen är trasig.", "Bänken saknar ryggstöd."],
+    "other": ["Övergiven cykel sedan länge."],
+}
+# Campaign-like waves of reporting: Q1 2018 inventory, end of 2018 and 2019 follow-ups.
+WAVES = [
+    (datetime(2018, 2, 5, tzinfo=timezone.utc), 35, 45),
+    (datetime(2018, 11, 12, tzinfo=timezone.utc), 14, 20),
+    (datetime(2019, 4, 1, tzinfo=timezone.utc), 14, 15),
+    (datetime(2019, 11, 11, tzinfo=timezone.utc), 14, 20),
+]
+SPAN_START = datetime(2018, 1, 1, tzinfo=timezone.utc)
+SPAN_DAYS = 729
+
+
+def database_is_empty() -> bool:
+    return db.session.execute(select(func.count(Report.id))).scalar_one() == 0
+
+
+def ensure_demo_areas() -> None:
+    """Import the approximate demo districts and zone unless the city's layers are already there."""
+    data_dir = geo.DATA_DIR
+    if db.session.execute(select(func.count(District.id))).scalar_one() == 0:
+        geo.import_districts(data_dir / "demo-districts.geojson", source=DEMO_SOURCE, approximate=True)
+    if db.session.execute(select(func.count(Zone.id))).scalar_one() == 0:
+        geo.import_zones(data_dir / "demo-zone.geojson", source=DEMO_SOURCE, approximate=True)
+
+
+def _point_in(geometry, rng: random.Random, villages: list[tuple[float, float]] | None) -> tuple[float, float]:
+    if villages:  # Byarna: near a real SCB locality point, not in fields or the sea
+        lon, lat = rng.choice(villages)
+        for _ in range(100):
+            candidate = (lon + rng.gauss(0, 0.004), lat + rng.gauss(0, 0.0025))
+            if geometry.contains(Point(candidate)):
+                return candidate
+        return lon, lat
+    minx, miny, maxx, maxy = geometry.bounds
+    while True:
+        candidate = (rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+        if geometry.contains(Point(candidate)) and geo.is_in_kommun(*candidate, margin_m=0):
+            return candidate
+
+
+def _when(rng: random.Random, time_of_day: str | None) -> datetime:
+    if rng.random() < 0.6:
+        start, days, _ = rng.choice(WAVES)
+        day = start + timedelta(days=rng.uniform(0, days))
+    else:
+        day = SPAN_START + timedelta(days=rng.uniform(0, SPAN_DAYS))
+    hour = {"day": rng.randint(7, 16), "evening": rng.randint(17, 21), "night": rng.choice([22, 23, 0, 1, 5])}.get(
+        time_of_day or "", rng.randint(6, 22))
+    return day.replace(hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59), microsecond=0)
+
+
+def demo_photo(rng: random.Random, label: str) -> bytes:
+    """A plainly synthetic picture (it says so), so that photo pages have something to show."""
+    image = Image.new("RGB", (1200, 900), tuple(rng.randint(40, 120) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randint(0, 1100), rng.randint(0, 800)
+        draw.rectangle([x, y, x + rng.randint(40, 300), y + rng.randint(40, 200)],
+                       fill=tuple(rng.randint(60, 200) for _ in range(3)))
+    draw.rectangle([0, 380, 1200, 520], fill=(255, 255, 255))
+    draw.text((40, 420), f"EXEMPELBILD / DEMO PHOTO - {label}", fill=(0, 0, 0), font_size=48)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _lifecycle(report: Report, rng: random.Random, now: datetime) -> None:
+    """Walk an old report through a plausible part of the status flow."""
+    if report.category.key == "feels_safe":
+        return
+    roll = rng.random()
+    steps = []
+    if roll < 0.55:
+        steps = ["confirmed", "planned", "in_progress", "fixed"]
+    elif roll < 0.65:
+        steps = ["confirmed", "planned"]
+    elif roll < 0.72:
+        steps = ["referred"]
+    elif roll < 0.8:
+        steps = ["confirmed"]
+    when = as_utc(report.created_at)
+    notes = {"fixed": "Åtgärdat av Teknik- och serviceförvaltningen.",
+             "referred": "Platsen är privat mark; ärendet är skickat till fastighetsägaren.",
+             "planned": "Arbetet är planerat."}
+    for step in steps:
+        when = when + timedelta(hours=rng.uniform(4, 24 * 9))
+        if when > now:
+            break
+        services.change_status(report, step, actor="demo", public_note=notes.get(step, ""), when=when)
+
+
+def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] | None = None) -> int:
+    """Create demo reports through the same service residents use. Returns how many were created."""
+    rng = random.Random(seed)
+    ensure_demo_areas()
+    districts = {d.name: shape(json.loads(d.geometry)) for d in db.session.execute(select(District)).scalars()}
+    villages = [tuple(f["geometry"]["coordinates"]) for f in json.loads(
+        (geo.DATA_DIR / "tatorter-1282-2020.geojson").read_text())["features"]
+        if f["properties"]["name"] != "Landskrona"]
+    names = [n for n in DISTRICT_WEIGHTS if n in districts] or list(districts)
+    weights = [DISTRICT_WEIGHTS.get(n, 1) for n in names]
+    categories = {c.key: c for c in db.session.execute(select(Category)).scalars()}
+    keys = [k for k in CATEGORY_WEIGHTS if k in categories]
+    settings = photo_settings()
+    settings.publish_immediately = True
+    district_locator, zone_locator = geo.district_locator(), geo.zone_locator()
+    now = datetime.now(timezone.utc)
+    created = 0
+    for number in range(reports):
+        name = rng.choices(names, weights)[0]
+        key = rng.choices(keys, [CATEGORY_WEIGHTS[k] for k in keys])[0]
+        category = categories[key]
+        lon, lat = _point_in(districts[name], rng, villages if name == "Byarna" else None)
+        time_of_day = rng.choices(["day", "evening", "night"], [2, 4, 4])[0] if category.is_safety else None
+        data = services.NewReport(
+            category_key=key, description=rng.choice(DESCRIPTIONS[key]), lat=round(lat, 6), lon=round(lon, 6),
+            time_of_day=time_of_day,
+            safety_rating=(rng.choice([4, 5]) if key == "feels_safe" else rng.choice([1, 1, 2, 2, 3]))
+            if category.is_safety else None,
+            email=f"boende{number}@example.org" if rng.random() < 0.3 else None,
+            source=rng.choices(["web", "campaign", "instagram", "field"], [6, 3, 2, 1])[0],
+            created_at=_when(rng, time_of_day),
+            photos=[demo_photo(rng, category.names.get("sv", key))] if rng.random() < 0.12 else [],
+        )
+        report, _token = services.create_report(data, settings, actor="demo",
+                                                districts=district_locator, zones=zone_locator)
+        for supporter in range(rng.choices([0, 1, 2, 3, 5, 8], [50, 20, 12, 8, 6, 4])[0]):
+            services.support_report(report, f"demo-{number}-{supporter}")
+        _lifecycle(report, rng, now)
+        created += 1
+        if progress:
+            progress(1)
+    return created

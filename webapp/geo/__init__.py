@@ -1,0 +1,1 @@
+"""Districts, zones, the kommun boundary, and WGS84 <-> SWEREF 99 TM."""

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.timeutil import utcnow
+
+
+class District(db.Model):
+    """A part of the kommun reports are counted by; polygons come from the city's GIS by import."""
+
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    # GeoJSON geometry (Polygon or MultiPolygon), WGS84.
+    geometry: Mapped[str] = mapped_column(Text)
+    # True for the demo geometry drawn by the team; shown as "approximate" everywhere.
+    is_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Zone(db.Model):
+    """An area with its own maintenance rules, e.g. the higher-intensity zone Centrum/Öster."""
+
+    __tablename__ = "zone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), default="higher_intensity")
+    geometry: Mapped[str] = mapped_column(Text)
+    is_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

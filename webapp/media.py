@@ -1,0 +1,161 @@
+"""The photo pipeline: check what a file really is, orient it, strip all metadata, resize, store.
+
+Originals are never kept. Files are written to a temporary name and renamed into place, and
+`PhotoStore.discard` removes them again when the database transaction fails, so that no photo
+file is left without its report.
+"""
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+try:  # HEIC from iPhones, when the wheel installs on this platform.
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - depends on the platform
+    HEIF_SUPPORTED = False
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"} | ({"HEIF"} if HEIF_SUPPORTED else set())
+GPS_IFD = 0x8825
+
+
+class PhotoError(ValueError):
+    """A photo that cannot be accepted; the message is shown to the resident."""
+
+
+@dataclass
+class ProcessedPhoto:
+    display: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    gps: tuple[float, float] | None  # (lon, lat) from EXIF, if the camera recorded one
+
+
+def _rational(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        num, den = value
+        return float(num) / float(den)
+
+
+def gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
+    """The (lon, lat) an image's EXIF says it was taken at, or None."""
+    try:
+        gps = image.getexif().get_ifd(GPS_IFD)
+    except Exception:  # noqa: BLE001 - a broken EXIF block is not the resident's problem
+        return None
+    try:
+        lat = sum(_rational(v) / 60**i for i, v in enumerate(gps[2]))
+        lon = sum(_rational(v) / 60**i for i, v in enumerate(gps[4]))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    if str(gps.get(1, "N")).upper().startswith("S"):
+        lat = -lat
+    if str(gps.get(3, "E")).upper().startswith("W"):
+        lon = -lon
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    return lon, lat
+
+
+def _encode(image: Image.Image, longest_side: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # No exif=, no icc_profile=: the file carries pixels and nothing else.
+    copy.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def process_photo(data: bytes, *, max_bytes: int, max_pixels: int, display_size: int = 1600,
+                  thumb_size: int = 400) -> ProcessedPhoto:
+    """Turn uploaded bytes into metadata-free JPEG derivatives, or raise PhotoError."""
+    if not data:
+        raise PhotoError(_l("The photo file is empty."))
+    if len(data) > max_bytes:
+        raise PhotoError(_l("The photo is too large (at most %(mb)d MB).", mb=max_bytes // (1024 * 1024)))
+    too_many_pixels = PhotoError(_l("The photo has too many pixels to be handled safely."))
+    with warnings.catch_warnings():
+        # Pillow's own bomb check is the last line; ours (max_pixels) is stricter and comes first.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ACCEPTED_FORMATS:
+                raise PhotoError(_l("Only JPEG, PNG and WebP photos can be used."))
+            if image.width * image.height > max_pixels:
+                raise too_many_pixels
+            image.load()
+        except PhotoError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise too_many_pixels from None
+        except UnidentifiedImageError:
+            raise PhotoError(_l("The file is not a photo we can read (JPEG, PNG or WebP).")) from None
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError):
+            raise PhotoError(_l("The photo file is damaged or incomplete.")) from None
+    gps = gps_from_exif(image)
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    display = _encode(image, display_size)
+    with Image.open(io.BytesIO(display)) as check:
+        width, height = check.size
+    return ProcessedPhoto(display, _encode(image, thumb_size), width, height, gps)
+
+
+class PhotoStore:
+    """Photo files on local disk, two levels deep so no folder grows huge."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def new_stem(self) -> str:
+        return secrets.token_hex(16)
+
+    def path(self, stem: str, size: str = "display") -> Path:
+        suffix = "_t.jpg" if size == "thumb" else ".jpg"
+        return self.root / stem[:2] / f"{stem}{suffix}"
+
+    def _write(self, path: Path, content: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def save(self, stem: str, photo: ProcessedPhoto) -> None:
+        try:
+            self._write(self.path(stem), photo.display)
+            self._write(self.path(stem, "thumb"), photo.thumbnail)
+        except OSError:
+            self.discard(stem)
+            raise
+
+    def discard(self, stem: str) -> None:
+        for size in ("display", "thumb"):
+            try:
+                self.path(stem, size).unlink()
+            except FileNotFoundError:
+                pass
+
+    def exists(self, stem: str) -> bool:
+        return self.path(stem).exists() and self.path(stem, "thumb").exists()

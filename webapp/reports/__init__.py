@@ -1,0 +1,1 @@
+"""The resident side: reporting a place, supporting a report, following it."""

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.timeutil import utcnow
+
+# The two kinds of category: the four questions of the safety walk, and fault reports.
+KIND_SAFETY = "safety"
+KIND_FAULT = "fault"
+
+TIMES_OF_DAY = ("day", "evening", "night")
+SOURCES = ("web", "phone", "visit", "campaign", "instagram", "field", "open311")
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    names: Mapped[dict] = mapped_column(JSON)
+
+
+class Category(db.Model):
+    """What a resident reports. Data, not code: seeded, editable by admins."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    names: Mapped[dict] = mapped_column(JSON)
+    descriptions: Mapped[dict] = mapped_column(JSON)
+    icon: Mapped[str] = mapped_column(String(40))
+    department_code: Mapped[Optional[str]] = mapped_column(ForeignKey("department.code"))
+    duplicate_radius_m: Mapped[int] = mapped_column(Integer, default=50)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    department: Mapped[Optional[Department]] = relationship()
+
+    @property
+    def is_safety(self) -> bool:
+        return self.kind == KIND_SAFETY
+
+
+class Report(db.Model):
+    __tablename__ = "report"
+    __table_args__ = (
+        CheckConstraint("safety_rating IS NULL OR (safety_rating BETWEEN 1 AND 5)", name="safety_rating_range"),
+        CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="position_pair"),
+        Index("ix_report_lon_lat", "lon", "lat"),
+        Index("ix_report_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
+    # SHA-256 of the private tracking token; the token itself is only in the receipt and the e-mail.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+    location_text: Mapped[str] = mapped_column(String(300), default="")
+    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("district.id"), index=True)
+    zone_id: Mapped[Optional[int]] = mapped_column(ForeignKey("zone.id"), index=True)
+    time_of_day: Mapped[Optional[str]] = mapped_column(String(10))
+    safety_rating: Mapped[Optional[int]] = mapped_column(Integer)
+    # Private: never in a public page or API response.
+    reporter_email: Mapped[Optional[str]] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(8), default="sv")
+    source: Mapped[str] = mapped_column(String(20), default="web")
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    support_count: Mapped[int] = mapped_column(Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category] = relationship()
+    district: Mapped[Optional["District"]] = relationship()  # noqa: F821
+    zone: Mapped[Optional["Zone"]] = relationship()  # noqa: F821
+    photos: Mapped[list["Photo"]] = relationship(back_populates="report", order_by="Photo.id",
+                                                 cascade="all, delete-orphan")
+    history: Mapped[list["StatusChange"]] = relationship(back_populates="report", order_by="StatusChange.id",
+                                                         cascade="all, delete-orphan")
+
+
+class Photo(db.Model):
+    """A re-encoded photo without metadata; the files are <stem>.jpg and <stem>_t.jpg in MEDIA_DIR."""
+
+    __tablename__ = "photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    stem: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # pending -> approved | rejected; only approved photos are public.
+    moderation: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="photos")
+
+    @property
+    def is_public(self) -> bool:
+        return self.moderation == "approved"
+
+
+class Support(db.Model):
+    """"Me too": one per supporter and report, so that a count cannot be pumped from one browser."""
+
+    __tablename__ = "support"
+    __table_args__ = (UniqueConstraint("report_id", "supporter_key", name="uq_support_report_supporter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    supporter_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StatusChange(db.Model):
+    """One step in a report's public history."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[Optional[str]] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    public_note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="history")

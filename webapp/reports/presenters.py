@@ -1,0 +1,118 @@
+"""Plain values for the templates, so that templates only show and never decide."""
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import format_date, format_datetime
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.geo.models import District
+from webapp.i18n import localized
+from webapp.reports import services
+from webapp.reports.models import Category, Report
+from webapp.reports.status import STATUS_LABELS, is_open
+from webapp.timeutil import as_utc
+
+
+def category_name(category: Category) -> str:
+    return localized(category.names)
+
+
+def icon_url(icon: str) -> str:
+    return url_for("static", filename=f"img/icons/{icon}.svg")
+
+
+def districts_for_choice() -> list[District]:
+    return list(db.session.execute(select(District).order_by(District.name)).scalars())
+
+
+def _map_config() -> dict:
+    config = current_app.config
+    return {
+        "tile_url": config["TILE_URL"],
+        "attribution": config["TILE_ATTRIBUTION"],
+        "lat": config["MAP_CENTER"][0],
+        "lon": config["MAP_CENTER"][1],
+        "zoom": config["MAP_ZOOM"],
+        "kommun_url": url_for("api.kommun"),
+        "districts_url": url_for("api.districts"),
+    }
+
+
+def report_form_page(form) -> dict:
+    categories = services.active_categories()
+    def item(c: Category) -> dict:
+        return {"key": c.key, "name": category_name(c), "description": localized(c.descriptions),
+                "icon": icon_url(c.icon), "safety": c.is_safety, "checked": form.category.data == c.key}
+    return {
+        "safety": [item(c) for c in categories if c.is_safety],
+        "faults": [item(c) for c in categories if not c.is_safety],
+        "map": _map_config(),
+        "districts_approximate": geo.any_approximate(District),
+        "nearby_url": url_for("api.nearby"),
+        "photo_position_url": url_for("api.photo_position"),
+        "location_errors": getattr(form, "location_errors", None) or form.lat.errors or form.lon.errors,
+    }
+
+
+def map_page() -> dict:
+    return {
+        "map": _map_config(),
+        "reports_url": url_for("api.reports_in_bbox"),
+        "districts_approximate": geo.any_approximate(District),
+    }
+
+
+def _place(report: Report) -> str:
+    parts = [report.location_text, report.district.name if report.district else ""]
+    return ", ".join(p for p in parts if p)
+
+
+def _history(report: Report) -> list[dict]:
+    return [{"when": format_datetime(as_utc(h.created_at), "short"), "iso": as_utc(h.created_at).isoformat(),
+             "status": STATUS_LABELS.get(h.to_status, h.to_status), "note": h.public_note}
+            for h in report.history]
+
+
+def _photos(photos) -> list[dict]:
+    return [{"thumb": url_for("reports.photo", photo_id=p.id, size="thumb"),
+             "display": url_for("reports.photo", photo_id=p.id, size="display"),
+             "width": p.width, "height": p.height} for p in photos]
+
+
+def public_report(report: Report) -> dict:
+    """What anyone may see of a report: no contact data, only approved photos."""
+    return {
+        "reference": report.reference,
+        "category": category_name(report.category),
+        "icon": icon_url(report.category.icon),
+        "description": report.description,
+        "place": _place(report),
+        "district_approximate": bool(report.district and report.district.is_approximate),
+        "lat": report.lat, "lon": report.lon,
+        "created": format_date(as_utc(report.created_at), "long"),
+        "status": STATUS_LABELS.get(report.status, report.status),
+        "status_key": report.status,
+        "time_of_day": report.time_of_day,
+        "safety_rating": report.safety_rating,
+        "history": _history(report),
+        "photos": _photos(services.public_photos(report)),
+        "support_count": report.support_count,
+        "can_support": is_open(report.status),
+        "map": _map_config(),
+    }
+
+
+def tracked_report(report: Report, token: str) -> dict:
+    """The reporter's own view: the public view plus what they sent that is not public yet."""
+    view = public_report(report)
+    pending = [p for p in report.photos if p.moderation == "pending"]
+    view.update({
+        "tracking_url": url_for("reports.track", token=token, _external=True),
+        "public_url": url_for("reports.show", reference=report.reference) if not report.hidden else None,
+        "pending_photos": len(pending),
+        "has_email": bool(report.reporter_email),
+    })
+    return view
+

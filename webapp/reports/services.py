@@ -1,0 +1,282 @@
+"""The rules of reporting. Views, the CLI and the API all call these; none of them reads the request."""
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.media import PhotoError, PhotoStore, ProcessedPhoto, process_photo
+from webapp.reports.models import KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, StatusChange, Support
+from webapp.reports.status import OPEN_STATUSES, can_change
+from webapp.timeutil import utcnow
+
+MAX_DESCRIPTION = 2000
+MAX_LOCATION_TEXT = 300
+
+
+class ReportError(ValueError):
+    """Input a service refuses; `field` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class NewReport:
+    category_key: str
+    description: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    district_id: int | None = None
+    location_text: str = ""
+    time_of_day: str | None = None
+    safety_rating: int | None = None
+    email: str | None = None
+    locale: str = "sv"
+    source: str = "web"
+    photos: list[bytes] = field(default_factory=list)
+    created_at: datetime | None = None
+
+
+@dataclass
+class PhotoSettings:
+    store: PhotoStore
+    max_bytes: int
+    max_pixels: int
+    max_count: int = 3
+    display_size: int = 1600
+    thumb_size: int = 400
+    publish_immediately: bool = False
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reference_for(report_id: int, created_at: datetime) -> str:
+    return f"LK-{created_at.year}-{report_id:06d}"
+
+
+def active_categories() -> list[Category]:
+    return list(db.session.execute(
+        select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.id)
+    ).scalars())
+
+
+def category_by_key(key: str) -> Category | None:
+    return db.session.execute(
+        select(Category).where(Category.key == key, Category.active.is_(True))
+    ).scalar_one_or_none()
+
+
+def _validate(data: NewReport, category: Category | None) -> None:
+    if category is None:
+        raise ReportError("category", _l("Choose what you want to report."))
+    if len(data.description or "") > MAX_DESCRIPTION:
+        raise ReportError("description", _l("The description can be at most %(n)d characters.", n=MAX_DESCRIPTION))
+    if len(data.location_text or "") > MAX_LOCATION_TEXT:
+        raise ReportError("location_text", _l("The place description can be at most %(n)d characters.",
+                                              n=MAX_LOCATION_TEXT))
+    has_point = data.lat is not None and data.lon is not None
+    if (data.lat is None) != (data.lon is None):
+        raise ReportError("location", _l("The position is incomplete. Place the pin again."))
+    if has_point:
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (data.lat, data.lon)):
+            raise ReportError("location", _l("The position is not valid."))
+        if not geo.is_in_kommun(data.lon, data.lat):
+            raise ReportError("location", _l("That place is outside Landskrona kommun. "
+                                             "We can only take reports about places in Landskrona."))
+    elif not (data.district_id and (data.location_text or "").strip()):
+        raise ReportError("location", _l("Show where it is: put a pin on the map, use your position, "
+                                         "or choose an area and describe the place."))
+    if data.time_of_day is not None and data.time_of_day not in TIMES_OF_DAY:
+        raise ReportError("time_of_day", _l("Choose day, evening or night."))
+    if data.safety_rating is not None and not (1 <= int(data.safety_rating) <= 5):
+        raise ReportError("safety_rating", _l("Choose a number from 1 to 5."))
+
+
+def prepare_photos(uploads: list[bytes], settings: PhotoSettings) -> list[ProcessedPhoto]:
+    """Run every upload through the pipeline before anything is stored."""
+    if len(uploads) > settings.max_count:
+        raise ReportError("photos", _l("You can attach at most %(n)d photos.", n=settings.max_count))
+    processed = []
+    for number, data in enumerate(uploads, start=1):
+        try:
+            processed.append(process_photo(data, max_bytes=settings.max_bytes, max_pixels=settings.max_pixels,
+                                           display_size=settings.display_size, thumb_size=settings.thumb_size))
+        except PhotoError as exc:
+            raise ReportError("photos", _l("Photo %(n)d: %(reason)s", n=number, reason=exc.args[0])) from None
+    return processed
+
+
+def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident",
+                  processed: list[ProcessedPhoto] | None = None,
+                  districts: geo.AreaLocator | None = None,
+                  zones: geo.AreaLocator | None = None) -> tuple[Report, str]:
+    """Store a new report with its photos, all or nothing. Returns the report and its private token.
+
+    Either the report, its history entry and every photo file exist afterwards, or none of them do.
+    """
+    category = category_by_key(data.category_key)
+    _validate(data, category)
+    if processed is None:
+        processed = prepare_photos(data.photos, photos)
+    district_id = data.district_id
+    zone_id = None
+    if data.lat is not None:
+        area = (districts or geo.district_locator()).locate(data.lon, data.lat)
+        district_id = area.id if area else None
+        zone = (zones or geo.zone_locator()).locate(data.lon, data.lat)
+        zone_id = zone.id if zone else None
+    elif district_id is not None:
+        from webapp.geo.models import District
+        if db.session.get(District, district_id) is None:
+            raise ReportError("district", _l("Choose an area from the list."))
+
+    token = secrets.token_urlsafe(24)
+    created = data.created_at or utcnow()
+    report = Report(
+        token_hash=hash_token(token), category=category, description=(data.description or "").strip(),
+        lat=data.lat, lon=data.lon, location_text=(data.location_text or "").strip(),
+        district_id=district_id, zone_id=zone_id,
+        time_of_day=data.time_of_day if category.kind == KIND_SAFETY else None,
+        safety_rating=data.safety_rating if category.kind == KIND_SAFETY else None,
+        reporter_email=(data.email or "").strip().lower() or None, locale=data.locale, source=data.source,
+        status="received", created_at=created, updated_at=created,
+    )
+    written: list[str] = []
+    try:
+        db.session.add(report)
+        db.session.flush()
+        report.reference = reference_for(report.id, created)
+        db.session.add(StatusChange(report=report, from_status=None, to_status="received", actor=actor,
+                                    created_at=created))
+        moderation = "approved" if photos.publish_immediately else "pending"
+        for item in processed:
+            stem = photos.store.new_stem()
+            photos.store.save(stem, item)
+            written.append(stem)
+            db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,
+                                 moderation=moderation, created_at=created))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for stem in written:
+            photos.store.discard(stem)
+        raise
+    return report, token
+
+
+def _degree_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
+def nearby_open_reports(lat: float, lon: float, category_key: str | None = None, radius_m: float | None = None,
+                        limit: int = 5, exclude_id: int | None = None) -> list[tuple[Report, float]]:
+    """Open, public reports near a point (nearest first), with their distance in metres."""
+    category = category_by_key(category_key) if category_key else None
+    if radius_m is None:
+        radius_m = category.duplicate_radius_m if category else 50
+    min_lon, min_lat, max_lon, max_lat = _degree_box(lat, lon, radius_m)
+    query = select(Report).where(
+        Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat),
+        Report.status.in_(OPEN_STATUSES), Report.hidden.is_(False),
+    )
+    if category is not None:
+        query = query.where(Report.category_id == category.id)
+    if exclude_id is not None:
+        query = query.where(Report.id != exclude_id)
+    found = []
+    for report in db.session.execute(query.limit(200)).scalars():
+        distance = geo.meters_between(lon, lat, report.lon, report.lat)
+        if distance <= radius_m:
+            found.append((report, distance))
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]
+
+
+def support_report(report: Report, supporter_key: str) -> bool:
+    """Add one supporter to an open report. Returns False if this supporter already supported it."""
+    if report.hidden or report.status not in OPEN_STATUSES:
+        raise ReportError("support", _l("This report is closed and cannot be supported."))
+    key = hashlib.sha256(supporter_key.encode()).hexdigest()
+    try:
+        with db.session.begin_nested():  # only this savepoint is undone when the supporter is known
+            db.session.add(Support(report_id=report.id, supporter_key=key))
+    except IntegrityError:
+        db.session.commit()
+        return False
+    # Counted in SQL so that two supporters at once both count.
+    db.session.execute(update(Report).where(Report.id == report.id)
+                       .values(support_count=Report.support_count + 1))
+    db.session.commit()
+    db.session.refresh(report)
+    return True
+
+
+def public_report(reference: str) -> Report | None:
+    report = db.session.execute(select(Report).where(Report.reference == reference)).scalar_one_or_none()
+    if report is None or report.hidden:
+        return None
+    return report
+
+
+def report_by_token(token: str) -> Report | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.execute(select(Report).where(Report.token_hash == hash_token(token))).scalar_one_or_none()
+
+
+def public_photos(report: Report) -> list[Photo]:
+    return [p for p in report.photos if p.is_public]
+
+
+def public_photo(photo_id: int) -> Photo | None:
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or not photo.is_public or photo.report.hidden:
+        return None
+    return photo
+
+
+def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
+                           limit: int) -> tuple[list, bool]:
+    """Public reports with a position inside the box, newest first. Returns (rows, truncated)."""
+    first_photo = (select(func.min(Photo.id)).where(Photo.report_id == Report.id, Photo.moderation == "approved")
+                   .correlate(Report).scalar_subquery())
+    rows = db.session.execute(
+        select(Report.id, Report.reference, Report.lon, Report.lat, Report.status, Report.created_at,
+               Report.support_count, Category.key.label("category"), Category.names.label("category_names"),
+               Category.icon.label("icon"), first_photo.label("photo_id"))
+        .join(Category, Category.id == Report.category_id)
+        .where(Report.hidden.is_(False), Report.lon.between(min_lon, max_lon),
+               Report.lat.between(min_lat, max_lat))
+        .order_by(Report.created_at.desc(), Report.id.desc())
+        .limit(limit + 1)
+    ).all()
+    return rows[:limit], len(rows) > limit
+
+
+def change_status(report: Report, to_status: str, actor: str, public_note: str = "",
+                  when: datetime | None = None) -> StatusChange:
+    """Move a report to another status if the flow allows it, and record the step."""
+    if not can_change(report.status, to_status):
+        raise ReportError("status", _l("A report cannot go from this status to that one."))
+    change = StatusChange(report=report, from_status=report.status, to_status=to_status, actor=actor,
+                          public_note=public_note, created_at=when or utcnow())
+    report.status = to_status
+    report.updated_at = change.created_at
+    db.session.add(change)
+    db.session.commit()
+    return change

@@ -1,0 +1,124 @@
+"""The resident's pages: report a place, the public map, a report's page, the private tracking page."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+
+from webapp.i18n import current_language
+from webapp.reports import notify, presenters, services
+from webapp.reports.forms import ReportForm, SupportForm
+from webapp.reports.services import NewReport, ReportError
+
+bp = Blueprint("reports", __name__)
+
+
+def photo_settings() -> services.PhotoSettings:
+    config = current_app.config
+    return services.PhotoSettings(
+        store=current_app.extensions["photo_store"], max_bytes=config["MAX_PHOTO_BYTES"],
+        max_pixels=config["MAX_IMAGE_PIXELS"], max_count=config["MAX_PHOTOS"],
+        display_size=config["PHOTO_DISPLAY_SIZE"], thumb_size=config["PHOTO_THUMB_SIZE"],
+        publish_immediately=config["PUBLISH_PHOTOS_IMMEDIATELY"],
+    )
+
+
+def _uploaded_photos(limit_bytes: int) -> list[bytes]:
+    """The non-empty files of the photos field, each read to at most one byte past the limit."""
+    return [f.stream.read(limit_bytes + 1) for f in request.files.getlist("photos") if f and f.filename]
+
+
+def _build_form() -> ReportForm:
+    form = ReportForm()
+    categories = services.active_categories()
+    form.category.choices = [(c.key, presenters.category_name(c)) for c in categories]
+    form.district.choices = [(None, _("Choose an area"))] + [
+        (d.id, d.name) for d in presenters.districts_for_choice()]
+    return form
+
+
+@bp.route("/", methods=["GET", "POST"])
+def new_report():
+    form = _build_form()
+    status = 200
+    if form.validate_on_submit():
+        lat, lon = form.coordinates()
+        data = NewReport(
+            category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
+            district_id=form.district.data, location_text=form.location_text.data or "",
+            time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
+            email=form.email.data or None, locale=current_language(), source="web",
+            photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
+        )
+        try:
+            report, token = services.create_report(data, photo_settings())
+        except ReportError as exc:
+            target = {"location": "lat", "support": "category"}.get(exc.field, exc.field)
+            getattr(form, target, form.category).errors.append(exc.message)
+            form.location_errors = [exc.message] if exc.field == "location" else []
+            status = 400
+        else:
+            notify.receipt(report, token)
+            session["new_report"] = report.reference
+            return redirect(url_for("reports.track", token=token))
+    elif request.method == "POST":
+        status = 400
+    return render_template("reports/new.html", form=form, page=presenters.report_form_page(form)), status
+
+
+@bp.get("/karta")
+def public_map():
+    return render_template("reports/map.html", page=presenters.map_page())
+
+
+@bp.get("/r/<reference>")
+def show(reference: str):
+    report = services.public_report(reference)
+    if report is None:
+        abort(404)
+    return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm())
+
+
+@bp.post("/r/<reference>/support")
+def support(reference: str):
+    report = services.public_report(reference)
+    if report is None:
+        abort(404)
+    form = SupportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
+    try:
+        added = services.support_report(report, supporter)
+    except ReportError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Thank you, your support has been counted.") if added
+              else _("You have already supported this report."), "info")
+    return redirect(url_for("reports.show", reference=reference))
+
+
+@bp.get("/t/<token>")
+def track(token: str):
+    report = services.report_by_token(token)
+    if report is None:
+        abort(404)
+    just_sent = session.pop("new_report", None) == report.reference
+    return render_template("reports/track.html", report=presenters.tracked_report(report, token),
+                           just_sent=just_sent)
+
+
+@bp.get("/photos/<int:photo_id>/<any(display, thumb):size>.jpg")
+def photo(photo_id: int, size: str):
+    found = services.public_photo(photo_id)
+    if found is None:
+        abort(404)
+    path = current_app.extensions["photo_store"].path(found.stem, size)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
