@@ -42,6 +42,7 @@ translations: $(VENV)/.installed
 extract: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -N -i webapp/translations/messages.pot -d webapp/translations
+	$(BIN)/python scripts/fill_english.py
 
 migrate: setup
 	$(BIN)/flask db upgrade

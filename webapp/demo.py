@@ -159,14 +159,14 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
     settings.publish_immediately = True
     district_locator, zone_locator = geo.district_locator(), geo.zone_locator()
     now = datetime.now(timezone.utc)
-    created = 0
+    drafts = []
     for number in range(reports):
         name = rng.choices(names, weights)[0]
         key = rng.choices(keys, [CATEGORY_WEIGHTS[k] for k in keys])[0]
         category = categories[key]
         lon, lat = _point_in(districts[name], rng, villages if name == "Byarna" else None)
         time_of_day = rng.choices(["day", "evening", "night"], [2, 4, 4])[0] if category.is_safety else None
-        data = services.NewReport(
+        drafts.append(services.NewReport(
             category_key=key, description=rng.choice(DESCRIPTIONS[key]), lat=round(lat, 6), lon=round(lon, 6),
             time_of_day=time_of_day,
             safety_rating=(rng.choice([4, 5]) if key == "feels_safe" else rng.choice([1, 1, 2, 2, 3]))
@@ -175,7 +175,11 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
             source=rng.choices(["web", "campaign", "instagram", "field"], [6, 3, 2, 1])[0],
             created_at=_when(rng, time_of_day),
             photos=[demo_photo(rng, category.names.get("sv", key))] if rng.random() < 0.12 else [],
-        )
+        ))
+    # Oldest first, so that reference numbers grow with time as they would have.
+    drafts.sort(key=lambda d: d.created_at)
+    created = 0
+    for number, data in enumerate(drafts):
         report, _token = services.create_report(data, settings, actor="demo",
                                                 districts=district_locator, zones=zone_locator)
         for supporter in range(rng.choices([0, 1, 2, 3, 5, 8], [50, 20, 12, 8, 6, 4])[0]):

@@ -1,7 +1,7 @@
 """Language choice: ?lang= on any page, then the remembered cookie, then the browser."""
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
 LANG_COOKIE = "lang"
@@ -10,6 +10,8 @@ RTL_LANGUAGES = {"ar"}
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the CLI and background jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if asked in languages:
         return asked

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Iterable
 
 from pyproj import Transformer
+import shapely
 from shapely import STRtree
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform, unary_union
+from shapely.ops import unary_union
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -24,6 +25,10 @@ KOMMUN_FILE = DATA_DIR / "kommun-1282.geojson"
 _to_sweref = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 _to_wgs84 = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
 _rt90_to_wgs84 = Transformer.from_crs("EPSG:3021", "EPSG:4326", always_xy=True)
+
+
+def reproject(geometry: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+    return shapely.transform(geometry, lambda x, y: transformer.transform(x, y), interleaved=False)
 
 
 class GeoImportError(ValueError):
@@ -53,7 +58,7 @@ def kommun_boundary() -> BaseGeometry:
 
 @lru_cache(maxsize=4)
 def _kommun_with_margin(margin_m: float) -> BaseGeometry:
-    projected = transform(_to_sweref.transform, kommun_boundary())
+    projected = reproject(kommun_boundary(), _to_sweref)
     return projected.buffer(margin_m)
 
 
@@ -97,7 +102,7 @@ class AreaLocator:
 
 
 def _projected(geojson_text: str) -> BaseGeometry:
-    return transform(_to_sweref.transform, shape(json.loads(geojson_text)))
+    return reproject(shape(json.loads(geojson_text)), _to_sweref)
 
 
 def district_locator(margin_m: float = 500) -> AreaLocator:
@@ -146,9 +151,9 @@ def read_feature_polygons(path: Path | str, name_property: str | None = None) ->
         if geom.geom_type not in {"Polygon", "MultiPolygon"}:
             raise GeoImportError(f"Feature {number} ({name}) is a {geom.geom_type}, not a polygon.")
         if "3021" in crs:
-            geom = transform(_rt90_to_wgs84.transform, geom)
+            geom = reproject(geom, _rt90_to_wgs84)
         elif "3006" in crs or _looks_projected(geom):
-            geom = transform(_to_wgs84.transform, geom)
+            geom = reproject(geom, _to_wgs84)
         if not geom.is_valid:
             geom = geom.buffer(0)
         if not kommun_boundary().buffer(0.05).intersects(geom):

@@ -4,6 +4,7 @@ import math
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import EmailField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
@@ -26,26 +27,36 @@ def _coordinate(low: float, high: float):
 def _optional_int(value):
     if value in (None, "", "None"):
         return None
-    return int(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value  # matches no choice, so the field's own "choose from the list" message is shown
 
 
 class ReportForm(FlaskForm):
     lat = HiddenField(validators=[_coordinate(-90, 90)])
     lon = HiddenField(validators=[_coordinate(-180, 180)])
-    district = SelectField(_l("Area"), coerce=_optional_int, validate_choice=True, validators=[Optional()])
-    location_text = StringField(_l("Street or place"), validators=[Length(max=MAX_LOCATION_TEXT)],
+    district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()],
+                           invalid_choice_message=_l("Choose an area from the list."))
+    location_text = StringField(_l("Street or place"), validators=[Length(max=MAX_LOCATION_TEXT, message=_l(
+                                    "The place description can be at most %(max)d characters."))],
                                 description=_l("For example “Parkgatan at the bus stop” or “the path behind the library”."))
     category = RadioField(_l("What do you want to report?"),
-                          validators=[InputRequired(message=_l("Choose what you want to report."))])
-    description = TextAreaField(_l("Describe what you see"), validators=[Length(max=MAX_DESCRIPTION)])
+                          validators=[InputRequired(message=_l("Choose what you want to report."))],
+                          invalid_choice_message=_l("Choose what you want to report."))
+    description = TextAreaField(_l("Describe what you see"), validators=[
+        Length(max=MAX_DESCRIPTION, message=_l("The description can be at most %(max)d characters."))])
     time_of_day = RadioField(_l("When does it feel unsafe?"), validators=[Optional()],
-                             choices=[("day", _l("Daytime")), ("evening", _l("Evening")), ("night", _l("Night"))])
+                             choices=[SelectChoice("day", _l("Daytime")), SelectChoice("evening", _l("Evening")),
+                                      SelectChoice("night", _l("Night"))],
+                             invalid_choice_message=_l("Choose day, evening or night."))
     safety_rating = RadioField(_l("How safe does it feel? (1 = very unsafe, 5 = very safe)"),
                                coerce=_optional_int, validators=[Optional()],
-                               choices=[(n, str(n)) for n in range(1, 6)])
+                               choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
+                               invalid_choice_message=_l("Choose a number from 1 to 5."))
     photos = MultipleFileField(_l("Photos (at most 3; JPEG, PNG or WebP, up to 15 MB each)"))
     email = EmailField(_l("E-mail for updates (optional, never shown publicly)"),
-                       validators=[Optional(), Length(max=254),
+                       validators=[Optional(), Length(max=254, message=_l("That does not look like an e-mail address.")),
                                    Email(message=_l("That does not look like an e-mail address."),
                                          check_deliverability=False)])
 

@@ -83,10 +83,10 @@ def _validate(data: NewReport, category: Category | None) -> None:
     if category is None:
         raise ReportError("category", _l("Choose what you want to report."))
     if len(data.description or "") > MAX_DESCRIPTION:
-        raise ReportError("description", _l("The description can be at most %(n)d characters.", n=MAX_DESCRIPTION))
+        raise ReportError("description", _l("The description can be at most %(max)d characters.", max=MAX_DESCRIPTION))
     if len(data.location_text or "") > MAX_LOCATION_TEXT:
-        raise ReportError("location_text", _l("The place description can be at most %(n)d characters.",
-                                              n=MAX_LOCATION_TEXT))
+        raise ReportError("location_text", _l("The place description can be at most %(max)d characters.",
+                                              max=MAX_LOCATION_TEXT))
     has_point = data.lat is not None and data.lon is not None
     if (data.lat is None) != (data.lon is None):
         raise ReportError("location", _l("The position is incomplete. Place the pin again."))

@@ -5,6 +5,7 @@ import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
@@ -32,9 +33,9 @@ def _uploaded_photos(limit_bytes: int) -> list[bytes]:
 def _build_form() -> ReportForm:
     form = ReportForm()
     categories = services.active_categories()
-    form.category.choices = [(c.key, presenters.category_name(c)) for c in categories]
-    form.district.choices = [(None, _("Choose an area"))] + [
-        (d.id, d.name) for d in presenters.districts_for_choice()]
+    form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in categories]
+    form.district.choices = [SelectChoice(None, _("Choose an area"))] + [
+        SelectChoice(d.id, d.name) for d in presenters.districts_for_choice()]
     return form
 
 

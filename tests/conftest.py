@@ -1,0 +1,133 @@
+"""Fixtures: an app on a fresh, migrated database (SQLite and PostgreSQL), a client, and test data."""
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import g
+from flask_migrate import upgrade
+
+from tests.pg import ThrowawayPostgres
+from webapp import create_app
+from webapp.demo import ensure_demo_areas
+from webapp.extensions import db
+
+BACKENDS = ["sqlite", "postgresql"]
+_counter = itertools.count()
+
+
+def base_config(tmp_path: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "MAIL_SERVER": "",
+        "PUBLISH_PHOTOS_IMMEDIATELY": False,
+        "SERVER_NAME": "trygghetskartan.test",
+        "PREFERRED_URL_SCHEME": "http",
+    }
+
+
+def build_app(config: dict):
+    """create_app, plus one test-only fix: the fixtures keep an app context open across requests (so that
+    tests can use the session), and Flask-Babel caches the language on `g`, so forget it after each request."""
+    app = create_app(config)
+
+    @app.teardown_request
+    def _forget_language(exc):
+        g.pop("_flask_babel", None)
+
+    return app
+
+
+def _migrate(url: str, tmp_path: Path) -> None:
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        upgrade()
+        ensure_demo_areas()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = ThrowawayPostgres()
+    if not server.available:
+        pytest.skip("PostgreSQL's initdb/pg_ctl are not installed (apt-get install postgresql-15)")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """One migrated SQLite file with the demo districts; each test gets a copy."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.sqlite"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres, tmp_path_factory):
+    postgres.execute("CREATE DATABASE tk_template")
+    _migrate(postgres.url("tk_template"), tmp_path_factory.mktemp("pg-template"))
+    return "tk_template"
+
+
+def database_url(backend: str, request, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        target = tmp_path / "test.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    server = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("postgres_template")
+    name = f"tk_test_{next(_counter)}"
+    server.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return server.url(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def app(request, tmp_path):
+    """The app on a fresh, migrated database with the demo districts and zone (no reports)."""
+    app = build_app(base_config(tmp_path, database_url(request.param, request, tmp_path)))
+    app.config["BACKEND"] = request.param
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app(request, tmp_path):
+    """The app on SQLite only, for tests about the web layer rather than the database."""
+    app = build_app(base_config(tmp_path, database_url("sqlite", request, tmp_path)))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def web(sqlite_app):
+    return sqlite_app.test_client()
+
+
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """The CSRF token of the form on a page, read as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)

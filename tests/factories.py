@@ -1,0 +1,66 @@
+"""Small builders for test data: real images made with Pillow, reports made through the service."""
+from __future__ import annotations
+
+import io
+import random
+
+from flask import current_app
+from PIL import Image
+
+from webapp.reports import services
+from webapp.reports.views import photo_settings
+
+# Points in Landskrona (WGS84): Rådhustorget in Centrum/Öster, a street in Karlslund, Tuna on Ven.
+CENTRUM = (12.8302, 55.8706)
+KARLSLUND = (12.86, 55.885)
+VEN = (12.6724, 55.9098)
+MALMO = (13.0038, 55.6050)
+COPENHAGEN = (12.5683, 55.6761)
+
+
+def _gps_ifd(lon: float, lat: float) -> dict:
+    def dms(value: float):
+        value = abs(value)
+        degrees = int(value)
+        minutes = int((value - degrees) * 60)
+        seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
+        return (float(degrees), float(minutes), float(seconds))
+    return {1: "N" if lat >= 0 else "S", 2: dms(lat), 3: "E" if lon >= 0 else "W", 4: dms(lon)}
+
+
+def image_bytes(fmt: str = "JPEG", size=(800, 600), gps: tuple[float, float] | None = None,
+                orientation: int | None = None, color=(200, 30, 30), mode: str = "RGB", noise: bool = False) -> bytes:
+    """A real image file. With gps=(lon, lat) and/or an EXIF orientation, like a phone camera's."""
+    if noise:
+        image = Image.frombytes("RGB", size, random.Random(1).randbytes(size[0] * size[1] * 3))
+    else:
+        image = Image.new(mode, size, color if mode == "RGB" else (*color, 128))
+        # A marker in the top-left corner, so that orientation can be checked.
+        image.paste((0, 0, 255) if mode == "RGB" else (0, 0, 255, 255), (0, 0, size[0] // 4, size[1] // 4))
+    exif = Image.Exif()
+    exif[0x010F] = "TestPhone"  # Make
+    exif[0x0131] = "Camera app 1.0"  # Software
+    if orientation:
+        exif[0x0112] = orientation
+    if gps:
+        exif[0x8825] = _gps_ifd(*gps)
+    out = io.BytesIO()
+    kwargs = {"exif": exif.tobytes()} if fmt in ("JPEG", "WEBP", "PNG") else {}
+    image.save(out, fmt, **kwargs)
+    return out.getvalue()
+
+
+def make_report(category: str = "littered", at: tuple[float, float] | None = CENTRUM, photos: list[bytes] = (),
+                email: str | None = None, **fields):
+    """A report made through the same service as the web form. Returns (report, token)."""
+    lon, lat = at if at else (None, None)
+    data = services.NewReport(category_key=category, lat=lat, lon=lon, email=email, photos=list(photos),
+                              description=fields.pop("description", "Skräp vid bänken"), **fields)
+    return services.create_report(data, photo_settings())
+
+
+def media_files() -> list:
+    from pathlib import Path
+
+    root = Path(current_app.config["MEDIA_DIR"])
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []

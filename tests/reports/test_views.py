@@ -1,0 +1,237 @@
+"""The resident's journey over HTTP: the form, the receipt, the tracking page, the public page, bad input."""
+import io
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from tests.factories import CENTRUM, MALMO, image_bytes, make_report, media_files
+from webapp.extensions import db
+from webapp.mail import outbox_messages
+from webapp.reports.models import Photo, Report
+
+
+def report_count() -> int:
+    return db.session.execute(select(func.count(Report.id))).scalar_one()
+
+
+def form_data(client, **overrides):
+    data = {"csrf_token": csrf_token(client), "category": "littered", "lat": str(CENTRUM[1]),
+            "lon": str(CENTRUM[0]), "description": "Mycket skräp vid bänkarna", "email": ""}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def photo(data: bytes, name: str = "photo.jpg"):
+    return (io.BytesIO(data), name)
+
+
+def submit(client, **overrides):
+    photos = overrides.pop("photos", None)
+    data = form_data(client, **overrides)
+    if photos is not None:
+        data["photos"] = photos
+    return client.post("/", data=data, content_type="multipart/form-data", headers={"Accept-Language": "sv"})
+
+
+def test_the_form_shows_the_map_the_categories_and_the_way_without_the_map(client):
+    html = client.get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'id="report-map"' in html
+    for name in ("Mörkt och otryggt", "Nedskräpat", "Dåligt underhållet", "Här känns det tryggt", "Klotter",
+                 "Trasig eller släckt gatubelysning"):
+        assert name in html
+    assert "Utan karta" in html and 'name="district"' in html and 'name="location_text"' in html
+    assert "ungefärliga demogränser" in html  # the demo districts say they are approximate
+    assert "112" in html and "114 14" in html
+    assert 'src="/static/vendor/leaflet/leaflet.js"' in html
+    assert "unpkg" not in html and "cdn" not in html.lower()
+
+
+def test_a_resident_reports_with_a_photo_and_gets_a_receipt_and_a_mail(client, app):
+    response = submit(client, email="Boende@Example.org", photos=[photo(image_bytes(gps=CENTRUM))])
+    assert response.status_code == 302
+    tracking_path = response.headers["Location"]
+    assert tracking_path.startswith("/t/")
+
+    receipt = client.get(tracking_path).get_data(as_text=True)
+    report = db.session.execute(select(Report)).scalar_one()
+    assert "Tack! Din rapport är skickad." in receipt
+    assert report.reference in receipt
+    assert "1 bild väntar på granskning" in receipt
+    assert report.reporter_email == "boende@example.org"
+    assert report.district.name == "Centrum/Öster"
+
+    mails = outbox_messages(app.config["MAIL_OUTBOX_DIR"])
+    assert len(mails) == 1
+    assert mails[0]["To"] == "boende@example.org"
+    assert report.reference in mails[0]["Subject"]
+    assert f"http://trygghetskartan.test{tracking_path}" in mails[0].get_content()
+
+    # A second visit to the tracking page is not a receipt any more, but still the private view.
+    again = client.get(tracking_path).get_data(as_text=True)
+    assert "Tack! Din rapport är skickad." not in again and report.reference in again
+
+
+def test_english_reporter_gets_english_pages_and_mail(client, app):
+    data = form_data(client, email="resident@example.org")
+    response = client.post("/?lang=en", data=data)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Thank you! Your report has been sent." in page
+    mail = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[0]
+    assert mail["Subject"].startswith("Your report LK-")
+
+
+def test_reporting_without_the_map(client):
+    district_id = re.search(r'<option value="(\d+)">Karlslund/Norrestad</option>',
+                            client.get("/").get_data(as_text=True)).group(1)
+    response = submit(client, lat="", lon="", district=district_id, location_text="Gångtunneln vid stationen")
+    assert response.status_code == 302
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.lat is None and report.district.name == "Karlslund/Norrestad"
+
+
+def test_public_page_shows_the_report_but_never_the_contact(client, app):
+    report, token = make_report(email="hemlig@example.org", photos=[image_bytes()])
+    html = client.get(f"/r/{report.reference}").get_data(as_text=True)
+    assert report.reference in html and "Nedskräpat" in html and "Mottagen" in html
+    assert "hemlig@example.org" not in html and token not in html
+    # The photo waits for approval: not on the page, and not downloadable by its URL.
+    photo_id = report.photos[0].id
+    assert f"/photos/{photo_id}/" not in html
+    assert client.get(f"/photos/{photo_id}/thumb.jpg").status_code == 404
+
+
+def test_approved_photo_is_public_and_carries_no_exif(client):
+    report, _ = make_report(photos=[image_bytes(gps=CENTRUM)])
+    report.photos[0].moderation = "approved"
+    db.session.commit()
+    html = client.get(f"/r/{report.reference}").get_data(as_text=True)
+    url = f"/photos/{report.photos[0].id}/display.jpg"
+    assert url in html
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    image = Image.open(io.BytesIO(response.data))
+    assert len(image.getexif()) == 0 and b"TestPhone" not in response.data
+
+
+def test_hidden_report_is_gone_from_public_view(client):
+    report, _ = make_report()
+    report.hidden = True
+    db.session.commit()
+    assert client.get(f"/r/{report.reference}").status_code == 404
+
+
+def test_supporting_from_the_public_page(client):
+    report, _ = make_report()
+    token = csrf_token(client, f"/r/{report.reference}")
+    for _ in range(2):
+        response = client.post(f"/r/{report.reference}/support", data={"csrf_token": token},
+                               follow_redirects=True, headers={"Accept-Language": "sv"})
+    assert "Du har redan instämt" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).support_count == 1
+
+
+# Bad input: a readable message next to the field, 400, and nothing stored.
+BAD = [
+    ({"category": None}, "Välj vad du vill rapportera."),
+    ({"category": "no_such_thing"}, "Välj vad du vill rapportera."),
+    ({"safety_rating": "9", "category": "dark_unsafe"}, "Välj ett tal från 1 till 5."),
+    ({"description": "x" * 2001}, "högst 2000 tecken"),
+    ({"lat": str(MALMO[1]), "lon": str(MALMO[0])}, "utanför Landskrona kommun"),
+    ({"lat": "abc", "lon": "12.83"}, "Positionen är ogiltig"),
+    ({"lat": "nan", "lon": "nan"}, "Positionen är ogiltig"),
+    ({"lat": "", "lon": ""}, "Visa var det är"),
+    ({"lat": "55.87", "lon": ""}, "Visa var det är"),
+    ({"email": "not-an-address"}, "Det ser inte ut som en e-postadress."),
+    ({"time_of_day": "midnight", "category": "dark_unsafe"}, "Välj dag, kväll eller natt."),
+    ({"district": "99999", "lat": "", "lon": ""}, "Välj ett område i listan."),
+    ({"district": "not-a-number", "lat": "", "lon": ""}, "Välj ett område i listan."),
+]
+
+
+@pytest.mark.parametrize("overrides, message", BAD, ids=[
+    "no-category", "unknown-category", "rating-9", "long-description", "outside-kommun", "lat-not-number", "nan",
+    "no-place", "half-position", "bad-email", "bad-time-of-day", "unknown-district", "district-not-number"])
+def test_bad_fields_are_refused_next_to_the_field(client, overrides, message):
+    response = submit(client, **overrides)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    assert "Inget har sparats ännu" in html
+    assert "Traceback" not in html
+    assert report_count() == 0
+
+
+def test_more_than_three_photos(client):
+    response = submit(client, photos=[photo(image_bytes()) for _ in range(4)])
+    assert response.status_code == 400
+    assert "Du kan bifoga högst 3 bilder." in response.get_data(as_text=True)
+    assert report_count() == 0 and media_files() == []
+
+
+def test_fake_image_named_jpg(client):
+    response = submit(client, photos=[photo(image_bytes()), photo(b"<html>not an image</html>", "evil.jpg")])
+    assert response.status_code == 400
+    assert "Bild 2: Filen är ingen bild som vi kan läsa" in response.get_data(as_text=True)
+    assert report_count() == 0 and media_files() == []
+
+
+def test_oversized_image(client):
+    big = image_bytes("PNG", size=(2600, 2200), noise=True)
+    assert len(big) > 15 * 1024 * 1024
+    response = submit(client, photos=[photo(big, "big.png")])
+    assert response.status_code == 400
+    assert "Bilden är för stor (högst 15 MB)" in response.get_data(as_text=True)
+    assert report_count() == 0 and media_files() == []
+
+
+def test_body_larger_than_the_limit_gets_a_readable_413(client, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    response = submit(client, photos=[photo(b"\xff\xd8" + b"0" * (2 * 1024 * 1024))])
+    assert response.status_code == 413
+    assert "för stort" in response.get_data(as_text=True)
+    assert report_count() == 0 and media_files() == []
+
+
+def test_missing_csrf_token_is_refused(client):
+    data = form_data(client)
+    del data["csrf_token"]
+    response = client.post("/", data=data, headers={"Accept-Language": "sv"})
+    assert response.status_code == 400
+    assert "Formuläret hade gått ut" in response.get_data(as_text=True)
+    assert report_count() == 0
+
+
+def test_token_from_another_session_is_refused(app, client):
+    stolen = csrf_token(app.test_client())  # a token issued to somebody else's session
+    csrf_token(client)
+    response = client.post("/", data=form_data(client, csrf_token=stolen), headers={"Accept-Language": "sv"})
+    assert response.status_code == 400
+    assert report_count() == 0
+
+
+def test_errors_speak_the_residents_language(client):
+    data = form_data(client, category=None)
+    html = client.post("/?lang=en", data=data).get_data(as_text=True)
+    assert "Choose what you want to report." in html
+    assert 'lang="en"' in html
+
+
+def test_unknown_tracking_token_and_reference_are_404_without_detail(client):
+    assert client.get("/t/" + "a" * 32).status_code == 404
+    response = client.get("/r/LK-2019-999999", headers={"Accept-Language": "sv"})
+    assert response.status_code == 404 and "Vi hittade inte sidan" in response.get_data(as_text=True)
+
+
+def test_language_switch_is_on_every_page_and_remembered(client):
+    report, _ = make_report()
+    for path in ("/", "/karta", f"/r/{report.reference}"):
+        html = client.get(path, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+        assert 'hreflang="en"' in html
+    client.get("/?lang=en")
+    assert 'lang="en"' in client.get("/karta", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'lang="sv"' in client.get("/karta?lang=sv").get_data(as_text=True)

@@ -1,0 +1,98 @@
+"""The photo pipeline with real files: formats by content, no metadata out, bombs and fakes refused."""
+import io
+
+import pytest
+from PIL import Image
+
+from tests.factories import CENTRUM, image_bytes
+from webapp.media import PhotoError, PhotoStore, process_photo
+
+LIMITS = {"max_bytes": 15 * 1024 * 1024, "max_pixels": 60_000_000}
+
+
+def open_image(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def test_jpeg_from_a_phone_loses_its_exif_and_gps_but_the_position_is_read():
+    original = image_bytes("JPEG", gps=CENTRUM)
+    assert open_image(original).getexif().get_ifd(0x8825)  # the input really has GPS
+
+    result = process_photo(original, **LIMITS)
+
+    lon, lat = result.gps
+    assert lon == pytest.approx(CENTRUM[0], abs=1e-4) and lat == pytest.approx(CENTRUM[1], abs=1e-4)
+    for data in (result.display, result.thumbnail):
+        out = open_image(data)
+        assert out.format == "JPEG"
+        assert len(out.getexif()) == 0
+        assert "exif" not in out.info and "icc_profile" not in out.info
+        assert b"TestPhone" not in data and b"Exif" not in data
+
+
+def test_exif_orientation_is_applied_before_stripping():
+    # Orientation 6 = the camera was turned: the picture must be shown rotated 90° clockwise.
+    result = process_photo(image_bytes("JPEG", size=(800, 600), orientation=6), **LIMITS)
+    out = open_image(result.display)
+    assert (out.width, out.height) == (600, 800)
+    # The blue marker that was top-left is now top-right.
+    assert out.getpixel((out.width - 20, 20))[2] > 200
+    assert out.getpixel((20, 20))[0] > 150
+
+
+def test_large_photo_is_resized_to_display_and_thumbnail_sizes():
+    result = process_photo(image_bytes("JPEG", size=(4000, 3000)), **LIMITS)
+    assert max(open_image(result.display).size) == 1600
+    assert max(open_image(result.thumbnail).size) == 400
+    assert (result.width, result.height) == (1600, 1200)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_png_and_webp_are_accepted_and_stored_as_jpeg(fmt):
+    result = process_photo(image_bytes(fmt, mode="RGBA"), **LIMITS)
+    assert open_image(result.display).format == "JPEG"
+
+
+def test_format_is_read_from_content_not_the_name():
+    with pytest.raises(PhotoError, match="not a photo"):
+        process_photo(b"%PDF-1.4 this is a document, not a photo" * 10, **LIMITS)
+    with pytest.raises(PhotoError, match="JPEG, PNG and WebP"):
+        process_photo(image_bytes("GIF"), **LIMITS)
+
+
+def test_truncated_jpeg_is_refused():
+    data = image_bytes("JPEG", size=(1200, 900), noise=True)
+    with pytest.raises(PhotoError, match="damaged"):
+        process_photo(data[: len(data) // 2], **LIMITS)
+
+
+def test_decompression_bomb_is_refused_without_decoding():
+    # A tiny PNG that claims 20 000 x 20 000 pixels (400 megapixels).
+    bomb = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(bomb, "PNG")
+    assert len(bomb.getvalue()) < 200_000
+    with pytest.raises(PhotoError, match="too many pixels"):
+        process_photo(bomb.getvalue(), **LIMITS)
+
+
+def test_oversized_file_is_refused():
+    with pytest.raises(PhotoError, match="too large"):
+        process_photo(b"\xff\xd8" + b"0" * (15 * 1024 * 1024), **LIMITS)
+
+
+def test_empty_file_is_refused():
+    with pytest.raises(PhotoError, match="empty"):
+        process_photo(b"", **LIMITS)
+
+
+def test_store_writes_both_sizes_and_discard_removes_them(tmp_path):
+    store = PhotoStore(tmp_path)
+    stem = store.new_stem()
+    store.save(stem, process_photo(image_bytes(), **LIMITS))
+    assert store.exists(stem)
+    assert not list(tmp_path.rglob("*.tmp"))
+    store.discard(stem)
+    assert not store.exists(stem)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
