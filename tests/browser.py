@@ -1,0 +1,58 @@
+"""Helpers for real-browser tests: a live server in a thread and Debian's headless Chromium."""
+from __future__ import annotations
+
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.skip("chromium is not installed: `make test` installs it as root, or run `sudo apt-get install chromium`")
+    return path
+
+
+@contextmanager
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def browser_page(base_url: str, name: str, locale: str = "sv-SE", **context_options):
+    """A page in a fresh headless Chromium; requests leaving the machine (map tiles) are refused,
+    and a screenshot is saved to test-artifacts/ when the test fails."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(locale=locale, base_url=base_url, **{**PHONE, **context_options})
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
+                      else route.abort())
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        try:
+            yield page
+        except BaseException:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            raise
+        finally:
+            browser.close()

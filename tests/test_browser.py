@@ -1,0 +1,66 @@
+"""A resident on a phone, in a real browser: pin, photo, send, receipt, and the report on the public map."""
+import re
+
+import pytest
+from flask import g
+
+from tests.browser import browser_page, live_server
+from tests.factories import image_bytes
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(sqlite_app):
+    # The browser's requests run in the server thread; they must not share the test's app context.
+    with live_server(sqlite_app) as url:
+        yield url
+
+
+def test_resident_reports_a_place_with_a_photo_on_a_phone(server, tmp_path):
+    photo = tmp_path / "gata.jpg"
+    photo.write_bytes(image_bytes(size=(2000, 1500)))
+    with browser_page(server, "resident-report") as page:
+        page.goto("/")
+        assert page.locator("h1").inner_text() == "Rapportera en plats i Landskrona"
+        page.wait_for_selector("#report-map.leaflet-container")
+
+        page.locator("#report-map").click()  # the middle of the map: Centrum
+        page.wait_for_selector(".leaflet-marker-icon")
+        assert page.locator("#location-status").inner_text().startswith("Nålen är placerad")
+        assert float(page.locator("#lat").input_value()) == pytest.approx(55.8705, abs=0.01)
+
+        page.get_by_label("Nedskräpat").check()
+        assert page.locator("#safety-details").is_visible()
+        page.get_by_label("Klotter").check()
+        assert not page.locator("#safety-details").is_visible()  # the safety questions are for safety kinds
+        page.get_by_label("Nedskräpat").check()
+        page.get_by_label("Beskriv vad du ser").fill("Glas och skräp vid busshållplatsen")
+        page.locator("input[name=photos]").set_input_files(str(photo))
+        page.get_by_role("button", name="Skicka rapport").click()
+
+        page.wait_for_selector(".receipt")
+        assert "Tack! Din rapport är skickad." in page.locator(".receipt").inner_text()
+        reference = re.search(r"LK-\d{4}-\d{6}", page.locator(".receipt-ref").inner_text()).group(0)
+        assert "/t/" in page.locator(".tracking-link a").inner_text()
+
+        page.goto("/karta")
+        page.wait_for_selector(f"#report-list a:has-text('{reference}')")
+        assert page.locator(".leaflet-marker-icon, .marker-cluster").count() >= 1
+
+
+def test_already_reported_place_is_offered_for_support_instead(sqlite_app, server):
+    from tests.factories import make_report
+
+    existing, _ = make_report(category="littered", at=(12.8330, 55.8705), description="Skräp överallt")
+    with browser_page(server, "resident-support") as page:
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.locator("#report-map").click()
+        page.get_by_label("Nedskräpat").check()
+        page.wait_for_selector("#nearby:not([hidden])")
+        assert existing.reference in page.locator("#nearby-list").inner_text()
+        page.get_by_role("button", name="Instäm i den här rapporten").click()
+        page.wait_for_selector(".flash")
+        assert "ditt instämmande har räknats" in page.locator(".flash").inner_text()
+        assert page.url.endswith(f"/r/{existing.reference}")

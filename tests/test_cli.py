@@ -1,0 +1,39 @@
+"""The demo data a fresh `make run` loads, and its CLI."""
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.reports.models import Category, Photo, Report
+from webapp.reports.status import STATUS_LABELS
+
+
+def test_demo_load_fills_an_empty_database_once(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "load", "--reports", "80", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Loaded 80 demo reports" in result.output
+    again = runner.invoke(args=["demo", "load", "--reports", "80", "--if-empty"])
+    assert "already has reports" in again.output
+    assert db.session.execute(select(func.count(Report.id))).scalar_one() == 80
+
+
+def test_demo_reports_are_plausible(app):
+    app.test_cli_runner().invoke(args=["demo", "load", "--reports", "120"])
+    reports = db.session.execute(select(Report)).scalars().all()
+    assert all(geo.is_in_kommun(r.lon, r.lat) for r in reports)
+    assert all(r.district is not None for r in reports)
+    years = {r.created_at.year for r in reports}
+    assert years <= {2018, 2019} and len(years) == 2
+    assert len({r.category_id for r in reports}) >= 8
+    assert len({r.status for r in reports}) >= 3 and {r.status for r in reports} <= set(STATUS_LABELS)
+    assert {r.time_of_day for r in reports if r.category.is_safety} >= {"day", "evening", "night"}
+    assert sum(1 for r in reports if r.district.name == "Centrum/Öster") > len(reports) / 3
+    # Reference numbers grow with time, as in a real register.
+    ordered = sorted(reports, key=lambda r: r.id)
+    assert [r.created_at for r in ordered] == sorted(r.created_at for r in ordered)
+    assert db.session.execute(select(func.count(Photo.id))).scalar_one() > 0
+
+
+def test_demo_logins_are_printed(app):
+    result = app.test_cli_runner().invoke(args=["demo", "logins"])
+    assert result.exit_code == 0 and "Demo staff logins" in result.output
