@@ -15,7 +15,7 @@ def extracted(tmp_path_factory):
     """The strings in the code and templates now, extracted as `make extract` does."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "webapp", "templates"],
+                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as handle:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
