@@ -45,7 +45,9 @@ def test_resident_reports_a_place_with_a_photo_on_a_phone(server, tmp_path):
         assert "/t/" in page.locator(".tracking-link a").inner_text()
 
         page.goto("/karta")
+        page.get_by_text("Visa rapporterna i kartutsnittet som en lista").click()
         page.wait_for_selector(f"#report-list a:has-text('{reference}')")
+        assert page.locator("#map-count").inner_text() == "Rapporter i kartutsnittet: 1"
         assert page.locator(".leaflet-marker-icon, .marker-cluster").count() >= 1
 
 

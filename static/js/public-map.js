@@ -1,5 +1,5 @@
 // The public map: clustered markers for the reports in view, plus the same reports as a list.
-import { L, getJSON, makeMap } from "./map-common.js";
+import { L, format, getJSON, makeMap } from "./map-common.js";
 
 const element = document.getElementById("public-map");
 const map = makeMap(element);
@@ -62,7 +62,7 @@ async function load() {
     li.append(link);
     list.append(li);
   }
-  count.textContent = `${data.features.length}`;
+  count.textContent = format(element.dataset.msgCount, { n: data.features.length });
   count.dataset.count = String(data.features.length);
 }
 map.on("moveend", load);
