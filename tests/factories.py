@@ -45,7 +45,7 @@ def image_bytes(fmt: str = "JPEG", size=(800, 600), gps: tuple[float, float] | N
     if gps:
         exif[0x8825] = _gps_ifd(*gps)
     out = io.BytesIO()
-    kwargs = {"exif": exif.tobytes()} if fmt in ("JPEG", "WEBP", "PNG") else {}
+    kwargs = {"exif": exif.tobytes()} if fmt in ("JPEG", "WEBP", "PNG", "HEIF") else {}
     image.save(out, fmt, **kwargs)
     return out.getvalue()
 

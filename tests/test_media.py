@@ -55,6 +55,15 @@ def test_png_and_webp_are_accepted_and_stored_as_jpeg(fmt):
     assert open_image(result.display).format == "JPEG"
 
 
+def test_heic_from_an_iphone_is_accepted_and_loses_its_gps():
+    original = image_bytes("HEIF", gps=CENTRUM)
+    assert open_image(original).format == "HEIF"
+    result = process_photo(original, **LIMITS)
+    assert result.gps is not None
+    out = open_image(result.display)
+    assert out.format == "JPEG" and len(out.getexif()) == 0
+
+
 def test_format_is_read_from_content_not_the_name():
     with pytest.raises(PhotoError, match="not a photo"):
         process_photo(b"%PDF-1.4 this is a document, not a photo" * 10, **LIMITS)
