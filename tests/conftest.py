@@ -35,12 +35,15 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
 
 def build_app(config: dict):
     """create_app, plus one test-only fix: the fixtures keep an app context open across requests (so that
-    tests can use the session), and Flask-Babel caches the language on `g`, so forget it after each request."""
+    tests can use the session), and extensions cache per-request state on `g` (Flask-Babel the language,
+    Flask-Login the user, Flask-WTF the CSRF token), so empty `g` after each request as a fresh app
+    context would."""
     app = create_app(config)
 
     @app.teardown_request
-    def _forget_language(exc):
-        g.pop("_flask_babel", None)
+    def _forget_request_state(exc):
+        for key in list(g):
+            g.pop(key, None)
 
     return app
 

@@ -64,3 +64,44 @@ def media_files() -> list:
 
     root = Path(current_app.config["MEDIA_DIR"])
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+PASSWORD = "correct-horse-battery"
+
+
+def make_user(role: str = "case_officer", email: str | None = None, department: str | None = None, totp: bool = False):
+    """A staff account; admins get two-factor authentication unless told otherwise (they must have it)."""
+    import pyotp
+
+    from webapp.auth import services as accounts
+    from webapp.extensions import db
+
+    user = accounts.create_user(email or f"{role}.{random.randint(0, 10**9)}@landskrona.se", role.title(), PASSWORD,
+                                role, department)
+    if totp or role == "admin":
+        user.totp_secret = pyotp.random_base32()
+        user.totp_enabled = True
+        db.session.commit()
+    return user
+
+
+def login(client, user, password: str = PASSWORD):
+    """Log in through the real form (and the second factor when the account has one)."""
+    import re
+
+    import pyotp
+
+    html = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post("/staff/login", data={"csrf_token": token, "email": user.email, "password": password})
+    if response.headers.get("Location", "").endswith("/staff/login/code"):
+        response = client.post("/staff/login/code", data={"csrf_token": token,
+                                                           "code": pyotp.TOTP(user.totp_secret).now()})
+    return response
+
+
+def form_token(client, path: str = "/") -> str:
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)

@@ -34,6 +34,29 @@ def test_demo_reports_are_plausible(app):
     assert db.session.execute(select(func.count(Photo.id))).scalar_one() > 0
 
 
-def test_demo_logins_are_printed(app):
-    result = app.test_cli_runner().invoke(args=["demo", "logins"])
-    assert result.exit_code == 0 and "Demo staff logins" in result.output
+def test_demo_logins_cover_every_role_and_work(app):
+    from webapp.auth import services as accounts
+    from webapp.auth.roles import ROLES
+    from webapp.demo import DEMO_PASSWORD
+
+    runner = app.test_cli_runner()
+    assert "No demo staff accounts" in runner.invoke(args=["demo", "logins"]).output
+    runner.invoke(args=["demo", "load", "--reports", "30"])
+    output = runner.invoke(args=["demo", "logins"]).output
+    emails = [line.split()[1] for line in output.splitlines()[1:]]
+    assert {line.split()[0] for line in output.splitlines()[1:]} == set(ROLES)
+    assert all(accounts.authenticate(email, DEMO_PASSWORD) for email in emails)
+    assert "2FA key" in output  # the demo admin is already enrolled
+
+
+def test_users_create_from_the_cli(app):
+    from webapp.auth import services as accounts
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "Ny@Landskrona.se", "--name", "Ny Person",
+                                 "--role", "case_officer", "--department", "SB", "--password", "ett-langt-losen"])
+    assert result.exit_code == 0, result.output
+    user = accounts.authenticate("ny@landskrona.se", "ett-langt-losen")
+    assert user.role == "case_officer" and user.department_code == "SB"
+    weak = runner.invoke(args=["users", "create", "--email", "b@landskrona.se", "--role", "crew", "--password", "kort"])
+    assert weak.exit_code != 0 and "at least 10" in weak.output

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from webapp.config import Defaults, from_environment
-from webapp.extensions import babel, csrf, db, migrate
+from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "webapp" / "translations"))
     app.after_request(remember_language)
+    login_manager.init_app(app)
+    limiter.init_app(app)
 
     from webapp.media import PhotoStore
 
@@ -41,12 +43,21 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp import geo, reports  # noqa: F401 - the models must be known to SQLAlchemy
     from webapp.geo import models as _geo_models  # noqa: F401
     from webapp.reports import models as _report_models  # noqa: F401
+    from webapp.auth import models as _auth_models  # noqa: F401
+    from webapp.workorders import models as _workorder_models  # noqa: F401
+    from webapp import audit as _audit  # noqa: F401
     from webapp.api.views import bp as api_bp, health_bp
+    from webapp.auth.views import bp as auth_bp
     from webapp.reports.views import bp as reports_bp
+    from webapp.staff.views import bp as staff_bp
+    from webapp.workorders.views import bp as workorders_bp
 
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(workorders_bp)
 
     from webapp import errors, templating
     from webapp.cli import register_cli

@@ -32,9 +32,37 @@ def demo_load(reports: int, if_empty: bool, seed: int):
 
 @demo_cli.command("logins")
 def demo_logins():
-    """Print the demo staff logins."""
-    click.echo("Demo staff logins: none yet. Staff accounts and roles come with the staff module;"
-               " until then every page is public and needs no login.")
+    """Print the demo staff logins (created by `flask demo load`)."""
+    from webapp import demo
+
+    rows = demo.demo_logins()
+    if not rows:
+        click.echo("No demo staff accounts in this database.")
+        return
+    click.echo("Demo staff logins (password for all: %s):" % demo.DEMO_PASSWORD)
+    for email, role, note in rows:
+        click.echo(f"  {role:<18} {email}{'  ' + note if note else ''}")
+
+
+users_cli = AppGroup("users", help="Staff accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default="", help="Shown in the audit log and to colleagues.")
+@click.option("--role", required=True, type=click.Choice(["admin", "case_officer", "crew", "lighting_planner",
+                                                          "communications", "field_reporter"]))
+@click.option("--department", type=click.Choice(["TS", "SB", "STA", "KOM"]), default=None)
+@click.password_option(help="At least 10 characters; asked for when not given.")
+def users_create(email, name, role, department, password):
+    """Create a staff account."""
+    from webapp.auth import services as accounts
+
+    try:
+        user = accounts.create_user(email, name or email, password, role, department, actor="cli")
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"Created {user.email} ({user.role}).")
 
 
 def _import(kind: str, path: str, name_property: str | None, approximate: bool):
@@ -67,3 +95,4 @@ def import_zones(path, name_property, approximate):
 def register_cli(app) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
+    app.cli.add_command(users_cli)

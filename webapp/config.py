@@ -50,6 +50,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
         "PUBLISH_PHOTOS_IMMEDIATELY": _bool(env.get("PUBLISH_PHOTOS_IMMEDIATELY")),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
@@ -76,3 +78,7 @@ class Defaults:
     MAP_ZOOM = 14
     API_MAX_FEATURES = 5000
     WTF_CSRF_TIME_LIMIT = 4 * 3600
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    LOGIN_RATE_LIMIT = "10 per minute;40 per hour"
+    STAFF_PAGE_SIZE = 50

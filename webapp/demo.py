@@ -23,6 +23,19 @@ from webapp.reports.views import photo_settings
 from webapp.timeutil import as_utc
 
 DEMO_SOURCE = "Trygghetskartan demo (approximate)"
+DEMO_PASSWORD = "landskrona-demo"
+DEMO_DOMAIN = "demo.landskrona.se"
+# The demo admin is enrolled in two-factor authentication with this key (add it to any TOTP app).
+DEMO_ADMIN_TOTP = "LANDSKRONADEMOADMINTOTPKEY234567"
+DEMO_USERS = [
+    ("admin", "Alva Admin", "admin", None),
+    ("handlaggare.ts", "Hugo Handläggare (TS)", "case_officer", "TS"),
+    ("handlaggare.sb", "Sara Handläggare (SB)", "case_officer", "SB"),
+    ("renhallning", "Rami Renhållning", "crew", "TS"),
+    ("belysning", "Bo Belysningsplanerare", "lighting_planner", "SB"),
+    ("kommunikation", "Kim Kommunikatör", "communications", "KOM"),
+    ("polis", "Petra Polis", "field_reporter", None),
+]
 
 # Where the demo's weight lies: the programme's focus area first.
 DISTRICT_WEIGHTS = {
@@ -62,6 +75,29 @@ WAVES = [
 ]
 SPAN_START = datetime(2018, 1, 1, tzinfo=timezone.utc)
 SPAN_DAYS = 729
+
+
+def ensure_demo_users() -> None:
+    """A demo account for every role; the admin already has two-factor authentication."""
+    from webapp.auth import services as accounts
+    from webapp.auth.models import User
+
+    for local, name, role, department in DEMO_USERS:
+        email = f"{local}@{DEMO_DOMAIN}"
+        if accounts.user_by_email(email):
+            continue
+        user = accounts.create_user(email, name, DEMO_PASSWORD, role, department, actor="demo")
+        if role == "admin":
+            user.totp_secret = DEMO_ADMIN_TOTP
+            user.totp_enabled = True
+            db.session.commit()
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    from webapp.auth.models import User
+
+    users = db.session.execute(select(User).where(User.email.like(f"%@{DEMO_DOMAIN}")).order_by(User.id)).scalars()
+    return [(u.email, u.role, f"(2FA key {DEMO_ADMIN_TOTP})" if u.role == "admin" else "") for u in users]
 
 
 def database_is_empty() -> bool:
@@ -147,6 +183,7 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
     """Create demo reports through the same service residents use. Returns how many were created."""
     rng = random.Random(seed)
     ensure_demo_areas()
+    ensure_demo_users()
     districts = {d.name: shape(json.loads(d.geometry)) for d in db.session.execute(select(District)).scalars()}
     villages = [tuple(f["geometry"]["coordinates"]) for f in json.loads(
         (geo.DATA_DIR / "tatorter-1282-2020.geojson").read_text())["features"]
@@ -188,4 +225,23 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
         created += 1
         if progress:
             progress(1)
+    _demo_work_orders(rng)
     return created
+
+
+def _demo_work_orders(rng: random.Random) -> None:
+    """Turn some open demo reports into work orders, so that the crew's list has jobs."""
+    from webapp.workorders import services as workorders
+
+    open_reports = list(db.session.execute(
+        select(Report).where(Report.status.in_(["received", "confirmed"]), Report.lat.is_not(None))
+        .order_by(Report.created_at.desc()).limit(24)).scalars())
+    today = datetime.now(timezone.utc).date()
+    for number, report in enumerate(open_reports[:12]):
+        kind = workorders.SUGGESTED_KIND.get(report.category.key, "maintenance")
+        order = workorders.create_work_order(
+            [report.id], kind, report.category.default_priority or "normal",
+            f"{report.category.names.get('sv', '')}, {report.district.name if report.district else ''}".strip(", "),
+            actor="demo", instructions="Demoarbetsorder.", today=today - timedelta(days=rng.randint(0, 12)))
+        if number % 3 == 1:
+            workorders.change_status(order, "in_progress", actor="demo")

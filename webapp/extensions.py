@@ -1,5 +1,8 @@
 """Extensions created once, bound to an app in create_app()."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -24,3 +27,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+
+login_manager = LoginManager()
+# Storage from RATELIMIT_STORAGE_URI (memory:// by default; redis://… in production).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

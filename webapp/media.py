@@ -70,7 +70,7 @@ def gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
     return lon, lat
 
 
-def _encode(image: Image.Image, longest_side: int) -> bytes:
+def encode_jpeg(image: Image.Image, longest_side: int) -> bytes:
     copy = image.copy()
     copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -114,10 +114,10 @@ def process_photo(data: bytes, *, max_bytes: int, max_pixels: int, display_size:
         image = background
     elif image.mode != "RGB":
         image = image.convert("RGB")
-    display = _encode(image, display_size)
+    display = encode_jpeg(image, display_size)
     with Image.open(io.BytesIO(display)) as check:
         width, height = check.size
-    return ProcessedPhoto(display, _encode(image, thumb_size), width, height, gps)
+    return ProcessedPhoto(display, encode_jpeg(image, thumb_size), width, height, gps)
 
 
 class PhotoStore:

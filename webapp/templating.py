@@ -2,10 +2,23 @@
 from __future__ import annotations
 
 from flask import request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from webapp.i18n import current_language, text_direction
 
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+
+# The staff menu: (endpoint, label, permission), shown to those who have the permission.
+STAFF_MENU = [
+    ("staff.inbox", _l("Inbox"), "view_reports"),
+    ("workorders.index", _l("Work orders"), "workorders"),
+    ("workorders.tasks", _l("My tasks"), "tasks"),
+    ("staff.field_report", _l("New report"), "field_report"),
+    ("staff.admin_users", _l("Users"), "admin"),
+    ("staff.admin_settings", _l("Settings"), "admin"),
+    ("auth.setup_2fa", _l("Two-factor"), "staff"),
+]
 
 
 def register(app) -> None:
@@ -20,3 +33,36 @@ def register(app) -> None:
         switch = [{"code": code, "name": LANGUAGE_NAMES[code], "url": url_for(endpoint, **values, lang=code)}
                   for code in app.config["LANGUAGES"] if code != lang]
         return {"lang": lang, "dir": text_direction(), "language_switch": switch}
+
+    app.jinja_env.globals["field_attributes"] = field_attributes
+
+    @app.context_processor
+    def staff_context():
+        if not current_user.is_authenticated:
+            return {"staff_nav": [], "site_message": _site_message()}
+        nav = [{"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint}
+               for endpoint, label, permission in STAFF_MENU if current_user.can(permission)]
+        return {"staff_nav": nav, "staff_user": current_user.name, "site_message": _site_message()}
+
+
+def field_attributes(field, autocomplete=None, inputmode=None) -> dict:
+    """The accessibility attributes of a form input: invalid state and the hint and error it is described by."""
+    described = [f"{field.id}-hint"] if field.description else []
+    if field.errors:
+        described.append(f"{field.id}-error")
+    attributes = {"aria-invalid": "true" if field.errors else "false"}
+    if described:
+        attributes["aria-describedby"] = " ".join(described)
+    if autocomplete:
+        attributes["autocomplete"] = autocomplete
+    if inputmode:
+        attributes["inputmode"] = inputmode
+    return attributes
+
+
+def _site_message() -> str:
+    if request.blueprint not in ("reports", None):
+        return ""
+    from webapp.reports.services import current_site_message
+
+    return current_site_message()

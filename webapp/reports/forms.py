@@ -68,3 +68,16 @@ class ReportForm(FlaskForm):
 
 class SupportForm(FlaskForm):
     """Only the CSRF token: supporting is one button."""
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Your answer"), validators=[InputRequired(message=_l("Write your answer.")),
+                                                          Length(max=MAX_DESCRIPTION)])
+
+
+class FeedbackForm(FlaskForm):
+    score = RadioField(_l("How satisfied are you with what was done? (1 = not at all, 5 = very)"),
+                       coerce=_optional_int, choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
+                       validators=[InputRequired(message=_l("Choose a number from 1 to 5."))],
+                       invalid_choice_message=_l("Choose a number from 1 to 5."))
+    comment = TextAreaField(_l("Anything else? (optional)"), validators=[Length(max=MAX_DESCRIPTION)])

@@ -40,6 +40,12 @@ class Category(db.Model):
     duplicate_radius_m: Mapped[int] = mapped_column(Integer, default=50)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Shown to residents before they report in this category, e.g. "emergencies: call 112". {lang: text}
+    notice: Mapped[Optional[dict]] = mapped_column(JSON)
+    # Extra questions: [{"code", "label": {lang: text}, "datatype": "string"|"singlevaluelist", "required",
+    # "values": [{"key", "name": {lang: text}}]}]
+    extra_questions: Mapped[Optional[list]] = mapped_column(JSON)
+    default_priority: Mapped[str] = mapped_column(String(20), default="normal")
 
     department: Mapped[Optional[Department]] = relationship()
 
@@ -72,15 +78,31 @@ class Report(db.Model):
     safety_rating: Mapped[Optional[int]] = mapped_column(Integer)
     # Private: never in a public page or API response.
     reporter_email: Mapped[Optional[str]] = mapped_column(String(254))
+    reporter_name: Mapped[Optional[str]] = mapped_column(String(120))
+    reporter_phone: Mapped[Optional[str]] = mapped_column(String(40))
+    # The staff member who filed it on someone's behalf or from the field.
+    filed_by: Mapped[Optional[str]] = mapped_column(String(254))
+    answers: Mapped[Optional[dict]] = mapped_column(JSON)
     locale: Mapped[str] = mapped_column(String(8), default="sv")
     source: Mapped[str] = mapped_column(String(20), default="web")
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
     support_count: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    # The department that handles it (default: the category's); or an outside party it was referred to.
+    department_code: Mapped[Optional[str]] = mapped_column(ForeignKey("department.code"))
+    external_kind: Mapped[Optional[str]] = mapped_column(String(30))
+    external_name: Mapped[Optional[str]] = mapped_column(String(200))
+    external_contact: Mapped[Optional[str]] = mapped_column(String(200))
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id"))
+    # Bumped by every staff change, so that two officers cannot overwrite each other unknowingly.
+    version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category] = relationship()
+    department: Mapped[Optional[Department]] = relationship()
+    merged_into: Mapped[Optional["Report"]] = relationship(remote_side="Report.id")
     district: Mapped[Optional["District"]] = relationship()  # noqa: F821
     zone: Mapped[Optional["Zone"]] = relationship()  # noqa: F821
     photos: Mapped[list["Photo"]] = relationship(back_populates="report", order_by="Photo.id",
@@ -93,9 +115,14 @@ class Photo(db.Model):
     """A re-encoded photo without metadata; the files are <stem>.jpg and <stem>_t.jpg in MEDIA_DIR."""
 
     __tablename__ = "photo"
+    __table_args__ = (CheckConstraint("(report_id IS NULL) <> (work_order_id IS NULL)", name="one_owner"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[Optional[int]] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    # An after-photo belongs to the work order that fixed the place.
+    work_order_id: Mapped[Optional[int]] = mapped_column(ForeignKey("work_order.id", ondelete="CASCADE"),
+                                                        index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="report")
     stem: Mapped[str] = mapped_column(String(64), unique=True)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
@@ -103,7 +130,7 @@ class Photo(db.Model):
     moderation: Mapped[str] = mapped_column(String(10), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    report: Mapped[Report] = relationship(back_populates="photos")
+    report: Mapped[Optional[Report]] = relationship(back_populates="photos")
 
     @property
     def is_public(self) -> bool:
@@ -136,3 +163,54 @@ class StatusChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="history")
+
+
+class TrackingToken(db.Model):
+    """A further private link to a report (each update mail carries a fresh one; all keep working)."""
+
+    __tablename__ = "tracking_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Satisfaction(db.Model):
+    """A resident's answer after a fix: how satisfied, 1–5. One per report; the latest answer counts."""
+
+    __tablename__ = "satisfaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+
+class InfoRequest(db.Model):
+    """A question staff asked the reporter, and the reporter's answer."""
+
+    __tablename__ = "info_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(254))
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answer: Mapped[Optional[str]] = mapped_column(Text)
+    answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class SiteMessage(db.Model):
+    """A notice shown on every resident page until it expires, e.g. about snow clearing."""
+
+    __tablename__ = "site_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    texts: Mapped[dict] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -44,6 +44,7 @@ def report_form_page(form) -> dict:
     categories = services.active_categories()
     def item(c: Category) -> dict:
         return {"key": c.key, "name": category_name(c), "description": localized(c.descriptions),
+                "notice": localized(c.notice),
                 "icon": icon_url(c.icon), "safety": c.is_safety, "checked": form.category.data == c.key}
     return {
         "safety": [item(c) for c in categories if c.is_safety],
@@ -81,6 +82,12 @@ def _photos(photos) -> list[dict]:
              "width": p.width, "height": p.height} for p in photos]
 
 
+def _after_photos(report: Report):
+    from webapp.workorders.services import after_photos_for
+
+    return after_photos_for(report)
+
+
 def public_report(report: Report) -> dict:
     """What anyone may see of a report: no contact data, only approved photos."""
     return {
@@ -98,6 +105,7 @@ def public_report(report: Report) -> dict:
         "safety_rating": report.safety_rating,
         "history": _history(report),
         "photos": _photos(services.public_photos(report)),
+        "after_photos": _photos(_after_photos(report)),
         "support_count": report.support_count,
         "can_support": is_open(report.status),
         "map": _map_config(),
@@ -105,14 +113,28 @@ def public_report(report: Report) -> dict:
 
 
 def tracked_report(report: Report, token: str) -> dict:
-    """The reporter's own view: the public view plus what they sent that is not public yet."""
+    """The reporter's own view: the public view plus what they sent that is not public yet, a question from
+    staff to answer, the satisfaction question after a fix, and where a merged report went."""
+    from webapp.staff.services import open_info_request
+
     view = public_report(report)
     pending = [p for p in report.photos if p.moderation == "pending"]
+    target = report.merged_into
+    question = open_info_request(report)
+    satisfaction = services.satisfaction_for(report)
     view.update({
         "tracking_url": url_for("reports.track", token=token, _external=True),
         "public_url": url_for("reports.show", reference=report.reference) if not report.hidden else None,
         "pending_photos": len(pending),
         "has_email": bool(report.reporter_email),
+        "merged_into": {"reference": target.reference, "status": STATUS_LABELS.get(target.status, target.status),
+                        "url": url_for("reports.show", reference=target.reference) if not target.hidden else None}
+        if target else None,
+        "question": question.question if question else None,
+        "answer_url": url_for("reports.answer", token=token),
+        "feedback_url": url_for("reports.feedback", token=token),
+        "ask_feedback": report.status in ("fixed", "closed") and report.status != "duplicate",
+        "satisfaction": satisfaction.score if satisfaction else None,
     })
     return view
 

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.media import PhotoError, PhotoStore, ProcessedPhoto, process_photo
-from webapp.reports.models import KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, StatusChange, Support
+from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, Satisfaction, StatusChange,
+                                   Support, TrackingToken)
 from webapp.reports.status import OPEN_STATUSES, can_change
 from webapp.timeutil import utcnow
 
@@ -234,9 +235,37 @@ def public_report(reference: str) -> Report | None:
 
 
 def report_by_token(token: str) -> Report | None:
+    """The report a private link belongs to: the receipt's token, or one from a later mail."""
     if not token or len(token) > 100:
         return None
-    return db.session.execute(select(Report).where(Report.token_hash == hash_token(token))).scalar_one_or_none()
+    hashed = hash_token(token)
+    report = db.session.execute(select(Report).where(Report.token_hash == hashed)).scalar_one_or_none()
+    if report is None:
+        report = db.session.execute(select(Report).join(TrackingToken, TrackingToken.report_id == Report.id)
+                                    .where(TrackingToken.token_hash == hashed)).scalar_one_or_none()
+    return report
+
+
+def record_satisfaction(report: Report, score: int, comment: str = "") -> None:
+    """A resident's satisfaction after a fix, 1–5; a second answer replaces the first."""
+    if report.status not in ("fixed", "closed"):
+        raise ReportError("score", _l("You can say how satisfied you are once the report has been fixed."))
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ReportError("score", _l("Choose a number from 1 to 5."))
+    if len(comment or "") > MAX_DESCRIPTION:
+        raise ReportError("comment", _l("The description can be at most %(max)d characters.", max=MAX_DESCRIPTION))
+    answer = db.session.execute(select(Satisfaction).where(Satisfaction.report_id == report.id)).scalar_one_or_none()
+    if answer is None:
+        answer = Satisfaction(report_id=report.id, score=score)
+        db.session.add(answer)
+    answer.score = score
+    answer.comment = (comment or "").strip()
+    answer.created_at = utcnow()
+    db.session.commit()
+
+
+def satisfaction_for(report: Report) -> Satisfaction | None:
+    return db.session.execute(select(Satisfaction).where(Satisfaction.report_id == report.id)).scalar_one_or_none()
 
 
 def public_photos(report: Report) -> list[Photo]:
@@ -245,7 +274,7 @@ def public_photos(report: Report) -> list[Photo]:
 
 def public_photo(photo_id: int) -> Photo | None:
     photo = db.session.get(Photo, photo_id)
-    if photo is None or not photo.is_public or photo.report.hidden:
+    if photo is None or not photo.is_public or (photo.report is not None and photo.report.hidden):
         return None
     return photo
 
@@ -280,3 +309,72 @@ def change_status(report: Report, to_status: str, actor: str, public_note: str =
     db.session.add(change)
     db.session.commit()
     return change
+
+
+def current_site_message() -> str:
+    """The text of the newest site message that has not expired, in the current language."""
+    from webapp.i18n import localized
+    from webapp.reports.models import SiteMessage
+
+    message = db.session.execute(
+        select(SiteMessage).where(SiteMessage.expires_at > utcnow()).order_by(SiteMessage.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    return localized(message.texts) if message else ""
+
+
+def set_site_message(texts: dict, expires_at: datetime, actor: str):
+    from webapp import audit
+    from webapp.reports.models import SiteMessage
+
+    message = SiteMessage(texts={k: v.strip() for k, v in texts.items() if v and v.strip()},
+                          expires_at=expires_at, created_by=actor)
+    if not message.texts:
+        raise ReportError("texts", _l("Write the message in at least one language."))
+    if expires_at <= utcnow():
+        raise ReportError("expires_at", _l("The end date must be in the future."))
+    db.session.add(message)
+    db.session.flush()
+    audit.record("site_message", message.id, "created", actor, expires_at=expires_at.isoformat())
+    db.session.commit()
+    return message
+
+
+def set_private_contact(report: Report, name: str | None, phone: str | None, actor: str) -> None:
+    """The caller's name and phone, for reports taken by phone or at a visit. Never public."""
+    report.reporter_name = (name or "").strip() or None
+    report.reporter_phone = (phone or "").strip() or None
+    report.filed_by = actor
+    db.session.commit()
+
+
+def parse_extra_questions(text: str) -> list[dict]:
+    """One question per line: code | Swedish | English | answer;answer;… (answers optional)."""
+    questions = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) < 3 or not parts[0] or not parts[1]:
+            raise ReportError("extra_questions", _l("Line %(n)d: write code | Swedish | English.", n=number))
+        code = parts[0].lower()
+        if not code.replace("_", "").isalnum():
+            raise ReportError("extra_questions", _l("Line %(n)d: the code may only have letters, digits and _.",
+                                                    n=number))
+        values = [v.strip() for v in parts[3].split(";") if v.strip()] if len(parts) > 3 else []
+        questions.append({
+            "code": code, "label": {"sv": parts[1], "en": parts[2] or parts[1]},
+            "datatype": "singlevaluelist" if values else "string", "required": False,
+            "values": [{"key": str(i), "name": {"sv": v, "en": v}} for i, v in enumerate(values, start=1)],
+        })
+    return questions
+
+
+def update_category(category: Category, actor: str, settings: dict) -> None:
+    """Admins' category settings: names, notice, department, default priority, duplicate radius, questions."""
+    from webapp import audit
+
+    category.extra_questions = parse_extra_questions(settings.pop("extra_questions_text", ""))
+    for key, value in settings.items():
+        setattr(category, key, value)
+    audit.record("category", category.id, "updated", actor, key=category.key)
+    db.session.commit()

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
-from webapp.reports.forms import ReportForm, SupportForm
+from webapp.reports.forms import AnswerForm, FeedbackForm, ReportForm, SupportForm
 from webapp.reports.services import NewReport, ReportError
 
 bp = Blueprint("reports", __name__)
@@ -107,7 +107,48 @@ def track(token: str):
         abort(404)
     just_sent = session.pop("new_report", None) == report.reference
     return render_template("reports/track.html", report=presenters.tracked_report(report, token),
-                           just_sent=just_sent)
+                           just_sent=just_sent, answer_form=AnswerForm(formdata=None),
+                           feedback_form=FeedbackForm(formdata=None))
+
+
+@bp.post("/t/<token>/answer")
+def answer(token: str):
+    """The reporter answers a question from staff; the officer who asked is told."""
+    from webapp.staff import services as triage
+
+    report = services.report_by_token(token)
+    if report is None:
+        abort(404)
+    form = AnswerForm()
+    info = triage.open_info_request(report)
+    if info is None or not form.validate_on_submit():
+        flash(_("Write your answer."), "error")
+        return redirect(url_for("reports.track", token=token))
+    try:
+        triage.answer_info_request(info, form.answer.data)
+    except ReportError as exc:
+        flash(str(exc.message), "error")
+    else:
+        notify.answer_to_officer(report, info)
+        flash(_("Thank you, your answer has been sent."), "info")
+    return redirect(url_for("reports.track", token=token))
+
+
+@bp.post("/t/<token>/feedback")
+def feedback(token: str):
+    report = services.report_by_token(token)
+    if report is None:
+        abort(404)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            services.record_satisfaction(report, form.score.data, form.comment.data or "")
+            flash(_("Thank you for your answer!"), "info")
+        except ReportError as exc:
+            flash(str(exc.message), "error")
+    else:
+        flash(_("Choose a number from 1 to 5."), "error")
+    return redirect(url_for("reports.track", token=token))
 
 
 @bp.get("/photos/<int:photo_id>/<any(display, thumb):size>.jpg")

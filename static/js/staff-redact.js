@@ -1,0 +1,35 @@
+// Mark the area to cover by dragging over a photo; fills the form's fraction fields.
+for (const figure of document.querySelectorAll(".staff-photo")) {
+  const area = figure.querySelector(".redact-area");
+  const image = area.querySelector("img");
+  const form = figure.querySelector(".redact-form");
+  if (!form) continue;
+  const box = document.createElement("div");
+  box.className = "redact-box";
+  box.hidden = true;
+  area.append(box);
+  let start = null;
+  const point = (event) => {
+    const rect = image.getBoundingClientRect();
+    return {
+      x: Math.min(Math.max((event.clientX - rect.left) / rect.width, 0), 1),
+      y: Math.min(Math.max((event.clientY - rect.top) / rect.height, 0), 1),
+    };
+  };
+  image.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    start = point(event);
+    figure.querySelector("details").open = true;
+  });
+  window.addEventListener("pointerup", () => { start = null; });
+  image.addEventListener("pointermove", (event) => {
+    if (!start) return;
+    const now = point(event);
+    const x = Math.min(start.x, now.x), y = Math.min(start.y, now.y);
+    const w = Math.abs(now.x - start.x), h = Math.abs(now.y - start.y);
+    Object.assign(box.style, { left: `${x * 100}%`, top: `${y * 100}%`, width: `${w * 100}%`, height: `${h * 100}%` });
+    box.hidden = false;
+    form.x.value = x.toFixed(3); form.y.value = y.toFixed(3);
+    form.w.value = Math.max(w, 0.001).toFixed(3); form.h.value = Math.max(h, 0.001).toFixed(3);
+  });
+}

@@ -1,0 +1,137 @@
+"""Every staff route, for every role and for anonymous users: login page, 403, or the page."""
+import re
+
+import pyotp
+import pytest
+
+from tests.factories import PASSWORD, form_token, image_bytes, login, make_report, make_user
+from webapp.auth.roles import ROLES, allowed
+from webapp.extensions import db
+from webapp.workorders import services as workorders
+
+PUBLIC_STAFF_ROUTES = {"auth.login", "auth.second_factor", "auth.logout", "auth.setup_2fa"}
+
+
+def staff_routes(app):
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/staff") or rule.endpoint in PUBLIC_STAFF_ROUTES:
+            continue
+        view = app.view_functions[rule.endpoint]
+        permission = getattr(view, "permission", None)
+        assert permission, f"{rule.rule} has no permission check"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method, permission
+
+
+@pytest.fixture
+def world(sqlite_app):
+    report, _ = make_report(photos=[image_bytes()])
+    order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", actor="test")
+    return {"report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
+            "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb"}
+
+
+def url_for_rule(rule, world) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(world[m.group(1).split(":")[-1].split("(")[0]
+                                                               if "(" not in m.group(1) else "size"]),
+                  rule.rule).replace("<any(display, thumb):size>", "thumb")
+
+
+def test_every_staff_route_is_guarded_for_every_role(sqlite_app, world):
+    routes = list(staff_routes(sqlite_app))
+    assert len(routes) > 25
+    clients = {"anonymous": sqlite_app.test_client()}
+    for role in ROLES:
+        client = sqlite_app.test_client()
+        user = make_user(role, department="TS" if role in ("crew", "case_officer") else None)
+        assert login(client, user).status_code == 302
+        clients[role] = client
+    failures = []
+    for rule, method, permission in routes:
+        url = url_for_rule(rule, world)
+        for who, client in clients.items():
+            token = form_token(client)
+            response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+            if who == "anonymous":
+                ok = response.status_code == 302 and "/staff/login" in response.headers["Location"]
+            elif allowed(who, permission):
+                ok = response.status_code not in (401, 403, 500) and "/staff/login" not in response.headers.get("Location", "")
+            else:
+                ok = response.status_code == 403
+            if not ok:
+                failures.append(f"{method} {url} as {who}: {response.status_code}")
+    assert failures == []
+
+
+def test_wrong_password_and_disabled_account(web, sqlite_app):
+    user = make_user("case_officer")
+    response = login(web, user, password="wrong-password")
+    assert response.status_code == 400
+    assert "Fel e-post eller lösenord" in response.get_data(as_text=True) or "Wrong e-mail" in response.get_data(as_text=True)
+    from webapp.auth import services as accounts
+
+    accounts.update_user(user, "test", active=False)
+    assert login(web, user).status_code == 400
+
+
+def test_disabling_a_user_ends_their_session(web, sqlite_app):
+    from webapp.auth import services as accounts
+
+    user = make_user("case_officer")
+    login(web, user)
+    assert web.get("/staff/reports").status_code == 200
+    accounts.update_user(user, "admin@test", active=False)
+    response = web.get("/staff/reports")
+    assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
+def test_login_attempts_are_rate_limited(web, sqlite_app):
+    user = make_user("crew")
+    token = form_token(web)
+    codes = [web.post("/staff/login", data={"csrf_token": token, "email": user.email, "password": "nope"}).status_code
+             for _ in range(12)]
+    assert codes[:10] == [400] * 10
+    assert codes[10] == 429
+
+
+def test_admin_must_enrol_two_factor_and_then_needs_a_code(web, sqlite_app):
+    from webapp.auth import services as accounts
+
+    admin = accounts.create_user("chef@landskrona.se", "Chef", PASSWORD, "admin")
+    response = login(web, admin)
+    assert response.headers["Location"].endswith("/staff/account/2fa")
+    # Every staff page sends an admin without 2FA back to the enrolment page.
+    assert web.get("/staff/admin/users").headers["Location"].endswith("/staff/account/2fa")
+
+    page = web.get("/staff/account/2fa").get_data(as_text=True)
+    assert "<svg" in page
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    wrong = web.post("/staff/account/2fa", data={"csrf_token": token, "code": "000000"})
+    assert wrong.status_code == 400
+    page = web.get("/staff/account/2fa").get_data(as_text=True)  # a new key is shown on each visit
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    done = web.post("/staff/account/2fa", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+    codes = re.findall(r"<li><code>([0-9a-f-]+)</code></li>", done.get_data(as_text=True))
+    assert len(codes) == 10
+    assert web.get("/staff/admin/users").status_code == 200
+
+    # Next time the password alone is not enough; a recovery code works once.
+    web.post("/staff/logout", data={"csrf_token": token})
+    other = sqlite_app.test_client()
+    response = other.post("/staff/login", data={"csrf_token": form_token(other), "email": admin.email,
+                                                "password": PASSWORD})
+    assert response.headers["Location"].endswith("/staff/login/code")
+    assert other.get("/staff/admin/users").status_code == 302
+    token = form_token(other)
+    assert other.post("/staff/login/code", data={"csrf_token": token, "code": codes[0]}).status_code == 302
+    assert other.get("/staff/admin/users").status_code == 200
+    db.session.refresh(admin)
+    assert len(admin.recovery_codes) == 9
+
+
+def test_next_parameter_cannot_send_you_elsewhere(web, sqlite_app):
+    user = make_user("case_officer")
+    web.get("/staff/login?next=//evil.example.org/")
+    response = login(web, user)
+    assert response.headers["Location"] == "/staff/reports"

@@ -1,0 +1,43 @@
+"""Who may do what. One table: a permission and the roles that have it."""
+from flask_babel import lazy_gettext as _l
+
+ADMIN = "admin"
+CASE_OFFICER = "case_officer"
+CREW = "crew"
+LIGHTING_PLANNER = "lighting_planner"
+COMMUNICATIONS = "communications"
+FIELD_REPORTER = "field_reporter"
+
+ROLE_LABELS = {
+    ADMIN: _l("Administrator"),
+    CASE_OFFICER: _l("Case officer"),
+    CREW: _l("Crew member"),
+    LIGHTING_PLANNER: _l("Lighting planner"),
+    COMMUNICATIONS: _l("Communications officer"),
+    FIELD_REPORTER: _l("Field reporter"),
+}
+ROLES = tuple(ROLE_LABELS)
+
+PERMISSIONS: dict[str, set[str]] = {
+    "staff": set(ROLES),                      # the staff start page and one's own account
+    "triage": {ADMIN, CASE_OFFICER},          # the inbox, a report's staff view and its actions
+    "view_reports": {ADMIN, CASE_OFFICER, LIGHTING_PLANNER, COMMUNICATIONS},
+    "workorders": {ADMIN, CASE_OFFICER},      # create and manage work orders
+    "tasks": {ADMIN, CASE_OFFICER, CREW},     # the crew's task list
+    "field_report": {ADMIN, CASE_OFFICER, FIELD_REPORTER, CREW},  # report on behalf / from the field
+    "admin": {ADMIN},                         # users, categories, templates, site message
+}
+
+# Where each role starts after logging in.
+HOME = {
+    ADMIN: "staff.inbox",
+    CASE_OFFICER: "staff.inbox",
+    CREW: "workorders.tasks",
+    LIGHTING_PLANNER: "staff.inbox",
+    COMMUNICATIONS: "staff.inbox",
+    FIELD_REPORTER: "staff.field_report",
+}
+
+
+def allowed(role: str | None, permission: str) -> bool:
+    return role in PERMISSIONS.get(permission, set())

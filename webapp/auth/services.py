@@ -1,0 +1,185 @@
+"""Accounts: creating users, checking passwords and one-time codes, roles. No request in here."""
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+
+import pyotp
+import segno
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp import audit
+from webapp.auth.models import User
+from webapp.auth.roles import ADMIN, CASE_OFFICER, CREW, ROLES
+from webapp.extensions import db
+from webapp.timeutil import utcnow
+
+MIN_PASSWORD = 10
+ISSUER = "Trygghetskartan Landskrona"
+# Compared against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+class AccountError(ValueError):
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise AccountError("email", _l("That does not look like an e-mail address.")) from None
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
+
+
+def create_user(email: str, name: str, password: str, role: str, department: str | None = None,
+                actor: str = "system") -> User:
+    """Create an active staff account. Refuses unknown roles, weak passwords and taken e-mails."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise AccountError("role", _l("Unknown role."))
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
+    if user_by_email(email):
+        raise AccountError("email", _l("There is already an account with that e-mail address."))
+    if role in (CASE_OFFICER, CREW) and not department:
+        department = "TS"
+    user = User(email=email, name=name.strip() or email, password_hash=generate_password_hash(password),
+                role=role, department_code=department, active=True)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user", user.id, "created", actor, role=role, department=department)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (in the same time either way)."""
+    user = user_by_email(email or "")
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    audit.record("user", user.id, "login", user.email)
+    db.session.commit()
+
+
+def update_user(user: User, actor: str, *, role: str | None = None, department: str | None = None,
+                active: bool | None = None, name: str | None = None) -> None:
+    changes = {}
+    if role is not None and role != user.role:
+        if role not in ROLES:
+            raise AccountError("role", _l("Unknown role."))
+        changes["role"] = [user.role, role]
+        user.role = role
+    if department is not None and department != (user.department_code or ""):
+        changes["department"] = [user.department_code, department or None]
+        user.department_code = department or None
+    if active is not None and active != user.active:
+        changes["active"] = [user.active, active]
+        user.active = active
+        user.session_epoch += 1  # a disabled user is logged out everywhere
+    if name is not None and name.strip() and name.strip() != user.name:
+        changes["name"] = [user.name, name.strip()]
+        user.name = name.strip()
+    if changes:
+        audit.record("user", user.id, "updated", actor, **changes)
+    db.session.commit()
+
+
+def set_password(user: User, password: str, actor: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
+    user.password_hash = generate_password_hash(password)
+    user.session_epoch += 1
+    audit.record("user", user.id, "password_changed", actor)
+    db.session.commit()
+
+
+def all_users() -> list[User]:
+    return list(db.session.execute(select(User).order_by(User.role, User.name)).scalars())
+
+
+# Two-factor authentication (TOTP, RFC 6238)
+
+def needs_second_factor(user: User) -> bool:
+    return user.totp_enabled
+
+
+def must_enrol(user: User) -> bool:
+    """Administrators may not work without two-factor authentication."""
+    return user.role == ADMIN and not user.totp_enabled
+
+
+def new_secret() -> str:
+    """A new TOTP secret; it replaces the user's only once a code from it is confirmed."""
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def qr_svg(uri: str) -> str:
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False, svgns=True,
+                                   title="QR code")
+    return out.getvalue().decode()
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
+
+
+def _code_ok(secret: str | None, code: str | None) -> bool:
+    if not secret or not code:
+        return False
+    return pyotp.TOTP(secret).verify(code.replace(" ", "").strip(), valid_window=1)
+
+
+def verify_totp(user: User, code: str) -> bool:
+    return user.totp_enabled and _code_ok(user.totp_secret, code)
+
+
+def confirm_enrolment(user: User, secret: str, code: str, actor: str) -> list[str]:
+    """Turn 2FA on once a code from the new secret is right. Returns ten recovery codes, shown once."""
+    if not _code_ok(secret, code):
+        raise AccountError("code", _l("The code is not right. Check the time on your phone and try again."))
+    user.totp_secret = secret
+    codes = [f"{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}" for _ in range(10)]
+    user.recovery_codes = [_hash_code(c) for c in codes]
+    user.totp_enabled = True
+    user.session_epoch += 1
+    audit.record("user", user.id, "2fa_enabled", actor)
+    db.session.commit()
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    hashed = _hash_code(code or "")
+    if hashed not in (user.recovery_codes or []):
+        return False
+    user.recovery_codes = [c for c in user.recovery_codes if c != hashed]
+    audit.record("user", user.id, "recovery_code_used", user.email, left=len(user.recovery_codes))
+    db.session.commit()
+    return True
+
+
+def verify_second_factor(user: User, code: str) -> bool:
+    return verify_totp(user, code) or use_recovery_code(user, code)

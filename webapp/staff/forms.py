@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField, RadioField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from webapp.reports.forms import ReportForm
+from webapp.reports.status import STATUS_LABELS
+
+SOURCE_LABELS = {
+    "web": _l("Website"), "phone": _l("Phone"), "visit": _l("Visit"), "campaign": _l("Campaign"),
+    "instagram": _l("Instagram"), "field": _l("Field"), "police": _l("Police"), "contractor": _l("Contractor"),
+    "cleaning": _l("Cleaning staff"), "open311": _l("Open311"),
+}
+EXTERNAL_LABELS = {
+    "trafikverket": _l("Trafikverket (state road)"),
+    "property_owner": _l("Private property owner"),
+    "housing_company": _l("Municipal housing company"),
+    "other_authority": _l("Other authority"),
+}
+
+
+def _optional_int(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return value
+
+
+class FilterForm(FlaskForm):
+    """The inbox filters. They travel in the URL (GET), so there is no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectMultipleField(_l("Status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()],
+                                 validators=[Optional()])
+    category = SelectField(_l("Category"), validators=[Optional()])
+    department = SelectField(_l("Department"), validators=[Optional()],
+                             choices=[SelectChoice("", _l("All")), SelectChoice("TS", "TS"), SelectChoice("SB", "SB")])
+    district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()])
+    zone = SelectField(_l("Zone"), coerce=_optional_int, validators=[Optional()])
+    source = SelectField(_l("Source"), validators=[Optional()],
+                         choices=[SelectChoice("", _l("All"))] + [SelectChoice(k, v) for k, v in SOURCE_LABELS.items()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    has_photo = BooleanField(_l("Has photo"))
+    text = StringField(_l("Search text or reference"), validators=[Optional(), Length(max=100)])
+    sort = SelectField(_l("Sort"), validators=[Optional()], choices=[
+        SelectChoice("newest", _l("Newest first")), SelectChoice("oldest", _l("Oldest first")),
+        SelectChoice("support", _l("Most supported"))])
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return -1  # a tampered or missing version never matches
+
+
+class EditForm(VersionedForm):
+    category = SelectField(_l("Category"))
+    lat = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+    reason = StringField(_l("Reason for the change"), validators=[DataRequired(message=_l("Say why you change the report.")),
+                                                                  Length(max=300)])
+
+
+class HideForm(VersionedForm):
+    reason = StringField(_l("Why hide it?"), validators=[Length(max=300)])
+
+
+class MergeForm(VersionedForm):
+    target = StringField(_l("Merge into report (reference)"),
+                         validators=[DataRequired(message=_l("Give the reference of the report to keep.")), Length(max=20)])
+
+
+class AssignForm(VersionedForm):
+    department = SelectField(_l("Department"), validators=[Optional()],
+                             choices=[SelectChoice("", "—"), SelectChoice("TS", "TS"), SelectChoice("SB", "SB")])
+    external_kind = SelectField(_l("Or refer to"), validators=[Optional()],
+                                choices=[SelectChoice("", "—")] + [SelectChoice(k, v) for k, v in EXTERNAL_LABELS.items()])
+    external_name = StringField(_l("Name of the party responsible"), validators=[Length(max=200)])
+    external_contact = StringField(_l("Their contact"), validators=[Length(max=200)])
+    public_note = TextAreaField(_l("Public explanation"), validators=[Length(max=1000)])
+
+
+class StatusForm(VersionedForm):
+    status = SelectField(_l("New status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()
+                                                    if k != "duplicate"])
+    public_note = TextAreaField(_l("Public note"), validators=[Length(max=1000)])
+
+
+class QuestionForm(FlaskForm):
+    question = TextAreaField(_l("Question to the reporter"),
+                             validators=[DataRequired(message=_l("Write the question.")), Length(max=1000)])
+
+
+class ModerateForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired()])
+
+
+class RedactForm(FlaskForm):
+    x = FloatField(validators=[InputRequired(), NumberRange(0, 1)])
+    y = FloatField(validators=[InputRequired(), NumberRange(0, 1)])
+    w = FloatField(validators=[InputRequired(), NumberRange(0.001, 1)])
+    h = FloatField(validators=[InputRequired(), NumberRange(0.001, 1)])
+    mode = RadioField(_l("Cover with"), default="blur",
+                      choices=[SelectChoice("blur", _l("Blur")), SelectChoice("black", _l("Black box"))])
+
+
+class FieldReportForm(ReportForm):
+    """The resident's form, plus where the report came from and the caller's private contact."""
+
+    source = SelectField(_l("Source"))
+    reporter_name = StringField(_l("Caller's name (private)"), validators=[Length(max=120)])
+    reporter_phone = StringField(_l("Caller's phone (private)"), validators=[Length(max=40)])
+
+
+class SiteMessageForm(FlaskForm):
+    text_sv = TextAreaField(_l("Message in Swedish"), validators=[Length(max=500)])
+    text_en = TextAreaField(_l("Message in English"), validators=[Length(max=500)])
+    expires_on = DateField(_l("Shown until (inclusive)"), validators=[DataRequired(message=_l("Choose a date."))])
+
+
+class TemplateForm(FlaskForm):
+    text_sv = TextAreaField(_l("Swedish"), validators=[Length(max=1000)])
+    text_en = TextAreaField(_l("English"), validators=[Length(max=1000)])
+
+
+class CategorySettingsForm(FlaskForm):
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=100)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=100)])
+    notice_sv = TextAreaField(_l("Notice to residents, Swedish"), validators=[Length(max=500)])
+    notice_en = TextAreaField(_l("Notice to residents, English"), validators=[Length(max=500)])
+    department = SelectField(_l("Department"), choices=[SelectChoice("", "—"), SelectChoice("TS", "TS"),
+                                                        SelectChoice("SB", "SB")], validators=[Optional()])
+    default_priority = SelectField(_l("Default priority"))
+    duplicate_radius_m = IntegerField(_l("Radius for duplicate suggestions (m)"),
+                                      validators=[InputRequired(), NumberRange(5, 500)])
+    active = BooleanField(_l("Active"))
+    extra_questions = TextAreaField(_l("Extra questions (one per line: code | question in Swedish | question in English | optional answers separated by ;)"),
+                                    validators=[Length(max=3000)])
+

@@ -1,0 +1,183 @@
+"""Plain values for the staff templates."""
+from __future__ import annotations
+
+import math
+
+from flask import request, url_for
+from flask_babel import format_datetime
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from webapp import audit
+from webapp.auth.roles import ROLE_LABELS
+from webapp.extensions import db
+from webapp.geo.models import District, Zone
+from webapp.i18n import localized
+from webapp.reports import services as reports
+from webapp.reports.models import Category, Report
+from webapp.reports.presenters import category_name, icon_url, report_form_page
+from webapp.reports.status import STATUS_LABELS, TRANSITIONS
+from webapp.staff import forms, services
+from webapp.staff.forms import EXTERNAL_LABELS, SOURCE_LABELS
+from webapp.timeutil import as_utc
+from webapp.workorders import services as workorders
+
+localized_name = localized
+
+
+def category_choices() -> list[SelectChoice]:
+    return [SelectChoice(c.key, category_name(c)) for c in reports.active_categories()]
+
+
+def district_choices() -> list[SelectChoice]:
+    return [SelectChoice(d.id, d.name) for d in db.session.execute(select(District).order_by(District.name)).scalars()]
+
+
+def fill_filter_choices(form: forms.FilterForm) -> None:
+    form.category.choices = [SelectChoice("", "—")] + category_choices()
+    form.district.choices = [SelectChoice(None, "—")] + district_choices()
+    form.zone.choices = [SelectChoice(None, "—")] + [
+        SelectChoice(z.id, z.name) for z in db.session.execute(select(Zone).order_by(Zone.name)).scalars()]
+
+
+def error_text(form) -> str:
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _when(value) -> str:
+    return format_datetime(as_utc(value), "short")
+
+
+def report_row(r: Report) -> dict:
+    return {
+        "id": r.id, "reference": r.reference, "category": category_name(r.category), "icon": icon_url(r.category.icon),
+        "status": STATUS_LABELS.get(r.status, r.status), "status_key": r.status, "created": _when(r.created_at),
+        "place": ", ".join(p for p in [r.location_text, r.district.name if r.district else ""] if p),
+        "description": (r.description or "")[:140], "hidden": r.hidden, "photos": len(r.photos),
+        "support_count": r.support_count, "source": SOURCE_LABELS.get(r.source, r.source),
+        "url": url_for("staff.report", report_id=r.id), "lat": r.lat, "lon": r.lon,
+        "in_zone": r.zone_id is not None,
+    }
+
+
+def inbox_page(rows: list[Report], total: int, page: int, per_page: int, criteria) -> dict:
+    pages = max(1, math.ceil(total / per_page))
+    args = request.args.to_dict(flat=False)
+
+    def page_url(number: int) -> str:
+        return url_for("staff.inbox", **{**args, "page": number})
+
+    points = [{"id": p.id, "ref": p.reference, "lat": p.lat, "lon": p.lon, "status": p.status}
+              for p in services.map_points(criteria)]
+    return {
+        "rows": [report_row(r) for r in rows], "total": total, "page": page, "pages": pages,
+        "prev_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if page < pages else None,
+        "points": points, "csv_args": args,
+    }
+
+
+def audit_rows(entity: str, entity_id: int) -> list[dict]:
+    return [{"when": _when(e.created_at), "actor": e.actor, "action": e.action,
+             "details": ", ".join(f"{k}: {v}" for k, v in (e.details or {}).items())}
+            for e in audit.events_for(entity, entity_id)]
+
+
+def report_page(r: Report, can_triage: bool) -> dict:
+    version = str(r.version)
+    edit = forms.EditForm(formdata=None, data={"version": version, "category": r.category.key, "lat": r.lat, "lon": r.lon})
+    edit.category.choices = category_choices()
+    status = forms.StatusForm(formdata=None, data={"version": version})
+    status.status.choices = [SelectChoice(k, STATUS_LABELS[k]) for k in sorted(TRANSITIONS.get(r.status, set()))
+                             if k != "duplicate"]
+    assign = forms.AssignForm(formdata=None, data={"version": version, "department": r.department_code or
+                                                   r.category.department_code or "", "external_kind": r.external_kind or "",
+                                                   "external_name": r.external_name or "",
+                                                   "external_contact": r.external_contact or ""})
+    photos = [{"id": p.id, "thumb": url_for("staff.photo_file", photo_id=p.id, size="thumb"),
+               "display": url_for("staff.photo_file", photo_id=p.id, size="display"),
+               "moderation": p.moderation, "width": p.width, "height": p.height} for p in r.photos]
+    orders = [{"number": o.number, "status": workorders.STATUS_LABELS.get(o.status, o.status),
+               "url": url_for("workorders.show", order_id=o.id)} for o in workorders.orders_for(r)]
+    nearby = [{"reference": n.reference, "category": category_name(n.category), "distance": round(d),
+               "url": url_for("staff.report", report_id=n.id)} for n, d in services.open_reports_nearby(r)]
+    questions = [{"question": q.question, "asked": _when(q.asked_at), "by": q.asked_by,
+                  "answer": q.answer, "answered": _when(q.answered_at) if q.answered_at else None}
+                 for q in services.info_requests(r)]
+    satisfaction = reports.satisfaction_for(r)
+    return {
+        "r": r, "row": report_row(r), "can_triage": can_triage,
+        "department": r.department_code or r.category.department_code or "—",
+        "external": EXTERNAL_LABELS.get(r.external_kind) if r.external_kind else None,
+        "merged_into": r.merged_into, "photos": photos, "orders": orders, "nearby": nearby,
+        "questions": questions, "history": [{"when": _when(h.created_at), "status": STATUS_LABELS.get(h.to_status),
+                                             "note": h.public_note, "actor": h.actor} for h in r.history],
+        "events": audit_rows("report", r.id),
+        "satisfaction": satisfaction.score if satisfaction else None,
+        "public_url": url_for("reports.show", reference=r.reference) if not r.hidden else None,
+        "safety": {"time_of_day": r.time_of_day, "rating": r.safety_rating},
+        "edit": edit, "status_form": status, "assign": assign,
+        "hide": forms.HideForm(formdata=None, data={"version": version}),
+        "merge": forms.MergeForm(formdata=None, data={"version": version}),
+        "question": forms.QuestionForm(formdata=None), "moderate": forms.ModerateForm(formdata=None),
+        "redact": forms.RedactForm(formdata=None),
+        "can_order": r.status not in ("duplicate",) and not r.hidden,
+        "new_order_url": url_for("workorders.new", report=r.id),
+        "map": {"lat": r.lat, "lon": r.lon},
+    }
+
+
+def field_form_page(form) -> dict:
+    return report_form_page(form)
+
+
+def users_page() -> list[dict]:
+    from webapp.auth.services import all_users
+
+    return [{"id": u.id, "name": u.name, "email": u.email, "role": ROLE_LABELS.get(u.role, u.role),
+             "department": u.department_code or "—", "active": u.active, "totp": u.totp_enabled,
+             "last_login": _when(u.last_login_at) if u.last_login_at else "—",
+             "url": url_for("staff.admin_user", user_id=u.id)} for u in all_users()]
+
+
+def user_form_data(user):
+    class Data:
+        role = user.role
+        department = user.department_code or ""
+        active = user.active
+    return Data()
+
+
+def settings_page() -> dict:
+    from webapp.reports.services import current_site_message
+
+    categories = db.session.execute(select(Category).order_by(Category.sort_order)).scalars()
+    return {
+        "current_message": current_site_message(),
+        "templates": [{"id": t.id, "title": t.title, "form": forms.TemplateForm(
+            formdata=None, data={"text_sv": t.texts.get("sv", ""), "text_en": t.texts.get("en", "")})}
+            for t in workorders.templates()],
+        "categories": [{"key": c.key, "name": category_name(c), "department": c.department_code or "—",
+                        "priority": c.default_priority, "radius": c.duplicate_radius_m, "active": c.active,
+                        "questions": len(c.extra_questions or []),
+                        "url": url_for("staff.admin_category", key=c.key)} for c in categories],
+    }
+
+
+def category_form_data(c: Category) -> dict:
+    lines = []
+    for q in c.extra_questions or []:
+        answers = ";".join(localized(v["name"]) for v in q.get("values", []))
+        lines.append(" | ".join([q["code"], q["label"].get("sv", ""), q["label"].get("en", "")] + ([answers] if answers else [])))
+    return {"name_sv": c.names.get("sv", ""), "name_en": c.names.get("en", ""),
+            "notice_sv": (c.notice or {}).get("sv", ""), "notice_en": (c.notice or {}).get("en", ""),
+            "department": c.department_code or "", "default_priority": c.default_priority,
+            "duplicate_radius_m": c.duplicate_radius_m, "active": c.active, "extra_questions": "\n".join(lines)}
+
+
+def category_settings(form) -> dict:
+    notice = {k: v.strip() for k, v in (("sv", form.notice_sv.data), ("en", form.notice_en.data)) if v and v.strip()}
+    return {"names": {"sv": form.name_sv.data.strip(), "en": form.name_en.data.strip()},
+            "notice": notice or None, "department_code": form.department.data or None,
+            "default_priority": form.default_priority.data, "duplicate_radius_m": form.duplicate_radius_m.data,
+            "active": form.active.data, "extra_questions_text": form.extra_questions.data or ""}

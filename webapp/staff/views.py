@@ -1,0 +1,367 @@
+"""Staff pages for reports: the inbox, a report's full view and its actions, filing on someone's behalf, admin."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from webapp.auth import services as accounts
+from webapp.auth.access import actor, require
+from webapp.auth.forms import EditUserForm, NewUserForm
+from webapp.auth.models import User
+from webapp.auth.roles import HOME
+from webapp.extensions import db
+from webapp.i18n import current_language
+from webapp.reports import notify, services as reports
+from webapp.reports.models import Category, Photo, Report
+from webapp.reports.services import NewReport, ReportError
+from webapp.reports.views import _uploaded_photos, photo_settings
+from webapp.staff import forms, presenters, services
+from webapp.workorders import services as workorders
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _report_or_404(report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None:
+        abort(404)
+    return report
+
+
+def _back(report: Report):
+    return redirect(url_for("staff.report", report_id=report.id))
+
+
+def _fail(exc: ReportError):
+    flash(str(exc.message), "error")
+
+
+@bp.get("/")
+@require("staff")
+def home():
+    return redirect(url_for(HOME.get(current_user.role, "auth.setup_2fa")))
+
+
+def filter_from(form: forms.FilterForm) -> services.ReportFilter:
+    return services.ReportFilter(
+        status=form.status.data or [], category=form.category.data or None, department=form.department.data or None,
+        district=form.district.data if isinstance(form.district.data, int) else None,
+        zone=form.zone.data if isinstance(form.zone.data, int) else None, source=form.source.data or None,
+        date_from=form.date_from.data, date_to=form.date_to.data, has_photo=form.has_photo.data,
+        text=form.text.data or None, sort=form.sort.data or "newest")
+
+
+@bp.get("/reports")
+@require("view_reports")
+def inbox():
+    form = forms.FilterForm(request.args)
+    presenters.fill_filter_choices(form)
+    valid = form.validate()
+    criteria = filter_from(form) if valid else services.ReportFilter()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = current_app.config["STAFF_PAGE_SIZE"]
+    rows, total = services.search_reports(criteria, page=page, per_page=per_page)
+    return render_template("staff/inbox.html", form=form,
+                           page=presenters.inbox_page(rows, total, page, per_page, criteria),
+                           can_order=current_user.can("workorders")), 200 if valid else 400
+
+
+@bp.get("/reports/<int:report_id>")
+@require("view_reports")
+def report(report_id: int):
+    found = _report_or_404(report_id)
+    return render_template("staff/report.html", **presenters.report_page(found, current_user.can("triage")))
+
+
+@bp.post("/reports/<int:report_id>/edit")
+@require("triage")
+def edit(report_id: int):
+    found = _report_or_404(report_id)
+    form = forms.EditForm()
+    form.category.choices = presenters.category_choices()
+    if form.validate_on_submit():
+        try:
+            services.edit_report(found, actor(), form.expected_version(), form.reason.data,
+                                 category_key=form.category.data, lat=form.lat.data, lon=form.lon.data)
+            flash(_("The report was changed."), "info")
+        except ReportError as exc:
+            _fail(exc)
+    else:
+        flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
+    return _back(found)
+
+
+@bp.post("/reports/<int:report_id>/hide")
+@require("triage")
+def hide(report_id: int):
+    found = _report_or_404(report_id)
+    form = forms.HideForm()
+    hidden = request.args.get("hidden", "1") == "1"
+    if form.validate_on_submit():
+        try:
+            services.set_hidden(found, hidden, actor(), form.expected_version(), form.reason.data or "")
+            flash(_("The report is hidden from the public.") if hidden else _("The report is public again."), "info")
+        except ReportError as exc:
+            _fail(exc)
+    return _back(found)
+
+
+@bp.post("/reports/<int:report_id>/merge")
+@require("triage")
+def merge(report_id: int):
+    found = _report_or_404(report_id)
+    form = forms.MergeForm()
+    if form.validate_on_submit():
+        target = db.session.execute(select(Report).where(Report.reference == form.target.data.strip().upper())
+                                    ).scalar_one_or_none()
+        if target is None:
+            flash(_("There is no report %(reference)s.", reference=form.target.data), "error")
+            return _back(found)
+        try:
+            services.merge_reports(found, target, actor(), form.expected_version())
+            flash(_("Merged into %(reference)s.", reference=target.reference), "info")
+            return redirect(url_for("staff.report", report_id=target.id))
+        except ReportError as exc:
+            _fail(exc)
+    else:
+        flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
+    return _back(found)
+
+
+@bp.post("/reports/<int:report_id>/assign")
+@require("triage")
+def assign(report_id: int):
+    found = _report_or_404(report_id)
+    form = forms.AssignForm()
+    if form.validate_on_submit():
+        try:
+            services.assign_report(found, actor(), form.expected_version(), department=form.department.data or None,
+                                   external_kind=form.external_kind.data or None,
+                                   external_name=form.external_name.data or "",
+                                   external_contact=form.external_contact.data or "",
+                                   public_note=form.public_note.data or "")
+            flash(_("The report was assigned."), "info")
+        except ReportError as exc:
+            _fail(exc)
+    return _back(found)
+
+
+@bp.post("/reports/<int:report_id>/status")
+@require("triage")
+def status(report_id: int):
+    found = _report_or_404(report_id)
+    form = forms.StatusForm()
+    if form.validate_on_submit():
+        try:
+            services.set_status(found, form.status.data, actor(), form.expected_version(), form.public_note.data or "")
+            flash(_("The status was changed."), "info")
+        except ReportError as exc:
+            _fail(exc)
+    return _back(found)
+
+
+@bp.post("/reports/<int:report_id>/ask")
+@require("triage")
+def ask(report_id: int):
+    found = _report_or_404(report_id)
+    form = forms.QuestionForm()
+    if form.validate_on_submit():
+        try:
+            info = services.ask_reporter(found, form.question.data, actor())
+            notify.question(found, info, workorders.new_tracking_token(found))
+            flash(_("The question was sent to the reporter."), "info")
+        except ReportError as exc:
+            _fail(exc)
+    return _back(found)
+
+
+def _photo_or_404(photo_id: int) -> Photo:
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        abort(404)
+    return photo
+
+
+@bp.get("/photos/<int:photo_id>/<any(display, thumb):size>.jpg")
+@require("staff")
+def photo_file(photo_id: int, size: str):
+    """Staff see photos before approval too."""
+    photo = _photo_or_404(photo_id)
+    path = current_app.extensions["photo_store"].path(photo.stem, size)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/photos/<int:photo_id>/moderate")
+@require("triage")
+def moderate(photo_id: int):
+    photo = _photo_or_404(photo_id)
+    form = forms.ModerateForm()
+    if form.validate_on_submit():
+        try:
+            services.moderate_photo(photo, form.decision.data, actor())
+            flash(_("The photo was approved.") if form.decision.data == "approved" else _("The photo was rejected."), "info")
+        except ReportError as exc:
+            _fail(exc)
+    return redirect(url_for("staff.report", report_id=photo.report_id))
+
+
+@bp.post("/photos/<int:photo_id>/redact")
+@require("triage")
+def redact(photo_id: int):
+    photo = _photo_or_404(photo_id)
+    form = forms.RedactForm()
+    if form.validate_on_submit():
+        try:
+            box = services.Box(form.x.data, form.y.data, form.w.data, form.h.data)
+            services.redact_photo(photo, [box], form.mode.data, actor(), current_app.extensions["photo_store"])
+            flash(_("The area was covered. The uncovered photo no longer exists."), "info")
+        except ReportError as exc:
+            _fail(exc)
+    else:
+        flash(_("Mark the area to cover by dragging over the photo."), "error")
+    return redirect(url_for("staff.report", report_id=photo.report_id) + f"#photo-{photo.id}")
+
+
+SOURCES_FOR = {
+    "field_reporter": ["police", "contractor", "cleaning"],
+    "crew": ["cleaning", "field"],
+}
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+@require("field_report")
+def field_report():
+    """A report filed by staff: phoned in or handed in (case officers), or from the field (police, contractors)."""
+    form = forms.FieldReportForm()
+    allowed = SOURCES_FOR.get(current_user.role, ["phone", "visit", "police", "contractor", "cleaning"])
+    form.source.choices = [SelectChoice(s, forms.SOURCE_LABELS[s]) for s in allowed]
+    form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in reports.active_categories()]
+    form.district.choices = [SelectChoice(None, _("Choose an area"))] + presenters.district_choices()
+    status_code = 200
+    if form.validate_on_submit():
+        lat, lon = form.coordinates()
+        data = NewReport(category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
+                         district_id=form.district.data, location_text=form.location_text.data or "",
+                         time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
+                         email=form.email.data or None, locale=current_language(), source=form.source.data,
+                         photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]))
+        try:
+            report_row, token = reports.create_report(data, photo_settings(), actor=actor())
+        except ReportError as exc:
+            target = {"location": "lat"}.get(exc.field, exc.field)
+            getattr(form, target, form.category).errors.append(exc.message)
+            status_code = 400
+        else:
+            reports.set_private_contact(report_row, form.reporter_name.data, form.reporter_phone.data, actor())
+            notify.receipt(report_row, token)
+            flash(_("Report %(reference)s was filed.", reference=report_row.reference), "info")
+            if current_user.can("view_reports"):
+                return redirect(url_for("staff.report", report_id=report_row.id))
+            return redirect(url_for("staff.field_report"))
+    elif request.method == "POST":
+        status_code = 400
+    return render_template("staff/field_report.html", form=form, staff_fields=True,
+                           page=presenters.field_form_page(form)), status_code
+
+
+# Administration
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@require("admin")
+def admin_users():
+    form = NewUserForm()
+    status_code = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.email.data, form.name.data, form.password.data, form.role.data,
+                                        form.department.data or None, actor=actor())
+            flash(_("The account for %(email)s was created.", email=user.email), "info")
+            return redirect(url_for("staff.admin_users"))
+        except accounts.AccountError as exc:
+            getattr(form, exc.field, form.email).errors.append(exc.message)
+    if form.errors:
+        status_code = 400
+    return render_template("staff/admin_users.html", form=form, users=presenters.users_page()), status_code
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@require("admin")
+def admin_user(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = EditUserForm(obj=None if request.method == "POST" else presenters.user_form_data(user))
+    if form.validate_on_submit():
+        if user.id == current_user.id and (not form.active.data or form.role.data != user.role):
+            flash(_("You cannot disable or re-role your own account."), "error")
+        else:
+            try:
+                accounts.update_user(user, actor(), role=form.role.data, department=form.department.data or "",
+                                     active=form.active.data)
+                flash(_("The account was saved."), "info")
+                return redirect(url_for("staff.admin_users"))
+            except accounts.AccountError as exc:
+                flash(str(exc.message), "error")
+    return render_template("staff/admin_user.html", form=form, user=user,
+                           events=presenters.audit_rows("user", user.id))
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@require("admin")
+def admin_settings():
+    form = forms.SiteMessageForm()
+    if form.validate_on_submit():
+        expires = datetime.combine(form.expires_on.data + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        try:
+            reports.set_site_message({"sv": form.text_sv.data, "en": form.text_en.data}, expires, actor())
+            flash(_("The site message was saved."), "info")
+            return redirect(url_for("staff.admin_settings"))
+        except ReportError as exc:
+            flash(str(exc.message), "error")
+    return render_template("staff/admin_settings.html", form=form, **presenters.settings_page())
+
+
+@bp.route("/admin/templates/<int:template_id>", methods=["POST"])
+@require("admin")
+def admin_template(template_id: int):
+    from webapp.workorders.models import ResponseTemplate
+
+    template = db.session.get(ResponseTemplate, template_id)
+    if template is None:
+        abort(404)
+    form = forms.TemplateForm()
+    if form.validate_on_submit():
+        try:
+            workorders.update_template(template, {"sv": form.text_sv.data, "en": form.text_en.data}, actor())
+            flash(_("The template was saved."), "info")
+        except ReportError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("staff.admin_settings") + "#templates")
+
+
+@bp.route("/admin/categories/<key>", methods=["GET", "POST"])
+@require("admin")
+def admin_category(key: str):
+    category = db.session.execute(select(Category).where(Category.key == key)).scalar_one_or_none()
+    if category is None:
+        abort(404)
+    form = forms.CategorySettingsForm(data=None if request.method == "POST" else presenters.category_form_data(category))
+    form.default_priority.choices = [SelectChoice(p.code, presenters.localized_name(p.names))
+                                     for p in workorders.priorities()]
+    if form.validate_on_submit():
+        try:
+            reports.update_category(category, actor(), presenters.category_settings(form))
+            flash(_("The category was saved."), "info")
+            return redirect(url_for("staff.admin_settings") + "#categories")
+        except ReportError as exc:
+            getattr(form, exc.field, form.extra_questions).errors.append(exc.message)
+    return render_template("staff/admin_category.html", form=form, category=category), 400 if form.errors else 200

@@ -1,0 +1,1 @@
+"""Work orders: priorities, the status flow, the crew's task list."""

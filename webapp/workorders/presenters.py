@@ -1,0 +1,96 @@
+"""Plain values for the work order and task templates."""
+from __future__ import annotations
+
+from flask import abort, url_for
+from flask_babel import format_date, format_datetime
+
+from webapp.i18n import localized
+from webapp.reports.presenters import category_name
+from webapp.reports.status import STATUS_LABELS as REPORT_STATUS
+from webapp.staff.presenters import audit_rows
+from webapp.timeutil import as_utc, utcnow
+from webapp.workorders import services
+from webapp.workorders.models import WorkOrder
+
+
+def priority_label(priority) -> str:
+    return f"{localized(priority.names)} ({priority.response_days_zone}/{priority.response_days} d)"
+
+
+def prefill(form, reports) -> None:
+    """Suggest type, priority and title from the reports chosen."""
+    if not reports:
+        return
+    first = reports[0]
+    form.kind.data = services.SUGGESTED_KIND.get(first.category.key, "maintenance")
+    form.priority.data = first.category.default_priority or "normal"
+    place = first.location_text or (first.district.name if first.district else "")
+    form.title.data = f"{category_name(first.category)}{', ' + place if place else ''}"[:200]
+
+
+def linked(reports) -> list[dict]:
+    return [{"id": r.id, "reference": r.reference, "category": category_name(r.category),
+             "description": r.description[:140], "hidden": r.hidden,
+             "url": url_for("staff.report", report_id=r.id)} for r in reports]
+
+
+def _row(o: WorkOrder, today) -> dict:
+    return {
+        "id": o.id, "number": o.number, "title": o.title, "kind": services.KINDS[o.kind][1],
+        "priority": localized(o.priority.names), "status": services.STATUS_LABELS.get(o.status, o.status),
+        "status_key": o.status, "due": format_date(o.due_date, "medium"), "due_iso": o.due_date.isoformat(),
+        "overdue": services.is_overdue(o, today), "in_zone": o.in_zone, "department": o.department_code,
+        "reports": len(o.reports), "assignee": o.assignee.name if o.assignee else None,
+        "url": url_for("workorders.show", order_id=o.id), "task_url": url_for("workorders.task", order_id=o.id),
+    }
+
+
+def rows(orders) -> list[dict]:
+    today = utcnow().date()
+    return [_row(o, today) for o in orders]
+
+
+def tasks(orders, lat, lon) -> list[dict]:
+    today = utcnow().date()
+    result = []
+    for o in orders:
+        row = _row(o, today)
+        row["distance_m"] = services.distance_m(o, lat, lon)
+        row["places"] = ", ".join(dict.fromkeys(r.location_text or (r.district.name if r.district else "")
+                                                for r in o.reports if r.location_text or r.district))
+        row["lat"], row["lon"] = o.lat, o.lon
+        result.append(row)
+    return result
+
+
+def today_label() -> str:
+    return format_date(utcnow().date(), "full")
+
+
+def detail(o: WorkOrder) -> dict:
+    row = _row(o, utcnow().date())
+    row.update({
+        "instructions": o.instructions, "completion_note": o.completion_note, "rejection_reason": o.rejection_reason,
+        "created_by": o.created_by, "version": o.version, "lat": o.lat, "lon": o.lon,
+        "created": format_datetime(as_utc(o.created_at), "short"),
+        "linked": [{"id": r.id, "reference": r.reference, "category": category_name(r.category),
+                    "description": r.description, "status": REPORT_STATUS.get(r.status, r.status),
+                    "place": ", ".join(p for p in [r.location_text, r.district.name if r.district else ""] if p),
+                    "lat": r.lat, "lon": r.lon, "url": url_for("staff.report", report_id=r.id),
+                    "photos": [url_for("staff.photo_file", photo_id=p.id, size="display")
+                               for p in r.photos if p.moderation != "rejected"]}
+                   for r in o.reports],
+        "after_photos": [url_for("reports.photo", photo_id=p.id, size="display") for p in o.after_photos],
+        "events": audit_rows("work_order", o.id),
+        "open": o.status in services.OPEN_STATUSES,
+    })
+    return row
+
+
+def check_task_access(order: WorkOrder, user) -> None:
+    """A crew member sees their department's jobs that are free or theirs."""
+    if user.role != "crew":
+        return
+    if order.department_code != (user.department_code or "TS") or (
+            order.assignee_id is not None and order.assignee_id != user.id):
+        abort(403)

@@ -1,0 +1,289 @@
+"""Work orders: made from reports, moved through their flow, completed by crews. Reports follow along."""
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+
+from webapp import audit
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.i18n import localized
+from webapp.reports import services as reports
+from webapp.reports.models import Photo, Report, TrackingToken
+from webapp.reports.services import PhotoSettings, ReportError, hash_token
+from webapp.reports.status import can_change
+from webapp.timeutil import utcnow
+from webapp.workorders.models import Priority, ResponseTemplate, WorkOrder, WorkOrderReport
+
+KINDS = {
+    "cleaning": ("TS", _l("Cleaning")),
+    "graffiti": ("TS", _l("Graffiti removal")),
+    "maintenance": ("TS", _l("Maintenance")),
+    "light_repair": ("TS", _l("Lighting – repair")),
+    "light_new": ("SB", _l("Lighting – new")),
+}
+STATUS_LABELS = {
+    "new": _l("New"),
+    "planned": _l("Planned"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "verified": _l("Verified"),
+    "rejected": _l("Rejected"),
+}
+OPEN_STATUSES = ("new", "planned", "in_progress")
+TRANSITIONS = {
+    "new": {"planned", "in_progress", "rejected"},
+    "planned": {"in_progress", "rejected"},
+    "in_progress": {"done", "planned", "rejected"},
+    "done": {"verified", "in_progress"},
+    "verified": set(),
+    "rejected": set(),
+}
+# What linked reports become, and which response template fills their public note.
+REPORT_FOLLOWS = {"planned": "planned", "in_progress": "in_progress", "done": "fixed", "rejected": "closed"}
+TEMPLATE_FOR = {"planned": "planned", "in_progress": "in_progress", "fixed": "fixed", "closed": "rejected"}
+SUGGESTED_KIND = {
+    "littered": "cleaning", "litter_bin": "cleaning", "graffiti": "graffiti", "street_light": "light_repair",
+    "dark_unsafe": "light_repair",
+}
+
+
+class WorkOrderError(ReportError):
+    pass
+
+
+class NeedsConfirmation(WorkOrderError):
+    """The work order can be made, but a person must confirm something first."""
+
+
+def priorities() -> list[Priority]:
+    return list(db.session.execute(select(Priority).order_by(Priority.sort_order)).scalars())
+
+
+def template_text(key: str, lang: str | None = None) -> str:
+    template = db.session.execute(select(ResponseTemplate).where(ResponseTemplate.key == key)).scalar_one_or_none()
+    if template is None:
+        return ""
+    return template.texts.get(lang) or template.texts.get("sv", "") if lang else localized(template.texts)
+
+
+def templates() -> list[ResponseTemplate]:
+    return list(db.session.execute(select(ResponseTemplate).order_by(ResponseTemplate.id)).scalars())
+
+
+def update_template(template: ResponseTemplate, texts: dict, actor: str) -> None:
+    cleaned = {lang: text.strip() for lang, text in texts.items() if text and text.strip()}
+    if "sv" not in cleaned:
+        raise WorkOrderError("sv", _l("The Swedish text is required."))
+    template.texts = cleaned
+    audit.record("response_template", template.id, "updated", actor)
+    db.session.commit()
+
+
+def due_date_for(priority: Priority, in_zone: bool, start: date) -> date:
+    """The response time runs from the day the order is made; shorter in the higher-intensity zone."""
+    return start + timedelta(days=priority.response_days_zone if in_zone else priority.response_days)
+
+
+def is_overdue(order: WorkOrder, today: date) -> bool:
+    return order.status in OPEN_STATUSES and order.due_date < today
+
+
+def open_order_for(report: Report) -> WorkOrder | None:
+    return db.session.execute(
+        select(WorkOrder).join(WorkOrderReport, WorkOrderReport.work_order_id == WorkOrder.id)
+        .where(WorkOrderReport.report_id == report.id, WorkOrder.status.in_(OPEN_STATUSES))).scalars().first()
+
+
+def orders_for(report: Report) -> list[WorkOrder]:
+    return list(db.session.execute(
+        select(WorkOrder).join(WorkOrderReport, WorkOrderReport.work_order_id == WorkOrder.id)
+        .where(WorkOrderReport.report_id == report.id).order_by(WorkOrder.id)).scalars())
+
+
+def create_work_order(report_ids: list[int], kind: str, priority_code: str, title: str, actor: str,
+                      instructions: str = "", assignee_id: int | None = None, confirm: bool = False,
+                      today: date | None = None) -> WorkOrder:
+    """Make one job from one or several reports. A hidden report, or one already in another open work order,
+    needs `confirm=True`; merged reports cannot be linked."""
+    today = today or utcnow().date()
+    if kind not in KINDS:
+        raise WorkOrderError("kind", _l("Choose the type of work."))
+    priority = db.session.get(Priority, priority_code or "")
+    if priority is None:
+        raise WorkOrderError("priority", _l("Choose a priority."))
+    if not (title or "").strip():
+        raise WorkOrderError("title", _l("Give the work order a short title."))
+    ids = sorted(set(report_ids))
+    found = list(db.session.execute(select(Report).where(Report.id.in_(ids))).scalars()) if ids else []
+    if not found or len(found) != len(ids):
+        raise WorkOrderError("reports", _l("Choose at least one report."))
+    if any(r.status == "duplicate" for r in found):
+        raise WorkOrderError("reports", _l("A merged report cannot be in a work order; use the report it was merged into."))
+    warnings = []
+    for report in found:
+        if report.hidden:
+            warnings.append(str(_l("%(reference)s is hidden from the public.", reference=report.reference)))
+        other = open_order_for(report)
+        if other is not None:
+            warnings.append(str(_l("%(reference)s is already in open work order %(number)s.",
+                                   reference=report.reference, number=other.number)))
+    if warnings and not confirm:
+        raise NeedsConfirmation("confirm", " ".join(warnings))
+    in_zone = any(r.zone_id is not None for r in found)
+    placed = [r for r in found if r.lat is not None]
+    order = WorkOrder(
+        kind=kind, department_code=KINDS[kind][0], priority_code=priority.code, title=title.strip(),
+        instructions=(instructions or "").strip(), status="new", in_zone=in_zone,
+        due_date=due_date_for(priority, in_zone, today), created_by=actor, assignee_id=assignee_id,
+        lat=sum(r.lat for r in placed) / len(placed) if placed else None,
+        lon=sum(r.lon for r in placed) / len(placed) if placed else None,
+    )
+    db.session.add(order)
+    db.session.flush()
+    order.number = f"AO-{today.year}-{order.id:05d}"
+    for report in found:
+        db.session.add(WorkOrderReport(work_order_id=order.id, report_id=report.id))
+    audit.record("work_order", order.id, "created", actor, reports=[r.reference for r in found],
+                 priority=priority.code, due=order.due_date.isoformat(), confirmed=bool(warnings))
+    db.session.commit()
+    _reports_follow(order, "planned", actor)
+    return order
+
+
+def _reports_follow(order: WorkOrder, report_status: str, actor: str) -> list[Report]:
+    """Move the linked reports along where their own flow allows; returns the ones that moved."""
+    moved = []
+    for report in order.reports:
+        if report.status == report_status or not can_change(report.status, report_status):
+            continue
+        note = template_text(TEMPLATE_FOR.get(report_status, ""), report.locale) or order.public_note
+        reports.change_status(report, report_status, actor, public_note=note)
+        moved.append(report)
+    return moved
+
+
+def change_status(order: WorkOrder, to_status: str, actor: str, expected_version: int | None = None,
+                  note: str = "", reason: str = "", base_url: str | None = None) -> WorkOrder:
+    """Move a work order through its flow; refused steps raise. Linked reports follow; when the work is done,
+    residents who left an e-mail hear about it."""
+    if to_status not in TRANSITIONS.get(order.status, set()):
+        raise WorkOrderError("status", _l("A work order cannot go from this status to that one."))
+    if to_status == "rejected" and not (reason or "").strip():
+        raise WorkOrderError("reason", _l("Say why the work order is rejected."))
+    if expected_version is not None and expected_version != order.version:
+        raise WorkOrderError("version", _l("Someone else changed this work order while you were working on it. "
+                                           "Nothing was saved: reload the page and try again."))
+    previous = order.status
+    order.status = to_status
+    order.version += 1
+    order.updated_at = utcnow()
+    if to_status == "in_progress" and order.started_at is None:
+        order.started_at = order.updated_at
+    if to_status == "done":
+        order.completed_at = order.updated_at
+        order.completion_note = (note or "").strip() or order.completion_note
+    if to_status == "rejected":
+        order.rejection_reason = reason.strip()
+    audit.record("work_order", order.id, "status", actor, **{"from": previous, "to": to_status},
+                 note=(note or reason or "").strip())
+    db.session.commit()
+    follow = REPORT_FOLLOWS.get(to_status)
+    if follow:
+        moved = _reports_follow(order, follow, actor)
+        if follow == "fixed":
+            from webapp.workorders import notify
+
+            for report in moved:
+                notify.fixed(report, new_tracking_token(report))
+    return order
+
+
+def new_tracking_token(report: Report) -> str:
+    """A fresh private link for a mail; earlier links keep working."""
+    token = secrets.token_urlsafe(24)
+    db.session.add(TrackingToken(report_id=report.id, token_hash=hash_token(token)))
+    db.session.commit()
+    return token
+
+
+def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, settings: PhotoSettings,
+             expected_version: int | None = None) -> WorkOrder:
+    """The crew's "done": a note and an after-photo (the same pipeline, no EXIF kept)."""
+    if not (note or "").strip():
+        raise WorkOrderError("note", _l("Write what was done."))
+    if not photo:
+        raise WorkOrderError("photo", _l("Take or attach a photo of the place after the work."))
+    if order.status not in ("new", "planned", "in_progress"):
+        raise WorkOrderError("status", _l("A work order cannot go from this status to that one."))
+    processed = reports.prepare_photos([photo], settings)[0]
+    stem = settings.store.new_stem()
+    settings.store.save(stem, processed)
+    try:
+        db.session.add(Photo(work_order_id=order.id, kind="after", stem=stem, width=processed.width,
+                             height=processed.height, moderation="approved"))
+        if order.status == "new" or order.status == "planned":
+            order.status = "in_progress"
+            order.started_at = order.started_at or utcnow()
+        db.session.flush()
+    except BaseException:
+        db.session.rollback()
+        settings.store.discard(stem)
+        raise
+    try:
+        return change_status(order, "done", actor, expected_version=expected_version, note=note)
+    except BaseException:
+        db.session.rollback()
+        settings.store.discard(stem)
+        raise
+
+
+def list_orders(status: str | None = None, department: str | None = None, overdue_only: bool = False,
+                today: date | None = None) -> list[WorkOrder]:
+    today = today or utcnow().date()
+    query = select(WorkOrder)
+    if status == "open":
+        query = query.where(WorkOrder.status.in_(OPEN_STATUSES))
+    elif status:
+        query = query.where(WorkOrder.status == status)
+    if department:
+        query = query.where(WorkOrder.department_code == department)
+    if overdue_only:
+        query = query.where(WorkOrder.status.in_(OPEN_STATUSES), WorkOrder.due_date < today)
+    return list(db.session.execute(query.order_by(WorkOrder.due_date, WorkOrder.id)).scalars())
+
+
+def tasks_for(user, order_by: str = "due", lat: float | None = None, lon: float | None = None) -> list[WorkOrder]:
+    """A crew member's open jobs: their department's, unassigned or assigned to them."""
+    query = select(WorkOrder).where(WorkOrder.status.in_(OPEN_STATUSES))
+    if user.role == "crew":
+        query = query.where(WorkOrder.department_code == (user.department_code or "TS"),
+                            or_(WorkOrder.assignee_id.is_(None), WorkOrder.assignee_id == user.id))
+    orders = list(db.session.execute(query.order_by(WorkOrder.due_date, WorkOrder.id)).scalars())
+    if order_by == "distance" and lat is not None and lon is not None:
+        far = float("inf")
+        orders.sort(key=lambda o: geo.meters_between(lon, lat, o.lon, o.lat) if o.lat is not None else far)
+    return orders
+
+
+def distance_m(order: WorkOrder, lat: float | None, lon: float | None) -> int | None:
+    if lat is None or lon is None or order.lat is None:
+        return None
+    return round(geo.meters_between(lon, lat, order.lon, order.lat))
+
+
+def crews() -> list:
+    from webapp.auth.models import User
+
+    return list(db.session.execute(select(User).where(User.role == "crew", User.active.is_(True))
+                                   .order_by(User.name)).scalars())
+
+
+def after_photos_for(report: Report) -> list[Photo]:
+    return list(db.session.execute(
+        select(Photo).join(WorkOrderReport, WorkOrderReport.work_order_id == Photo.work_order_id)
+        .where(WorkOrderReport.report_id == report.id, Photo.moderation == "approved")
+        .order_by(Photo.id)).scalars())

@@ -1,0 +1,192 @@
+"""Work orders for case officers, and the crew's task list on a phone."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from webapp.auth.access import actor, require
+from webapp.extensions import db
+from webapp.reports.models import Report
+from webapp.reports.services import ReportError
+from webapp.reports.views import photo_settings
+from webapp.timeutil import utcnow
+from webapp.workorders import forms, presenters, services
+from webapp.workorders.models import WorkOrder
+
+bp = Blueprint("workorders", __name__, url_prefix="/staff")
+
+
+def _order_or_404(order_id: int) -> WorkOrder:
+    order = db.session.get(WorkOrder, order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("/workorders")
+@require("workorders")
+def index():
+    status = request.args.get("status", "open")
+    department = request.args.get("department") or None
+    overdue = request.args.get("overdue") == "1"
+    orders = services.list_orders(status=status if status != "all" else None, department=department,
+                                  overdue_only=overdue)
+    return render_template("workorders/index.html", rows=presenters.rows(orders), status=status,
+                           department=department or "", overdue=overdue,
+                           statuses=[("open", _("Open")), ("all", _("All"))] + [
+                               (k, str(v)) for k, v in services.STATUS_LABELS.items()])
+
+
+@bp.route("/workorders/new", methods=["GET", "POST"])
+@require("workorders")
+def new():
+    form = forms.NewWorkOrderForm()
+    chosen = request.form.getlist("reports", type=int) if request.method == "POST" else \
+        request.args.getlist("report", type=int)
+    found = list(db.session.execute(select(Report).where(Report.id.in_(chosen))).scalars()) if chosen else []
+    form.reports.choices = [SelectChoice(r.id, r.reference) for r in found]
+    form.priority.choices = [SelectChoice(p.code, presenters.priority_label(p)) for p in services.priorities()]
+    form.assignee.choices = [SelectChoice(None, _("Anyone in the crew"))] + [
+        SelectChoice(u.id, u.name) for u in services.crews()]
+    if request.method == "GET":
+        form.reports.data = [r.id for r in found]
+        presenters.prefill(form, found)
+    needs_confirm = None
+    if form.validate_on_submit():
+        try:
+            order = services.create_work_order(form.reports.data, form.kind.data, form.priority.data, form.title.data,
+                                               actor(), instructions=form.instructions.data or "",
+                                               assignee_id=form.assignee.data if isinstance(form.assignee.data, int) else None,
+                                               confirm=form.confirm.data)
+            flash(_("Work order %(number)s was created.", number=order.number), "info")
+            return redirect(url_for("workorders.show", order_id=order.id))
+        except services.NeedsConfirmation as exc:
+            needs_confirm = exc.message
+        except services.WorkOrderError as exc:
+            getattr(form, exc.field, form.title).errors.append(exc.message)
+    status_code = 400 if request.method == "POST" else 200
+    return render_template("workorders/new.html", form=form, reports=presenters.linked(found),
+                           needs_confirm=needs_confirm), status_code
+
+
+@bp.get("/workorders/<int:order_id>")
+@require("workorders")
+def show(order_id: int):
+    order = _order_or_404(order_id)
+    form = forms.WorkOrderStatusForm(formdata=None, data={"version": str(order.version)})
+    form.status.choices = [SelectChoice(k, services.STATUS_LABELS[k]) for k in
+                           sorted(services.TRANSITIONS.get(order.status, set()))]
+    return render_template("workorders/show.html", order=presenters.detail(order), form=form)
+
+
+@bp.post("/workorders/<int:order_id>/status")
+@require("workorders")
+def status(order_id: int):
+    order = _order_or_404(order_id)
+    form = forms.WorkOrderStatusForm()
+    if form.validate_on_submit():
+        try:
+            services.change_status(order, form.status.data, actor(), expected_version=forms.expected_version(form),
+                                   note=form.note.data or "", reason=form.reason.data or "")
+            flash(_("The status was changed."), "info")
+        except services.WorkOrderError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("workorders.show", order_id=order.id))
+
+
+# The crew's task list
+
+def _position() -> tuple[float | None, float | None]:
+    lat = request.args.get("lat", type=float)
+    lon = request.args.get("lon", type=float)
+    return (lat, lon) if lat is not None and lon is not None else (None, None)
+
+
+@bp.get("/tasks")
+@require("tasks")
+def tasks():
+    order_by = request.args.get("order", "due")
+    lat, lon = _position()
+    orders = services.tasks_for(current_user, order_by=order_by, lat=lat, lon=lon)
+    return render_template("workorders/tasks.html", tasks=presenters.tasks(orders, lat, lon), order_by=order_by,
+                           today=presenters.today_label())
+
+
+@bp.get("/tasks/print")
+@require("tasks")
+def tasks_print():
+    orders = services.tasks_for(current_user)
+    return render_template("workorders/tasks_print.html", tasks=presenters.tasks(orders, None, None),
+                           today=presenters.today_label(), who=current_user.name)
+
+
+@bp.get("/tasks.csv")
+@require("tasks")
+def tasks_csv():
+    orders = services.tasks_for(current_user)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["number", "title", "type", "priority", "status", "due_date", "overdue", "lat", "lon", "reports",
+                     "instructions"])
+    today = utcnow().date()
+    for o in orders:
+        writer.writerow([o.number, o.title, o.kind, o.priority_code, o.status, o.due_date.isoformat(),
+                         "yes" if services.is_overdue(o, today) else "no", o.lat or "", o.lon or "",
+                         " ".join(r.reference for r in o.reports), o.instructions])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=uppdrag-{today.isoformat()}.csv"})
+
+
+@bp.get("/tasks/<int:order_id>")
+@require("tasks")
+def task(order_id: int):
+    order = _order_or_404(order_id)
+    presenters.check_task_access(order, current_user)
+    version = {"version": str(order.version)}
+    return render_template("workorders/task.html", task=presenters.detail(order),
+                           start=forms.StartForm(formdata=None, data=version),
+                           complete=forms.CompleteForm(formdata=None, data=version))
+
+
+@bp.post("/tasks/<int:order_id>/start")
+@require("tasks")
+def start(order_id: int):
+    order = _order_or_404(order_id)
+    presenters.check_task_access(order, current_user)
+    form = forms.StartForm()
+    if form.validate_on_submit():
+        try:
+            services.change_status(order, "in_progress", actor(), expected_version=forms.expected_version(form))
+            flash(_("Marked as started."), "info")
+        except services.WorkOrderError as exc:
+            flash(str(exc.message), "error")
+    return redirect(url_for("workorders.task", order_id=order.id))
+
+
+@bp.post("/tasks/<int:order_id>/complete")
+@require("tasks")
+def complete(order_id: int):
+    order = _order_or_404(order_id)
+    presenters.check_task_access(order, current_user)
+    form = forms.CompleteForm()
+    if form.validate_on_submit():
+        settings = photo_settings()
+        upload = request.files.get("photo")
+        data = upload.stream.read(settings.max_bytes + 1) if upload and upload.filename else None
+        try:
+            services.complete(order, actor(), form.note.data, data, settings,
+                              expected_version=forms.expected_version(form))
+            flash(_("Done! The reporters have been told."), "info")
+            return redirect(url_for("workorders.tasks"))
+        except ReportError as exc:  # includes a refused photo from the pipeline
+            target = "photo" if exc.field in ("photo", "photos") else "note"
+            getattr(form, target).errors.append(exc.message)
+    version = {"version": str(order.version)}
+    return render_template("workorders/task.html", task=presenters.detail(order),
+                           start=forms.StartForm(formdata=None, data=version), complete=form), 400
