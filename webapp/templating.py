@@ -1,7 +1,7 @@
 """What every template may use: the language, its direction, the switch links."""
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -25,6 +25,8 @@ def register(app) -> None:
     @app.context_processor
     def language_context():
         lang = current_language()
+        if not has_request_context():  # mails rendered by the CLI or a background job
+            return {"lang": lang, "dir": text_direction(), "language_switch": []}
         if request.endpoint and request.method == "GET":
             endpoint = request.endpoint
             values = {**(request.view_args or {}), **{k: v for k, v in request.args.items() if k != "lang"}}
@@ -38,6 +40,8 @@ def register(app) -> None:
 
     @app.context_processor
     def staff_context():
+        if not has_request_context():
+            return {"staff_nav": [], "site_message": ""}
         if not current_user.is_authenticated:
             return {"staff_nav": [], "site_message": _site_message()}
         nav = [{"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint}

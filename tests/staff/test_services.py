@@ -1,0 +1,133 @@
+"""Triage rules on SQLite and PostgreSQL: filters, conflicts, merging, hiding, referral, redaction."""
+from datetime import date, datetime, timezone
+
+import pytest
+from PIL import Image
+
+from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
+from webapp.audit import events_for
+from webapp.extensions import db
+from webapp.media import PhotoStore
+from webapp.reports import services as reports
+from webapp.reports.models import Report
+from webapp.staff import services
+from webapp.staff.services import ReportFilter
+
+
+def refs(rows):
+    return sorted(r.reference for r in rows)
+
+
+def test_filters_combine_and_count(app):
+    a, _ = make_report(category="littered", at=CENTRUM, photos=[image_bytes()],
+                       created_at=datetime(2018, 2, 10, 12, tzinfo=timezone.utc))
+    b, _ = make_report(category="graffiti", at=CENTRUM, created_at=datetime(2018, 11, 20, 12, tzinfo=timezone.utc))
+    c, _ = make_report(category="littered", at=KARLSLUND, source="instagram",
+                       created_at=datetime(2019, 4, 2, 12, tzinfo=timezone.utc))
+    reports.change_status(c, "confirmed", actor="test")
+
+    assert refs(services.search_reports(ReportFilter(category="littered"))[0]) == refs([a, c])
+    assert refs(services.search_reports(ReportFilter(zone=a.zone_id))[0]) == refs([a, b])
+    assert refs(services.search_reports(ReportFilter(district=c.district_id))[0]) == refs([c])
+    assert refs(services.search_reports(ReportFilter(has_photo=True))[0]) == refs([a])
+    assert refs(services.search_reports(ReportFilter(source="instagram"))[0]) == refs([c])
+    assert refs(services.search_reports(ReportFilter(status=["confirmed"]))[0]) == refs([c])
+    assert refs(services.search_reports(ReportFilter(date_from=date(2018, 11, 1), date_to=date(2018, 11, 20)))[0]) == refs([b])
+    assert refs(services.search_reports(ReportFilter(text=b.reference))[0]) == refs([b])
+    assert refs(services.search_reports(ReportFilter(department="TS"))[0]) == refs([a, b, c])
+    rows, total = services.search_reports(ReportFilter(sort="oldest"), page=2, per_page=2)
+    assert total == 3 and refs(rows) == refs([c])
+
+
+def test_second_save_with_a_stale_version_is_refused(app):
+    report, _ = make_report(category="littered")
+    loaded_by_both = report.version
+    services.edit_report(report, "anna@landskrona.se", loaded_by_both, "fel kategori", category_key="graffiti")
+    with pytest.raises(services.ConflictError):
+        services.edit_report(report, "bo@landskrona.se", loaded_by_both, "fel kategori", category_key="vandalism")
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).category.key == "graffiti"
+
+
+def test_edit_position_relocates_district_and_needs_a_reason(app):
+    report, _ = make_report(at=CENTRUM)
+    with pytest.raises(reports.ReportError):
+        services.edit_report(report, "x", report.version, "", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    with pytest.raises(reports.ReportError):
+        services.edit_report(report, "x", report.version, "flytta", lat=55.6, lon=13.0)  # Malmö
+    services.edit_report(report, "x", report.version, "rätt plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    assert report.district.name == "Karlslund/Norrestad" and report.zone_id is None
+    assert [e.action for e in events_for("report", report.id)] == ["edited"]
+
+
+def test_merge_adds_up_support_and_keeps_the_duplicates_link_working(app):
+    keep, _ = make_report()
+    duplicate, token = make_report()
+    reports.support_report(keep, "a")
+    reports.support_report(duplicate, "b")
+    reports.support_report(duplicate, "c")
+    services.merge_reports(duplicate, keep, "officer@landskrona.se")
+    assert keep.support_count == 1 + 2 + 1
+    assert duplicate.status == "duplicate" and duplicate.merged_into_id == keep.id
+    assert reports.report_by_token(token).merged_into.reference == keep.reference
+    with pytest.raises(reports.ReportError):
+        services.merge_reports(keep, duplicate, "officer@landskrona.se")
+
+
+def test_hide_needs_a_reason_and_takes_it_off_the_public_map(app):
+    report, _ = make_report()
+    with pytest.raises(reports.ReportError):
+        services.set_hidden(report, True, "x", report.version, "")
+    services.set_hidden(report, True, "x", report.version, "Namn på person i texten")
+    assert reports.public_report(report.reference) is None
+    assert reports.public_reports_in_bbox(12.8, 55.8, 12.9, 55.9, 10)[0] == []
+    services.set_hidden(report, False, "x", report.version)
+    assert reports.public_report(report.reference) is not None
+
+
+def test_referral_to_an_outside_party_is_public_with_an_explanation(app):
+    report, _ = make_report()
+    with pytest.raises(reports.ReportError):
+        services.assign_report(report, "x", report.version, external_kind="trafikverket")
+    services.assign_report(report, "x", report.version, external_kind="property_owner", external_name="Fastighets AB",
+                           external_contact="info@fastighet.example", public_note="Fastighetsägaren ansvarar.")
+    assert report.status == "referred"
+    assert report.history[-1].public_note == "Fastighetsägaren ansvarar."
+    assert report.external_name == "Fastighets AB"
+
+
+def test_redaction_covers_the_area_and_leaves_no_uncovered_copy(app):
+    report, _ = make_report(photos=[image_bytes(size=(1600, 1200), color=(250, 250, 250))])
+    photo = report.photos[0]
+    store = PhotoStore(app.config["MEDIA_DIR"])
+    old_files = [store.path(photo.stem), store.path(photo.stem, "thumb")]
+    services.redact_photo(photo, [services.Box(0.5, 0.5, 0.25, 0.25)], "black", "x", store)
+    assert not any(p.exists() for p in old_files)
+    with Image.open(store.path(photo.stem)) as image:
+        assert image.getpixel((1000, 700)) == (0, 0, 0) or sum(image.getpixel((1000, 700))) < 30
+        assert sum(image.getpixel((1500, 100))) > 600
+    assert len([p for p in store.root.rglob("*.jpg")]) == 2
+
+
+def test_blur_removes_the_detail_in_the_marked_area_only(app):
+    from PIL import ImageStat
+
+    report, _ = make_report(photos=[image_bytes(size=(1600, 1200), noise=True)])
+    photo = report.photos[0]
+    store = PhotoStore(app.config["MEDIA_DIR"])
+
+    def detail(box):
+        with Image.open(store.path(photo.stem)) as image:
+            return ImageStat.Stat(image.convert("L").crop(box)).stddev[0]
+
+    inside, outside = (100, 100, 300, 300), (1200, 800, 1400, 1000)
+    before_in, before_out = detail(inside), detail(outside)
+    services.redact_photo(photo, [services.Box(0.0, 0.0, 0.25, 0.3)], "blur", "x", store)
+    assert detail(inside) < before_in / 4
+    assert detail(outside) == pytest.approx(before_out, rel=0.25)
+
+
+def test_moderation_publishes_a_photo(app):
+    report, _ = make_report(photos=[image_bytes()])
+    services.moderate_photo(report.photos[0], "approved", "x")
+    assert reports.public_photos(report) == report.photos

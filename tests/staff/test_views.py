@@ -1,0 +1,163 @@
+"""The case officer's day over HTTP: inbox, report page, conflict, on-behalf reports, questions to reporters."""
+import io
+import re
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from tests.factories import CENTRUM, form_token, image_bytes, login, make_report, make_user
+from webapp.extensions import db
+from webapp.mail import outbox_messages
+from webapp.reports.models import Report
+
+
+def officer_client(app):
+    client = app.test_client()
+    login(client, make_user("case_officer", department="TS"))
+    return client
+
+
+def test_inbox_filters_live_in_the_url_and_show_the_count(sqlite_app):
+    client = officer_client(sqlite_app)
+    a, _ = make_report(category="graffiti")
+    make_report(category="littered")
+    html = client.get("/staff/reports?category=graffiti", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "1 rapport matchar" in html or "1 report matches" in html
+    assert a.reference in html
+    assert client.get("/staff/reports?date_from=not-a-date").status_code == 400
+    assert client.get("/staff/reports?page=999").status_code == 200
+
+
+def test_report_page_shows_the_private_contact_to_staff_only(sqlite_app):
+    client = officer_client(sqlite_app)
+    report, _ = make_report(email="privat@example.org")
+    assert "privat@example.org" in client.get(f"/staff/reports/{report.id}").get_data(as_text=True)
+    assert "privat@example.org" not in sqlite_app.test_client().get(f"/r/{report.reference}").get_data(as_text=True)
+
+
+def test_two_officers_saving_the_same_report(sqlite_app):
+    report, _ = make_report(category="littered")
+    first, second = officer_client(sqlite_app), officer_client(sqlite_app)
+    page = first.get(f"/staff/reports/{report.id}").get_data(as_text=True)
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    data = {"version": version, "category": "graffiti", "lat": "", "lon": "", "reason": "Fel kategori"}
+    first.post(f"/staff/reports/{report.id}/edit", data={**data, "csrf_token": form_token(first)})
+    response = second.post(f"/staff/reports/{report.id}/edit",
+                           data={**data, "category": "vandalism", "csrf_token": form_token(second)},
+                           follow_redirects=True, headers={"Accept-Language": "sv"})
+    assert "Någon annan ändrade rapporten" in response.get_data(as_text=True) or \
+        "Someone else changed this report" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).category.key == "graffiti"
+
+
+def test_case_officer_files_a_phoned_in_report_with_private_caller_details(sqlite_app):
+    client = officer_client(sqlite_app)
+    data = {"csrf_token": form_token(client, "/staff/reports/new"), "category": "street_light",
+            "lat": str(CENTRUM[1]), "lon": str(CENTRUM[0]), "description": "Lampan släckt", "source": "phone",
+            "reporter_name": "Greta Ringde", "reporter_phone": "0418-123456", "email": ""}
+    response = client.post("/staff/reports/new", data=data)
+    assert response.status_code == 302
+    report = db.session.execute(select(Report)).scalar_one()
+    assert (report.source, report.reporter_name, report.reporter_phone) == ("phone", "Greta Ringde", "0418-123456")
+    assert report.filed_by.endswith("@landskrona.se")
+    public = sqlite_app.test_client().get(f"/r/{report.reference}").get_data(as_text=True)
+    assert "Greta" not in public and "0418" not in public
+
+
+def test_field_reporter_may_only_use_field_sources(sqlite_app):
+    client = sqlite_app.test_client()
+    login(client, make_user("field_reporter"))
+    page = client.get("/staff/reports/new").get_data(as_text=True)
+    assert 'value="police"' in page and 'value="phone"' not in page
+    data = {"csrf_token": form_token(client, "/staff/reports/new"), "category": "graffiti",
+            "lat": str(CENTRUM[1]), "lon": str(CENTRUM[0]), "source": "phone"}
+    assert client.post("/staff/reports/new", data=data).status_code == 400
+    data["source"] = "police"
+    assert client.post("/staff/reports/new", data=data).status_code == 302
+    assert client.get("/staff/reports").status_code == 403  # filing, nothing else
+
+
+def test_asking_the_reporter_and_the_answer_coming_back(sqlite_app):
+    client = officer_client(sqlite_app)
+    report, _ = make_report(email="boende@example.org")
+    client.post(f"/staff/reports/{report.id}/ask", data={"csrf_token": form_token(client),
+                                                         "question": "Vilken lyktstolpe gäller det?"})
+    mail = outbox_messages(sqlite_app.config["MAIL_OUTBOX_DIR"])[-1]
+    assert mail["To"] == "boende@example.org" and "Vilken lyktstolpe" in mail.get_content()
+    link = re.search(r"http://trygghetskartan\.test(/t/[\w-]+)", mail.get_content()).group(1)
+
+    resident = sqlite_app.test_client()
+    page = resident.get(link).get_data(as_text=True)
+    assert "Vilken lyktstolpe gäller det?" in page
+    resident.post(f"{link}/answer", data={"csrf_token": csrf_token(resident, link), "answer": "Den vid busshållplatsen"})
+    officer_mail = outbox_messages(sqlite_app.config["MAIL_OUTBOX_DIR"])[-1]
+    assert "Den vid busshållplatsen" in officer_mail.get_content()
+    assert "Den vid busshållplatsen" in client.get(f"/staff/reports/{report.id}").get_data(as_text=True)
+
+
+def test_redact_through_the_page(sqlite_app):
+    client = officer_client(sqlite_app)
+    report, _ = make_report(photos=[image_bytes()])
+    photo = report.photos[0]
+    old = photo.stem
+    response = client.post(f"/staff/photos/{photo.id}/redact", data={"csrf_token": form_token(client), "x": "0.1",
+                                                                    "y": "0.1", "w": "0.3", "h": "0.3", "mode": "black"})
+    assert response.status_code == 302
+    db.session.refresh(photo)
+    assert photo.stem != old
+    bad = client.post(f"/staff/photos/{photo.id}/redact", data={"csrf_token": form_token(client), "x": "nan",
+                                                               "y": "2", "w": "0", "h": "0.3"})
+    assert bad.status_code == 302 and photo.stem == db.session.get(type(photo), photo.id).stem
+
+
+def test_site_message_is_shown_on_resident_pages_until_it_expires(sqlite_app):
+    admin_client = sqlite_app.test_client()
+    login(admin_client, make_user("admin"))
+    admin_client.post("/staff/admin/settings", data={"csrf_token": form_token(admin_client), "text_sv": "Snöröjning: ring 0418-47 00 00",
+                                                     "text_en": "Snow clearing: call 0418-47 00 00",
+                                                     "expires_on": "2099-01-31"})
+    assert "Snöröjning" in sqlite_app.test_client().get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Snow clearing" in sqlite_app.test_client().get("/?lang=en").get_data(as_text=True)
+    past = admin_client.post("/staff/admin/settings", data={"csrf_token": form_token(admin_client), "text_sv": "Gammalt",
+                                                            "expires_on": "2001-01-01"}, follow_redirects=True)
+    assert "Gammalt" not in sqlite_app.test_client().get("/").get_data(as_text=True)
+
+
+def test_admin_category_settings_reach_the_resident_form(sqlite_app):
+    admin_client = sqlite_app.test_client()
+    login(admin_client, make_user("admin"))
+    response = admin_client.post("/staff/admin/categories/vandalism", data={
+        "csrf_token": form_token(admin_client), "name_sv": "Skadegörelse", "name_en": "Vandalism",
+        "notice_sv": "Pågående brott? Ring 112.", "notice_en": "Crime in progress? Call 112.", "department": "TS",
+        "default_priority": "high", "duplicate_radius_m": "80", "active": "y",
+        "extra_questions": "what | Vad är skadat? | What is damaged? | Fönster;Skylt;Annat"})
+    assert response.status_code == 302
+    from webapp.reports.services import category_by_key
+    category = category_by_key("vandalism")
+    assert category.duplicate_radius_m == 80 and category.default_priority == "high"
+    assert category.extra_questions[0]["values"][1]["name"]["sv"] == "Skylt"
+    assert "Pågående brott? Ring 112." in sqlite_app.test_client().get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    bad = admin_client.post("/staff/admin/categories/vandalism", data={
+        "csrf_token": form_token(admin_client), "name_sv": "S", "name_en": "V", "default_priority": "high",
+        "duplicate_radius_m": "80", "extra_questions": "bara en kolumn"})
+    assert bad.status_code == 400
+
+
+def test_admin_manages_users(sqlite_app):
+    admin_client = sqlite_app.test_client()
+    login(admin_client, make_user("admin"))
+    token = form_token(admin_client)
+    response = admin_client.post("/staff/admin/users", data={"csrf_token": token, "email": "ny@landskrona.se",
+                                                             "name": "Ny", "role": "crew", "department": "TS",
+                                                             "password": "langt-losenord"})
+    assert response.status_code == 302
+    from webapp.auth.services import user_by_email
+    user = user_by_email("ny@landskrona.se")
+    admin_client.post(f"/staff/admin/users/{user.id}", data={"csrf_token": token, "role": "case_officer",
+                                                             "department": "SB"})
+    db.session.refresh(user)
+    assert (user.role, user.department_code, user.active) == ("case_officer", "SB", False)
+    duplicate = admin_client.post("/staff/admin/users", data={"csrf_token": token, "email": "ny@landskrona.se",
+                                                              "name": "Ny", "role": "crew", "password": "langt-losenord"})
+    assert duplicate.status_code == 400

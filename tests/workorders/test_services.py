@@ -1,0 +1,142 @@
+"""Work orders on SQLite and PostgreSQL: due dates, the flow, reports following, residents told."""
+import re
+from datetime import date
+
+import pytest
+
+from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report, make_user
+from webapp.audit import events_for
+from webapp.extensions import db
+from webapp.mail import outbox_messages
+from webapp.reports import services as reports
+from webapp.reports.views import photo_settings
+from webapp.staff import services as triage
+from webapp.workorders import services
+
+TODAY = date(2026, 3, 2)
+
+
+def test_one_job_from_several_reports(app):
+    a, _ = make_report(category="littered", at=CENTRUM)
+    b, _ = make_report(category="littered", at=CENTRUM)
+    order = services.create_work_order([a.id, b.id], "cleaning", "normal", "Städa Storgatan", "officer", today=TODAY)
+    assert re.fullmatch(r"AO-2026-\d{5}", order.number)
+    assert {r.reference for r in order.reports} == {a.reference, b.reference}
+    assert order.department_code == "TS"
+    assert a.status == b.status == "planned"
+    assert "planerat" in a.history[-1].public_note  # from the response template, in the reporter's language
+    assert events_for("work_order", order.id)[0].action == "created"
+
+
+@pytest.mark.parametrize("where, priority, days", [
+    (CENTRUM, "normal", 5), (KARLSLUND, "normal", 10), (CENTRUM, "high", 2), (KARLSLUND, "high", 3),
+    (KARLSLUND, "urgent", 1)])
+def test_due_date_is_shorter_in_the_higher_intensity_zone(app, where, priority, days):
+    report, _ = make_report(at=where)
+    order = services.create_work_order([report.id], "maintenance", priority, "Laga", "officer", today=TODAY)
+    assert (order.due_date - TODAY).days == days
+    assert order.in_zone == (where == CENTRUM)
+
+
+def test_overdue(app):
+    report, _ = make_report()
+    order = services.create_work_order([report.id], "cleaning", "urgent", "Akut", "officer", today=TODAY)
+    assert not services.is_overdue(order, date(2026, 3, 3))
+    assert services.is_overdue(order, date(2026, 3, 4))
+    assert [o.id for o in services.list_orders(overdue_only=True, today=date(2026, 3, 4))] == [order.id]
+    services.change_status(order, "in_progress", "crew")
+    services.change_status(order, "done", "crew")
+    assert not services.is_overdue(order, date(2026, 3, 4))
+
+
+def test_hidden_or_already_ordered_reports_need_confirmation(app):
+    hidden, _ = make_report()
+    triage.set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
+    with pytest.raises(services.NeedsConfirmation, match="hidden|dold"):
+        services.create_work_order([hidden.id], "cleaning", "normal", "X", "officer")
+    assert services.create_work_order([hidden.id], "cleaning", "normal", "X", "officer", confirm=True)
+
+    busy, _ = make_report()
+    first = services.create_work_order([busy.id], "cleaning", "normal", "Första", "officer")
+    with pytest.raises(services.NeedsConfirmation, match=first.number):
+        services.create_work_order([busy.id], "cleaning", "normal", "Andra", "officer")
+
+
+def test_merged_reports_cannot_be_linked(app):
+    keep, _ = make_report()
+    gone, _ = make_report()
+    triage.merge_reports(gone, keep, "x")
+    with pytest.raises(services.WorkOrderError):
+        services.create_work_order([gone.id], "cleaning", "normal", "X", "officer", confirm=True)
+
+
+def test_status_flow_refuses_shortcuts_and_rejection_needs_a_reason(app):
+    report, _ = make_report()
+    order = services.create_work_order([report.id], "cleaning", "normal", "X", "officer")
+    with pytest.raises(services.WorkOrderError):
+        services.change_status(order, "verified", "officer")
+    with pytest.raises(services.WorkOrderError):
+        services.change_status(order, "rejected", "officer")
+    services.change_status(order, "rejected", "officer", reason="Privat mark")
+    assert report.status == "closed"
+    with pytest.raises(services.WorkOrderError):
+        services.change_status(order, "in_progress", "officer")
+
+
+def test_stale_version_is_refused(app):
+    report, _ = make_report()
+    order = services.create_work_order([report.id], "cleaning", "normal", "X", "officer")
+    seen = order.version
+    services.change_status(order, "planned", "a", expected_version=seen)
+    with pytest.raises(services.WorkOrderError):
+        services.change_status(order, "in_progress", "b", expected_version=seen)
+
+
+def test_completion_with_after_photo_fixes_reports_and_tells_the_residents(app):
+    a, _ = make_report(email="boende@example.org", locale="en")
+    b, _ = make_report()
+    order = services.create_work_order([a.id, b.id], "cleaning", "normal", "Städa", "officer")
+    crew = make_user("crew")
+    with pytest.raises(services.WorkOrderError):
+        services.complete(order, crew.email, "Städat", None, photo_settings())
+    services.complete(order, crew.email, "Städat och tömt", image_bytes(gps=CENTRUM), photo_settings())
+
+    assert order.status == "done" and order.completion_note == "Städat och tömt"
+    assert a.status == b.status == "fixed"
+    after = order.after_photos[0]
+    assert after.kind == "after" and after.is_public
+    from webapp.media import PhotoStore
+    assert b"Exif" not in PhotoStore(app.config["MEDIA_DIR"]).path(after.stem).read_bytes()
+
+    mails = [m for m in outbox_messages(app.config["MAIL_OUTBOX_DIR"]) if "fixed" in m["Subject"]]
+    assert len(mails) == 1 and mails[0]["To"] == "boende@example.org"
+    link = re.search(r"http://trygghetskartan\.test(/t/[\w-]+)", mails[0].get_content()).group(1)
+    assert reports.report_by_token(link.split("/")[2]).id == a.id  # a fresh link that works
+
+    reports.record_satisfaction(a, 4, "Bra jobbat")
+    assert reports.satisfaction_for(a).score == 4
+    reports.record_satisfaction(a, 5)
+    assert reports.satisfaction_for(a).score == 5
+
+
+def test_satisfaction_only_after_a_fix(app):
+    report, _ = make_report()
+    with pytest.raises(reports.ReportError):
+        reports.record_satisfaction(report, 5)
+
+
+def test_crew_sees_their_departments_free_or_own_jobs_nearest_first(app):
+    near, _ = make_report(at=CENTRUM)
+    far, _ = make_report(at=KARLSLUND)
+    crew = make_user("crew", department="TS")
+    other = make_user("crew", department="TS")
+    o1 = services.create_work_order([far.id], "cleaning", "normal", "Långt bort", "officer")
+    o2 = services.create_work_order([near.id], "cleaning", "low", "Nära", "officer")
+    sb_report, _ = make_report(category="dark_unsafe")
+    services.create_work_order([sb_report.id], "light_new", "normal", "Ny belysning", "officer")
+    mine_only, _ = make_report()
+    services.create_work_order([mine_only.id], "cleaning", "normal", "Annans", "officer", assignee_id=other.id)
+
+    assert [o.title for o in services.tasks_for(crew)] == ["Långt bort", "Nära"]
+    by_distance = services.tasks_for(crew, "distance", lat=CENTRUM[1], lon=CENTRUM[0])
+    assert [o.id for o in by_distance] == [o2.id, o1.id]

@@ -1,0 +1,99 @@
+"""From the inbox to a completed work order over HTTP, and what the resident then sees."""
+import csv
+import io
+import re
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from tests.factories import CENTRUM, form_token, image_bytes, login, make_report, make_user
+from webapp.extensions import db
+from webapp.mail import outbox_messages
+from webapp.workorders.models import WorkOrder
+
+
+def test_officer_to_crew_to_resident(sqlite_app):
+    a, token_a = make_report(category="littered", email="boende@example.org")
+    b, _ = make_report(category="litter_bin")
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer", department="TS"))
+
+    form = officer.get(f"/staff/workorders/new?report={a.id}&report={b.id}").get_data(as_text=True)
+    assert a.reference in form and b.reference in form and '<option selected value="cleaning">' in form
+    response = officer.post("/staff/workorders/new", data={
+        "csrf_token": form_token(officer), "reports": [a.id, b.id], "kind": "cleaning", "priority": "normal",
+        "title": "Städa vid torget", "instructions": "Ta med tång", "assignee": ""})
+    assert response.status_code == 302
+    order = db.session.execute(select(WorkOrder)).scalar_one()
+    assert order.number in officer.get(response.headers["Location"]).get_data(as_text=True)
+
+    crew = sqlite_app.test_client()
+    login(crew, make_user("crew", department="TS"))
+    tasks = crew.get("/staff/tasks").get_data(as_text=True)
+    assert "Städa vid torget" in tasks
+    page = crew.get(f"/staff/tasks/{order.id}").get_data(as_text=True)
+    assert "Ta med tång" in page and a.reference in page
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    token = form_token(crew)
+    missing_photo = crew.post(f"/staff/tasks/{order.id}/complete", data={"csrf_token": token, "version": version,
+                                                                         "note": "Klart"})
+    assert missing_photo.status_code == 400
+    fake = crew.post(f"/staff/tasks/{order.id}/complete", content_type="multipart/form-data", data={
+        "csrf_token": token, "version": version, "note": "Klart", "photo": (io.BytesIO(b"not a photo"), "x.jpg")})
+    assert fake.status_code == 400 and not order.after_photos
+    done = crew.post(f"/staff/tasks/{order.id}/complete", content_type="multipart/form-data", data={
+        "csrf_token": token, "version": version, "note": "Städat",
+        "photo": (io.BytesIO(image_bytes(gps=CENTRUM)), "efter.jpg")})
+    assert done.status_code == 302
+    assert "Städa vid torget" not in crew.get("/staff/tasks").get_data(as_text=True)
+
+    db.session.expire_all()
+    resident = sqlite_app.test_client()
+    tracking = resident.get(f"/t/{token_a}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Åtgärdad" in tracking and "Efter arbetet" in tracking and "Är du nöjd?" in tracking
+    public = resident.get(f"/r/{a.reference}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Efter arbetet" in public
+    mail = [m for m in outbox_messages(sqlite_app.config["MAIL_OUTBOX_DIR"]) if m["To"] == "boende@example.org"][-1]
+    assert a.reference in mail["Subject"]
+    link = re.search(r"http://trygghetskartan\.test(/t/[\w-]+)", mail.get_content()).group(1)
+    response = resident.post(f"{link}/feedback", data={"csrf_token": csrf_token(resident, link), "score": "4"},
+                             follow_redirects=True, headers={"Accept-Language": "sv"})
+    assert "Tack för ditt svar!" in response.get_data(as_text=True)
+    bad = resident.post(f"{link}/feedback", data={"csrf_token": csrf_token(resident, link), "score": "9"},
+                        follow_redirects=True, headers={"Accept-Language": "sv"})
+    assert "Välj ett tal från 1 till 5." in bad.get_data(as_text=True)
+
+
+def test_crew_cannot_open_other_departments_jobs(sqlite_app):
+    report, _ = make_report(category="dark_unsafe")
+    from webapp.workorders import services
+    order = services.create_work_order([report.id], "light_new", "normal", "Ny belysning", "officer")
+    crew = sqlite_app.test_client()
+    login(crew, make_user("crew", department="TS"))
+    assert crew.get(f"/staff/tasks/{order.id}").status_code == 403
+    assert crew.get("/staff/workorders").status_code == 403
+
+
+def test_day_list_print_and_csv(sqlite_app):
+    report, _ = make_report()
+    from webapp.workorders import services
+    services.create_work_order([report.id], "cleaning", "normal", "Tömma korgar", "officer")
+    crew = sqlite_app.test_client()
+    login(crew, make_user("crew", department="TS"))
+    assert "Tömma korgar" in crew.get("/staff/tasks/print").get_data(as_text=True)
+    response = crew.get("/staff/tasks.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0]["title"] == "Tömma korgar" and rows[0]["reports"] == report.reference
+
+
+def test_linking_an_ordered_report_again_asks_for_confirmation(sqlite_app):
+    report, _ = make_report()
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer"))
+    data = {"csrf_token": form_token(officer), "reports": [report.id], "kind": "cleaning", "priority": "normal",
+            "title": "Första", "assignee": ""}
+    assert officer.post("/staff/workorders/new", data=data).status_code == 302
+    again = officer.post("/staff/workorders/new", data={**data, "title": "Andra"})
+    assert again.status_code == 400 and 'name="confirm"' in again.get_data(as_text=True)
+    assert officer.post("/staff/workorders/new", data={**data, "title": "Andra", "confirm": "y"}).status_code == 302
