@@ -66,3 +66,36 @@ def test_already_reported_place_is_offered_for_support_instead(sqlite_app, serve
         page.wait_for_selector(".flash")
         assert "ditt instämmande har räknats" in page.locator(".flash").inner_text()
         assert page.url.endswith(f"/r/{existing.reference}")
+
+
+def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, server, tmp_path):
+    from tests.factories import PASSWORD, make_report, make_user
+    from webapp.reports import services as reports
+    from webapp.workorders import services as workorders
+
+    report, token = make_report(category="litter_bin", description="Papperskorgen är överfull")
+    order = workorders.create_work_order([report.id], "cleaning", "normal", "Töm papperskorgen vid torget", "officer")
+    crew = make_user("crew", department="TS")
+    photo = tmp_path / "efter.jpg"
+    photo.write_bytes(image_bytes(size=(3000, 2000)))
+
+    with browser_page(server, "crew-task") as page:
+        page.goto("/staff/login")
+        page.get_by_label("E-post").fill(crew.email)
+        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.wait_for_selector("h1:has-text('Mina uppdrag')")
+        page.get_by_role("link", name=re.compile("Töm papperskorgen vid torget")).click()
+        assert "Papperskorgen är överfull" in page.locator("main").inner_text()
+        page.get_by_role("button", name="Påbörja").click()
+        page.wait_for_selector(".flash")
+        page.get_by_label("Vad gjordes?").fill("Tömd och rengjord")
+        page.locator("input[name=photo]").set_input_files(str(photo))
+        page.get_by_role("button", name="Markera som utförd").click()
+        page.wait_for_selector(".flash")
+        assert "Klart!" in page.locator(".flash").inner_text()
+        assert "Töm papperskorgen vid torget" not in page.locator("main").inner_text()
+
+        page.goto(f"/t/{token}")
+        assert "Åtgärdad" in page.locator("main").inner_text()
+        assert page.locator("img[alt='Bild efter arbetet']").count() == 1

@@ -73,7 +73,7 @@ def inbox_page(rows: list[Report], total: int, page: int, per_page: int, criteri
         "rows": [report_row(r) for r in rows], "total": total, "page": page, "pages": pages,
         "prev_url": page_url(page - 1) if page > 1 else None,
         "next_url": page_url(page + 1) if page < pages else None,
-        "points": points, "csv_args": args,
+        "points": points, "filtered": any(k != "page" and any(v) for k, v in args.items()),
     }
 
 
