@@ -67,6 +67,10 @@ function selectedCategory() {
 function updateSafety() {
   const chosen = selectedCategory();
   safetyDetails.hidden = Boolean(chosen) && chosen.dataset.safety !== "1";
+  // Each category's extra questions show only when that category is chosen.
+  for (const group of form.querySelectorAll(".extra-questions")) {
+    group.hidden = !chosen || group.dataset.category !== chosen.value;
+  }
 }
 form.querySelectorAll("input[name=category]").forEach((input) => input.addEventListener("change", () => {
   updateSafety();

@@ -137,7 +137,18 @@ def test_admin_category_settings_reach_the_resident_form(sqlite_app):
     category = category_by_key("vandalism")
     assert category.duplicate_radius_m == 80 and category.default_priority == "high"
     assert category.extra_questions[0]["values"][1]["name"]["sv"] == "Skylt"
-    assert "Pågående brott? Ring 112." in sqlite_app.test_client().get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    resident = sqlite_app.test_client()
+    form = resident.get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Pågående brott? Ring 112." in form
+    assert 'name="answer_vandalism_what"' in form and "Vad är skadat?" in form
+    base = {"csrf_token": csrf_token(resident), "category": "vandalism", "lat": str(CENTRUM[1]), "lon": str(CENTRUM[0])}
+    refused = resident.post("/", data={**base, "answer_vandalism_what": "99"}, headers={"Accept-Language": "sv"})
+    assert refused.status_code == 400 and "Välj ett av svaren" in refused.get_data(as_text=True)
+    assert resident.post("/", data={**base, "answer_vandalism_what": "2"}).status_code == 302
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.answers == {"what": "2"}
+    officer = officer_client(sqlite_app)
+    assert "Skylt" in officer.get(f"/staff/reports/{report.id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     bad = admin_client.post("/staff/admin/categories/vandalism", data={
         "csrf_token": form_token(admin_client), "name_sv": "S", "name_en": "V", "default_priority": "high",
         "duplicate_radius_m": "80", "extra_questions": "bara en kolumn"})

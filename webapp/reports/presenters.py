@@ -40,13 +40,26 @@ def _map_config() -> dict:
     }
 
 
+def _questions(category: Category) -> list[dict]:
+    from flask import request
+
+    answered = request.form if request.method == "POST" else {}
+    return [{"name": f"answer_{category.key}_{q['code']}", "label": localized(q["label"]),
+             "choices": [{"key": v["key"], "name": localized(v["name"])} for v in q.get("values", [])],
+             "required": bool(q.get("required")),
+             "value": answered.get(f"answer_{category.key}_{q['code']}", "")}
+            for q in category.extra_questions or []]
+
+
 def report_form_page(form) -> dict:
     categories = services.active_categories()
     def item(c: Category) -> dict:
         return {"key": c.key, "name": category_name(c), "description": localized(c.descriptions),
-                "notice": localized(c.notice),
+                "notice": localized(c.notice), "questions": _questions(c),
                 "icon": icon_url(c.icon), "safety": c.is_safety, "checked": form.category.data == c.key}
+    items = [item(c) for c in categories]
     return {
+        "questions": [{"key": i["key"], "name": i["name"], "questions": i["questions"]} for i in items if i["questions"]],
         "safety": [item(c) for c in categories if c.is_safety],
         "faults": [item(c) for c in categories if not c.is_safety],
         "map": _map_config(),

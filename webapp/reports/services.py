@@ -47,6 +47,8 @@ class NewReport:
     source: str = "web"
     photos: list[bytes] = field(default_factory=list)
     created_at: datetime | None = None
+    # Answers to the category's extra questions: {code: value}
+    answers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -104,6 +106,25 @@ def _validate(data: NewReport, category: Category | None) -> None:
         raise ReportError("time_of_day", _l("Choose day, evening or night."))
     if data.safety_rating is not None and not (1 <= int(data.safety_rating) <= 5):
         raise ReportError("safety_rating", _l("Choose a number from 1 to 5."))
+    clean_answers(category, data.answers)
+
+
+def clean_answers(category: Category, answers: dict | None) -> dict:
+    """Check answers against the category's extra questions; unknown questions are dropped."""
+    cleaned = {}
+    for question in category.extra_questions or []:
+        value = str((answers or {}).get(question["code"], "") or "").strip()
+        if not value:
+            if question.get("required"):
+                raise ReportError("answers", _l("Answer the question: %(question)s",
+                                                question=question["label"].get("sv", question["code"])))
+            continue
+        if question.get("values") and value not in {v["key"] for v in question["values"]}:
+            raise ReportError("answers", _l("Choose one of the answers given."))
+        if len(value) > 300:
+            raise ReportError("answers", _l("The description can be at most %(max)d characters.", max=300))
+        cleaned[question["code"]] = value
+    return cleaned
 
 
 def prepare_photos(uploads: list[bytes], settings: PhotoSettings) -> list[ProcessedPhoto]:
@@ -154,6 +175,7 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
         safety_rating=data.safety_rating if category.kind == KIND_SAFETY else None,
         reporter_email=(data.email or "").strip().lower() or None, locale=data.locale, source=data.source,
         status="received", created_at=created, updated_at=created,
+        answers=clean_answers(category, data.answers) or None,
     )
     written: list[str] = []
     try:

@@ -30,6 +30,12 @@ def _uploaded_photos(limit_bytes: int) -> list[bytes]:
     return [f.stream.read(limit_bytes + 1) for f in request.files.getlist("photos") if f and f.filename]
 
 
+def submitted_answers(category_key: str | None) -> dict:
+    """The extra-question answers for the chosen category (fields answer_<category>_<code>)."""
+    prefix = f"answer_{category_key}_"
+    return {key[len(prefix):]: value for key, value in request.form.items() if key.startswith(prefix)}
+
+
 def _build_form() -> ReportForm:
     form = ReportForm()
     categories = services.active_categories()
@@ -51,11 +57,12 @@ def new_report():
             time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
             email=form.email.data or None, locale=current_language(), source="web",
             photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
+            answers=submitted_answers(form.category.data),
         )
         try:
             report, token = services.create_report(data, photo_settings())
         except ReportError as exc:
-            target = {"location": "lat", "support": "category"}.get(exc.field, exc.field)
+            target = {"location": "lat", "support": "category", "answers": "category"}.get(exc.field, exc.field)
             getattr(form, target, form.category).errors.append(exc.message)
             form.location_errors = [exc.message] if exc.field == "location" else []
             status = 400

@@ -105,7 +105,15 @@ def report_page(r: Report, can_triage: bool) -> dict:
                   "answer": q.answer, "answered": _when(q.answered_at) if q.answered_at else None}
                  for q in services.info_requests(r)]
     satisfaction = reports.satisfaction_for(r)
+    answers = []
+    for q in r.category.extra_questions or []:
+        value = (r.answers or {}).get(q["code"])
+        if value:
+            names = {v["key"]: localized(v["name"]) for v in q.get("values", [])}
+            answers.append({"question": localized(q["label"]), "answer": names.get(value, value)})
     return {
+        "templates": [{"title": t.title, "text": localized(t.texts)} for t in workorders.templates()],
+        "answers": answers,
         "r": r, "row": report_row(r), "can_triage": can_triage,
         "department": r.department_code or r.category.department_code or "—",
         "external": EXTERNAL_LABELS.get(r.external_kind) if r.external_kind else None,

@@ -19,7 +19,7 @@ from webapp.i18n import current_language
 from webapp.reports import notify, services as reports
 from webapp.reports.models import Category, Photo, Report
 from webapp.reports.services import NewReport, ReportError
-from webapp.reports.views import _uploaded_photos, photo_settings
+from webapp.reports.views import _uploaded_photos, photo_settings, submitted_answers
 from webapp.staff import forms, presenters, services
 from webapp.workorders import services as workorders
 
@@ -253,11 +253,12 @@ def field_report():
                          district_id=form.district.data, location_text=form.location_text.data or "",
                          time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
                          email=form.email.data or None, locale=current_language(), source=form.source.data,
-                         photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]))
+                         photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
+                         answers=submitted_answers(form.category.data))
         try:
             report_row, token = reports.create_report(data, photo_settings(), actor=actor())
         except ReportError as exc:
-            target = {"location": "lat"}.get(exc.field, exc.field)
+            target = {"location": "lat", "answers": "category"}.get(exc.field, exc.field)
             getattr(form, target, form.category).errors.append(exc.message)
             status_code = 400
         else:

@@ -1,4 +1,4 @@
-// Mark the area to cover by dragging over a photo; fills the form's fraction fields.
+// The staff report page: mark an area of a photo to cover, and fill public notes from templates.
 for (const figure of document.querySelectorAll(".staff-photo")) {
   const area = figure.querySelector(".redact-area");
   const image = area.querySelector("img");
@@ -31,5 +31,13 @@ for (const figure of document.querySelectorAll(".staff-photo")) {
     box.hidden = false;
     form.x.value = x.toFixed(3); form.y.value = y.toFixed(3);
     form.w.value = Math.max(w, 0.001).toFixed(3); form.h.value = Math.max(h, 0.001).toFixed(3);
+  });
+}
+
+// Response templates fill in the public note.
+for (const picker of document.querySelectorAll(".template-picker")) {
+  picker.addEventListener("change", () => {
+    const target = picker.form.querySelector(`[name=${picker.dataset.target}]`);
+    if (picker.value && target) target.value = picker.value;
   });
 }
