@@ -27,3 +27,30 @@ def test_downgrade_to_empty_and_up_again(app):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert "report" in inspect(db.engine).get_table_names()
+
+
+def test_upgrading_keeps_existing_reports_with_their_photos_history_and_supporters(app):
+    """Later migrations rebuild the report table (batch mode on SQLite); nothing hanging off it may be lost."""
+    from sqlalchemy import func, text
+
+    from webapp.reports.models import Photo, StatusChange, Support
+
+    db.session.remove()
+    downgrade(revision="0002")
+    with db.engine.begin() as conn:
+        category = conn.execute(text("SELECT id FROM category WHERE key = 'littered'")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO report (id, reference, token_hash, category_id, description, lat, lon, location_text, locale,"
+            " source, status, support_count, hidden, created_at, updated_at)"
+            " VALUES (1, 'LK-2018-000001', 'h', :c, 'Skräp', 55.87, 12.83, '', 'sv', 'web', 'received', 1, false,"
+            " '2018-02-01 10:00:00', '2018-02-01 10:00:00')"), {"c": category})
+        conn.execute(text("INSERT INTO status_change (report_id, to_status, public_note, actor, created_at)"
+                          " VALUES (1, 'received', '', 'resident', '2018-02-01 10:00:00')"))
+        conn.execute(text("INSERT INTO photo (report_id, stem, width, height, moderation, created_at)"
+                          " VALUES (1, 'abc', 10, 10, 'approved', '2018-02-01 10:00:00')"))
+        conn.execute(text("INSERT INTO support (report_id, supporter_key, created_at)"
+                          " VALUES (1, 'k', '2018-02-01 10:00:00')"))
+    upgrade()
+    for model in (StatusChange, Photo, Support):
+        assert db.session.execute(select(func.count()).select_from(model)).scalar_one() == 1, model.__name__
+    assert db.session.execute(text("SELECT version FROM report WHERE id = 1")).scalar_one() == 1

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_cors import CORS
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -35,6 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.after_request(remember_language)
     login_manager.init_app(app)
     limiter.init_app(app)
+    # Other sites may read the public data; writes stay behind CSRF tokens or API keys.
+    CORS(app, resources={r"/api/v1/*": {"methods": ["GET"]}, r"/api/openapi.json": {"methods": ["GET"]},
+                         r"/open311/v2/*": {"methods": ["GET"]}}, origins="*", supports_credentials=False)
 
     from webapp.media import PhotoStore
 
@@ -46,7 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.workorders import models as _workorder_models  # noqa: F401
     from webapp import audit as _audit  # noqa: F401
-    from webapp.api.views import bp as api_bp, health_bp
+    from webapp.api import models as _api_models  # noqa: F401
+    from webapp.api.open311 import bp as open311_bp
+    from webapp.api.views import bp as api_bp, docs_bp, health_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.staff.views import bp as staff_bp
@@ -55,6 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(docs_bp)
+    app.register_blueprint(open311_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(workorders_bp)

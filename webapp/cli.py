@@ -92,7 +92,25 @@ def import_zones(path, name_property, approximate):
     _import("zones", path, name_property, approximate)
 
 
+open311_cli = AppGroup("open311", help="Open311 GeoReport v2 clients.")
+
+
+@open311_cli.command("create-key")
+@click.option("--name", required=True, help="The client system, e.g. 'FixMyStreet'.")
+def open311_create_key(name):
+    """Create an API key for a client and print it (only its hash is stored)."""
+    from webapp.api import services as open311
+    from webapp.reports.services import ReportError
+
+    try:
+        client, key = open311.create_key(name, actor="cli")
+    except ReportError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"API key for {client.name}: {key}")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(open311_cli)

@@ -52,6 +52,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "OPEN311_JURISDICTION": env.get("OPEN311_JURISDICTION") or "landskrona.se",
+        "OPEN311_CONTACT": env.get("OPEN311_CONTACT") or "Landskrona stad, Teknik- och serviceförvaltningen, 0418-47 00 00",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
@@ -82,3 +84,7 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     LOGIN_RATE_LIMIT = "10 per minute;40 per hour"
     STAFF_PAGE_SIZE = 50
+    OPEN311_POST_LIMIT = "60 per minute"
+    PUBLIC_API_LIMIT = "300 per minute"
+    REPORT_SUBMIT_LIMIT = "20 per minute;200 per day"
+    RATELIMIT_HEADERS_ENABLED = True

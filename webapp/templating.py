@@ -17,6 +17,7 @@ STAFF_MENU = [
     ("staff.field_report", _l("New report"), "field_report"),
     ("staff.admin_users", _l("Users"), "admin"),
     ("staff.admin_settings", _l("Settings"), "admin"),
+    ("staff.admin_api_clients", _l("API keys"), "admin"),
     ("auth.setup_2fa", _l("Two-factor"), "staff"),
 ]
 

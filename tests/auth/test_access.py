@@ -27,7 +27,9 @@ def staff_routes(app):
 def world(sqlite_app):
     report, _ = make_report(photos=[image_bytes()])
     order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", actor="test")
-    return {"report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
+    from webapp.api.services import create_key
+    client, _ = create_key("FixMyStreet", "test")
+    return {"client_id": client.id, "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
             "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb"}
 
 

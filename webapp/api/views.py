@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import text
 
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
 from webapp.i18n import localized
@@ -16,7 +16,32 @@ from webapp.reports import services
 from webapp.timeutil import as_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+limiter.limit(lambda: current_app.config["PUBLIC_API_LIMIT"])(bp)
 health_bp = Blueprint("health", __name__)
+docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")
+
+
+@docs_bp.get("/openapi.json")
+def openapi_json():
+    from webapp.api.openapi import document
+
+    return jsonify(document(request.host_url))
+
+
+@docs_bp.get("/docs")
+def openapi_page():
+    """The same document as a page people can read, with curl examples."""
+    from flask import render_template
+
+    from webapp.api.openapi import document
+
+    spec = document(request.host_url)
+    operations = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                   "parameters": [f"{p['name']} ({p['in']}{', required' if p.get('required') else ''})"
+                                  for p in op.get("parameters", [])],
+                   "responses": [f"{code}: {r['description']}" for code, r in op["responses"].items()]}
+                  for path, item in spec["paths"].items() for method, op in item.items()]
+    return render_template("api/docs.html", spec=spec, operations=operations, base=request.host_url.rstrip("/"))
 
 
 def error(message: str, status: int = 400):
@@ -71,6 +96,58 @@ def _float_arg(name: str) -> float:
     if not math.isfinite(value):
         raise ValueError(name)
     return value
+
+
+def _category(c) -> dict:
+    return {"key": c.key, "kind": c.kind, "name": localized(c.names), "description": localized(c.descriptions),
+            "notice": localized(c.notice) or None, "department": c.department_code,
+            "icon_url": url_for("static", filename=f"img/icons/{c.icon}.svg"),
+            "duplicate_radius_m": c.duplicate_radius_m}
+
+
+@bp.get("/categories")
+def categories():
+    return jsonify({"categories": [_category(c) for c in services.active_categories()]})
+
+
+@bp.get("/reports/<reference>")
+def report(reference: str):
+    from webapp.reports.status import STATUS_LABELS
+
+    found = services.public_report(reference)
+    if found is None:
+        return error(_("We could not find that page. The report may have been removed or the link is wrong."), 404)
+    return jsonify({
+        "reference": found.reference, "category": found.category.key, "category_name": localized(found.category.names),
+        "status": found.status, "status_name": str(STATUS_LABELS.get(found.status, found.status)),
+        "description": found.description, "place": found.location_text or None,
+        "district": found.district.name if found.district else None,
+        "lat": found.lat, "lon": found.lon, "created": as_utc(found.created_at).isoformat(),
+        "support_count": found.support_count,
+        "history": [{"status": h.to_status, "note": h.public_note or None, "at": as_utc(h.created_at).isoformat()}
+                    for h in found.history],
+        "photos": [{"url": url_for("reports.photo", photo_id=p.id, size="display"),
+                    "thumbnail_url": url_for("reports.photo", photo_id=p.id, size="thumb")}
+                   for p in services.public_photos(found)],
+    })
+
+
+@bp.post("/reports/<reference>/support")
+def support(reference: str):
+    """Add the caller's support (once per browser session). Needs the page's CSRF token in X-CSRFToken."""
+    import secrets
+
+    from flask import session
+
+    found = services.public_report(reference)
+    if found is None:
+        return error(_("We could not find that page. The report may have been removed or the link is wrong."), 404)
+    supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
+    try:
+        added = services.support_report(found, supporter)
+    except services.ReportError as exc:
+        return error(str(exc.message), 409)
+    return jsonify({"reference": found.reference, "support_count": found.support_count, "added": added})
 
 
 @bp.get("/reports/nearby")

@@ -83,6 +83,10 @@ class Report(db.Model):
     # The staff member who filed it on someone's behalf or from the field.
     filed_by: Mapped[Optional[str]] = mapped_column(String(254))
     answers: Mapped[Optional[dict]] = mapped_column(JSON)
+    # Open311: the client system that sent it, its token, and a photo link it gave (never fetched).
+    api_client_id: Mapped[Optional[int]] = mapped_column(ForeignKey("api_client.id"))
+    client_token: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
+    media_url: Mapped[Optional[str]] = mapped_column(String(500))
     locale: Mapped[str] = mapped_column(String(8), default="sv")
     source: Mapped[str] = mapped_column(String(20), default="web")
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)

@@ -82,7 +82,7 @@ def category_by_key(key: str) -> Category | None:
     ).scalar_one_or_none()
 
 
-def _validate(data: NewReport, category: Category | None) -> None:
+def _validate(data: NewReport, category: Category | None, allow_unplaced: bool = False) -> None:
     if category is None:
         raise ReportError("category", _l("Choose what you want to report."))
     if len(data.description or "") > MAX_DESCRIPTION:
@@ -99,6 +99,8 @@ def _validate(data: NewReport, category: Category | None) -> None:
         if not geo.is_in_kommun(data.lon, data.lat):
             raise ReportError("location", _l("That place is outside Landskrona kommun. "
                                              "We can only take reports about places in Landskrona."))
+    elif allow_unplaced and (data.location_text or "").strip():
+        pass  # an address only (Open311, imports): staff place it on the map during triage
     elif not (data.district_id and (data.location_text or "").strip()):
         raise ReportError("location", _l("Show where it is: put a pin on the map, use your position, "
                                          "or choose an area and describe the place."))
@@ -144,13 +146,13 @@ def prepare_photos(uploads: list[bytes], settings: PhotoSettings) -> list[Proces
 def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident",
                   processed: list[ProcessedPhoto] | None = None,
                   districts: geo.AreaLocator | None = None,
-                  zones: geo.AreaLocator | None = None) -> tuple[Report, str]:
+                  zones: geo.AreaLocator | None = None, allow_unplaced: bool = False) -> tuple[Report, str]:
     """Store a new report with its photos, all or nothing. Returns the report and its private token.
 
     Either the report, its history entry and every photo file exist afterwards, or none of them do.
     """
     category = category_by_key(data.category_key)
-    _validate(data, category)
+    _validate(data, category, allow_unplaced)
     if processed is None:
         processed = prepare_photos(data.photos, photos)
     district_id = data.district_id

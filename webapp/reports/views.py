@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from webapp.extensions import limiter
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
 from webapp.reports.forms import AnswerForm, FeedbackForm, ReportForm, SupportForm
@@ -46,6 +47,7 @@ def _build_form() -> ReportForm:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REPORT_SUBMIT_LIMIT"], methods=["POST"])
 def new_report():
     form = _build_form()
     status = 200

@@ -148,3 +148,8 @@ class CategorySettingsForm(FlaskForm):
     extra_questions = TextAreaField(_l("Extra questions (one per line: code | question in Swedish | question in English | optional answers separated by ;)"),
                                     validators=[Length(max=3000)])
 
+
+
+class ApiClientForm(FlaskForm):
+    name = StringField(_l("Name of the client system"), validators=[DataRequired(message=_l("Give the client a name.")),
+                                                                    Length(max=120)])

@@ -189,3 +189,11 @@ def category_settings(form) -> dict:
             "notice": notice or None, "department_code": form.department.data or None,
             "default_priority": form.default_priority.data, "duplicate_radius_m": form.duplicate_radius_m.data,
             "active": form.active.data, "extra_questions_text": form.extra_questions.data or ""}
+
+
+def api_clients() -> list[dict]:
+    from webapp.api import services as open311
+
+    return [{"id": c.id, "name": c.name, "prefix": c.key_prefix, "active": c.active, "created": _when(c.created_at),
+             "created_by": c.created_by, "revoked": _when(c.revoked_at) if c.revoked_at else None,
+             "revoke_url": url_for("staff.admin_api_client_revoke", client_id=c.id)} for c in open311.clients()]

@@ -366,3 +366,38 @@ def admin_category(key: str):
         except ReportError as exc:
             getattr(form, exc.field, form.extra_questions).errors.append(exc.message)
     return render_template("staff/admin_category.html", form=form, category=category), 400 if form.errors else 200
+
+
+@bp.route("/admin/api-clients", methods=["GET", "POST"])
+@require("admin")
+def admin_api_clients():
+    """Open311 clients: create a key (shown once) or revoke one."""
+    from webapp.api import services as open311
+
+    form = forms.ApiClientForm()
+    new_key = None
+    if form.validate_on_submit():
+        try:
+            client, new_key = open311.create_key(form.name.data, actor())
+            flash(_("The key for %(name)s was created. Copy it now: it is not shown again.", name=client.name), "info")
+        except ReportError as exc:
+            form.name.errors.append(exc.message)
+    return render_template("staff/admin_api_clients.html", form=form, new_key=new_key,
+                           clients=presenters.api_clients(), revoke=forms.ModerateForm(formdata=None)), \
+        400 if form.errors else 200
+
+
+@bp.post("/admin/api-clients/<int:client_id>/revoke")
+@require("admin")
+def admin_api_client_revoke(client_id: int):
+    from webapp.api import services as open311
+    from webapp.api.models import ApiClient
+
+    client = db.session.get(ApiClient, client_id)
+    if client is None:
+        abort(404)
+    form = forms.ModerateForm()
+    if form.validate_on_submit():
+        open311.revoke_key(client, actor())
+        flash(_("The key for %(name)s was revoked.", name=client.name), "info")
+    return redirect(url_for("staff.admin_api_clients"))
