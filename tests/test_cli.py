@@ -60,3 +60,14 @@ def test_users_create_from_the_cli(app):
     assert user.role == "case_officer" and user.department_code == "SB"
     weak = runner.invoke(args=["users", "create", "--email", "b@landskrona.se", "--role", "crew", "--password", "kort"])
     assert weak.exit_code != 0 and "minst 10 tecken" in weak.output  # the CLI speaks the default language
+
+
+def test_open311_key_from_the_cli(app):
+    from webapp.api.services import client_for_key
+
+    result = app.test_cli_runner().invoke(args=["open311", "create-key", "--name", "Felanmälan-app"])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().rsplit(" ", 1)[1]
+    assert client_for_key(key).name == "Felanmälan-app"
+    again = app.test_cli_runner().invoke(args=["open311", "create-key", "--name", "Felanmälan-app"])
+    assert again.exit_code != 0

@@ -38,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     # Other sites may read the public data; writes stay behind CSRF tokens or API keys.
     CORS(app, resources={r"/api/v1/*": {"methods": ["GET"]}, r"/api/openapi.json": {"methods": ["GET"]},
-                         r"/open311/v2/*": {"methods": ["GET"]}}, origins="*", supports_credentials=False)
+                         r"/open311/v2/*": {"methods": ["GET"]}}, origins="*", send_wildcard=True, supports_credentials=False)
 
     from webapp.media import PhotoStore
 

@@ -172,3 +172,18 @@ def test_admin_manages_users(sqlite_app):
     duplicate = admin_client.post("/staff/admin/users", data={"csrf_token": token, "email": "ny@landskrona.se",
                                                               "name": "Ny", "role": "crew", "password": "langt-losenord"})
     assert duplicate.status_code == 400
+
+
+def test_admin_creates_and_revokes_an_open311_key(sqlite_app):
+    admin_client = sqlite_app.test_client()
+    login(admin_client, make_user("admin"))
+    page = admin_client.post("/staff/admin/api-clients", data={"csrf_token": form_token(admin_client),
+                                                               "name": "FixMyStreet"}).get_data(as_text=True)
+    key = re.search(r'<code class="secret" id="new-key">(tk_[\w-]+)</code>', page).group(1)
+    from webapp.api.services import client_for_key
+    client = client_for_key(key)
+    assert client.name == "FixMyStreet" and key not in client.key_hash
+    assert key not in admin_client.get("/staff/admin/api-clients").get_data(as_text=True)  # shown once
+    admin_client.post(f"/staff/admin/api-clients/{client.id}/revoke", data={"csrf_token": form_token(admin_client),
+                                                                           "decision": "revoke"})
+    assert client_for_key(key) is None
