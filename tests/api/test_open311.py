@@ -129,6 +129,15 @@ def test_post_errors_follow_the_specification_and_store_nothing(client, key, dat
     assert db.session.execute(db.select(db.func.count(Report.id))).scalar_one() == 0
 
 
+def test_address_id_counts_as_a_location_and_unknown_tokens_are_404(client, key):
+    response = client.post("/open311/v2/requests.json", data={"api_key": key, "service_code": "litter_bin",
+                                                              "address_id": "1282-4711"})
+    assert response.status_code == 201
+    assert db.session.execute(db.select(Report)).scalar_one().location_text == "address_id 1282-4711"
+    missing = client.get("/open311/v2/tokens/nope.xml")
+    assert missing.status_code == 404 and xml(missing).find("error/description").text == "token nope was not found"
+
+
 def test_revoked_key_is_refused(client, app):
     client_row, key = o311.create_key("Old app", "test")
     o311.revoke_key(client_row, "test")

@@ -141,6 +141,8 @@ def create_request(fmt):
         raise Open311Error(404, f"service_code {request.form.get('service_code')} was not found")
     lat, lon = _coordinate("lat", -90, 90), _coordinate("long", -180, 180)
     address = (request.form.get("address_string") or "").strip()
+    if not address and request.form.get("address_id"):
+        address = f"address_id {request.form.get('address_id').strip()}"  # the city's address register id
     if (lat is None or lon is None) and not address and not request.form.get("address_id"):
         raise Open311Error(400, "A location is required: lat and long, or address_string")
     attributes = _attributes()
