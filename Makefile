@@ -31,9 +31,11 @@ node_modules/.installed: package.json package-lock.json
 # Third-party front-end code comes from npm and is copied, never committed.
 vendor: node_modules/.installed
 	rm -rf static/vendor
-	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster
+	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster static/vendor/leaflet.heat static/vendor/leaflet-draw
 	cp -R node_modules/leaflet/dist/. static/vendor/leaflet/
 	cp node_modules/leaflet.markercluster/dist/*.js node_modules/leaflet.markercluster/dist/*.css static/vendor/leaflet.markercluster/
+	cp node_modules/leaflet.heat/dist/leaflet-heat.js static/vendor/leaflet.heat/
+	cp -R node_modules/leaflet-draw/dist/leaflet.draw.js node_modules/leaflet-draw/dist/leaflet.draw.css node_modules/leaflet-draw/dist/images static/vendor/leaflet-draw/
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d webapp/translations

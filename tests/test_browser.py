@@ -99,3 +99,38 @@ def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, s
         page.goto(f"/t/{token}")
         assert "Åtgärdad" in page.locator("main").inner_text()
         assert page.locator("img[alt='Bild efter arbetet']").count() == 1
+
+
+def test_campaign_qr_link_opened_on_a_phone_and_a_report_through_it(sqlite_app, server):
+    """The communications officer's QR code leads a resident's phone to the campaign page; the report is tagged."""
+    import io as _io
+    from datetime import date, timedelta
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from webapp.campaigns import services as campaigns
+    from webapp.extensions import db
+    from webapp.geo.models import District
+    from webapp.reports.models import Report
+
+    centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
+    campaign = campaigns.save_campaign(campaigns.CampaignInput(
+        name="Trygghetsvandring Öster", slug="oster", kind="safety_walk", starts_on=date.today() - timedelta(days=1),
+        ends_on=date.today() + timedelta(days=7), district_ids=[centrum], category_keys=["dark_unsafe", "littered"],
+        intro_sv="Var är det mörkt på Öster?"), "kom@landskrona.se")
+
+    with browser_page(server, "campaign-qr") as page:
+        qr = page.request.get(f"{server}/k/oster/qr.png")
+        assert qr.ok and Image.open(_io.BytesIO(qr.body())).format == "PNG"
+        page.goto("/k/oster")  # where the QR code points
+        assert "Var är det mörkt på Öster?" in page.locator("main").inner_text()
+        page.wait_for_selector("#report-map.leaflet-container")
+        assert page.locator("input[name=category]").count() == 2
+        page.locator("#report-map").click()
+        page.get_by_label("Mörkt och otryggt").check()
+        page.get_by_label("Natt").check()
+        page.get_by_role("button", name="Skicka rapport").click()
+        page.wait_for_selector(".receipt")
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.campaign_id == campaign.id and report.time_of_day == "night"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
 from PIL import Image, ImageDraw
@@ -68,10 +68,42 @@ DESCRIPTIONS = {
 }
 # Campaign-like waves of reporting: Q1 2018 inventory, end of 2018 and 2019 follow-ups.
 WAVES = [
-    (datetime(2018, 2, 5, tzinfo=timezone.utc), 35, 45),
-    (datetime(2018, 11, 12, tzinfo=timezone.utc), 14, 20),
-    (datetime(2019, 4, 1, tzinfo=timezone.utc), 14, 15),
-    (datetime(2019, 11, 11, tzinfo=timezone.utc), 14, 20),
+    (datetime(2018, 2, 12, tzinfo=timezone.utc), 32, 45),
+    (datetime(2018, 11, 12, tzinfo=timezone.utc), 13, 20),
+    (datetime(2019, 1, 14, tzinfo=timezone.utc), 45, 15),
+    (datetime(2019, 11, 11, tzinfo=timezone.utc), 19, 20),
+]
+SAFETY_KEYS = ["dark_unsafe", "littered", "poorly_maintained", "feels_safe"]
+EXPERIENCE_KEYS = ["littered", "graffiti", "vandalism", "litter_bin"]
+# The programme's campaigns (annex 4): the Q1 2018 inventory and its follow-ups.
+DEMO_CAMPAIGNS = [
+    # slug, name, kind, start, end, districts, categories, follows
+    ("trygghetsvandring-2018", "Digital trygghetsvandring Centrum/Öster 2018", "safety_walk",
+     date(2018, 2, 5), date(2018, 3, 18), ["Centrum/Öster"], SAFETY_KEYS, None),
+    ("instagramvecka-2018", "Instagramvecka Öster/Centrum 2018", "instagram_week",
+     date(2018, 2, 19), date(2018, 3, 11), ["Centrum/Öster", "Övriga Centrum"], [], None),
+    ("erfarenhetsinsamling-2018", "Erfarenhetsinsamling renhållning och polis 2018", "experience_collection",
+     date(2018, 2, 1), date(2018, 3, 31), ["Centrum/Öster", "Övriga Centrum"], EXPERIENCE_KEYS, None),
+    ("instagramvecka-hosten-2018", "Uppföljande Instagramvecka hösten 2018", "follow_up",
+     date(2018, 11, 12), date(2018, 12, 2), ["Centrum/Öster", "Övriga Centrum"], [], "instagramvecka-2018"),
+    ("erfarenhetsinsamling-2019", "Uppföljande erfarenhetsinsamling 2019", "follow_up",
+     date(2019, 1, 14), date(2019, 2, 28), ["Centrum/Öster", "Övriga Centrum"], EXPERIENCE_KEYS,
+     "erfarenhetsinsamling-2018"),
+    ("instagramvecka-2019", "Uppföljande Instagramvecka 2019", "follow_up",
+     date(2019, 11, 11), date(2019, 11, 30), ["Centrum/Öster", "Övriga Centrum"], [], "instagramvecka-2018"),
+]
+DEMO_OWNERS = [("Fastighets AB Kronan", "info@kronan.example", "Storgatan 1, 261 31 Landskrona"),
+               ("Öster Handel HB", "0418-12 34 56", "Östergatan 20, 261 34 Landskrona"),
+               ("Bostadsrättsföreningen Tornet", "styrelsen@tornet.example", "Kasernplan 3, 261 31 Landskrona")]
+DEMO_ACTIVITIES = [
+    (date(2018, 4, 14), "cleanup", "Skräpplockardag på Öster", "Centrum/Öster", 64),
+    (date(2018, 5, 2), "meeting", "Möte med fastighetsägare om nedskräpning", "Centrum/Öster", 18),
+    (date(2018, 5, 26), "replanting", "Återplantering i Slottsparken", "Centrum/Öster", 31),
+    (date(2018, 9, 20), "dialogue_walk", "Dialogvandring kvällstid", "Centrum/Öster", 27),
+    (date(2018, 10, 8), "information", "Informationskampanj om felanmälan", "Övriga Centrum", 0),
+    (date(2019, 3, 30), "cleanup", "Vårstädning med föreningar", "Karlslund/Norrestad", 45),
+    (date(2019, 5, 18), "replanting", "Plantering vid Rådhustorget", "Centrum/Öster", 22),
+    (date(2019, 10, 3), "dialogue_walk", "Trygghetsvandring med skolklass", "Centrum/Öster", 29),
 ]
 SPAN_START = datetime(2018, 1, 1, tzinfo=timezone.utc)
 SPAN_DAYS = 729
@@ -130,7 +162,8 @@ def _point_in(geometry, rng: random.Random, villages: list[tuple[float, float]] 
 
 def _when(rng: random.Random, time_of_day: str | None) -> datetime:
     if rng.random() < 0.6:
-        start, days, _ = rng.choice(WAVES)
+        # The baseline inventory in early 2018 got the most reports; the follow-ups fewer.
+        start, days, _ = rng.choices(WAVES, weights=[10, 2, 1.5, 1.5])[0]
         day = start + timedelta(days=rng.uniform(0, days))
     else:
         day = SPAN_START + timedelta(days=rng.uniform(0, SPAN_DAYS))
@@ -215,17 +248,25 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
         ))
     # Oldest first, so that reference numbers grow with time as they would have.
     drafts.sort(key=lambda d: d.created_at)
+    campaigns = _demo_campaigns()
+    owners = _demo_owners()
     created = 0
     for number, data in enumerate(drafts):
         report, _token = services.create_report(data, settings, actor="demo",
                                                 districts=district_locator, zones=zone_locator)
+        _tag_campaign(report, campaigns, rng)
         for supporter in range(rng.choices([0, 1, 2, 3, 5, 8], [50, 20, 12, 8, 6, 4])[0]):
             services.support_report(report, f"demo-{number}-{supporter}")
         _lifecycle(report, rng, now)
+        if report.status == "referred" and report.district_id and rng.random() < 0.8:
+            owner = rng.choice(owners)
+            report.external_kind, report.external_name, report.property_owner_id = "property_owner", owner.name, owner.id
+            db.session.commit()
         created += 1
         if progress:
             progress(1)
     _demo_work_orders(rng)
+    _demo_activities(campaigns)
     return created
 
 
@@ -245,3 +286,64 @@ def _demo_work_orders(rng: random.Random) -> None:
             actor="demo", instructions="Demoarbetsorder.", today=today - timedelta(days=rng.randint(0, 12)))
         if number % 3 == 1:
             workorders.change_status(order, "in_progress", actor="demo")
+
+
+def _demo_campaigns() -> dict:
+    """The programme's campaigns, plus one open now so that its public page takes reports."""
+    from webapp.campaigns import services as campaigns
+    from webapp.campaigns.models import Campaign
+
+    districts = {d.name: d.id for d in db.session.execute(select(District)).scalars()}
+    today = datetime.now(timezone.utc).date()
+    specs = DEMO_CAMPAIGNS + [("trygghetsvandring", "Digital trygghetsvandring Centrum/Öster (pågår)", "safety_walk",
+                               today - timedelta(days=7), today + timedelta(days=21), ["Centrum/Öster"], SAFETY_KEYS,
+                               "trygghetsvandring-2018")]
+    made = {}
+    for slug, name, kind, start, end, areas, keys, follows in specs:
+        existing = campaigns.by_slug(slug)
+        if existing is None:
+            existing = campaigns.save_campaign(campaigns.CampaignInput(
+                name=name, slug=slug, kind=kind, starts_on=start, ends_on=end,
+                district_ids=[districts[a] for a in areas if a in districts], category_keys=keys,
+                hashtag="helochrentlandskrona",
+                intro_sv="Visa var det känns otryggt, är nedskräpat eller dåligt underhållet – och var det känns tryggt.",
+                intro_en="Show where it feels unsafe, is littered or poorly maintained – and where it feels safe.",
+                follows_id=made[follows].id if follows in made else None), actor="demo")
+        made[slug] = existing
+    return made
+
+
+def _tag_campaign(report: Report, campaigns: dict, rng: random.Random) -> None:
+    """Put a report in a campaign whose period, area and questions fit it, as the campaign page would have."""
+    from webapp.campaigns import services as campaign_services
+
+    if report.lat is None:
+        return
+    when = as_utc(report.created_at).date()
+    fitting = [c for c in campaigns.values()
+               if c.starts_on <= when <= c.ends_on and (not c.category_keys or report.category.key in c.category_keys)
+               and campaign_services.area_shape(c).contains(Point(report.lon, report.lat))]
+    if fitting and rng.random() < 0.85:
+        weight = {"instagram_week": 3, "follow_up": 3, "safety_walk": 2, "experience_collection": 1}
+        campaign = rng.choices(fitting, weights=[weight.get(c.kind, 1) for c in fitting])[0]
+        report.campaign_id = campaign.id
+        report.source = {"instagram_week": "instagram", "experience_collection": "cleaning"}.get(
+            campaign.kind, "instagram" if "instagram" in campaign.slug else "campaign")
+        db.session.commit()
+
+
+def _demo_owners() -> list:
+    from webapp.campaigns.services import save_owner
+
+    return [save_owner(name, contact, address, "demo") for name, contact, address in DEMO_OWNERS]
+
+
+def _demo_activities(campaigns: dict) -> None:
+    from webapp.campaigns.services import activities, add_activity
+
+    if activities():
+        return
+    districts = {d.name: d.id for d in db.session.execute(select(District)).scalars()}
+    for held_on, kind, title, district, participants in DEMO_ACTIVITIES:
+        add_activity(held_on, kind, title, participants, "demo", district_id=districts.get(district),
+                     campaign_id=campaigns["instagramvecka-2018"].id if held_on.year == 2018 and kind == "cleanup" else None)

@@ -11,6 +11,14 @@ const mapElement = document.getElementById("report-map");
 const map = makeMap(mapElement);
 let marker = null;
 
+// On a campaign's page the map shows, and is limited to, the campaign's area.
+const campaignArea = document.getElementById("campaign-area");
+if (campaignArea) {
+  const area = L.geoJSON(JSON.parse(campaignArea.dataset.area), { style: { color: "#7a4b00", weight: 3, fillOpacity: 0.05 }, interactive: false }).addTo(map);
+  map.fitBounds(area.getBounds());
+  map.setMaxBounds(area.getBounds().pad(0.5));
+}
+
 getJSON(mapElement.dataset.kommunUrl)
   .then((geojson) => L.geoJSON(geojson, { style: { color: "#0b4f8a", weight: 2, fill: false }, interactive: false }).addTo(map))
   .catch(() => {});

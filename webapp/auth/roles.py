@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "tasks": {ADMIN, CASE_OFFICER, CREW},     # the crew's task list
     "field_report": {ADMIN, CASE_OFFICER, FIELD_REPORTER, CREW},  # report on behalf / from the field
     "admin": {ADMIN},                         # users, categories, templates, site message
+    "campaigns": {ADMIN, COMMUNICATIONS},     # create and run campaigns, import posts
+    "campaign_results": {ADMIN, COMMUNICATIONS, CASE_OFFICER, LIGHTING_PLANNER},
+    "activities": {ADMIN, COMMUNICATIONS, CASE_OFFICER},
+    "owners": {ADMIN, CASE_OFFICER, COMMUNICATIONS},
 }
 
 # Where each role starts after logging in.
@@ -34,7 +38,7 @@ HOME = {
     CASE_OFFICER: "staff.inbox",
     CREW: "workorders.tasks",
     LIGHTING_PLANNER: "staff.inbox",
-    COMMUNICATIONS: "staff.inbox",
+    COMMUNICATIONS: "campaigns.index",
     FIELD_REPORTER: "staff.field_report",
 }
 

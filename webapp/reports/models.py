@@ -87,6 +87,10 @@ class Report(db.Model):
     api_client_id: Mapped[Optional[int]] = mapped_column(ForeignKey("api_client.id"))
     client_token: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
     media_url: Mapped[Optional[str]] = mapped_column(String(500))
+    campaign_id: Mapped[Optional[int]] = mapped_column(ForeignKey("campaign.id"), index=True)
+    property_owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("property_owner.id"), index=True)
+    # Imported posts: a key per post, so that importing the same file twice creates nothing twice.
+    import_key: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(8), default="sv")
     source: Mapped[str] = mapped_column(String(20), default="web")
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)
@@ -107,6 +111,8 @@ class Report(db.Model):
     category: Mapped[Category] = relationship()
     department: Mapped[Optional[Department]] = relationship()
     merged_into: Mapped[Optional["Report"]] = relationship(remote_side="Report.id")
+    campaign: Mapped[Optional["Campaign"]] = relationship()  # noqa: F821
+    property_owner: Mapped[Optional["PropertyOwner"]] = relationship()  # noqa: F821
     district: Mapped[Optional["District"]] = relationship()  # noqa: F821
     zone: Mapped[Optional["Zone"]] = relationship()  # noqa: F821
     photos: Mapped[list["Photo"]] = relationship(back_populates="report", order_by="Photo.id",

@@ -51,8 +51,9 @@ def _questions(category: Category) -> list[dict]:
             for q in category.extra_questions or []]
 
 
-def report_form_page(form) -> dict:
-    categories = services.active_categories()
+def report_form_page(form, categories: list[Category] | None = None) -> dict:
+    """The report form's page; a campaign passes the categories it asks about."""
+    categories = services.active_categories() if categories is None else categories
     def item(c: Category) -> dict:
         return {"key": c.key, "name": category_name(c), "description": localized(c.descriptions),
                 "notice": localized(c.notice), "questions": _questions(c),

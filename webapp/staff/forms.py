@@ -43,6 +43,7 @@ class FilterForm(FlaskForm):
                              choices=[SelectChoice("", _l("All")), SelectChoice("TS", "TS"), SelectChoice("SB", "SB")])
     district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()])
     zone = SelectField(_l("Zone"), coerce=_optional_int, validators=[Optional()])
+    campaign = SelectField(_l("Campaign"), coerce=_optional_int, validators=[Optional()])
     source = SelectField(_l("Source"), validators=[Optional()],
                          choices=[SelectChoice("", _l("All"))] + [SelectChoice(k, v) for k, v in SOURCE_LABELS.items()])
     date_from = DateField(_l("From"), validators=[Optional()])

@@ -38,6 +38,9 @@ def fill_filter_choices(form: forms.FilterForm) -> None:
     form.district.choices = [SelectChoice(None, "—")] + district_choices()
     form.zone.choices = [SelectChoice(None, "—")] + [
         SelectChoice(z.id, z.name) for z in db.session.execute(select(Zone).order_by(Zone.name)).scalars()]
+    from webapp.campaigns.services import all_campaigns
+
+    form.campaign.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.name) for c in all_campaigns()]
 
 
 def error_text(form) -> str:
@@ -56,7 +59,8 @@ def report_row(r: Report) -> dict:
         "description": (r.description or "")[:140], "hidden": r.hidden, "photos": len(r.photos),
         "support_count": r.support_count, "source": SOURCE_LABELS.get(r.source, r.source),
         "url": url_for("staff.report", report_id=r.id), "lat": r.lat, "lon": r.lon,
-        "in_zone": r.zone_id is not None,
+        "in_zone": r.zone_id is not None, "campaign": r.campaign.name if r.campaign else None,
+        "owner": r.property_owner.name if r.property_owner else None,
     }
 
 

@@ -43,6 +43,7 @@ class ReportFilter:
     department: str | None = None
     district: int | None = None
     zone: int | None = None
+    campaign: int | None = None
     source: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -64,6 +65,8 @@ def _conditions(f: ReportFilter) -> list:
         conditions.append(Report.district_id == f.district)
     if f.zone:
         conditions.append(Report.zone_id == f.zone)
+    if f.campaign:
+        conditions.append(Report.campaign_id == f.campaign)
     if f.source:
         conditions.append(Report.source == f.source)
     if f.date_from:
@@ -259,6 +262,10 @@ def assign_report(report: Report, actor: str, expected_version: int | None, depa
         report.external_kind = external_kind
         report.external_name = external_name.strip() or None
         report.external_contact = external_contact.strip() or None
+        if external_kind == "property_owner" and external_name.strip():
+            from webapp.campaigns.services import save_owner
+
+            report.property_owner_id = save_owner(external_name, external_contact, "", actor).id
         audit.record("report", report.id, "referred", actor, to=external_kind, name=external_name.strip())
         db.session.commit()
         if report.status != "referred":

@@ -51,7 +51,8 @@ def filter_from(form: forms.FilterForm) -> services.ReportFilter:
     return services.ReportFilter(
         status=form.status.data or [], category=form.category.data or None, department=form.department.data or None,
         district=form.district.data if isinstance(form.district.data, int) else None,
-        zone=form.zone.data if isinstance(form.zone.data, int) else None, source=form.source.data or None,
+        zone=form.zone.data if isinstance(form.zone.data, int) else None,
+        campaign=form.campaign.data if isinstance(form.campaign.data, int) else None, source=form.source.data or None,
         date_from=form.date_from.data, date_to=form.date_to.data, has_photo=form.has_photo.data,
         text=form.text.data or None, sort=form.sort.data or "newest")
 

@@ -1,0 +1,9 @@
+// A heat map of a campaign's reports over its area.
+import { L, makeMap } from "./map-common.js";
+
+const element = document.getElementById("results-map");
+const map = makeMap(element);
+const area = L.geoJSON(JSON.parse(element.dataset.area), { style: { color: "#7a4b00", weight: 2, fillOpacity: 0 } }).addTo(map);
+map.fitBounds(area.getBounds());
+const points = JSON.parse(element.dataset.points || "[]");
+if (L.heatLayer && points.length) L.heatLayer(points, { radius: 22, blur: 18, maxZoom: 17 }).addTo(map);

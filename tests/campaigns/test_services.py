@@ -1,0 +1,184 @@
+"""Campaign rules on SQLite and PostgreSQL, with hand-counted expectations."""
+import io
+import json
+import zipfile
+from datetime import date, datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
+from webapp.campaigns import services
+from webapp.campaigns.services import CampaignInput
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.geo.models import District
+from webapp.reports.models import Report
+from webapp.reports.services import NewReport, ReportError
+from webapp.reports.views import photo_settings
+
+TODAY = date(2018, 2, 20)
+
+
+def district_id(name):
+    return db.session.execute(select(District.id).where(District.name == name)).scalar_one()
+
+
+def campaign(slug="instagram-2018", start=date(2018, 2, 19), end=date(2018, 3, 4), areas=("Centrum/Öster",),
+             keys=(), kind="instagram_week", follows=None):
+    return services.save_campaign(CampaignInput(
+        name=slug.replace("-", " ").title(), slug=slug, kind=kind, starts_on=start, ends_on=end,
+        district_ids=[district_id(a) for a in areas], category_keys=list(keys), follows_id=follows), "kom@landskrona.se")
+
+
+def test_campaign_validation(app):
+    with pytest.raises(ReportError, match="before|före"):
+        campaign(start=date(2018, 3, 1), end=date(2018, 2, 1))
+    campaign("instagram-2018")
+    with pytest.raises(ReportError) as taken:
+        campaign("instagram-2018")
+    assert taken.value.field == "slug"
+    with pytest.raises(ReportError) as bad_slug:
+        campaign("Instagram 2018!")
+    assert bad_slug.value.field == "slug"
+    lund = {"type": "Polygon", "coordinates": [[[13.1, 55.7], [13.2, 55.7], [13.2, 55.75], [13.1, 55.7]]]}
+    with pytest.raises(ReportError) as outside:
+        services.save_campaign(CampaignInput(name="Lund", slug="lund", kind="safety_walk", starts_on=TODAY,
+                                             ends_on=TODAY, drawn_area=json.dumps(lund)), "x")
+    assert outside.value.field == "drawn_area"
+    with pytest.raises(ReportError):
+        services.save_campaign(CampaignInput(name="Ingen yta", slug="ingen-yta", kind="safety_walk",
+                                             starts_on=TODAY, ends_on=TODAY), "x")
+
+
+def test_drawn_area_is_used(app):
+    square = {"type": "Polygon", "coordinates": [[[12.825, 55.868], [12.835, 55.868], [12.835, 55.874],
+                                                  [12.825, 55.874], [12.825, 55.868]]]}
+    made = services.save_campaign(CampaignInput(name="Torget", slug="torget", kind="safety_walk", starts_on=TODAY,
+                                                ends_on=TODAY, drawn_area=json.dumps({"type": "Feature", "geometry": square})), "x")
+    assert made.district_ids == [] and services.area_shape(made).contains(geo.Point(12.83, 55.87))
+
+
+def test_reports_through_a_campaign_are_checked_and_tagged(app):
+    made = campaign(keys=("littered", "graffiti"))
+    data = NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0])
+    report, _ = services.submit(made, data, photo_settings(), today=TODAY)
+    assert report.campaign_id == made.id
+    with pytest.raises(ReportError) as closed:
+        services.submit(made, data, photo_settings(), today=date(2018, 3, 5))
+    assert closed.value.field == "campaign"
+    with pytest.raises(ReportError) as elsewhere:
+        services.submit(made, NewReport(category_key="littered", lat=KARLSLUND[1], lon=KARLSLUND[0]),
+                        photo_settings(), today=TODAY)
+    assert elsewhere.value.field == "location"
+    with pytest.raises(ReportError) as not_asked:
+        services.submit(made, NewReport(category_key="dark_unsafe", lat=CENTRUM[1], lon=CENTRUM[0]),
+                        photo_settings(), today=TODAY)
+    assert not_asked.value.field == "category"
+
+
+def _zip(files: dict) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+CSV = """caption,posted_at,link,lat,lon,place,image
+Skräp överallt vid kajen #nedskräpat,2018-02-20T14:00:00+01:00,https://instagram.example/p/1,55.8706,12.8302,,a.jpg
+Klotter på muren #klotter,2018-02-21 09:30,https://instagram.example/p/2,,,Slottsgatan,
+Trasig rad,not-a-date,https://instagram.example/p/3,,,,
+Mörkt i parken,2018-02-22T20:00:00+01:00,https://instagram.example/p/4,55.60,13.00,,
+Bild saknas,2018-02-23T10:00:00+01:00,https://instagram.example/p/5,,,Torget,missing.jpg
+"""
+
+
+def test_instagram_import_reports_bad_rows_and_imports_nothing_twice(app):
+    made = campaign()
+    images = _zip({"a.jpg": image_bytes(gps=CENTRUM)})
+    result = services.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
+    assert (result.rows, result.created, result.unplaced, result.skipped) == (5, 2, 1, 0)
+    assert [line for line, _ in result.errors] == [4, 5, 6]
+    rows = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
+    assert [r.category.key for r in rows] == ["littered", "graffiti"]
+    assert rows[0].source == "instagram" and rows[0].campaign_id == made.id and len(rows[0].photos) == 1
+    assert rows[0].created_at.replace(tzinfo=timezone.utc) == datetime(2018, 2, 20, 13, tzinfo=timezone.utc) or \
+        rows[0].created_at == datetime(2018, 2, 20, 13, tzinfo=timezone.utc)
+    assert rows[1].lat is None and rows[1].location_text == "Slottsgatan"
+    assert [r.id for r in services.needing_a_place()] == [rows[1].id]
+
+    again = services.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
+    assert (again.created, again.skipped) == (0, 2)
+    assert db.session.execute(select(db.func.count(Report.id))).scalar_one() == 2
+
+    services.place_report(rows[1], 55.871, 12.831, "officer")
+    assert services.needing_a_place() == [] and rows[1].district.name == "Centrum/Öster"
+
+
+def test_import_refuses_bad_files(app):
+    made = campaign()
+    with pytest.raises(ReportError):
+        services.import_posts(made, b"just,some\n1,2\n", "x.csv", "x", photo_settings())
+    with pytest.raises(ReportError):
+        services.import_posts(made, "caption,posted_at\n".encode("utf-16"), "x.csv", "x", photo_settings())
+    with pytest.raises(ReportError):
+        services.import_posts(made, b"caption,posted_at\n", "x.csv", "x", photo_settings(), zip_bytes=b"not a zip")
+
+
+def test_results_and_places_hand_counted(app):
+    made = campaign()
+    x, y = geo.to_sweref(*CENTRUM)
+    near = geo.to_wgs84(x + 20, y)      # the same place (within 30 m)
+    apart = geo.to_wgs84(x + 200, y)    # another place
+    for at, key in [(CENTRUM, "littered"), (near, "littered"), (near, "graffiti"), (apart, "dark_unsafe")]:
+        report, _ = services.submit(made, NewReport(category_key=key, lat=at[1], lon=at[0]), photo_settings(), today=TODAY)
+    services.reports.change_status(report, "fixed", "crew")
+    data = services.results(made)
+    assert data["total"] == 4 and data["fixed"] == 1
+    assert data["by_kind"] == {"safety": 3, "fault": 1}
+    assert data["by_category"] == {"littered": 2, "graffiti": 1, "dark_unsafe": 1}
+    assert data["by_district"] == {"Centrum/Öster": 4}
+    assert [p["count"] for p in data["places"]] == [3, 1]
+
+
+def test_comparison_of_baseline_and_follow_up_hand_counted(app):
+    base = campaign("bas-2018", start=date(2018, 2, 1), end=date(2018, 3, 1), areas=("Centrum/Öster", "Karlslund/Norrestad"))
+    follow = campaign("uppf-2019", start=date(2019, 2, 1), end=date(2019, 3, 1),
+                      areas=("Centrum/Öster", "Karlslund/Norrestad"), kind="follow_up", follows=base.id)
+    x, y = geo.to_sweref(*CENTRUM)
+    other = geo.to_wgs84(x + 300, y)
+    for at, key in [(CENTRUM, "littered"), (CENTRUM, "littered"), (other, "graffiti"), (KARLSLUND, "dark_unsafe")]:
+        services.submit(base, NewReport(category_key=key, lat=at[1], lon=at[0]), photo_settings(), today=date(2018, 2, 10))
+    services.submit(follow, NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0]), photo_settings(),
+                    today=date(2019, 2, 10))
+    data = services.compare(base, follow)
+    cells = {(c["district"], c["kind"]): (c["before"], c["after"], c["change"]) for c in data["cells"]}
+    assert cells == {("Centrum/Öster", "safety"): (2, 1, -1), ("Centrum/Öster", "fault"): (1, 0, -1),
+                     ("Karlslund/Norrestad", "safety"): (1, 0, -1)}
+    assert [p["count"] for p in data["persisting"]] == [2]
+    assert sorted(p["count"] for p in data["disappeared"]) == [1, 1]
+    assert data["by_category"]["littered"] == {"before": 2, "after": 1}
+
+
+def test_engagement_activities(app):
+    with pytest.raises(ReportError):
+        services.add_activity(None, "meeting", "Möte", 10, "x")
+    with pytest.raises(ReportError):
+        services.add_activity(date(2018, 4, 1), "party", "Fest", 10, "x")
+    with pytest.raises(ReportError):
+        services.add_activity(date(2018, 4, 1), "meeting", "Möte", -1, "x")
+    services.add_activity(date(2018, 4, 14), "cleanup", "Skräpplockardag", 64, "x", district_id=district_id("Centrum/Öster"))
+    services.add_activity(date(2019, 5, 1), "replanting", "Plantering", 20, "x")
+    assert [a.title for a in services.activities(date(2018, 1, 1), date(2018, 12, 31))] == ["Skräpplockardag"]
+
+
+def test_property_owner_set_in_triage(app):
+    from webapp.staff.services import assign_report
+
+    report, _ = make_report()
+    assign_report(report, "officer", report.version, external_kind="property_owner", external_name="Fastighets AB Kronan",
+                  external_contact="info@kronan.example", public_note="Fastighetsägaren ansvarar.")
+    owner = services.owners()[0]
+    assert owner.name == "Fastighets AB Kronan" and owner.contact == "info@kronan.example"
+    assert [r.id for r in services.owner_reports(owner)] == [report.id]

@@ -1,0 +1,160 @@
+"""Campaign pages over HTTP: set-up by communications, the public page, QR codes, import, results, exports."""
+import io
+import re
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+from PIL import Image
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from tests.factories import CENTRUM, KARLSLUND, form_token, login, make_user
+from webapp.campaigns import services
+from webapp.extensions import db
+from webapp.geo.models import District
+from webapp.reports.models import Report
+
+
+def comms(app):
+    client = app.test_client()
+    login(client, make_user("communications"))
+    return client
+
+
+def create(client, **overrides):
+    centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
+    today = date.today()
+    data = {"csrf_token": form_token(client), "name": "Trygghetsvandring Öster", "slug": "", "kind": "safety_walk",
+            "starts_on": (today - timedelta(days=1)).isoformat(), "ends_on": (today + timedelta(days=10)).isoformat(),
+            "districts": [str(centrum)], "categories": ["dark_unsafe", "littered"], "hashtag": "#tryggtoster",
+            "intro_sv": "Visa var det är mörkt.", "intro_en": "Show where it is dark.", "follows": ""}
+    data.update(overrides)
+    return client.post("/staff/campaigns/new", data=data)
+
+
+def test_communications_runs_a_campaign_and_residents_report_through_it(sqlite_app):
+    client = comms(sqlite_app)
+    response = create(client)
+    assert response.status_code == 302
+    campaign = services.by_slug("trygghetsvandring-oster")
+    assert campaign.hashtag == "tryggtoster" and campaign.category_keys == ["dark_unsafe", "littered"]
+
+    resident = sqlite_app.test_client()
+    page = resident.get("/k/trygghetsvandring-oster", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Visa var det är mörkt." in page and 'id="campaign-area"' in page
+    assert 'value="dark_unsafe"' in page and 'value="graffiti"' not in page
+    token = csrf_token(resident, "/k/trygghetsvandring-oster")
+    outside = resident.post("/k/trygghetsvandring-oster", data={"csrf_token": token, "category": "dark_unsafe",
+                                                                "lat": str(KARLSLUND[1]), "lon": str(KARLSLUND[0])},
+                            headers={"Accept-Language": "sv"})
+    assert outside.status_code == 400 and "utanför kampanjens område" in outside.get_data(as_text=True)
+    ok = resident.post("/k/trygghetsvandring-oster", data={"csrf_token": token, "category": "dark_unsafe",
+                                                           "lat": str(CENTRUM[1]), "lon": str(CENTRUM[0]),
+                                                           "time_of_day": "night"})
+    assert ok.status_code == 302
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.campaign_id == campaign.id and report.source == "campaign"
+
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer"))
+    inbox = officer.get(f"/staff/reports?campaign={campaign.id}").get_data(as_text=True)
+    assert report.reference in inbox
+
+
+def test_bad_campaign_input_is_refused_next_to_the_field(sqlite_app):
+    client = comms(sqlite_app)
+    response = create(client, starts_on="2018-03-01", ends_on="2018-02-01")
+    assert response.status_code == 400
+    response = create(client, districts=[], drawn_area="")
+    assert response.status_code == 400
+    response = create(client, starts_on="not a date")
+    assert response.status_code == 400
+    assert services.all_campaigns() == []
+
+
+def test_closed_campaign_shows_its_results(sqlite_app):
+    client = comms(sqlite_app)
+    create(client, starts_on="2018-02-19", ends_on="2018-03-04", slug="instagram-2018")
+    page = sqlite_app.test_client().get("/k/instagram-2018", headers={"Accept-Language": "sv"})
+    assert page.status_code == 200 and "Kampanjen är avslutad" in page.get_data(as_text=True)
+    assert sqlite_app.test_client().post("/k/instagram-2018", data={}).status_code in (200, 400)
+    assert db.session.execute(select(db.func.count(Report.id))).scalar_one() == 0
+
+
+def test_qr_codes(sqlite_app):
+    create(comms(sqlite_app), slug="qr-test")
+    png = sqlite_app.test_client().get("/k/qr-test/qr.png")
+    assert png.mimetype == "image/png" and Image.open(io.BytesIO(png.data)).size[0] > 100
+    svg = sqlite_app.test_client().get("/k/qr-test/qr.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    assert sqlite_app.test_client().get("/k/nope/qr.png").status_code == 404
+
+
+def test_import_results_and_exports(sqlite_app):
+    client = comms(sqlite_app)
+    create(client, slug="insta", categories=[])
+    campaign = services.by_slug("insta")
+    csv_text = ("caption,posted_at,link,lat,lon,place\n"
+                "Skräp #nedskräpat,2026-01-01T10:00:00+01:00,https://i.example/1,55.8706,12.8302,\n"
+                "Klotter,bad-date,https://i.example/2,,,\n")
+    response = client.post(f"/staff/campaigns/{campaign.id}/import", content_type="multipart/form-data",
+                           data={"csrf_token": form_token(client), "csv_file": (io.BytesIO(csv_text.encode()), "p.csv")},
+                           follow_redirects=True, headers={"Accept-Language": "sv"})
+    html = response.get_data(as_text=True)
+    assert "Importerade 1" in html and "Rad 3" in html
+
+    results = client.get(f"/staff/campaigns/{campaign.id}/results", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "1 rapport" in html or "1 rapport" in results
+    csv_export = client.get(f"/staff/campaigns/{campaign.id}/results.csv").get_data(as_text=True)
+    assert csv_export.splitlines()[0].startswith("reference,created,category") and len(csv_export.splitlines()) == 2
+    xlsx = client.get(f"/staff/campaigns/{campaign.id}/results.xlsx")
+    book = load_workbook(io.BytesIO(xlsx.data))
+    assert book["Rapporter"].max_row == 2 and book["Sammanfattning"]["B3"].value == 1
+
+
+def test_roles_for_campaigns(sqlite_app):
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer"))
+    assert officer.get("/staff/campaigns").status_code == 200       # may look at results
+    assert officer.get("/staff/campaigns/new").status_code == 403   # may not run campaigns
+    crew = sqlite_app.test_client()
+    login(crew, make_user("crew"))
+    assert crew.get("/staff/campaigns").status_code == 403
+
+
+def test_experience_collection_needs_a_field_login(sqlite_app):
+    client = comms(sqlite_app)
+    create(client, slug="erfarenhet", kind="experience_collection", categories=["littered"])
+    anonymous = sqlite_app.test_client().get("/k/erfarenhet")
+    assert anonymous.status_code == 302 and "/staff/login" in anonymous.headers["Location"]
+    police = sqlite_app.test_client()
+    login(police, make_user("field_reporter"))
+    page = police.get("/k/erfarenhet")
+    assert page.status_code == 200
+    response = police.post("/k/erfarenhet", data={"csrf_token": form_token(police, "/k/erfarenhet"), "category": "littered",
+                                                 "lat": str(CENTRUM[1]), "lon": str(CENTRUM[0])})
+    assert response.status_code == 302
+    assert db.session.execute(select(Report)).scalar_one().source == "police"
+
+
+def test_activities_and_owner_letter(sqlite_app):
+    client = comms(sqlite_app)
+    token = form_token(client)
+    assert client.post("/staff/activities", data={"csrf_token": token, "held_on": "2018-04-14", "kind": "cleanup",
+                                                  "title": "Skräpplockardag", "participants": "64", "district": "",
+                                                  "campaign": ""}).status_code == 302
+    assert client.post("/staff/activities", data={"csrf_token": token, "held_on": "2018-04-14", "kind": "cleanup",
+                                                  "title": "X", "participants": "-3"}).status_code == 400
+    assert "Skräpplockardag" in client.get("/staff/activities").get_data(as_text=True)
+    client.post("/staff/owners", data={"csrf_token": token, "name": "Öster Handel HB", "contact": "0418-1",
+                                       "address": "Östergatan 20"})
+    owner = services.owners()[0]
+    from tests.factories import make_report
+    from webapp.staff.services import assign_report
+    report, _ = make_report(description="Klotter på fasaden")
+    assign_report(report, "x", report.version, external_kind="property_owner", external_name="Öster Handel HB",
+                  public_note="Fastighetsägaren ansvarar.")
+    letter = client.get(f"/staff/owners/{owner.id}/letter", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert report.reference in letter and "Östergatan 20" in letter
+    rows = client.get(f"/staff/owners/{owner.id}.csv").get_data(as_text=True).splitlines()
+    assert len(rows) == 2 and report.reference in rows[1]

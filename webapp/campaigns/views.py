@@ -1,0 +1,355 @@
+"""Campaign pages: staff set-up, import, results and comparison; the public page /k/<slug> with its QR code;
+engagement activities; property owners and their letters."""
+from __future__ import annotations
+
+import csv
+import io
+
+import segno
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from webapp.auth.access import actor, require
+from webapp.campaigns import forms, presenters, services
+from webapp.campaigns.models import Campaign, PropertyOwner
+from webapp.extensions import db, limiter
+from webapp.i18n import current_language, localized
+from webapp.reports import notify, presenters as report_presenters
+from webapp.reports.forms import ReportForm
+from webapp.reports.services import NewReport, ReportError
+from webapp.reports.views import _uploaded_photos, photo_settings, submitted_answers
+from webapp.staff.presenters import district_choices
+
+bp = Blueprint("campaigns", __name__)
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _fill(form: forms.CampaignForm, campaign: Campaign | None = None) -> None:
+    form.districts.choices = district_choices()
+    form.categories.choices = [SelectChoice(c.key, report_presenters.category_name(c))
+                               for c in services.reports.active_categories()]
+    form.follows.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.name) for c in services.all_campaigns()
+                                                        if campaign is None or c.id != campaign.id]
+
+
+def _input(form: forms.CampaignForm) -> services.CampaignInput:
+    return services.CampaignInput(
+        name=form.name.data or "", slug=form.slug.data or "", kind=form.kind.data, starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data, district_ids=form.districts.data or [], drawn_area=form.drawn_area.data or "",
+        category_keys=form.categories.data or [], hashtag=form.hashtag.data or "", intro_sv=form.intro_sv.data or "",
+        intro_en=form.intro_en.data or "", follows_id=form.follows.data if isinstance(form.follows.data, int) else None)
+
+
+@bp.get("/staff/campaigns")
+@require("campaign_results")
+def index():
+    return render_template("campaigns/index.html", rows=[presenters.campaign_row(c) for c in services.all_campaigns()],
+                           can_manage=current_user.can("campaigns"))
+
+
+@bp.route("/staff/campaigns/new", methods=["GET", "POST"])
+@require("campaigns")
+def new():
+    form = forms.CampaignForm()
+    _fill(form)
+    if form.validate_on_submit():
+        try:
+            campaign = services.save_campaign(_input(form), actor())
+            flash(_("The campaign %(name)s was saved.", name=campaign.name), "info")
+            return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+        except ReportError as exc:
+            getattr(form, {"districts": "districts", "category_keys": "categories", "follows_id": "follows"}
+                    .get(exc.field, exc.field), form.name).errors.append(exc.message)
+    return render_template("campaigns/form.html", form=form, campaign=None,
+                           map=report_presenters.map_page()["map"]), 400 if form.errors else 200
+
+
+def _campaign_page(campaign: Campaign, form: forms.CampaignForm, status: int = 200):
+    return render_template("campaigns/form.html", form=form, campaign=presenters.campaign_row(campaign),
+                           can_manage=current_user.can("campaigns"), import_form=forms.ImportForm(formdata=None),
+                           imports=services.imports_for(campaign), map=report_presenters.map_page()["map"]), status
+
+
+@bp.get("/staff/campaigns/<int:campaign_id>")
+@require("campaign_results")
+def edit(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = forms.CampaignForm(formdata=None, data={
+        "name": campaign.name, "slug": campaign.slug, "kind": campaign.kind, "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on, "districts": campaign.district_ids, "categories": campaign.category_keys,
+        "hashtag": campaign.hashtag, "intro_sv": campaign.intro.get("sv", ""), "intro_en": campaign.intro.get("en", ""),
+        "follows": campaign.follows_id, "drawn_area": "" if campaign.district_ids else campaign.area})
+    _fill(form, campaign)
+    return _campaign_page(campaign, form)
+
+
+@bp.post("/staff/campaigns/<int:campaign_id>")
+@require("campaigns")
+def save(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = forms.CampaignForm()
+    _fill(form, campaign)
+    if form.validate_on_submit():
+        try:
+            services.save_campaign(_input(form), actor(), campaign)
+            flash(_("The campaign %(name)s was saved.", name=campaign.name), "info")
+            return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+        except ReportError as exc:
+            getattr(form, exc.field if hasattr(form, exc.field) else "name").errors.append(exc.message)
+    return _campaign_page(campaign, form, 400)
+
+
+@bp.post("/staff/campaigns/<int:campaign_id>/import")
+@require("campaigns")
+def import_posts(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = forms.ImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = request.files.get("csv_file")
+    images = request.files.get("images")
+    if not upload or not upload.filename:
+        flash(_("Choose the CSV file."), "error")
+        return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+    try:
+        result = services.import_posts(campaign, upload.read(5 * 1024 * 1024), upload.filename, actor(), photo_settings(),
+                                       zip_bytes=images.read() if images and images.filename else None)
+    except ReportError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Imported %(created)d posts (%(unplaced)d need a place), skipped %(skipped)d already imported, "
+                "%(errors)d rows with errors.", created=result.created, unplaced=result.unplaced,
+                skipped=result.skipped, errors=len(result.errors)), "info")
+        for line, message in result.errors[:20]:
+            flash(_("Line %(line)d: %(message)s", line=line, message=message), "error")
+    return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+
+
+@bp.get("/staff/campaigns/<int:campaign_id>/results")
+@require("campaign_results")
+def results(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    others = [c for c in services.all_campaigns() if c.id != campaign.id]
+    return render_template("campaigns/results.html", page=presenters.results_page(campaign, services.results(campaign)),
+                           others=others, default_compare=campaign.follows_id)
+
+
+@bp.get("/staff/campaigns/<int:campaign_id>/results.<any(csv, xlsx):fmt>")
+@require("campaign_results")
+def results_export(campaign_id: int, fmt: str):
+    campaign = _campaign_or_404(campaign_id)
+    header, rows = presenters.export_rows(services.campaign_reports(campaign))
+    name = f"kampanj-{campaign.slug}"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Rapporter"
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    summary = book.create_sheet("Sammanfattning")
+    data = services.results(campaign)
+    summary.append(["Kampanj", campaign.name])
+    summary.append(["Period", f"{campaign.starts_on} – {campaign.ends_on}"])
+    summary.append(["Rapporter", data["total"]])
+    summary.append(["Åtgärdade", data["fixed"]])
+    summary.append([])
+    summary.append(["Kategori", "Antal"])
+    for key, count in sorted(data["by_category"].items()):
+        summary.append([key, count])
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
+
+
+@bp.get("/staff/campaigns/<int:campaign_id>/compare")
+@require("campaign_results")
+def compare(campaign_id: int):
+    follow_up = _campaign_or_404(campaign_id)
+    baseline = db.session.get(Campaign, request.args.get("with", type=int) or follow_up.follows_id or 0)
+    if baseline is None:
+        flash(_("Choose the campaign to compare with."), "error")
+        return redirect(url_for("campaigns.results", campaign_id=follow_up.id))
+    return render_template("campaigns/compare.html",
+                           page=presenters.compare_page(baseline, follow_up, services.compare(baseline, follow_up)))
+
+
+@bp.route("/staff/places", methods=["GET", "POST"])
+@require("triage")
+def needs_place():
+    """Reports without a position (imported posts, Open311 addresses) waiting to be placed on the map."""
+    from webapp.reports.models import Report
+
+    form = forms.PlaceForm()
+    if form.validate_on_submit():
+        report = db.session.get(Report, request.form.get("report_id", type=int) or 0)
+        if report is None:
+            abort(404)
+        try:
+            services.place_report(report, float(form.lat.data), float(form.lon.data), actor())
+            flash(_("%(reference)s was placed on the map.", reference=report.reference), "info")
+        except (ReportError, ValueError) as exc:
+            flash(str(getattr(exc, "message", exc)), "error")
+        return redirect(url_for("campaigns.needs_place"))
+    rows = [{"id": r.id, "reference": r.reference, "category": report_presenters.category_name(r.category),
+             "description": r.description, "place": r.location_text, "source": r.source,
+             "url": url_for("staff.report", report_id=r.id)} for r in services.needing_a_place()]
+    return render_template("campaigns/places.html", rows=rows, form=forms.PlaceForm(formdata=None),
+                           map=report_presenters.map_page()["map"])
+
+
+# The public campaign page
+
+def _landing_form(campaign: Campaign) -> ReportForm:
+    form = ReportForm()
+    form.category.choices = [SelectChoice(c.key, report_presenters.category_name(c))
+                             for c in services.categories_for(campaign)]
+    form.district.choices = [SelectChoice(None, _("Choose an area"))] + district_choices()
+    return form
+
+
+@bp.route("/k/<slug>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REPORT_SUBMIT_LIMIT"], methods=["POST"])
+def landing(slug: str):
+    campaign = services.by_slug(slug)
+    if campaign is None:
+        abort(404)
+    if not services.is_open(campaign):
+        return render_template("campaigns/closed.html", campaign=presenters.campaign_row(campaign),
+                               page=presenters.results_page(campaign, services.results(campaign)),
+                               intro=localized(campaign.intro))
+    needs_login = campaign.kind == "experience_collection"
+    if needs_login and not (current_user.is_authenticated and current_user.can("field_report")):
+        session["next"] = request.path
+        flash(_("This collection is for cleaning staff, contractors and the police: log in first."), "info")
+        return redirect(url_for("auth.login"))
+    form = _landing_form(campaign)
+    status = 200
+    if form.validate_on_submit():
+        lat, lon = form.coordinates()
+        source = "campaign"
+        if needs_login:
+            source = {"field_reporter": "police", "crew": "cleaning"}.get(current_user.role, "field")
+        data = NewReport(category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
+                         district_id=form.district.data, location_text=form.location_text.data or "",
+                         time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
+                         email=form.email.data or None, locale=current_language(), source=source,
+                         photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
+                         answers=submitted_answers(form.category.data))
+        try:
+            report, token = services.submit(campaign, data, photo_settings(), actor=actor())
+        except ReportError as exc:
+            target = {"location": "lat", "campaign": "category", "answers": "category"}.get(exc.field, exc.field)
+            getattr(form, target, form.category).errors.append(exc.message)
+            form.location_errors = [exc.message] if exc.field == "location" else []
+            status = 400
+        else:
+            notify.receipt(report, token)
+            session["new_report"] = report.reference
+            return redirect(url_for("reports.track", token=token))
+    elif request.method == "POST":
+        status = 400
+    page = report_presenters.report_form_page(form, services.categories_for(campaign))
+    return render_template("campaigns/landing.html", form=form, page=page, campaign=presenters.campaign_row(campaign),
+                           intro=localized(campaign.intro), area=campaign.area, hashtag=campaign.hashtag), status
+
+
+@bp.get("/k/<slug>/qr.<any(png, svg):fmt>")
+def qr(slug: str, fmt: str):
+    """A QR code of the campaign's link, for posters and Instagram posts."""
+    campaign = services.by_slug(slug)
+    if campaign is None:
+        abort(404)
+    code = segno.make(url_for("campaigns.landing", slug=slug, _external=True), error="m")
+    out = io.BytesIO()
+    if fmt == "png":
+        code.save(out, kind="png", scale=10, border=4)
+        return Response(out.getvalue(), mimetype="image/png")
+    code.save(out, kind="svg", scale=10, border=4, title=campaign.name)
+    return Response(out.getvalue(), mimetype="image/svg+xml")
+
+
+# Engagement activities
+
+@bp.route("/staff/activities", methods=["GET", "POST"])
+@require("activities")
+def activities():
+    form = forms.ActivityForm()
+    form.district.choices = [SelectChoice(None, "—")] + district_choices()
+    form.campaign.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.name) for c in services.all_campaigns()]
+    if form.validate_on_submit():
+        try:
+            services.add_activity(form.held_on.data, form.kind.data, form.title.data, form.participants.data, actor(),
+                                  district_id=form.district.data if isinstance(form.district.data, int) else None,
+                                  campaign_id=form.campaign.data if isinstance(form.campaign.data, int) else None,
+                                  notes=form.notes.data or "")
+            flash(_("The activity was saved."), "info")
+            return redirect(url_for("campaigns.activities"))
+        except ReportError as exc:
+            getattr(form, exc.field, form.title).errors.append(exc.message)
+    rows = [{"date": a.held_on.isoformat(), "kind": services.ACTIVITY_KINDS.get(a.kind, a.kind), "title": a.title,
+             "district": a.district.name if a.district else "—", "participants": a.participants,
+             "campaign": a.campaign.name if a.campaign else "—", "notes": a.notes} for a in services.activities()]
+    return render_template("campaigns/activities.html", form=form, rows=rows,
+                           total=sum(r["participants"] for r in rows)), 400 if form.errors else 200
+
+
+# Property owners
+
+@bp.route("/staff/owners", methods=["GET", "POST"])
+@require("owners")
+def owners():
+    form = forms.OwnerForm()
+    if form.validate_on_submit():
+        try:
+            services.save_owner(form.name.data, form.contact.data, form.address.data, actor())
+            flash(_("The property owner was saved."), "info")
+            return redirect(url_for("campaigns.owners"))
+        except ReportError as exc:
+            form.name.errors.append(exc.message)
+    rows = [presenters.owner_page(o, services.owner_reports(o)) for o in services.owners()]
+    return render_template("campaigns/owners.html", form=form, rows=rows), 400 if form.errors else 200
+
+
+def _owner_or_404(owner_id: int) -> PropertyOwner:
+    owner = db.session.get(PropertyOwner, owner_id)
+    if owner is None:
+        abort(404)
+    return owner
+
+
+@bp.get("/staff/owners/<int:owner_id>/letter")
+@require("owners")
+def owner_letter(owner_id: int):
+    owner = _owner_or_404(owner_id)
+    return render_template("campaigns/letter.html", owner=presenters.owner_page(owner, services.owner_reports(owner)))
+
+
+@bp.get("/staff/owners/<int:owner_id>.csv")
+@require("owners")
+def owner_csv(owner_id: int):
+    owner = _owner_or_404(owner_id)
+    header, rows = presenters.export_rows(services.owner_reports(owner))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=fastighetsagare-{owner.id}.csv"})
