@@ -22,6 +22,7 @@ _counter = itertools.count()
 def base_config(tmp_path: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MEDIA_DIR": str(tmp_path / "media"),

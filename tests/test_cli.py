@@ -71,3 +71,18 @@ def test_open311_key_from_the_cli(app):
     assert client_for_key(key).name == "Felanmälan-app"
     again = app.test_cli_runner().invoke(args=["open311", "create-key", "--name", "Felanmälan-app"])
     assert again.exit_code != 0
+
+
+def test_campaign_import_from_the_cli(app, tmp_path):
+    from datetime import date
+
+    from webapp.campaigns.services import CampaignInput, save_campaign
+    from webapp.geo.services import district_locator
+
+    save_campaign(CampaignInput(name="Insta", slug="insta", kind="instagram_week", starts_on=date(2018, 2, 1),
+                                ends_on=date(2018, 3, 1), district_ids=[district_locator().areas[0].id]), "t")
+    path = tmp_path / "posts.csv"
+    path.write_text("caption,posted_at,lat,lon\nSkräp,2018-02-20T10:00:00+01:00,55.8706,12.8302\nTrasig,nej,,\n")
+    result = app.test_cli_runner().invoke(args=["campaigns", "import", "insta", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 (0 need a place), skipped 0, 1 rows with errors." in result.output and "line 3" in result.output

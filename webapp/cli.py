@@ -109,8 +109,39 @@ def open311_create_key(name):
     click.echo(f"API key for {client.name}: {key}")
 
 
+campaigns_cli = AppGroup("campaigns", help="Campaigns and their imports.")
+
+
+@campaigns_cli.command("import")
+@click.argument("slug")
+@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--images", type=click.Path(exists=True, dir_okay=False), help="A zip file with the posts' images.")
+def campaigns_import(slug, csv_path, images):
+    """Import posts collected during an Instagram week into the campaign SLUG."""
+    from webapp.campaigns import services as campaigns
+    from webapp.reports.services import ReportError
+    from webapp.reports.views import photo_settings
+
+    campaign = campaigns.by_slug(slug)
+    if campaign is None:
+        raise click.ClickException(f"No campaign {slug}.")
+    data = Path(csv_path).read_bytes()
+    with click.progressbar(length=campaigns._count_rows(data), label="Posts") as bar:
+        try:
+            result = campaigns.import_posts(campaign, data, Path(csv_path).name, "cli", photo_settings(),
+                                            zip_bytes=Path(images).read_bytes() if images else None,
+                                            progress=bar.update)
+        except ReportError as exc:
+            raise click.ClickException(str(exc.message)) from None
+    click.echo(f"Imported {result.created} ({result.unplaced} need a place), skipped {result.skipped}, "
+               f"{len(result.errors)} rows with errors.")
+    for line, message in result.errors:
+        click.echo(f"  line {line}: {message}")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(open311_cli)
+    app.cli.add_command(campaigns_cli)

@@ -86,7 +86,7 @@ def test_health_check_reports_an_unreachable_database(app, tmp_path):
     from webapp import create_app
 
     broken = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite",
-                         "TESTING": True, "SECRET_KEY": "x"})
+                         "TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "instance")})
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["status"] == "error"
 

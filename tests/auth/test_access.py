@@ -35,7 +35,9 @@ def world(sqlite_app):
     campaign = save_campaign(CampaignInput(name="Test", slug="test", kind="safety_walk", starts_on=date(2018, 1, 1),
                                            ends_on=date(2018, 2, 1), district_ids=[district_locator().areas[0].id]), "t")
     owner = save_owner("Ägare AB", "", "", "t")
-    return {"client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
+    from webapp.campaigns.services import start_import
+    run = start_import(campaign, b"caption,posted_at\n", "x.csv", "t", None, str(sqlite_app.instance_path) + "/imports-test")
+    return {"run_id": run.id, "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
             "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb"}
 
 

@@ -98,10 +98,17 @@ def test_import_results_and_exports(sqlite_app):
                 "Skräp #nedskräpat,2026-01-01T10:00:00+01:00,https://i.example/1,55.8706,12.8302,\n"
                 "Klotter,bad-date,https://i.example/2,,,\n")
     response = client.post(f"/staff/campaigns/{campaign.id}/import", content_type="multipart/form-data",
-                           data={"csrf_token": form_token(client), "csv_file": (io.BytesIO(csv_text.encode()), "p.csv")},
-                           follow_redirects=True, headers={"Accept-Language": "sv"})
-    html = response.get_data(as_text=True)
-    assert "Importerade 1" in html and "Rad 3" in html
+                           data={"csrf_token": form_token(client), "csv_file": (io.BytesIO(csv_text.encode()), "p.csv")})
+    status_url = response.headers["Location"]
+    assert "/staff/imports/" in status_url  # the request does not wait for the import
+    import time
+    for _ in range(100):  # the import runs in the background; the page reports its progress
+        html = client.get(status_url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+        if 'data-status="done"' in html:
+            break
+        assert 'http-equiv="refresh"' in html
+        time.sleep(0.1)
+    assert "Importerade 1 inlägg" in html and "Rad 3" in html and 'value="2"' in html
 
     results = client.get(f"/staff/campaigns/{campaign.id}/results", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "1 rapport" in html or "1 rapport" in results
@@ -131,8 +138,9 @@ def test_experience_collection_needs_a_field_login(sqlite_app):
     login(police, make_user("field_reporter"))
     page = police.get("/k/erfarenhet")
     assert page.status_code == 200
+    assert 'value="contractor"' in page.get_data(as_text=True)
     response = police.post("/k/erfarenhet", data={"csrf_token": form_token(police, "/k/erfarenhet"), "category": "littered",
-                                                 "lat": str(CENTRUM[1]), "lon": str(CENTRUM[0])})
+                                                 "lat": str(CENTRUM[1]), "lon": str(CENTRUM[0]), "source": "police"})
     assert response.status_code == 302
     assert db.session.execute(select(Report)).scalar_one().source == "police"
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timezone
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import Point, mapping, shape
 from shapely.ops import unary_union
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from webapp import audit
 from webapp.campaigns.models import Campaign, EngagementActivity, ImportRun, PropertyOwner
@@ -231,11 +231,19 @@ def _images(zip_bytes: bytes | None) -> dict[str, bytes]:
     return {m.filename.rsplit("/", 1)[-1]: archive.read(m) for m in members}
 
 
+def _count_rows(csv_bytes: bytes) -> int:
+    try:
+        return max(0, len(list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))) - 1)
+    except (UnicodeDecodeError, csv.Error):
+        return 0
+
+
 def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: str, settings: PhotoSettings,
-                 zip_bytes: bytes | None = None, progress=None) -> ImportResult:
+                 zip_bytes: bytes | None = None, progress=None, run: ImportRun | None = None) -> ImportResult:
     """Import collected posts: caption, posted_at, link, lat, lon, place, image, category (optional columns).
     A bad row is reported with its line number and the rest still imports; a post imported before is skipped;
-    a post without a position waits in the queue of reports that need a place."""
+    a post without a position waits in the queue of reports that need a place. `run`, when given, is kept up
+    to date (rows done) for the progress page."""
     try:
         text = csv_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -244,8 +252,23 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
     if not reader.fieldnames or not {"caption", "posted_at"} <= {f.strip() for f in reader.fieldnames}:
         raise ReportError("csv", _l("The CSV file needs at least the columns caption and posted_at."))
     images = _images(zip_bytes)
+    if run is None:
+        run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200], created_by=actor,
+                        file_hash=hashlib.sha256(csv_bytes).hexdigest())
+        db.session.add(run)
+    run.status, run.total_rows, run.done_rows = "running", _count_rows(csv_bytes), 0
+    db.session.commit()
+    run_id = run.id
     result = ImportResult()
     districts, zones = geo.district_locator(), geo.zone_locator()
+
+    def step():
+        if progress:
+            progress(1)
+        db.session.execute(update(ImportRun).where(ImportRun.id == run_id)
+                           .values(done_rows=ImportRun.done_rows + 1))
+        db.session.commit()
+
     for line, row in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
         result.rows += 1
@@ -255,8 +278,7 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
         key = hashlib.sha256((row.get("link") or f"{row.get('caption')}|{row.get('posted_at')}").encode()).hexdigest()
         if db.session.execute(select(Report.id).where(Report.import_key == key)).first():
             result.skipped += 1
-            if progress:
-                progress(1)
+            step()
             continue
         try:
             posted = _posted_at(row.get("posted_at", ""))
@@ -284,17 +306,57 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
             db.session.commit()
             result.created += 1
             result.unplaced += report.lat is None
-        if progress:
-            progress(1)
-    run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200],
-                    file_hash=hashlib.sha256(csv_bytes).hexdigest(), rows=result.rows, created=result.created,
-                    skipped=result.skipped, errors=[[n, m] for n, m in result.errors], created_by=actor)
-    db.session.add(run)
-    db.session.flush()
+        step()
+    run = db.session.get(ImportRun, run_id)
+    run.rows, run.created, run.skipped, run.unplaced = result.rows, result.created, result.skipped, result.unplaced
+    run.errors = [[n, m] for n, m in result.errors]
+    run.status = "done"
     audit.record("campaign", campaign.id, "imported", actor, file=file_name, created=result.created,
                  skipped=result.skipped, errors=len(result.errors))
     db.session.commit()
     return result
+
+
+def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: str, zip_bytes: bytes | None,
+                 work_dir: str) -> ImportRun:
+    """Queue an import: keep the files and make the run the progress page reports on."""
+    from pathlib import Path
+
+    run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200], file_hash=hashlib.sha256(csv_bytes).hexdigest(),
+                    status="queued", total_rows=_count_rows(csv_bytes), created_by=actor)
+    db.session.add(run)
+    db.session.commit()
+    folder = Path(work_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{run.id}.csv").write_bytes(csv_bytes)
+    if zip_bytes:
+        (folder / f"{run.id}.zip").write_bytes(zip_bytes)
+    return run
+
+
+def run_queued_import(run_id: int, settings: PhotoSettings, work_dir: str) -> None:
+    """Carry out a queued import (in a background thread), then remove its files. Never raises."""
+    from pathlib import Path
+
+    import logging
+
+    run = db.session.get(ImportRun, run_id)
+    folder = Path(work_dir)
+    csv_path, zip_path = folder / f"{run_id}.csv", folder / f"{run_id}.zip"
+    try:
+        campaign = db.session.get(Campaign, run.campaign_id)
+        import_posts(campaign, csv_path.read_bytes(), run.file_name, run.created_by, settings,
+                     zip_bytes=zip_path.read_bytes() if zip_path.exists() else None, run=run)
+    except Exception as exc:  # noqa: BLE001 - the failure is shown on the progress page
+        logging.getLogger(__name__).exception("Import %s failed", run_id)
+        db.session.rollback()
+        run = db.session.get(ImportRun, run_id)
+        run.status = "failed"
+        run.errors = (run.errors or []) + [[0, str(getattr(exc, "message", "") or _l("The import failed."))]]
+        db.session.commit()
+    finally:
+        csv_path.unlink(missing_ok=True)
+        zip_path.unlink(missing_ok=True)
 
 
 def imports_for(campaign: Campaign) -> list[ImportRun]:

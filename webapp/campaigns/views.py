@@ -23,6 +23,7 @@ from webapp.reports.views import _uploaded_photos, photo_settings, submitted_ans
 from webapp.staff.presenters import district_choices
 
 bp = Blueprint("campaigns", __name__)
+FIELD_SOURCES = ("cleaning", "contractor", "police")
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
@@ -110,6 +111,10 @@ def save(campaign_id: int):
 @bp.post("/staff/campaigns/<int:campaign_id>/import")
 @require("campaigns")
 def import_posts(campaign_id: int):
+    """Start an import in the background and show its progress, instead of holding the request."""
+    import threading
+    from pathlib import Path
+
     campaign = _campaign_or_404(campaign_id)
     form = forms.ImportForm()
     if not form.validate_on_submit():
@@ -119,18 +124,36 @@ def import_posts(campaign_id: int):
     if not upload or not upload.filename:
         flash(_("Choose the CSV file."), "error")
         return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
-    try:
-        result = services.import_posts(campaign, upload.read(5 * 1024 * 1024), upload.filename, actor(), photo_settings(),
-                                       zip_bytes=images.read() if images and images.filename else None)
-    except ReportError as exc:
-        flash(str(exc.message), "error")
-    else:
-        flash(_("Imported %(created)d posts (%(unplaced)d need a place), skipped %(skipped)d already imported, "
-                "%(errors)d rows with errors.", created=result.created, unplaced=result.unplaced,
-                skipped=result.skipped, errors=len(result.errors)), "info")
-        for line, message in result.errors[:20]:
-            flash(_("Line %(line)d: %(message)s", line=line, message=message), "error")
-    return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+    csv_bytes = upload.read(5 * 1024 * 1024)
+    if not csv_bytes.strip():
+        flash(_("The CSV file needs at least the columns caption and posted_at."), "error")
+        return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+    work_dir = str(Path(current_app.instance_path) / "imports")
+    run = services.start_import(campaign, csv_bytes, upload.filename, actor(),
+                                images.read() if images and images.filename else None, work_dir)
+    app = current_app._get_current_object()
+
+    def work(run_id=run.id):
+        with app.app_context():
+            services.run_queued_import(run_id, photo_settings(), work_dir)
+            db.session.remove()
+
+    threading.Thread(target=work, name=f"import-{run.id}", daemon=True).start()
+    return redirect(url_for("campaigns.import_status", run_id=run.id))
+
+
+@bp.get("/staff/imports/<int:run_id>")
+@require("campaigns")
+def import_status(run_id: int):
+    from webapp.campaigns.models import ImportRun
+
+    db.session.expire_all()
+    run = db.session.get(ImportRun, run_id)
+    if run is None:
+        abort(404)
+    campaign = db.session.get(Campaign, run.campaign_id)
+    return render_template("campaigns/import_status.html", run=run, campaign=presenters.campaign_row(campaign),
+                           busy=run.status in ("queued", "running"))
 
 
 @bp.get("/staff/campaigns/<int:campaign_id>/results")
@@ -245,8 +268,8 @@ def landing(slug: str):
     if form.validate_on_submit():
         lat, lon = form.coordinates()
         source = "campaign"
-        if needs_login:
-            source = {"field_reporter": "police", "crew": "cleaning"}.get(current_user.role, "field")
+        if needs_login:  # who saw it: cleaning staff, a contractor or the police
+            source = request.form.get("source") if request.form.get("source") in FIELD_SOURCES else "field"
         data = NewReport(category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
                          district_id=form.district.data, location_text=form.location_text.data or "",
                          time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
@@ -267,8 +290,12 @@ def landing(slug: str):
     elif request.method == "POST":
         status = 400
     page = report_presenters.report_form_page(form, services.categories_for(campaign))
+    from webapp.staff.forms import SOURCE_LABELS
+
+    sources = [{"key": k, "label": SOURCE_LABELS[k]} for k in FIELD_SOURCES] if needs_login else []
     return render_template("campaigns/landing.html", form=form, page=page, campaign=presenters.campaign_row(campaign),
-                           intro=localized(campaign.intro), area=campaign.area, hashtag=campaign.hashtag), status
+                           intro=localized(campaign.intro), area=campaign.area, hashtag=campaign.hashtag,
+                           sources=sources), status
 
 
 @bp.get("/k/<slug>/qr.<any(png, svg):fmt>")
