@@ -2,7 +2,6 @@
 import re
 
 import pytest
-from flask import g
 
 from tests.browser import browser_page, live_server
 from tests.factories import image_bytes
@@ -70,11 +69,10 @@ def test_already_reported_place_is_offered_for_support_instead(sqlite_app, serve
 
 def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, server, tmp_path):
     from tests.factories import PASSWORD, make_report, make_user
-    from webapp.reports import services as reports
     from webapp.workorders import services as workorders
 
     report, token = make_report(category="litter_bin", description="Papperskorgen är överfull")
-    order = workorders.create_work_order([report.id], "cleaning", "normal", "Töm papperskorgen vid torget", "officer")
+    workorders.create_work_order([report.id], "cleaning", "normal", "Töm papperskorgen vid torget", "officer")
     crew = make_user("crew", department="TS")
     photo = tmp_path / "efter.jpg"
     photo.write_bytes(image_bytes(size=(3000, 2000)))

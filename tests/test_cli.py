@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.geo import services as geo
-from webapp.reports.models import Category, Photo, Report
+from webapp.reports.models import Photo, Report
 from webapp.reports.status import STATUS_LABELS
 
 

@@ -112,7 +112,6 @@ SPAN_DAYS = 729
 def ensure_demo_users() -> None:
     """A demo account for every role; the admin already has two-factor authentication."""
     from webapp.auth import services as accounts
-    from webapp.auth.models import User
 
     for local, name, role, department in DEMO_USERS:
         email = f"{local}@{DEMO_DOMAIN}"
@@ -291,7 +290,6 @@ def _demo_work_orders(rng: random.Random) -> None:
 def _demo_campaigns() -> dict:
     """The programme's campaigns, plus one open now so that its public page takes reports."""
     from webapp.campaigns import services as campaigns
-    from webapp.campaigns.models import Campaign
 
     districts = {d.name: d.id for d in db.session.execute(select(District)).scalars()}
     today = datetime.now(timezone.utc).date()

@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
+from tests.factories import CENTRUM, image_bytes, make_report
 from webapp.api import services as o311
 from webapp.extensions import db
 from webapp.reports import services as reports

@@ -1,6 +1,5 @@
 """Campaign pages over HTTP: set-up by communications, the public page, QR codes, import, results, exports."""
 import io
-import re
 from datetime import date, timedelta
 
 from openpyxl import load_workbook

@@ -1,6 +1,5 @@
 """The rules of reporting, on SQLite and PostgreSQL: all or nothing, references, duplicates, support."""
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select

@@ -10,7 +10,7 @@ from tests.conftest import csrf_token
 from tests.factories import CENTRUM, MALMO, image_bytes, make_report, media_files
 from webapp.extensions import db
 from webapp.mail import outbox_messages
-from webapp.reports.models import Photo, Report
+from webapp.reports.models import Report
 
 
 def report_count() -> int:

@@ -1,5 +1,4 @@
 """The case officer's day over HTTP: inbox, report page, conflict, on-behalf reports, questions to reporters."""
-import io
 import re
 
 from sqlalchemy import select
@@ -119,7 +118,7 @@ def test_site_message_is_shown_on_resident_pages_until_it_expires(sqlite_app):
                                                      "expires_on": "2099-01-31"})
     assert "Snöröjning" in sqlite_app.test_client().get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Snow clearing" in sqlite_app.test_client().get("/?lang=en").get_data(as_text=True)
-    past = admin_client.post("/staff/admin/settings", data={"csrf_token": form_token(admin_client), "text_sv": "Gammalt",
+    admin_client.post("/staff/admin/settings", data={"csrf_token": form_token(admin_client), "text_sv": "Gammalt",
                                                             "expires_on": "2001-01-01"}, follow_redirects=True)
     assert "Gammalt" not in sqlite_app.test_client().get("/").get_data(as_text=True)
 

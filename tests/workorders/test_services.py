@@ -6,7 +6,6 @@ import pytest
 
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report, make_user
 from webapp.audit import events_for
-from webapp.extensions import db
 from webapp.mail import outbox_messages
 from webapp.reports import services as reports
 from webapp.reports.views import photo_settings

@@ -7,7 +7,6 @@ from flask import url_for
 from flask_babel import format_date
 
 from webapp.campaigns import services
-from webapp.i18n import localized
 from webapp.reports.models import Category
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS

@@ -9,7 +9,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import Point, mapping, shape
@@ -22,9 +22,9 @@ from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
 from webapp.reports import services as reports
-from webapp.reports.models import Category, Photo, Report
+from webapp.reports.models import Category, Report
 from webapp.reports.services import NewReport, PhotoSettings, ReportError
-from webapp.timeutil import as_utc, utcnow
+from webapp.timeutil import utcnow
 
 KINDS = {
     "instagram_week": _l("Instagram week"),

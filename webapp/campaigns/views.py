@@ -15,11 +15,11 @@ from webapp.auth.access import actor, require
 from webapp.campaigns import forms, presenters, services
 from webapp.campaigns.models import Campaign, PropertyOwner
 from webapp.extensions import db, limiter
-from webapp.i18n import current_language, localized
-from webapp.reports import notify, presenters as report_presenters
+from webapp.i18n import localized
+from webapp.reports import presenters as report_presenters
 from webapp.reports.forms import ReportForm
-from webapp.reports.services import NewReport, ReportError
-from webapp.reports.views import _uploaded_photos, photo_settings, submitted_answers
+from webapp.reports.services import ReportError
+from webapp.reports.views import photo_settings, report_from_form, show_refusal, to_receipt
 from webapp.staff.presenters import district_choices
 
 bp = Blueprint("campaigns", __name__)
@@ -266,27 +266,16 @@ def landing(slug: str):
     form = _landing_form(campaign)
     status = 200
     if form.validate_on_submit():
-        lat, lon = form.coordinates()
         source = "campaign"
         if needs_login:  # who saw it: cleaning staff, a contractor or the police
             source = request.form.get("source") if request.form.get("source") in FIELD_SOURCES else "field"
-        data = NewReport(category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
-                         district_id=form.district.data, location_text=form.location_text.data or "",
-                         time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
-                         email=form.email.data or None, locale=current_language(), source=source,
-                         photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
-                         answers=submitted_answers(form.category.data))
         try:
-            report, token = services.submit(campaign, data, photo_settings(), actor=actor())
+            report, token = services.submit(campaign, report_from_form(form, source), photo_settings(), actor=actor())
         except ReportError as exc:
-            target = {"location": "lat", "campaign": "category", "answers": "category"}.get(exc.field, exc.field)
-            getattr(form, target, form.category).errors.append(exc.message)
-            form.location_errors = [exc.message] if exc.field == "location" else []
+            show_refusal(form, exc)
             status = 400
         else:
-            notify.receipt(report, token)
-            session["new_report"] = report.reference
-            return redirect(url_for("reports.track", token=token))
+            return to_receipt(report, token)
     elif request.method == "POST":
         status = 400
     page = report_presenters.report_form_page(form, services.categories_for(campaign))

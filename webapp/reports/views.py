@@ -37,6 +37,36 @@ def submitted_answers(category_key: str | None) -> dict:
     return {key[len(prefix):]: value for key, value in request.form.items() if key.startswith(prefix)}
 
 
+# Which form field shows a refused report's message.
+FIELD_FOR_ERROR = {"location": "lat", "support": "category", "answers": "category", "campaign": "category"}
+
+
+def report_from_form(form: ReportForm, source: str) -> NewReport:
+    """The report a filled-in form describes (the resident's, a campaign's or staff's own)."""
+    lat, lon = form.coordinates()
+    return NewReport(
+        category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
+        district_id=form.district.data if isinstance(form.district.data, int) else None,
+        location_text=form.location_text.data or "", time_of_day=form.time_of_day.data or None,
+        safety_rating=form.safety_rating.data, email=form.email.data or None, locale=current_language(),
+        source=source, photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
+        answers=submitted_answers(form.category.data),
+    )
+
+
+def show_refusal(form: ReportForm, exc: ReportError) -> None:
+    """Put a refused report's message next to the field it is about."""
+    getattr(form, FIELD_FOR_ERROR.get(exc.field, exc.field), form.category).errors.append(exc.message)
+    form.location_errors = [exc.message] if exc.field == "location" else []
+
+
+def to_receipt(report, token: str):
+    """Mail the receipt (if there is an e-mail) and show it."""
+    notify.receipt(report, token)
+    session["new_report"] = report.reference
+    return redirect(url_for("reports.track", token=token))
+
+
 def _build_form() -> ReportForm:
     form = ReportForm()
     categories = services.active_categories()
@@ -52,26 +82,13 @@ def new_report():
     form = _build_form()
     status = 200
     if form.validate_on_submit():
-        lat, lon = form.coordinates()
-        data = NewReport(
-            category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
-            district_id=form.district.data, location_text=form.location_text.data or "",
-            time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
-            email=form.email.data or None, locale=current_language(), source="web",
-            photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
-            answers=submitted_answers(form.category.data),
-        )
         try:
-            report, token = services.create_report(data, photo_settings())
+            report, token = services.create_report(report_from_form(form, "web"), photo_settings())
         except ReportError as exc:
-            target = {"location": "lat", "support": "category", "answers": "category"}.get(exc.field, exc.field)
-            getattr(form, target, form.category).errors.append(exc.message)
-            form.location_errors = [exc.message] if exc.field == "location" else []
+            show_refusal(form, exc)
             status = 400
         else:
-            notify.receipt(report, token)
-            session["new_report"] = report.reference
-            return redirect(url_for("reports.track", token=token))
+            return to_receipt(report, token)
     elif request.method == "POST":
         status = 400
     return render_template("reports/new.html", form=form, page=presenters.report_form_page(form)), status

@@ -1,7 +1,6 @@
 """Triage rules: finding reports, and every change staff make to one (each recorded with who did it)."""
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -17,7 +16,6 @@ from webapp.media import PhotoStore, ProcessedPhoto, encode_jpeg
 from webapp.reports import services as reports
 from webapp.reports.models import Category, InfoRequest, Photo, Report, StatusChange
 from webapp.reports.services import ReportError
-from webapp.reports.status import OPEN_STATUSES
 from webapp.timeutil import utcnow
 
 EXTERNAL_KINDS = ("trafikverket", "property_owner", "housing_company", "other_authority")

@@ -15,11 +15,10 @@ from webapp.auth.forms import EditUserForm, NewUserForm
 from webapp.auth.models import User
 from webapp.auth.roles import HOME
 from webapp.extensions import db
-from webapp.i18n import current_language
 from webapp.reports import notify, services as reports
 from webapp.reports.models import Category, Photo, Report
-from webapp.reports.services import NewReport, ReportError
-from webapp.reports.views import _uploaded_photos, photo_settings, submitted_answers
+from webapp.reports.services import ReportError
+from webapp.reports.views import photo_settings, report_from_form, show_refusal
 from webapp.staff import forms, presenters, services
 from webapp.workorders import services as workorders
 
@@ -249,18 +248,11 @@ def field_report():
     form.district.choices = [SelectChoice(None, _("Choose an area"))] + presenters.district_choices()
     status_code = 200
     if form.validate_on_submit():
-        lat, lon = form.coordinates()
-        data = NewReport(category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
-                         district_id=form.district.data, location_text=form.location_text.data or "",
-                         time_of_day=form.time_of_day.data or None, safety_rating=form.safety_rating.data,
-                         email=form.email.data or None, locale=current_language(), source=form.source.data,
-                         photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
-                         answers=submitted_answers(form.category.data))
         try:
-            report_row, token = reports.create_report(data, photo_settings(), actor=actor())
+            report_row, token = reports.create_report(report_from_form(form, form.source.data), photo_settings(),
+                                                      actor=actor())
         except ReportError as exc:
-            target = {"location": "lat", "answers": "category"}.get(exc.field, exc.field)
-            getattr(form, target, form.category).errors.append(exc.message)
+            show_refusal(form, exc)
             status_code = 400
         else:
             reports.set_private_contact(report_row, form.reporter_name.data, form.reporter_phone.data, actor())

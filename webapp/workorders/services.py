@@ -5,7 +5,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import or_, select
 
 from webapp import audit
 from webapp.extensions import db
