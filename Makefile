@@ -49,9 +49,10 @@ extract: $(VENV)/.installed
 migrate: setup
 	$(BIN)/flask db upgrade
 
-# Headless Chromium for the browser tests: Debian's package, installed when missing and we are root.
+# Headless Chromium for the browser tests, and DejaVu fonts (Swedish letters in exported pictures):
+# Debian's packages, installed when missing and we are root.
 browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "Installing Debian's chromium for the browser tests…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \

@@ -86,3 +86,22 @@ def test_campaign_import_from_the_cli(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["campaigns", "import", "insta", str(path)])
     assert result.exit_code == 0, result.output
     assert "Imported 1 (0 need a place), skipped 0, 1 rows with errors." in result.output and "line 3" in result.output
+
+
+def test_export_from_the_cli_into_dated_files(app, tmp_path):
+    import json as _json
+
+    from tests.factories import make_report
+
+    make_report(category="dark_unsafe", time_of_day="night")
+    make_report(category="littered")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["export", "points", "--format", "geojson", "--category", "dark_unsafe",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    written = list(tmp_path.glob("*_trygghetskartan-points.geojson"))
+    assert len(written) == 1 and len(_json.loads(written[0].read_text())["features"]) == 1
+    assert runner.invoke(args=["export", "heatmap", "--out", str(tmp_path)]).exit_code == 0
+    assert list(tmp_path.glob("*_trygghetskartan-heatmap-100m.png"))
+    assert runner.invoke(args=["export", "cells", "--format", "png", "--out", str(tmp_path)]).exit_code != 0
+    assert runner.invoke(args=["export", "points", "--district", "Atlantis", "--out", str(tmp_path)]).exit_code != 0

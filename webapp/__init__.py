@@ -53,10 +53,12 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp import audit as _audit  # noqa: F401
     from webapp.api import models as _api_models  # noqa: F401
     from webapp.campaigns import models as _campaign_models  # noqa: F401
+    from webapp.insights import models as _insight_models  # noqa: F401
     from webapp.api.open311 import bp as open311_bp
     from webapp.api.views import bp as api_bp, docs_bp, health_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.campaigns.views import bp as campaigns_bp
+    from webapp.insights.views import bp as insights_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.staff.views import bp as staff_bp
     from webapp.workorders.views import bp as workorders_bp
@@ -70,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(staff_bp)
     app.register_blueprint(workorders_bp)
     app.register_blueprint(campaigns_bp)
+    app.register_blueprint(insights_bp)
 
     from webapp import errors, templating
     from webapp.cli import register_cli

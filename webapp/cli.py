@@ -1,6 +1,7 @@
 """Command-line tools: flask demo load, flask geo import …"""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -139,9 +140,78 @@ def campaigns_import(slug, csv_path, images):
         click.echo(f"  line {line}: {message}")
 
 
+@click.command("export")
+@click.argument("kind", type=click.Choice(["points", "cells", "heatmap"]))
+@click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "xlsx", "png"]), default=None,
+              help="points: csv, geojson or xlsx; cells: geojson; heatmap: png.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["safety", "fault"]))
+@click.option("--category", "categories", multiple=True, help="A category key, e.g. dark_unsafe (repeatable).")
+@click.option("--time", "times", multiple=True, type=click.Choice(["day", "evening", "night"]))
+@click.option("--from", "date_from", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--to", "date_to", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--district", help="District name.")
+@click.option("--campaign", help="Campaign short name.")
+@click.option("--cell", default=100, show_default=True, help="Cell size in metres for cells and heatmap.")
+@click.option("--out", "out_dir", default=None, help="Folder (default: exports/ in the project).")
+def export_command(kind, fmt, kinds, categories, times, date_from, date_to, district, campaign, cell, out_dir):
+    """Export the selected reports into exports/ with a dated file name (no personal data)."""
+    from sqlalchemy import select
+
+    from webapp import ROOT
+    from webapp.campaigns.services import by_slug
+    from webapp.extensions import db
+    from webapp.geo.models import District
+    from webapp.insights import services as insights
+    from webapp.reports.services import ReportError
+
+    fmt = fmt or {"points": "csv", "cells": "geojson", "heatmap": "png"}[kind]
+    if (kind, fmt) not in {("points", "csv"), ("points", "geojson"), ("points", "xlsx"), ("cells", "geojson"),
+                           ("heatmap", "png")}:
+        raise click.ClickException(f"{kind} cannot be exported as {fmt}.")
+    district_id = db.session.execute(select(District.id).where(District.name == district)).scalar_one_or_none() \
+        if district else None
+    if district and district_id is None:
+        raise click.ClickException(f"No district {district}.")
+    campaign_row = by_slug(campaign) if campaign else None
+    if campaign and campaign_row is None:
+        raise click.ClickException(f"No campaign {campaign}.")
+    try:
+        selection = insights.Selection(kinds=list(kinds), categories=list(categories), times_of_day=list(times),
+                                       date_from=date_from.date() if date_from else None,
+                                       date_to=date_to.date() if date_to else None, district=district_id,
+                                       campaign=campaign_row.id if campaign_row else None).check()
+    except ReportError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    folder = Path(out_dir) if out_dir else ROOT / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / insights.dated_name(f"trygghetskartan-{kind}" + (f"-{cell}m" if kind != "points" else ""), fmt)
+    rows = 0
+    if kind == "points" and fmt == "xlsx":
+        rows = insights.points_xlsx(selection, path)
+    elif kind == "points":
+        total = insights.count(selection)
+        pieces = insights.points_csv(selection) if fmt == "csv" else insights.points_geojson(selection)
+        with path.open("w", encoding="utf-8") as handle, click.progressbar(length=total, label="Reports") as bar:
+            for number, piece in enumerate(pieces):
+                handle.write(piece)
+                if number:
+                    bar.update(1)
+        rows = total
+    else:
+        result = insights.grid(selection, cell)
+        rows = len(result.cells)
+        if kind == "cells":
+            path.write_text(json.dumps(insights.grid_geojson(result)), encoding="utf-8")
+        else:
+            path.write_bytes(insights.heat_png(result, "Trygghetskartan – värmekarta"))
+    insights.log_export(kind, fmt, selection, rows, "cli")
+    click.echo(f"Wrote {path} ({rows} {'reports' if kind == 'points' else 'cells'}).")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(open311_cli)
     app.cli.add_command(campaigns_cli)
+    app.cli.add_command(export_command)

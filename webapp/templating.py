@@ -15,6 +15,7 @@ STAFF_MENU = [
     ("workorders.index", _l("Work orders"), "workorders"),
     ("workorders.tasks", _l("My tasks"), "tasks"),
     ("staff.field_report", _l("New report"), "field_report"),
+    ("insights.heatmap", _l("Heat map"), "insights"),
     ("campaigns.index", _l("Campaigns"), "campaign_results"),
     ("campaigns.activities", _l("Activities"), "activities"),
     ("campaigns.owners", _l("Property owners"), "owners"),

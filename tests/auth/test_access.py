@@ -37,7 +37,7 @@ def world(sqlite_app):
     owner = save_owner("Ägare AB", "", "", "t")
     from webapp.campaigns.services import start_import
     run = start_import(campaign, b"caption,posted_at\n", "x.csv", "t", None, str(sqlite_app.instance_path) + "/imports-test")
-    return {"run_id": run.id, "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
+    return {"run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
             "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb"}
 
 
@@ -61,6 +61,7 @@ def test_every_staff_route_is_guarded_for_every_role(sqlite_app, world):
         for who, client in clients.items():
             token = form_token(client)
             response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+            response.get_data()  # read streamed bodies to the end, as a browser would
             if who == "anonymous":
                 ok = response.status_code == 302 and "/staff/login" in response.headers["Location"]
             elif allowed(who, permission):

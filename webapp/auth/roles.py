@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, set[str]] = {
     "campaign_results": {ADMIN, COMMUNICATIONS, CASE_OFFICER, LIGHTING_PLANNER},
     "activities": {ADMIN, COMMUNICATIONS, CASE_OFFICER},
     "owners": {ADMIN, CASE_OFFICER, COMMUNICATIONS},
+    "insights": {ADMIN, CASE_OFFICER, LIGHTING_PLANNER},  # heat maps and GIS exports (no personal data)
 }
 
 # Where each role starts after logging in.
@@ -37,7 +38,7 @@ HOME = {
     ADMIN: "staff.inbox",
     CASE_OFFICER: "staff.inbox",
     CREW: "workorders.tasks",
-    LIGHTING_PLANNER: "staff.inbox",
+    LIGHTING_PLANNER: "insights.heatmap",
     COMMUNICATIONS: "campaigns.index",
     FIELD_REPORTER: "staff.field_report",
 }

@@ -31,6 +31,10 @@ def reproject(geometry: BaseGeometry, transformer: Transformer) -> BaseGeometry:
     return shapely.transform(geometry, lambda x, y: transformer.transform(x, y), interleaved=False)
 
 
+def to_sweref_geometry(geometry: BaseGeometry) -> BaseGeometry:
+    return reproject(geometry, _to_sweref)
+
+
 class GeoImportError(ValueError):
     """A GeoJSON file that cannot be imported, with a reason a person can act on."""
 

@@ -1,0 +1,91 @@
+"""Heat-map grids and exports with hand-counted expectations, on SQLite and PostgreSQL."""
+import csv
+import io
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+
+from tests.factories import CENTRUM, KARLSLUND, make_report
+from webapp.geo import services as geo
+from webapp.insights import services
+from webapp.insights.services import Selection
+from webapp.reports.services import ReportError
+from webapp.staff.services import set_hidden
+
+
+def at(dx: float, dy: float, origin=(364200.0, 6193800.0)):
+    """A WGS84 point dx, dy metres from a SWEREF 99 TM grid corner in Centrum (cells of 100 m start there)."""
+    return geo.to_wgs84(origin[0] + dx, origin[1] + dy)
+
+
+@pytest.fixture
+def known(app):
+    """Six reports: three in one 100 m cell, two in the next cell east, and one hidden (never counted)."""
+    night = dict(category="dark_unsafe", time_of_day="night")
+    make_report(at=at(10, 10), **night, created_at=datetime(2018, 2, 10, 21, tzinfo=timezone.utc))
+    make_report(at=at(50, 90), **night, created_at=datetime(2018, 2, 11, 22, tzinfo=timezone.utc))
+    make_report(at=at(99, 1), category="littered", created_at=datetime(2019, 5, 1, 12, tzinfo=timezone.utc))
+    make_report(at=at(150, 50), **night, created_at=datetime(2019, 11, 20, 20, tzinfo=timezone.utc))
+    make_report(at=at(120, 20), category="graffiti", created_at=datetime(2019, 11, 21, 9, tzinfo=timezone.utc))
+    hidden, _ = make_report(at=at(10, 10), category="graffiti")
+    set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
+
+
+def test_grid_counts_per_cell(known):
+    result = services.grid(Selection(), 100)
+    assert result.total == 5
+    assert [(c["e"], c["n"], c["count"]) for c in result.cells] == [(364200, 6193800, 3), (364300, 6193800, 2)]
+    bigger = services.grid(Selection(), 200)
+    assert [c["count"] for c in bigger.cells] == [5]
+
+
+def test_filters(known):
+    assert services.grid(Selection(categories=["dark_unsafe"]), 100).total == 3
+    assert services.grid(Selection(times_of_day=["night"]), 100).total == 3
+    assert services.grid(Selection(kinds=["fault"]), 100).total == 1
+    assert services.grid(Selection(date_from=date(2019, 1, 1)), 100).total == 3
+    assert services.grid(Selection(date_from=date(2019, 11, 20), date_to=date(2019, 11, 20)), 100).total == 1
+    with pytest.raises(ReportError):
+        Selection(date_from=date(2019, 2, 1), date_to=date(2019, 1, 1)).check()
+    with pytest.raises(ReportError):
+        services.grid(Selection(), 5)
+
+
+def test_cells_geojson_has_the_right_squares(known):
+    data = services.grid_geojson(services.grid(Selection(), 100))
+    feature = data["features"][0]
+    ring = feature["geometry"]["coordinates"][0]
+    assert len(ring) == 5 and ring[0] == ring[-1]
+    e, n = geo.to_sweref(*ring[2])
+    assert e == pytest.approx(364300, abs=0.5) and n == pytest.approx(6193900, abs=0.5)
+    assert feature["properties"]["count"] == 3
+
+
+def test_point_exports_read_back_without_personal_data(known):
+    geojson = json.loads("".join(services.points_geojson(Selection())))
+    assert geojson["type"] == "FeatureCollection" and len(geojson["features"]) == 5
+    props = geojson["features"][0]["properties"]
+    assert props["category"] == "dark_unsafe" and props["time_of_day"] == "night" and props["district"] == "Centrum/Öster"
+    assert props["sweref99tm_e"] == pytest.approx(364210, abs=0.5)
+    rows = list(csv.DictReader(io.StringIO("".join(services.points_csv(Selection(categories=["graffiti"]))))))
+    assert len(rows) == 1 and rows[0]["category"] == "graffiti"
+    text = "".join(services.points_csv(Selection()))
+    assert "@" not in text  # no e-mail addresses
+
+
+def test_xlsx_and_png(known, tmp_path):
+    path = tmp_path / "x.xlsx"
+    assert services.points_xlsx(Selection(), path) == 5
+    sheet = load_workbook(path)["Rapporter"]
+    assert sheet.max_row == 6 and sheet["A1"].value == "reference"
+    picture = Image.open(io.BytesIO(services.heat_png(services.grid(Selection(), 100), "Test")))
+    assert picture.format == "PNG" and picture.width == 1200
+
+
+def test_export_is_logged(known):
+    services.log_export("points", "csv", Selection(categories=["dark_unsafe"]), 3, "planner@landskrona.se")
+    entry = services.export_log()[0]
+    assert (entry.actor, entry.rows, entry.filters) == ("planner@landskrona.se", 3, {"categories": ["dark_unsafe"]})

@@ -1,0 +1,58 @@
+"""The planner downloads the heat map's selection in every format and opens each in a standard reader."""
+import csv
+import io
+import json
+
+from openpyxl import load_workbook
+from PIL import Image
+
+from tests.factories import CENTRUM, KARLSLUND, login, make_report, make_user
+from webapp.insights.services import export_log
+
+
+def planner(app):
+    client = app.test_client()
+    login(client, make_user("lighting_planner", department="SB"))
+    return client
+
+
+def test_heat_map_and_every_export(sqlite_app):
+    make_report(category="dark_unsafe", time_of_day="night", email="hemlig@example.org")
+    make_report(category="dark_unsafe", time_of_day="evening", at=KARLSLUND)
+    make_report(category="littered")
+    client = planner(sqlite_app)
+    assert client.get("/staff/heatmap", headers={"Accept-Language": "sv"}).status_code == 200
+    query = "categories=dark_unsafe&times_of_day=night&cell=100"
+    cells = client.get(f"/staff/heatmap/cells.json?{query}").get_json()
+    assert cells["total"] == 1 and cells["features"][0]["properties"]["count"] == 1
+
+    points = json.loads(client.get(f"/staff/exports/points.geojson?{query}").get_data(as_text=True))
+    assert points["type"] == "FeatureCollection" and len(points["features"]) == 1
+    assert points["features"][0]["geometry"]["coordinates"] == [CENTRUM[0], CENTRUM[1]]
+    rows = list(csv.DictReader(io.StringIO(client.get("/staff/exports/points.csv").get_data(as_text=True))))
+    assert len(rows) == 3 and {"lon", "lat", "sweref99tm_e", "sweref99tm_n"} <= set(rows[0])
+    book = load_workbook(io.BytesIO(client.get("/staff/exports/points.xlsx").data))
+    assert book["Rapporter"].max_row == 4
+    grid = json.loads(client.get("/staff/exports/cells.geojson?cell=250").get_data(as_text=True))
+    assert sum(f["properties"]["count"] for f in grid["features"]) == 3
+    png = client.get("/staff/exports/heatmap.png")
+    assert png.mimetype == "image/png" and Image.open(io.BytesIO(png.data)).format == "PNG"
+    for path in ("/staff/exports/points.csv", "/staff/exports/points.geojson"):
+        assert "hemlig@example.org" not in client.get(path).get_data(as_text=True)
+    assert sorted(e.kind for e in export_log()) == ["cells", "heatmap"] + ["points"] * 5
+    assert all(e.actor.startswith("lighting_planner") for e in export_log())
+
+
+def test_bad_selection_and_unknown_export(sqlite_app):
+    client = planner(sqlite_app)
+    assert client.get("/staff/heatmap/cells.json?cell=3").status_code == 400
+    assert client.get("/staff/heatmap/cells.json?date_from=2019-02-01&date_to=2019-01-01").status_code == 400
+    assert client.get("/staff/exports/points.pdf").status_code == 404
+    assert client.get("/staff/heatmap?date_from=nonsense").status_code == 400
+
+
+def test_communications_and_crew_cannot_export(sqlite_app):
+    for role in ("communications", "crew"):
+        client = sqlite_app.test_client()
+        login(client, make_user(role))
+        assert client.get("/staff/exports/points.csv").status_code == 403

@@ -1,0 +1,37 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+def _optional_int(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return value
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SelectionForm(FlaskForm):
+    """The heat map's selection; it travels in the URL so that a view can be shared."""
+
+    class Meta:
+        csrf = False
+
+    kinds = CheckboxList(_l("Kind"), choices=[SelectChoice("safety", _l("Safety walk")),
+                                              SelectChoice("fault", _l("Fault report"))], validators=[Optional()])
+    categories = CheckboxList(_l("Categories"), validators=[Optional()])
+    times_of_day = CheckboxList(_l("Time of day"), choices=[SelectChoice("day", _l("Daytime")),
+                                                            SelectChoice("evening", _l("Evening")),
+                                                            SelectChoice("night", _l("Night"))], validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()])
+    campaign = SelectField(_l("Campaign"), coerce=_optional_int, validators=[Optional()])
+    cell = IntegerField(_l("Cell size (m)"), default=100, validators=[Optional(), NumberRange(25, 2000)])

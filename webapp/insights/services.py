@@ -1,0 +1,277 @@
+"""Heat-map grids and exports over a selection of reports. Plain functions over queries; the web pages, the
+CLI (`flask export …`) and the tests call the same ones."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterator
+
+import numpy as np
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from webapp import audit
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.insights.models import ExportLog
+from webapp.reports.models import Category, Report
+from webapp.reports.services import ReportError
+from webapp.timeutil import as_utc
+
+TIMES_OF_DAY = ("day", "evening", "night")
+MIN_CELL_M, MAX_CELL_M = 25, 2000
+POINT_COLUMNS = ["reference", "created", "category", "kind", "status", "time_of_day", "safety_rating", "district",
+                 "zone", "source", "campaign", "support_count", "lon", "lat", "sweref99tm_e", "sweref99tm_n"]
+
+
+@dataclass
+class Selection:
+    """Which reports a heat map or an export covers. Only public, placed reports that are not merged."""
+
+    kinds: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    times_of_day: list[str] = field(default_factory=list)
+    date_from: date | None = None
+    date_to: date | None = None
+    district: int | None = None
+    campaign: int | None = None
+
+    def check(self) -> "Selection":
+        if set(self.kinds) - {"safety", "fault"}:
+            raise ReportError("kinds", _l("Unknown decision."))
+        if set(self.times_of_day) - set(TIMES_OF_DAY):
+            raise ReportError("times_of_day", _l("Choose day, evening or night."))
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ReportError("date_to", _l("The end date must not be before the start date."))
+        return self
+
+    def describe(self) -> dict:
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items() if v}
+
+
+def _query(selection: Selection, columns):
+    query = (select(*columns).select_from(Report).join(Category, Category.id == Report.category_id)
+             .where(Report.lat.is_not(None), Report.hidden.is_(False), Report.status != "duplicate"))
+    if selection.kinds:
+        query = query.where(Category.kind.in_(selection.kinds))
+    if selection.categories:
+        query = query.where(Category.key.in_(selection.categories))
+    if selection.times_of_day:
+        query = query.where(Report.time_of_day.in_(selection.times_of_day))
+    if selection.date_from:
+        query = query.where(Report.created_at >= datetime.combine(selection.date_from, time.min, tzinfo=timezone.utc))
+    if selection.date_to:
+        query = query.where(Report.created_at < datetime.combine(selection.date_to + timedelta(days=1), time.min,
+                                                                 tzinfo=timezone.utc))
+    if selection.district:
+        query = query.where(Report.district_id == selection.district)
+    if selection.campaign:
+        query = query.where(Report.campaign_id == selection.campaign)
+    return query
+
+
+def count(selection: Selection) -> int:
+    from sqlalchemy import func
+
+    return db.session.execute(_query(selection, [func.count(Report.id)])).scalar_one()
+
+
+def positions(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
+    """Longitudes and latitudes of the selected reports."""
+    rows = db.session.execute(_query(selection, [Report.lon, Report.lat])).all()
+    if not rows:
+        return np.empty(0), np.empty(0)
+    array = np.asarray(rows, dtype=float)
+    return array[:, 0], array[:, 1]
+
+
+@dataclass
+class Grid:
+    size_m: int
+    cells: list[dict]          # {"e", "n" (south-west corner, SWEREF 99 TM), "count"}
+    total: int
+
+    @property
+    def max_count(self) -> int:
+        return max((c["count"] for c in self.cells), default=0)
+
+
+def grid(selection: Selection, size_m: int = 100) -> Grid:
+    """Count the selected reports per square cell of `size_m` metres on the SWEREF 99 TM grid."""
+    if not MIN_CELL_M <= size_m <= MAX_CELL_M:
+        raise ReportError("cell", _l("The cell size must be %(min)d–%(max)d m.", min=MIN_CELL_M, max=MAX_CELL_M))
+    lons, lats = positions(selection)
+    if lons.size == 0:
+        return Grid(size_m, [], 0)
+    east, north = geo.to_sweref(lons, lats)
+    keys = np.stack([np.floor(np.asarray(east) / size_m), np.floor(np.asarray(north) / size_m)], axis=1).astype(np.int64)
+    unique, counts = np.unique(keys, axis=0, return_counts=True)
+    cells = [{"e": int(i) * size_m, "n": int(j) * size_m, "count": int(c)} for (i, j), c in zip(unique, counts)]
+    cells.sort(key=lambda c: -c["count"])
+    return Grid(size_m, cells, int(lons.size))
+
+
+def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
+    e, n = cell["e"], cell["n"]
+    corners = [(e, n), (e + size_m, n), (e + size_m, n + size_m), (e, n + size_m), (e, n)]
+    return [[round(v, 6) for v in geo.to_wgs84(x, y)] for x, y in corners]
+
+
+def grid_geojson(result: Grid) -> dict:
+    return {"type": "FeatureCollection", "cell_size_m": result.size_m, "total": result.total,
+            "features": [{"type": "Feature",
+                          "geometry": {"type": "Polygon", "coordinates": [cell_polygon(c, result.size_m)]},
+                          "properties": {"count": c["count"], "sweref99tm_e": c["e"], "sweref99tm_n": c["n"],
+                                         "cell_size_m": result.size_m}}
+                         for c in result.cells]}
+
+
+def point_rows(selection: Selection) -> Iterator[dict]:
+    """The selected reports one by one, streamed from the database (no personal data)."""
+    from webapp.campaigns.models import Campaign
+    from webapp.geo.models import District, Zone
+
+    query = _query(selection, [Report.reference, Report.created_at, Category.key, Category.kind, Report.status,
+                               Report.time_of_day, Report.safety_rating, District.name, Zone.name, Report.source,
+                               Campaign.slug, Report.support_count, Report.lon, Report.lat])
+    query = (query.outerjoin(District, District.id == Report.district_id).outerjoin(Zone, Zone.id == Report.zone_id)
+             .outerjoin(Campaign, Campaign.id == Report.campaign_id).order_by(Report.id))
+    for row in db.session.execute(query.execution_options(yield_per=2000)):
+        e, n = geo.to_sweref(row[12], row[13])
+        yield dict(zip(POINT_COLUMNS, [row[0], as_utc(row[1]).isoformat(), row[2], row[3], row[4], row[5], row[6],
+                                       row[7], row[8], row[9], row[10], row[11], round(row[12], 6), round(row[13], 6),
+                                       round(e, 1), round(n, 1)]))
+
+
+def points_csv(selection: Selection) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=POINT_COLUMNS)
+    writer.writeheader()
+    yield out.getvalue()
+    for row in point_rows(selection):
+        out.seek(0)
+        out.truncate()
+        writer.writerow(row)
+        yield out.getvalue()
+
+
+def points_geojson(selection: Selection) -> Iterator[str]:
+    """A GeoJSON FeatureCollection written piece by piece, so memory stays flat for any number of reports."""
+    yield '{"type": "FeatureCollection", "features": ['
+    first = True
+    for row in point_rows(selection):
+        feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+                   "properties": {k: v for k, v in row.items() if k not in ("lon", "lat")}}
+        yield ("" if first else ",") + json.dumps(feature, ensure_ascii=False)
+        first = False
+    yield "]}"
+
+
+def points_xlsx(selection: Selection, path) -> int:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Rapporter")
+    sheet.append(POINT_COLUMNS)
+    count = 0
+    for row in point_rows(selection):
+        sheet.append([row[c] for c in POINT_COLUMNS])
+        count += 1
+    book.save(path)
+    return count
+
+
+FONT_PATHS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+              "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+              "/usr/share/fonts/truetype/freefont/FreeSans.ttf"]
+
+
+def _font(size: int):
+    """A system font with Swedish letters (DejaVu from Debian's fonts-dejavu-core), else Pillow's own."""
+    from pathlib import Path
+
+    from PIL import ImageFont
+
+    for path in FONT_PATHS:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size=size)
+
+
+RAMP = [(255, 255, 204), (255, 237, 160), (254, 217, 118), (254, 178, 76), (253, 141, 60), (252, 78, 42),
+        (227, 26, 28), (177, 0, 38)]
+
+
+def heat_png(result: Grid, title: str, width: int = 1200) -> bytes:
+    """A heat-map picture: the grid cells coloured by count, the districts outlined, a legend."""
+    from PIL import Image, ImageDraw
+
+    from webapp.geo.models import District
+    from shapely.geometry import shape
+
+    districts = [(d.name, shape(json.loads(d.geometry))) for d in db.session.execute(select(District)).scalars()]
+    town = [g for name, g in districts if name != "Byarna"] or [g for _, g in districts]
+    if result.cells:
+        xs = [c["e"] for c in result.cells] + [c["e"] + result.size_m for c in result.cells]
+        ys = [c["n"] for c in result.cells] + [c["n"] + result.size_m for c in result.cells]
+    else:
+        xs, ys = [], []
+    for geometry in town:
+        minx, miny, maxx, maxy = geo.to_sweref_geometry(geometry).bounds
+        xs += [minx, maxx]
+        ys += [miny, maxy]
+    min_x, max_x, min_y, max_y = min(xs) - 200, max(xs) + 200, min(ys) - 200, max(ys) + 200
+    map_h = int(width * (max_y - min_y) / (max_x - min_x))
+    image = Image.new("RGB", (width, map_h + 140), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    scale = width / (max_x - min_x)
+
+    def pixel(x, y):
+        return (x - min_x) * scale, map_h - (y - min_y) * scale
+
+    top = result.max_count or 1
+    for cell in sorted(result.cells, key=lambda c: c["count"]):
+        colour = RAMP[min(len(RAMP) - 1, int((len(RAMP) - 1) * math.log1p(cell["count"]) / math.log1p(top)))]
+        x0, y1 = pixel(cell["e"], cell["n"])
+        x1, y0 = pixel(cell["e"] + result.size_m, cell["n"] + result.size_m)
+        draw.rectangle([x0, y0, x1, y1], fill=colour)
+    font = _font(16)
+    for name, geometry in districts:
+        projected = geo.to_sweref_geometry(geometry)
+        polygons = getattr(projected, "geoms", [projected])
+        for polygon in polygons:
+            draw.line([pixel(x, y) for x, y in polygon.exterior.coords], fill=(40, 40, 40), width=2)
+        cx, cy = pixel(*projected.representative_point().coords[0])
+        if 0 <= cx <= width and 0 <= cy <= map_h:
+            draw.text((cx, cy), name, fill=(20, 20, 20), font=font, anchor="mm")
+    legend_y = map_h + 20
+    draw.text((20, legend_y), title, fill=(0, 0, 0), font=_font(20))
+    for i, colour in enumerate(RAMP):
+        draw.rectangle([20 + i * 50, legend_y + 40, 70 + i * 50, legend_y + 70], fill=colour, outline=(0, 0, 0))
+    draw.text((20, legend_y + 78), "1", fill=(0, 0, 0), font=font)
+    draw.text((20 + len(RAMP) * 50, legend_y + 78), str(top), fill=(0, 0, 0), font=font, anchor="ra")
+    draw.text((480, legend_y + 45), f"{result.total} rapporter, rutor {result.size_m} m", fill=(0, 0, 0), font=font)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def log_export(kind: str, fmt: str, selection: Selection, rows: int, actor: str) -> ExportLog:
+    entry = ExportLog(kind=kind, fmt=fmt, filters=selection.describe(), rows=rows, actor=actor)
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("export", entry.id, kind, actor, fmt=fmt, rows=rows)
+    db.session.commit()
+    return entry
+
+
+def export_log(limit: int = 50) -> list[ExportLog]:
+    return list(db.session.execute(select(ExportLog).order_by(ExportLog.id.desc()).limit(limit)).scalars())
+
+
+def dated_name(kind: str, fmt: str, today: date | None = None) -> str:
+    return f"{(today or date.today()).isoformat()}_{kind}.{fmt}"
