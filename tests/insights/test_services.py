@@ -89,3 +89,46 @@ def test_export_is_logged(known):
     services.log_export("points", "csv", Selection(categories=["dark_unsafe"]), 3, "planner@landskrona.se")
     entry = services.export_log()[0]
     assert (entry.actor, entry.rows, entry.filters) == ("planner@landskrona.se", 3, {"categories": ["dark_unsafe"]})
+
+
+def test_case_rows_time_each_step(app):
+    from webapp.reports import services as reports
+    from webapp.workorders import services as workorders
+
+    report, _ = make_report(category="littered", created_at=datetime(2019, 3, 1, 8, tzinfo=timezone.utc))
+    order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", "officer")
+    workorders.change_status(order, "in_progress", "crew")
+    workorders.change_status(order, "done", "crew")
+    # The steps happened "now"; the report was received in 2019, so days_to_fix is large but exact.
+    row = dict(zip(services.CASE_COLUMNS, next(services.case_rows(Selection()))))
+    assert row["reference"] == report.reference and row["work_order"] == order.number
+    assert row["department"] == "TS" and row["received"].startswith("2019-03-01T08:00")
+    assert row["planned"] and row["fixed_or_closed"]
+    fixed = datetime.fromisoformat(row["fixed_or_closed"])
+    assert row["days_to_fix"] == pytest.approx((fixed - datetime(2019, 3, 1, 8, tzinfo=timezone.utc)).total_seconds() / 86400, abs=0.01)
+
+
+def test_lighting_basis_splits_existing_lights_from_no_lighting(app):
+    from webapp.workorders import services as workorders
+
+    x, y = 364200.0, 6193800.0
+    # Place A: two dark reports and a street-light fault within 30 m -> existing light (TS).
+    make_report(category="dark_unsafe", at=geo.to_wgs84(x, y), time_of_day="night")
+    make_report(category="dark_unsafe", at=geo.to_wgs84(x + 10, y), time_of_day="evening")
+    make_report(category="street_light", at=geo.to_wgs84(x + 20, y))
+    # Place B: dark reports only, 500 m away -> no lighting (SB).
+    b1, _ = make_report(category="dark_unsafe", at=geo.to_wgs84(x + 500, y), time_of_day="night")
+    make_report(category="dark_unsafe", at=geo.to_wgs84(x + 505, y), time_of_day="night")
+    # Place C: one dark report with a finished light repair -> existing light.
+    c, _ = make_report(category="dark_unsafe", at=geo.to_wgs84(x, y + 800), time_of_day="night")
+    order = workorders.create_work_order([c.id], "light_repair", "high", "Byt lampa", "officer")
+    workorders.change_status(order, "in_progress", "crew")
+    workorders.change_status(order, "done", "crew")
+    make_report(category="littered", at=geo.to_wgs84(x, y))  # not about light: left out
+
+    basis = services.lighting_basis(Selection())
+    assert sorted(p["count"] for p in basis["existing"]) == [1, 3]
+    assert [p["count"] for p in basis["new"]] == [2]
+    assert basis["new"][0]["times"] == {"day": 0, "evening": 0, "night": 2}
+    repaired = next(p for p in basis["existing"] if p["count"] == 1)
+    assert (repaired["repairs"], repaired["repairs_done"]) == (1, 1)

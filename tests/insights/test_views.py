@@ -56,3 +56,25 @@ def test_communications_and_crew_cannot_export(sqlite_app):
         client = sqlite_app.test_client()
         login(client, make_user(role))
         assert client.get("/staff/exports/points.csv").status_code == 403
+
+
+def test_case_export_lighting_basis_and_admin_only_contacts(sqlite_app):
+    make_report(category="dark_unsafe", time_of_day="night", email="hemlig@example.org")
+    client = planner(sqlite_app)
+    rows = list(csv.reader(io.StringIO(client.get("/staff/exports/cases.csv").get_data(as_text=True))))
+    assert rows[0][:3] == ["reference", "category", "kind"] and len(rows) == 2
+    assert "hemlig@example.org" not in str(rows)
+    book = load_workbook(io.BytesIO(client.get("/staff/exports/cases.xlsx").data))
+    assert book["Ärenden"].max_row == 2
+    assert client.get("/staff/lighting", headers={"Accept-Language": "sv"}).status_code == 200
+    geojson = json.loads(client.get("/staff/lighting.geojson").get_data(as_text=True))
+    assert geojson["features"][0]["properties"]["group"] == "no_lighting"
+    assert client.get("/staff/exports/contacts.csv").status_code == 403
+
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin"))
+    contacts = admin.get("/staff/exports/contacts.csv").get_data(as_text=True)
+    assert "hemlig@example.org" in contacts
+    from webapp.audit import AuditEvent
+    from webapp.extensions import db
+    assert db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "contacts")).scalar_one()

@@ -275,3 +275,92 @@ def export_log(limit: int = 50) -> list[ExportLog]:
 
 def dated_name(kind: str, fmt: str, today: date | None = None) -> str:
     return f"{(today or date.today()).isoformat()}_{kind}.{fmt}"
+
+
+# The case officers' export: one row per report with the times of its steps
+
+CASE_COLUMNS = ["reference", "category", "kind", "district", "zone", "source", "campaign", "lon", "lat",
+                "sweref99tm_e", "sweref99tm_n", "status", "department", "work_order", "work_order_type",
+                "received", "planned", "fixed_or_closed", "days_to_fix"]
+
+
+def case_rows(selection: Selection) -> Iterator[list]:
+    """Every selected report with when it was received, planned and fixed or closed, and its work order."""
+    from sqlalchemy.orm import selectinload
+
+    from webapp.workorders.models import WorkOrder, WorkOrderReport
+
+    query = (_query(selection, [Report]).options(selectinload(Report.history), selectinload(Report.category),
+                                                  selectinload(Report.district), selectinload(Report.zone),
+                                                  selectinload(Report.campaign))
+             .order_by(Report.id))
+    reports = db.session.execute(query).scalars().all()
+    orders = {}
+    if reports:
+        for report_id, order in db.session.execute(
+                select(WorkOrderReport.report_id, WorkOrder).join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
+                .where(WorkOrderReport.report_id.in_([r.id for r in reports])).order_by(WorkOrder.id)).all():
+            orders[report_id] = order
+    for r in reports:
+        steps = {}
+        for h in r.history:
+            steps.setdefault(h.to_status, as_utc(h.created_at))
+        received = as_utc(r.created_at)
+        done = steps.get("fixed") or steps.get("closed") or steps.get("referred")
+        order = orders.get(r.id)
+        e, n = geo.to_sweref(r.lon, r.lat)
+        yield [r.reference, r.category.key, r.category.kind, r.district.name if r.district else "",
+               r.zone.name if r.zone else "", r.source, r.campaign.slug if r.campaign else "", round(r.lon, 6),
+               round(r.lat, 6), round(e, 1), round(n, 1), r.status,
+               r.department_code or r.category.department_code or "", order.number if order else "",
+               order.kind if order else "", received.isoformat(),
+               steps["planned"].isoformat() if "planned" in steps else "", done.isoformat() if done else "",
+               round((done - received).total_seconds() / 86400, 2) if done else ""]
+
+
+def contact_rows(selection: Selection) -> Iterator[list]:
+    """Reporter contacts, for admins only (the caller logs the export)."""
+    query = _query(selection, [Report.reference, Report.reporter_email, Report.reporter_name, Report.reporter_phone,
+                               Report.created_at]).where(
+        (Report.reporter_email.is_not(None)) | (Report.reporter_phone.is_not(None)))
+    for row in db.session.execute(query.order_by(Report.id)):
+        yield [row[0], row[1] or "", row[2] or "", row[3] or "", as_utc(row[4]).isoformat()]
+
+
+# The basis for lighting work: dark places, split into broken lights (TS) and no lighting (SB)
+
+def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
+    """Dark and unsafe places and street-light faults grouped into places within `radius_m`. A place with a
+    street-light report or a light-repair work order is "existing light broken or weak" (TS); the others are
+    "no lighting here" (SB, new lighting)."""
+    from sqlalchemy.orm import selectinload
+
+    from webapp.campaigns.services import places
+    from webapp.workorders.models import WorkOrder, WorkOrderReport
+
+    wanted = Selection(**{**asdict(selection), "categories": ["dark_unsafe", "street_light"], "kinds": []})
+    reports = db.session.execute(_query(wanted, [Report]).options(selectinload(Report.photos))
+                                 .order_by(Report.created_at)).scalars().all()
+    kinds = {}
+    if reports:
+        for report_id, kind, status in db.session.execute(
+                select(WorkOrderReport.report_id, WorkOrder.kind, WorkOrder.status)
+                .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
+                .where(WorkOrderReport.report_id.in_([r.id for r in reports]))).all():
+            kinds.setdefault(report_id, []).append((kind, status))
+    existing, new = [], []
+    for place in places(reports, radius_m):
+        group = place["reports"]
+        orders = [o for r in group for o in kinds.get(r.id, [])]
+        repairs = [o for o in orders if o[0] == "light_repair"]
+        entry = {
+            "lon": round(place["lon"], 6), "lat": round(place["lat"], 6), "count": place["count"],
+            "times": {t: sum(1 for r in group if r.time_of_day == t) for t in TIMES_OF_DAY},
+            "references": [r.reference for r in group],
+            "photos": [p.id for r in group for p in r.photos if p.moderation == "approved"],
+            "repairs_done": sum(1 for o in repairs if o[1] in ("done", "verified")), "repairs": len(repairs),
+            "new_lighting_orders": sum(1 for o in orders if o[0] == "light_new"),
+        }
+        is_existing = any(r.category.key == "street_light" for r in group) or repairs
+        (existing if is_existing else new).append(entry)
+    return {"existing": existing, "new": new}

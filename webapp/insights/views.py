@@ -99,3 +99,86 @@ def export(kind: str, fmt: str):
     body = services.points_csv(selection) if fmt == "csv" else services.points_geojson(selection)
     mimetype = "text/csv" if fmt == "csv" else "application/geo+json"
     return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
+
+
+def _csv_stream(header: list[str], rows) -> Response:
+    import csv
+    import io
+
+    def generate():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        yield out.getvalue()
+        for row in rows:
+            out.seek(0)
+            out.truncate()
+            writer.writerow(row)
+            yield out.getvalue()
+
+    return generate()
+
+
+@bp.get("/exports/cases.<any(csv, xlsx):fmt>")
+@require("insights")
+def cases(fmt: str):
+    """One row per report with the time of each step, time to fix, work order and department."""
+    _, selection = _selection_or_400()
+    name = services.dated_name("trygghetskartan-arenden", fmt)
+    rows = list(services.case_rows(selection))
+    services.log_export("cases", fmt, selection, len(rows), actor())
+    if fmt == "csv":
+        return Response(_csv_stream(services.CASE_COLUMNS, rows), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Ärenden")
+    sheet.append(services.CASE_COLUMNS)
+    for row in rows:
+        sheet.append(row)
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
+    book.save(handle.name)
+    return send_file(handle.name, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/exports/contacts.csv")
+@require("admin")
+def contacts():
+    """Reporter contacts: admins only, and every such export is in the audit log."""
+    _, selection = _selection_or_400()
+    rows = list(services.contact_rows(selection))
+    services.log_export("contacts", "csv", selection, len(rows), actor())
+    return Response(_csv_stream(["reference", "email", "name", "phone", "created"], rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={services.dated_name('kontakter', 'csv')}"})
+
+
+@bp.get("/lighting")
+@require("insights")
+def lighting():
+    """The basis for lighting work: dark places, existing lights (TS) and places without lighting (SB)."""
+    form = _form()
+    valid = form.validate()
+    selection = selection_from(form) if valid else services.Selection()
+    basis = services.lighting_basis(selection)
+    query = request.query_string.decode()
+    return render_template("insights/lighting.html", form=form, basis=basis,
+                           geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else "")), \
+        200 if valid else 400
+
+
+@bp.get("/lighting.geojson")
+@require("insights")
+def lighting_geojson():
+    _, selection = _selection_or_400()
+    basis = services.lighting_basis(selection)
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                 "properties": {"group": group, **{k: v for k, v in p.items() if k not in ("lon", "lat", "photos")},
+                                "photos": [url_for("reports.photo", photo_id=i, size="display", _external=True)
+                                           for i in p["photos"]]}}
+                for group, key in (("existing_light", "existing"), ("no_lighting", "new")) for p in basis[key]]
+    services.log_export("lighting", "geojson", selection, len(features), actor())
+    return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    mimetype="application/geo+json",
+                    headers={"Content-Disposition": f"attachment; filename={services.dated_name('belysningsunderlag', 'geojson')}"})
