@@ -78,3 +78,29 @@ def test_case_export_lighting_basis_and_admin_only_contacts(sqlite_app):
     from webapp.audit import AuditEvent
     from webapp.extensions import db
     assert db.session.execute(db.select(AuditEvent).where(AuditEvent.action == "contacts")).scalar_one()
+
+
+def test_indicator_dashboard_page_xlsx_and_survey_entry(sqlite_app):
+    from datetime import datetime, timezone
+
+    make_report(category="graffiti", created_at=datetime(2019, 3, 1, tzinfo=timezone.utc))
+    make_report(category="graffiti", created_at=datetime(2018, 3, 1, tzinfo=timezone.utc))
+    comms = sqlite_app.test_client()
+    login(comms, make_user("communications"))
+    page = comms.get("/staff/indicators?period=2019", headers={"Accept-Language": "sv"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "2019 jämfört med 2018" in html and "<svg" in html
+    assert "report-print.css" in html
+    assert comms.get("/staff/indicators?period=nonsense").status_code == 302
+    from tests.factories import form_token
+    token = form_token(comms, "/staff/indicators?period=2019")
+    comms.post("/staff/indicators/survey", data={"csrf_token": token, "indicator": "trygghetsmatning:safe_evening",
+                                                 "area": "Centrum/Öster", "year": "2019", "value": "64.5"})
+    assert "64.5" in comms.get("/staff/indicators?period=2019").get_data(as_text=True)
+    book = load_workbook(io.BytesIO(comms.get("/staff/indicators.xlsx?period=2019").data))
+    sheet = book["Uppföljning"]
+    assert sheet["B1"].value == "2019" and sheet["C1"].value.startswith("2018")
+    assert book.worksheets[-1].max_row == 2  # the survey value
+    crew = sqlite_app.test_client()
+    login(crew, make_user("crew"))
+    assert crew.get("/staff/indicators").status_code == 403

@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "activities": {ADMIN, COMMUNICATIONS, CASE_OFFICER},
     "owners": {ADMIN, CASE_OFFICER, COMMUNICATIONS},
     "insights": {ADMIN, CASE_OFFICER, LIGHTING_PLANNER},  # heat maps and GIS exports (no personal data)
+    "indicators": {ADMIN, CASE_OFFICER, COMMUNICATIONS, LIGHTING_PLANNER},  # the follow-up dashboard
+    "survey_data": {ADMIN, CASE_OFFICER, COMMUNICATIONS},  # enter external survey indicators
 }
 
 # Where each role starts after logging in.

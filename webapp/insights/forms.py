@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField
+from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -35,3 +35,10 @@ class SelectionForm(FlaskForm):
     district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()])
     campaign = SelectField(_l("Campaign"), coerce=_optional_int, validators=[Optional()])
     cell = IntegerField(_l("Cell size (m)"), default=100, validators=[Optional(), NumberRange(25, 2000)])
+
+
+class SurveyForm(FlaskForm):
+    indicator = SelectField(_l("Indicator"))
+    area = SelectField(_l("Area"))
+    year = IntegerField(_l("Year"), validators=[NumberRange(2000, 2100)])
+    value = DecimalField(_l("Value"), places=1, validators=[NumberRange(0, 100)])

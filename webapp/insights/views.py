@@ -4,7 +4,10 @@ from __future__ import annotations
 import json
 import tempfile
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, send_file, stream_with_context, url_for
+from flask import (Blueprint, Response, abort, jsonify, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.access import actor, require
@@ -182,3 +185,114 @@ def lighting_geojson():
     return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
                     mimetype="application/geo+json",
                     headers={"Content-Disposition": f"attachment; filename={services.dated_name('belysningsunderlag', 'geojson')}"})
+
+
+# The follow-up dashboard (Uppföljning)
+
+SURVEY_AREAS = ["Landskrona", "Centrum/Öster", "Övriga Centrum", "Karlslund/Norrestad", "Borstahusen/Västra Fäladen",
+                "Byarna"]
+
+
+def _period():
+    from datetime import date as _date
+
+    from webapp.insights import indicators
+
+    def day(name):
+        try:
+            return _date.fromisoformat(request.args[name]) if request.args.get(name) else None
+        except ValueError:
+            raise ReportError(name, "date") from None
+
+    default = str(_date.today().year - 1)
+    return indicators.parse_period(request.args.get("period") or default, day("from"), day("to"))
+
+
+def _survey_form():
+    from webapp.insights import indicators
+    from webapp.insights.forms import SurveyForm
+
+    form = SurveyForm()
+    form.indicator.choices = [SelectChoice(f"{s}:{i}", label) for (s, i), label in indicators.SURVEY.items()]
+    form.area.choices = [SelectChoice(a, a) for a in SURVEY_AREAS]
+    return form
+
+
+@bp.get("/indicators")
+@require("indicators")
+def indicators():
+    from webapp.insights import charts, indicators as ind
+    from webapp.insights.presenters import dashboard_page
+
+    try:
+        period = _period()
+    except ReportError as exc:
+        from flask import flash
+
+        flash(str(exc.message) if exc.field == "period" else _("A date, a number or a value is not valid."), "error")
+        return redirect(url_for("insights.indicators"))
+    page = dashboard_page(ind.dashboard(period), ind.report_counts_by_year(), charts)
+    return render_template("insights/indicators.html", page=page, survey_form=_survey_form(),
+                           can_enter=current_user.can("survey_data"),
+                           xlsx_url=url_for("insights.indicators_xlsx", **request.args))
+
+
+@bp.get("/indicators.xlsx")
+@require("indicators")
+def indicators_xlsx():
+    from webapp.insights import indicators as ind
+    from webapp.insights.presenters import dashboard_workbook
+
+    try:
+        period = _period()
+    except ReportError:
+        abort(400)
+    data = ind.dashboard(period)
+    services.log_export("indicators", "xlsx", services.Selection(date_from=period.start, date_to=period.end), 0,
+                        actor())
+    return Response(dashboard_workbook(data), headers={"Content-Disposition": "attachment; filename="
+                                                       + services.dated_name(f"uppfoljning-{period.label}", "xlsx")},
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/indicators/survey")
+@require("survey_data")
+def survey_save():
+    from flask import flash
+
+    from webapp.insights import indicators as ind
+
+    form = _survey_form()
+    if form.validate_on_submit():
+        source, indicator = form.indicator.data.split(":", 1)
+        try:
+            ind.save_survey_value(source, indicator, form.area.data, form.year.data, float(form.value.data), actor())
+            flash(_("The value was saved."), "info")
+        except ReportError as exc:
+            flash(str(exc.message), "error")
+    else:
+        flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("insights.indicators") + "#survey")
+
+
+@bp.post("/indicators/survey/import")
+@require("survey_data")
+def survey_import():
+    from flask import flash
+    from flask_wtf import FlaskForm
+
+    from webapp.insights import indicators as ind
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("csv_file")
+    if not upload or not upload.filename:
+        abort(400)
+    try:
+        saved, errors = ind.import_survey_csv(upload.read(1024 * 1024), actor())
+        flash(_("%(n)d values were saved.", n=saved), "info")
+        for line, message in errors[:20]:
+            flash(_("Line %(line)d: %(message)s", line=line, message=message), "error")
+    except ReportError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("insights.indicators") + "#survey")

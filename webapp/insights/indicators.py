@@ -1,0 +1,224 @@
+"""The programme's follow-up indicators (Uppföljning, annex 4) for a period, set against the same period a year
+earlier, per district with Centrum/Öster against the rest of the city."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from webapp import audit
+from webapp.campaigns.models import Campaign, EngagementActivity
+from webapp.extensions import db
+from webapp.geo.models import District
+from webapp.insights.models import SurveyIndicator
+from webapp.reports.models import Category, Report, Satisfaction, StatusChange
+from webapp.reports.services import ReportError
+from webapp.timeutil import as_utc
+from webapp.workorders.models import WorkOrder, WorkOrderReport
+
+FOCUS = "Centrum/Öster"
+SURVEY = {
+    ("trygghetsmatning", "litter_vandalism_problem"): _l("See littering and vandalism as a problem (%)"),
+    ("trygghetsmatning", "safe_evening"): _l("Feel safe outdoors in the evening (%)"),
+    ("trygghetsmatning", "avoided_activity"): _l("Avoided an activity because of feeling unsafe (%)"),
+    ("kritik_pa_teknik", "satisfaction"): _l("Satisfaction with technical services (index)"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date   # inclusive
+    label: str
+
+    def year_before(self) -> "Period":
+        def back(d: date) -> date:
+            try:
+                return d.replace(year=d.year - 1)
+            except ValueError:  # 29 February
+                return d.replace(year=d.year - 1, day=28)
+        start, end = back(self.start), back(self.end)
+        if re.fullmatch(r"\d{4}(-[QH]\d)?", self.label):
+            return Period(start, end, str(start.year) + self.label[4:])
+        return Period(start, end, f"{start}–{end}")
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        return (datetime.combine(self.start, time.min, tzinfo=timezone.utc),
+                datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=timezone.utc))
+
+
+def parse_period(text: str | None, date_from: date | None = None, date_to: date | None = None) -> Period:
+    """2018, 2018-H1, 2018-Q3, or a custom from–to."""
+    if date_from and date_to:
+        if date_to < date_from:
+            raise ReportError("date_to", _l("The end date must not be before the start date."))
+        return Period(date_from, date_to, f"{date_from}–{date_to}")
+    text = (text or "").strip().upper()
+    match = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]))?", text)
+    if not match:
+        raise ReportError("period", _l("Choose a year, half-year or quarter, e.g. 2018, 2018-H1 or 2018-Q1."))
+    year, part = int(match.group(1)), match.group(2)
+    if part is None:
+        return Period(date(year, 1, 1), date(year, 12, 31), str(year))
+    if part.startswith("H"):
+        first = 1 if part == "H1" else 7
+        months = 6
+    else:
+        first = 3 * (int(part[1]) - 1) + 1
+        months = 3
+    end_month = first + months - 1
+    end = (date(year + (end_month == 12), end_month % 12 + 1, 1) - timedelta(days=1))
+    return Period(date(year, first, 1), end, f"{year}-{part}")
+
+
+def _reports_in(period: Period):
+    start, end = period.bounds()
+    return (select(Report.id, Report.source, Report.created_at, Category.key, Category.kind, District.name)
+            .join(Category, Category.id == Report.category_id).outerjoin(District, District.id == Report.district_id)
+            .where(Report.created_at >= start, Report.created_at < end, Report.status != "duplicate"))
+
+
+def _counts(period: Period) -> dict:
+    rows = db.session.execute(_reports_in(period)).all()
+    by_district, by_category, by_source, by_kind = {}, {}, {}, {"fault": 0, "safety": 0}
+    for _id, source, _created, key, kind, district in rows:
+        name = district or "—"
+        by_district[name] = by_district.get(name, 0) + 1
+        by_category[key] = by_category.get(key, 0) + 1
+        group = {"campaign": "campaign", "instagram": "instagram", "field": "field", "police": "field",
+                 "contractor": "field", "cleaning": "field", "phone": "staff", "visit": "staff"}.get(source, "web")
+        by_source[group] = by_source.get(group, 0) + 1
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    focus = by_district.get(FOCUS, 0)
+    return {"total": len(rows), "focus": focus, "rest": len(rows) - focus, "by_district": by_district,
+            "by_category": by_category, "by_source": by_source,
+            # The programme's own indicator: fault reports, and comments/opinions (the safety-walk answers).
+            "fault_reports": by_kind["fault"], "comments": by_kind["safety"]}
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * share
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (k - low), 2)
+
+
+def _fixing(period: Period) -> dict:
+    """Reports fixed in the period: days from received to fixed (median, 90th percentile), and the share fixed
+    by their work order's due date."""
+    start, end = period.bounds()
+    rows = db.session.execute(
+        select(Report.id, Report.created_at, func.min(StatusChange.created_at))
+        .join(StatusChange, StatusChange.report_id == Report.id)
+        .where(StatusChange.to_status == "fixed").group_by(Report.id, Report.created_at)
+        .having(func.min(StatusChange.created_at) >= start, func.min(StatusChange.created_at) < end)).all()
+    days = [(as_utc(fixed) - as_utc(created)).total_seconds() / 86400 for _id, created, fixed in rows]
+    due = dict(db.session.execute(
+        select(WorkOrderReport.report_id, func.min(WorkOrder.due_date))
+        .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
+        .where(WorkOrderReport.report_id.in_([r[0] for r in rows] or [0])).group_by(WorkOrderReport.report_id)).all())
+    with_due = [(as_utc(fixed).date(), due[i]) for i, _created, fixed in rows if i in due]
+    in_time = sum(1 for fixed_on, due_on in with_due if fixed_on <= due_on)
+    return {"fixed": len(rows), "median_days": round(statistics.median(days), 2) if days else None,
+            "p90_days": _percentile(days, 0.9),
+            "share_in_time": round(100 * in_time / len(with_due), 1) if with_due else None,
+            "with_due": len(with_due)}
+
+
+def _satisfaction(period: Period) -> dict:
+    start, end = period.bounds()
+    scores = list(db.session.execute(select(Satisfaction.score).where(Satisfaction.created_at >= start,
+                                                                      Satisfaction.created_at < end)).scalars())
+    return {"answers": len(scores), "mean": round(sum(scores) / len(scores), 2) if scores else None}
+
+
+def _engagement(period: Period) -> dict:
+    activities = db.session.execute(select(func.count(EngagementActivity.id), func.coalesce(func.sum(
+        EngagementActivity.participants), 0)).where(EngagementActivity.held_on >= period.start,
+                                                    EngagementActivity.held_on <= period.end)).one()
+    campaigns = list(db.session.execute(select(Campaign).where(Campaign.starts_on <= period.end,
+                                                                Campaign.ends_on >= period.start)).scalars())
+    start, end = period.bounds()
+    campaign_reports = db.session.execute(select(func.count(Report.id)).where(
+        Report.campaign_id.in_([c.id for c in campaigns] or [0]), Report.created_at >= start,
+        Report.created_at < end)).scalar_one()
+    return {"activities": int(activities[0]), "participants": int(activities[1]), "campaigns": len(campaigns),
+            "campaign_reports": int(campaign_reports)}
+
+
+def dashboard(period: Period) -> dict:
+    before = period.year_before()
+    return {"period": period, "before": before,
+            "now": {**_counts(period), **_fixing(period), **_satisfaction(period), **_engagement(period)},
+            "then": {**_counts(before), **_fixing(before), **_satisfaction(before), **_engagement(before)},
+            "survey": survey_series()}
+
+
+# External survey indicators
+
+def save_survey_value(source: str, indicator: str, area: str, year: int, value: float, actor: str) -> SurveyIndicator:
+    if (source, indicator) not in SURVEY:
+        raise ReportError("indicator", _l("Unknown indicator."))
+    if not area.strip():
+        raise ReportError("area", _l("Choose an area from the list."))
+    if not 2000 <= int(year) <= 2100:
+        raise ReportError("year", _l("Give a year between 2000 and 2100."))
+    if not 0 <= float(value) <= 100:
+        raise ReportError("value", _l("Give a value from 0 to 100."))
+    row = db.session.execute(select(SurveyIndicator).where(
+        SurveyIndicator.source == source, SurveyIndicator.indicator == indicator, SurveyIndicator.area == area.strip(),
+        SurveyIndicator.year == int(year))).scalar_one_or_none()
+    if row is None:
+        row = SurveyIndicator(source=source, indicator=indicator, area=area.strip(), year=int(year), created_by=actor)
+        db.session.add(row)
+    row.value = float(value)
+    db.session.flush()
+    audit.record("survey_indicator", row.id, "saved", actor, value=row.value)
+    db.session.commit()
+    return row
+
+
+def import_survey_csv(data: bytes, actor: str) -> tuple[int, list[tuple[int, str]]]:
+    """CSV columns source, indicator, area, year, value. Returns (saved, [(line, error)])."""
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    except UnicodeDecodeError:
+        raise ReportError("csv", _l("The CSV file must be UTF-8 text.")) from None
+    if not reader.fieldnames or not {"source", "indicator", "area", "year", "value"} <= set(reader.fieldnames):
+        raise ReportError("csv", _l("The CSV file needs the columns source, indicator, area, year and value."))
+    saved, errors = 0, []
+    for line, row in enumerate(reader, start=2):
+        try:
+            save_survey_value(row["source"].strip(), row["indicator"].strip(), row["area"], int(row["year"]),
+                              float(row["value"].replace(",", ".")), actor)
+            saved += 1
+        except (ValueError, KeyError) as exc:
+            db.session.rollback()
+            errors.append((line, str(getattr(exc, "message", "") or _l("A date, a number or a value is not valid."))))
+    return saved, errors
+
+
+def survey_series() -> list[dict]:
+    rows = db.session.execute(select(SurveyIndicator).order_by(SurveyIndicator.source, SurveyIndicator.indicator,
+                                                               SurveyIndicator.area, SurveyIndicator.year)).scalars()
+    series = {}
+    for r in rows:
+        key = (r.source, r.indicator, r.area)
+        series.setdefault(key, {"source": r.source, "indicator": r.indicator, "label": SURVEY.get((r.source, r.indicator)),
+                                "area": r.area, "points": []})["points"].append((r.year, r.value))
+    return list(series.values())
+
+
+def report_counts_by_year() -> dict[int, int]:
+    """The platform's own count per year, to set beside the survey series."""
+    year = func.extract("year", Report.created_at)
+    return {int(y): n for y, n in db.session.execute(
+        select(year, func.count(Report.id)).where(Report.status != "duplicate").group_by(year)).all()}

@@ -1,0 +1,97 @@
+"""Plain values, charts and a workbook for the follow-up dashboard."""
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+
+from webapp.campaigns.presenters import category_labels
+
+SOURCE_KEYS = ["web", "campaign", "instagram", "field", "staff"]
+
+
+def _source_labels() -> dict:
+    return {"web": _("Website"), "campaign": _("Campaign"), "instagram": _("Instagram"), "field": _("Field"),
+            "staff": _("Phone") + "/" + _("Visit")}
+
+
+def _change(now, then):
+    if now is None or then is None:
+        return None
+    return round(now - then, 2)
+
+
+def dashboard_page(data: dict, by_year: dict, charts) -> dict:
+    now, then = data["now"], data["then"]
+    period, before = data["period"], data["before"]
+    rows = [
+        (_("Fault reports"), now["fault_reports"], then["fault_reports"]),
+        (_("Comments and opinions (safety walk)"), now["comments"], then["comments"]),
+        (_("All reports"), now["total"], then["total"]),
+        (_("Centrum/Öster"), now["focus"], then["focus"]),
+        (_("Rest of the city"), now["rest"], then["rest"]),
+        (_("Fixed in the period"), now["fixed"], then["fixed"]),
+        (_("Median days to fix"), now["median_days"], then["median_days"]),
+        (_("90th percentile, days to fix"), now["p90_days"], then["p90_days"]),
+        (_("Share fixed within the response time (%)"), now["share_in_time"], then["share_in_time"]),
+        (_("Satisfaction after a fix (1–5)"), now["mean"], then["mean"]),
+        (_("Answers about satisfaction"), now["answers"], then["answers"]),
+        (_("Engagement activities"), now["activities"], then["activities"]),
+        (_("Participants in activities"), now["participants"], then["participants"]),
+        (_("Campaigns"), now["campaigns"], then["campaigns"]),
+        (_("Reports through campaigns"), now["campaign_reports"], then["campaign_reports"]),
+    ]
+    districts = sorted(set(now["by_district"]) | set(then["by_district"]))
+    labels = category_labels()
+    categories = sorted(set(now["by_category"]) | set(then["by_category"]))
+    sources = _source_labels()
+    survey = data["survey"]
+    return {
+        "period": period.label, "before": before.label,
+        "period_value": period.label if "–" not in period.label else "", "start": period.start, "end": period.end,
+        "rows": [{"label": label, "now": a if a is not None else "–", "then": b if b is not None else "–",
+                  "change": _change(a, b) if isinstance(a, (int, float)) and isinstance(b, (int, float)) else "–"}
+                 for label, a, b in rows],
+        "district_chart": charts.bars(districts, [(period.label, [now["by_district"].get(d, 0) for d in districts]),
+                                                  (before.label, [then["by_district"].get(d, 0) for d in districts])],
+                                      _("Reports per area")),
+        "category_table": [{"label": labels.get(k, k), "now": now["by_category"].get(k, 0),
+                            "then": then["by_category"].get(k, 0)} for k in categories],
+        "source_table": [{"label": sources[k], "now": now["by_source"].get(k, 0), "then": then["by_source"].get(k, 0)}
+                         for k in SOURCE_KEYS],
+        "survey_chart": charts.lines([(f"{s['label']} – {s['area']}", s["points"]) for s in survey],
+                                     _("Survey indicators by year")) if survey else None,
+        "survey": [{"label": s["label"], "area": s["area"],
+                    "points": ", ".join(f"{y}: {v:g}" for y, v in s["points"])} for s in survey],
+        "by_year": sorted(by_year.items()),
+    }
+
+
+def dashboard_workbook(data: dict) -> bytes:
+    from openpyxl import Workbook
+
+    from webapp.insights import charts
+
+    page = dashboard_page(data, {}, charts)
+    book = Workbook()
+    summary = book.active
+    summary.title = "Uppföljning"
+    summary.append([_("Indicator"), page["period"], page["before"], _("Change")])
+    for row in page["rows"]:
+        summary.append([row["label"], row["now"], row["then"], row["change"]])
+    areas = book.create_sheet(_("Areas")[:31])
+    areas.append([_("Area"), page["period"], page["before"]])
+    for name in sorted(set(data["now"]["by_district"]) | set(data["then"]["by_district"])):
+        areas.append([name, data["now"]["by_district"].get(name, 0), data["then"]["by_district"].get(name, 0)])
+    categories = book.create_sheet(_("Categories")[:31])
+    categories.append([_("Category"), page["period"], page["before"]])
+    for row in page["category_table"]:
+        categories.append([row["label"], row["now"], row["then"]])
+    survey = book.create_sheet(_("Survey")[:31])
+    survey.append(["source", "indicator", "area", "year", "value"])
+    for series in data["survey"]:
+        for year, value in series["points"]:
+            survey.append([series["source"], series["indicator"], series["area"], year, value])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
