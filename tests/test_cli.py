@@ -105,3 +105,22 @@ def test_export_from_the_cli_into_dated_files(app, tmp_path):
     assert list(tmp_path.glob("*_trygghetskartan-heatmap-100m.png"))
     assert runner.invoke(args=["export", "cells", "--format", "png", "--out", str(tmp_path)]).exit_code != 0
     assert runner.invoke(args=["export", "points", "--district", "Atlantis", "--out", str(tmp_path)]).exit_code != 0
+
+
+def test_bench_generate_makes_plausible_reports_fast(app):
+    from sqlalchemy import func, select
+
+    from webapp.extensions import db
+    from webapp.geo import services as geo
+    from webapp.reports.models import Report, StatusChange
+
+    result = app.test_cli_runner().invoke(args=["bench", "generate", "--reports", "600"])
+    assert result.exit_code == 0, result.output
+    reports = db.session.execute(select(Report)).scalars().all()
+    assert len(reports) == 600
+    assert all(geo.is_in_kommun(r.lon, r.lat) for r in reports)
+    assert sum(1 for r in reports if r.district_id) > 550
+    assert len({r.status for r in reports}) >= 6 and len({r.category_id for r in reports}) >= 10
+    assert len({r.created_at.year for r in reports}) >= 8
+    assert db.session.execute(select(func.count(StatusChange.id))).scalar_one() > 600
+    assert len({r.reference for r in reports}) == 600

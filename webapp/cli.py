@@ -208,6 +208,22 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
     click.echo(f"Wrote {path} ({rows} {'reports' if kind == 'points' else 'cells'}).")
 
 
+bench_cli = AppGroup("bench", help="Data for benchmarks.")
+
+
+@bench_cli.command("generate")
+@click.option("--reports", "count", default=100000, show_default=True, help="How many reports to add.")
+@click.option("--seed", default=1282, show_default=True)
+def bench_generate(count: int, seed: int):
+    """Fill the database with COUNT realistic reports (bulk inserts; a million takes minutes)."""
+    from webapp import benchdata, demo
+
+    demo.ensure_demo_areas()
+    with click.progressbar(length=count, label="Reports") as bar:
+        made = benchdata.generate(count, seed=seed, progress=bar.update)
+    click.echo(f"Added {made} reports.")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
@@ -215,3 +231,4 @@ def register_cli(app) -> None:
     app.cli.add_command(open311_cli)
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(export_command)
+    app.cli.add_command(bench_cli)
