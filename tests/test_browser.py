@@ -132,3 +132,28 @@ def test_campaign_qr_link_opened_on_a_phone_and_a_report_through_it(sqlite_app, 
         page.wait_for_selector(".receipt")
     report = db.session.execute(select(Report)).scalar_one()
     assert report.campaign_id == campaign.id and report.time_of_day == "night"
+
+
+def test_planner_sees_the_heat_map_and_downloads_an_export(sqlite_app, server):
+    import json as _json
+
+    from tests.factories import PASSWORD, make_report, make_user
+
+    for _ in range(3):
+        make_report(category="dark_unsafe", time_of_day="night")
+    planner = make_user("lighting_planner", department="SB")
+    with browser_page(server, "planner-heatmap") as page:
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto("/staff/login")
+        page.get_by_label("E-post").fill(planner.email)
+        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.wait_for_selector("h1:has-text('Värmekarta')")
+        page.wait_for_function("document.getElementById('heat-count').dataset.total === '3'")
+        assert page.locator(".leaflet-heatmap-layer").count() == 1
+        with page.expect_download() as download:
+            page.get_by_role("link", name="GeoJSON (punkter)").click()
+        data = _json.loads(open(download.value.path(), encoding="utf-8").read())
+        assert len(data["features"]) == 3
+        assert errors == []

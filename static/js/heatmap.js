@@ -15,7 +15,15 @@ getJSON(element.dataset.cellsUrl).then((cells) => {
   const layer = L.geoJSON(cells, {
     style: (f) => ({ color: colour(f.properties.count), weight: 0, fillColor: colour(f.properties.count), fillOpacity: 0.75 }),
     onEachFeature: (f, l) => l.bindTooltip(String(f.properties.count)),
-  }).addTo(map);
+  });
+  // A smooth heat layer (Leaflet.heat) over the cell centres, weighted by count; the exact cells as an overlay.
+  const centres = cells.features.map((f) => {
+    const ring = f.geometry.coordinates[0];
+    return [(ring[0][1] + ring[2][1]) / 2, (ring[0][0] + ring[2][0]) / 2, f.properties.count / top];
+  });
+  const heat = L.heatLayer ? L.heatLayer(centres, { radius: 25, blur: 18, maxZoom: 16, max: 1, minOpacity: 0.3 }) : layer;
+  heat.addTo(map);
+  L.control.layers({ [element.dataset.heatLabel]: heat, [element.dataset.cellsLabel]: layer }, {}, { collapsed: false }).addTo(map);
   if (cells.features.length) map.fitBounds(layer.getBounds(), { maxZoom: 16 });
   const count = document.getElementById("heat-count");
   count.textContent = format(count.dataset.msg, { n: cells.total, c: cells.features.length });

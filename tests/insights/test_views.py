@@ -69,6 +69,8 @@ def test_case_export_lighting_basis_and_admin_only_contacts(sqlite_app):
     assert client.get("/staff/lighting", headers={"Accept-Language": "sv"}).status_code == 200
     geojson = json.loads(client.get("/staff/lighting.geojson").get_data(as_text=True))
     assert geojson["features"][0]["properties"]["group"] == "no_lighting"
+    lighting_rows = list(csv.DictReader(io.StringIO(client.get("/staff/lighting.csv").get_data(as_text=True))))
+    assert lighting_rows[0]["group"] == "no_lighting" and lighting_rows[0]["night"] == "1"
     assert client.get("/staff/exports/contacts.csv").status_code == 403
 
     admin = sqlite_app.test_client()

@@ -59,7 +59,7 @@ def heatmap():
                                         ("points", "csv", "CSV"), ("points", "xlsx", "XLSX"), ("heatmap", "png", "PNG")]]
     return render_template("insights/heatmap.html", form=form, exports=exports,
                            cells_url=url_for("insights.cells") + (f"?{query}" if query else ""),
-                           log=services.export_log(10)), 200 if valid else 400
+                           log=services.export_log(10), filtered=bool(query)), 200 if valid else 400
 
 
 @bp.get("/heatmap/cells.json")
@@ -169,6 +169,27 @@ def lighting():
     return render_template("insights/lighting.html", form=form, basis=basis,
                            geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else "")), \
         200 if valid else 400
+
+
+@bp.get("/lighting.csv")
+@require("insights")
+def lighting_csv():
+    _, selection = _selection_or_400()
+    basis = services.lighting_basis(selection)
+    header = ["group", "reports", "day", "evening", "night", "lon", "lat", "sweref99tm_e", "sweref99tm_n",
+              "light_repairs", "light_repairs_done", "new_lighting_orders", "references"]
+    from webapp.geo.services import to_sweref
+
+    rows = []
+    for group, key in (("existing_light", "existing"), ("no_lighting", "new")):
+        for p in basis[key]:
+            e, n = to_sweref(p["lon"], p["lat"])
+            rows.append([group, p["count"], p["times"]["day"], p["times"]["evening"], p["times"]["night"], p["lon"],
+                         p["lat"], round(e, 1), round(n, 1), p["repairs"], p["repairs_done"],
+                         p["new_lighting_orders"], " ".join(p["references"])])
+    services.log_export("lighting", "csv", selection, len(rows), actor())
+    return Response(_csv_stream(header, rows), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename={services.dated_name('belysningsunderlag', 'csv')}"})
 
 
 @bp.get("/lighting.geojson")
