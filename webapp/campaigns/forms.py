@@ -1,24 +1,25 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from webapp.campaigns.services import ACTIVITY_KINDS, KINDS
-
-
-def _optional_int(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return value
-
-
-class CheckboxList(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from webapp.formfields import CheckboxList, optional_int
 
 
 class CampaignForm(FlaskForm):
@@ -34,7 +35,7 @@ class CampaignForm(FlaskForm):
     hashtag = StringField(_l("Hashtag"), validators=[Length(max=80)])
     intro_sv = TextAreaField(_l("Introduction in Swedish"), validators=[Length(max=2000)])
     intro_en = TextAreaField(_l("Introduction in English"), validators=[Length(max=2000)])
-    follows = SelectField(_l("Follows up (for comparison)"), coerce=_optional_int, validators=[Optional()])
+    follows = SelectField(_l("Follows up (for comparison)"), coerce=optional_int, validators=[Optional()])
 
 
 class ImportForm(FlaskForm):
@@ -46,10 +47,10 @@ class ActivityForm(FlaskForm):
     held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in ACTIVITY_KINDS.items()])
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the activity a title.")), Length(max=200)])
-    district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()])
+    district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()])
     participants = IntegerField(_l("Participants"), validators=[InputRequired(
         message=_l("Give the number of participants (0 or more).")), NumberRange(0, 100000)])
-    campaign = SelectField(_l("Campaign"), coerce=_optional_int, validators=[Optional()])
+    campaign = SelectField(_l("Campaign"), coerce=optional_int, validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
 
 

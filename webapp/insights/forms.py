@@ -1,21 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField
+from wtforms import DateField, DecimalField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-
-def _optional_int(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return value
-
-
-class CheckboxList(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from webapp.formfields import CheckboxList, optional_int
 
 
 class SelectionForm(FlaskForm):
@@ -32,8 +21,8 @@ class SelectionForm(FlaskForm):
                                                             SelectChoice("night", _l("Night"))], validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
-    district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()])
-    campaign = SelectField(_l("Campaign"), coerce=_optional_int, validators=[Optional()])
+    district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()])
+    campaign = SelectField(_l("Campaign"), coerce=optional_int, validators=[Optional()])
     cell = IntegerField(_l("Cell size (m)"), default=100, validators=[Optional(), NumberRange(25, 2000)])
 
 

@@ -4,10 +4,19 @@ import math
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms import EmailField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
+from webapp.formfields import optional_int
 from webapp.reports.services import MAX_DESCRIPTION, MAX_LOCATION_TEXT
 
 
@@ -24,19 +33,11 @@ def _coordinate(low: float, high: float):
     return check
 
 
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value  # matches no choice, so the field's own "choose from the list" message is shown
-
 
 class ReportForm(FlaskForm):
     lat = HiddenField(validators=[_coordinate(-90, 90)])
     lon = HiddenField(validators=[_coordinate(-180, 180)])
-    district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()],
+    district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()],
                            invalid_choice_message=_l("Choose an area from the list."))
     location_text = StringField(_l("Street or place"), validators=[Length(max=MAX_LOCATION_TEXT, message=_l(
                                     "The place description can be at most %(max)d characters."))],
@@ -51,7 +52,7 @@ class ReportForm(FlaskForm):
                                       SelectChoice("night", _l("Night"))],
                              invalid_choice_message=_l("Choose day, evening or night."))
     safety_rating = RadioField(_l("How safe does it feel? (1 = very unsafe, 5 = very safe)"),
-                               coerce=_optional_int, validators=[Optional()],
+                               coerce=optional_int, validators=[Optional()],
                                choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
                                invalid_choice_message=_l("Choose a number from 1 to 5."))
     photos = MultipleFileField(_l("Photos (at most 3; JPEG, PNG or WebP, up to 15 MB each)"))
@@ -77,7 +78,7 @@ class AnswerForm(FlaskForm):
 
 class FeedbackForm(FlaskForm):
     score = RadioField(_l("How satisfied are you with what was done? (1 = not at all, 5 = very)"),
-                       coerce=_optional_int, choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
+                       coerce=optional_int, choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
                        validators=[InputRequired(message=_l("Choose a number from 1 to 5."))],
                        invalid_choice_message=_l("Choose a number from 1 to 5."))
     comment = TextAreaField(_l("Anything else? (optional)"), validators=[Length(max=MAX_DESCRIPTION)])

@@ -2,11 +2,28 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
+from webapp.formfields import optional_int
 from webapp.reports.forms import ReportForm
 from webapp.reports.status import STATUS_LABELS
 
@@ -23,12 +40,6 @@ EXTERNAL_LABELS = {
 }
 
 
-def _optional_int(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return value
-
 
 class FilterForm(FlaskForm):
     """The inbox filters. They travel in the URL (GET), so there is no CSRF token."""
@@ -41,9 +52,9 @@ class FilterForm(FlaskForm):
     category = SelectField(_l("Category"), validators=[Optional()])
     department = SelectField(_l("Department"), validators=[Optional()],
                              choices=[SelectChoice("", _l("All")), SelectChoice("TS", "TS"), SelectChoice("SB", "SB")])
-    district = SelectField(_l("Area"), coerce=_optional_int, validators=[Optional()])
-    zone = SelectField(_l("Zone"), coerce=_optional_int, validators=[Optional()])
-    campaign = SelectField(_l("Campaign"), coerce=_optional_int, validators=[Optional()])
+    district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()])
+    zone = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
+    campaign = SelectField(_l("Campaign"), coerce=optional_int, validators=[Optional()])
     source = SelectField(_l("Source"), validators=[Optional()],
                          choices=[SelectChoice("", _l("All"))] + [SelectChoice(k, v) for k, v in SOURCE_LABELS.items()])
     date_from = DateField(_l("From"), validators=[Optional()])

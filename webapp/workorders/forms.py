@@ -1,18 +1,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from webapp.formfields import optional_int
 from webapp.workorders.services import KINDS, STATUS_LABELS
-
-
-def _optional_int(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return value
 
 
 class NewWorkOrderForm(FlaskForm):
@@ -23,7 +24,7 @@ class NewWorkOrderForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the work order a short title.")),
                                                  Length(max=200)])
     instructions = TextAreaField(_l("Instructions for the crew"), validators=[Length(max=2000)])
-    assignee = SelectField(_l("Crew member"), coerce=_optional_int, validators=[Optional()])
+    assignee = SelectField(_l("Crew member"), coerce=optional_int, validators=[Optional()])
     confirm = BooleanField(_l("Yes, link these reports anyway"))
 
 
