@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from webapp import audit
 from webapp.campaigns.models import Campaign, EngagementActivity
@@ -77,26 +77,30 @@ def parse_period(text: str | None, date_from: date | None = None, date_to: date 
     return Period(date(year, first, 1), end, f"{year}-{part}")
 
 
-def _reports_in(period: Period):
-    start, end = period.bounds()
-    return (select(Report.id, Report.source, Report.created_at, Category.key, Category.kind, District.name)
-            .join(Category, Category.id == Report.category_id).outerjoin(District, District.id == Report.district_id)
-            .where(Report.created_at >= start, Report.created_at < end, Report.status != "duplicate"))
+SOURCE_GROUPS = {"campaign": "campaign", "instagram": "instagram", "field": "field", "police": "field",
+                 "contractor": "field", "cleaning": "field", "phone": "staff", "visit": "staff"}
 
 
 def _counts(period: Period) -> dict:
-    rows = db.session.execute(_reports_in(period)).all()
+    """Reports received in the period, counted in SQL by district, category, kind and source."""
+    start, end = period.bounds()
+    rows = db.session.execute(
+        select(District.name, Category.key, Category.kind, Report.source, func.count(Report.id))
+        .join(Category, Category.id == Report.category_id).outerjoin(District, District.id == Report.district_id)
+        .where(Report.created_at >= start, Report.created_at < end, Report.status != "duplicate")
+        .group_by(District.name, Category.key, Category.kind, Report.source)).all()
     by_district, by_category, by_source, by_kind = {}, {}, {}, {"fault": 0, "safety": 0}
-    for _id, source, _created, key, kind, district in rows:
+    total = 0
+    for district, key, kind, source, n in rows:
+        total += n
         name = district or "—"
-        by_district[name] = by_district.get(name, 0) + 1
-        by_category[key] = by_category.get(key, 0) + 1
-        group = {"campaign": "campaign", "instagram": "instagram", "field": "field", "police": "field",
-                 "contractor": "field", "cleaning": "field", "phone": "staff", "visit": "staff"}.get(source, "web")
-        by_source[group] = by_source.get(group, 0) + 1
-        by_kind[kind] = by_kind.get(kind, 0) + 1
+        by_district[name] = by_district.get(name, 0) + n
+        by_category[key] = by_category.get(key, 0) + n
+        group = SOURCE_GROUPS.get(source, "web")
+        by_source[group] = by_source.get(group, 0) + n
+        by_kind[kind] = by_kind.get(kind, 0) + n
     focus = by_district.get(FOCUS, 0)
-    return {"total": len(rows), "focus": focus, "rest": len(rows) - focus, "by_district": by_district,
+    return {"total": total, "focus": focus, "rest": total - focus, "by_district": by_district,
             "by_category": by_category, "by_source": by_source,
             # The programme's own indicator: fault reports, and comments/opinions (the safety-walk answers).
             "fault_reports": by_kind["fault"], "comments": by_kind["safety"]}
@@ -111,25 +115,33 @@ def _percentile(values: list[float], share: float) -> float | None:
     return round(ordered[low] + (ordered[high] - ordered[low]) * (k - low), 2)
 
 
+def _days_between(later, earlier):
+    """Days from one timestamp to another, computed by the database (no per-row datetime parsing here)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400.0
+
+
 def _fixing(period: Period) -> dict:
     """Reports fixed in the period: days from received to fixed (median, 90th percentile), and the share fixed
-    by their work order's due date."""
+    by their work order's due date. A report fixed twice in the period counts once, by its first fix."""
     start, end = period.bounds()
+    due = (select(WorkOrderReport.report_id.label("report_id"), func.min(WorkOrder.due_date).label("due"))
+           .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
+           .group_by(WorkOrderReport.report_id).subquery())
+    fixes = (select(StatusChange.report_id.label("report_id"), func.min(StatusChange.created_at).label("fixed_at"))
+             .where(StatusChange.to_status == "fixed", StatusChange.created_at >= start, StatusChange.created_at < end)
+             .group_by(StatusChange.report_id).subquery())
+    in_time = case((func.date(fixes.c.fixed_at) <= due.c.due, 1), else_=0)
     rows = db.session.execute(
-        select(Report.id, Report.created_at, func.min(StatusChange.created_at))
-        .join(StatusChange, StatusChange.report_id == Report.id)
-        .where(StatusChange.to_status == "fixed").group_by(Report.id, Report.created_at)
-        .having(func.min(StatusChange.created_at) >= start, func.min(StatusChange.created_at) < end)).all()
-    days = [(as_utc(fixed) - as_utc(created)).total_seconds() / 86400 for _id, created, fixed in rows]
-    due = dict(db.session.execute(
-        select(WorkOrderReport.report_id, func.min(WorkOrder.due_date))
-        .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
-        .where(WorkOrderReport.report_id.in_([r[0] for r in rows] or [0])).group_by(WorkOrderReport.report_id)).all())
-    with_due = [(as_utc(fixed).date(), due[i]) for i, _created, fixed in rows if i in due]
-    in_time = sum(1 for fixed_on, due_on in with_due if fixed_on <= due_on)
+        select(_days_between(fixes.c.fixed_at, Report.created_at), due.c.due.is_not(None), in_time)
+        .join(Report, Report.id == fixes.c.report_id)
+        .outerjoin(due, due.c.report_id == fixes.c.report_id)).tuples().all()
+    days = [float(d) for d, _has_due, _ok in rows]
+    with_due = [ok for _d, has_due, ok in rows if has_due]
     return {"fixed": len(rows), "median_days": round(statistics.median(days), 2) if days else None,
             "p90_days": _percentile(days, 0.9),
-            "share_in_time": round(100 * in_time / len(with_due), 1) if with_due else None,
+            "share_in_time": round(100 * sum(with_due) / len(with_due), 1) if with_due else None,
             "with_due": len(with_due)}
 
 

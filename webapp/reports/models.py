@@ -61,6 +61,8 @@ class Report(db.Model):
         CheckConstraint("(lat IS NULL) = (lon IS NULL)", name="position_pair"),
         Index("ix_report_lon_lat", "lon", "lat"),
         Index("ix_report_created_at", "created_at"),
+        # Covers the follow-up counts per period, so that they read the index alone.
+        Index("ix_report_period_counts", "created_at", "status", "category_id", "district_id", "source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,6 +165,8 @@ class StatusChange(db.Model):
     """One step in a report's public history."""
 
     __tablename__ = "status_change"
+    # The follow-up counts fixes by when they happened.
+    __table_args__ = (Index("ix_status_change_to_status_created_at", "to_status", "created_at", "report_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
