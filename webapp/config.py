@@ -88,3 +88,5 @@ class Defaults:
     PUBLIC_API_LIMIT = "300 per minute"
     REPORT_SUBMIT_LIMIT = "20 per minute;200 per day"
     RATELIMIT_HEADERS_ENABLED = True
+    # A workbook cannot stream: larger selections are pointed to CSV/GeoJSON or the CLI.
+    XLSX_WEB_LIMIT = 100_000

@@ -106,3 +106,12 @@ def test_indicator_dashboard_page_xlsx_and_survey_entry(sqlite_app):
     crew = sqlite_app.test_client()
     login(crew, make_user("crew"))
     assert crew.get("/staff/indicators").status_code == 403
+
+
+def test_very_large_xlsx_is_refused_with_advice_instead_of_hanging(sqlite_app):
+    sqlite_app.config["XLSX_WEB_LIMIT"] = 1
+    make_report()
+    make_report()
+    client = planner(sqlite_app)
+    response = client.get("/staff/exports/points.xlsx", follow_redirects=True, headers={"Accept-Language": "sv"})
+    assert response.status_code == 200 and "välj CSV eller GeoJSON" in response.get_data(as_text=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import tempfile
 
-from flask import (Blueprint, Response, abort, jsonify, redirect, render_template, request, send_file,
+from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, send_file,
                    stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -93,6 +93,14 @@ def export(kind: str, fmt: str):
         return Response(services.heat_png(result, "Trygghetskartan – värmekarta"), mimetype="image/png",
                         headers=headers)
     if fmt == "xlsx":
+        limit = current_app.config["XLSX_WEB_LIMIT"]
+        if services.count(selection) > limit:
+            # A workbook cannot be streamed; rather than hold the request for minutes, point to the streams.
+            from flask import flash
+
+            flash(_("More than %(n)d reports: choose CSV or GeoJSON (they stream), narrow the selection, or run "
+                    "“flask export points --format xlsx”.", n=limit), "error")
+            return redirect(url_for("insights.heatmap", **request.args))
         handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
         rows = services.points_xlsx(selection, handle.name)
         services.log_export(kind, fmt, selection, rows, who)
