@@ -235,3 +235,11 @@ def test_language_switch_is_on_every_page_and_remembered(client):
     client.get("/?lang=en")
     assert 'lang="en"' in client.get("/karta", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert 'lang="sv"' in client.get("/karta?lang=sv").get_data(as_text=True)
+
+
+def test_accessibility_statement_is_linked_from_every_page(client):
+    report, _ = make_report()
+    for path in ("/", "/karta", f"/r/{report.reference}", "/staff/login"):
+        assert 'href="/tillganglighet"' in client.get(path).get_data(as_text=True)
+    page = client.get("/tillganglighet", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Tillgänglighetsredogörelse" in page and "mailto:" in page and "DIGG" in page

@@ -94,6 +94,12 @@ def new_report():
     return render_template("reports/new.html", form=form, page=presenters.report_form_page(form)), status
 
 
+@bp.get("/tillganglighet")
+def accessibility():
+    """The accessibility statement (tillgänglighetsredogörelse) required of Swedish public digital services."""
+    return render_template("reports/accessibility.html", contact=current_app.config["ACCESSIBILITY_CONTACT"])
+
+
 @bp.get("/karta")
 def public_map():
     return render_template("reports/map.html", page=presenters.map_page())
