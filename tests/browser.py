@@ -48,8 +48,13 @@ def browser_page(base_url: str, name: str, locale: str = "sv-SE", **context_opti
                       else route.abort())
         page = context.new_page()
         page.set_default_timeout(15000)
+        violations = []
+        page.on("console", lambda message: violations.append(message.text)
+                if "Content Security Policy" in message.text else None)
         try:
             yield page
+            # Every page must work under the strict Content-Security-Policy.
+            assert violations == [], violations
         except BaseException:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -150,7 +150,7 @@ def test_planner_sees_the_heat_map_and_downloads_an_export(sqlite_app, server):
         page.get_by_label("Lösenord").fill(PASSWORD)
         page.get_by_role("button", name="Logga in").click()
         page.wait_for_selector("h1:has-text('Värmekarta')")
-        page.wait_for_function("document.getElementById('heat-count').dataset.total === '3'")
+        page.wait_for_selector("#heat-count[data-total='3']")
         assert page.locator(".leaflet-heatmap-layer").count() == 1
         with page.expect_download() as download:
             page.get_by_role("link", name="GeoJSON (punkter)").click()

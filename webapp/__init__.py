@@ -74,10 +74,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(insights_bp)
 
-    from webapp import errors, templating
+    from webapp import errors, security, templating
     from webapp.cli import register_cli
 
     errors.register(app)
+    security.register(app)
     templating.register(app)
     register_cli(app)
     return app
