@@ -1,0 +1,84 @@
+"""axe-core (from npm) in a real browser on the public and staff pages: no serious or critical violation."""
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.browser import browser_page, live_server
+from tests.factories import PASSWORD, image_bytes, make_report, make_user
+
+pytestmark = pytest.mark.browser
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def audit(page) -> list[str]:
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+    return [f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes'][:3]]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def world(sqlite_app):
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: run `npm ci`")
+    from datetime import date, timedelta
+
+    from webapp.campaigns.services import CampaignInput, save_campaign
+    from webapp.geo.services import district_locator
+    from webapp.workorders import services as workorders
+
+    report, token = make_report(photos=[image_bytes()], email="x@example.org")
+    order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", "officer")
+    save_campaign(CampaignInput(name="Vandring", slug="vandring", kind="safety_walk", starts_on=date.today(),
+                                ends_on=date.today() + timedelta(days=3),
+                                district_ids=[district_locator().areas[0].id]), "kom")
+    with live_server(sqlite_app) as url:
+        yield {"url": url, "report": report, "token": token, "order": order}
+
+
+def test_public_pages_have_no_serious_violations(world):
+    pages = ["/", "/karta", f"/r/{world['report'].reference}", f"/t/{world['token']}", "/k/vandring",
+             "/tillganglighet", "/staff/login", "/api/docs", "/no-such-page"]
+    found = {}
+    with browser_page(world["url"], "axe-public", bypass_csp=True) as page:
+        for path in pages:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            problems = audit(page)
+            if problems:
+                found[path] = problems
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("role, paths", [
+    ("case_officer", ["/staff/reports", "/staff/reports/{report}", "/staff/workorders", "/staff/workorders/{order}",
+                      "/staff/reports/new", "/staff/places"]),
+    ("crew", ["/staff/tasks", "/staff/tasks/{order}"]),
+    ("lighting_planner", ["/staff/heatmap", "/staff/lighting", "/staff/indicators"]),
+    ("communications", ["/staff/campaigns", "/staff/campaigns/1", "/staff/campaigns/1/results", "/staff/activities",
+                        "/staff/owners"]),
+    ("admin", ["/staff/admin/users", "/staff/admin/settings", "/staff/admin/api-clients", "/staff/account/2fa"]),
+])
+def test_staff_pages_have_no_serious_violations(world, role, paths):
+    import pyotp
+
+    user = make_user(role, department="TS" if role in ("crew", "case_officer") else None)
+    found = {}
+    with browser_page(world["url"], f"axe-{role}", bypass_csp=True, viewport={"width": 1280, "height": 900},
+                      is_mobile=False, has_touch=False, device_scale_factor=1) as page:
+        page.goto("/staff/login")
+        page.fill("#email", user.email)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        if role == "admin":
+            page.fill("#code", pyotp.TOTP(user.totp_secret).now())
+            page.click("button[type=submit]")
+        for path in paths:
+            page.goto(path.format(report=world["report"].id, order=world["order"].id))
+            page.wait_for_load_state("networkidle")
+            problems = audit(page)
+            if problems:
+                found[path] = problems
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
