@@ -157,3 +157,68 @@ def test_planner_sees_the_heat_map_and_downloads_an_export(sqlite_app, server):
         data = _json.loads(open(download.value.path(), encoding="utf-8").read())
         assert len(data["features"]) == 3
         assert errors == []
+
+
+def test_resident_reports_with_the_keyboard_alone_and_without_the_map(sqlite_app, server):
+    """Tab, arrow keys, space and enter only: the area list and the place text instead of the map."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.reports.models import Report
+
+    with browser_page(server, "keyboard-report", viewport={"width": 1280, "height": 900}, is_mobile=False,
+                      has_touch=False, device_scale_factor=1) as page:
+        page.goto("/")
+        page.keyboard.press("Tab")  # the skip link is first
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+
+        def tab_to(selector: str, limit: int = 80):
+            for _ in range(limit):
+                page.keyboard.press("Tab")
+                if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                    return
+            raise AssertionError(f"could not reach {selector} with Tab")
+
+        tab_to("#district")
+        page.keyboard.press("ArrowDown")  # the first area
+        page.keyboard.press("ArrowDown")
+        tab_to("#location_text")
+        page.keyboard.type("Gångtunneln vid stationen")
+        tab_to("input[name=category]")
+        page.keyboard.press("Space")  # the first category: Mörkt och otryggt
+        tab_to("#description")
+        page.keyboard.type("Mörkt och ingen belysning")
+        tab_to("button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".receipt")
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.lat is None and report.district is not None
+    assert report.location_text == "Gångtunneln vid stationen" and report.category.key == "dark_unsafe"
+
+
+def test_case_officer_merges_a_duplicate_and_makes_a_work_order(sqlite_app, server):
+    from tests.factories import PASSWORD, make_report, make_user
+
+    keep, _ = make_report(category="littered", description="Skräp vid fontänen")
+    duplicate, duplicate_token = make_report(category="littered", description="Mycket skräp vid fontänen")
+    officer = make_user("case_officer", department="TS")
+    with browser_page(server, "officer-triage") as page:
+        page.goto("/staff/login")
+        page.get_by_label("E-post").fill(officer.email)
+        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.wait_for_selector("h1:has-text('Inkorg')")
+        page.get_by_role("link", name=duplicate.reference).click()
+        page.get_by_label("Slå samman med rapport (ärendenummer)").fill(keep.reference)
+        page.get_by_role("button", name="Slå samman").click()
+        page.wait_for_selector(".flash")
+        assert f"Sammanslagen med {keep.reference}" in page.locator(".flash").inner_text()
+        assert keep.reference in page.locator("h1").inner_text()
+        page.get_by_role("link", name="Skapa arbetsorder").first.click()
+        page.get_by_label("Rubrik").fill("Städa vid fontänen")
+        page.get_by_role("button", name="Skapa arbetsorder").click()
+        page.wait_for_selector(".flash")
+        assert "Arbetsorder AO-" in page.locator(".flash").inner_text()
+        # The resident of the merged report still follows it through their own link.
+        page.goto(f"/t/{duplicate_token}")
+        assert keep.reference in page.locator("main").inner_text()
