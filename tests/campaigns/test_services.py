@@ -182,3 +182,26 @@ def test_property_owner_set_in_triage(app):
     owner = services.owners()[0]
     assert owner.name == "Fastighets AB Kronan" and owner.contact == "info@kronan.example"
     assert [r.id for r in services.owner_reports(owner)] == [report.id]
+
+
+def test_gender_and_age_only_in_aggregate_with_small_cells_suppressed(app):
+    made = services.save_campaign(CampaignInput(
+        name="Trygghetsvandring", slug="vandring-tv", kind="safety_walk", starts_on=TODAY, ends_on=TODAY,
+        district_ids=[district_id("Centrum/Öster")], asks_demographics=True), "kom")
+    data = lambda key="dark_unsafe": NewReport(category_key=key, lat=CENTRUM[1], lon=CENTRUM[0])
+    for _ in range(6):
+        services.submit(made, data(), photo_settings(), today=TODAY, gender="woman", age_group="16-24")
+    for _ in range(2):
+        services.submit(made, data("littered"), photo_settings(), today=TODAY, gender="man", age_group="65+")
+    services.submit(made, data(), photo_settings(), today=TODAY)  # did not answer
+    by_gender = {row["answer"]: row for row in services.split_by(made, "gender")}
+    assert by_gender["woman"]["total"] == 6 and by_gender["woman"]["by_category"] == {"dark_unsafe": 6}
+    assert by_gender["man"]["total"] is None and by_gender["man"]["by_category"] == {"littered": None}
+    assert by_gender["other"]["total"] is None
+    by_age = {row["answer"]: row for row in services.split_by(made, "age_group")}
+    assert by_age["16-24"]["total"] == 6 and by_age["65+"]["total"] is None
+    with pytest.raises(ReportError):
+        services.submit(made, data(), photo_settings(), today=TODAY, gender="robot")
+    plain = campaign("utan-fragor", start=TODAY, end=TODAY)
+    with pytest.raises(ReportError):
+        services.submit(plain, data("littered"), photo_settings(), today=TODAY, gender="woman")

@@ -165,3 +165,26 @@ def test_activities_and_owner_letter(sqlite_app):
     assert report.reference in letter and "Östergatan 20" in letter
     rows = client.get(f"/staff/owners/{owner.id}.csv").get_data(as_text=True).splitlines()
     assert len(rows) == 2 and report.reference in rows[1]
+
+
+def test_demographic_answers_are_never_shown_on_a_single_report(sqlite_app):
+    client = comms(sqlite_app)
+    create(client, slug="tv-2026", asks_demographics="y")
+    campaign = services.by_slug("tv-2026")
+    assert campaign.asks_demographics
+    resident = sqlite_app.test_client()
+    page = resident.get("/k/tv-2026", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'name="gender"' in page and 'name="age_group"' in page and "anonymt" in page
+    token = csrf_token(resident, "/k/tv-2026")
+    response = resident.post("/k/tv-2026", data={"csrf_token": token, "category": "dark_unsafe", "lat": str(CENTRUM[1]),
+                                                 "lon": str(CENTRUM[0]), "gender": "woman", "age_group": "65+"})
+    assert response.status_code == 302
+    report = db.session.execute(select(Report)).scalar_one()
+    assert (report.gender, report.age_group) == ("woman", "65+")
+    public = resident.get(f"/r/{report.reference}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    tracking = resident.get(response.headers["Location"], headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    api = resident.get("/api/v1/reports?bbox=12.80,55.85,12.90,55.90").get_data(as_text=True)
+    for text in (public, tracking, api):
+        assert "Kvinna" not in text and "woman" not in text and "65+" not in text
+    results = client.get(f"/staff/campaigns/{campaign.id}/results", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "för få för att visas" in results and "Per kön" in results

@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -36,6 +37,8 @@ class CampaignForm(FlaskForm):
     intro_sv = TextAreaField(_l("Introduction in Swedish"), validators=[Length(max=2000)])
     intro_en = TextAreaField(_l("Introduction in English"), validators=[Length(max=2000)])
     follows = SelectField(_l("Follows up (for comparison)"), coerce=optional_int, validators=[Optional()])
+    asks_demographics = BooleanField(_l("Ask residents, optionally and anonymously, for gender and age group "
+                                        "(results only in groups of 5 or more)"))
 
 
 class ImportForm(FlaskForm):

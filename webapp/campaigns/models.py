@@ -27,6 +27,8 @@ class Campaign(db.Model):
     # Which categories the campaign asks about (keys); empty means all.
     category_keys: Mapped[list] = mapped_column(JSON, default=list)
     hashtag: Mapped[str] = mapped_column(String(80), default="")
+    # Ask residents (optionally, anonymously) for gender and age group, for aggregate results only.
+    asks_demographics: Mapped[bool] = mapped_column(default=False)
     intro: Mapped[dict] = mapped_column(JSON, default=dict)
     # A follow-up is compared with the campaign it follows up.
     follows_id: Mapped[Optional[int]] = mapped_column(ForeignKey("campaign.id"))

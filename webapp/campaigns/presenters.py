@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import format_date
 
 from webapp.campaigns import services
@@ -95,3 +96,15 @@ def owner_page(owner, rows) -> dict:
                          "url": url_for("staff.report", report_id=r.id)} for r in rows],
             "letter_url": url_for("campaigns.owner_letter", owner_id=owner.id),
             "csv_url": url_for("campaigns.owner_csv", owner_id=owner.id)}
+
+
+def splits(campaign) -> list[dict]:
+    """Results by gender and by age group, with small cells suppressed."""
+    labels = category_labels()
+    keys = campaign.category_keys or sorted({k for attribute in ("gender", "age_group")
+                                            for row in services.split_by(campaign, attribute) for k in row["by_category"]})
+    return [{"title": title, "categories": [labels.get(k, k) for k in keys],
+             "rows": [{"label": row["label"], "total": row["total"],
+                       "cells": [row["by_category"].get(k) for k in keys]}
+                      for row in services.split_by(campaign, attribute)]}
+            for title, attribute in ((_("By gender"), "gender"), (_("By age group"), "age_group"))]

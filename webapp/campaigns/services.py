@@ -39,6 +39,10 @@ ACTIVITY_KINDS = {
     "dialogue_walk": _l("Dialogue walk"),
     "information": _l("Information campaign"),
 }
+GENDERS = {"woman": _l("Woman"), "man": _l("Man"), "other": _l("Other"), "undisclosed": _l("Prefer not to say")}
+AGE_GROUPS = {"u16": _l("Under 16"), "16-24": "16–24", "25-44": "25–44", "45-64": "45–64", "65+": "65+",
+              "undisclosed": _l("Prefer not to say")}
+MIN_CELL = 5  # fewer answers than this are never shown, so that no one can be singled out
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 PLACE_RADIUS_M = 30
 MAX_IMPORT_ROWS = 5000
@@ -67,6 +71,7 @@ class CampaignInput:
     intro_sv: str = ""
     intro_en: str = ""
     follows_id: int | None = None
+    asks_demographics: bool = False
 
 
 def _area(data: CampaignInput) -> tuple[str, list[int]]:
@@ -134,6 +139,7 @@ def save_campaign(data: CampaignInput, actor: str, campaign: Campaign | None = N
     campaign.hashtag = data.hashtag.strip().lstrip("#")
     campaign.intro = {k: v.strip() for k, v in (("sv", data.intro_sv), ("en", data.intro_en)) if v and v.strip()}
     campaign.follows_id = data.follows_id
+    campaign.asks_demographics = bool(data.asks_demographics)
     db.session.flush()
     audit.record("campaign", campaign.id, "saved", actor, slug=campaign.slug,
                  period=f"{campaign.starts_on}..{campaign.ends_on}")
@@ -166,7 +172,7 @@ def categories_for(campaign: Campaign) -> list[Category]:
 
 
 def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: str = "resident",
-           today: date | None = None) -> tuple[Report, str]:
+           today: date | None = None, gender: str | None = None, age_group: str | None = None) -> tuple[Report, str]:
     """A report through a campaign's page: the campaign must be open, the category one it asks about and the
     place inside its area. The report is tagged with the campaign."""
     if not is_open(campaign, today):
@@ -177,10 +183,37 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: 
         if not area_shape(campaign).buffer(0.002).contains(Point(data.lon, data.lat)):
             raise ReportError("location", _l("That place is outside this campaign's area. "
                                              "Choose a place inside the area shown on the map."))
+    if gender and (not campaign.asks_demographics or gender not in GENDERS):
+        raise ReportError("gender", _l("Choose one of the answers given."))
+    if age_group and (not campaign.asks_demographics or age_group not in AGE_GROUPS):
+        raise ReportError("age_group", _l("Choose one of the answers given."))
     report, token = reports.create_report(data, settings, actor=actor)
     report.campaign_id = campaign.id
+    report.gender, report.age_group = gender or None, age_group or None
     db.session.commit()
     return report, token
+
+
+def split_by(campaign: Campaign, attribute: str) -> list[dict]:
+    """Counts per answer (gender or age group) and safety-walk question, for aggregate results only.
+    A cell with fewer than MIN_CELL answers is returned as None ("too few to show")."""
+    labels = GENDERS if attribute == "gender" else AGE_GROUPS
+    column = Report.gender if attribute == "gender" else Report.age_group
+    rows = db.session.execute(
+        select(column, Category.key, func.count(Report.id)).join(Category, Category.id == Report.category_id)
+        .where(Report.campaign_id == campaign.id, column.is_not(None), Report.status != "duplicate")
+        .group_by(column, Category.key)).all()
+    table = {}
+    for answer, key, count in rows:
+        table.setdefault(answer, {})[key] = count
+    result = []
+    for answer in labels:
+        counts = table.get(answer, {})
+        total = sum(counts.values())
+        result.append({"answer": answer, "label": labels[answer],
+                       "total": total if total >= MIN_CELL else None,
+                       "by_category": {k: (v if v >= MIN_CELL else None) for k, v in counts.items()}})
+    return result
 
 
 # Instagram import

@@ -46,7 +46,8 @@ def _input(form: forms.CampaignForm) -> services.CampaignInput:
         name=form.name.data or "", slug=form.slug.data or "", kind=form.kind.data, starts_on=form.starts_on.data,
         ends_on=form.ends_on.data, district_ids=form.districts.data or [], drawn_area=form.drawn_area.data or "",
         category_keys=form.categories.data or [], hashtag=form.hashtag.data or "", intro_sv=form.intro_sv.data or "",
-        intro_en=form.intro_en.data or "", follows_id=form.follows.data if isinstance(form.follows.data, int) else None)
+        intro_en=form.intro_en.data or "", follows_id=form.follows.data if isinstance(form.follows.data, int) else None,
+        asks_demographics=form.asks_demographics.data)
 
 
 @bp.get("/staff/campaigns")
@@ -87,7 +88,8 @@ def edit(campaign_id: int):
         "name": campaign.name, "slug": campaign.slug, "kind": campaign.kind, "starts_on": campaign.starts_on,
         "ends_on": campaign.ends_on, "districts": campaign.district_ids, "categories": campaign.category_keys,
         "hashtag": campaign.hashtag, "intro_sv": campaign.intro.get("sv", ""), "intro_en": campaign.intro.get("en", ""),
-        "follows": campaign.follows_id, "drawn_area": "" if campaign.district_ids else campaign.area})
+        "follows": campaign.follows_id, "drawn_area": "" if campaign.district_ids else campaign.area,
+        "asks_demographics": campaign.asks_demographics})
     _fill(form, campaign)
     return _campaign_page(campaign, form)
 
@@ -162,7 +164,8 @@ def results(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     others = [c for c in services.all_campaigns() if c.id != campaign.id]
     return render_template("campaigns/results.html", page=presenters.results_page(campaign, services.results(campaign)),
-                           others=others, default_compare=campaign.follows_id)
+                           others=others, default_compare=campaign.follows_id,
+                           splits=presenters.splits(campaign) if campaign.asks_demographics else None)
 
 
 @bp.get("/staff/campaigns/<int:campaign_id>/results.<any(csv, xlsx):fmt>")
@@ -270,7 +273,9 @@ def landing(slug: str):
         if needs_login:  # who saw it: cleaning staff, a contractor or the police
             source = request.form.get("source") if request.form.get("source") in FIELD_SOURCES else "field"
         try:
-            report, token = services.submit(campaign, report_from_form(form, source), photo_settings(), actor=actor())
+            report, token = services.submit(campaign, report_from_form(form, source), photo_settings(), actor=actor(),
+                                            gender=request.form.get("gender") or None,
+                                            age_group=request.form.get("age_group") or None)
         except ReportError as exc:
             show_refusal(form, exc)
             status = 400
@@ -282,9 +287,11 @@ def landing(slug: str):
     from webapp.staff.forms import SOURCE_LABELS
 
     sources = [{"key": k, "label": SOURCE_LABELS[k]} for k in FIELD_SOURCES] if needs_login else []
+    demographics = {"genders": list(services.GENDERS.items()), "ages": list(services.AGE_GROUPS.items())} \
+        if campaign.asks_demographics else None
     return render_template("campaigns/landing.html", form=form, page=page, campaign=presenters.campaign_row(campaign),
                            intro=localized(campaign.intro), area=campaign.area, hashtag=campaign.hashtag,
-                           sources=sources), status
+                           sources=sources, demographics=demographics), status
 
 
 @bp.get("/k/<slug>/qr.<any(png, svg):fmt>")

@@ -91,6 +91,9 @@ class Report(db.Model):
     media_url: Mapped[Optional[str]] = mapped_column(String(500))
     campaign_id: Mapped[Optional[int]] = mapped_column(ForeignKey("campaign.id"), index=True)
     property_owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("property_owner.id"), index=True)
+    # Optional, anonymous answers a safety-walk campaign may ask for; only ever shown in aggregate.
+    gender: Mapped[Optional[str]] = mapped_column(String(12))
+    age_group: Mapped[Optional[str]] = mapped_column(String(12))
     # Imported posts: a key per post, so that importing the same file twice creates nothing twice.
     import_key: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(8), default="sv")
