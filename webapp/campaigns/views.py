@@ -26,12 +26,6 @@ bp = Blueprint("campaigns", __name__)
 FIELD_SOURCES = ("cleaning", "contractor", "police")
 
 
-def _campaign_or_404(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
-
 
 def _fill(form: forms.CampaignForm, campaign: Campaign | None = None) -> None:
     form.districts.choices = district_choices()
@@ -83,7 +77,7 @@ def _campaign_page(campaign: Campaign, form: forms.CampaignForm, status: int = 2
 @bp.get("/staff/campaigns/<int:campaign_id>")
 @require("campaign_results")
 def edit(campaign_id: int):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     form = forms.CampaignForm(formdata=None, data={
         "name": campaign.name, "slug": campaign.slug, "kind": campaign.kind, "starts_on": campaign.starts_on,
         "ends_on": campaign.ends_on, "districts": campaign.district_ids, "categories": campaign.category_keys,
@@ -97,7 +91,7 @@ def edit(campaign_id: int):
 @bp.post("/staff/campaigns/<int:campaign_id>")
 @require("campaigns")
 def save(campaign_id: int):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     form = forms.CampaignForm()
     _fill(form, campaign)
     if form.validate_on_submit():
@@ -117,7 +111,7 @@ def import_posts(campaign_id: int):
     import threading
     from pathlib import Path
 
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     form = forms.ImportForm()
     if not form.validate_on_submit():
         abort(400)
@@ -161,7 +155,7 @@ def import_status(run_id: int):
 @bp.get("/staff/campaigns/<int:campaign_id>/results")
 @require("campaign_results")
 def results(campaign_id: int):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     others = [c for c in services.all_campaigns() if c.id != campaign.id]
     return render_template("campaigns/results.html", page=presenters.results_page(campaign, services.results(campaign)),
                            others=others, default_compare=campaign.follows_id,
@@ -171,7 +165,7 @@ def results(campaign_id: int):
 @bp.get("/staff/campaigns/<int:campaign_id>/results.<any(csv, xlsx):fmt>")
 @require("campaign_results")
 def results_export(campaign_id: int, fmt: str):
-    campaign = _campaign_or_404(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     header, rows = presenters.export_rows(services.campaign_reports(campaign))
     name = f"kampanj-{campaign.slug}"
     if fmt == "csv":
@@ -208,7 +202,7 @@ def results_export(campaign_id: int, fmt: str):
 @bp.get("/staff/campaigns/<int:campaign_id>/compare")
 @require("campaign_results")
 def compare(campaign_id: int):
-    follow_up = _campaign_or_404(campaign_id)
+    follow_up = db.get_or_404(Campaign, campaign_id)
     baseline = db.session.get(Campaign, request.args.get("with", type=int) or follow_up.follows_id or 0)
     if baseline is None:
         flash(_("Choose the campaign to compare with."), "error")
@@ -351,24 +345,18 @@ def owners():
     return render_template("campaigns/owners.html", form=form, rows=rows), 400 if form.errors else 200
 
 
-def _owner_or_404(owner_id: int) -> PropertyOwner:
-    owner = db.session.get(PropertyOwner, owner_id)
-    if owner is None:
-        abort(404)
-    return owner
-
 
 @bp.get("/staff/owners/<int:owner_id>/letter")
 @require("owners")
 def owner_letter(owner_id: int):
-    owner = _owner_or_404(owner_id)
+    owner = db.get_or_404(PropertyOwner, owner_id)
     return render_template("campaigns/letter.html", owner=presenters.owner_page(owner, services.owner_reports(owner)))
 
 
 @bp.get("/staff/owners/<int:owner_id>.csv")
 @require("owners")
 def owner_csv(owner_id: int):
-    owner = _owner_or_404(owner_id)
+    owner = db.get_or_404(PropertyOwner, owner_id)
     header, rows = presenters.export_rows(services.owner_reports(owner))
     out = io.StringIO()
     writer = csv.writer(out)

@@ -25,12 +25,6 @@ from webapp.workorders import services as workorders
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
-def _report_or_404(report_id: int) -> Report:
-    report = db.session.get(Report, report_id)
-    if report is None:
-        abort(404)
-    return report
-
 
 def _back(report: Report):
     return redirect(url_for("staff.report", report_id=report.id))
@@ -74,14 +68,14 @@ def inbox():
 @bp.get("/reports/<int:report_id>")
 @require("view_reports")
 def report(report_id: int):
-    found = _report_or_404(report_id)
+    found = db.get_or_404(Report, report_id)
     return render_template("staff/report.html", **presenters.report_page(found, current_user.can("triage")))
 
 
 @bp.post("/reports/<int:report_id>/edit")
 @require("triage")
 def edit(report_id: int):
-    found = _report_or_404(report_id)
+    found = db.get_or_404(Report, report_id)
     form = forms.EditForm()
     form.category.choices = presenters.category_choices()
     if form.validate_on_submit():
@@ -99,7 +93,7 @@ def edit(report_id: int):
 @bp.post("/reports/<int:report_id>/hide")
 @require("triage")
 def hide(report_id: int):
-    found = _report_or_404(report_id)
+    found = db.get_or_404(Report, report_id)
     form = forms.HideForm()
     hidden = request.args.get("hidden", "1") == "1"
     if form.validate_on_submit():
@@ -114,7 +108,7 @@ def hide(report_id: int):
 @bp.post("/reports/<int:report_id>/merge")
 @require("triage")
 def merge(report_id: int):
-    found = _report_or_404(report_id)
+    found = db.get_or_404(Report, report_id)
     form = forms.MergeForm()
     if form.validate_on_submit():
         target = db.session.execute(select(Report).where(Report.reference == form.target.data.strip().upper())
@@ -136,7 +130,7 @@ def merge(report_id: int):
 @bp.post("/reports/<int:report_id>/assign")
 @require("triage")
 def assign(report_id: int):
-    found = _report_or_404(report_id)
+    found = db.get_or_404(Report, report_id)
     form = forms.AssignForm()
     if form.validate_on_submit():
         try:
@@ -154,7 +148,7 @@ def assign(report_id: int):
 @bp.post("/reports/<int:report_id>/status")
 @require("triage")
 def status(report_id: int):
-    found = _report_or_404(report_id)
+    found = db.get_or_404(Report, report_id)
     form = forms.StatusForm()
     if form.validate_on_submit():
         try:
@@ -168,7 +162,7 @@ def status(report_id: int):
 @bp.post("/reports/<int:report_id>/ask")
 @require("triage")
 def ask(report_id: int):
-    found = _report_or_404(report_id)
+    found = db.get_or_404(Report, report_id)
     form = forms.QuestionForm()
     if form.validate_on_submit():
         try:
@@ -180,18 +174,12 @@ def ask(report_id: int):
     return _back(found)
 
 
-def _photo_or_404(photo_id: int) -> Photo:
-    photo = db.session.get(Photo, photo_id)
-    if photo is None:
-        abort(404)
-    return photo
-
 
 @bp.get("/photos/<int:photo_id>/<any(display, thumb):size>.jpg")
 @require("staff")
 def photo_file(photo_id: int, size: str):
     """Staff see photos before approval too."""
-    photo = _photo_or_404(photo_id)
+    photo = db.get_or_404(Photo, photo_id)
     path = current_app.extensions["photo_store"].path(photo.stem, size)
     if not path.exists():
         abort(404)
@@ -203,7 +191,7 @@ def photo_file(photo_id: int, size: str):
 @bp.post("/photos/<int:photo_id>/moderate")
 @require("triage")
 def moderate(photo_id: int):
-    photo = _photo_or_404(photo_id)
+    photo = db.get_or_404(Photo, photo_id)
     form = forms.ModerateForm()
     if form.validate_on_submit():
         try:
@@ -217,7 +205,7 @@ def moderate(photo_id: int):
 @bp.post("/photos/<int:photo_id>/redact")
 @require("triage")
 def redact(photo_id: int):
-    photo = _photo_or_404(photo_id)
+    photo = db.get_or_404(Photo, photo_id)
     form = forms.RedactForm()
     if form.validate_on_submit():
         try:

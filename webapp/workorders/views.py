@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,12 +21,6 @@ from webapp.workorders.models import WorkOrder
 
 bp = Blueprint("workorders", __name__, url_prefix="/staff")
 
-
-def _order_or_404(order_id: int) -> WorkOrder:
-    order = db.session.get(WorkOrder, order_id)
-    if order is None:
-        abort(404)
-    return order
 
 
 @bp.get("/workorders")
@@ -78,7 +72,7 @@ def new():
 @bp.get("/workorders/<int:order_id>")
 @require("workorders")
 def show(order_id: int):
-    order = _order_or_404(order_id)
+    order = db.get_or_404(WorkOrder, order_id)
     form = forms.WorkOrderStatusForm(formdata=None, data={"version": str(order.version)})
     form.status.choices = [SelectChoice(k, services.STATUS_LABELS[k]) for k in
                            sorted(services.TRANSITIONS.get(order.status, set()))]
@@ -88,7 +82,7 @@ def show(order_id: int):
 @bp.post("/workorders/<int:order_id>/status")
 @require("workorders")
 def status(order_id: int):
-    order = _order_or_404(order_id)
+    order = db.get_or_404(WorkOrder, order_id)
     form = forms.WorkOrderStatusForm()
     if form.validate_on_submit():
         try:
@@ -146,7 +140,7 @@ def tasks_csv():
 @bp.get("/tasks/<int:order_id>")
 @require("tasks")
 def task(order_id: int):
-    order = _order_or_404(order_id)
+    order = db.get_or_404(WorkOrder, order_id)
     presenters.check_task_access(order, current_user)
     version = {"version": str(order.version)}
     return render_template("workorders/task.html", task=presenters.detail(order),
@@ -157,7 +151,7 @@ def task(order_id: int):
 @bp.post("/tasks/<int:order_id>/start")
 @require("tasks")
 def start(order_id: int):
-    order = _order_or_404(order_id)
+    order = db.get_or_404(WorkOrder, order_id)
     presenters.check_task_access(order, current_user)
     form = forms.StartForm()
     if form.validate_on_submit():
@@ -172,7 +166,7 @@ def start(order_id: int):
 @bp.post("/tasks/<int:order_id>/complete")
 @require("tasks")
 def complete(order_id: int):
-    order = _order_or_404(order_id)
+    order = db.get_or_404(WorkOrder, order_id)
     presenters.check_task_access(order, current_user)
     form = forms.CompleteForm()
     if form.validate_on_submit():
