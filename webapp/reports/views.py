@@ -105,19 +105,29 @@ def public_map():
     return render_template("reports/map.html", page=presenters.map_page())
 
 
-@bp.get("/r/<reference>")
-def show(reference: str):
+def _public_or_404(reference: str):
     report = services.public_report(reference)
     if report is None:
         abort(404)
+    return report
+
+
+def _tracked_or_404(token: str):
+    report = services.report_by_token(token)
+    if report is None:
+        abort(404)
+    return report
+
+
+@bp.get("/r/<reference>")
+def show(reference: str):
+    report = _public_or_404(reference)
     return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm())
 
 
 @bp.post("/r/<reference>/support")
 def support(reference: str):
-    report = services.public_report(reference)
-    if report is None:
-        abort(404)
+    report = _public_or_404(reference)
     form = SupportForm()
     if not form.validate_on_submit():
         abort(400)
@@ -134,9 +144,7 @@ def support(reference: str):
 
 @bp.get("/t/<token>")
 def track(token: str):
-    report = services.report_by_token(token)
-    if report is None:
-        abort(404)
+    report = _tracked_or_404(token)
     just_sent = session.pop("new_report", None) == report.reference
     return render_template("reports/track.html", report=presenters.tracked_report(report, token),
                            just_sent=just_sent, answer_form=AnswerForm(formdata=None),
@@ -148,9 +156,7 @@ def answer(token: str):
     """The reporter answers a question from staff; the officer who asked is told."""
     from webapp.staff import services as triage
 
-    report = services.report_by_token(token)
-    if report is None:
-        abort(404)
+    report = _tracked_or_404(token)
     form = AnswerForm()
     info = triage.open_info_request(report)
     if info is None or not form.validate_on_submit():
@@ -168,9 +174,7 @@ def answer(token: str):
 
 @bp.post("/t/<token>/feedback")
 def feedback(token: str):
-    report = services.report_by_token(token)
-    if report is None:
-        abort(404)
+    report = _tracked_or_404(token)
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
