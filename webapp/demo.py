@@ -266,6 +266,7 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
             progress(1)
     _demo_work_orders(rng)
     _demo_activities(campaigns)
+    created += _demo_safety_walk(campaigns, rng, settings, now)
     return created
 
 
@@ -346,3 +347,86 @@ def _demo_activities(campaigns: dict) -> None:
     for held_on, kind, title, district, participants in DEMO_ACTIVITIES:
         add_activity(held_on, kind, title, participants, "demo", district_id=districts.get(district),
                      campaign_id=campaigns["instagramvecka-2018"].id if held_on.year == 2018 and kind == "cleanup" else None)
+
+
+# The digital safety walk in Centrum/Öster with two school classes: the 2018 baseline with its follow-up walk
+# and published protocol, and this year's follow-up that is open now.
+WALK_GROUPS = [("Klass 8A", "school_class", 26), ("Klass 9B", "school_class", 24)]
+WALK_DECISIONS = [("work_order", "Belysningen förstärks; arbetsorder till TS."),
+                  ("work_order", "Städning och ny papperskorg; arbetsorder till TS."),
+                  ("referred", "Fastighetsägaren kontaktas om klottret på fasaden."),
+                  ("investigate", "SB utreder ny belysning på gångstråket inför budget 2019."),
+                  ("no_action", "Platsen upplevs trygg efter att buskarna klipptes i mars."),
+                  ("already_fixed", "Lampan byttes i veckan före vandringen.")]
+
+
+def _audit_for(key: str, rng: random.Random, better: float) -> dict:
+    """Audit answers that fit what was reported: dark places score low on lighting, safe places high."""
+    base = {"dark_unsafe": 2.0, "littered": 2.8, "poorly_maintained": 2.6, "feels_safe": 4.2}.get(key, 3.0) + better
+    answers = {}
+    for parameter in ("lighting", "openness", "visibility", "people", "walk_path", "transport", "security", "feeling"):
+        if rng.random() < 0.1:
+            continue  # not every question is answered
+        shift = -0.8 if parameter == "lighting" and key == "dark_unsafe" else 0.0
+        answers[parameter] = max(1, min(5, round(rng.gauss(base + shift, 0.7))))
+    return answers
+
+
+def _demo_safety_walk(campaigns: dict, rng: random.Random, settings, now: datetime) -> int:
+    from webapp.campaigns import services as campaign_services
+    from webapp.campaigns import walks
+
+    baseline, follow_up = campaigns.get("trygghetsvandring-2018"), campaigns.get("trygghetsvandring")
+    area = db.session.execute(select(District).where(District.name == "Centrum/Öster")).scalar_one_or_none()
+    if baseline is None or follow_up is None or area is None or walks.groups_for(baseline):
+        return 0
+    for campaign in (baseline, follow_up):
+        campaign.uses_audit = True
+    db.session.commit()
+    geometry = shape(json.loads(area.geometry))
+    # Places people return to, each in the middle of a 100 m square of the heat map's grid.
+    hotspots = []
+    for _ in range(6):
+        e, n = geo.to_sweref(*_point_in(geometry, rng, None))
+        hotspots.append((e // 100 * 100 + 50, n // 100 * 100 + 50))
+    created = 0
+    for campaign, count, better in ((baseline, 110, 0.0), (follow_up, 40, 0.6)):
+        groups = [walks.add_group(campaign, name, kind, size, "demo") for name, kind, size in WALK_GROUPS]
+        days = max(1, (min(campaign.ends_on, now.date()) - campaign.starts_on).days)
+        for number in range(count):
+            e, n = hotspots[rng.randrange(len(hotspots))]
+            lon, lat = geo.to_wgs84(e + rng.uniform(-40, 40), n + rng.uniform(-40, 40))
+            if not geometry.contains(Point(lon, lat)):
+                continue
+            gender = rng.choices(["woman", "man", "other", "undisclosed"], [46, 40, 3, 11])[0]
+            # Women more often than men name places as dark and unsafe, as surveys find.
+            key = rng.choices(SAFETY_KEYS, [7, 3, 2, 1] if gender == "woman" else [3, 3, 2, 3])[0]
+            group = groups[number % 2] if number % 3 else None
+            day = campaign.starts_on + timedelta(days=rng.randrange(days))
+            created_at = datetime(day.year, day.month, day.day, rng.randint(15, 21), rng.randint(0, 59),
+                                  tzinfo=timezone.utc)
+            time_of_day = "evening" if created_at.hour < 19 else "night"
+            data = services.NewReport(
+                category_key=key, description=rng.choice(DESCRIPTIONS[key]), lat=round(lat, 6), lon=round(lon, 6),
+                time_of_day=time_of_day, safety_rating=rng.choice([4, 5]) if key == "feels_safe" else rng.choice([1, 2, 2, 3]),
+                source="campaign", created_at=created_at)
+            age = "u16" if group is not None else rng.choice(["16-24", "25-44", "25-44", "45-64", "65+", "undisclosed"])
+            report, _token = campaign_services.submit(campaign, data, settings, actor="demo", today=day, gender=gender,
+                                                      age_group=age, group=group,
+                                                      audit_answers=_audit_for(key, rng, better))
+            _lifecycle(report, rng, now)
+            created += 1
+    # The follow-up walk of 2018 through the most reported places, recorded and published.
+    stops = [place["reports"][0].id for place in campaign_services.places(campaign_services.campaign_reports(baseline))
+             if not place["reports"][0].hidden][:6]
+    if len(stops) >= 2:
+        walk = walks.plan_walk(baseline, "Trygghetsvandring Centrum/Öster, april 2018", date(2018, 4, 10), stops, "demo")
+        walks.record_walk(walk, date(2018, 4, 10), 23, "Boende, elever från klass 8A och 9B, två politiker, TS, SB "
+                          "och polisen.", "Vi gick de platser som rapporterades mest under den digitala "
+                          "trygghetsvandringen. Belysning och nedskräpning var det som oftast togs upp.",
+                          [walks.PointRecord(point.report_id, "Mörkt och ödsligt efter klockan 18." if n % 2 == 0
+                                             else "Skräp runt bänkarna och en trasig papperskorg.",
+                                             *WALK_DECISIONS[n % len(WALK_DECISIONS)])
+                           for n, point in enumerate(walk.points)], "demo", today=date(2018, 4, 10))
+        walks.publish(walk, "demo")
+    return created

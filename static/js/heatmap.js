@@ -26,6 +26,7 @@ getJSON(element.dataset.cellsUrl).then((cells) => {
   L.control.layers({ [element.dataset.heatLabel]: heat, [element.dataset.cellsLabel]: layer }, {}, { collapsed: false }).addTo(map);
   if (cells.features.length) map.fitBounds(layer.getBounds(), { maxZoom: 16 });
   const count = document.getElementById("heat-count");
-  count.textContent = format(count.dataset.msg, { n: cells.total, c: cells.features.length });
+  count.textContent = format(count.dataset.msg, { n: cells.total, c: cells.features.length })
+    + (cells.suppressed ? ` · ${format(count.dataset.suppressed, { s: cells.suppressed })}` : "");
   count.dataset.total = String(cells.total);
 }).catch(() => {});

@@ -37,7 +37,12 @@ def world(sqlite_app):
     owner = save_owner("Ägare AB", "", "", "t")
     from webapp.campaigns.services import start_import
     run = start_import(campaign, b"caption,posted_at\n", "x.csv", "t", None, str(sqlite_app.instance_path) + "/imports-test")
-    return {"run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
+    from webapp.campaigns import walks
+    group = walks.add_group(campaign, "Klass 8A", "school_class", 20, "t")
+    report.campaign_id = campaign.id
+    db.session.commit()
+    walk = walks.plan_walk(campaign, "Vandring", None, [report.id], "t")
+    return {"walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
             "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb"}
 
 

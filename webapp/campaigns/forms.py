@@ -2,6 +2,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    FieldList,
+    Form,
+    FormField,
     BooleanField,
     DateField,
     HiddenField,
@@ -20,6 +23,7 @@ from wtforms.validators import (
 )
 
 from webapp.campaigns.services import ACTIVITY_KINDS, KINDS
+from webapp.campaigns.walks import DECISIONS, GROUP_KINDS, MAX_GROUP_SIZE
 from webapp.formfields import CheckboxList, optional_int
 
 
@@ -39,6 +43,8 @@ class CampaignForm(FlaskForm):
     follows = SelectField(_l("Follows up (for comparison)"), coerce=optional_int, validators=[Optional()])
     asks_demographics = BooleanField(_l("Ask residents, optionally and anonymously, for gender and age group "
                                         "(results only in groups of 5 or more)"))
+    uses_audit = BooleanField(_l("Ask the structured safety audit at each point (eight questions, 1–5): "
+                                 "for organised walks"))
 
 
 class ImportForm(FlaskForm):
@@ -66,3 +72,38 @@ class OwnerForm(FlaskForm):
 class PlaceForm(FlaskForm):
     lat = HiddenField(validators=[DataRequired()])
     lon = HiddenField(validators=[DataRequired()])
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("Name of the group"), validators=[DataRequired(
+        message=_l("Give the group a name, for example “Class 8A”.")), Length(max=120)],
+        description=_l("Shown to staff only, for example “Class 8A, Öster school”."))
+    kind = SelectField(_l("Kind of group"), choices=[SelectChoice(k, v) for k, v in GROUP_KINDS.items()])
+    size = IntegerField(_l("Number of people"), validators=[InputRequired(
+        message=_l("Give the number of people in the group (1–%(max)d).", max=MAX_GROUP_SIZE)),
+        NumberRange(1, MAX_GROUP_SIZE, message=_l("Give the number of people in the group (1–%(max)d).",
+                                                  max=MAX_GROUP_SIZE))])
+
+
+class WalkPlanForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the walk a title.")), Length(max=200)])
+    planned_on = DateField(_l("Planned for"), validators=[Optional()])
+    points = CheckboxList(_l("Stops (put in walking order along the route)"), coerce=int, validators=[Optional()])
+    route = HiddenField()
+
+
+class PointForm(Form):
+    report_id = HiddenField()
+    notes = TextAreaField(_l("What we saw"), validators=[Length(max=2000)])
+    decision = SelectField(_l("Decision"), choices=[SelectChoice("", "—")] + [SelectChoice(k, v)
+                                                                             for k, v in DECISIONS.items()])
+    decision_note = TextAreaField(_l("What happens and why"), validators=[Length(max=2000)])
+
+
+class WalkRecordForm(FlaskForm):
+    walked_on = DateField(_l("Walked on"), validators=[InputRequired(message=_l("Give the date of the walk."))])
+    participants = IntegerField(_l("Participants"), validators=[InputRequired(
+        message=_l("Give the number of participants (0 or more).")), NumberRange(0, 10000)])
+    participant_note = TextAreaField(_l("Who walked (by role, not by name)"), validators=[Length(max=2000)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=4000)])
+    points = FieldList(FormField(PointForm), max_entries=40)

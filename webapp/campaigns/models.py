@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -29,6 +29,8 @@ class Campaign(db.Model):
     hashtag: Mapped[str] = mapped_column(String(80), default="")
     # Ask residents (optionally, anonymously) for gender and age group, for aggregate results only.
     asks_demographics: Mapped[bool] = mapped_column(default=False)
+    # Ask the structured safety audit (eight parameters, 1-5) on each report: for organised walks.
+    uses_audit: Mapped[bool] = mapped_column(default=False)
     intro: Mapped[dict] = mapped_column(JSON, default=dict)
     # A follow-up is compared with the campaign it follows up.
     follows_id: Mapped[Optional[int]] = mapped_column(ForeignKey("campaign.id"))
@@ -90,3 +92,83 @@ class ImportRun(db.Model):
     done_rows: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WalkGroup(db.Model):
+    """A group walking together (a school class, a pre-school, a senior home, an association) with its own
+    campaign link, so that its reports are tagged without typing and participants, not only reports, count."""
+
+    __tablename__ = "walk_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # The group's part of the link /k/<slug>/g/<code>: short, unguessable enough not to be typed by accident.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    size: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+
+
+class SafetyAudit(db.Model):
+    """A structured audit of one reported point (after Safetipin's parameters), each 1-5 or not answered."""
+
+    __tablename__ = "safety_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), unique=True)
+    lighting: Mapped[Optional[int]] = mapped_column(Integer)
+    openness: Mapped[Optional[int]] = mapped_column(Integer)
+    visibility: Mapped[Optional[int]] = mapped_column(Integer)
+    people: Mapped[Optional[int]] = mapped_column(Integer)
+    walk_path: Mapped[Optional[int]] = mapped_column(Integer)
+    transport: Mapped[Optional[int]] = mapped_column(Integer)
+    security: Mapped[Optional[int]] = mapped_column(Integer)
+    feeling: Mapped[Optional[int]] = mapped_column(Integer)
+
+
+class Walk(db.Model):
+    """The walk after a campaign: a route through chosen reports, the day it was walked, and its protocol."""
+
+    __tablename__ = "walk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    planned_on: Mapped[Optional[date]] = mapped_column(Date)
+    walked_on: Mapped[Optional[date]] = mapped_column(Date)
+    # GeoJSON LineString (WGS84) through the points in order; drawn on the map or made from the points.
+    route: Mapped[str] = mapped_column(Text, default="")
+    route_drawn: Mapped[bool] = mapped_column(default=False)
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    # Who walked, by role, never by name: "residents, two politicians, TS, SB, the police".
+    participant_note: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    points: Mapped[list["WalkPoint"]] = relationship(back_populates="walk", order_by="WalkPoint.position",
+                                                     cascade="all, delete-orphan")
+
+
+class WalkPoint(db.Model):
+    """One stop of a walk: a report, what was seen there, and what was decided."""
+
+    __tablename__ = "walk_point"
+    __table_args__ = (UniqueConstraint("walk_id", "report_id", name="one_stop_per_report"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("walk.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    decision: Mapped[Optional[str]] = mapped_column(String(20))
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    walk: Mapped[Walk] = relationship(back_populates="points")
+    report: Mapped["Report"] = relationship()  # noqa: F821

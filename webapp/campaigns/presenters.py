@@ -108,3 +108,162 @@ def splits(campaign) -> list[dict]:
                        "cells": [row["by_category"].get(k) for k in keys]}
                       for row in services.split_by(campaign, attribute)]}
             for title, attribute in ((_("By gender"), "gender"), (_("By age group"), "age_group"))]
+
+
+# Groups, the structured audit and walks
+
+def group_rows(campaign) -> list[dict]:
+    from webapp.campaigns import walks
+
+    counts = {g["id"]: g["reports"] for g in walks.participation(campaign)["groups"]}
+    return [{"id": g.id, "name": g.name, "kind": walks.GROUP_KINDS.get(g.kind, g.kind), "size": g.size,
+             "reports": counts.get(g.id, 0),
+             "link": url_for("campaigns.group_landing", slug=campaign.slug, code=g.code, _external=True),
+             "qr_svg": url_for("campaigns.group_qr", campaign_id=campaign.id, group_id=g.id, qr_format="svg"),
+             "qr_png": url_for("campaigns.group_qr", campaign_id=campaign.id, group_id=g.id, qr_format="png")}
+            for g in walks.groups_for(campaign)]
+
+
+def group_banner(group) -> dict | None:
+    from webapp.campaigns import walks
+
+    if group is None:
+        return None
+    return {"name": group.name, "kind": walks.GROUP_KINDS.get(group.kind, group.kind)}
+
+
+def audit_questions(answers, errors: dict) -> list[dict]:
+    """The audit's questions for the report form, keeping the answers given when a form comes back."""
+    from webapp.campaigns import walks
+
+    return [{"key": key, "name": f"audit_{key}", "label": label, "hint": hint,
+             "value": str(answers.get(f"audit_{key}") or ""), "error": errors.get(key),
+             "options": [str(n) for n in range(walks.SCORE_MIN, walks.SCORE_MAX + 1)]}
+            for key, (label, hint) in walks.AUDIT_PARAMETERS.items()]
+
+
+def _decision(point) -> str:
+    from webapp.campaigns import walks
+
+    return str(walks.DECISIONS.get(point.decision, "")) if point.decision else _("Not decided yet")
+
+
+def walk_rows(campaign) -> list[dict]:
+    from webapp.campaigns import walks
+
+    return [{"title": w.title, "url": url_for("campaigns.walk", walk_id=w.id), "stops": len(w.points),
+             "walked_on": format_date(w.walked_on, "medium") if w.walked_on else None,
+             "planned_on": format_date(w.planned_on, "medium") if w.planned_on else None,
+             "published": w.published_at is not None,
+             "protocol_url": url_for("campaigns.protocol", slug=campaign.slug, walk_id=w.id)}
+            for w in walks.walks_for(campaign)]
+
+
+def protocol_links(campaign) -> list[dict]:
+    from webapp.campaigns import walks
+
+    return [{"title": w.title, "walked_on": format_date(w.walked_on, "long") if w.walked_on else "",
+             "url": url_for("campaigns.protocol", slug=campaign.slug, walk_id=w.id)}
+            for w in walks.walks_for(campaign, published_only=True)]
+
+
+def stop_choices(campaign) -> list[dict]:
+    """The campaign's placed reports as possible stops, the most reported places first."""
+    rows = services.campaign_reports(campaign)
+    choices = []
+    for place in services.places(rows):
+        for report in place["reports"]:
+            if report.hidden:
+                continue
+            label = f"{report.reference} · {category_name(report.category)}"
+            if report.location_text:
+                label += f" · {report.location_text[:60]}"
+            if place["count"] > 1:
+                label += " · " + _("%(n)d reports here", n=place["count"])
+            choices.append({"id": report.id, "label": label})
+    return choices
+
+
+def walk_map(campaign, walk) -> dict:
+    from webapp.reports.presenters import map_page
+
+    chosen = {p.report_id: p.position for p in walk.points} if walk else {}
+    points = [{"id": r.id, "lat": r.lat, "lon": r.lon, "reference": r.reference, "stop": chosen.get(r.id)}
+              for r in services.campaign_reports(campaign) if r.lat is not None and not r.hidden]
+    return {**map_page()["map"], "points": json.dumps(points), "route": (walk.route if walk and walk.route else ""),
+            "area": campaign.area}
+
+
+def _stop(point, public: bool) -> dict:
+    from webapp.campaigns import walks
+
+    report = point.report
+    now = walks.current_report(report)
+    photos = [] if report.hidden else [url_for("reports.photo", photo_id=p.id, size="display")
+                                       for p in report.photos if p.moderation == "approved"][:2]
+    return {"position": point.position, "reference": report.reference, "category": category_name(report.category),
+            "place": "" if report.hidden else ", ".join(x for x in [report.location_text,
+                                                                     report.district.name if report.district else ""] if x),
+            "description": "" if report.hidden else report.description, "photos": photos,
+            "hidden": report.hidden, "notes": point.notes, "decision": _decision(point),
+            "decision_key": point.decision or "", "decision_note": point.decision_note,
+            "status": str(STATUS_LABELS.get(now.status, now.status)), "status_key": now.status,
+            "report_url": (url_for("reports.show", reference=report.reference) if public and not report.hidden
+                           else url_for("staff.report", report_id=report.id))}
+
+
+def walk_page(walk) -> dict:
+    return {"id": walk.id, "title": walk.title, "published": walk.published_at is not None,
+            "planned_on": format_date(walk.planned_on, "medium") if walk.planned_on else None,
+            "walked_on": format_date(walk.walked_on, "medium") if walk.walked_on else None,
+            "participants": walk.participants, "participant_note": walk.participant_note, "summary": walk.summary,
+            "stops": [_stop(p, public=False) for p in walk.points],
+            "protocol_url": url_for("campaigns.protocol", slug=walk.campaign.slug, walk_id=walk.id),
+            "campaign_url": url_for("campaigns.edit", campaign_id=walk.campaign_id)}
+
+
+def protocol_page(walk) -> dict:
+    decided = {}
+    for point in walk.points:
+        decided[_decision(point)] = decided.get(_decision(point), 0) + 1
+    return {**walk_page(walk), "stops": [_stop(p, public=True) for p in walk.points],
+            "decided": sorted(decided.items(), key=lambda kv: -kv[1]),
+            "walked_on": format_date(walk.walked_on, "long") if walk.walked_on else None,
+            "campaign_page": url_for("campaigns.landing", slug=walk.campaign.slug)}
+
+
+def stops_json(walk) -> str:
+    return json.dumps([{"n": p.position, "lat": p.report.lat, "lon": p.report.lon}
+                       for p in walk.points if not p.report.hidden])
+
+
+def audit_summary(campaign) -> dict | None:
+    """The audit's overall and per-question means for the results page."""
+    from webapp.campaigns import walks
+
+    if not campaign.uses_audit:
+        return None
+    score = walks.campaign_score(campaign)
+    return {"audits": score["audits"], "score": score["score"],
+            "rows": [{"label": walks.AUDIT_PARAMETERS[k][0], "mean": v,
+                      "percent": round(100 * v / walks.SCORE_MAX) if v is not None else 0}
+                     for k, v in score["means"].items()],
+            "scores_url": url_for("campaigns.scores", campaign_id=campaign.id)}
+
+
+def audit_comparison(baseline, follow_up) -> dict | None:
+    from webapp.campaigns import walks
+
+    if not (baseline.uses_audit or follow_up.uses_audit):
+        return None
+    data = walks.compare_scores(baseline, follow_up)
+    return {"before": data["before"]["score"], "after": data["after"]["score"],
+            "before_audits": data["before"]["audits"], "after_audits": data["after"]["audits"],
+            "rows": [{"label": walks.AUDIT_PARAMETERS[p["key"]][0], **p} for p in data["parameters"]],
+            "cells": data["cells"], "size_m": data["size_m"]}
+
+
+def participation(campaign) -> dict:
+    from webapp.campaigns import walks
+
+    return walks.participation(campaign)

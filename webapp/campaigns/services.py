@@ -72,6 +72,7 @@ class CampaignInput:
     intro_en: str = ""
     follows_id: int | None = None
     asks_demographics: bool = False
+    uses_audit: bool = False
 
 
 def _area(data: CampaignInput) -> tuple[str, list[int]]:
@@ -140,6 +141,7 @@ def save_campaign(data: CampaignInput, actor: str, campaign: Campaign | None = N
     campaign.intro = {k: v.strip() for k, v in (("sv", data.intro_sv), ("en", data.intro_en)) if v and v.strip()}
     campaign.follows_id = data.follows_id
     campaign.asks_demographics = bool(data.asks_demographics)
+    campaign.uses_audit = bool(data.uses_audit)
     db.session.flush()
     audit.record("campaign", campaign.id, "saved", actor, slug=campaign.slug,
                  period=f"{campaign.starts_on}..{campaign.ends_on}")
@@ -172,9 +174,13 @@ def categories_for(campaign: Campaign) -> list[Category]:
 
 
 def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: str = "resident",
-           today: date | None = None, gender: str | None = None, age_group: str | None = None) -> tuple[Report, str]:
+           today: date | None = None, gender: str | None = None, age_group: str | None = None,
+           group=None, audit_answers: dict | None = None) -> tuple[Report, str]:
     """A report through a campaign's page: the campaign must be open, the category one it asks about and the
-    place inside its area. The report is tagged with the campaign."""
+    place inside its area. The report is tagged with the campaign, and with the group whose link was used;
+    a campaign that uses the structured audit stores its answers with the report."""
+    from webapp.campaigns import walks
+
     if not is_open(campaign, today):
         raise ReportError("campaign", _l("This campaign is closed."))
     if campaign.category_keys and data.category_key not in campaign.category_keys:
@@ -187,9 +193,14 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: 
         raise ReportError("gender", _l("Choose one of the answers given."))
     if age_group and (not campaign.asks_demographics or age_group not in AGE_GROUPS):
         raise ReportError("age_group", _l("Choose one of the answers given."))
+    if group is not None and group.campaign_id != campaign.id:
+        raise ReportError("group", _l("This group link belongs to another campaign."))
+    answered = walks.check_audit(audit_answers or {}) if campaign.uses_audit else {}
     report, token = reports.create_report(data, settings, actor=actor)
     report.campaign_id = campaign.id
     report.gender, report.age_group = gender or None, age_group or None
+    report.group_id = group.id if group is not None else None
+    walks.save_audit(report, answered)
     db.session.commit()
     return report, token
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.access import actor, require
-from webapp.campaigns import forms, presenters, services
+from webapp.campaigns import forms, presenters, services, walks
 from webapp.campaigns.models import Campaign, PropertyOwner
 from webapp.extensions import db, limiter
 from webapp.i18n import localized
@@ -41,7 +41,7 @@ def _input(form: forms.CampaignForm) -> services.CampaignInput:
         ends_on=form.ends_on.data, district_ids=form.districts.data or [], drawn_area=form.drawn_area.data or "",
         category_keys=form.categories.data or [], hashtag=form.hashtag.data or "", intro_sv=form.intro_sv.data or "",
         intro_en=form.intro_en.data or "", follows_id=form.follows.data if isinstance(form.follows.data, int) else None,
-        asks_demographics=form.asks_demographics.data)
+        asks_demographics=form.asks_demographics.data, uses_audit=form.uses_audit.data)
 
 
 @bp.get("/staff/campaigns")
@@ -68,24 +68,32 @@ def new():
                            map=report_presenters.map_page()["map"]), 400 if form.errors else 200
 
 
-def _campaign_page(campaign: Campaign, form: forms.CampaignForm, status: int = 200):
+def _campaign_page(campaign: Campaign, form: forms.CampaignForm, status: int = 200,
+                   group_form: forms.GroupForm | None = None):
     return render_template("campaigns/form.html", form=form, campaign=presenters.campaign_row(campaign),
                            can_manage=current_user.can("campaigns"), import_form=forms.ImportForm(formdata=None),
-                           imports=services.imports_for(campaign), map=report_presenters.map_page()["map"]), status
+                           imports=services.imports_for(campaign), map=report_presenters.map_page()["map"],
+                           group_form=group_form or forms.GroupForm(formdata=None),
+                           groups=presenters.group_rows(campaign), walks=presenters.walk_rows(campaign)), status
+
+
+def stored_campaign_form(campaign: Campaign) -> forms.CampaignForm:
+    """The campaign form filled with what is saved."""
+    form = forms.CampaignForm(formdata=None, data={
+        "name": campaign.name, "slug": campaign.slug, "kind": campaign.kind, "starts_on": campaign.starts_on,
+        "ends_on": campaign.ends_on, "districts": campaign.district_ids, "categories": campaign.category_keys,
+        "hashtag": campaign.hashtag, "intro_sv": campaign.intro.get("sv", ""), "intro_en": campaign.intro.get("en", ""),
+        "follows": campaign.follows_id, "drawn_area": "" if campaign.district_ids else campaign.area,
+        "asks_demographics": campaign.asks_demographics, "uses_audit": campaign.uses_audit})
+    _fill(form, campaign)
+    return form
 
 
 @bp.get("/staff/campaigns/<int:campaign_id>")
 @require("campaign_results")
 def edit(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
-    form = forms.CampaignForm(formdata=None, data={
-        "name": campaign.name, "slug": campaign.slug, "kind": campaign.kind, "starts_on": campaign.starts_on,
-        "ends_on": campaign.ends_on, "districts": campaign.district_ids, "categories": campaign.category_keys,
-        "hashtag": campaign.hashtag, "intro_sv": campaign.intro.get("sv", ""), "intro_en": campaign.intro.get("en", ""),
-        "follows": campaign.follows_id, "drawn_area": "" if campaign.district_ids else campaign.area,
-        "asks_demographics": campaign.asks_demographics})
-    _fill(form, campaign)
-    return _campaign_page(campaign, form)
+    return _campaign_page(campaign, stored_campaign_form(campaign))
 
 
 @bp.post("/staff/campaigns/<int:campaign_id>")
@@ -159,7 +167,9 @@ def results(campaign_id: int):
     others = [c for c in services.all_campaigns() if c.id != campaign.id]
     return render_template("campaigns/results.html", page=presenters.results_page(campaign, services.results(campaign)),
                            others=others, default_compare=campaign.follows_id,
-                           splits=presenters.splits(campaign) if campaign.asks_demographics else None)
+                           splits=presenters.splits(campaign) if campaign.asks_demographics else None,
+                           participation=presenters.participation(campaign), audit=presenters.audit_summary(campaign),
+                           walks=presenters.walk_rows(campaign))
 
 
 @bp.get("/staff/campaigns/<int:campaign_id>/results.<any(csv, xlsx):fmt>")
@@ -208,7 +218,8 @@ def compare(campaign_id: int):
         flash(_("Choose the campaign to compare with."), "error")
         return redirect(url_for("campaigns.results", campaign_id=follow_up.id))
     return render_template("campaigns/compare.html",
-                           page=presenters.compare_page(baseline, follow_up, services.compare(baseline, follow_up)))
+                           page=presenters.compare_page(baseline, follow_up, services.compare(baseline, follow_up)),
+                           audit=presenters.audit_comparison(baseline, follow_up))
 
 
 @bp.route("/staff/places", methods=["GET", "POST"])
@@ -251,10 +262,30 @@ def landing(slug: str):
     campaign = services.by_slug(slug)
     if campaign is None:
         abort(404)
+    return _landing(campaign, None)
+
+
+@bp.route("/k/<slug>/g/<code>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REPORT_SUBMIT_LIMIT"], methods=["POST"])
+def group_landing(slug: str, code: str):
+    """A group's own link (a QR code for a class): its reports are tagged with the group."""
+    campaign = services.by_slug(slug)
+    group = walks.group_by_code(campaign, code) if campaign else None
+    if group is None:
+        abort(404)
+    return _landing(campaign, group)
+
+
+def _audit_answers() -> dict:
+    return {key: request.form.get(f"audit_{key}") for key in walks.AUDIT_PARAMETERS}
+
+
+def _landing(campaign: Campaign, group):
     if not services.is_open(campaign):
         return render_template("campaigns/closed.html", campaign=presenters.campaign_row(campaign),
                                page=presenters.results_page(campaign, services.results(campaign)),
-                               intro=localized(campaign.intro))
+                               intro=localized(campaign.intro),
+                               protocols=presenters.protocol_links(campaign))
     needs_login = campaign.kind == "experience_collection"
     if needs_login and not (current_user.is_authenticated and current_user.can("field_report")):
         session["next"] = request.path
@@ -262,6 +293,7 @@ def landing(slug: str):
         return redirect(url_for("auth.login"))
     form = _landing_form(campaign)
     status = 200
+    audit_errors = {}
     if form.validate_on_submit():
         source = "campaign"
         if needs_login:  # who saw it: cleaning staff, a contractor or the police
@@ -269,9 +301,14 @@ def landing(slug: str):
         try:
             report, token = services.submit(campaign, report_from_form(form, source), photo_settings(), actor=actor(),
                                             gender=request.form.get("gender") or None,
-                                            age_group=request.form.get("age_group") or None)
+                                            age_group=request.form.get("age_group") or None, group=group,
+                                            audit_answers=_audit_answers())
         except ReportError as exc:
-            show_refusal(form, exc)
+            if exc.field.startswith("audit"):
+                audit_errors[exc.field.removeprefix("audit_")] = exc.message
+                form.form_errors.append(exc.message)
+            else:
+                show_refusal(form, exc)
             status = 400
         else:
             return to_receipt(report, token)
@@ -283,9 +320,22 @@ def landing(slug: str):
     sources = [{"key": k, "label": SOURCE_LABELS[k]} for k in FIELD_SOURCES] if needs_login else []
     demographics = {"genders": list(services.GENDERS.items()), "ages": list(services.AGE_GROUPS.items())} \
         if campaign.asks_demographics else None
+    audit_questions = presenters.audit_questions(request.form if request.method == "POST" else {}, audit_errors) \
+        if campaign.uses_audit else None
     return render_template("campaigns/landing.html", form=form, page=page, campaign=presenters.campaign_row(campaign),
                            intro=localized(campaign.intro), area=campaign.area, hashtag=campaign.hashtag,
-                           sources=sources, demographics=demographics), status
+                           sources=sources, demographics=demographics, audit_questions=audit_questions,
+                           group=presenters.group_banner(group), protocols=presenters.protocol_links(campaign)), status
+
+
+def _qr(link: str, title: str, fmt: str) -> Response:
+    code = segno.make(link, error="m")
+    out = io.BytesIO()
+    if fmt == "png":
+        code.save(out, kind="png", scale=10, border=4)
+        return Response(out.getvalue(), mimetype="image/png")
+    code.save(out, kind="svg", scale=10, border=4, title=title)
+    return Response(out.getvalue(), mimetype="image/svg+xml")
 
 
 @bp.get("/k/<slug>/qr.<any(png, svg):fmt>")
@@ -294,13 +344,20 @@ def qr(slug: str, fmt: str):
     campaign = services.by_slug(slug)
     if campaign is None:
         abort(404)
-    code = segno.make(url_for("campaigns.landing", slug=slug, _external=True), error="m")
-    out = io.BytesIO()
-    if fmt == "png":
-        code.save(out, kind="png", scale=10, border=4)
-        return Response(out.getvalue(), mimetype="image/png")
-    code.save(out, kind="svg", scale=10, border=4, title=campaign.name)
-    return Response(out.getvalue(), mimetype="image/svg+xml")
+    return _qr(url_for("campaigns.landing", slug=slug, _external=True), campaign.name, fmt)
+
+
+@bp.get("/staff/campaigns/<int:campaign_id>/groups/<int:group_id>/qr.<any(png, svg):qr_format>")
+@require("campaign_results")
+def group_qr(campaign_id: int, group_id: int, qr_format: str):
+    """The QR code of a group's own link: staff only, since the link tags reports with the group."""
+    from webapp.campaigns.models import WalkGroup
+
+    group = db.get_or_404(WalkGroup, group_id)
+    if group.campaign_id != campaign_id:
+        abort(404)
+    return _qr(url_for("campaigns.group_landing", slug=group.campaign.slug, code=group.code, _external=True),
+               group.name, qr_format)
 
 
 # Engagement activities
@@ -364,3 +421,6 @@ def owner_csv(owner_id: int):
     writer.writerows(rows)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=fastighetsagare-{owner.id}.csv"})
+
+
+from webapp.campaigns import walk_views  # noqa: E402,F401 - the walk pages share this blueprint

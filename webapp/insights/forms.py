@@ -23,6 +23,8 @@ class SelectionForm(FlaskForm):
     date_to = DateField(_l("To"), validators=[Optional()])
     district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()])
     campaign = SelectField(_l("Campaign"), coerce=optional_int, validators=[Optional()])
+    gender = SelectField(_l("Gender (safety walks)"), validators=[Optional()])
+    age_group = SelectField(_l("Age group (safety walks)"), validators=[Optional()])
     cell = IntegerField(_l("Cell size (m)"), default=100, validators=[Optional(), NumberRange(25, 2000)])
 
 

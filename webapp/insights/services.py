@@ -39,8 +39,19 @@ class Selection:
     date_to: date | None = None
     district: int | None = None
     campaign: int | None = None
+    # Split by the anonymous safety-walk answers: only ever shown as cells of MIN_CELL reports or more.
+    gender: str | None = None
+    age_group: str | None = None
+
+    @property
+    def demographic(self) -> bool:
+        return bool(self.gender or self.age_group)
 
     def check(self) -> "Selection":
+        from webapp.campaigns.services import AGE_GROUPS, GENDERS
+
+        if self.gender and self.gender not in GENDERS or self.age_group and self.age_group not in AGE_GROUPS:
+            raise ReportError("gender", _l("Choose one of the answers given."))
         if set(self.kinds) - {"safety", "fault"}:
             raise ReportError("kinds", _l("Unknown decision."))
         if set(self.times_of_day) - set(TIMES_OF_DAY):
@@ -71,7 +82,18 @@ def _query(selection: Selection, columns):
         query = query.where(Report.district_id == selection.district)
     if selection.campaign:
         query = query.where(Report.campaign_id == selection.campaign)
+    if selection.gender:
+        query = query.where(Report.gender == selection.gender)
+    if selection.age_group:
+        query = query.where(Report.age_group == selection.age_group)
     return query
+
+
+def refuse_points_when_split(selection: Selection) -> None:
+    """Single points split by gender or age could single someone out: only counted cells are given."""
+    if selection.demographic:
+        raise ReportError("gender", _l("Split by gender or age, only the cells (GeoJSON cells, PNG) can be "
+                                       "exported: single points could single someone out."))
 
 
 def count(selection: Selection) -> int:
@@ -111,6 +133,8 @@ class Grid:
     size_m: int
     cells: list[dict]          # {"e", "n" (south-west corner, SWEREF 99 TM), "count"}
     total: int
+    # Reports in cells left out because they held fewer than MIN_CELL (only when split by gender or age).
+    suppressed: int = 0
 
     @property
     def max_count(self) -> int:
@@ -132,7 +156,13 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
     cells = [{"e": int(k // 10_000_000) * size_m, "n": int(k % 10_000_000) * size_m, "count": int(c)}
              for k, c in zip(keys, counts)]
     cells.sort(key=lambda c: -c["count"])
-    return Grid(size_m, cells, int(lons.size))
+    suppressed = 0
+    if selection.demographic:
+        from webapp.campaigns.services import MIN_CELL
+
+        suppressed = sum(c["count"] for c in cells if c["count"] < MIN_CELL)
+        cells = [c for c in cells if c["count"] >= MIN_CELL]
+    return Grid(size_m, cells, int(lons.size) - suppressed, suppressed)
 
 
 def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
@@ -143,6 +173,7 @@ def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
 
 def grid_geojson(result: Grid) -> dict:
     return {"type": "FeatureCollection", "cell_size_m": result.size_m, "total": result.total,
+            "suppressed": result.suppressed,
             "features": [{"type": "Feature",
                           "geometry": {"type": "Polygon", "coordinates": [cell_polygon(c, result.size_m)]},
                           "properties": {"count": c["count"], "sweref99tm_e": c["e"], "sweref99tm_n": c["n"],

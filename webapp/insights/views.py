@@ -11,7 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.access import actor, require
-from webapp.campaigns.services import all_campaigns
+from webapp.campaigns.services import AGE_GROUPS, GENDERS, all_campaigns
 from webapp.insights import services
 from webapp.insights.forms import SelectionForm
 from webapp.reports.presenters import category_name
@@ -27,6 +27,8 @@ def _form() -> SelectionForm:
     form.categories.choices = [SelectChoice(c.key, category_name(c)) for c in active_categories()]
     form.district.choices = [SelectChoice(None, "—")] + district_choices()
     form.campaign.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.name) for c in all_campaigns()]
+    form.gender.choices = [SelectChoice("", "—")] + [SelectChoice(k, v) for k, v in GENDERS.items()]
+    form.age_group.choices = [SelectChoice("", "—")] + [SelectChoice(k, v) for k, v in AGE_GROUPS.items()]
     return form
 
 
@@ -35,7 +37,8 @@ def selection_from(form: SelectionForm) -> services.Selection:
         kinds=form.kinds.data or [], categories=form.categories.data or [], times_of_day=form.times_of_day.data or [],
         date_from=form.date_from.data, date_to=form.date_to.data,
         district=form.district.data if isinstance(form.district.data, int) else None,
-        campaign=form.campaign.data if isinstance(form.campaign.data, int) else None).check()
+        campaign=form.campaign.data if isinstance(form.campaign.data, int) else None,
+        gender=form.gender.data or None, age_group=form.age_group.data or None).check()
 
 
 def _selection_or_400():
@@ -54,12 +57,14 @@ def heatmap():
     form = _form()
     valid = form.validate()
     query = request.query_string.decode()
+    split = bool(form.gender.data or form.age_group.data)
     exports = [{"label": label, "url": url_for("insights.export", kind=kind, fmt=fmt) + (f"?{query}" if query else "")}
                for kind, fmt, label in [("points", "geojson", "GeoJSON (punkter)"), ("cells", "geojson", "GeoJSON (rutor)"),
-                                        ("points", "csv", "CSV"), ("points", "xlsx", "XLSX"), ("heatmap", "png", "PNG")]]
+                                        ("points", "csv", "CSV"), ("points", "xlsx", "XLSX"), ("heatmap", "png", "PNG")]
+               if not (split and kind == "points")]
     return render_template("insights/heatmap.html", form=form, exports=exports,
                            cells_url=url_for("insights.cells") + (f"?{query}" if query else ""),
-                           log=services.export_log(10), filtered=bool(query)), 200 if valid else 400
+                           log=services.export_log(10), filtered=bool(query), split=split), 200 if valid else 400
 
 
 @bp.get("/heatmap/cells.json")
@@ -79,6 +84,11 @@ def export(kind: str, fmt: str):
     if (kind, fmt) not in FORMATS:
         abort(404)
     form, selection = _selection_or_400()
+    if kind == "points":
+        try:
+            services.refuse_points_when_split(selection)
+        except ReportError as exc:
+            return Response(str(exc.message), status=400, mimetype="text/plain")
     name = services.dated_name(f"trygghetskartan-{kind}", fmt)
     headers = {"Content-Disposition": f"attachment; filename={name}"}
     who = actor()

@@ -94,6 +94,8 @@ class Report(db.Model):
     # Optional, anonymous answers a safety-walk campaign may ask for; only ever shown in aggregate.
     gender: Mapped[Optional[str]] = mapped_column(String(12))
     age_group: Mapped[Optional[str]] = mapped_column(String(12))
+    # A group walking together (a school class…) that reported through its own campaign link.
+    group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("walk_group.id"), index=True)
     # Imported posts: a key per post, so that importing the same file twice creates nothing twice.
     import_key: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(8), default="sv")
