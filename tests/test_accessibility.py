@@ -31,15 +31,27 @@ def world(sqlite_app):
 
     report, token = make_report(photos=[image_bytes()], email="x@example.org")
     order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", "officer")
-    save_campaign(CampaignInput(name="Vandring", slug="vandring", kind="safety_walk", starts_on=date.today(),
-                                ends_on=date.today() + timedelta(days=3),
-                                district_ids=[district_locator().areas[0].id]), "kom")
+    from webapp.campaigns import walks
+    from webapp.extensions import db
+
+    campaign = save_campaign(CampaignInput(name="Vandring", slug="vandring", kind="safety_walk",
+                                           starts_on=date.today(), ends_on=date.today() + timedelta(days=3),
+                                           district_ids=[district_locator().areas[0].id], asks_demographics=True,
+                                           uses_audit=True), "kom")
+    group = walks.add_group(campaign, "Klass 8A", "school_class", 26, "kom")
+    report.campaign_id = campaign.id
+    db.session.commit()
+    walk = walks.plan_walk(campaign, "Vandring", date.today(), [report.id], "kom")
+    walks.record_walk(walk, date.today(), 10, "Boende", "", [walks.PointRecord(report.id, "Mörkt", "work_order")],
+                      "kom")
+    walks.publish(walk, "kom")
     with live_server(sqlite_app) as url:
-        yield {"url": url, "report": report, "token": token, "order": order}
+        yield {"url": url, "report": report, "token": token, "order": order, "group": group.code, "walk": walk.id}
 
 
 def test_public_pages_have_no_serious_violations(world):
     pages = ["/", "/karta", f"/r/{world['report'].reference}", f"/t/{world['token']}", "/k/vandring",
+             f"/k/vandring/g/{world['group']}", f"/k/vandring/protokoll/{world['walk']}",
              "/tillganglighet", "/staff/login", "/api/docs", "/no-such-page"]
     found = {}
     with browser_page(world["url"], "axe-public", bypass_csp=True) as page:
@@ -58,7 +70,8 @@ def test_public_pages_have_no_serious_violations(world):
     ("crew", ["/staff/tasks", "/staff/tasks/{order}"]),
     ("lighting_planner", ["/staff/heatmap", "/staff/lighting", "/staff/indicators"]),
     ("communications", ["/staff/campaigns", "/staff/campaigns/1", "/staff/campaigns/1/results", "/staff/activities",
-                        "/staff/owners"]),
+                        "/staff/owners", "/staff/walks/{walk}", "/staff/campaigns/1/walks/new",
+                        "/staff/campaigns/1/compare?with=1"]),
     ("admin", ["/staff/admin/users", "/staff/admin/settings", "/staff/admin/api-clients", "/staff/account/2fa"]),
 ])
 def test_staff_pages_have_no_serious_violations(world, role, paths):
@@ -76,7 +89,7 @@ def test_staff_pages_have_no_serious_violations(world, role, paths):
             page.fill("#code", pyotp.TOTP(user.totp_secret).now())
             page.click("button[type=submit]")
         for path in paths:
-            page.goto(path.format(report=world["report"].id, order=world["order"].id))
+            page.goto(path.format(report=world["report"].id, order=world["order"].id, walk=world["walk"]))
             page.wait_for_load_state("networkidle")
             problems = audit(page)
             if problems:

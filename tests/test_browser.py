@@ -222,3 +222,61 @@ def test_case_officer_merges_a_duplicate_and_makes_a_work_order(sqlite_app, serv
         # The resident of the merged report still follows it through their own link.
         page.goto(f"/t/{duplicate_token}")
         assert keep.reference in page.locator("main").inner_text()
+
+
+def test_communications_plans_records_and_publishes_a_walk_and_a_resident_reads_the_protocol(sqlite_app, server):
+    """A safety walk's follow-up: stops picked on the map, the walk recorded, the protocol published and read on
+    a phone with its numbered stops and each point's decision."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from tests.factories import CENTRUM, PASSWORD, make_user
+    from webapp.campaigns import services as campaigns
+    from webapp.extensions import db
+    from webapp.geo import services as geo
+    from webapp.geo.models import District
+    from webapp.reports.services import NewReport
+    from webapp.reports.views import photo_settings
+
+    centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
+    campaign = campaigns.save_campaign(campaigns.CampaignInput(
+        name="Trygghetsvandring Öster", slug="oster", kind="safety_walk", starts_on=date.today() - timedelta(days=3),
+        ends_on=date.today() + timedelta(days=7), district_ids=[centrum], uses_audit=True), "kom@landskrona.se")
+    e, n = geo.to_sweref(*CENTRUM)
+    reports = []
+    for offset in (0, 250):
+        lon, lat = geo.to_wgs84(e + offset, n)
+        reports.append(campaigns.submit(campaign, NewReport(category_key="dark_unsafe", lat=lat, lon=lon,
+                                                            description="Mörkt"), photo_settings())[0])
+    officer = make_user("communications")
+    with browser_page(server, "walk-protocol", viewport={"width": 1280, "height": 900}, is_mobile=False,
+                      has_touch=False, device_scale_factor=1) as page:
+        page.goto("/staff/login")
+        page.get_by_label("E-post").fill(officer.email)
+        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.goto(f"/staff/campaigns/{campaign.id}/walks/new")
+        page.wait_for_selector("#walk-map .leaflet-interactive")
+        for pin in page.locator("#walk-map path.leaflet-interactive").all():
+            pin.click(force=True)  # a pin on the map ticks its stop in the list
+        assert page.locator(".walk-stops input:checked").count() == 2
+        page.get_by_role("button", name="Spara rutten").click()
+        page.wait_for_selector("h1:has-text('Trygghetsvandring: Trygghetsvandring Öster')")
+        page.get_by_label("Genomförd").fill(date.today().isoformat())
+        page.get_by_label("Deltagare").fill("17")
+        page.locator("select[name='points-0-decision']").select_option("work_order")
+        page.locator("textarea[name='points-0-decision_note']").fill("Ny belysning beställd")
+        page.locator("select[name='points-1-decision']").select_option("no_action")
+        page.locator("textarea[name='points-1-decision_note']").fill("Upplevdes tryggt på plats")
+        page.get_by_role("button", name="Spara registreringen").click()
+        page.wait_for_selector("text=Vandringen registrerades.")
+        page.get_by_role("button", name="Publicera protokollet").click()
+        page.wait_for_selector("text=Protokollet är publicerat på kampanjsidan.")
+    with browser_page(server, "walk-protocol-phone") as page:
+        page.goto("/k/oster")
+        page.get_by_role("link", name="Trygghetsvandring: Trygghetsvandring Öster").click()
+        page.wait_for_selector("#protocol-map .stop-number")
+        assert page.locator("#protocol-map .stop-number").count() == 2
+        text = page.locator("main").inner_text()
+        assert "Ny belysning beställd" in text and "Upplevdes tryggt på plats" in text and "Mottagen" in text

@@ -325,6 +325,7 @@ def _landing(campaign: Campaign, group):
     return render_template("campaigns/landing.html", form=form, page=page, campaign=presenters.campaign_row(campaign),
                            intro=localized(campaign.intro), area=campaign.area, hashtag=campaign.hashtag,
                            sources=sources, demographics=demographics, audit_questions=audit_questions,
+                           audit_open=bool(audit_errors),
                            group=presenters.group_banner(group), protocols=presenters.protocol_links(campaign)), status
 
 
