@@ -58,6 +58,10 @@ def test_group_links_tag_reports_and_count_participants(app):
     # Class 9B registered but did not report: its members are not counted as participants.
     assert counted["in_groups"] == 26 and counted["individual_reports"] == 2 and counted["participants"] == 28
     assert {g["name"]: g["reports"] for g in counted["groups"]} == {"Klass 8A": 3, "Klass 9B": 0}
+    # The follow-up dashboard counts the same participants.
+    from webapp.insights import indicators
+    period = indicators.parse_period(None, TODAY - timedelta(days=2), TODAY + timedelta(days=2))
+    assert indicators._engagement(period)["campaign_participants"] == 28
     other = walk_campaign("annan")
     with pytest.raises(ReportError):
         report_in(other, group=class_a)

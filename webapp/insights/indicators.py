@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from webapp import audit
-from webapp.campaigns.models import Campaign, EngagementActivity
+from webapp.campaigns.models import Campaign, EngagementActivity, WalkGroup
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.insights.models import SurveyIndicator
@@ -162,8 +162,16 @@ def _engagement(period: Period) -> dict:
     campaign_reports = db.session.execute(select(func.count(Report.id)).where(
         Report.campaign_id.in_([c.id for c in campaigns] or [0]), Report.created_at >= start,
         Report.created_at < end)).scalar_one()
+    # Who took part in the campaigns: members of the groups that reported, plus reports from individuals.
+    in_groups = db.session.execute(select(func.coalesce(func.sum(WalkGroup.size), 0)).where(
+        WalkGroup.id.in_(select(Report.group_id).where(Report.campaign_id.in_([c.id for c in campaigns] or [0]),
+                                                       Report.created_at >= start, Report.created_at < end,
+                                                       Report.status != "duplicate")))).scalar_one()
+    individual = db.session.execute(select(func.count(Report.id)).where(
+        Report.campaign_id.in_([c.id for c in campaigns] or [0]), Report.group_id.is_(None),
+        Report.created_at >= start, Report.created_at < end, Report.status != "duplicate")).scalar_one()
     return {"activities": int(activities[0]), "participants": int(activities[1]), "campaigns": len(campaigns),
-            "campaign_reports": int(campaign_reports)}
+            "campaign_reports": int(campaign_reports), "campaign_participants": int(in_groups) + int(individual)}
 
 
 def dashboard(period: Period) -> dict:

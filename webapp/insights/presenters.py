@@ -40,6 +40,8 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
         (_("Participants in activities"), now["participants"], then["participants"]),
         (_("Campaigns"), now["campaigns"], then["campaigns"]),
         (_("Reports through campaigns"), now["campaign_reports"], then["campaign_reports"]),
+        (_("Campaign participants (group members and individual reporters)"), now["campaign_participants"],
+         then["campaign_participants"]),
     ]
     districts = sorted(set(now["by_district"]) | set(then["by_district"]))
     labels = category_labels()
