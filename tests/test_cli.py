@@ -1,8 +1,11 @@
 """The demo data a fresh `make run` loads, and its CLI."""
+import re
+
 from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.geo import services as geo
+from webapp.campaigns.models import SafetyAudit
 from webapp.reports.models import Photo, Report
 from webapp.reports.status import STATUS_LABELS
 
@@ -12,14 +15,18 @@ def test_demo_load_fills_an_empty_database_once(app):
     result = runner.invoke(args=["demo", "load", "--reports", "80", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "Loaded 80 demo reports" in result.output
+    walk = int(re.search(r"and (\d+) from the safety walk", result.output).group(1))
+    assert walk > 100
     again = runner.invoke(args=["demo", "load", "--reports", "80", "--if-empty"])
     assert "already has reports" in again.output
-    assert db.session.execute(select(func.count(Report.id))).scalar_one() == 80
+    assert db.session.execute(select(func.count(Report.id))).scalar_one() == 80 + walk
 
 
 def test_demo_reports_are_plausible(app):
     app.test_cli_runner().invoke(args=["demo", "load", "--reports", "120"])
-    reports = db.session.execute(select(Report)).scalars().all()
+    # The safety walk's reports (tagged with a group or an audit) are the walk's own story, checked below.
+    reports = db.session.execute(select(Report).where(Report.id.not_in(select(SafetyAudit.report_id)),
+                                                      Report.group_id.is_(None))).scalars().all()
     assert all(geo.is_in_kommun(r.lon, r.lat) for r in reports)
     assert all(r.district is not None for r in reports)
     years = {r.created_at.year for r in reports}
@@ -32,6 +39,25 @@ def test_demo_reports_are_plausible(app):
     ordered = sorted(reports, key=lambda r: r.id)
     assert [r.created_at for r in ordered] == sorted(r.created_at for r in ordered)
     assert db.session.execute(select(func.count(Photo.id))).scalar_one() > 0
+
+
+def test_demo_safety_walk_with_two_school_classes(app):
+    """The story issue 9 asks for: gender/age answers, two classes, an audit, a published protocol."""
+    from webapp.campaigns import services as campaigns
+    from webapp.campaigns import walks
+    from webapp.insights import services as insights
+
+    app.test_cli_runner().invoke(args=["demo", "load", "--reports", "40"])
+    baseline, follow_up = campaigns.by_slug("trygghetsvandring-2018"), campaigns.by_slug("trygghetsvandring")
+    assert follow_up.follows_id == baseline.id and baseline.uses_audit and follow_up.asks_demographics
+    assert [g.kind for g in walks.groups_for(baseline)] == ["school_class", "school_class"]
+    assert walks.participation(baseline)["in_groups"] == 50
+    published = walks.walks_for(baseline, published_only=True)
+    assert len(published) == 1 and all(p.decision for p in published[0].points)
+    women = insights.grid(insights.Selection(gender="woman", campaign=baseline.id), 100)
+    assert women.cells and all(c["count"] >= 5 for c in women.cells)
+    compared = walks.compare_scores(baseline, follow_up)
+    assert compared["after"]["score"] > compared["before"]["score"]
 
 
 def test_demo_logins_cover_every_role_and_work(app):

@@ -27,8 +27,9 @@ def demo_load(reports: int, if_empty: bool, seed: int):
         click.echo("The database already has reports; demo data not loaded.")
         return
     with click.progressbar(length=reports, label="Demo reports") as bar:
-        created = demo.load(reports=reports, seed=seed, progress=bar.update)
-    click.echo(f"Loaded {created} demo reports (approximate demo districts, labelled as such).")
+        created, walk_reports = demo.load(reports=reports, seed=seed, progress=bar.update)
+    click.echo(f"Loaded {created} demo reports (approximate demo districts, labelled as such), and "
+               f"{walk_reports} from the safety walk in Centrum/Öster with two school classes.")
 
 
 @demo_cli.command("logins")

@@ -66,7 +66,7 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
-    LANGUAGES = ("sv", "en")
+    LANGUAGES = ("sv", "en", "ar")
     # Three photos of 15 MB each plus the form fields.
     MAX_PHOTO_BYTES = 15 * 1024 * 1024
     MAX_PHOTOS = 3

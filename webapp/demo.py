@@ -211,8 +211,10 @@ def _lifecycle(report: Report, rng: random.Random, now: datetime) -> None:
         services.change_status(report, step, actor="demo", public_note=notes.get(step, ""), when=when)
 
 
-def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] | None = None) -> int:
-    """Create demo reports through the same service residents use. Returns how many were created."""
+def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Create demo reports through the same service residents use: `reports` spread over 2018-2019, and the
+    safety walk in Centrum/Öster with two school classes (2018, and a follow-up open now). Returns how many of
+    each were created."""
     rng = random.Random(seed)
     ensure_demo_areas()
     ensure_demo_users()
@@ -266,8 +268,8 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
             progress(1)
     _demo_work_orders(rng)
     _demo_activities(campaigns)
-    created += _demo_safety_walk(campaigns, rng, settings, now)
-    return created
+    walk_reports = _demo_safety_walk(campaigns, rng, settings, now)
+    return created, walk_reports
 
 
 def _demo_work_orders(rng: random.Random) -> None:
