@@ -280,3 +280,40 @@ def test_communications_plans_records_and_publishes_a_walk_and_a_resident_reads_
         assert page.locator("#protocol-map .stop-number").count() == 2
         text = page.locator("main").inner_text()
         assert "Ny belysning beställd" in text and "Upplevdes tryggt på plats" in text and "Mottagen" in text
+
+
+def test_arabic_from_the_browser_right_to_left_and_the_chosen_language_is_remembered(sqlite_app, server):
+    """A phone set to Arabic gets the resident pages in Arabic, right to left, with a usable map; a refused
+    form answers in Arabic; a language picked from the switch is kept on the next pages."""
+    from sqlalchemy import func, select
+
+    from webapp.extensions import db
+    from webapp.reports.models import Report
+
+    with browser_page(server, "arabic-rtl", locale="ar-SE") as page:
+        page.goto("/")
+        html = page.locator("html")
+        assert html.get_attribute("lang") == "ar" and html.get_attribute("dir") == "rtl"
+        assert page.locator("h1").inner_text() == "أبلغ عن مكان في لاندسكرونا"
+        # Right to left: the heading starts at the right edge of the page.
+        box = page.locator("h1").bounding_box()
+        assert box["x"] + box["width"] > 390 - 40
+        # The map's zoom buttons still work.
+        page.wait_for_selector("#report-map.leaflet-container")
+        levels = "() => [...document.querySelectorAll('#report-map img.leaflet-tile')].map(i => i.src)"
+        before = set(page.evaluate(levels))
+        page.locator("#report-map .leaflet-control-zoom-in").click()
+        # Zooming in asks for tiles of the next level (the test browser aborts them, but asks).
+        page.wait_for_function(f"() => ({levels})().some(src => !{sorted(before)!r}.includes(src))")
+        # Nothing chosen: the refusal is in Arabic and nothing is stored.
+        page.get_by_role("button", name="أرسل البلاغ").click()
+        page.wait_for_selector(".error-summary")
+        assert "يجب تصحيح شيء قبل إرسال البلاغ" in page.locator(".error-summary").inner_text()
+        assert db.session.execute(select(func.count(Report.id))).scalar_one() == 0
+        # Switch to Swedish on one page; the next page, without asking, stays Swedish.
+        page.get_by_role("link", name="Svenska").click()
+        page.wait_for_selector("html[lang=sv]")
+        page.goto("/karta")
+        assert page.locator("html").get_attribute("lang") == "sv"
+        assert page.locator("html").get_attribute("dir") == "ltr"
+        assert page.locator("h1").inner_text() == "Rapporter i Landskrona"

@@ -10,19 +10,38 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["sv", "en"]
 
 
-@pytest.fixture(scope="module")
-def extracted(tmp_path_factory):
+def _extract(tmp_path_factory, config: str) -> set[str]:
     """The strings in the code and templates now, extracted as `make extract` does."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", config,
                     "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True)
     with pot.open("rb") as handle:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
 
 
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    return _extract(tmp_path_factory, "babel.cfg")
+
+
+@pytest.fixture(scope="module")
+def resident_strings(tmp_path_factory):
+    """Only what residents read: the report pages, the map, campaign and protocol pages, e-mails, errors."""
+    return _extract(tmp_path_factory, "babel-resident.cfg")
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_catalog_is_complete(extracted, lang):
+    _assert_complete(extracted, lang)
+
+
+def test_arabic_catalog_is_complete_for_residents(resident_strings, extracted):
+    assert 200 < len(resident_strings) < len(extracted)
+    _assert_complete(resident_strings, "ar")
+
+
+def _assert_complete(extracted: set[str], lang: str) -> None:
     with (ROOT / f"webapp/translations/{lang}/LC_MESSAGES/messages.po").open("rb") as handle:
         catalog = read_po(handle, locale=lang)
     translated = {}
@@ -37,9 +56,10 @@ def test_catalog_is_complete(extracted, lang):
     assert missing == [], f"{lang}: untranslated, fuzzy or missing: {missing}"
 
 
-def test_placeholders_survive_translation():
-    with (ROOT / "webapp/translations/sv/LC_MESSAGES/messages.po").open("rb") as handle:
-        catalog = read_po(handle, locale="sv")
+@pytest.mark.parametrize("lang", ["sv", "ar"])
+def test_placeholders_survive_translation(lang):
+    with (ROOT / f"webapp/translations/{lang}/LC_MESSAGES/messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
     import re
 
     for message in catalog:
