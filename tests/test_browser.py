@@ -317,3 +317,64 @@ def test_arabic_from_the_browser_right_to_left_and_the_chosen_language_is_rememb
         assert page.locator("html").get_attribute("lang") == "sv"
         assert page.locator("html").get_attribute("dir") == "ltr"
         assert page.locator("h1").inner_text() == "Rapporter i Landskrona"
+
+
+def test_report_made_offline_waits_on_the_phone_and_arrives_exactly_once(sqlite_app, server, tmp_path):
+    """The phone in a dark park: the page opens without a connection (service worker), the report with its photo
+    waits in IndexedDB, and when the connection returns it is sent by itself. The first answer is lost on the
+    way (the server stored it, the phone never heard): the retry must not store it twice."""
+    from sqlalchemy import func, select
+
+    from webapp.extensions import db
+    from webapp.reports.models import Photo, Report
+
+    photo = tmp_path / "park.jpg"
+    photo.write_bytes(image_bytes(size=(4000, 3000)))  # a 12-megapixel phone photo
+    count = lambda model: db.session.execute(select(func.count(model.id))).scalar_one()  # noqa: E731
+    with browser_page(server, "offline-report") as page:
+        page.goto("/")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()  # now controlled by the service worker
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.context.set_offline(True)
+        page.reload()  # opens without a connection, from the phone
+        assert page.locator("h1").inner_text() == "Rapportera en plats i Landskrona"
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.locator("#report-map").click()
+        page.get_by_label("Mörkt och otryggt").check()
+        page.get_by_label("Kväll", exact=True).check()
+        page.get_by_label("Beskriv vad du ser").fill("Helt mörkt på gångvägen genom parken")
+        page.locator("input[name=photos]").set_input_files(str(photo))
+        page.get_by_role("button", name="Skicka rapport").click()
+        page.wait_for_selector("#outbox:not([hidden])")
+        assert "Väntar på att skickas: 1" in page.locator("#outbox").inner_text()
+        assert count(Report) == 0
+
+        # Back online, but the first answer is lost after the server has stored the report.
+        lost = []
+        sizes = []
+
+        def lose_first_answer(route):
+            sizes.append(len(route.request.post_data_buffer or b""))
+            response = route.fetch(max_redirects=0)
+            if not lost:
+                lost.append(response.status)
+                route.abort()
+            else:
+                route.fulfill(response=response)
+        page.route("**/", lambda route: lose_first_answer(route) if route.request.method == "POST"
+                   else route.continue_())
+        page.context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        page.wait_for_function("() => !document.querySelector('#outbox').hidden && "
+                               "document.querySelector('#outbox .outbox-list a') !== null", timeout=45000)
+        assert lost == [302]  # the server took the first try; the phone never heard
+        assert count(Report) == 1 and count(Photo) == 1
+        # The photo was shrunk on the phone: far below the 12-megapixel original.
+        assert max(sizes) < len(photo.read_bytes()) and max(sizes) < 1_500_000
+        page.locator("#outbox .outbox-list a").click()  # the report's private tracking page
+        page.wait_for_selector("h1:has-text('Din rapport')")
+        report = db.session.execute(select(Report)).scalar_one()
+        assert report.reference in page.locator("main").inner_text()
+        assert report.description == "Helt mörkt på gångvägen genom parken"

@@ -59,11 +59,13 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.auth.views import bp as auth_bp
     from webapp.campaigns.views import bp as campaigns_bp
     from webapp.insights.views import bp as insights_bp
+    from webapp.reports.offline import bp as offline_bp
     from webapp.reports.views import bp as reports_bp
     from webapp.staff.views import bp as staff_bp
     from webapp.workorders.views import bp as workorders_bp
 
     app.register_blueprint(reports_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(docs_bp)

@@ -1,5 +1,8 @@
 // The report form: pin on the map, "use my position", safety questions, nearby duplicates, photo position.
 import { L, format, getJSON, makeMap } from "./map-common.js";
+import { newKey, put, send } from "./offline-queue.js";
+import { render as renderOutbox } from "./outbox.js";
+import { shrinkAll } from "./photo-shrink.js";
 
 const form = document.getElementById("report-form");
 const msg = form.dataset;
@@ -154,4 +157,65 @@ photoInput.addEventListener("change", async () => {
     setPin(position.lat, position.lon, msg.msgPinned);
     map.setView([position.lat, position.lon], 17);
   };
+});
+
+// Sending: photos shrunk on the phone first; without a connection the report waits on the phone (IndexedDB)
+// and is sent by itself later. The idempotency key makes every retry store the report once.
+const keyInput = document.getElementById("idempotency_key");
+if (!keyInput.value) keyInput.value = newKey();
+const submitButton = form.querySelector("button[type=submit]");
+let sending = false;
+
+async function keepOnPhone(entry) {
+  await put(entry);
+  form.reset();
+  keyInput.value = newKey();
+  if (marker) {
+    marker.remove();
+    marker = null;
+  }
+  updateSafety();
+  status.textContent = msg.msgQueued;
+  await renderOutbox();
+  document.getElementById("outbox").scrollIntoView({ block: "center" });
+}
+
+form.addEventListener("submit", async (event) => {
+  if (form.dataset.native) return;  // our own fallback below: let the browser send it
+  event.preventDefault();
+  if (sending) return;
+  sending = true;
+  submitButton.disabled = true;
+  try {
+    const files = await shrinkAll([...photoInput.files]);
+    try {  // the shrunk photos go into the form too, for the browser's own sending below
+      const transfer = new DataTransfer();
+      files.forEach((file) => transfer.items.add(file));
+      photoInput.files = transfer.files;
+    } catch { /* an older browser sends the originals */ }
+    const chosen = selectedCategory();
+    const entry = {
+      key: keyInput.value, kind: "report", url: form.action,
+      fields: [...new FormData(form)].filter(([, value]) => typeof value === "string"),
+      files: files.map((file) => ["photos", file]),
+      label: chosen ? chosen.closest("label")?.textContent.trim() || chosen.value : "",
+    };
+    if (!navigator.onLine) {
+      await keepOnPhone(entry);
+      return;
+    }
+    const outcome = await send(entry);
+    if (outcome.sent) {
+      location.assign(outcome.url);
+    } else if (outcome.waiting) {
+      await keepOnPhone(entry);
+    } else {
+      // Refused: the browser sends the form itself, so the page shows what to fix next to each field.
+      form.dataset.native = "1";
+      HTMLFormElement.prototype.submit.call(form);
+    }
+  } finally {
+    sending = false;
+    submitButton.disabled = false;
+  }
 });

@@ -181,6 +181,9 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: 
     a campaign that uses the structured audit stores its answers with the report."""
     from webapp.campaigns import walks
 
+    again = reports.replayed(data)
+    if again is not None and again[0].campaign_id == campaign.id:
+        return again  # sent twice (a retry, or queued offline): stored once
     if not is_open(campaign, today):
         raise ReportError("campaign", _l("This campaign is closed."))
     if campaign.category_keys and data.category_key not in campaign.category_keys:

@@ -35,6 +35,8 @@ def _coordinate(low: float, high: float):
 
 
 class ReportForm(FlaskForm):
+    # Made by the page's script; the same report sent twice (a retry, a report queued offline) is stored once.
+    idempotency_key = HiddenField()
     lat = HiddenField(validators=[_coordinate(-90, 90)])
     lon = HiddenField(validators=[_coordinate(-180, 180)])
     district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()],

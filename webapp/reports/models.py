@@ -98,6 +98,8 @@ class Report(db.Model):
     group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("walk_group.id"), index=True)
     # Imported posts: a key per post, so that importing the same file twice creates nothing twice.
     import_key: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    # SHA-256 of the idempotency key the phone sent with the report: a retry finds it instead of a duplicate.
+    idempotency_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(8), default="sv")
     source: Mapped[str] = mapped_column(String(20), default="web")
     status: Mapped[str] = mapped_column(String(20), default="received", index=True)

@@ -1,8 +1,11 @@
 """The rules of reporting. Views, the CLI and the API all call these; none of them reads the request."""
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import math
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +52,8 @@ class NewReport:
     created_at: datetime | None = None
     # Answers to the category's extra questions: {code: value}
     answers: dict = field(default_factory=dict)
+    # Made by the phone (a report queued offline, or any form): sending it twice stores it once.
+    idempotency_key: str | None = None
 
 
 @dataclass
@@ -64,6 +69,36 @@ class PhotoSettings:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def token_for_key(key: str) -> str:
+    """The private tracking token of a report sent with an idempotency key: derived from the key with the
+    app's secret, so that a retry (the first answer lost on a bad connection) gets the same receipt while only
+    the token's hash is stored."""
+    from flask import current_app
+
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), b"report-token:" + key.encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:24]).decode().rstrip("=")
+
+
+def replayed(data: NewReport) -> tuple[Report, str] | None:
+    """The report this idempotency key already created, with its token; None for a new key."""
+    if not data.idempotency_key:
+        return None
+    if not IDEMPOTENCY_KEY_RE.match(data.idempotency_key):
+        raise ReportError("idempotency_key", _l("The form was changed on the way. Reload the page and try again."))
+    existing = db.session.execute(select(Report).where(
+        Report.idempotency_hash == hash_token(data.idempotency_key))).scalar_one_or_none()
+    if existing is None:
+        return None
+    token = token_for_key(data.idempotency_key)
+    if existing.token_hash != hash_token(token):  # the secret key was changed in between
+        raise ReportError("idempotency_key", _l("This report was already received as %(reference)s.",
+                                                reference=existing.reference))
+    return existing, token
 
 
 def reference_for(report_id: int, created_at: datetime) -> str:
@@ -151,6 +186,9 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
 
     Either the report, its history entry and every photo file exist afterwards, or none of them do.
     """
+    again = replayed(data)
+    if again is not None:
+        return again
     category = category_by_key(data.category_key)
     _validate(data, category, allow_unplaced)
     if processed is None:
@@ -167,7 +205,7 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
         if db.session.get(District, district_id) is None:
             raise ReportError("district", _l("Choose an area from the list."))
 
-    token = secrets.token_urlsafe(24)
+    token = token_for_key(data.idempotency_key) if data.idempotency_key else secrets.token_urlsafe(24)
     created = data.created_at or utcnow()
     report = Report(
         token_hash=hash_token(token), category=category, description=(data.description or "").strip(),
@@ -178,6 +216,7 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
         reporter_email=(data.email or "").strip().lower() or None, locale=data.locale, source=data.source,
         status="received", created_at=created, updated_at=created,
         answers=clean_answers(category, data.answers) or None,
+        idempotency_hash=hash_token(data.idempotency_key) if data.idempotency_key else None,
     )
     written: list[str] = []
     try:
@@ -194,6 +233,15 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
             db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,
                                  moderation=moderation, created_at=created))
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        for stem in written:
+            photos.store.discard(stem)
+        # The same report sent twice at once: the other request stored it; answer as it did.
+        again = replayed(data)
+        if again is not None:
+            return again
+        raise
     except BaseException:
         db.session.rollback()
         for stem in written:

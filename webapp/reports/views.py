@@ -38,7 +38,8 @@ def submitted_answers(category_key: str | None) -> dict:
 
 
 # Which form field shows a refused report's message.
-FIELD_FOR_ERROR = {"location": "lat", "support": "category", "answers": "category", "campaign": "category"}
+FIELD_FOR_ERROR = {"location": "lat", "support": "category", "answers": "category", "campaign": "category",
+                   "idempotency_key": "category"}
 
 
 def report_from_form(form: ReportForm, source: str) -> NewReport:
@@ -50,7 +51,7 @@ def report_from_form(form: ReportForm, source: str) -> NewReport:
         location_text=form.location_text.data or "", time_of_day=form.time_of_day.data or None,
         safety_rating=form.safety_rating.data, email=form.email.data or None, locale=current_language(),
         source=source, photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
-        answers=submitted_answers(form.category.data),
+        answers=submitted_answers(form.category.data), idempotency_key=form.idempotency_key.data or None,
     )
 
 

@@ -1,0 +1,84 @@
+// Reports (and crews' completions) made without a connection wait on the phone in IndexedDB and are sent
+// when the connection returns. Each carries an idempotency key the server honours, so a retry after a lost
+// answer never stores it twice.
+const DB_NAME = "trygghetskartan";
+const STORE = "outbox";
+
+function open() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function run(mode, work) {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, mode);
+    const result = work(tx.objectStore(STORE));
+    tx.oncomplete = () => { db.close(); resolve(result && "result" in result ? result.result : undefined); };
+    tx.onerror = () => { db.close(); reject(tx.error); };
+  });
+}
+
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// entry: {key, kind: "report" | "completion", url, fields: [[name, value]...], files: [[name, File]...], label}
+export const put = (entry) => run("readwrite", (store) => store.put({ ...entry, queuedAt: Date.now() }));
+export const remove = (key) => run("readwrite", (store) => store.delete(key));
+export const all = () => run("readonly", (store) => store.getAll());
+
+async function freshToken() {
+  const response = await fetch("/csrf-token", { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) throw new Error("no token");
+  return (await response.json()).csrf_token;
+}
+
+// Send one entry. Returns {sent: true, url} when the server took it (or had it already), {refused: message}
+// when the server said no (it will not change its mind), or {waiting: true} to try again later.
+export async function send(entry) {
+  let token;
+  try {
+    token = await freshToken();
+  } catch {
+    return { waiting: true };
+  }
+  const body = new FormData();
+  for (const [name, value] of entry.fields) if (name !== "csrf_token") body.append(name, value);
+  for (const [name, file] of entry.files) body.append(name, file, file.name);
+  body.append("csrf_token", token);
+  let response;
+  try {
+    response = await fetch(entry.url, { method: "POST", body, credentials: "same-origin", redirect: "follow" });
+  } catch {
+    return { waiting: true };
+  }
+  if (response.ok && response.redirected) return { sent: true, url: response.url };
+  if (response.status === 429 || response.status >= 500) return { waiting: true };
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const reason = [...page.querySelectorAll(".field-errors li, .field-errors, .flash-error")]
+    .map((node) => node.textContent.trim()).filter(Boolean)[0];
+  return { refused: reason || `${response.status}` };
+}
+
+// Send everything waiting, one at a time; `report(entry, outcome)` is told about each.
+let flushing = false;
+export async function flush(report) {
+  if (flushing || !navigator.onLine) return;
+  flushing = true;
+  try {
+    for (const entry of await all()) {
+      const outcome = await send(entry);
+      if (outcome.waiting) break;
+      await remove(entry.key);
+      report(entry, outcome);
+    }
+  } finally {
+    flushing = false;
+  }
+}

@@ -1,0 +1,57 @@
+// What waits on this phone and what was sent from it: the "waiting to send" state of reports made offline.
+import { all, flush } from "./offline-queue.js";
+
+const SENT = "trygghetskartan-sent";
+
+export function remember(entry, outcome) {
+  const done = JSON.parse(localStorage.getItem(SENT) || "[]");
+  done.push({ label: entry.label || "", url: outcome.url || "", refused: outcome.refused || "", kind: entry.kind });
+  localStorage.setItem(SENT, JSON.stringify(done.slice(-10)));
+}
+
+let retry = null;
+
+export async function sendWaiting() {
+  await flush(remember);
+  await render();
+  // Online but not through yet (a lost answer, a busy server): try again soon, not only every 20 s.
+  if (navigator.onLine && (await all()).length && retry === null) {
+    retry = setTimeout(() => { retry = null; sendWaiting(); }, 3000);
+  }
+}
+
+const box = document.getElementById("outbox");
+
+function format(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+}
+
+export async function render() {
+  if (!box) return;
+  const msg = box.dataset;
+  const waiting = (await all()).filter((entry) => entry.kind === "report");
+  const done = JSON.parse(localStorage.getItem(SENT) || "[]").filter((item) => item.kind === "report");
+  const status = box.querySelector(".outbox-status");
+  const list = box.querySelector(".outbox-list");
+  list.replaceChildren();
+  status.textContent = waiting.length ? format(msg.msgWaiting, { n: waiting.length }) : "";
+  for (const item of done) {
+    const li = document.createElement("li");
+    if (item.refused) {
+      li.textContent = format(msg.msgRefused, { reason: item.refused });
+    } else {
+      li.append(`${msg.msgSent} `);
+      const link = document.createElement("a");
+      link.href = item.url;
+      link.textContent = msg.msgReceipt;
+      li.append(link);
+    }
+    list.append(li);
+  }
+  box.hidden = !waiting.length && !done.length;
+  if (done.length) localStorage.removeItem(SENT);  // shown once
+}
+
+window.addEventListener("online", sendWaiting);
+render().then(sendWaiting);
+setInterval(sendWaiting, 20000);
