@@ -9,7 +9,8 @@ const OFFLINE_URL = "{{ offline_url }}";
 // Pages kept as they are visited: the resident pages, public reports, tracking pages, campaign pages, the
 // crew's task list and its jobs. Never other staff pages.
 const KEEP = [/^\/$/, /^\/karta$/, /^\/tillganglighet$/, /^\/r\/[^/]+$/, /^\/t\/[^/]+$/, /^\/k\/[^/]+(\/g\/[^/]+)?$/,
-  /^\/k\/[^/]+\/protokoll\/\d+$/, /^\/staff\/tasks(\/\d+)?$/, /^\/api\/v1\//, /^\/static\//];
+  /^\/k\/[^/]+\/protokoll\/\d+$/, /^\/staff\/tasks(\/\d+)?$/, /^\/staff\/photos\/\d+\/(display|thumb)\.jpg$/,
+  /^\/photos\/\d+\/(display|thumb)\.jpg$/, /^\/api\/v1\//, /^\/static\//];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));

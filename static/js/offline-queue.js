@@ -54,9 +54,18 @@ export async function send(entry) {
   body.append("csrf_token", token);
   let response;
   try {
-    response = await fetch(entry.url, { method: "POST", body, credentials: "same-origin", redirect: "follow" });
+    // Asked for JSON, the server answers where to go instead of redirecting there.
+    response = await fetch(entry.url, { method: "POST", body, credentials: "same-origin",
+                                        headers: { Accept: "application/json" } });
   } catch {
     return { waiting: true };
+  }
+  if (response.ok && (response.headers.get("Content-Type") || "").includes("application/json")) {
+    try {
+      return { sent: true, url: (await response.json()).location };
+    } catch {
+      return { waiting: true };
+    }
   }
   if (response.ok && response.redirected) return { sent: true, url: response.url };
   if (response.status === 429 || response.status >= 500) return { waiting: true };

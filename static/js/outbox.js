@@ -29,8 +29,10 @@ function format(template, values) {
 export async function render() {
   if (!box) return;
   const msg = box.dataset;
-  const waiting = (await all()).filter((entry) => entry.kind === "report");
-  const done = JSON.parse(localStorage.getItem(SENT) || "[]").filter((item) => item.kind === "report");
+  const kind = box.dataset.kind || "report";
+  const waiting = (await all()).filter((entry) => entry.kind === kind);
+  const stored = JSON.parse(localStorage.getItem(SENT) || "[]");
+  const done = stored.filter((item) => item.kind === kind);
   const status = box.querySelector(".outbox-status");
   const list = box.querySelector(".outbox-list");
   list.replaceChildren();
@@ -39,17 +41,20 @@ export async function render() {
     const li = document.createElement("li");
     if (item.refused) {
       li.textContent = format(msg.msgRefused, { reason: item.refused });
-    } else {
+    } else if (msg.msgReceipt) {
       li.append(`${msg.msgSent} `);
       const link = document.createElement("a");
       link.href = item.url;
       link.textContent = msg.msgReceipt;
       li.append(link);
+    } else {
+      li.textContent = format(msg.msgSent, { label: item.label });
     }
     list.append(li);
   }
   box.hidden = !waiting.length && !done.length;
-  if (done.length) localStorage.removeItem(SENT);  // shown once
+  // Each is shown once.
+  if (done.length) localStorage.setItem(SENT, JSON.stringify(stored.filter((item) => item.kind !== kind)));
 }
 
 window.addEventListener("online", sendWaiting);

@@ -46,3 +46,15 @@ def test_form_sent_twice_with_its_key_makes_one_report(sqlite_app):
     tampered = client.post("/", data={**form, "idempotency_key": "<script>"}, headers={"Accept-Language": "en"})
     assert tampered.status_code == 400 and "Reload the page" in tampered.get_data(as_text=True)
     assert count(Report) == 1
+
+
+def test_a_report_sent_twice_mails_its_receipt_once(sqlite_app):
+    from pathlib import Path
+
+    outbox = Path(sqlite_app.config["MAIL_OUTBOX_DIR"])
+    client = sqlite_app.test_client()
+    form = {"csrf_token": csrf_token(client), "idempotency_key": uuid.uuid4().hex, "category": "littered",
+            "lat": str(CENTRUM[1]), "lon": str(CENTRUM[0]), "email": "boende@example.org"}
+    client.post("/", data=form)
+    client.post("/", data=form)
+    assert len(list(outbox.glob("*.eml"))) == 1

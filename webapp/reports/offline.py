@@ -18,6 +18,7 @@ bp = Blueprint("offline", __name__)
 PAGES = ["/", "/karta", "/tillganglighet", "/offline"]
 STATIC = ["css/app.css", "js/map-common.js", "js/report-form.js", "js/public-map.js", "js/report-page.js",
           "js/offline-queue.js", "js/outbox.js", "js/photo-shrink.js", "js/register-sw.js", "js/tasks.js",
+          "js/task-offline.js",
           "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/images/marker-icon.png",
           "vendor/leaflet/images/marker-icon-2x.png", "vendor/leaflet/images/marker-shadow.png",
           "vendor/leaflet.markercluster/leaflet.markercluster.js", "vendor/leaflet.markercluster/MarkerCluster.css",

@@ -98,6 +98,7 @@ def replayed(data: NewReport) -> tuple[Report, str] | None:
     if existing.token_hash != hash_token(token):  # the secret key was changed in between
         raise ReportError("idempotency_key", _l("This report was already received as %(reference)s.",
                                                 reference=existing.reference))
+    existing.was_replayed = True  # not a column: tells the caller not to send the receipt again
     return existing, token
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from webapp.extensions import limiter
+from webapp.responses import go_to
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
 from webapp.reports.forms import AnswerForm, FeedbackForm, ReportForm, SupportForm
@@ -62,10 +63,11 @@ def show_refusal(form: ReportForm, exc: ReportError) -> None:
 
 
 def to_receipt(report, token: str):
-    """Mail the receipt (if there is an e-mail) and show it."""
-    notify.receipt(report, token)
+    """Mail the receipt (if there is an e-mail; not again for a report sent twice) and show it."""
+    if not getattr(report, "was_replayed", False):
+        notify.receipt(report, token)
     session["new_report"] = report.reference
-    return redirect(url_for("reports.track", token=token))
+    return go_to(url_for("reports.track", token=token))
 
 
 def _build_form() -> ReportForm:

@@ -41,6 +41,8 @@ class StartForm(FlaskForm):
 
 class CompleteForm(FlaskForm):
     version = HiddenField()
+    # Made by the page's script: a completion queued offline and sent twice is stored once.
+    idempotency_key = HiddenField()
     note = TextAreaField(_l("What was done?"), validators=[DataRequired(message=_l("Write what was done.")),
                                                          Length(max=2000)])
     photo = FileField(_l("Photo after the work"))

@@ -41,6 +41,8 @@ class WorkOrder(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # SHA-256 of the key the crew's phone sent with "done": a completion queued offline and sent twice counts once.
+    completion_key_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     in_zone: Mapped[bool] = mapped_column(Boolean, default=False)
     due_date: Mapped[date] = mapped_column(Date, index=True)
     # Where the job is (the middle of its reports), for the crew's "nearest first".

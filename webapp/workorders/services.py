@@ -211,8 +211,16 @@ def new_tracking_token(report: Report) -> str:
 
 
 def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, settings: PhotoSettings,
-             expected_version: int | None = None) -> WorkOrder:
-    """The crew's "done": a note and an after-photo (the same pipeline, no EXIF kept)."""
+             expected_version: int | None = None, idempotency_key: str | None = None) -> WorkOrder:
+    """The crew's "done": a note and an after-photo (the same pipeline, no EXIF kept). A completion sent again
+    with the same key (queued offline, the first answer lost) is taken as already done."""
+    key_hash = None
+    if idempotency_key:
+        if not reports.IDEMPOTENCY_KEY_RE.match(idempotency_key):
+            raise WorkOrderError("note", _l("The form was changed on the way. Reload the page and try again."))
+        key_hash = reports.hash_token(idempotency_key)
+        if order.completion_key_hash == key_hash:
+            return order
     if not (note or "").strip():
         raise WorkOrderError("note", _l("Write what was done."))
     if not photo:
@@ -228,6 +236,7 @@ def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, setti
         if order.status == "new" or order.status == "planned":
             order.status = "in_progress"
             order.started_at = order.started_at or utcnow()
+        order.completion_key_hash = key_hash
         db.session.flush()
     except BaseException:
         db.session.rollback()

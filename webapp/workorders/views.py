@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.access import actor, require
 from webapp.extensions import db
+from webapp.responses import go_to
 from webapp.reports.models import Report
 from webapp.reports.services import ReportError
 from webapp.reports.views import photo_settings
@@ -175,9 +176,10 @@ def complete(order_id: int):
         data = upload.stream.read(settings.max_bytes + 1) if upload and upload.filename else None
         try:
             services.complete(order, actor(), form.note.data, data, settings,
-                              expected_version=forms.expected_version(form))
+                              expected_version=forms.expected_version(form),
+                              idempotency_key=form.idempotency_key.data or None)
             flash(_("Done! The reporters have been told."), "info")
-            return redirect(url_for("workorders.tasks"))
+            return go_to(url_for("workorders.tasks"))
         except ReportError as exc:  # includes a refused photo from the pipeline
             target = "photo" if exc.field in ("photo", "photos") else "note"
             getattr(form, target).errors.append(exc.message)

@@ -1,0 +1,68 @@
+// The crew's task list without a connection: open jobs and their photos are kept on the phone while online,
+// and "done" with its after-photo waits on the phone (IndexedDB) until the connection returns.
+import { newKey, put, send } from "./offline-queue.js";
+import { render as renderOutbox, sendWaiting } from "./outbox.js";
+import { shrink } from "./photo-shrink.js";
+
+// On the list: fetch every open job's page and its photos, so the service worker keeps them.
+const list = document.querySelector("[data-task-list]");
+if (list && navigator.onLine && navigator.serviceWorker?.controller) {
+  const links = [...list.querySelectorAll("a[href^='/staff/tasks/']")].map((a) => a.getAttribute("href"));
+  (async () => {
+    for (const href of new Set(links)) {
+      try {
+        const html = await (await fetch(href, { credentials: "same-origin" })).text();
+        const page = new DOMParser().parseFromString(html, "text/html");
+        for (const img of page.querySelectorAll("main img[src]")) await fetch(img.getAttribute("src"), { credentials: "same-origin" });
+      } catch { /* offline again: what is kept is kept */ }
+    }
+  })();
+}
+
+// On a job: "Mark as done" works offline.
+const form = document.querySelector(".complete-form");
+if (form) {
+  const keyInput = form.querySelector("#idempotency_key");
+  if (!keyInput.value) keyInput.value = newKey();
+  const photoInput = form.querySelector("input[type=file][name=photo]");
+  const button = form.querySelector("button[type=submit]");
+  let sending = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (sending) return;
+    sending = true;
+    button.disabled = true;
+    try {
+      const photo = photoInput.files[0] ? await shrink(photoInput.files[0]) : null;
+      try {
+        if (photo) {
+          const transfer = new DataTransfer();
+          transfer.items.add(photo);
+          photoInput.files = transfer.files;
+        }
+      } catch { /* an older browser sends the original */ }
+      const entry = {
+        key: keyInput.value, kind: "completion", url: form.action, label: document.querySelector("h1").textContent.trim(),
+        fields: [...new FormData(form)].filter(([, value]) => typeof value === "string"),
+        files: photo ? [["photo", photo]] : [],
+      };
+      const outcome = navigator.onLine ? await send(entry) : { waiting: true };
+      if (outcome.sent) {
+        location.assign(outcome.url);
+      } else if (outcome.waiting) {
+        await put(entry);
+        location.assign(`/staff/tasks?queued=${encodeURIComponent(entry.key)}`);
+      } else {
+        HTMLFormElement.prototype.submit.call(form);  // the server's page shows what to fix
+      }
+    } finally {
+      sending = false;
+      button.disabled = false;
+    }
+  });
+}
+
+if (document.getElementById("outbox")) {
+  renderOutbox();
+  window.addEventListener("online", sendWaiting);
+}
