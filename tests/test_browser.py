@@ -433,3 +433,53 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
     db.session.expire_all()
     assert db.session.get(WorkOrder, order.id).status == "done"
     assert db.session.execute(select(func.count(Photo.id)).where(Photo.work_order_id == order.id)).scalar_one() == 1
+
+
+def test_resident_map_page_stays_within_its_weight_budget(sqlite_app, server):
+    """The budget bench/page_weight.py prints: the resident pages' first load, tiles excluded, ≤ 250 KB gzip."""
+    import sys
+    from pathlib import Path
+
+    from tests.factories import make_report
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.page_weight import BUDGET_KB, measure
+
+    for _ in range(5):
+        make_report()
+    for path in ("/", "/karta"):
+        row = measure(server, path)
+        assert row["requests"] > 5  # the page, its styles, scripts and data were really loaded
+        assert row["compressed"] <= BUDGET_KB * 1024, row
+
+
+@pytest.mark.parametrize("path", ["/", "/karta", "/tillganglighet", "/k/oster"])
+def test_resident_pages_reflow_at_320_px_and_200_percent_zoom(sqlite_app, server, path):
+    """WCAG 1.4.10 and 1.4.4: at 320 CSS px (a phone, or 400 % zoom) and at 200 % zoom on a 1280 px screen, no
+    sideways scrolling, and the send button and language switch stay on screen."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from webapp.campaigns import services as campaigns
+    from webapp.extensions import db
+    from webapp.geo.models import District
+
+    centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
+    campaigns.save_campaign(campaigns.CampaignInput(
+        name="Trygghetsvandring Öster", slug="oster", kind="safety_walk", starts_on=date.today(),
+        ends_on=date.today() + timedelta(days=7), district_ids=[centrum], asks_demographics=True, uses_audit=True),
+        "kom@landskrona.se")
+    for viewport, scale in (({"width": 320, "height": 640}, 1), ({"width": 640, "height": 450}, 2)):
+        with browser_page(server, f"reflow{path.replace('/', '-')}-{viewport['width']}", viewport=viewport,
+                          device_scale_factor=scale) as page:
+            page.goto(path)
+            page.wait_for_load_state("load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            wide = page.evaluate("(w) => [...document.querySelectorAll('body *')].filter((e) => "
+                                 "e.getBoundingClientRect().right > w + 1).slice(0, 5).map((e) => e.outerHTML.slice(0, 120))",
+                                 viewport["width"])
+            assert width <= viewport["width"], f"{path} scrolls sideways at {viewport['width']} px: {width} {wide}"
+            for selector in (".lang-switch a", "main h1"):
+                box = page.locator(selector).first.bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, selector
