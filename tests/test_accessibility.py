@@ -51,7 +51,8 @@ def world(sqlite_app):
 
 def test_public_pages_have_no_serious_violations(world):
     pages = ["/", "/karta", f"/r/{world['report'].reference}", f"/t/{world['token']}", "/k/vandring",
-             f"/k/vandring/g/{world['group']}", f"/k/vandring/protokoll/{world['walk']}",
+             f"/k/vandring/g/{world['group']}", f"/k/vandring/protokoll/{world['walk']}", "/offline", "/?lang=ar",
+             "/karta?lang=ar", f"/r/{world['report'].reference}?lang=ar", "/k/vandring?lang=ar",
              "/tillganglighet", "/staff/login", "/api/docs", "/no-such-page"]
     found = {}
     with browser_page(world["url"], "axe-public", bypass_csp=True) as page:
@@ -94,4 +95,23 @@ def test_staff_pages_have_no_serious_violations(world, role, paths):
             problems = audit(page)
             if problems:
                 found[path] = problems
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_touch_targets_on_the_resident_pages_are_at_least_44_px(world):
+    """Buttons, choices, menus and form fields a thumb must hit: at least 44 CSS px high (or wide, for icons)."""
+    targets = ("button:not([hidden]), select, input[type=text], input[type=email], textarea, label.radio, "
+               ".category-card, .site-nav a, .lang-switch a, .button, summary, .leaflet-control-zoom a")
+    found = {}
+    with browser_page(world["url"], "touch-targets") as page:
+        for path in ["/", "/karta", "/k/vandring", f"/t/{world['token']}"]:
+            page.goto(path)
+            page.wait_for_load_state("load")
+            small = page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
+                .filter((e) => e.offsetParent !== null)
+                .map((e) => [e.outerHTML.slice(0, 80), e.getBoundingClientRect()])
+                .filter(([, r]) => r.height < 44 && r.width < 44 || r.height < 24)
+                .map(([html, r]) => `${html} (${Math.round(r.width)}×${Math.round(r.height)})`)""", targets)
+            if small:
+                found[path] = small
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)

@@ -416,6 +416,8 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
         page.get_by_role("link", name=re.compile("Töm papperskorgen i parken")).click()
         page.wait_for_selector("h1:has-text('Töm papperskorgen i parken')")
         assert "Papperskorgen är överfull" in page.locator("main").inner_text()
+        page.locator("main .photos img").first.scroll_into_view_if_needed()  # the photos load lazily
+        page.wait_for_function("[...document.querySelectorAll('main .photos img')].every(i => i.complete)")
         assert page.evaluate("[...document.querySelectorAll('main .photos img')].every(i => i.naturalWidth > 0)")
         page.get_by_label("Vad gjordes?").fill("Tömd, ny påse")
         page.locator("input[name=photo]").set_input_files(str(photo))

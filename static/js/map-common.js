@@ -3,8 +3,13 @@ const L = window.L;
 
 export function makeMap(element, options = {}) {
   const data = element.dataset;
-  const map = L.map(element, { scrollWheelZoom: false, ...options })
+  const { zoomControl = true, ...rest } = options;
+  const map = L.map(element, { scrollWheelZoom: false, ...rest, zoomControl: false })
     .setView([parseFloat(data.lat), parseFloat(data.lon)], parseInt(data.zoom, 10));
+  if (zoomControl) {  // with the zoom buttons' names in the page's language
+    const words = document.body.dataset;
+    L.control.zoom({ zoomInTitle: words.zoomIn || "+", zoomOutTitle: words.zoomOut || "−" }).addTo(map);
+  }
   L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.attribution }).addTo(map);
   return map;
 }

@@ -13,7 +13,9 @@ if (list && navigator.onLine && navigator.serviceWorker?.controller) {
       try {
         const html = await (await fetch(href, { credentials: "same-origin" })).text();
         const page = new DOMParser().parseFromString(html, "text/html");
-        for (const img of page.querySelectorAll("main img[src]")) await fetch(img.getAttribute("src"), { credentials: "same-origin" });
+        for (const img of page.querySelectorAll("main img[src]")) {
+          await (await fetch(img.getAttribute("src"), { credentials: "same-origin" })).blob();
+        }
       } catch { /* offline again: what is kept is kept */ }
     }
   })();
