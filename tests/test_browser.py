@@ -485,3 +485,23 @@ def test_resident_pages_reflow_at_320_px_and_200_percent_zoom(sqlite_app, server
             for selector in (".lang-switch a", "main h1"):
                 box = page.locator(selector).first.bounding_box()
                 assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, selector
+
+
+def test_focus_is_visible_and_a_refusal_is_announced_and_tied_to_its_field(sqlite_app, server):
+    """Keyboard users see where they are; a refused form says so in an alert and each message belongs to its
+    field (aria-describedby), in the user's language."""
+    with browser_page(server, "focus-errors", viewport={"width": 1280, "height": 900}, is_mobile=False,
+                      has_touch=False, device_scale_factor=1) as page:
+        page.goto("/")
+        for _ in range(3):
+            page.keyboard.press("Tab")
+            style = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                                  " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+            assert style[0] != "none" and style[1] >= 2, style
+        page.locator("#location_text").fill("Vid stationen")
+        page.get_by_role("button", name="Skicka rapport").click()
+        page.wait_for_selector(".error-summary[role=alert]")
+        described = page.locator("fieldset[aria-describedby='category-error']")
+        assert described.count() == 1
+        assert "Välj vad du vill rapportera" in page.locator("#category-error").inner_text()
+        assert page.locator("#location_text").input_value() == "Vid stationen"  # nothing typed is lost
