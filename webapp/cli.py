@@ -225,7 +225,56 @@ def bench_generate(count: int, seed: int):
     click.echo(f"Added {made} reports.")
 
 
+retention_cli = AppGroup("retention", help="Erase reporters' contact data a set time after closing.")
+privacy_cli = AppGroup("privacy", help="Data protection: what is stored about a person.")
+
+
+@retention_cli.command("run")
+@click.option("--months", type=int, default=None,
+              help="Erase contact data this many months after a report was closed (default RETENTION_MONTHS).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be erased.")
+def retention_run(months, dry_run):
+    """Erase e-mail, name and phone of reporters whose reports were closed long enough ago; keep the statistics."""
+    from flask import current_app
+
+    from webapp.reports.privacy import run_retention
+
+    months = months if months is not None else current_app.config["RETENTION_MONTHS"]
+    if months < 1:
+        raise click.UsageError("--months must be at least 1.")
+    result = run_retention(months, current_app.config["MAIL_OUTBOX_DIR"], dry_run=dry_run)
+    verb = "Would erase" if dry_run else "Erased"
+    click.echo(f"{verb} the contact data of {result.reports} reports closed before {result.cutoff.date()} and "
+               f"{result.mails} kept outgoing mails.")
+
+
+@privacy_cli.command("export")
+@click.argument("email")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the JSON here (default: print it).")
+def privacy_export(email, out_path):
+    """Everything stored about an e-mail address, as JSON, for a request under GDPR article 15."""
+    from flask import current_app
+
+    from webapp import audit
+    from webapp.extensions import db
+    from webapp.reports.privacy import subject_export
+
+    data = subject_export(email, current_app.config["MAIL_OUTBOX_DIR"])
+    audit.record("privacy", 0, "subject_export", "cli", reports=len(data["reports"]))
+    db.session.commit()
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if out_path:
+        Path(out_path).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {len(data['reports'])} reports, {len(data['mails'])} mails and "
+                   f"{'a staff account' if data['staff_account'] else 'no staff account'} to {out_path}.")
+    else:
+        click.echo(text)
+
+
 def register_cli(app) -> None:
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
     app.cli.add_command(users_cli)

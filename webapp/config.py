@@ -42,6 +42,8 @@ def from_environment(instance_path: str) -> dict:
         or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        # Reporters' e-mail, name and phone are erased this many months after their report was closed.
+        "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS") or 12),
         "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
