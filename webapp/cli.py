@@ -272,7 +272,32 @@ def privacy_export(email, out_path):
         click.echo(text)
 
 
+@click.command("doctor")
+@click.option("--repair", is_flag=True, help="Delete leftover files and rows of photos whose files are lost.")
+def doctor_command(repair):
+    """Check the database and that photo files and rows agree (after a crash); --repair fixes the leftovers."""
+    from flask import current_app
+
+    from webapp import doctor
+
+    store = current_app.extensions["photo_store"]
+    findings = doctor.examine(store)
+    click.echo(f"Database: {'ok' if not findings.database else '; '.join(findings.database)}")
+    click.echo(f"Photo files without a report: {len(findings.orphan_files)}")
+    click.echo(f"Half-written files: {len(findings.temp_files)}")
+    click.echo(f"Photos whose files are missing: {len(findings.missing_files)}")
+    if findings.clean:
+        click.echo("All well.")
+        return
+    if repair and not findings.database:
+        doctor.repair(store, findings)
+        click.echo("Repaired.")
+        return
+    raise SystemExit(1)
+
+
 def register_cli(app) -> None:
+    app.cli.add_command(doctor_command)
     app.cli.add_command(retention_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_cli)

@@ -54,6 +54,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # Only for load tests on one machine, where every request comes from the same address.
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "ACCESSIBILITY_CONTACT": env.get("ACCESSIBILITY_CONTACT") or "kommunen@landskrona.se",
         "OPEN311_JURISDICTION": env.get("OPEN311_JURISDICTION") or "landskrona.se",
         "OPEN311_CONTACT": env.get("OPEN311_CONTACT") or "Landskrona stad, Teknik- och serviceförvaltningen, 0418-47 00 00",

@@ -1,0 +1,71 @@
+"""A real server in a subprocess (gunicorn, as in production) on a free port, for the load and crash tests."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(config: dict) -> dict:
+    """The subprocess's environment from a test app's config."""
+    return {**os.environ, "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": config["SECRET_KEY"],
+            "INSTANCE_PATH": config["INSTANCE_PATH"], "MEDIA_DIR": config["MEDIA_DIR"],
+            "MAIL_OUTBOX_DIR": config["MAIL_OUTBOX_DIR"], "MAIL_SERVER": "", "RATELIMIT_ENABLED": "0",
+            "PYTHONPATH": str(ROOT)}
+
+
+@contextmanager
+def gunicorn(config: dict, workers: int = 2, threads: int = 4):
+    """Serve the app like production: gunicorn with `workers` processes of `threads` threads."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+         "--timeout", "120", "--graceful-timeout", "5", "webapp:create_app()"],
+        cwd=ROOT, env=environment(config), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+    server = type("Server", (), {"url": url, "process": process})
+    try:
+        yield server
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def resident(url: str) -> tuple[requests.Session, str]:
+    """A browser-like session with the report form's CSRF token."""
+    import re
+
+    session = requests.Session()
+    html = session.get(f"{url}/", timeout=30).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    return session, token
