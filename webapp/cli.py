@@ -296,7 +296,44 @@ def doctor_command(repair):
     raise SystemExit(1)
 
 
+@click.command("backup")
+@click.option("--out", "out_dir", default=None, help="Folder for the archive (default: instance/backups).")
+def backup_command(out_dir):
+    """A consistent copy of the database and the photos in one .tar.gz, made while the server runs."""
+    from flask import current_app
+
+    from webapp import backup
+
+    media = Path(current_app.config["MEDIA_DIR"])
+    total = sum(1 for p in media.rglob("*") if p.is_file()) if media.exists() else 0
+    with click.progressbar(length=total, label="Photos") as bar:
+        path = backup.make_backup(media, out_dir or Path(current_app.instance_path) / "backups", progress=bar.update)
+    manifest = backup.read_manifest(path)
+    click.echo(f"{path}: {manifest['reports']} reports, {manifest['photos']} photos, "
+               f"{manifest['media_files']} files (schema {manifest['revision']}).")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+def restore_command(archive):
+    """Restore a backup into this instance, which must be empty (no reports, no photos)."""
+    from flask import current_app
+
+    from webapp import backup
+
+    manifest = backup.read_manifest(archive)
+    with click.progressbar(length=manifest["media_files"], label="Photos") as bar:
+        try:
+            backup.restore(archive, current_app.config["MEDIA_DIR"], progress=bar.update)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {manifest['reports']} reports and {manifest['photos']} photos. "
+               "Run `flask db upgrade` if this version is newer, then `flask doctor`.")
+
+
 def register_cli(app) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(doctor_command)
     app.cli.add_command(retention_cli)
     app.cli.add_command(privacy_cli)

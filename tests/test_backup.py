@@ -1,0 +1,57 @@
+"""`flask backup` while reports keep arriving, and `flask restore` into an empty instance gives the same
+reports and photos, on SQLite and PostgreSQL."""
+import threading
+
+from sqlalchemy import select
+
+from tests.conftest import base_config, build_app, database_url
+from tests.factories import image_bytes, make_report
+from webapp import backup, doctor
+from webapp.extensions import db
+from webapp.reports.models import Report
+
+
+def test_backup_while_writing_and_restore_into_an_empty_instance(app, request, tmp_path):
+    before = [make_report(photos=[image_bytes()])[0].reference for _ in range(3)]
+    stop = threading.Event()
+
+    def keep_reporting():  # the server keeps taking reports while the backup runs
+        with app.app_context():
+            while not stop.is_set():
+                make_report(photos=[image_bytes(size=(400, 300))])
+            db.session.remove()
+
+    writer = threading.Thread(target=keep_reporting)
+    writer.start()
+    try:
+        result = app.test_cli_runner().invoke(args=["backup", "--out", str(tmp_path / "backups")])
+    finally:
+        stop.set()
+        writer.join()
+    assert result.exit_code == 0, result.output
+    archive = next((tmp_path / "backups").glob("trygghetskartan-backup-*.tar.gz"))
+    manifest = backup.read_manifest(archive)
+    assert set(before) <= set(manifest["references"]) and manifest["photos"] >= 3
+
+    # A new, empty instance of the same kind.
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    url = database_url(app.config["BACKEND"], request, fresh_dir)
+    fresh = build_app(base_config(fresh_dir, url))
+    with fresh.app_context():
+        refused = fresh.test_cli_runner().invoke(args=["restore", str(tmp_path / "missing.tar.gz")])
+        assert refused.exit_code != 0
+        done = fresh.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert done.exit_code == 0, done.output
+        db.session.remove()
+        restored = sorted(db.session.execute(select(Report.reference)).scalars())
+        assert restored == manifest["references"]
+        store = fresh.extensions["photo_store"]
+        findings = doctor.examine(store)
+        assert findings.database == [] and findings.missing_files == []  # every photo of the snapshot came along
+        doctor.repair(store, findings)  # files of reports made after the snapshot are leftovers
+        assert doctor.examine(store).clean
+        again = fresh.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert again.exit_code != 0 and "empty instance" in again.output
+        db.session.remove()
+        db.engine.dispose()

@@ -1,0 +1,159 @@
+"""`flask backup` and `flask restore`: a consistent copy of the database and the photos, made while the server
+runs, in one .tar.gz; and its restoration into an empty instance.
+
+The database is copied first, as one consistent snapshot (SQLite's online backup API, or pg_dump, which reads
+one transaction snapshot), then the photos. A photo is written before the row that refers to it is committed,
+so every photo of the snapshot is on disk when the files are copied; files of reports made after the snapshot
+come along as leftovers that `flask doctor --repair` removes after a restore."""
+from __future__ import annotations
+
+import glob
+import io
+import json
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.engine import make_url
+
+from webapp.extensions import db
+
+
+class BackupError(Exception):
+    pass
+
+
+def _pg_tool(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if not found:
+        raise BackupError(f"{name} is not installed (PostgreSQL client tools).")
+    return found
+
+
+def _libpq_url(url) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _counts_on(connection) -> dict:
+    from webapp.reports.models import Photo, Report
+
+    revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+    return {"reports": connection.execute(select(func.count(Report.id))).scalar_one(),
+            "photos": connection.execute(select(func.count(Photo.id))).scalar_one(),
+            "references": sorted(r for r in connection.execute(select(Report.reference)).scalars() if r),
+            "revision": revision}
+
+
+def make_backup(media_dir: str | Path, out_dir: str | Path, progress: Callable[[int], None] | None = None) -> Path:
+    url = make_url(str(db.engine.url))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"trygghetskartan-backup-{stamp}.tar.gz"
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        if url.get_backend_name() == "sqlite":
+            database = work / "database.sqlite"
+            source = sqlite3.connect(url.database)
+            copy = sqlite3.connect(database)
+            with copy:
+                source.backup(copy)  # one consistent snapshot, while others keep writing (WAL)
+            # What the snapshot holds, read from the snapshot itself.
+            manifest_counts = _sqlite_counts(copy)
+            source.close()
+            copy.close()
+        else:
+            database = work / "database.dump"
+            # Count and dump the same snapshot: a repeatable-read transaction exports it to pg_dump.
+            with db.engine.connect() as connection:
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
+                with connection.begin():
+                    snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+                    manifest_counts = _counts_on(connection)
+                    subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+                                    f"--snapshot={snapshot}", f"--file={database}", f"--dbname={_libpq_url(url)}"],
+                                   check=True, capture_output=True)
+        media = Path(media_dir)
+        files = [p for p in media.rglob("*") if p.is_file() and not p.name.endswith(".tmp")] if media.exists() else []
+        manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "backend": url.get_backend_name(),
+                    "database": database.name, "media_files": len(files), **manifest_counts}
+        partial = target.with_suffix(".partial")
+        with tarfile.open(partial, "w:gz") as archive:
+            archive.add(database, arcname=database.name)
+            for path in files:
+                archive.add(path, arcname=f"media/{path.relative_to(media)}")
+                if progress:
+                    progress(1)
+            data = json.dumps(manifest, indent=2).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        partial.replace(target)
+    return target
+
+
+def _sqlite_counts(connection: sqlite3.Connection) -> dict:
+    revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    return {"reports": connection.execute("SELECT count(*) FROM report").fetchone()[0],
+            "photos": connection.execute("SELECT count(*) FROM photo").fetchone()[0],
+            "references": sorted(r for (r,) in connection.execute("SELECT reference FROM report") if r),
+            "revision": revision[0] if revision else None}
+
+
+def read_manifest(archive_path: str | Path) -> dict:
+    with tarfile.open(archive_path, "r:gz") as archive:
+        return json.loads(archive.extractfile("manifest.json").read())
+
+
+def _is_empty() -> bool:
+    tables = set(inspect(db.engine).get_table_names())
+    if "report" not in tables:
+        return True
+    return db.session.execute(text("SELECT count(*) FROM report")).scalar_one() == 0
+
+
+def restore(archive_path: str | Path, media_dir: str | Path, progress: Callable[[int], None] | None = None) -> dict:
+    """Restore a backup into an empty instance (no reports, no photos). Returns the manifest."""
+    manifest = read_manifest(archive_path)
+    url = make_url(str(db.engine.url))
+    if manifest["backend"] != url.get_backend_name():
+        raise BackupError(f"The backup is of a {manifest['backend']} database; this instance uses "
+                          f"{url.get_backend_name()}.")
+    media = Path(media_dir)
+    if not _is_empty() or (media.exists() and any(p.is_file() for p in media.rglob("*"))):
+        raise BackupError("Restore only into an empty instance: this one already has reports or photos.")
+    db.session.remove()
+    with tempfile.TemporaryDirectory() as work, tarfile.open(archive_path, "r:gz") as archive:
+        work = Path(work)
+        members = archive.getmembers()
+        archive.extract(manifest["database"], work, filter="data")
+        for member in members:
+            if member.name.startswith("media/") and member.isfile():
+                archive.extract(member, work, filter="data")
+                if progress:
+                    progress(1)
+        if url.get_backend_name() == "sqlite":
+            db.engine.dispose()
+            target = Path(url.database)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(work / manifest["database"], target)
+        else:
+            db.engine.dispose()
+            with db.engine.begin() as connection:  # an empty schema, then the dump's own
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+            db.engine.dispose()
+            subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+                            f"--dbname={_libpq_url(url)}", str(work / manifest["database"])],
+                           check=True, capture_output=True)
+        if (work / "media").exists():
+            media.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(work / "media", media, dirs_exist_ok=True)
+    return manifest
