@@ -128,3 +128,54 @@ def test_doctor_finds_and_repairs_leftovers(app):
     assert store.exists(kept.photos[0].stem)
     again = runner.invoke(args=["doctor"])
     assert again.exit_code == 0 and "All well." in again.output
+
+
+@pytest.mark.parametrize("app", ["postgresql"], indirect=True)
+def test_two_gunicorn_workers_on_one_postgresql_never_conflict(app):
+    """Two worker processes on one database: ids and reference codes stay unique, and two officers merging a
+    pair of reports into each other at the same moment end with exactly one merge, never a cycle or an error."""
+    import re
+
+    from tests.factories import PASSWORD, make_user
+
+    pairs = [(r.id, r.reference, s.id, s.reference)
+             for r, s in ((make_report()[0], make_report()[0]) for _ in range(8))]
+    emails = [make_user("case_officer", email=f"handlaggare{n}@landskrona.se").email for n in range(2)]
+    db.session.remove()
+    with gunicorn(app.config, workers=2, threads=4) as server:
+        sessions = []
+        for email in emails:
+            session = requests.Session()
+            html = session.get(f"{server.url}/staff/login").text
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+            session.post(f"{server.url}/staff/login", data={"csrf_token": token, "email": email,
+                                                            "password": PASSWORD})
+            sessions.append((session, token))
+
+        def merge(job):
+            (session, token), duplicate_id, target_reference = job
+            response = session.post(f"{server.url}/staff/reports/{duplicate_id}/merge",
+                                    data={"csrf_token": token, "version": "1", "target": target_reference},
+                                    allow_redirects=False, timeout=60)
+            return response.status_code
+
+        jobs = [job for a_id, a_ref, b_id, b_ref in pairs
+                for job in ((sessions[0], a_id, b_ref), (sessions[1], b_id, a_ref))]
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            statuses = list(pool.map(merge, jobs))
+        keys = [uuid.uuid4().hex for _ in range(40)]
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            submitted = list(pool.map(lambda k: submit(server.url, k, random.Random(k)), keys))
+    assert all(status < 500 for status in statuses), statuses
+    assert all(status == 302 for _k, status in submitted)
+    db.session.expire_all()
+    for a_id, _a_ref, b_id, _b_ref in pairs:
+        a, b = db.session.get(Report, a_id), db.session.get(Report, b_id)
+        merged = [r for r in (a, b) if r.status == "duplicate"]
+        assert len(merged) == 1, (a.status, b.status)
+        survivor = b if merged[0] is a else a
+        assert merged[0].merged_into_id == survivor.id and survivor.merged_into_id is None
+        assert survivor.support_count == 1
+    ids = db.session.execute(select(Report.id)).scalars().all()
+    references = db.session.execute(select(Report.reference)).scalars().all()
+    assert len(set(ids)) == len(ids) == 16 + 40 and len(set(references)) == len(references)

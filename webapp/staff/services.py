@@ -234,8 +234,10 @@ def merge_reports(duplicate: Report, target: Report, actor: str, expected_versio
         raise ReportError("target", _l("That report has itself been merged; merge into the report it went to."))
     if duplicate.status == "duplicate":
         raise ReportError("target", _l("This report has already been merged."))
-    _claim(duplicate, expected_version)
-    _claim(target, None)
+    # Claim both in the order of their ids: two officers merging A into B and B into A at the same moment
+    # then wait for each other instead of deadlocking, and the second finds the first one's change.
+    for report in sorted((duplicate, target), key=lambda r: r.id):
+        _claim(report, expected_version if report is duplicate else None)
     target.support_count = target.support_count + duplicate.support_count + 1
     duplicate.merged_into_id = target.id
     note = str(_l("Merged with report %(reference)s, which is handled instead.", reference=target.reference))
