@@ -106,6 +106,16 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        # A batch migration that copies the report table drops the spatial index's triggers: put them back.
+        from sqlalchemy import inspect as _inspect
+
+        from webapp.geo import spatial
+
+        revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
+            if _inspect(connection).has_table("alembic_version") else None
+        if revision is not None and revision >= "0013":
+            spatial.ensure(connection)
+            connection.commit()
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -10,7 +10,10 @@ from webapp.reports.models import Category
 
 def test_migrated_schema_matches_models(app):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        from webapp.geo.spatial import include_object
+
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                              "include_object": include_object})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
@@ -54,3 +57,25 @@ def test_upgrading_keeps_existing_reports_with_their_photos_history_and_supporte
     for model in (StatusChange, Photo, Support):
         assert db.session.execute(select(func.count()).select_from(model)).scalar_one() == 1, model.__name__
     assert db.session.execute(text("SELECT version FROM report WHERE id = 1")).scalar_one() == 1
+    # The upgraded report is in the spatial index, and the map API finds it through it.
+    client = app.test_client()
+    found = client.get("/api/v1/reports?bbox=12.82,55.86,12.84,55.88").get_json()
+    assert [f["properties"]["reference"] for f in found["features"]] == ["LK-2018-000001"]
+
+
+def test_spatial_index_follows_new_moved_and_deleted_reports(app):
+    from tests.factories import CENTRUM, KARLSLUND, make_report
+    from webapp.reports.services import public_reports_in_bbox
+
+    def box(point, d=0.002):
+        return point[0] - d, point[1] - d, point[0] + d, point[1] + d
+
+    report, _ = make_report(at=CENTRUM)
+    assert [r.id for r in public_reports_in_bbox(*box(CENTRUM), limit=10)[0]] == [report.id]
+    report.lon, report.lat = KARLSLUND
+    db.session.commit()
+    assert public_reports_in_bbox(*box(CENTRUM), limit=10)[0] == []
+    assert [r.id for r in public_reports_in_bbox(*box(KARLSLUND), limit=10)[0]] == [report.id]
+    db.session.delete(report)
+    db.session.commit()
+    assert public_reports_in_bbox(*box(KARLSLUND), limit=10)[0] == []

@@ -30,7 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.i18n import remember_language, select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    from webapp.geo.spatial import include_object
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True,
+                     include_object=include_object)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "webapp" / "translations"))

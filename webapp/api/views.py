@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+import orjson
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import text
 
@@ -73,6 +75,10 @@ def reports_in_bbox():
     except ValueError as exc:
         return error(str(exc))
     rows, truncated = services.public_reports_in_bbox(*bbox, limit=current_app.config["API_MAX_FEATURES"])
+    # Built once per request rather than once per report: the URLs' shapes and the category names.
+    show_url = url_for("reports.show", reference="REF").replace("REF", "{}")
+    thumb_url = url_for("reports.photo", photo_id=999999999, size="thumb").replace("999999999", "{}")
+    names: dict[str, str] = {}
     features = [{
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
@@ -80,15 +86,20 @@ def reports_in_bbox():
             "id": r.id,
             "reference": r.reference,
             "category": r.category,
-            "category_name": localized(r.category_names),
+            "category_name": names.get(r.category) or names.setdefault(r.category, localized(r.category_names)),
             "status": r.status,
             "created": as_utc(r.created_at).date().isoformat(),
             "support_count": r.support_count,
-            "thumbnail_url": url_for("reports.photo", photo_id=r.photo_id, size="thumb") if r.photo_id else None,
-            "url": url_for("reports.show", reference=r.reference),
+            "thumbnail_url": thumb_url.format(r.photo_id) if r.photo_id else None,
+            "url": show_url.format(r.reference),
         },
     } for r in rows]
-    return jsonify({"type": "FeatureCollection", "features": features, "truncated": truncated})
+    return fast_json({"type": "FeatureCollection", "features": features, "truncated": truncated})
+
+
+def fast_json(data) -> Response:
+    """orjson for the map's large answers (several times faster than the standard library's encoder)."""
+    return Response(orjson.dumps(data), mimetype="application/json")
 
 
 def _float_arg(name: str) -> float:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.geo import services as geo
+from webapp.geo import spatial
 from webapp.media import PhotoError, PhotoStore, ProcessedPhoto, process_photo
 from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, Satisfaction, StatusChange,
                                    Support, TrackingToken)
@@ -362,8 +363,8 @@ def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_l
                Report.support_count, Category.key.label("category"), Category.names.label("category_names"),
                Category.icon.label("icon"), first_photo.label("photo_id"))
         .join(Category, Category.id == Report.category_id)
-        .where(Report.hidden.is_(False), Report.lon.between(min_lon, max_lon),
-               Report.lat.between(min_lat, max_lat))
+        .where(Report.hidden.is_(False),
+               spatial.in_box(db.session.get_bind().dialect.name, min_lon, min_lat, max_lon, max_lat))
         .order_by(Report.created_at.desc(), Report.id.desc())
         .limit(limit + 1)
     ).all()
