@@ -84,6 +84,8 @@ class Defaults:
     MAP_CENTER = (55.8705, 12.8330)
     MAP_ZOOM = 14
     API_MAX_FEATURES = 5000
+    # How long one worker keeps an answer of the public map API for the same box (0: not at all).
+    MAP_CACHE_SECONDS = 10
     WTF_CSRF_TIME_LIMIT = 4 * 3600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -116,3 +116,25 @@ def test_areas_are_geojson_and_say_they_are_approximate(client):
     assert all(f["properties"]["approximate"] for f in districts["features"])
     kommun = client.get("/api/v1/areas/kommun").get_json()
     assert kommun["features"][0]["properties"]["kommunkod"] == "1282"
+
+
+def test_public_map_answers_are_kept_briefly_per_box_and_language(sqlite_app):
+    """Phones in the same part of town ask for the same box: the answer is kept MAP_CACHE_SECONDS, then renewed."""
+    import time
+
+    from tests.factories import CENTRUM, make_report
+    from webapp.api import views
+
+    sqlite_app.config["MAP_CACHE_SECONDS"] = 1
+    views._map_caches.clear()
+    client = sqlite_app.test_client()
+    url = f"/api/v1/reports?bbox={CENTRUM[0] - 0.01},{CENTRUM[1] - 0.01},{CENTRUM[0] + 0.01},{CENTRUM[1] + 0.01}"
+    first = client.get(url, headers={"Accept-Language": "sv"})
+    assert first.json["features"] == [] and first.headers["Cache-Control"] == "public, max-age=1"
+    make_report()
+    assert client.get(url, headers={"Accept-Language": "sv"}).json["features"] == []  # kept
+    english = client.get(url, headers={"Accept-Language": "en"}).json  # another language, its own answer
+    assert len(english["features"]) == 1
+    time.sleep(1.2)
+    assert len(client.get(url, headers={"Accept-Language": "sv"}).json["features"]) == 1  # renewed
+    views._map_caches.clear()

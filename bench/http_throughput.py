@@ -1,0 +1,126 @@
+"""HTTP throughput of the public map API under gunicorn on this machine, beside a bare Flask endpoint returning a
+constant JSON under the same server, with wrk on loopback.
+
+    .venv/bin/python bench/http_throughput.py                   # 100 000 reports, 10 s per run
+    .venv/bin/python bench/http_throughput.py --reports 1000000 --seconds 20
+
+Needs wrk (Debian: apt-get install wrk). Both servers run as `gunicorn --workers 2 --threads 4` (one worker per
+core); wrk uses 2 threads and 32 connections. Three runs: the bare endpoint (the floor); the map API over 20
+boxes of about 500 reports that phones keep asking for (answers kept MAP_CACHE_SECONDS in each worker, as in
+production); and the map API with every request a box never asked before (the database and the encoder every
+time). Rate limits are off for the run: all requests come from one address.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+LUA = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+"""
+
+
+def serve(app: str, env: dict, port: int) -> subprocess.Popen:
+    process = subprocess.Popen([str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+                                "--log-level", "warning", app], cwd=ROOT, env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{app} did not start")
+
+
+def wrk(url: str, paths: list[str], seconds: int) -> tuple[float, float]:
+    """Requests per second and the 99th percentile latency in ms."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA % ", ".join(f'"{p}"' for p in paths))
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", script.name, url],
+                         capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{errors.group(1)} failed responses:\n{out}")
+    return rps, p99
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed: apt-get install wrk")
+        return 2
+    from flask_migrate import upgrade
+
+    from bench.web_paths import boxes_of_about
+    from webapp import benchdata, create_app, demo
+
+    folder = tempfile.mkdtemp(prefix="tk-http-")
+    db_path = os.path.join(folder, "bench.sqlite")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": folder})
+    with app.app_context():
+        upgrade()
+        demo.ensure_demo_areas()
+        benchdata.generate(args.reports)
+    con = sqlite3.connect(db_path)
+    boxes = boxes_of_about(con, 500, 20)
+    con.close()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "INSTANCE_PATH": folder,
+           "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
+    box_paths = ["/api/v1/reports?bbox=" + ",".join(f"{v:.6f}" for v in b) for b in boxes]
+    rng = random.Random(3)
+    unique = ["/api/v1/reports?bbox=" + ",".join(f"{v + rng.uniform(-1e-4, 1e-4):.7f}" for v in rng.choice(boxes))
+              for _ in range(50000)]
+    rows = []
+    for name, target, paths in (("bare Flask endpoint (floor)", "bench.bare_app:app", ["/bare"]),
+                                ("map API, 20 boxes of ~500 reports", "webapp:create_app()", box_paths),
+                                ("map API, every box new (no cache)", "webapp:create_app()", unique)):
+        port = 18000 + len(rows)
+        process = serve(target, env, port)
+        try:
+            wrk(f"http://127.0.0.1:{port}", paths[:50], 2)  # warm up
+            rows.append((name, *wrk(f"http://127.0.0.1:{port}", paths, args.seconds)))
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait()
+    floor = rows[0][1]
+    print(f"{args.reports:,} reports; gunicorn 2 workers × 4 threads; wrk 2 threads, 32 connections, "
+          f"{args.seconds} s")
+    print(f"{'path':<38} {'req/s':>9} {'p99 ms':>8} {'of floor':>9}  goal")
+    for name, rps, p99 in rows:
+        goal = "" if name.startswith("bare") else "≥ 50 % of the floor, p99 < 100 ms"
+        print(f"{name:<38} {rps:>9.0f} {p99:>8.1f} {rps / floor:>8.0%}  {goal}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
