@@ -104,7 +104,7 @@ def _map_json(bbox) -> bytes:
     # Built once per request rather than once per report: the URLs' shapes and the category names.
     show_url = url_for("reports.show", reference="REF").replace("REF", "{}")
     thumb_url = url_for("reports.photo", photo_id=999999999, size="thumb").replace("999999999", "{}")
-    names: dict[str, str] = {}
+    names = {key: localized(value) for key, value in services.all_category_names().items()}
     features = [{
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
@@ -112,9 +112,9 @@ def _map_json(bbox) -> bytes:
             "id": r.id,
             "reference": r.reference,
             "category": r.category,
-            "category_name": names.get(r.category) or names.setdefault(r.category, localized(r.category_names)),
+            "category_name": names.get(r.category, r.category),
             "status": r.status,
-            "created": as_utc(r.created_at).date().isoformat(),
+            "created": r.created,
             "support_count": r.support_count,
             "thumbnail_url": thumb_url.format(r.photo_id) if r.photo_id else None,
             "url": show_url.format(r.reference),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from webapp import audit
 from webapp.extensions import db
+from webapp.rawsql import raw_rows
 from webapp.geo import services as geo
 from webapp.insights.models import ExportLog
 from webapp.reports.models import Category, Report
@@ -102,26 +103,9 @@ def count(selection: Selection) -> int:
     return db.session.execute(_query(selection, [func.count(Report.id)])).scalar_one()
 
 
-def _raw_rows(statement) -> list[tuple]:
-    """Run a Core statement on the driver's own cursor: plain tuples, without building a Row per result,
-    which is most of the cost when a million positions are read."""
-    connection = db.session.connection()
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    if compiled.positional:
-        params = tuple(compiled.params[name] for name in compiled.positiontup)
-    else:
-        params = compiled.params
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
 def positions(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
     """Longitudes and latitudes of the selected reports."""
-    rows = _raw_rows(_query(selection, [Report.lon, Report.lat]))
+    rows = raw_rows(_query(selection, [Report.lon, Report.lat]))
     if not rows:
         return np.empty(0), np.empty(0)
     array = np.asarray(rows, dtype=float)

@@ -21,7 +21,7 @@ from webapp.media import PhotoError, PhotoStore, ProcessedPhoto, process_photo
 from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, Satisfaction, StatusChange,
                                    Support, TrackingToken)
 from webapp.reports.status import OPEN_STATUSES, can_change
-from webapp.timeutil import utcnow
+from webapp.timeutil import as_utc, utcnow
 
 MAX_DESCRIPTION = 2000
 MAX_LOCATION_TEXT = 300
@@ -111,6 +111,11 @@ def active_categories() -> list[Category]:
     return list(db.session.execute(
         select(Category).where(Category.active.is_(True)).order_by(Category.sort_order, Category.id)
     ).scalars())
+
+
+def all_category_names() -> dict[str, dict]:
+    """Every category's names by key, the inactive ones too (old reports keep theirs)."""
+    return dict(db.session.execute(select(Category.key, Category.names)).all())
 
 
 def category_by_key(key: str) -> Category | None:
@@ -353,22 +358,39 @@ def public_photo(photo_id: int) -> Photo | None:
     return photo
 
 
+@dataclass
+class MapRow:
+    id: int
+    reference: str
+    lon: float
+    lat: float
+    status: str
+    created: str          # the day it was received (UTC), ISO
+    support_count: int
+    category: str
+    photo_id: int | None
+
+
 def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
-                           limit: int) -> tuple[list, bool]:
-    """Public reports with a position inside the box, newest first. Returns (rows, truncated)."""
+                           limit: int) -> tuple[list[MapRow], bool]:
+    """Public reports with a position inside the box (read through the spatial index), newest first.
+    Returns (rows, truncated). Read as plain tuples: the public map asks for hundreds at a time."""
     first_photo = (select(func.min(Photo.id)).where(Photo.report_id == Report.id, Photo.moderation == "approved")
                    .correlate(Report).scalar_subquery())
-    rows = db.session.execute(
+    from webapp.rawsql import raw_rows
+
+    rows = raw_rows(
         select(Report.id, Report.reference, Report.lon, Report.lat, Report.status, Report.created_at,
-               Report.support_count, Category.key.label("category"), Category.names.label("category_names"),
-               Category.icon.label("icon"), first_photo.label("photo_id"))
+               Report.support_count, Category.key, first_photo)
         .join(Category, Category.id == Report.category_id)
         .where(Report.hidden.is_(False),
                spatial.in_box(db.session.get_bind().dialect.name, min_lon, min_lat, max_lon, max_lat))
         .order_by(Report.created_at.desc(), Report.id.desc())
-        .limit(limit + 1)
-    ).all()
-    return rows[:limit], len(rows) > limit
+        .limit(limit + 1))
+    found = [MapRow(r[0], r[1], r[2], r[3], r[4],
+                    r[5][:10] if isinstance(r[5], str) else as_utc(r[5]).date().isoformat(), r[6], r[7], r[8])
+             for r in rows[:limit]]
+    return found, len(rows) > limit
 
 
 def change_status(report: Report, to_status: str, actor: str, public_note: str = "",
