@@ -17,3 +17,16 @@ def test_tiles_are_allowed_as_images_only():
     assert "connect-src 'self'" in csp
     sharded = content_security_policy("https://{s}.tile.example.org/{z}/{x}/{y}.png")
     assert "https://*.tile.example.org" in sharded
+
+
+def test_cookies_are_secure_when_the_service_is_published_over_https(monkeypatch, tmp_path):
+    from webapp import create_app
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://trygghetskartan.landskrona.se")
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    local = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert not local.config["SESSION_COOKIE_SECURE"]  # `make run` on plain HTTP keeps working

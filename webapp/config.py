@@ -51,8 +51,11 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SENDER": env.get("MAIL_SENDER") or "Trygghetskartan <noreply@landskrona.se>",
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
         "PUBLISH_PHOTOS_IMMEDIATELY": _bool(env.get("PUBLISH_PHOTOS_IMMEDIATELY")),
-        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
-        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
+        # Secure cookies whenever the service is published over HTTPS (production), unless told otherwise.
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
+                                       (env.get("PUBLIC_BASE_URL") or "").startswith("https://")),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
+                                        (env.get("PUBLIC_BASE_URL") or "").startswith("https://")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         # Only for load tests on one machine, where every request comes from the same address.
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
