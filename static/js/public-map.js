@@ -36,10 +36,16 @@ function popup(properties) {
   return box;
 }
 
+// The box asked for is the view widened to a 0.01° grid, so that phones looking at the same part of town ask
+// the same question and the server can answer from what it keeps; only what is in view is shown.
+const GRID = 0.01;
+const snap = (value, up) => ((up ? Math.ceil(value / GRID) : Math.floor(value / GRID)) * GRID).toFixed(2);
+
 let pending = null;
 async function load() {
   const b = map.getBounds();
-  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+  const bbox = [snap(b.getWest(), false), snap(b.getSouth(), false), snap(b.getEast(), true),
+    snap(b.getNorth(), true)].join(",");
   if (pending) pending.abort();
   pending = new AbortController();
   let data;
@@ -51,7 +57,8 @@ async function load() {
   }
   clusters.clearLayers();
   list.replaceChildren();
-  for (const feature of data.features) {
+  const inView = data.features.filter((f) => b.contains([f.geometry.coordinates[1], f.geometry.coordinates[0]]));
+  for (const feature of inView) {
     const [lon, lat] = feature.geometry.coordinates;
     const p = feature.properties;
     clusters.addLayer(L.marker([lat, lon], { title: `${p.category_name} ${p.reference}` }).bindPopup(() => popup(p)));
@@ -62,8 +69,8 @@ async function load() {
     li.append(link);
     list.append(li);
   }
-  count.textContent = format(element.dataset.msgCount, { n: data.features.length });
-  count.dataset.count = String(data.features.length);
+  count.textContent = format(element.dataset.msgCount, { n: inView.length });
+  count.dataset.count = String(inView.length);
 }
 map.on("moveend", load);
 load();
