@@ -44,6 +44,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         # Reporters' e-mail, name and phone are erased this many months after their report was closed.
         "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS") or 12),
+        # How long each worker keeps the public map's answers (seconds; 0 = always ask the database).
+        "MAP_CACHE_SECONDS": int(env.get("MAP_CACHE_SECONDS") or Defaults.MAP_CACHE_SECONDS),
         "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
