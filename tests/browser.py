@@ -46,6 +46,9 @@ def browser_page(base_url: str, name: str, locale: str = "sv-SE", **context_opti
         context = browser.new_context(locale=locale, base_url=base_url, **{**PHONE, **context_options})
         context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base_url)
                       else route.abort())
+        # A trace with a screenshot of every step; kept only when the test fails (open it with
+        # `.venv/bin/playwright show-trace test-artifacts/<name>-trace.zip`).
+        context.tracing.start(screenshots=True, snapshots=True)
         page = context.new_page()
         page.set_default_timeout(15000)
         violations = []
@@ -55,9 +58,11 @@ def browser_page(base_url: str, name: str, locale: str = "sv-SE", **context_opti
             yield page
             # Every page must work under the strict Content-Security-Policy.
             assert violations == [], violations
+            context.tracing.stop()
         except BaseException:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            context.tracing.stop(path=str(ARTIFACTS / f"{name}-trace.zip"))
             raise
         finally:
             browser.close()
