@@ -58,3 +58,26 @@ def test_a_report_sent_twice_mails_its_receipt_once(sqlite_app):
     client.post("/", data=form)
     client.post("/", data=form)
     assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_a_key_from_another_form_never_changes_that_report(app):
+    from datetime import date, timedelta
+
+    from webapp.campaigns import services as campaigns
+    from webapp.geo.models import District
+    from webapp.reports.services import ReportError
+
+    key = uuid.uuid4().hex
+    plain, _ = services.create_report(services.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
+                                                         idempotency_key=key), photo_settings())
+    centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
+    campaign = campaigns.save_campaign(campaigns.CampaignInput(
+        name="Vandring", slug="vandring", kind="safety_walk", starts_on=date.today(),
+        ends_on=date.today() + timedelta(days=3), district_ids=[centrum]), "kom")
+    import pytest
+
+    with pytest.raises(ReportError):
+        campaigns.submit(campaign, services.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
+                                                      idempotency_key=key), photo_settings())
+    db.session.refresh(plain)
+    assert plain.campaign_id is None and count(Report) == 1

@@ -182,7 +182,9 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: 
     from webapp.campaigns import walks
 
     again = reports.replayed(data)
-    if again is not None and again[0].campaign_id == campaign.id:
+    if again is not None:
+        if again[0].campaign_id != campaign.id:  # a key made for another form: never touch that report
+            raise ReportError("idempotency_key", _l("The form was changed on the way. Reload the page and try again."))
         return again  # sent twice (a retry, or queued offline): stored once
     if not is_open(campaign, today):
         raise ReportError("campaign", _l("This campaign is closed."))
