@@ -45,8 +45,16 @@ def world(sqlite_app):
     walks.record_walk(walk, date.today(), 10, "Boende", "", [walks.PointRecord(report.id, "Mörkt", "work_order")],
                       "kom")
     walks.publish(walk, "kom")
+    from webapp.campaigns.services import save_owner, start_import
+
+    owner = save_owner("Fastighets AB Kronan", "info@kronan.example", "Storgatan 1", "kom")
+    report.property_owner_id = owner.id
+    db.session.commit()
+    run = start_import(campaign, b"caption,posted_at\n", "poster.csv", "kom", None,
+                       str(sqlite_app.instance_path) + "/imports")
     with live_server(sqlite_app) as url:
-        yield {"url": url, "report": report, "token": token, "order": order, "group": group.code, "walk": walk.id}
+        yield {"url": url, "report": report, "token": token, "order": order, "group": group.code, "walk": walk.id,
+               "owner": owner.id, "run": run.id}
 
 
 def test_public_pages_have_no_serious_violations(world):
@@ -66,14 +74,17 @@ def test_public_pages_have_no_serious_violations(world):
 
 
 @pytest.mark.parametrize("role, paths", [
-    ("case_officer", ["/staff/reports", "/staff/reports/{report}", "/staff/workorders", "/staff/workorders/{order}",
-                      "/staff/reports/new", "/staff/places"]),
-    ("crew", ["/staff/tasks", "/staff/tasks/{order}"]),
-    ("lighting_planner", ["/staff/heatmap", "/staff/lighting", "/staff/indicators"]),
+    ("case_officer", ["/staff/", "/staff/reports", "/staff/reports/{report}", "/staff/workorders",
+                      "/staff/workorders/{order}", "/staff/workorders/new?report={report}", "/staff/reports/new",
+                      "/staff/places"]),
+    ("crew", ["/staff/tasks", "/staff/tasks/{order}", "/staff/tasks/print"]),
+    ("lighting_planner", ["/staff/heatmap", "/staff/heatmap?gender=woman", "/staff/lighting", "/staff/indicators"]),
     ("communications", ["/staff/campaigns", "/staff/campaigns/1", "/staff/campaigns/1/results", "/staff/activities",
                         "/staff/owners", "/staff/walks/{walk}", "/staff/campaigns/1/walks/new",
-                        "/staff/campaigns/1/compare?with=1"]),
-    ("admin", ["/staff/admin/users", "/staff/admin/settings", "/staff/admin/api-clients", "/staff/account/2fa"]),
+                        "/staff/campaigns/1/compare?with=1", "/staff/campaigns/new", "/staff/imports/{run}",
+                        "/staff/owners/{owner}/letter"]),
+    ("admin", ["/staff/admin/users", "/staff/admin/users/{user}", "/staff/admin/settings",
+               "/staff/admin/categories/littered", "/staff/admin/api-clients", "/staff/account/2fa"]),
 ])
 def test_staff_pages_have_no_serious_violations(world, role, paths):
     import pyotp
@@ -90,7 +101,8 @@ def test_staff_pages_have_no_serious_violations(world, role, paths):
             page.fill("#code", pyotp.TOTP(user.totp_secret).now())
             page.click("button[type=submit]")
         for path in paths:
-            page.goto(path.format(report=world["report"].id, order=world["order"].id, walk=world["walk"]))
+            page.goto(path.format(report=world["report"].id, order=world["order"].id, walk=world["walk"],
+                                  owner=world["owner"], run=world["run"], user=user.id))
             page.wait_for_load_state("networkidle")
             problems = audit(page)
             if problems:

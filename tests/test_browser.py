@@ -505,3 +505,44 @@ def test_focus_is_visible_and_a_refusal_is_announced_and_tied_to_its_field(sqlit
         assert described.count() == 1
         assert "Välj vad du vill rapportera" in page.locator("#category-error").inner_text()
         assert page.locator("#location_text").input_value() == "Vid stationen"  # nothing typed is lost
+
+
+def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, server):
+    """The communications officer watches an import: the status line (a live region) and the progress bar follow
+    the background job, and the page is never reloaded (focus and screen readers are not interrupted)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from tests.factories import PASSWORD, make_user
+    from webapp.campaigns import services as campaigns
+    from webapp.campaigns.models import ImportRun
+    from webapp.extensions import db
+    from webapp.geo.models import District
+
+    centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
+    campaign = campaigns.save_campaign(campaigns.CampaignInput(
+        name="Instagramvecka", slug="insta", kind="instagram_week", starts_on=date.today(),
+        ends_on=date.today() + timedelta(days=7), district_ids=[centrum]), "kom@landskrona.se")
+    run = campaigns.start_import(campaign, b"caption,posted_at\n" + b"x,2026-01-01\n" * 40, "poster.csv", "kom",
+                                 None, str(sqlite_app.instance_path) + "/imports-browser")
+    run.status, run.done_rows = "running", 10
+    db.session.commit()
+    officer = make_user("communications")
+    with browser_page(server, "import-progress") as page:
+        page.goto("/staff/login")
+        page.get_by_label("E-post").fill(officer.email)
+        page.get_by_label("Lösenord").fill(PASSWORD)
+        page.get_by_role("button", name="Logga in").click()
+        page.goto(f"/staff/imports/{run.id}")
+        assert "10 av 40" in page.locator(".import-status").inner_text()
+        page.evaluate("window.stillHere = true")  # gone if the page were reloaded
+        run.done_rows = 30
+        db.session.commit()
+        page.wait_for_selector(".import-status:has-text('30 av 40')")
+        run.status, run.done_rows, run.created, run.rows = "done", 40, 40, 40
+        db.session.commit()
+        page.wait_for_selector(".import-status[data-status='done']")
+        assert "Importerade 40 inlägg" in page.locator(".import-status").inner_text()
+        assert page.evaluate("window.stillHere === true")
+        assert page.get_by_role("link", name="Resultat").count() == 1
