@@ -516,7 +516,6 @@ def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, se
 
     from tests.factories import PASSWORD, make_user
     from webapp.campaigns import services as campaigns
-    from webapp.campaigns.models import ImportRun
     from webapp.extensions import db
     from webapp.geo.models import District
 

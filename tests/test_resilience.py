@@ -7,7 +7,6 @@ import signal
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,7 +17,7 @@ from tests.server import gunicorn, resident
 from webapp import doctor
 from webapp.extensions import db
 from webapp.geo import services as geo
-from webapp.reports.models import Photo, Report
+from webapp.reports.models import Report
 
 PHOTO = image_bytes(size=(1200, 900))
 

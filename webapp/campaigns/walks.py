@@ -165,13 +165,6 @@ def score_grid(campaign: Campaign, size_m: int = SCORE_CELL_M) -> ScoreGrid:
     return ScoreGrid(size_m, [{"e": e, "n": n, **_summarise(rows)} for (e, n), rows in sorted(cells.items())])
 
 
-def district_scores(campaign: Campaign) -> dict[int | None, dict]:
-    groups: dict[int | None, list[tuple]] = {}
-    for row in _audit_rows(campaign):
-        groups.setdefault(row[2], []).append(row[3:])
-    return {district: _summarise(rows) for district, rows in groups.items()}
-
-
 def campaign_score(campaign: Campaign) -> dict:
     return _summarise([row[3:] for row in _audit_rows(campaign)])
 
@@ -348,10 +341,6 @@ def walks_for(campaign: Campaign, published_only: bool = False) -> list[Walk]:
     if published_only:
         query = query.where(Walk.published_at.is_not(None))
     return list(db.session.execute(query.order_by(Walk.id)).scalars())
-
-
-def route_line(walk: Walk) -> LineString | None:
-    return shape(json.loads(walk.route)) if walk.route else None
 
 
 def current_report(report: Report) -> Report:

@@ -3,7 +3,7 @@ stay), and everything stored about an e-mail address can be handed to the person
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
