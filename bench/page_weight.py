@@ -14,7 +14,6 @@ import argparse
 import gzip
 import sys
 import tempfile
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,7 +30,8 @@ def throwaway_server():
     import logging
 
     from flask_migrate import upgrade
-    from werkzeug.serving import make_server
+
+    from tests.browser import live_server
 
     from webapp import create_app
 
@@ -45,13 +45,8 @@ def throwaway_server():
             demo.load(reports=60)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
+        with live_server(app) as url:
+            yield url
 
 
 def measure(base_url: str, path: str) -> dict:

@@ -31,13 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+from bench.insights import median_time  # noqa: E402 - after the project is on the path
+
+
 def median(fn, runs: int = 5) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_time(fn, runs)
 
 
 def boxes_of_about(con: sqlite3.Connection, target: int, count: int, seed: int = 7) -> list[tuple]:

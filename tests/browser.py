@@ -35,6 +35,17 @@ def live_server(app):
         thread.join(timeout=5)
 
 
+def staff_login(page, user, password: str | None = None) -> None:
+    """Log in through the real staff form, as a person would (Swedish labels)."""
+    from tests.factories import PASSWORD
+
+    page.goto("/staff/login")
+    page.get_by_label("E-post").fill(user.email)
+    page.get_by_label("Lösenord").fill(password or PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(lambda url: "/staff/login" not in url)
+
+
 @contextmanager
 def browser_page(base_url: str, name: str, locale: str = "sv-SE", **context_options):
     """A page in a fresh headless Chromium; requests leaving the machine (map tiles) are refused,

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.browser import browser_page, live_server
+from tests.browser import browser_page, live_server, staff_login
 from tests.factories import image_bytes
 
 pytestmark = pytest.mark.browser
@@ -68,7 +68,7 @@ def test_already_reported_place_is_offered_for_support_instead(sqlite_app, serve
 
 
 def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, server, tmp_path):
-    from tests.factories import PASSWORD, make_report, make_user
+    from tests.factories import make_report, make_user
     from webapp.workorders import services as workorders
 
     report, token = make_report(category="litter_bin", description="Papperskorgen är överfull")
@@ -78,10 +78,7 @@ def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, s
     photo.write_bytes(image_bytes(size=(3000, 2000)))
 
     with browser_page(server, "crew-task") as page:
-        page.goto("/staff/login")
-        page.get_by_label("E-post").fill(crew.email)
-        page.get_by_label("Lösenord").fill(PASSWORD)
-        page.get_by_role("button", name="Logga in").click()
+        staff_login(page, crew)
         page.wait_for_selector("h1:has-text('Mina uppdrag')")
         page.get_by_role("link", name=re.compile("Töm papperskorgen vid torget")).click()
         assert "Papperskorgen är överfull" in page.locator("main").inner_text()
@@ -136,7 +133,7 @@ def test_campaign_qr_link_opened_on_a_phone_and_a_report_through_it(sqlite_app, 
 def test_planner_sees_the_heat_map_and_downloads_an_export(sqlite_app, server):
     import json as _json
 
-    from tests.factories import PASSWORD, make_report, make_user
+    from tests.factories import make_report, make_user
 
     for _ in range(3):
         make_report(category="dark_unsafe", time_of_day="night")
@@ -144,10 +141,7 @@ def test_planner_sees_the_heat_map_and_downloads_an_export(sqlite_app, server):
     with browser_page(server, "planner-heatmap") as page:
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto("/staff/login")
-        page.get_by_label("E-post").fill(planner.email)
-        page.get_by_label("Lösenord").fill(PASSWORD)
-        page.get_by_role("button", name="Logga in").click()
+        staff_login(page, planner)
         page.wait_for_selector("h1:has-text('Värmekarta')")
         page.wait_for_selector("#heat-count[data-total='3']")
         assert page.locator(".leaflet-heatmap-layer").count() == 1
@@ -196,16 +190,13 @@ def test_resident_reports_with_the_keyboard_alone_and_without_the_map(sqlite_app
 
 
 def test_case_officer_merges_a_duplicate_and_makes_a_work_order(sqlite_app, server):
-    from tests.factories import PASSWORD, make_report, make_user
+    from tests.factories import make_report, make_user
 
     keep, _ = make_report(category="littered", description="Skräp vid fontänen")
     duplicate, duplicate_token = make_report(category="littered", description="Mycket skräp vid fontänen")
     officer = make_user("case_officer", department="TS")
     with browser_page(server, "officer-triage") as page:
-        page.goto("/staff/login")
-        page.get_by_label("E-post").fill(officer.email)
-        page.get_by_label("Lösenord").fill(PASSWORD)
-        page.get_by_role("button", name="Logga in").click()
+        staff_login(page, officer)
         page.wait_for_selector("h1:has-text('Inkorg')")
         page.get_by_role("link", name=duplicate.reference).click()
         page.get_by_label("Slå samman med rapport (ärendenummer)").fill(keep.reference)
@@ -230,7 +221,7 @@ def test_communications_plans_records_and_publishes_a_walk_and_a_resident_reads_
 
     from sqlalchemy import select
 
-    from tests.factories import CENTRUM, PASSWORD, make_user
+    from tests.factories import CENTRUM, make_user
     from webapp.campaigns import services as campaigns
     from webapp.extensions import db
     from webapp.geo import services as geo
@@ -251,10 +242,7 @@ def test_communications_plans_records_and_publishes_a_walk_and_a_resident_reads_
     officer = make_user("communications")
     with browser_page(server, "walk-protocol", viewport={"width": 1280, "height": 900}, is_mobile=False,
                       has_touch=False, device_scale_factor=1) as page:
-        page.goto("/staff/login")
-        page.get_by_label("E-post").fill(officer.email)
-        page.get_by_label("Lösenord").fill(PASSWORD)
-        page.get_by_role("button", name="Logga in").click()
+        staff_login(page, officer)
         page.goto(f"/staff/campaigns/{campaign.id}/walks/new")
         page.wait_for_selector("#walk-map .leaflet-interactive")
         for pin in page.locator("#walk-map path.leaflet-interactive").all():
@@ -384,7 +372,7 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
     without a connection waits on the phone and reaches the server once when the connection returns."""
     from sqlalchemy import func, select
 
-    from tests.factories import PASSWORD, make_report, make_user
+    from tests.factories import make_report, make_user
     from webapp.extensions import db
     from webapp.reports.models import Photo
     from webapp.workorders import services as workorders
@@ -396,10 +384,7 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
     photo = tmp_path / "efter.jpg"
     photo.write_bytes(image_bytes(size=(4000, 3000)))
     with browser_page(server, "crew-offline") as page:
-        page.goto("/staff/login")
-        page.get_by_label("E-post").fill(crew.email)
-        page.get_by_label("Lösenord").fill(PASSWORD)
-        page.get_by_role("button", name="Logga in").click()
+        staff_login(page, crew)
         page.wait_for_selector("h1:has-text('Mina uppdrag')")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()  # with the worker in control, the list keeps every open job and its photos
@@ -514,7 +499,7 @@ def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, se
 
     from sqlalchemy import select
 
-    from tests.factories import PASSWORD, make_user
+    from tests.factories import make_user
     from webapp.campaigns import services as campaigns
     from webapp.extensions import db
     from webapp.geo.models import District
@@ -529,10 +514,7 @@ def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, se
     db.session.commit()
     officer = make_user("communications")
     with browser_page(server, "import-progress") as page:
-        page.goto("/staff/login")
-        page.get_by_label("E-post").fill(officer.email)
-        page.get_by_label("Lösenord").fill(PASSWORD)
-        page.get_by_role("button", name="Logga in").click()
+        staff_login(page, officer)
         page.goto(f"/staff/imports/{run.id}")
         assert "10 av 40" in page.locator(".import-status").inner_text()
         page.evaluate("window.stillHere = true")  # gone if the page were reloaded
