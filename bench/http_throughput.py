@@ -14,11 +14,14 @@ Rate limits are off for the run: all requests come from one address.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import re
 import shutil
 import signal
+import statistics
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
+# What a phone's browser sends with a fetch(): it accepts compressed answers and says its languages.
+BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br", "Accept-Language": "sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7"}
+
 LUA = """
 local paths = {%s}
 local i = 0
@@ -42,16 +48,25 @@ end
 """
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def serve(app: str, env: dict, port: int) -> subprocess.Popen:
     process = subprocess.Popen([str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
                                 "--log-level", "warning", app], cwd=ROOT, env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
+        if process.poll() is not None:
+            raise RuntimeError(f"{app} exited with {process.returncode}")
         try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/", timeout=5)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGTERM)
     raise RuntimeError(f"{app} did not start")
 
 
@@ -59,7 +74,8 @@ def wrk(url: str, paths: list[str], seconds: int) -> tuple[float, float]:
     """Requests per second and the 99th percentile latency in ms."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % ", ".join(f'"{p}"' for p in paths))
-    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", script.name, url],
+    headers = [arg for name, value in BROWSER_HEADERS.items() for arg in ("-H", f"{name}: {value}")]
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", *headers, "-s", script.name, url],
                          capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -69,6 +85,30 @@ def wrk(url: str, paths: list[str], seconds: int) -> tuple[float, float]:
     if errors:
         raise RuntimeError(f"{errors.group(1)} failed responses:\n{out}")
     return rps, p99
+
+
+def snap(value: float, up: bool) -> str:
+    """As static/js/public-map.js widens the view to the 0.01° grid."""
+    return f"{(math.ceil(value / 0.01 - 1e-9) if up else math.floor(value / 0.01 + 1e-9)) * 0.01:.2f}"
+
+
+def phone_views(con: sqlite3.Connection, count: int, seed: int = 11) -> list[str]:
+    """The boxes phones ask for while people look about town: each view centred on a random report's place
+    (busy places are looked at more), at zoom 14-17 (most at 15-16), on a 390 × 660 px screen, widened to the
+    grid as the public map does."""
+    rng = random.Random(seed)
+    places = con.execute("SELECT min_lon, min_lat FROM report_rtree ORDER BY random() LIMIT ?", (count,)).fetchall()
+    paths = []
+    for lon, lat in places:
+        zoom = rng.choices((14, 15, 16, 17), weights=(2, 3, 4, 1))[0]
+        world = 256 * 2 ** zoom  # pixels round the world at this zoom (Web Mercator)
+        half_w = 195 * 360 / world
+        y = math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+        south, north = (math.degrees(2 * math.atan(math.exp(y + dy)) - math.pi / 2)
+                        for dy in (-330 * 2 * math.pi / world, 330 * 2 * math.pi / world))
+        paths.append("/api/v1/reports?bbox=" + ",".join(
+            (snap(lon - half_w, False), snap(south, False), snap(lon + half_w, True), snap(north, True))))
+    return paths
 
 
 def main() -> int:
@@ -94,6 +134,10 @@ def main() -> int:
         benchdata.generate(args.reports)
     con = sqlite3.connect(db_path)
     boxes = boxes_of_about(con, 500, 20)
+    views = phone_views(con, 50000)
+    per_view = statistics.median(con.execute(
+        "SELECT count(*) FROM report_rtree WHERE min_lon >= ? AND max_lon <= ? AND min_lat >= ? AND max_lat <= ?",
+        [float(v) for v in path.split("=")[1].split(",")]).fetchone()[0] for path in views[:300])
     con.close()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "INSTANCE_PATH": folder,
            "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
@@ -105,8 +149,9 @@ def main() -> int:
     for name, target, paths, extra in (
             ("bare Flask endpoint (floor)", "bench.bare_app:app", ["/bare"], {}),
             ("map API, 20 boxes of ~500 reports", "webapp:create_app()", box_paths, {}),
+            ("map API, phones looking about town", "webapp:create_app()", views, {}),
             ("map API keeping nothing (worst case)", "webapp:create_app()", unique, {"MAP_CACHE_SECONDS": "0"})):
-        port = 18000 + len(rows)
+        port = free_port()
         process = serve(target, {**env, **extra}, port)
         try:
             wrk(f"http://127.0.0.1:{port}", paths[:50], 2)  # warm up
@@ -117,6 +162,8 @@ def main() -> int:
     floor = rows[0][1]
     print(f"{args.reports:,} reports; gunicorn 2 workers × 4 threads; wrk 2 threads, 32 connections, "
           f"{args.seconds} s")
+    print(f"phones looking about town: {len(set(views)):,} different boxes among {len(views):,} views, "
+          f"a median of {per_view:,.0f} reports in a box")
     print(f"{'path':<38} {'req/s':>9} {'p99 ms':>8} {'of floor':>9}  goal")
     for name, rps, p99 in rows:
         goal = "" if name.startswith("bare") else "≥ 50 % of the floor, p99 < 100 ms"

@@ -86,6 +86,9 @@ def create_app(config: dict | None = None) -> Flask:
     security.register(app)
     templating.register(app)
     register_cli(app)
+    from webapp.api.mapcache import MapAnswerCache
+
+    app.wsgi_app = MapAnswerCache(app.wsgi_app, app.config)
     return app
 
 

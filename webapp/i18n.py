@@ -8,14 +8,21 @@ LANG_COOKIE = "lang"
 RTL_LANGUAGES = {"ar"}
 
 
+def choose_language(asked: str | None, remembered: str | None, browser: str | None, languages, default: str) -> str:
+    """?lang= first, then the remembered cookie, then the browser's best match among ours, then the default."""
+    chosen = asked or remembered
+    if chosen in languages:
+        return chosen
+    return browser or default
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the CLI and background jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    asked = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
-    if asked in languages:
-        return asked
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return choose_language(request.args.get("lang"), request.cookies.get(LANG_COOKIE),
+                           request.accept_languages.best_match(languages), languages,
+                           current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def remember_language(response):

@@ -18,3 +18,29 @@ def raw_rows(statement) -> list[tuple]:
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+_prepared: dict[tuple[str, str], tuple[str, tuple | None, dict]] = {}
+
+
+def prepared_rows(name: str, build, **values) -> list[tuple]:
+    """raw_rows for a statement asked for again and again with other values (the public map's box): the
+    statement is built and compiled once per database kind, then only the named bound values change. `build`
+    takes the dialect's name and returns the statement with bindparam()s called as `values` names them."""
+    connection = db.session.connection()
+    key = (name, connection.dialect.name)
+    entry = _prepared.get(key)
+    if entry is None:
+        compiled = build(connection.dialect.name).compile(dialect=connection.dialect,
+                                                          compile_kwargs={"render_postcompile": True})
+        entry = (str(compiled), tuple(compiled.positiontup) if compiled.positional else None, dict(compiled.params))
+        _prepared[key] = entry
+    sql, order, fixed = entry
+    params = {**fixed, **values}
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params[n] for n in order) if order is not None else params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+

@@ -123,10 +123,9 @@ def test_public_map_answers_are_kept_briefly_per_box_and_language(sqlite_app):
     import time
 
     from tests.factories import CENTRUM, make_report
-    from webapp.api import views
 
     sqlite_app.config["MAP_CACHE_SECONDS"] = 1
-    views._map_caches.clear()
+    sqlite_app.wsgi_app.clear()
     client = sqlite_app.test_client()
     url = f"/api/v1/reports?bbox={CENTRUM[0] - 0.01},{CENTRUM[1] - 0.01},{CENTRUM[0] + 0.01},{CENTRUM[1] + 0.01}"
     first = client.get(url, headers={"Accept-Language": "sv"})
@@ -137,4 +136,4 @@ def test_public_map_answers_are_kept_briefly_per_box_and_language(sqlite_app):
     assert len(english["features"]) == 1
     time.sleep(1.2)
     assert len(client.get(url, headers={"Accept-Language": "sv"}).json["features"]) == 1  # renewed
-    views._map_caches.clear()
+    sqlite_app.wsgi_app.clear()

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import math
-import threading
 
 import orjson
-from cachetools import TTLCache
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from webapp.extensions import db, limiter
@@ -70,32 +68,15 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float]:
     return min_lon, min_lat, max_lon, max_lat
 
 
-# The public map asks for the same boxes again and again (every phone in the same part of town); their answers
-# are kept for MAP_CACHE_SECONDS in each worker. A new report shows on the public map within that time.
-_map_caches: dict[int, TTLCache] = {}
-_map_cache_lock = threading.Lock()
-
-
 @bp.get("/reports")
 def reports_in_bbox():
     try:
         bbox = parse_bbox(request.args.get("bbox"))
     except ValueError as exc:
         return error(str(exc))
-    seconds = current_app.config["MAP_CACHE_SECONDS"]
-    key = (str(get_locale()), bbox, current_app.config["API_MAX_FEATURES"])
-    if seconds:
-        with _map_cache_lock:
-            cache = _map_caches.setdefault(seconds, TTLCache(maxsize=2048, ttl=seconds))
-            body = cache.get(key)
-        if body is None:
-            body = _map_json(bbox)
-            with _map_cache_lock:
-                cache[key] = body
-    else:
-        body = _map_json(bbox)
-    response = Response(body, mimetype="application/json")
-    response.headers["Cache-Control"] = f"public, max-age={seconds}"
+    # Answers are kept for MAP_CACHE_SECONDS in front of the application: webapp/api/mapcache.py.
+    response = Response(_map_json(bbox), mimetype="application/json")
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['MAP_CACHE_SECONDS']}"
     return response
 
 

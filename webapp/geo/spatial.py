@@ -8,7 +8,7 @@ autogenerate is told to leave them alone, and `ensure` re-creates the SQLite tri
 batch migration that copies the report table drops its triggers)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, text
+from sqlalchemy import and_, bindparam, text
 
 from webapp.reports.models import Report
 
@@ -65,14 +65,14 @@ def drop(connection) -> None:
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {GIST_INDEX}")
 
 
-def in_box(dialect: str, min_lon: float, min_lat: float, max_lon: float, max_lat: float):
-    """A WHERE clause for reports inside the box that the database answers from its spatial index."""
+def in_box(dialect: str):
+    """A WHERE clause for reports inside the box that the database answers from its spatial index. The box comes
+    as the bound values min_lon, min_lat, max_lon and max_lat (the statement is compiled once and reused)."""
+    min_lon, min_lat, max_lon, max_lat = (bindparam(n) for n in ("min_lon", "min_lat", "max_lon", "max_lat"))
     if dialect == "sqlite":
-        return Report.id.in_(text(f"SELECT id FROM {RTREE} WHERE min_lon >= :a AND max_lon <= :c "
-                                  "AND min_lat >= :b AND max_lat <= :d")
-                             .bindparams(a=min_lon, b=min_lat, c=max_lon, d=max_lat))
+        return Report.id.in_(text(f"SELECT id FROM {RTREE} WHERE min_lon >= :min_lon AND max_lon <= :max_lon "
+                                  "AND min_lat >= :min_lat AND max_lat <= :max_lat"))
     if dialect == "postgresql":
         return and_(Report.lat.is_not(None),
-                    text("point(report.lon, report.lat) <@ box(point(:a, :b), point(:c, :d))")
-                    .bindparams(a=min_lon, b=min_lat, c=max_lon, d=max_lat))
+                    text("point(report.lon, report.lat) <@ box(point(:min_lon, :min_lat), point(:max_lon, :max_lat))"))
     return and_(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
@@ -371,22 +371,26 @@ class MapRow:
     photo_id: int | None
 
 
+def _public_in_box_statement(dialect: str):
+    first_photo = (select(func.min(Photo.id)).where(Photo.report_id == Report.id, Photo.moderation == "approved")
+                   .correlate(Report).scalar_subquery())
+    return (select(Report.id, Report.reference, Report.lon, Report.lat, Report.status, Report.created_at,
+                   Report.support_count, Category.key, first_photo)
+            .join(Category, Category.id == Report.category_id)
+            .where(Report.hidden.is_(False),
+                   spatial.in_box(dialect))
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(bindparam("limit")))
+
+
 def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
                            limit: int) -> tuple[list[MapRow], bool]:
     """Public reports with a position inside the box (read through the spatial index), newest first.
     Returns (rows, truncated). Read as plain tuples: the public map asks for hundreds at a time."""
-    first_photo = (select(func.min(Photo.id)).where(Photo.report_id == Report.id, Photo.moderation == "approved")
-                   .correlate(Report).scalar_subquery())
-    from webapp.rawsql import raw_rows
+    from webapp.rawsql import prepared_rows
 
-    rows = raw_rows(
-        select(Report.id, Report.reference, Report.lon, Report.lat, Report.status, Report.created_at,
-               Report.support_count, Category.key, first_photo)
-        .join(Category, Category.id == Report.category_id)
-        .where(Report.hidden.is_(False),
-               spatial.in_box(db.session.get_bind().dialect.name, min_lon, min_lat, max_lon, max_lat))
-        .order_by(Report.created_at.desc(), Report.id.desc())
-        .limit(limit + 1))
+    rows = prepared_rows("public_reports_in_bbox", _public_in_box_statement, min_lon=min_lon, min_lat=min_lat,
+                         max_lon=max_lon, max_lat=max_lat, limit=limit + 1)
     found = [MapRow(r[0], r[1], r[2], r[3], r[4],
                     r[5][:10] if isinstance(r[5], str) else as_utc(r[5]).date().isoformat(), r[6], r[7], r[8])
              for r in rows[:limit]]

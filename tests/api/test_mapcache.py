@@ -1,0 +1,83 @@
+"""The public map's kept answers (webapp/api/mapcache.py): compressed for browsers, revalidated by ETag, kept per
+language, and never keeping what belongs to one visitor."""
+import gzip
+import json
+
+import pytest
+
+from tests.factories import CENTRUM, make_report
+
+URL = f"/api/v1/reports?bbox={CENTRUM[0] - 0.01:.2f},{CENTRUM[1] - 0.01:.2f},{CENTRUM[0] + 0.01:.2f},{CENTRUM[1] + 0.01:.2f}"
+
+
+@pytest.fixture
+def kept(sqlite_app):
+    sqlite_app.config["MAP_CACHE_SECONDS"] = 60
+    sqlite_app.wsgi_app.clear()
+    make_report(category="graffiti")
+    yield sqlite_app.test_client()
+    sqlite_app.wsgi_app.clear()
+
+
+def test_browsers_get_the_kept_answer_compressed_and_others_plain(kept):
+    plain = kept.get(URL)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    squeezed = kept.get(URL, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert squeezed.headers["Content-Encoding"] == "gzip"
+    assert int(squeezed.headers["Content-Length"]) == len(squeezed.data) < len(plain.data)
+    assert json.loads(gzip.decompress(squeezed.data)) == plain.json
+    assert plain.json["features"][0]["properties"]["category"] == "graffiti"
+    assert "Accept-Encoding" in squeezed.headers["Vary"] and "Accept-Language" in squeezed.headers["Vary"]
+    refused = kept.get(URL, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers and refused.json == plain.json
+
+
+def test_a_phone_asking_again_gets_not_modified(kept):
+    first = kept.get(URL)
+    again = kept.get(URL, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    assert kept.get(URL, headers={"If-None-Match": '"something-else"'}).json == first.json
+
+
+def test_kept_answers_keep_the_security_headers(kept):
+    kept.get(URL)
+    again = kept.get(URL)
+    assert "frame-ancestors 'none'" in again.headers["Content-Security-Policy"]
+    assert again.headers["X-Content-Type-Options"] == "nosniff"
+    assert again.headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_each_language_gets_its_own_answer(kept):
+    def name(**headers):
+        return kept.get(URL, headers=headers).json["features"][0]["properties"]["category_name"]
+
+    assert name(**{"Accept-Language": "sv-SE,sv;q=0.9"}) == "Klotter"
+    assert name(**{"Accept-Language": "en-GB,en;q=0.9"}) == "Graffiti"
+    kept.set_cookie("lang", "ar", domain="trygghetskartan.test")  # the remembered choice wins over the browser's languages
+    arabic = name(**{"Accept-Language": "sv-SE,sv;q=0.9"})
+    assert arabic not in ("Klotter", "Graffiti") and any("\u0600" <= ch <= "\u06ff" for ch in arabic)
+
+
+def test_a_language_choice_is_remembered_every_time_not_kept_for_others(kept):
+    """?lang= sets the visitor's cookie: such answers are not kept, or the next visitor would not get the cookie
+    (or worse, would get someone else's)."""
+    for _ in range(2):
+        response = kept.get(URL + "&lang=en")
+        assert "lang=en" in response.headers.get("Set-Cookie", "")
+        assert response.json["features"][0]["properties"]["category_name"] == "Graffiti"
+
+
+def test_refusals_are_not_kept(kept):
+    assert kept.get("/api/v1/reports?bbox=oops").status_code == 400
+    again = kept.get("/api/v1/reports?bbox=oops", headers={"Accept-Encoding": "gzip"})
+    assert again.status_code == 400 and "bbox" in again.json["error"] and "Content-Encoding" not in again.headers
+
+
+def test_nothing_is_kept_when_switched_off(sqlite_app):
+    sqlite_app.config["MAP_CACHE_SECONDS"] = 0
+    client = sqlite_app.test_client()
+    assert client.get(URL).json["features"] == []
+    make_report()
+    response = client.get(URL, headers={"Accept-Encoding": "gzip"})
+    assert len(response.json["features"]) == 1 and "ETag" not in response.headers
+    assert response.headers["Cache-Control"] == "public, max-age=0"

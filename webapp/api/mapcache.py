@@ -1,0 +1,148 @@
+"""Answers of the public map API kept for a few seconds, served before the rest of the application runs.
+
+Every phone looking at the same part of town asks the map API the same question (the public map widens its box to
+a 0.01° grid), so each worker keeps an answer for MAP_CACHE_SECONDS and hands it out again at the cost of a
+dictionary look-up: no request context, session, locale selection or header hooks run for a kept answer. Answers
+are kept per box, language and whether an Origin was sent, already gzip-compressed for the clients that accept it (every browser
+does), with an ETag so that a phone asking again gets "304 Not Modified". A new report shows on the public map
+within MAP_CACHE_SECONDS. Only plain 200 answers without cookies are kept; anything else goes through untouched.
+
+Kept answers are not counted against the public API's rate limit: handing one out costs less than the limiter's
+own check. When the same box runs out in several threads at once, one thread asks the database and the others wait
+for its answer instead of asking too.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+from functools import lru_cache
+from urllib.parse import parse_qs
+
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie
+
+from webapp.i18n import LANG_COOKIE, choose_language
+
+PATH = "/api/v1/reports"
+MAX_ANSWERS = 4096
+
+
+@lru_cache(maxsize=512)
+def _browser_language(header: str, languages: tuple[str, ...]) -> str | None:
+    return parse_accept_header(header, LanguageAccept).best_match(languages)
+
+
+def _accepts_gzip(header: str) -> bool:
+    if "gzip" not in header:
+        return False
+    for part in header.split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            quality = params.strip()
+            return not (quality.startswith("q=") and float(quality[2:] or 0) == 0)
+    return False
+
+
+class Answer:
+    __slots__ = ("expires", "status", "headers", "body", "gzipped", "etag")
+
+    def __init__(self, expires: float, status: str, headers: list[tuple[str, str]], body: bytes):
+        self.expires = expires
+        self.status = status
+        self.body = body
+        self.gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+        self.etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        vary = [v.strip() for name, value in headers if name.lower() == "vary" for v in value.split(",")]
+        vary += [v for v in ("Accept-Encoding", "Accept-Language", "Cookie") if v not in vary]
+        self.headers = [(n, v) for n, v in headers if n.lower() not in ("content-length", "vary")]
+        self.headers += [("Vary", ", ".join(vary)), ("ETag", self.etag)]
+
+
+class MapAnswerCache:
+    """WSGI middleware in front of the Flask application (installed by create_app)."""
+
+    def __init__(self, wsgi_app, config):
+        self.wsgi_app = wsgi_app
+        self.config = config
+        self.answers: dict[tuple, Answer] = {}
+        self.lock = threading.Lock()
+        self.working: dict[tuple, threading.Lock] = {}
+
+    def clear(self) -> None:
+        with self.lock:
+            self.answers.clear()
+
+    def __call__(self, environ, start_response):
+        seconds = self.config["MAP_CACHE_SECONDS"]
+        if not seconds or environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET":
+            return self.wsgi_app(environ, start_response)
+        # CORS answers "*" to every origin (webapp/__init__.py), so only whether an Origin was sent matters.
+        key = (environ.get("QUERY_STRING", ""), self._language(environ), bool(environ.get("HTTP_ORIGIN")))
+        now = time.monotonic()
+        answer = self.answers.get(key)
+        if answer is None or answer.expires <= now:
+            with self.lock:
+                working = self.working.setdefault(key, threading.Lock())
+            with working:  # one thread per box asks the application; the others wait for its answer
+                answer = self.answers.get(key)
+                if answer is None or answer.expires <= now:
+                    answer, passed = self._ask(environ, start_response, key, seconds)
+                    if answer is None:
+                        return passed
+            with self.lock:
+                self.working.pop(key, None)
+        return self._hand_out(answer, environ, start_response)
+
+    def _language(self, environ) -> str:
+        languages = tuple(self.config["LANGUAGES"])
+        query = environ.get("QUERY_STRING", "")
+        asked = (parse_qs(query).get("lang") or [None])[0] if "lang=" in query else None
+        cookies = environ.get("HTTP_COOKIE", "")
+        remembered = parse_cookie(cookies).get(LANG_COOKIE) if LANG_COOKIE + "=" in cookies else None
+        header = environ.get("HTTP_ACCEPT_LANGUAGE", "")
+        return choose_language(asked, remembered, _browser_language(header, languages) if header else None,
+                               languages, self.config["BABEL_DEFAULT_LOCALE"])
+
+    def _ask(self, environ, start_response, key, seconds):
+        """Run the application; keep its answer if it is a plain 200 without cookies."""
+        seen: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            seen.update(status=status, headers=headers)
+            return lambda data: None
+
+        result = self.wsgi_app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        status, headers = seen["status"], seen["headers"]
+        if status.startswith("200") and not any(name.lower() == "set-cookie" for name, _ in headers):
+            answer = Answer(time.monotonic() + seconds, status, headers, body)
+            with self.lock:
+                if len(self.answers) >= MAX_ANSWERS:
+                    now = time.monotonic()
+                    for stale in [k for k, a in self.answers.items() if a.expires <= now] or list(self.answers):
+                        del self.answers[stale]
+                self.answers[key] = answer
+            return answer, None
+        start_response(status, headers)
+        return None, [body]
+
+    @staticmethod
+    def _hand_out(answer: Answer, environ, start_response):
+        if environ.get("HTTP_IF_NONE_MATCH") == answer.etag:
+            start_response("304 Not Modified", [(n, v) for n, v in answer.headers
+                                                if n.lower() in ("etag", "vary", "cache-control")])
+            return [b""]
+        if _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+            body = answer.gzipped
+            headers = answer.headers + [("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))]
+        else:
+            body = answer.body
+            headers = answer.headers + [("Content-Length", str(len(body)))]
+        start_response(answer.status, headers)
+        return [body]
