@@ -527,3 +527,24 @@ def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, se
         assert "Importerade 40 inlägg" in page.locator(".import-status").inner_text()
         assert page.evaluate("window.stillHere === true")
         assert page.get_by_role("link", name="Resultat").count() == 1
+
+
+def test_busy_map_says_it_shows_the_newest_and_comes_compressed_from_what_is_kept(sqlite_app, server):
+    """The map's answers are kept and sent gzip-compressed to the browser; a view with more reports than one answer
+    holds says that only the newest are shown."""
+    from tests.factories import make_report
+
+    sqlite_app.config.update(MAP_CACHE_SECONDS=60, API_MAX_FEATURES=2)
+    sqlite_app.wsgi_app.clear()
+    for n in range(3):
+        make_report(at=(12.8330 + n * 0.0005, 55.8705), description=f"Skräp {n}")
+    with browser_page(server, "resident-busy-map") as page:
+        answers = []
+        page.on("response", lambda r: answers.append(r) if "/api/v1/reports?" in r.url else None)
+        for _ in range(2):  # the second visit is answered from what the server keeps
+            page.goto("/karta")
+            page.wait_for_selector("#map-count:has-text('senaste')")
+            assert page.locator("#map-count").inner_text() == (
+                "Rapporter i kartutsnittet: de 2 senaste. Zooma in för att se alla.")
+        assert answers and all(a.headers.get("content-encoding") == "gzip" for a in answers if a.status == 200)
+    sqlite_app.wsgi_app.clear()

@@ -69,7 +69,9 @@ async function load() {
     li.append(link);
     list.append(li);
   }
-  count.textContent = format(element.dataset.msgCount, { n: inView.length });
+  // Very busy views are answered with the newest reports only (the API says "truncated"): say so.
+  const message = data.truncated ? element.dataset.msgTruncated : element.dataset.msgCount;
+  count.textContent = format(message, { n: inView.length });
   count.dataset.count = String(inView.length);
 }
 map.on("moveend", load);
