@@ -116,6 +116,9 @@ def run_migrations_online():
         if revision is not None and revision >= "0013":
             spatial.ensure(connection)
             connection.commit()
+        if revision is not None and revision >= "0014":
+            spatial.ensure_squares(connection)
+            connection.commit()
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -548,3 +548,26 @@ def test_busy_map_says_it_shows_the_newest_and_comes_compressed_from_what_is_kep
                 "Rapporter i kartutsnittet: de 2 senaste. Zooma in för att se alla.")
         assert answers and all(a.headers.get("content-encoding") == "gzip" for a in answers if a.status == 200)
     sqlite_app.wsgi_app.clear()
+
+
+def test_very_busy_map_shows_counts_per_area_and_zooms_in_from_the_keyboard(sqlite_app, server):
+    from tests.factories import make_report
+    from tests.test_accessibility import audit
+
+    sqlite_app.config["MAP_CLUSTER_ABOVE"] = 2
+    for n in range(3):
+        make_report(at=(12.8330 + n * 0.0003, 55.8705), description=f"Skräp {n}")
+    with browser_page(server, "resident-clustered-map", bypass_csp=True) as page:
+        page.goto("/karta")
+        page.wait_for_selector("#map-count:has-text('antal per område')")
+        assert page.locator("#map-count").inner_text() == (
+            "Rapporter i kartutsnittet: 3, visade som antal per område. Zooma in för att se var och en.")
+        assert page.locator(".marker-cluster span").inner_text() == "3"
+        page.get_by_text("Visa rapporterna i kartutsnittet som en lista").click()
+        button = page.get_by_role("button", name="3 rapporter här: zooma in")
+        zoom = "() => Math.max(...[...document.querySelectorAll('.leaflet-tile')].map((t) => +t.src.split('/')[3]))"
+        before = page.evaluate(zoom)
+        button.focus()
+        page.keyboard.press("Enter")  # the map zooms in on that area
+        page.wait_for_function(f"() => ({zoom})() === {before + 2}")
+        assert audit(page) == []

@@ -46,6 +46,9 @@ def from_environment(instance_path: str) -> dict:
         "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS") or 12),
         # How long each worker keeps the public map's answers (seconds; 0 = always ask the database).
         "MAP_CACHE_SECONDS": int(env.get("MAP_CACHE_SECONDS") or Defaults.MAP_CACHE_SECONDS),
+        "MAP_CACHE_BYTES": int(env.get("MAP_CACHE_BYTES") or Defaults.MAP_CACHE_BYTES),
+        # Views of the public map holding more reports than this show counts per area instead of every pin.
+        "MAP_CLUSTER_ABOVE": int(env.get("MAP_CLUSTER_ABOVE") or 1000),
         "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
@@ -91,6 +94,7 @@ class Defaults:
     API_MAX_FEATURES = 5000
     # How long one worker keeps an answer of the public map API for the same box (0: not at all).
     MAP_CACHE_SECONDS = 10
+    MAP_CACHE_BYTES = 32 * 1024 * 1024  # compressed map answers kept per worker
     WTF_CSRF_TIME_LIMIT = 4 * 3600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

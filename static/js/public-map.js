@@ -5,6 +5,7 @@ const element = document.getElementById("public-map");
 const map = makeMap(element);
 const clusters = L.markerClusterGroup({ showCoverageOnHover: false });
 map.addLayer(clusters);
+const areas = L.layerGroup().addTo(map); // counts per area, for views with very many reports
 const list = document.getElementById("report-list");
 const count = document.getElementById("map-count");
 
@@ -36,28 +37,66 @@ function popup(properties) {
   return box;
 }
 
-// The box asked for is the view widened to a 0.01° grid, so that phones looking at the same part of town ask
-// the same question and the server can answer from what it keeps; only what is in view is shown.
-const GRID = 0.01;
-const snap = (value, up) => ((up ? Math.ceil(value / GRID) : Math.floor(value / GRID)) * GRID).toFixed(2);
+// The box asked for is the view widened to a grid (0.01°, or 0.001° when zoomed in close), so that phones looking
+// at the same part of town ask the same question and the server can answer from what it keeps; only what is in
+// view is shown. Views with very many reports come back as counts per area ("clustered").
+const snap = (value, up, grid, digits) =>
+  ((up ? Math.ceil(value / grid - 1e-9) : Math.floor(value / grid + 1e-9)) * grid).toFixed(digits);
+
+function zoomTo(latlng) {
+  map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+}
+
+function area(feature) {
+  const [lon, lat] = feature.geometry.coordinates;
+  const n = feature.properties.count;
+  const size = n < 100 ? "small" : n < 1000 ? "medium" : "large";
+  const label = format(element.dataset.msgArea, { n });
+  const icon = L.divIcon({ html: `<div><span>${n}</span></div>`, className: `marker-cluster marker-cluster-${size}`,
+    iconSize: L.point(44, 44) });
+  const marker = L.marker([lat, lon], { icon, title: label, alt: label, keyboard: true });
+  marker.on("click", () => zoomTo([lat, lon]));
+  const li = document.createElement("li");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link-button";
+  button.textContent = label;
+  button.addEventListener("click", () => zoomTo([lat, lon]));
+  li.append(button);
+  return { marker, li, n };
+}
 
 let pending = null;
 async function load() {
   const b = map.getBounds();
-  const bbox = [snap(b.getWest(), false), snap(b.getSouth(), false), snap(b.getEast(), true),
-    snap(b.getNorth(), true)].join(",");
+  const [grid, digits] = map.getZoom() >= 17 ? [0.001, 3] : [0.01, 2];
+  const bbox = [snap(b.getWest(), false, grid, digits), snap(b.getSouth(), false, grid, digits),
+    snap(b.getEast(), true, grid, digits), snap(b.getNorth(), true, grid, digits)].join(",");
   if (pending) pending.abort();
   pending = new AbortController();
   let data;
   try {
-    const response = await fetch(`${element.dataset.reportsUrl}?bbox=${bbox}`, { signal: pending.signal });
+    const response = await fetch(`${element.dataset.reportsUrl}?bbox=${bbox}&clusters=auto`, { signal: pending.signal });
     data = await response.json();
   } catch {
     return;
   }
   clusters.clearLayers();
+  areas.clearLayers();
   list.replaceChildren();
   const inView = data.features.filter((f) => b.contains([f.geometry.coordinates[1], f.geometry.coordinates[0]]));
+  if (data.clustered) {
+    let total = 0;
+    for (const feature of inView) {
+      const { marker, li, n } = area(feature);
+      areas.addLayer(marker);
+      list.append(li);
+      total += n;
+    }
+    count.textContent = format(element.dataset.msgClustered, { n: total });
+    count.dataset.count = String(total);
+    return;
+  }
   for (const feature of inView) {
     const [lon, lat] = feature.geometry.coordinates;
     const p = feature.properties;

@@ -81,3 +81,17 @@ def test_nothing_is_kept_when_switched_off(sqlite_app):
     response = client.get(URL, headers={"Accept-Encoding": "gzip"})
     assert len(response.json["features"]) == 1 and "ETag" not in response.headers
     assert response.headers["Cache-Control"] == "public, max-age=0"
+
+
+def test_each_worker_keeps_at_most_its_budget_the_oldest_going_first(kept, sqlite_app):
+    from tests.factories import KARLSLUND
+
+    sqlite_app.config["MAP_CACHE_BYTES"] = 1  # room for one answer only
+    other = (f"/api/v1/reports?bbox={KARLSLUND[0] - 0.01:.2f},{KARLSLUND[1] - 0.01:.2f},"
+             f"{KARLSLUND[0] + 0.01:.2f},{KARLSLUND[1] + 0.01:.2f}")
+    assert len(kept.get(URL).json["features"]) == 1
+    assert kept.get(other).json["features"] == []  # kept; the first box's answer made way for it
+    make_report(at=CENTRUM)
+    make_report(at=KARLSLUND)
+    assert len(kept.get(URL).json["features"]) == 2  # asked again: the database's answer
+    assert len(kept.get(other).json["features"]) == 1  # the second box made way in turn

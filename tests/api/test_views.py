@@ -137,3 +137,29 @@ def test_public_map_answers_are_kept_briefly_per_box_and_language(sqlite_app):
     time.sleep(1.2)
     assert len(client.get(url, headers={"Accept-Language": "sv"}).json["features"]) == 1  # renewed
     sqlite_app.wsgi_app.clear()
+
+
+def test_busy_boxes_come_as_counts_per_area_when_the_map_asks(client, app):
+    app.config["MAP_CLUSTER_ABOVE"] = 2
+    for n in range(3):
+        make_report(at=(CENTRUM[0] + n * 0.0003, CENTRUM[1]), email=f"boende{n}@example.org")
+    make_report(at=KARLSLUND)
+    hidden, _ = make_report(at=CENTRUM)
+    hidden.hidden = True
+    db.session.commit()
+
+    data = client.get(f"/api/v1/reports?bbox={BOX}&clusters=auto").get_json()
+    assert data["clustered"] is True and data["total"] == 4  # the hidden one is not counted
+    assert sum(f["properties"]["count"] for f in data["features"]) == 4
+    assert all(set(f["properties"]) == {"count"} for f in data["features"])  # no report shows through
+    biggest = data["features"][0]
+    assert biggest["properties"]["count"] == 3
+    assert biggest["geometry"]["coordinates"][0] == pytest.approx(CENTRUM[0], abs=0.002)
+
+    quiet = client.get(f"/api/v1/reports?bbox={KARLSLUND[0] - 0.001},{KARLSLUND[1] - 0.001},{KARLSLUND[0] + 0.001},"
+                       f"{KARLSLUND[1] + 0.001}&clusters=auto").get_json()
+    assert "clustered" not in quiet and quiet["features"][0]["properties"]["reference"]  # few: pin by pin
+    plain = client.get(f"/api/v1/reports?bbox={BOX}").get_json()  # without asking: reports, as always
+    assert len(plain["features"]) == 4 and "clustered" not in plain
+    refused = client.get(f"/api/v1/reports?bbox={BOX}&clusters=yes", headers={"Accept-Language": "sv"})
+    assert refused.status_code == 400 and refused.get_json()["error"] == "clusters kan bara vara auto."

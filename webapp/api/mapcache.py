@@ -5,7 +5,7 @@ a 0.01° grid), so each worker keeps an answer for MAP_CACHE_SECONDS and hands i
 dictionary look-up: no request context, session, locale selection or header hooks run for a kept answer. Answers
 are kept per box, language and whether an Origin was sent, already gzip-compressed for the clients that accept it (every browser
 does), with an ETag so that a phone asking again gets "304 Not Modified". A new report shows on the public map
-within MAP_CACHE_SECONDS. Only plain 200 answers without cookies are kept; anything else goes through untouched.
+within MAP_CACHE_SECONDS. Each worker keeps at most MAP_CACHE_BYTES of compressed answers (the oldest go first). Only plain 200 answers without cookies are kept; anything else goes through untouched.
 
 Kept answers are not counted against the public API's rate limit: handing one out costs less than the limiter's
 own check. When the same box runs out in several threads at once, one thread asks the database and the others wait
@@ -26,7 +26,6 @@ from werkzeug.http import parse_accept_header, parse_cookie
 from webapp.i18n import LANG_COOKIE, choose_language
 
 PATH = "/api/v1/reports"
-MAX_ANSWERS = 4096
 
 
 @lru_cache(maxsize=512)
@@ -46,12 +45,13 @@ def _accepts_gzip(header: str) -> bool:
 
 
 class Answer:
-    __slots__ = ("expires", "status", "headers", "body", "gzipped", "etag")
+    """One kept answer, kept compressed only (a tenth of the size); the rare client that does not accept gzip
+    gets it decompressed."""
+    __slots__ = ("expires", "status", "headers", "gzipped", "etag")
 
     def __init__(self, expires: float, status: str, headers: list[tuple[str, str]], body: bytes):
         self.expires = expires
         self.status = status
-        self.body = body
         self.gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         self.etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
         vary = [v.strip() for name, value in headers if name.lower() == "vary" for v in value.split(",")]
@@ -66,13 +66,15 @@ class MapAnswerCache:
     def __init__(self, wsgi_app, config):
         self.wsgi_app = wsgi_app
         self.config = config
-        self.answers: dict[tuple, Answer] = {}
+        self.answers: dict[tuple, Answer] = {}  # oldest first
+        self.size = 0
         self.lock = threading.Lock()
         self.working: dict[tuple, threading.Lock] = {}
 
     def clear(self) -> None:
         with self.lock:
             self.answers.clear()
+            self.size = 0
 
     def __call__(self, environ, start_response):
         seconds = self.config["MAP_CACHE_SECONDS"]
@@ -122,12 +124,13 @@ class MapAnswerCache:
         status, headers = seen["status"], seen["headers"]
         if status.startswith("200") and not any(name.lower() == "set-cookie" for name, _ in headers):
             answer = Answer(time.monotonic() + seconds, status, headers, body)
+            budget = self.config["MAP_CACHE_BYTES"]
             with self.lock:
-                if len(self.answers) >= MAX_ANSWERS:
-                    now = time.monotonic()
-                    for stale in [k for k, a in self.answers.items() if a.expires <= now] or list(self.answers):
-                        del self.answers[stale]
+                old = self.answers.pop(key, None)
+                self.size += len(answer.gzipped) - (len(old.gzipped) if old else 0)
                 self.answers[key] = answer
+                while self.size > budget and len(self.answers) > 1:  # the oldest answers go first
+                    self.size -= len(self.answers.pop(next(iter(self.answers))).gzipped)
             return answer, None
         start_response(status, headers)
         return None, [body]
@@ -142,7 +145,7 @@ class MapAnswerCache:
             body = answer.gzipped
             headers = answer.headers + [("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))]
         else:
-            body = answer.body
+            body = gzip.decompress(answer.gzipped)
             headers = answer.headers + [("Content-Length", str(len(body)))]
         start_response(answer.status, headers)
         return [body]

@@ -25,7 +25,12 @@ def document(server_url: str = "/") -> dict:
                 "summary": "Public reports in a bounding box, as GeoJSON",
                 "parameters": [{"name": "bbox", "in": "query", "required": True,
                                 "description": "minLon,minLat,maxLon,maxLat (WGS84)",
-                                "schema": {"type": "string", "example": "12.80,55.85,12.90,55.90"}}],
+                                "schema": {"type": "string", "example": "12.80,55.85,12.90,55.90"}},
+                               {"name": "clusters", "in": "query", "required": False,
+                                "description": "auto: when the box holds more public reports than the map shows "
+                                               "one by one (1 000), answer with counts per area instead "
+                                               "(clustered: true; each feature has only a count)",
+                                "schema": {"type": "string", "enum": ["auto"]}}],
                 "responses": {"200": _json({"$ref": "#/components/schemas/ReportCollection"}, "GeoJSON FeatureCollection"),
                               "400": _json(ERROR, "Missing or bad bbox"), "429": _json(ERROR, "Too many requests")}}},
             "/api/v1/reports/nearby": {"get": {
@@ -84,10 +89,18 @@ def document(server_url: str = "/") -> dict:
                     "category_name": {"type": "string"}, "status": {"$ref": "#/components/schemas/Status"},
                     "created": {"type": "string", "format": "date"}, "support_count": {"type": "integer", "minimum": 0},
                     "thumbnail_url": {"type": "string", "nullable": True}, "url": {"type": "string"}}}}},
+            "ClusterFeature": {"type": "object", "required": ["type", "geometry", "properties"], "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "geometry": {"$ref": "#/components/schemas/Point"},
+                "properties": {"type": "object", "additionalProperties": False, "required": ["count"],
+                               "properties": {"count": {"type": "integer", "minimum": 1}}}}},
             "ReportCollection": {"type": "object", "required": ["type", "features", "truncated"], "properties": {
                 "type": {"type": "string", "enum": ["FeatureCollection"]},
-                "features": {"type": "array", "items": {"$ref": "#/components/schemas/ReportFeature"}},
-                "truncated": {"type": "boolean"}}},
+                "features": {"type": "array", "items": {"oneOf": [{"$ref": "#/components/schemas/ReportFeature"},
+                                                                  {"$ref": "#/components/schemas/ClusterFeature"}]}},
+                "truncated": {"type": "boolean"},
+                "clustered": {"type": "boolean"},
+                "total": {"type": "integer", "minimum": 0}}},
             "Status": {"type": "string", "enum": ["received", "confirmed", "planned", "in_progress", "fixed", "closed",
                                                   "referred", "duplicate"]},
             "Report": {"type": "object", "additionalProperties": False,

@@ -74,10 +74,28 @@ def reports_in_bbox():
         bbox = parse_bbox(request.args.get("bbox"))
     except ValueError as exc:
         return error(str(exc))
+    clusters = request.args.get("clusters")
+    if clusters not in (None, "auto"):
+        return error(_("clusters can only be auto."))
+    body = None
+    if clusters == "auto":  # the public map: very busy views as counts per area
+        body = _clusters_json(bbox, current_app.config["MAP_CLUSTER_ABOVE"])
     # Answers are kept for MAP_CACHE_SECONDS in front of the application: webapp/api/mapcache.py.
-    response = Response(_map_json(bbox), mimetype="application/json")
+    response = Response(body or _map_json(bbox), mimetype="application/json")
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['MAP_CACHE_SECONDS']}"
     return response
+
+
+def _clusters_json(bbox, above: int) -> bytes | None:
+    """Counts per area when the box holds more than `above` public reports; None when it holds fewer."""
+    squares = services.public_squares_in_bbox(*bbox)
+    total = sum(square[2] for square in squares)
+    if total <= above:
+        return None
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                 "properties": {"count": count}} for lon, lat, count in services.cluster_squares(squares)]
+    return orjson.dumps({"type": "FeatureCollection", "features": features, "truncated": False,
+                         "clustered": True, "total": total})
 
 
 def _map_json(bbox) -> bytes:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String, Text
+from sqlalchemy import Boolean, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -37,3 +37,16 @@ class Zone(db.Model):
     is_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(200), default="")
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MapSquare(db.Model):
+    """How many public reports lie in each 0.001° square (about 60 × 110 m in Landskrona): the public map shows
+    very busy views as counts per area instead of every pin. Kept by database triggers on `report`
+    (webapp/geo/spatial.py), so every way of writing a report keeps it right."""
+
+    __tablename__ = "map_square"
+
+    # floor(lon * 1000) and floor(lat * 1000)
+    sx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sy: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -397,6 +397,39 @@ def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_l
     return found, len(rows) > limit
 
 
+def public_squares_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> list[tuple]:
+    """(sx, sy, n): the 0.001° squares touching the box that hold public reports, and how many (webapp/geo)."""
+    from webapp.geo.models import MapSquare
+    from webapp.rawsql import prepared_rows
+
+    def statement(dialect):
+        return select(MapSquare.sx, MapSquare.sy, MapSquare.n).where(
+            MapSquare.sx.between(bindparam("x0"), bindparam("x1")),
+            MapSquare.sy.between(bindparam("y0"), bindparam("y1")), MapSquare.n > 0)
+
+    return prepared_rows("public_squares_in_bbox", statement,
+                         x0=math.floor(min_lon * 1000 + 1e-9), x1=math.ceil(max_lon * 1000 - 1e-9) - 1,
+                         y0=math.floor(min_lat * 1000 + 1e-9), y1=math.ceil(max_lat * 1000 - 1e-9) - 1)
+
+
+def cluster_squares(squares: list[tuple], columns: int = 8) -> list[tuple[float, float, int]]:
+    """Gather the squares into at most about `columns` × `columns` areas: (lon, lat, count) with the position
+    at the count-weighted middle of the area's squares, the biggest first."""
+    if not squares:
+        return []
+    xs = [s[0] for s in squares]
+    ys = [s[1] for s in squares]
+    k = max(1, math.ceil((max(max(xs) - min(xs), max(ys) - min(ys)) + 1) / columns))
+    areas: dict[tuple[int, int], list] = {}
+    for sx, sy, n in squares:
+        area = areas.setdefault((sx // k, sy // k), [0, 0.0, 0.0])
+        area[0] += n
+        area[1] += (sx + 0.5) * n
+        area[2] += (sy + 0.5) * n
+    found = [(round(x / n / 1000, 6), round(y / n / 1000, 6), n) for n, x, y in areas.values()]
+    return sorted(found, key=lambda a: -a[2])
+
+
 def change_status(report: Report, to_status: str, actor: str, public_note: str = "",
                   when: datetime | None = None) -> StatusChange:
     """Move a report to another status if the flow allows it, and record the step."""
