@@ -67,10 +67,13 @@ def test_a_language_choice_is_remembered_every_time_not_kept_for_others(kept):
         assert response.json["features"][0]["properties"]["category_name"] == "Graffiti"
 
 
-def test_refusals_are_not_kept(kept):
+def test_refusals_are_not_kept(kept, sqlite_app):
     assert kept.get("/api/v1/reports?bbox=oops").status_code == 400
     again = kept.get("/api/v1/reports?bbox=oops", headers={"Accept-Encoding": "gzip"})
     assert again.status_code == 400 and "bbox" in again.json["error"] and "Content-Encoding" not in again.headers
+    for n in range(200):  # a stream of nonsense leaves nothing behind in the worker's memory
+        assert kept.get(f"/api/v1/reports?bbox=nonsense{n}").status_code == 400
+    assert not sqlite_app.wsgi_app.answers and not sqlite_app.wsgi_app.working
 
 
 def test_nothing_is_kept_when_switched_off(sqlite_app):

@@ -1,5 +1,6 @@
 """The counts of public reports per 0.001° square that the public map shows for busy views: kept right by the
 database's own triggers on SQLite and PostgreSQL, whichever way a report is written."""
+import pytest
 from sqlalchemy import text
 
 from tests.factories import CENTRUM, KARLSLUND, make_report
@@ -13,7 +14,7 @@ def around(point, d=0.005):
 
 
 def counted(point) -> int:
-    return sum(n for _, _, n in services.public_squares_in_bbox(*around(point)))
+    return sum(n for _, _, n in services.public_areas_in_bbox(*around(point)))
 
 
 def test_squares_follow_new_moved_hidden_and_deleted_reports(app):
@@ -38,11 +39,17 @@ def test_squares_follow_new_moved_hidden_and_deleted_reports(app):
     assert total == 1
 
 
-def test_squares_gather_into_areas_with_their_counts():
-    squares = [(12830, 55870, 3), (12831, 55870, 2), (12900, 55900, 7)]
-    areas = services.cluster_squares(squares, columns=8)
-    assert sum(a[2] for a in areas) == 12
-    assert areas[0] == (12.9005, 55.9005, 7)  # the biggest first, at the middle of its square
-    near = [a for a in areas if a[2] == 5]
-    assert len(near) == 1 and 12.830 < near[0][0] < 12.832  # neighbours in one area, weighted by their counts
-    assert services.cluster_squares([]) == []
+def test_squares_gather_into_areas_with_their_counts(app):
+    for n in range(3):
+        make_report(at=(12.8312 + n * 0.0002, 55.8706))  # one square: (12831, 55870)
+    make_report(at=(12.8337, 55.8706))  # two squares east: (12833, 55870)
+    make_report(at=KARLSLUND)
+    # 100 × 50 squares cut into areas of 13 × 13 squares: 12831 and 12833 share one, 12831 // 13 = 987
+    areas = services.public_areas_in_bbox(12.80, 55.85, 12.90, 55.90, columns=8)
+    assert [a[2] for a in areas] == [4, 1]  # the biggest first
+    assert areas[0][:2] == pytest.approx(((3 * 12831.5 + 12833.5) / 4000, 55.8705))  # weighted by the counts
+    assert areas[1][:2] == pytest.approx(KARLSLUND, abs=0.0006)
+    fine = services.public_areas_in_bbox(12.829, 55.867, 12.835, 55.873, columns=8)
+    assert [a[2] for a in fine] == [3, 1]  # zoomed in: one square per area
+    assert fine[0][:2] == pytest.approx((12.8315, 55.8705))  # the middle of the square the three are in
+    assert services.public_areas_in_bbox(12.0, 55.0, 12.01, 55.01) == []

@@ -87,14 +87,16 @@ class MapAnswerCache:
         if answer is None or answer.expires <= now:
             with self.lock:
                 working = self.working.setdefault(key, threading.Lock())
-            with working:  # one thread per box asks the application; the others wait for its answer
-                answer = self.answers.get(key)
-                if answer is None or answer.expires <= now:
-                    answer, passed = self._ask(environ, start_response, key, seconds)
-                    if answer is None:
-                        return passed
-            with self.lock:
-                self.working.pop(key, None)
+            try:
+                with working:  # one thread per box asks the application; the others wait for its answer
+                    answer = self.answers.get(key)
+                    if answer is None or answer.expires <= now:
+                        answer, passed = self._ask(environ, start_response, key, seconds)
+                        if answer is None:
+                            return passed
+            finally:
+                with self.lock:
+                    self.working.pop(key, None)
         return self._hand_out(answer, environ, start_response)
 
     def _language(self, environ) -> str:

@@ -88,12 +88,12 @@ def reports_in_bbox():
 
 def _clusters_json(bbox, above: int) -> bytes | None:
     """Counts per area when the box holds more than `above` public reports; None when it holds fewer."""
-    squares = services.public_squares_in_bbox(*bbox)
-    total = sum(square[2] for square in squares)
+    areas = services.public_areas_in_bbox(*bbox)
+    total = sum(area[2] for area in areas)
     if total <= above:
         return None
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                 "properties": {"count": count}} for lon, lat, count in services.cluster_squares(squares)]
+                 "properties": {"count": count}} for lon, lat, count in areas]
     return orjson.dumps({"type": "FeatureCollection", "features": features, "truncated": False,
                          "clustered": True, "total": total})
 

@@ -397,36 +397,33 @@ def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_l
     return found, len(rows) > limit
 
 
-def public_squares_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> list[tuple]:
-    """(sx, sy, n): the 0.001° squares touching the box that hold public reports, and how many (webapp/geo)."""
+def _square_range(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dict:
+    """The 0.001° squares touching the box (webapp/geo/spatial.py), as bounds for SQL."""
+    return {"x0": math.floor(min_lon * 1000 + 1e-9), "x1": math.ceil(max_lon * 1000 - 1e-9) - 1,
+            "y0": math.floor(min_lat * 1000 + 1e-9), "y1": math.ceil(max_lat * 1000 - 1e-9) - 1}
+
+
+def public_areas_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
+                         columns: int = 8) -> list[tuple[float, float, int]]:
+    """The public reports in the box counted per area, the box cut into about `columns` × `columns` areas of
+    whole squares: (lon, lat, count), placed at the count-weighted middle of the area's squares, biggest first.
+    The database does the counting (a busy view of a million reports touches thousands of squares)."""
     from webapp.geo.models import MapSquare
     from webapp.rawsql import prepared_rows
 
     def statement(dialect):
-        return select(MapSquare.sx, MapSquare.sy, MapSquare.n).where(
-            MapSquare.sx.between(bindparam("x0"), bindparam("x1")),
-            MapSquare.sy.between(bindparam("y0"), bindparam("y1")), MapSquare.n > 0)
+        k = bindparam("k")
+        column, row = MapSquare.sx // k, MapSquare.sy // k  # the area a square falls in
+        return (select(func.sum(MapSquare.n), func.sum((MapSquare.sx + 0.5) * MapSquare.n),
+                       func.sum((MapSquare.sy + 0.5) * MapSquare.n))
+                .where(MapSquare.sx.between(bindparam("x0"), bindparam("x1")),
+                       MapSquare.sy.between(bindparam("y0"), bindparam("y1")), MapSquare.n > 0)
+                .group_by(column, row))
 
-    return prepared_rows("public_squares_in_bbox", statement,
-                         x0=math.floor(min_lon * 1000 + 1e-9), x1=math.ceil(max_lon * 1000 - 1e-9) - 1,
-                         y0=math.floor(min_lat * 1000 + 1e-9), y1=math.ceil(max_lat * 1000 - 1e-9) - 1)
-
-
-def cluster_squares(squares: list[tuple], columns: int = 8) -> list[tuple[float, float, int]]:
-    """Gather the squares into at most about `columns` × `columns` areas: (lon, lat, count) with the position
-    at the count-weighted middle of the area's squares, the biggest first."""
-    if not squares:
-        return []
-    xs = [s[0] for s in squares]
-    ys = [s[1] for s in squares]
-    k = max(1, math.ceil((max(max(xs) - min(xs), max(ys) - min(ys)) + 1) / columns))
-    areas: dict[tuple[int, int], list] = {}
-    for sx, sy, n in squares:
-        area = areas.setdefault((sx // k, sy // k), [0, 0.0, 0.0])
-        area[0] += n
-        area[1] += (sx + 0.5) * n
-        area[2] += (sy + 0.5) * n
-    found = [(round(x / n / 1000, 6), round(y / n / 1000, 6), n) for n, x, y in areas.values()]
+    squares = _square_range(min_lon, min_lat, max_lon, max_lat)
+    k = max(1, math.ceil(max(squares["x1"] - squares["x0"], squares["y1"] - squares["y0"], 0) / columns))
+    rows = prepared_rows("public_areas_in_bbox", statement, k=k, **squares)
+    found = [(round(float(x) / n / 1000, 6), round(float(y) / n / 1000, 6), int(n)) for n, x, y in rows]
     return sorted(found, key=lambda a: -a[2])
 
 
