@@ -564,7 +564,7 @@ def test_very_busy_map_shows_counts_per_area_and_zooms_in_from_the_keyboard(sqli
             "Rapporter i kartutsnittet: 3, visade som antal per område. Zooma in för att se var och en.")
         assert page.locator(".marker-cluster span").inner_text() == "3"
         page.get_by_text("Visa rapporterna i kartutsnittet som en lista").click()
-        button = page.get_by_role("button", name="3 rapporter här: zooma in")
+        button = page.get_by_role("button", name="Rapporter här: 3. Zooma in")
         zoom = "() => Math.max(...[...document.querySelectorAll('.leaflet-tile')].map((t) => +t.src.split('/')[3]))"
         before = page.evaluate(zoom)
         button.focus()
