@@ -5,7 +5,10 @@ PostgreSQL: a GiST index on point(lon, lat).
 
 Neither is part of the SQLAlchemy models (an R*Tree is a virtual table, the GiST index an expression index), so
 autogenerate is told to leave them alone, and `ensure` re-creates the SQLite triggers after any migration (a
-batch migration that copies the report table drops its triggers)."""
+batch migration that copies the report table drops its triggers).
+
+Beside it, the counts of public reports per 0.001° square (the table map_square, model MapSquare), kept by
+triggers on both databases (`ensure_squares`), from which the public map counts busy views per area."""
 from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, text
