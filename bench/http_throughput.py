@@ -1,8 +1,8 @@
 """HTTP throughput of the public map API under gunicorn on this machine, beside a bare Flask endpoint returning a
 constant JSON under the same server, with wrk on loopback.
 
-    .venv/bin/python bench/http_throughput.py                   # 100 000 reports, 10 s per run
-    .venv/bin/python bench/http_throughput.py --reports 1000000 --seconds 20
+    .venv/bin/python bench/http_throughput.py                   # 100 000 reports, 3 rounds of 10 s per run
+    .venv/bin/python bench/http_throughput.py --reports 1000000 --seconds 15
 
 Needs wrk (Debian: apt-get install wrk). Both servers run as `gunicorn --workers 2 --threads 4` (one worker per
 core); wrk uses 2 threads and 32 connections and sends what a phone's browser sends (Accept-Encoding: gzip,
@@ -41,9 +41,19 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 # What a phone's browser sends with a fetch(): it accepts compressed answers and says its languages.
 BROWSER_HEADERS = {"Accept-Encoding": "gzip, deflate, br", "Accept-Language": "sv-SE,sv;q=0.9,en-US;q=0.8,en;q=0.7"}
 
+# Each wrk thread starts at its own place in the list (half-way for the second), so that two threads do not ask
+# the same box at the same moment by construction.
 LUA = """
 local paths = {%s}
+local threads = 0
+function setup(thread)
+  thread:set("start", threads)
+  threads = threads + 1
+end
 local i = 0
+function init(args)
+  i = start * math.floor(#paths / 2)
+end
 request = function()
   i = i + 1
   return wrk.format("GET", paths[(i %% #paths) + 1])
@@ -120,6 +130,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk")
@@ -153,29 +164,39 @@ def main() -> int:
     rng = random.Random(3)
     unique = ["/api/v1/reports?bbox=" + ",".join(f"{v + rng.uniform(-1e-4, 1e-4):.7f}" for v in rng.choice(boxes))
               + "&clusters=auto" for _ in range(50000)]
-    rows = []
-    for name, target, paths, extra in (
-            ("bare Flask endpoint (floor)", "bench.bare_app:app", ["/bare"], {}),
+    runs = (("bare Flask endpoint (floor)", "bench.bare_app:app", ["/bare"], {}),
             ("map API, 20 boxes of ~500 reports", "webapp:create_app()", box_paths, {}),
             ("map API, phones looking about town", "webapp:create_app()", views, {}),
-            ("map API keeping nothing (worst case)", "webapp:create_app()", unique, {"MAP_CACHE_SECONDS": "0"})):
-        port = free_port()
-        process = serve(target, {**env, **extra}, port)
-        try:
+            ("map API keeping nothing (worst case)", "webapp:create_app()", unique, {"MAP_CACHE_SECONDS": "0"}))
+    # All servers stay up (idle ones cost nothing); the runs take turns, round after round, so that the
+    # machine's ups and downs fall on all of them alike. Each row reports its median round.
+    servers = []
+    try:
+        for name, target, paths, extra in runs:
+            port = free_port()
+            servers.append((port, serve(target, {**env, **extra}, port)))
             wrk(f"http://127.0.0.1:{port}", paths[:50], 2)  # warm up
-            rows.append((name, *wrk(f"http://127.0.0.1:{port}", paths, args.seconds)))
-        finally:
+        measured = {name: [] for name, *_ in runs}
+        for _ in range(args.rounds):
+            for (name, _target, paths, _extra), (port, _process) in zip(runs, servers):
+                measured[name].append(wrk(f"http://127.0.0.1:{port}", paths, args.seconds))
+    finally:
+        for _port, process in servers:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait()
-    floor = rows[0][1]
+    floors = [rps for rps, _ in measured[runs[0][0]]]
+    floor = statistics.median(floors)
     print(f"{args.reports:,} reports (generated in {generated:.0f} s); gunicorn 2 workers × 4 threads; "
-          f"wrk 2 threads, 32 connections, {args.seconds} s")
+          f"wrk 2 threads, 32 connections, {args.rounds} rounds of {args.seconds} s, medians")
     print(f"phones looking about town: {len(set(views)):,} different boxes among {len(views):,} views, "
           f"a median of {per_view:,.0f} reports in a box")
-    print(f"{'path':<38} {'req/s':>9} {'p99 ms':>8} {'of floor':>9}  goal")
-    for name, rps, p99 in rows:
+    print(f"{'path':<38} {'req/s':>9} {'p99 ms':>8} {'of floor':>9} {'rounds':>11}  goal")
+    for name, *_ in runs:
+        rps = statistics.median(r for r, _ in measured[name])
+        p99 = statistics.median(p for _, p in measured[name])
+        shares = [r / f for (r, _), f in zip(measured[name], floors)]
         goal = "" if name.startswith("bare") else "≥ 50 % of the floor, p99 < 100 ms"
-        print(f"{name:<38} {rps:>9.0f} {p99:>8.1f} {rps / floor:>8.0%}  {goal}")
+        print(f"{name:<38} {rps:>9.0f} {p99:>8.1f} {rps / floor:>8.0%} {min(shares):>5.0%}–{max(shares):<5.0%}  {goal}")
     return 0
 
 
