@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from webapp.extensions import db
 
+_prepared: dict[tuple[str, str], tuple[str, tuple | None, dict]] = {}
+
 
 def raw_rows(statement) -> list[tuple]:
     connection = db.session.connection()
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    if compiled.positional:
-        params = tuple(compiled.params[name] for name in compiled.positiontup)
-    else:
-        params = compiled.params
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
-_prepared: dict[tuple[str, str], tuple[str, tuple | None, dict]] = {}
+    sql, order, params = _compile(statement, connection)
+    return _fetch(connection, sql, order, params)
 
 
 def prepared_rows(name: str, build, **values) -> list[tuple]:
@@ -29,18 +19,22 @@ def prepared_rows(name: str, build, **values) -> list[tuple]:
     takes the dialect's name and returns the statement with bindparam()s called as `values` names them."""
     connection = db.session.connection()
     key = (name, connection.dialect.name)
-    entry = _prepared.get(key)
-    if entry is None:
-        compiled = build(connection.dialect.name).compile(dialect=connection.dialect,
-                                                          compile_kwargs={"render_postcompile": True})
-        entry = (str(compiled), tuple(compiled.positiontup) if compiled.positional else None, dict(compiled.params))
-        _prepared[key] = entry
-    sql, order, fixed = entry
-    params = {**fixed, **values}
+    if key not in _prepared:
+        _prepared[key] = _compile(build(connection.dialect.name), connection)
+    sql, order, fixed = _prepared[key]
+    return _fetch(connection, sql, order, {**fixed, **values})
+
+
+def _compile(statement, connection) -> tuple[str, tuple | None, dict]:
+    """The SQL text, the order of its parameters for a positional driver (None for a named one), their values."""
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    return str(compiled), tuple(compiled.positiontup) if compiled.positional else None, dict(compiled.params)
+
+
+def _fetch(connection, sql: str, order: tuple | None, params: dict) -> list[tuple]:
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         cursor.execute(sql, tuple(params[n] for n in order) if order is not None else params)
         return cursor.fetchall()
     finally:
         cursor.close()
-

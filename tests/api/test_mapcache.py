@@ -98,3 +98,11 @@ def test_each_worker_keeps_at_most_its_budget_the_oldest_going_first(kept, sqlit
     make_report(at=KARLSLUND)
     assert len(kept.get(URL).json["features"]) == 2  # asked again: the database's answer
     assert len(kept.get(other).json["features"]) == 1  # the second box made way in turn
+
+
+@pytest.mark.parametrize("header", ["gzip;q=abc", "gzip;q=", ";;,,gzip;;q=1;q=0", "gzip;q=1e999", "*;q=0.5"])
+def test_odd_accept_encoding_headers_get_an_answer_not_an_error(kept, header):
+    response = kept.get(URL, headers={"Accept-Encoding": header})
+    assert response.status_code == 200
+    body = gzip.decompress(response.data) if response.headers.get("Content-Encoding") == "gzip" else response.data
+    assert json.loads(body)["features"][0]["properties"]["category"] == "graffiti"

@@ -1,15 +1,16 @@
 """Answers of the public map API kept for a few seconds, served before the rest of the application runs.
 
 Every phone looking at the same part of town asks the map API the same question (the public map widens its box to
-a 0.01° grid), so each worker keeps an answer for MAP_CACHE_SECONDS and hands it out again at the cost of a
-dictionary look-up: no request context, session, locale selection or header hooks run for a kept answer. Answers
-are kept per box, language and whether an Origin was sent, already gzip-compressed for the clients that accept it (every browser
-does), with an ETag so that a phone asking again gets "304 Not Modified". A new report shows on the public map
-within MAP_CACHE_SECONDS. Each worker keeps at most MAP_CACHE_BYTES of compressed answers (the oldest go first). Only plain 200 answers without cookies are kept; anything else goes through untouched.
+a grid), so each worker keeps an answer for MAP_CACHE_SECONDS and hands it out again at the cost of a dictionary
+look-up: no request context, session, locale selection or header hooks run for a kept answer. Answers are kept
+per box, language and whether an Origin was sent, gzip-compressed (every browser accepts that), with an ETag so
+that a phone asking again gets "304 Not Modified". A new report shows on the public map within
+MAP_CACHE_SECONDS. Each worker keeps at most MAP_CACHE_BYTES of compressed answers (the oldest go first). Only
+plain 200 answers without cookies are kept; anything else goes through untouched.
 
 Kept answers are not counted against the public API's rate limit: handing one out costs less than the limiter's
-own check. When the same box runs out in several threads at once, one thread asks the database and the others wait
-for its answer instead of asking too.
+own check. When the same box runs out in several threads at once, one thread asks the database and the others
+wait for its answer instead of asking too.
 """
 from __future__ import annotations
 
@@ -33,15 +34,9 @@ def _browser_language(header: str, languages: tuple[str, ...]) -> str | None:
     return parse_accept_header(header, LanguageAccept).best_match(languages)
 
 
+@lru_cache(maxsize=256)
 def _accepts_gzip(header: str) -> bool:
-    if "gzip" not in header:
-        return False
-    for part in header.split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip() in ("gzip", "*"):
-            quality = params.strip()
-            return not (quality.startswith("q=") and float(quality[2:] or 0) == 0)
-    return False
+    return "gzip" in header and parse_accept_header(header)["gzip"] > 0  # werkzeug weighs q= and "*"
 
 
 class Answer:
