@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := webapp
+# Links in mails and QR codes are built from this, never from the request (set it to the real address in production).
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test setup vendor translations browser migrate demo bench extract clean
 

@@ -143,7 +143,7 @@ def main() -> int:
     folder = tempfile.mkdtemp(prefix="tk-http-")
     db_path = os.path.join(folder, "bench.sqlite")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": folder})
+                      "INSTANCE_PATH": folder, "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
     with app.app_context():
         upgrade()
         demo.ensure_demo_areas()
@@ -158,6 +158,7 @@ def main() -> int:
         [float(v) for v in path.split("=")[1].split("&")[0].split(",")]).fetchone()[0] for path in views[:300])
     con.close()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "INSTANCE_PATH": folder,
+           "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
            "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
     # As the public map asks: with clusters=auto (a box of ~500 reports is answered pin by pin).
     box_paths = ["/api/v1/reports?bbox=" + ",".join(f"{v:.6f}" for v in b) + "&clusters=auto" for b in boxes]

@@ -54,7 +54,8 @@ def run(n: int) -> list[tuple]:
     folder = tempfile.mkdtemp(prefix="tk-bench-")
     db_path = os.path.join(folder, "bench.sqlite")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": folder, "MEDIA_DIR": os.path.join(folder, "media")})
+                      "INSTANCE_PATH": folder, "MEDIA_DIR": os.path.join(folder, "media"),
+                      "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
     rows = []
     with app.app_context():
         upgrade()

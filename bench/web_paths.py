@@ -94,7 +94,8 @@ def run(n: int) -> list[tuple]:
     db_path = os.path.join(folder, "bench.sqlite")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
                       "INSTANCE_PATH": folder, "MEDIA_DIR": os.path.join(folder, "media"),
-                      "SERVER_NAME": "bench.local", "MAP_CACHE_SECONDS": 0})  # every box from the database
+                      "SERVER_NAME": "bench.local", "MAP_CACHE_SECONDS": 0,
+                      "PUBLIC_BASE_URL": "http://bench.local"})  # every box from the database
     limiter.enabled = False
     rows = []
     with app.app_context():

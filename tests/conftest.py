@@ -30,6 +30,7 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "MAIL_SERVER": "",
         "PUBLISH_PHOTOS_IMMEDIATELY": False,
         "SERVER_NAME": "trygghetskartan.test",
+        "PUBLIC_BASE_URL": "http://trygghetskartan.test",
         "PREFERRED_URL_SCHEME": "http",
         # The public map's answer cache would hide a report made a moment ago; its own test turns it on.
         "MAP_CACHE_SECONDS": 0,

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from webapp.config import Defaults, from_environment
 from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from webapp.urls import App
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: the one way in for the server, the CLI and the tests."""
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
-    app = Flask(__name__, instance_path=instance_path,
+    app = App(__name__, instance_path=instance_path,
                 instance_relative_config=True, static_folder=str(ROOT / "static"),
                 template_folder=str(ROOT / "templates"))
     app.config.from_object(Defaults)
@@ -89,6 +90,9 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.api.mapcache import MapAnswerCache
 
     app.wsgi_app = MapAnswerCache(app.wsgi_app, app.config)
+    from webapp import urls
+
+    urls.install(app)  # PUBLIC_BASE_URL checked, the host check and the proxy layer in front of everything
     return app
 
 

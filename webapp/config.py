@@ -40,7 +40,16 @@ def from_environment(instance_path: str) -> dict:
         "TILE_URL": env.get("TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": env.get("TILE_ATTRIBUTION")
         or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        # The public address: every link that leaves the site starts with it (required unless debugging).
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
+        # Host names answered (comma-separated); by default the public host and the loopback names.
+        "TRUSTED_HOSTS": [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,
+        # How many reverse proxies stand in front (their X-Forwarded-For/-Proto are believed); 0: none.
+        "PROXY_COUNT": int(env.get("PROXY_COUNT") or 0),
+        # Staff sessions end after this long without a request, and after STAFF_SESSION_HOURS in any case.
+        "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES") or Defaults.STAFF_IDLE_MINUTES),
+        "FIELD_IDLE_MINUTES": int(env.get("FIELD_IDLE_MINUTES") or Defaults.FIELD_IDLE_MINUTES),
+        "STAFF_SESSION_HOURS": int(env.get("STAFF_SESSION_HOURS") or Defaults.STAFF_SESSION_HOURS),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         # Reporters' e-mail, name and phone are erased this many months after their report was closed.
         "RETENTION_MONTHS": int(env.get("RETENTION_MONTHS") or 12),
@@ -99,6 +108,11 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     LOGIN_RATE_LIMIT = "10 per minute;40 per hour"
+    # An office session ends after an hour without a request; crews and field reporters work a shift with
+    # the phone in a pocket (and send queued jobs when the signal returns), so theirs lasts the shift.
+    STAFF_IDLE_MINUTES = 60
+    FIELD_IDLE_MINUTES = 10 * 60
+    STAFF_SESSION_HOURS = 12
     STAFF_PAGE_SIZE = 50
     OPEN311_POST_LIMIT = "60 per minute"
     PUBLIC_API_LIMIT = "300 per minute"

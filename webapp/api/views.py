@@ -16,6 +16,7 @@ from webapp.i18n import localized
 from webapp.media import PhotoError, process_photo
 from webapp.reports import services
 from webapp.timeutil import as_utc
+from webapp.urls import public_base_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 limiter.limit(lambda: current_app.config["PUBLIC_API_LIMIT"])(bp)
@@ -27,7 +28,7 @@ docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")
 def openapi_json():
     from webapp.api.openapi import document
 
-    return jsonify(document(request.host_url))
+    return jsonify(document(public_base_url() + "/"))
 
 
 @docs_bp.get("/docs")
@@ -37,13 +38,13 @@ def openapi_page():
 
     from webapp.api.openapi import document
 
-    spec = document(request.host_url)
+    spec = document(public_base_url() + "/")
     operations = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                    "parameters": [f"{p['name']} ({p['in']}{', required' if p.get('required') else ''})"
                                   for p in op.get("parameters", [])],
                    "responses": [f"{code}: {r['description']}" for code, r in op["responses"].items()]}
                   for path, item in spec["paths"].items() for method, op in item.items()]
-    return render_template("api/docs.html", spec=spec, operations=operations, base=request.host_url.rstrip("/"))
+    return render_template("api/docs.html", spec=spec, operations=operations, base=public_base_url())
 
 
 def error(message: str, status: int = 400):

@@ -18,6 +18,15 @@ class CodeForm(FlaskForm):
                        validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
 
 
+class ReenrolForm(CodeForm):
+    """Replacing an authenticator: the password and a code from the current one, then a code from the new."""
+    password = PasswordField(_l("Your password"), validators=[DataRequired(message=_l("Enter your password."))])
+    current_code = StringField(_l("Code from your current authenticator app, or a recovery code"),
+                               validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
+    code = StringField(_l("Code from the new authenticator"),
+                       validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
+
+
 def role_choices():
     return [SelectChoice(key, label) for key, label in ROLE_LABELS.items()]
 

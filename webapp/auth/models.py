@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.auth.roles import allowed
@@ -24,9 +24,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     totp_secret: Mapped[Optional[str]] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The time step (30 s) of the last one-time code accepted: that code, and older ones, never work again.
+    totp_last_step: Mapped[Optional[int]] = mapped_column(BigInteger)
     # SHA-256 hashes of the unused recovery codes.
     recovery_codes: Mapped[list] = mapped_column(JSON, default=list)
-    # Changes when the password or 2FA changes, so that old sessions stop working.
+    # Changes at logout and when the password, 2FA, role or department changes or the account is disabled:
+    # every session (and every copied cookie) of the user stops working.
     session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

@@ -17,6 +17,8 @@ ROLE_LABELS = {
     FIELD_REPORTER: _l("Field reporter"),
 }
 ROLES = tuple(ROLE_LABELS)
+# Roles that work outdoors on a phone through a shift: their sessions allow a longer pause (webapp/config.py).
+FIELD_ROLES = frozenset({CREW, FIELD_REPORTER})
 
 PERMISSIONS: dict[str, set[str]] = {
     "staff": set(ROLES),                      # the staff start page and one's own account

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import secrets
 
@@ -9,7 +10,7 @@ import pyotp
 import segno
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp import audit
@@ -74,6 +75,10 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def password_is_right(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password or "")
+
+
 def record_login(user: User) -> None:
     user.last_login_at = utcnow()
     audit.record("user", user.id, "login", user.email)
@@ -94,12 +99,21 @@ def update_user(user: User, actor: str, *, role: str | None = None, department: 
     if active is not None and active != user.active:
         changes["active"] = [user.active, active]
         user.active = active
-        user.session_epoch += 1  # a disabled user is logged out everywhere
     if name is not None and name.strip() and name.strip() != user.name:
         changes["name"] = [user.name, name.strip()]
         user.name = name.strip()
+    if changes.keys() & {"role", "department", "active"}:
+        # What the user may do changed: sessions opened under the old rights end (a disabled user everywhere).
+        user.session_epoch += 1
     if changes:
         audit.record("user", user.id, "updated", actor, **changes)
+    db.session.commit()
+
+
+def end_sessions(user: User, actor: str) -> None:
+    """Log the user out everywhere: every session cookie issued so far, copies included, stops working."""
+    user.session_epoch += 1
+    audit.record("user", user.id, "logout", actor)
     db.session.commit()
 
 
@@ -147,21 +161,49 @@ def _hash_code(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
 
 
-def _code_ok(secret: str | None, code: str | None) -> bool:
+def _matching_step(secret: str | None, code: str | None) -> int | None:
+    """The time step (now, or one either side for a slow phone clock) whose code this is, or None."""
     if not secret or not code:
-        return False
-    return pyotp.TOTP(secret).verify(code.replace(" ", "").strip(), valid_window=1)
+        return None
+    code = code.replace(" ", "").strip()
+    totp = pyotp.TOTP(secret)
+    if len(code) != totp.digits or not code.isdigit():
+        return None
+    now = totp.timecode(utcnow())
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _claim_step(user: User, step: int) -> bool:
+    """Record `step` as the user's last accepted one if it is newer, in one statement: of two requests with the
+    same code (a replay, or two at once), exactly one wins."""
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id,
+                           or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(user)
+    return claimed.rowcount == 1
 
 
 def verify_totp(user: User, code: str) -> bool:
-    return user.totp_enabled and _code_ok(user.totp_secret, code)
+    """True once for each right code: a code (or an older one) that was accepted before is refused."""
+    if not user.totp_enabled:
+        return False
+    step = _matching_step(user.totp_secret, code)
+    return step is not None and _claim_step(user, step)
 
 
 def confirm_enrolment(user: User, secret: str, code: str, actor: str) -> list[str]:
-    """Turn 2FA on once a code from the new secret is right. Returns ten recovery codes, shown once."""
-    if not _code_ok(secret, code):
+    """Turn 2FA on once a code from the new secret is right. Returns ten recovery codes, shown once. The
+    confirming code is used up: it cannot log in a second time."""
+    step = _matching_step(secret, code)
+    if step is None:
         raise AccountError("code", _l("The code is not right. Check the time on your phone and try again."))
     user.totp_secret = secret
+    user.totp_last_step = step
     codes = [f"{secrets.token_hex(2)}-{secrets.token_hex(2)}-{secrets.token_hex(2)}" for _ in range(10)]
     user.recovery_codes = [_hash_code(c) for c in codes]
     user.totp_enabled = True
