@@ -535,7 +535,7 @@ def test_busy_map_says_it_shows_the_newest_and_comes_compressed_from_what_is_kep
     from tests.factories import make_report
 
     sqlite_app.config.update(MAP_CACHE_SECONDS=60, API_MAX_FEATURES=2)
-    sqlite_app.wsgi_app.clear()
+    sqlite_app.extensions["map_cache"].clear()
     for n in range(3):
         make_report(at=(12.8330 + n * 0.0005, 55.8705), description=f"Skräp {n}")
     with browser_page(server, "resident-busy-map") as page:
@@ -547,7 +547,7 @@ def test_busy_map_says_it_shows_the_newest_and_comes_compressed_from_what_is_kep
             assert page.locator("#map-count").inner_text() == (
                 "Rapporter i kartutsnittet: de 2 senaste. Zooma in för att se alla.")
         assert answers and all(a.headers.get("content-encoding") == "gzip" for a in answers if a.status == 200)
-    sqlite_app.wsgi_app.clear()
+    sqlite_app.extensions["map_cache"].clear()
 
 
 def test_very_busy_map_shows_counts_per_area_and_zooms_in_from_the_keyboard(sqlite_app, server):

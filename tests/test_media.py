@@ -42,6 +42,26 @@ def test_exif_orientation_is_applied_before_stripping():
     assert out.getpixel((20, 20))[0] > 150
 
 
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_a_large_turned_photo_looks_as_the_plain_slow_path_makes_it(orientation):
+    """The photo is decoded at a reduced scale and turned upright after shrinking; a resident sees the same
+    picture as full decoding, turning and shrinking would give (sizes exact, pixels within JPEG noise)."""
+    from PIL import ImageChops, ImageOps, ImageStat
+
+    original = image_bytes("JPEG", size=(4000, 3000), orientation=orientation)
+    result = process_photo(original, **LIMITS)
+    with Image.open(io.BytesIO(original)) as image:
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    for data, side in ((result.display, 1600), (result.thumbnail, 400)):
+        expected = upright.copy()
+        expected.thumbnail((side, side), Image.Resampling.LANCZOS)
+        out = open_image(data)
+        assert out.size == expected.size
+        difference = ImageStat.Stat(ImageChops.difference(out.convert("RGB"), expected)).mean
+        assert max(difference) < 4, difference  # of 255; a wrong turn or scale gives tens
+    assert (result.width, result.height) == ((1200, 1600) if orientation in (6, 8) else (1600, 1200))
+
+
 def test_large_photo_is_resized_to_display_and_thumbnail_sizes():
     result = process_photo(image_bytes("JPEG", size=(4000, 3000)), **LIMITS)
     assert max(open_image(result.display).size) == 1600

@@ -89,7 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     from webapp.api.mapcache import MapAnswerCache
 
-    app.wsgi_app = MapAnswerCache(app.wsgi_app, app.config)
+    app.wsgi_app = app.extensions["map_cache"] = MapAnswerCache(app.wsgi_app, app.config)
     from webapp import urls
 
     urls.install(app)  # PUBLIC_BASE_URL checked, the host check and the proxy layer in front of everything

@@ -10,11 +10,12 @@ import io
 import os
 import secrets
 import warnings
+from struct import error as struct_error
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 try:  # HEIC from iPhones, when the wheel installs on this platform.
     from pillow_heif import register_heif_opener
@@ -70,32 +71,53 @@ def gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
     return lon, lat
 
 
-def encode_jpeg(image: Image.Image, longest_side: int) -> bytes:
-    copy = image.copy()
-    copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
+# EXIF orientation → the transpose that shows the photo upright (as ImageOps.exif_transpose would).
+ORIENTATION = 0x0112
+UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+           5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+           8: Image.Transpose.ROTATE_90}
+
+
+def encode_jpeg(image: Image.Image, longest_side: int | None = None) -> bytes:
+    if longest_side is not None and max(image.size) > longest_side:
+        image = image.copy()
+        image.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # No exif=, no icc_profile=: the file carries pixels and nothing else.
-    copy.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
+    image.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
     return out.getvalue()
 
 
-def process_photo(data: bytes, *, max_bytes: int, max_pixels: int, display_size: int = 1600,
-                  thumb_size: int = 400) -> ProcessedPhoto:
-    """Turn uploaded bytes into metadata-free JPEG derivatives, or raise PhotoError."""
-    if not data:
-        raise PhotoError(_l("The photo file is empty."))
-    if len(data) > max_bytes:
-        raise PhotoError(_l("The photo is too large (at most %(mb)d MB).", mb=max_bytes // (1024 * 1024)))
+def _fitted(size: tuple[int, int], longest_side: int) -> tuple[int, int]:
+    """`size` scaled so that its longest side is `longest_side` (never enlarged)."""
+    width, height = size
+    scale = min(1.0, longest_side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _open_checked(data: bytes, max_pixels: int, display_size: int) -> tuple[Image.Image, int, tuple | None]:
+    """The decoded image (a JPEG decoded at the smallest DCT scale still at least display_size), its EXIF
+    orientation and GPS position. Raises PhotoError for anything that is not a sound photo."""
     too_many_pixels = PhotoError(_l("The photo has too many pixels to be handled safely."))
     with warnings.catch_warnings():
         # Pillow's own bomb check is the last line; ours (max_pixels) is stricter and comes first.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
+            with Image.open(io.BytesIO(data)) as probe:  # verify() checks the structure, then the file is spent
+                if probe.format not in ACCEPTED_FORMATS:
+                    raise PhotoError(_l("Only JPEG, PNG and WebP photos can be used."))
+                if probe.width * probe.height > max_pixels:
+                    raise too_many_pixels
+                probe.verify()
             image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED_FORMATS:
-                raise PhotoError(_l("Only JPEG, PNG and WebP photos can be used."))
-            if image.width * image.height > max_pixels:
-                raise too_many_pixels
+            exif = image.getexif()
+            orientation = exif.get(ORIENTATION, 1)
+            gps = gps_from_exif(image)
+            if image.format == "JPEG":
+                # Decode at 1/2, 1/4 or 1/8 scale when that still leaves at least the display size: a 12 MP
+                # photo is decoded at 3 MP. The box has the photo's own proportions.
+                image.draft("RGB", _fitted(image.size, display_size) if max(image.size) > display_size
+                            else image.size)
             image.load()
         except PhotoError:
             raise
@@ -103,21 +125,40 @@ def process_photo(data: bytes, *, max_bytes: int, max_pixels: int, display_size:
             raise too_many_pixels from None
         except UnidentifiedImageError:
             raise PhotoError(_l("The file is not a photo we can read (JPEG, PNG or WebP).")) from None
-        except (OSError, SyntaxError, ValueError, EOFError, MemoryError):
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError, struct_error):
             raise PhotoError(_l("The photo file is damaged or incomplete.")) from None
-    gps = gps_from_exif(image)
-    image = ImageOps.exif_transpose(image)
+    return image, orientation if orientation in UPRIGHT else 1, gps
+
+
+def _flattened(image: Image.Image) -> Image.Image:
+    """RGB; transparency on white."""
     if image.mode in ("RGBA", "LA", "P", "PA"):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
-        image = background
-    elif image.mode != "RGB":
-        image = image.convert("RGB")
-    display = encode_jpeg(image, display_size)
-    with Image.open(io.BytesIO(display)) as check:
-        width, height = check.size
-    return ProcessedPhoto(display, encode_jpeg(image, thumb_size), width, height, gps)
+        return background
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def process_photo(data: bytes, *, max_bytes: int, max_pixels: int, display_size: int = 1600,
+                  thumb_size: int = 400) -> ProcessedPhoto:
+    """Turn uploaded bytes into metadata-free, upright JPEG derivatives (the display size and a thumbnail), or
+    raise PhotoError. The photo is shrunk before it is turned upright, so the expensive steps run on the
+    small image."""
+    if not data:
+        raise PhotoError(_l("The photo file is empty."))
+    if len(data) > max_bytes:
+        raise PhotoError(_l("The photo is too large (at most %(mb)d MB).", mb=max_bytes // (1024 * 1024)))
+    image, orientation, gps = _open_checked(data, max_pixels, display_size)
+    image = _flattened(image)
+    target = _fitted(image.size, display_size)
+    if image.size != target:
+        image = image.resize(target, Image.Resampling.LANCZOS)
+    if orientation != 1:
+        image = image.transpose(UPRIGHT[orientation])
+    thumbnail = image.copy()
+    thumbnail.thumbnail((thumb_size, thumb_size), Image.Resampling.LANCZOS)
+    return ProcessedPhoto(encode_jpeg(image), encode_jpeg(thumbnail), image.width, image.height, gps)
 
 
 class PhotoStore:

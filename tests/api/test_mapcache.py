@@ -13,10 +13,10 @@ URL = f"/api/v1/reports?bbox={CENTRUM[0] - 0.01:.2f},{CENTRUM[1] - 0.01:.2f},{CE
 @pytest.fixture
 def kept(sqlite_app):
     sqlite_app.config["MAP_CACHE_SECONDS"] = 60
-    sqlite_app.wsgi_app.clear()
+    sqlite_app.extensions["map_cache"].clear()
     make_report(category="graffiti")
     yield sqlite_app.test_client()
-    sqlite_app.wsgi_app.clear()
+    sqlite_app.extensions["map_cache"].clear()
 
 
 def test_browsers_get_the_kept_answer_compressed_and_others_plain(kept):
@@ -73,7 +73,7 @@ def test_refusals_are_not_kept(kept, sqlite_app):
     assert again.status_code == 400 and "bbox" in again.json["error"] and "Content-Encoding" not in again.headers
     for n in range(200):  # a stream of nonsense leaves nothing behind in the worker's memory
         assert kept.get(f"/api/v1/reports?bbox=nonsense{n}").status_code == 400
-    assert not sqlite_app.wsgi_app.answers and not sqlite_app.wsgi_app.working
+    assert not sqlite_app.extensions["map_cache"].answers and not sqlite_app.extensions["map_cache"].working
 
 
 def test_nothing_is_kept_when_switched_off(sqlite_app):

@@ -125,7 +125,7 @@ def test_public_map_answers_are_kept_briefly_per_box_and_language(sqlite_app):
     from tests.factories import CENTRUM, make_report
 
     sqlite_app.config["MAP_CACHE_SECONDS"] = 1
-    sqlite_app.wsgi_app.clear()
+    sqlite_app.extensions["map_cache"].clear()
     client = sqlite_app.test_client()
     url = f"/api/v1/reports?bbox={CENTRUM[0] - 0.01},{CENTRUM[1] - 0.01},{CENTRUM[0] + 0.01},{CENTRUM[1] + 0.01}"
     first = client.get(url, headers={"Accept-Language": "sv"})
@@ -136,7 +136,7 @@ def test_public_map_answers_are_kept_briefly_per_box_and_language(sqlite_app):
     assert len(english["features"]) == 1
     time.sleep(1.2)
     assert len(client.get(url, headers={"Accept-Language": "sv"}).json["features"]) == 1  # renewed
-    sqlite_app.wsgi_app.clear()
+    sqlite_app.extensions["map_cache"].clear()
 
 
 def test_busy_boxes_come_as_counts_per_area_when_the_map_asks(client, app):
