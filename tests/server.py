@@ -40,12 +40,12 @@ def gunicorn(config: dict, workers: int = 2, threads: int = 4):
          "--timeout", "120", "--graceful-timeout", "5", "webapp:create_app()"],
         cwd=ROOT, env=environment(config), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            if requests.get(f"{url}/healthz", timeout=2).ok:
+            if requests.get(f"{url}/healthz", timeout=5).ok:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or the workers still booting on a busy machine
             time.sleep(0.2)
     else:
         process.kill()

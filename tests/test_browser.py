@@ -68,20 +68,38 @@ def test_already_reported_place_is_offered_for_support_instead(sqlite_app, serve
 
 
 def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, server, tmp_path):
-    from tests.factories import make_report, make_user
+    """A cleaning crew member's day: a compact header puts the job first, the list holds only cleaning jobs (no
+    lighting repair, no positive report), "nearest first" stays chosen after a job is done."""
+    from tests.factories import CENTRUM, make_report, make_user
     from webapp.workorders import services as workorders
 
     report, token = make_report(category="litter_bin", description="Papperskorgen är överfull")
     workorders.create_work_order([report.id], "cleaning", "normal", "Töm papperskorgen vid torget", "officer")
+    far, _ = make_report(category="littered", at=(CENTRUM[0] + 0.02, CENTRUM[1]))
+    workorders.create_work_order([far.id], "cleaning", "normal", "Plocka skräp vid hamnen", "officer")
+    light, _ = make_report(category="street_light")
+    workorders.create_work_order([light.id], "light_repair", "normal", "Byt lampa i stolpe 12", "officer")
     crew = make_user("crew", department="TS")
+    from webapp.auth import services as accounts
+
+    accounts.update_user(crew, "admin", work_kinds=["cleaning", "graffiti", "maintenance"])
     photo = tmp_path / "efter.jpg"
     photo.write_bytes(image_bytes(size=(3000, 2000)))
 
-    with browser_page(server, "crew-task") as page:
+    with browser_page(server, "crew-task", geolocation={"latitude": CENTRUM[1], "longitude": CENTRUM[0]},
+                      permissions=["geolocation"]) as page:
         staff_login(page, crew)
         page.wait_for_selector("h1:has-text('Mina uppdrag')")
+        listed = page.locator("main").inner_text()
+        assert "Töm papperskorgen vid torget" in listed and "Byt lampa" not in listed
+        page.get_by_role("link", name="Närmast först").click()
+        page.wait_for_url(re.compile(r"order=distance.*lat="))
+        titles = page.locator(".task-title").all_inner_texts()
+        assert titles == ["Töm papperskorgen vid torget", "Plocka skräp vid hamnen"]
         page.get_by_role("link", name=re.compile("Töm papperskorgen vid torget")).click()
         assert "Papperskorgen är överfull" in page.locator("main").inner_text()
+        # On a 390 px phone the job's title is in the first screen's top part, under one compact bar.
+        assert page.locator("h1").bounding_box()["y"] < 160
         page.get_by_role("button", name="Påbörja").click()
         page.wait_for_selector(".flash")
         page.get_by_label("Vad gjordes?").fill("Tömd och rengjord")
@@ -89,6 +107,8 @@ def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, s
         page.get_by_role("button", name="Markera som utförd").click()
         page.wait_for_selector(".flash:has-text('Klart!')")
         assert "Töm papperskorgen vid torget" not in page.locator("main").inner_text()
+        assert page.get_by_role("link", name="Närmast först").get_attribute("aria-current") == "true"
+        assert "m bort" in page.locator(".task-list").inner_text()
 
         page.goto(f"/t/{token}")
         assert "Åtgärdad" in page.locator("main").inner_text()
@@ -404,13 +424,18 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
         page.locator("main .photos img").first.scroll_into_view_if_needed()  # the photos load lazily
         page.wait_for_function("[...document.querySelectorAll('main .photos img')].every(i => i.complete)")
         assert page.evaluate("[...document.querySelectorAll('main .photos img')].every(i => i.naturalWidth > 0)")
+        # "Start" without a connection is kept on the phone too, not the browser's error page.
+        page.get_by_role("button", name="Påbörja").click()
+        page.wait_for_selector("#start-queued:not([hidden])")
+        assert "skickas" in page.locator("#start-queued").inner_text()
+        assert page.locator("h1").inner_text() == "Töm papperskorgen i parken"
         page.get_by_label("Vad gjordes?").fill("Tömd, ny påse")
         page.locator("input[name=photo]").set_input_files(str(photo))
         page.get_by_role("button", name="Markera som utförd").click()
         page.wait_for_selector("#outbox:not([hidden])")
-        assert "Väntar på att skickas: 1" in page.locator("#outbox").inner_text()
+        assert "Väntar på att skickas: 2" in page.locator("#outbox").inner_text()
         db.session.expire_all()
-        assert db.session.get(WorkOrder, order.id).status != "done"
+        assert db.session.get(WorkOrder, order.id).status == "new"
 
         page.context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -419,6 +444,12 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
         page.wait_for_timeout(500)
     db.session.expire_all()
     assert db.session.get(WorkOrder, order.id).status == "done"
+    from webapp.audit import AuditEvent
+
+    steps = [e.details.get("to") for e in db.session.execute(
+        select(AuditEvent).where(AuditEvent.entity == "work_order", AuditEvent.entity_id == order.id)
+        .order_by(AuditEvent.id)).scalars() if e.action == "status"]
+    assert steps == ["in_progress", "done"]  # started, then done: in the order they were pressed
     assert db.session.execute(select(func.count(Photo.id)).where(Photo.work_order_id == order.id)).scalar_one() == 1
 
 

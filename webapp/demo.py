@@ -32,10 +32,14 @@ DEMO_USERS = [
     ("handlaggare.ts", "Hugo Handläggare (TS)", "case_officer", "TS"),
     ("handlaggare.sb", "Sara Handläggare (SB)", "case_officer", "SB"),
     ("renhallning", "Rami Renhållning", "crew", "TS"),
+    ("elektriker", "Elin Elektriker", "crew", "TS"),
     ("belysning", "Bo Belysningsplanerare", "lighting_planner", "SB"),
     ("kommunikation", "Kim Kommunikatör", "communications", "KOM"),
     ("polis", "Petra Polis", "field_reporter", None),
 ]
+
+# Each demo crew member's kinds of work: the cleaning crew does not get lighting repairs.
+DEMO_WORK_KINDS = {"renhallning": ["cleaning", "graffiti", "maintenance"], "elektriker": ["light_repair"]}
 
 # Where the demo's weight lies: the programme's focus area first.
 DISTRICT_WEIGHTS = {
@@ -118,6 +122,8 @@ def ensure_demo_users() -> None:
         if accounts.user_by_email(email):
             continue
         user = accounts.create_user(email, name, DEMO_PASSWORD, role, department, actor="demo")
+        if local in DEMO_WORK_KINDS:
+            accounts.update_user(user, "demo", work_kinds=DEMO_WORK_KINDS[local])
         if role == "admin":
             user.totp_secret = DEMO_ADMIN_TOTP
             user.totp_enabled = True
@@ -188,7 +194,7 @@ def demo_photo(rng: random.Random, label: str) -> bytes:
 
 def _lifecycle(report: Report, rng: random.Random, now: datetime) -> None:
     """Walk an old report through a plausible part of the status flow."""
-    if report.category.key == "feels_safe":
+    if report.category.positive:
         return
     roll = rng.random()
     steps = []
@@ -277,7 +283,8 @@ def _demo_work_orders(rng: random.Random) -> None:
     from webapp.workorders import services as workorders
 
     open_reports = list(db.session.execute(
-        select(Report).where(Report.status.in_(["received", "confirmed"]), Report.lat.is_not(None))
+        select(Report).join(Report.category)
+        .where(Report.status.in_(["received", "confirmed"]), Report.lat.is_not(None), Category.positive.is_(False))
         .order_by(Report.created_at.desc()).limit(24)).scalars())
     today = datetime.now(timezone.utc).date()
     for number, report in enumerate(open_reports[:12]):

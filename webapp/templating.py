@@ -27,12 +27,15 @@ STAFF_MENU = [
 ]
 
 
+STAFF_LANGUAGES = ("sv", "en")
+
+
 def register(app) -> None:
     @app.context_processor
     def language_context():
         lang = current_language()
         if not has_request_context():  # mails rendered by the CLI or a background job
-            return {"lang": lang, "dir": text_direction(), "language_switch": []}
+            return {"lang": lang, "dir": text_direction(), "language_switch": [], "staff_language_switch": []}
         if request.endpoint and request.method == "GET":
             endpoint = request.endpoint
             values = {**(request.view_args or {}), **{k: v for k, v in request.args.items() if k != "lang"}}
@@ -40,7 +43,9 @@ def register(app) -> None:
             endpoint, values = "reports.new_report", {}
         switch = [{"code": code, "name": LANGUAGE_NAMES[code], "url": url_for(endpoint, **values, lang=code)}
                   for code in app.config["LANGUAGES"] if code != lang]
-        return {"lang": lang, "dir": text_direction(), "language_switch": switch}
+        # Staff pages are in Swedish and English only (the Arabic catalog covers the resident side).
+        staff_switch = [item for item in switch if item["code"] in STAFF_LANGUAGES]
+        return {"lang": lang, "dir": text_direction(), "language_switch": switch, "staff_language_switch": staff_switch}
 
     app.jinja_env.globals["field_attributes"] = field_attributes
 

@@ -81,7 +81,8 @@ export async function flush(report) {
   if (flushing || !navigator.onLine) return;
   flushing = true;
   try {
-    for (const entry of await all()) {
+    const waiting = (await all()).sort((a, b) => a.queuedAt - b.queuedAt);  // in the order they were made
+    for (const entry of waiting) {
       const outcome = await send(entry);
       if (outcome.waiting) break;
       await remove(entry.key);

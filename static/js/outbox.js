@@ -5,7 +5,8 @@ const SENT = "trygghetskartan-sent";
 
 export function remember(entry, outcome) {
   const done = JSON.parse(localStorage.getItem(SENT) || "[]");
-  done.push({ label: entry.label || "", url: outcome.url || "", refused: outcome.refused || "", kind: entry.kind });
+  done.push({ label: entry.label || "", url: outcome.url || "", refused: outcome.refused || "", kind: entry.kind,
+              action: entry.action || "" });
   localStorage.setItem(SENT, JSON.stringify(done.slice(-10)));
 }
 
@@ -48,7 +49,8 @@ export async function render() {
       link.textContent = msg.msgReceipt;
       li.append(link);
     } else {
-      li.textContent = format(msg.msgSent, { label: item.label });
+      const template = item.action === "start" && msg.msgStarted ? msg.msgStarted : msg.msgSent;
+      li.textContent = format(template, { label: item.label });
     }
     list.append(li);
   }

@@ -64,6 +64,43 @@ if (form) {
   });
 }
 
+// On a job: "Start" works offline too. Kept presses are sent in the order they were made, so a start waits
+// before the "done" that follows it.
+const startForm = document.querySelector(".start-form");
+if (startForm) {
+  const button = startForm.querySelector("button[type=submit]");
+  let sending = false;
+  startForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (sending) return;
+    sending = true;
+    button.disabled = true;
+    const entry = {
+      key: newKey(), kind: "completion", action: "start", url: startForm.action,
+      label: document.querySelector("h1").textContent.trim(),
+      fields: [...new FormData(startForm)].filter(([, value]) => typeof value === "string"),
+      files: [],
+    };
+    try {
+      const outcome = navigator.onLine ? await send(entry) : { waiting: true };
+      if (outcome.sent) {
+        location.assign(outcome.url);
+      } else if (outcome.waiting) {
+        await put(entry);
+        const notice = document.getElementById("start-queued");
+        notice.textContent = startForm.dataset.msgQueued;
+        notice.hidden = false;
+        startForm.hidden = true;
+      } else {
+        HTMLFormElement.prototype.submit.call(startForm);  // the server's page says what went wrong
+      }
+    } finally {
+      sending = false;
+      button.disabled = false;
+    }
+  });
+}
+
 if (document.getElementById("outbox")) {
   renderOutbox();
   window.addEventListener("online", sendWaiting);

@@ -139,3 +139,50 @@ def test_crew_sees_their_departments_free_or_own_jobs_nearest_first(app):
     assert [o.title for o in services.tasks_for(crew)] == ["Långt bort", "Nära"]
     by_distance = services.tasks_for(crew, "distance", lat=CENTRUM[1], lon=CENTRUM[0])
     assert [o.id for o in by_distance] == [o2.id, o1.id]
+
+
+def test_a_positive_report_is_never_a_job(app):
+    safe, _ = make_report(category="feels_safe", at=CENTRUM)
+    dirty, _ = make_report(category="littered", at=CENTRUM)
+    with pytest.raises(services.WorkOrderError) as refused:
+        services.create_work_order([dirty.id, safe.id], "maintenance", "normal", "Se över", "officer", today=TODAY)
+    assert safe.reference in str(refused.value.message)
+    assert services.list_orders() == [] and safe.status == "received" and dirty.status == "received"
+
+
+def test_a_crew_member_sees_only_their_kinds_of_work(app):
+    from webapp.auth import services as accounts
+
+    litter, _ = make_report(category="littered", at=CENTRUM)
+    light, _ = make_report(category="street_light", at=CENTRUM)
+    cleaning = services.create_work_order([litter.id], "cleaning", "normal", "Städa", "officer", today=TODAY)
+    lamp = services.create_work_order([light.id], "light_repair", "normal", "Byt lampa", "officer", today=TODAY)
+    cleaner = make_user("crew", department="TS")
+    electrician = make_user("crew", department="TS")
+    accounts.update_user(cleaner, "admin", work_kinds=["cleaning", "graffiti", "maintenance"])
+    accounts.update_user(electrician, "admin", work_kinds=["light_repair"])
+    anyone = make_user("crew", department="TS")  # no kinds chosen: every kind of the department
+
+    assert [o.title for o in services.tasks_for(cleaner)] == ["Städa"]
+    assert [o.title for o in services.tasks_for(electrician)] == ["Byt lampa"]
+    assert {o.title for o in services.tasks_for(anyone)} == {"Städa", "Byt lampa"}
+    assert services.crew_may_work(cleaning, cleaner) and not services.crew_may_work(lamp, cleaner)
+    # A job given to someone by name is theirs, whatever its kind.
+    lamp.assignee_id = cleaner.id
+    assert services.crew_may_work(lamp, cleaner) and not services.crew_may_work(lamp, electrician)
+
+
+def test_start_pressed_again_or_late_changes_nothing_and_keeps_the_done_form_valid(app):
+    report, _ = make_report(category="littered", at=CENTRUM)
+    order = services.create_work_order([report.id], "cleaning", "normal", "Städa", "officer", today=TODAY)
+    version = order.version
+    services.start(order, "crew", expected_version=version)
+    services.start(order, "crew", expected_version=version)  # the same press sent again
+    assert order.status == "in_progress" and order.version == version
+    # The "done" form was opened before the start (perhaps offline): still valid.
+    services.complete(order, "crew", "Klart", image_bytes(), photo_settings(), expected_version=version)
+    assert order.status == "done"
+    services.start(order, "crew", expected_version=version)  # a start that arrives after "done"
+    assert order.status == "done"
+    assert [e.details["to"] for e in events_for("work_order", order.id) if e.action == "status"] == \
+        ["in_progress", "done"]

@@ -9,6 +9,7 @@ from tests.conftest import csrf_token
 from tests.factories import CENTRUM, form_token, image_bytes, login, make_report, make_user
 from webapp.extensions import db
 from webapp.mail import outbox_messages
+from webapp.workorders import services as workorders
 from webapp.workorders.models import WorkOrder
 
 
@@ -97,3 +98,39 @@ def test_linking_an_ordered_report_again_asks_for_confirmation(sqlite_app):
     again = officer.post("/staff/workorders/new", data={**data, "title": "Andra"})
     assert again.status_code == 400 and 'name="confirm"' in again.get_data(as_text=True)
     assert officer.post("/staff/workorders/new", data={**data, "title": "Andra", "confirm": "y"}).status_code == 302
+
+
+def test_the_chosen_order_and_position_stay_after_a_job(sqlite_app):
+    near, _ = make_report(category="littered", at=CENTRUM)
+    far, _ = make_report(category="littered", at=(CENTRUM[0] + 0.02, CENTRUM[1]))
+    workorders.create_work_order([far.id], "cleaning", "normal", "Långt bort", "officer")
+    workorders.create_work_order([near.id], "cleaning", "normal", "Nära", "officer")
+    crew = sqlite_app.test_client()
+    login(crew, make_user("crew", department="TS"))
+    page = crew.get(f"/staff/tasks?order=distance&lat={CENTRUM[1]}&lon={CENTRUM[0]}").get_data(as_text=True)
+    assert page.index("Nära") < page.index("Långt bort")
+    again = crew.get("/staff/tasks").get_data(as_text=True)  # where "done" sends the crew back
+    assert again.index("Nära") < again.index("Långt bort") and "m bort" in again
+    assert re.search(r'id="order-distance" aria-current="true"', again)
+    crew.get("/staff/tasks?order=due")
+    assert 'id="order-distance" aria-current' not in crew.get("/staff/tasks").get_data(as_text=True)
+
+
+def test_admin_sets_a_crew_members_kinds_of_work(sqlite_app):
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin"))
+    crew = make_user("crew", department="TS")
+    page = admin.get(f"/staff/admin/users/{crew.id}").get_data(as_text=True)
+    assert 'value="light_repair"' in page
+    response = admin.post(f"/staff/admin/users/{crew.id}", data={
+        "csrf_token": form_token(admin, f"/staff/admin/users/{crew.id}"), "role": "crew", "department": "TS",
+        "active": "y", "work_kinds": ["cleaning", "graffiti"]})
+    assert response.status_code == 302
+    db.session.refresh(crew)
+    assert crew.work_kinds == ["cleaning", "graffiti"]
+    bogus = admin.post(f"/staff/admin/users/{crew.id}", data={
+        "csrf_token": form_token(admin, f"/staff/admin/users/{crew.id}"), "role": "crew", "department": "TS",
+        "active": "y", "work_kinds": ["drop_tables"]})
+    assert bogus.status_code == 400  # refused: the form shows again with the problem
+    db.session.refresh(crew)
+    assert crew.work_kinds == ["cleaning", "graffiti"]

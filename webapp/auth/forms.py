@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -50,4 +51,8 @@ class NewUserForm(FlaskForm):
 class EditUserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=role_choices)
     department = SelectField(_l("Department"), choices=DEPARTMENT_CHOICES, validators=[Optional()])
+    # The choices (work order kinds) are set by the view.
+    work_kinds = SelectMultipleField(_l("Kinds of work (crew members; none ticked: every kind of the department)"),
+                                     widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                     validators=[Optional()])
     active = BooleanField(_l("Active (may log in)"))

@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     # Changes at logout and when the password, 2FA, role or department changes or the account is disabled:
     # every session (and every copied cookie) of the user stops working.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # A crew member's kinds of work (work order kinds); none: every kind of their department.
+    work_kinds: Mapped[Optional[list]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 

@@ -86,7 +86,8 @@ def record_login(user: User) -> None:
 
 
 def update_user(user: User, actor: str, *, role: str | None = None, department: str | None = None,
-                active: bool | None = None, name: str | None = None) -> None:
+                active: bool | None = None, name: str | None = None, work_kinds: list[str] | None = None) -> None:
+    """Change an account; a change of role, department or whether it is active ends the user's sessions."""
     changes = {}
     if role is not None and role != user.role:
         if role not in ROLES:
@@ -102,6 +103,9 @@ def update_user(user: User, actor: str, *, role: str | None = None, department: 
     if name is not None and name.strip() and name.strip() != user.name:
         changes["name"] = [user.name, name.strip()]
         user.name = name.strip()
+    if work_kinds is not None and sorted(work_kinds) != sorted(user.work_kinds or []):
+        changes["work_kinds"] = [user.work_kinds or [], sorted(work_kinds)]
+        user.work_kinds = sorted(work_kinds) or None
     if changes.keys() & {"role", "department", "active"}:
         # What the user may do changed: sessions opened under the old rights end (a disabled user everywhere).
         user.session_epoch += 1

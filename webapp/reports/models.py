@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -46,6 +46,8 @@ class Category(db.Model):
     # "values": [{"key", "name": {lang: text}}]}]
     extra_questions: Mapped[Optional[list]] = mapped_column(JSON)
     default_priority: Mapped[str] = mapped_column(String(20), default="normal")
+    # A positive report ("here it feels safe") tells the programme what works; it is never a job.
+    positive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     department: Mapped[Optional[Department]] = relationship()
 

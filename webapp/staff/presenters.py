@@ -156,6 +156,7 @@ def user_form_data(user):
     class Data:
         role = user.role
         department = user.department_code or ""
+        work_kinds = list(user.work_kinds or [])
         active = user.active
     return Data()
 

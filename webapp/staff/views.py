@@ -282,19 +282,20 @@ def admin_user(user_id: int):
     if user is None:
         abort(404)
     form = EditUserForm(obj=None if request.method == "POST" else presenters.user_form_data(user))
+    form.work_kinds.choices = [SelectChoice(key, str(label)) for key, (_dept, label) in workorders.KINDS.items()]
     if form.validate_on_submit():
         if user.id == current_user.id and (not form.active.data or form.role.data != user.role):
             flash(_("You cannot disable or re-role your own account."), "error")
         else:
             try:
                 accounts.update_user(user, actor(), role=form.role.data, department=form.department.data or "",
-                                     active=form.active.data)
+                                     active=form.active.data, work_kinds=form.work_kinds.data or [])
                 flash(_("The account was saved."), "info")
                 return redirect(url_for("staff.admin_users"))
             except accounts.AccountError as exc:
                 flash(str(exc.message), "error")
     return render_template("staff/admin_user.html", form=form, user=user,
-                           events=presenters.audit_rows("user", user.id))
+                           events=presenters.audit_rows("user", user.id)), 400 if form.errors else 200
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])

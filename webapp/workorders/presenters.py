@@ -88,9 +88,6 @@ def detail(o: WorkOrder) -> dict:
 
 
 def check_task_access(order: WorkOrder, user) -> None:
-    """A crew member sees their department's jobs that are free or theirs."""
-    if user.role != "crew":
-        return
-    if order.department_code != (user.department_code or "TS") or (
-            order.assignee_id is not None and order.assignee_id != user.id):
+    """A crew member sees their department's jobs of their kinds of work that are free or theirs."""
+    if not services.crew_may_work(order, user):
         abort(403)

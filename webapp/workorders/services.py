@@ -5,7 +5,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from webapp import audit
 from webapp.extensions import db
@@ -123,6 +123,10 @@ def create_work_order(report_ids: list[int], kind: str, priority_code: str, titl
         raise WorkOrderError("reports", _l("Choose at least one report."))
     if any(r.status == "duplicate" for r in found):
         raise WorkOrderError("reports", _l("A merged report cannot be in a work order; use the report it was merged into."))
+    positive = [r for r in found if r.category.positive]
+    if positive:
+        raise WorkOrderError("reports", _l("%(reference)s says a place feels good; it is not a job for a crew.",
+                                           reference=positive[0].reference))
     warnings = []
     for report in found:
         if report.hidden:
@@ -167,7 +171,8 @@ def _reports_follow(order: WorkOrder, report_status: str, actor: str) -> list[Re
 
 
 def change_status(order: WorkOrder, to_status: str, actor: str, expected_version: int | None = None,
-                  note: str = "", reason: str = "", base_url: str | None = None) -> WorkOrder:
+                  note: str = "", reason: str = "",
+                  bump_version: bool = True) -> WorkOrder:
     """Move a work order through its flow; refused steps raise. Linked reports follow; when the work is done,
     residents who left an e-mail hear about it."""
     if to_status not in TRANSITIONS.get(order.status, set()):
@@ -179,7 +184,8 @@ def change_status(order: WorkOrder, to_status: str, actor: str, expected_version
                                            "Nothing was saved: reload the page and try again."))
     previous = order.status
     order.status = to_status
-    order.version += 1
+    if bump_version:
+        order.version += 1
     order.updated_at = utcnow()
     if to_status == "in_progress" and order.started_at is None:
         order.started_at = order.updated_at
@@ -208,6 +214,16 @@ def new_tracking_token(report: Report) -> str:
     db.session.add(TrackingToken(report_id=report.id, token_hash=hash_token(token)))
     db.session.commit()
     return token
+
+
+def start(order: WorkOrder, actor: str, expected_version: int | None = None) -> WorkOrder:
+    """The crew's "start". Pressing it again, or a press kept on a phone offline and sent late, changes nothing
+    once the job is under way or done (it never reopens a finished job)."""
+    if order.status in ("in_progress", "done", "verified"):
+        return order
+    # Starting does not make a crew's open "done" form out of date (one made before the start, perhaps offline):
+    # the version stays.
+    return change_status(order, "in_progress", actor, expected_version=expected_version, bump_version=False)
 
 
 def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, settings: PhotoSettings,
@@ -265,12 +281,31 @@ def list_orders(status: str | None = None, department: str | None = None, overdu
     return list(db.session.execute(query.order_by(WorkOrder.due_date, WorkOrder.id)).scalars())
 
 
+def _crew_jobs(user):
+    """The condition for the jobs a crew member may see and work: their department's, of their kinds of work,
+    free or assigned to them."""
+    condition = [WorkOrder.department_code == (user.department_code or "TS"),
+                 or_(WorkOrder.assignee_id.is_(None), WorkOrder.assignee_id == user.id)]
+    if user.work_kinds:
+        # A job assigned to them by name is theirs whatever its kind.
+        condition[1] = or_(WorkOrder.assignee_id == user.id,
+                           and_(WorkOrder.assignee_id.is_(None), WorkOrder.kind.in_(user.work_kinds)))
+    return and_(*condition)
+
+
+def crew_may_work(order: WorkOrder, user) -> bool:
+    """Whether a crew member may see and work this job (other roles that have the task list: any job)."""
+    if user.role != "crew":
+        return True
+    return db.session.execute(select(WorkOrder.id).where(WorkOrder.id == order.id, _crew_jobs(user))).first() \
+        is not None
+
+
 def tasks_for(user, order_by: str = "due", lat: float | None = None, lon: float | None = None) -> list[WorkOrder]:
-    """A crew member's open jobs: their department's, unassigned or assigned to them."""
+    """A crew member's open jobs: their department's and kinds of work, unassigned or assigned to them."""
     query = select(WorkOrder).where(WorkOrder.status.in_(OPEN_STATUSES))
     if user.role == "crew":
-        query = query.where(WorkOrder.department_code == (user.department_code or "TS"),
-                            or_(WorkOrder.assignee_id.is_(None), WorkOrder.assignee_id == user.id))
+        query = query.where(_crew_jobs(user))
     orders = list(db.session.execute(query.order_by(WorkOrder.due_date, WorkOrder.id)).scalars())
     if order_by == "distance" and lat is not None and lon is not None:
         far = float("inf")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -97,17 +97,28 @@ def status(order_id: int):
 
 # The crew's task list
 
-def _position() -> tuple[float | None, float | None]:
+TASK_ORDERS = ("due", "distance")
+
+
+def _task_view() -> tuple[str, float | None, float | None]:
+    """The order the crew member chose and where they were, kept in their session: coming back to the list
+    after a job keeps "nearest first"."""
+    order_by = request.args.get("order")
+    if order_by in TASK_ORDERS:
+        session["task_order"] = order_by
     lat = request.args.get("lat", type=float)
     lon = request.args.get("lon", type=float)
-    return (lat, lon) if lat is not None and lon is not None else (None, None)
+    if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+        session["task_position"] = [lat, lon]
+    order_by = session.get("task_order", "due")
+    lat, lon = session.get("task_position") or (None, None)
+    return (order_by if order_by in TASK_ORDERS else "due"), lat, lon
 
 
 @bp.get("/tasks")
 @require("tasks")
 def tasks():
-    order_by = request.args.get("order", "due")
-    lat, lon = _position()
+    order_by, lat, lon = _task_view()
     orders = services.tasks_for(current_user, order_by=order_by, lat=lat, lon=lon)
     return render_template("workorders/tasks.html", tasks=presenters.tasks(orders, lat, lon), order_by=order_by,
                            today=presenters.today_label())
@@ -143,10 +154,7 @@ def tasks_csv():
 def task(order_id: int):
     order = db.get_or_404(WorkOrder, order_id)
     presenters.check_task_access(order, current_user)
-    version = {"version": str(order.version)}
-    return render_template("workorders/task.html", task=presenters.detail(order),
-                           start=forms.StartForm(formdata=None, data=version),
-                           complete=forms.CompleteForm(formdata=None, data=version))
+    return _task_page(order)
 
 
 @bp.post("/tasks/<int:order_id>/start")
@@ -157,11 +165,21 @@ def start(order_id: int):
     form = forms.StartForm()
     if form.validate_on_submit():
         try:
-            services.change_status(order, "in_progress", actor(), expected_version=forms.expected_version(form))
+            services.start(order, actor(), expected_version=forms.expected_version(form))
             flash(_("Marked as started."), "info")
+            return go_to(url_for("workorders.task", order_id=order.id))
         except services.WorkOrderError as exc:
             flash(str(exc.message), "error")
-    return redirect(url_for("workorders.task", order_id=order.id))
+    else:
+        flash(_("The form was changed on the way. Reload the page and try again."), "error")
+    return _task_page(order), 409
+
+
+def _task_page(order: WorkOrder, complete_form=None) -> str:
+    version = {"version": str(order.version)}
+    return render_template("workorders/task.html", task=presenters.detail(order),
+                           start=forms.StartForm(formdata=None, data=version),
+                           complete=complete_form or forms.CompleteForm(formdata=None, data=version))
 
 
 @bp.post("/tasks/<int:order_id>/complete")
@@ -183,6 +201,4 @@ def complete(order_id: int):
         except ReportError as exc:  # includes a refused photo from the pipeline
             target = "photo" if exc.field in ("photo", "photos") else "note"
             getattr(form, target).errors.append(exc.message)
-    version = {"version": str(order.version)}
-    return render_template("workorders/task.html", task=presenters.detail(order),
-                           start=forms.StartForm(formdata=None, data=version), complete=form), 400
+    return _task_page(order, form), 400
