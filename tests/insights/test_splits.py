@@ -137,6 +137,10 @@ def test_single_report_exports_are_refused_with_a_reason(sqlite_app):
     ignored = planner.get(f"/staff/campaigns/{made.id}/results.csv?gender=woman",
                           headers={"Accept-Language": "sv"})
     assert ignored.status_code == 400 and "kön eller ålder" in ignored.get_data(as_text=True)
+    page = planner.get(f"/staff/lighting?campaign={made.id}&{SPLIT}", headers={"Accept-Language": "sv"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "minst 5 rapporter" in html and "None" not in html
+    assert f"/staff/lighting.csv?campaign={made.id}&amp;{SPLIT.replace('&', '&amp;')}" in html
     # Nothing refused is logged as exported; without the split both downloads work.
     assert insights.export_log() == []
     assert planner.get(f"/staff/campaigns/{made.id}/results.csv").status_code == 200

@@ -184,8 +184,9 @@ def lighting():
     selection = selection_from(form) if valid else services.Selection()
     basis = services.lighting_basis(selection)
     query = request.query_string.decode()
-    return render_template("insights/lighting.html", form=form, basis=basis,
-                           geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else "")), \
+    return render_template("insights/lighting.html", form=form, basis=basis, split=selection.demographic,
+                           geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else ""),
+                           csv_url=url_for("insights.lighting_csv") + (f"?{query}" if query else "")), \
         200 if valid else 400
 
 
