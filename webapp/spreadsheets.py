@@ -70,7 +70,7 @@ def write_xlsx(target: str | IO[bytes], sheets: Iterable[tuple[str, Iterable[Seq
         for row in rows:
             cells = []
             for value in row:
-                value = neutralise(value)
+                value = None if value is None else neutralise(value)  # None stays an empty cell
                 cell = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # text stays text, whatever it looks like
