@@ -2,7 +2,6 @@
 engagement activities; property owners and their letters."""
 from __future__ import annotations
 
-import csv
 import io
 
 import segno
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from webapp import spreadsheets
 from webapp.auth.access import actor, require
 from webapp.campaigns import forms, presenters, services, walks
 from webapp.campaigns.models import Campaign, PropertyOwner
@@ -179,33 +179,14 @@ def results_export(campaign_id: int, fmt: str):
     header, rows = presenters.export_rows(services.campaign_reports(campaign))
     name = f"kampanj-{campaign.slug}"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return Response(out.getvalue(), mimetype="text/csv",
+        return Response(spreadsheets.csv_text(header, rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Rapporter"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    summary = book.create_sheet("Sammanfattning")
     data = services.results(campaign)
-    summary.append(["Kampanj", campaign.name])
-    summary.append(["Period", f"{campaign.starts_on} – {campaign.ends_on}"])
-    summary.append(["Rapporter", data["total"]])
-    summary.append(["Åtgärdade", data["fixed"]])
-    summary.append([])
-    summary.append(["Kategori", "Antal"])
-    for key, count in sorted(data["by_category"].items()):
-        summary.append([key, count])
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    summary = [["Kampanj", campaign.name], ["Period", f"{campaign.starts_on} – {campaign.ends_on}"],
+               ["Rapporter", data["total"]], ["Åtgärdade", data["fixed"]], [], ["Kategori", "Antal"]]
+    summary += [[key, count] for key, count in sorted(data["by_category"].items())]
+    return Response(spreadsheets.xlsx_bytes([("Rapporter", [header, *rows]), ("Sammanfattning", summary)]),
+                    mimetype=spreadsheets.XLSX_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
 
@@ -416,11 +397,7 @@ def owner_letter(owner_id: int):
 def owner_csv(owner_id: int):
     owner = db.get_or_404(PropertyOwner, owner_id)
     header, rows = presenters.export_rows(services.owner_reports(owner))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv",
+    return Response(spreadsheets.csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=fastighetsagare-{owner.id}.csv"})
 
 

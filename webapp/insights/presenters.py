@@ -1,10 +1,9 @@
 """Plain values, charts and a workbook for the follow-up dashboard."""
 from __future__ import annotations
 
-import io
-
 from flask_babel import gettext as _
 
+from webapp import spreadsheets
 from webapp.campaigns.presenters import category_labels
 
 SOURCE_KEYS = ["web", "campaign", "instagram", "field", "staff"]
@@ -70,30 +69,18 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
 
 
 def dashboard_workbook(data: dict) -> bytes:
-    from openpyxl import Workbook
-
     from webapp.insights import charts
 
     page = dashboard_page(data, {}, charts)
-    book = Workbook()
-    summary = book.active
-    summary.title = "Uppföljning"
-    summary.append([_("Indicator"), page["period"], page["before"], _("Change")])
-    for row in page["rows"]:
-        summary.append([row["label"], row["now"], row["then"], row["change"]])
-    areas = book.create_sheet(_("Areas")[:31])
-    areas.append([_("Area"), page["period"], page["before"]])
-    for name in sorted(set(data["now"]["by_district"]) | set(data["then"]["by_district"])):
-        areas.append([name, data["now"]["by_district"].get(name, 0), data["then"]["by_district"].get(name, 0)])
-    categories = book.create_sheet(_("Categories")[:31])
-    categories.append([_("Category"), page["period"], page["before"]])
-    for row in page["category_table"]:
-        categories.append([row["label"], row["now"], row["then"]])
-    survey = book.create_sheet(_("Survey")[:31])
-    survey.append(["source", "indicator", "area", "year", "value"])
-    for series in data["survey"]:
-        for year, value in series["points"]:
-            survey.append([series["source"], series["indicator"], series["area"], year, value])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    summary = [[_("Indicator"), page["period"], page["before"], _("Change")]]
+    summary += [[row["label"], row["now"], row["then"], row["change"]] for row in page["rows"]]
+    areas = [[_("Area"), page["period"], page["before"]]]
+    areas += [[name, data["now"]["by_district"].get(name, 0), data["then"]["by_district"].get(name, 0)]
+              for name in sorted(set(data["now"]["by_district"]) | set(data["then"]["by_district"]))]
+    categories = [[_("Category"), page["period"], page["before"]]]
+    categories += [[row["label"], row["now"], row["then"]] for row in page["category_table"]]
+    survey = [["source", "indicator", "area", "year", "value"]]
+    survey += [[series["source"], series["indicator"], series["area"], year, value]
+               for series in data["survey"] for year, value in series["points"]]
+    return spreadsheets.xlsx_bytes([("Uppföljning", summary), (_("Areas"), areas), (_("Categories"), categories),
+                                    (_("Survey"), survey)])

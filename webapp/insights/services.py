@@ -2,8 +2,8 @@
 CLI (`flask export …`) and the tests call the same ones."""
 from __future__ import annotations
 
-import csv
 import io
+import itertools
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -14,7 +14,7 @@ import numpy as np
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from webapp import audit
+from webapp import audit, spreadsheets
 from webapp.extensions import db
 from webapp.rawsql import raw_rows
 from webapp.geo import services as geo
@@ -65,7 +65,20 @@ class Selection:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items() if v}
 
 
-def _query(selection: Selection, columns):
+class SplitRefused(ReportError):
+    """Report-level output (single reports, references, exact places) asked for with a gender or age split."""
+
+    def __init__(self):
+        super().__init__("gender", _l("Split by gender or age, only the cells (GeoJSON cells, PNG) can be "
+                                      "exported: single points could single someone out."))
+
+
+def _query(selection: Selection, columns, *, counted: bool = False):
+    """The selected reports. Split by gender or age, only callers that count (`counted=True`) get a query, and
+    they must leave out groups under MIN_CELL: anything else would give single reports, so it is refused here,
+    in the one place every export, map and CLI command reads reports through."""
+    if selection.demographic and not counted:
+        raise SplitRefused()
     query = (select(*columns).select_from(Report).join(Category, Category.id == Report.category_id)
              .where(Report.lat.is_not(None), Report.hidden.is_(False), Report.status != "duplicate"))
     if selection.kinds:
@@ -90,22 +103,15 @@ def _query(selection: Selection, columns):
     return query
 
 
-def refuse_points_when_split(selection: Selection) -> None:
-    """Single points split by gender or age could single someone out: only counted cells are given."""
-    if selection.demographic:
-        raise ReportError("gender", _l("Split by gender or age, only the cells (GeoJSON cells, PNG) can be "
-                                       "exported: single points could single someone out."))
-
-
 def count(selection: Selection) -> int:
     from sqlalchemy import func
 
-    return db.session.execute(_query(selection, [func.count(Report.id)])).scalar_one()
+    return db.session.execute(_query(selection, [func.count(Report.id)], counted=True)).scalar_one()
 
 
 def positions(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
-    """Longitudes and latitudes of the selected reports."""
-    rows = raw_rows(_query(selection, [Report.lon, Report.lat]))
+    """Longitudes and latitudes of the selected reports, only for counting them into cells (grid)."""
+    rows = raw_rows(_query(selection, [Report.lon, Report.lat], counted=True))
     if not rows:
         return np.empty(0), np.empty(0)
     array = np.asarray(rows, dtype=float)
@@ -166,7 +172,8 @@ def grid_geojson(result: Grid) -> dict:
 
 
 def point_rows(selection: Selection) -> Iterator[dict]:
-    """The selected reports one by one, streamed from the database (no personal data)."""
+    """The selected reports one by one, streamed from the database (no personal data). Refused at once (not
+    when the stream is read) when split by gender or age."""
     from webapp.campaigns.models import Campaign
     from webapp.geo.models import District, Zone
 
@@ -175,6 +182,10 @@ def point_rows(selection: Selection) -> Iterator[dict]:
                                Campaign.slug, Report.support_count, Report.lon, Report.lat])
     query = (query.outerjoin(District, District.id == Report.district_id).outerjoin(Zone, Zone.id == Report.zone_id)
              .outerjoin(Campaign, Campaign.id == Report.campaign_id).order_by(Report.id))
+    return _point_stream(query)
+
+
+def _point_stream(query) -> Iterator[dict]:
     result = db.session.execute(query.execution_options(yield_per=5000))
     for chunk in result.partitions():
         # One projection call per chunk: per-row calls would cost more than everything else.
@@ -187,41 +198,32 @@ def point_rows(selection: Selection) -> Iterator[dict]:
 
 
 def points_csv(selection: Selection) -> Iterator[str]:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=POINT_COLUMNS)
-    writer.writeheader()
-    yield out.getvalue()
-    for row in point_rows(selection):
-        out.seek(0)
-        out.truncate()
-        writer.writerow(row)
-        yield out.getvalue()
+    rows = point_rows(selection)
+    return spreadsheets.csv_lines(POINT_COLUMNS, ([row[c] for c in POINT_COLUMNS] for row in rows))
 
 
 def points_geojson(selection: Selection) -> Iterator[str]:
     """A GeoJSON FeatureCollection written piece by piece, so memory stays flat for any number of reports."""
-    yield '{"type": "FeatureCollection", "features": ['
-    first = True
-    for row in point_rows(selection):
-        feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-                   "properties": {k: v for k, v in row.items() if k not in ("lon", "lat")}}
-        yield ("" if first else ",") + json.dumps(feature, ensure_ascii=False)
-        first = False
-    yield "]}"
+    rows = point_rows(selection)
+
+    def pieces():
+        yield '{"type": "FeatureCollection", "features": ['
+        first = True
+        for row in rows:
+            feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+                       "properties": {k: v for k, v in row.items() if k not in ("lon", "lat")}}
+            yield ("" if first else ",") + json.dumps(feature, ensure_ascii=False)
+            first = False
+        yield "]}"
+
+    return pieces()
 
 
 def points_xlsx(selection: Selection, path) -> int:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Rapporter")
-    sheet.append(POINT_COLUMNS)
-    count = 0
-    for row in point_rows(selection):
-        sheet.append([row[c] for c in POINT_COLUMNS])
-        count += 1
-    book.save(path)
-    return count
+    rows = point_rows(selection)
+    written = spreadsheets.write_xlsx(path, [("Rapporter", itertools.chain(
+        [POINT_COLUMNS], ([row[c] for c in POINT_COLUMNS] for row in rows)))])
+    return written - 1
 
 
 FONT_PATHS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -378,7 +380,8 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
     from webapp.workorders.models import WorkOrder, WorkOrderReport
 
     wanted = Selection(**{**asdict(selection), "categories": ["dark_unsafe", "street_light"], "kinds": []})
-    reports = db.session.execute(_query(wanted, [Report]).options(selectinload(Report.photos))
+    # Counted into places; split by gender or age, small places and everything per report are left out below.
+    reports = db.session.execute(_query(wanted, [Report], counted=True).options(selectinload(Report.photos))
                                  .order_by(Report.created_at)).scalars().all()
     kinds = {}
     if reports:
@@ -387,7 +390,7 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
                 .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
                 .where(WorkOrderReport.report_id.in_([r.id for r in reports]))).all():
             kinds.setdefault(report_id, []).append((kind, status))
-    existing, new = [], []
+    existing, new, suppressed = [], [], 0
     for place in places(reports, radius_m):
         group = place["reports"]
         orders = [o for r in group for o in kinds.get(r.id, [])]
@@ -401,5 +404,24 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
             "new_lighting_orders": sum(1 for o in orders if o[0] == "light_new"),
         }
         is_existing = any(r.category.key == "street_light" for r in group) or repairs
+        if selection.demographic:
+            entry = _without_single_reports(entry)
+            if entry is None:
+                suppressed += place["count"]
+                continue
         (existing if is_existing else new).append(entry)
-    return {"existing": existing, "new": new}
+    return {"existing": existing, "new": new, "suppressed": suppressed}
+
+
+def _without_single_reports(entry: dict) -> dict | None:
+    """A place split by gender or age as a counted group only: none under MIN_CELL reports, no references or
+    photos, and the times of day only when no time of day has 1 to MIN_CELL - 1 reports (else all are blank,
+    so that a small one cannot be worked out from the others)."""
+    from webapp.campaigns.services import MIN_CELL
+
+    if entry["count"] < MIN_CELL:
+        return None
+    times = entry["times"]
+    if any(0 < n < MIN_CELL for n in times.values()):
+        times = {t: None for t in times}
+    return {**entry, "times": times, "references": [], "photos": []}

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from webapp import spreadsheets
 from webapp.auth.access import actor, require
 from webapp.campaigns.services import AGE_GROUPS, GENDERS, all_campaigns
 from webapp.insights import services
@@ -20,6 +21,30 @@ from webapp.staff.presenters import district_choices
 
 bp = Blueprint("insights", __name__, url_prefix="/staff")
 FORMATS = {("points", "csv"), ("points", "geojson"), ("points", "xlsx"), ("cells", "geojson"), ("heatmap", "png")}
+SPLIT_ARGS = ("gender", "age_group")
+
+
+def takes_split(view):
+    """Marks a view that reads the selection's gender and age through services.Selection, where the split
+    rule is kept (single reports refused, groups under five left out)."""
+    view.takes_split = True
+    return view
+
+
+@bp.before_app_request
+def refuse_ignored_split():
+    """A staff page or download that cannot split by gender or age refuses such a request instead of quietly
+    giving everyone's data, which a planner would take for the split."""
+    if request.path.startswith("/staff/") and any(request.args.get(a) for a in SPLIT_ARGS):
+        view = current_app.view_functions.get(request.endpoint)
+        if view is not None and not getattr(view, "takes_split", False):
+            return Response(_("This page cannot be split by gender or age."), status=400, mimetype="text/plain")
+    return None
+
+
+@bp.errorhandler(services.SplitRefused)
+def split_refused(exc: services.SplitRefused):
+    return Response(str(exc.message), status=400, mimetype="text/plain")
 
 
 def _form() -> SelectionForm:
@@ -52,6 +77,7 @@ def _selection_or_400():
 
 
 @bp.get("/heatmap")
+@takes_split
 @require("insights")
 def heatmap():
     form = _form()
@@ -68,6 +94,7 @@ def heatmap():
 
 
 @bp.get("/heatmap/cells.json")
+@takes_split
 @require("insights")
 def cells():
     form, selection = _selection_or_400()
@@ -79,16 +106,12 @@ def cells():
 
 
 @bp.get("/exports/<kind>.<fmt>")
+@takes_split
 @require("insights")
 def export(kind: str, fmt: str):
     if (kind, fmt) not in FORMATS:
         abort(404)
     form, selection = _selection_or_400()
-    if kind == "points":
-        try:
-            services.refuse_points_when_split(selection)
-        except ReportError as exc:
-            return Response(str(exc.message), status=400, mimetype="text/plain")
     name = services.dated_name(f"trygghetskartan-{kind}", fmt)
     headers = {"Content-Disposition": f"attachment; filename={name}"}
     who = actor()
@@ -116,31 +139,14 @@ def export(kind: str, fmt: str):
         services.log_export(kind, fmt, selection, rows, who)
         return send_file(handle.name, as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    services.log_export(kind, fmt, selection, 0, who)  # streamed: the count is not known before it ends
     body = services.points_csv(selection) if fmt == "csv" else services.points_geojson(selection)
+    services.log_export(kind, fmt, selection, 0, who)  # streamed: the count is not known before it ends
     mimetype = "text/csv" if fmt == "csv" else "application/geo+json"
     return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
 
 
-def _csv_stream(header: list[str], rows) -> Response:
-    import csv
-    import io
-
-    def generate():
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        yield out.getvalue()
-        for row in rows:
-            out.seek(0)
-            out.truncate()
-            writer.writerow(row)
-            yield out.getvalue()
-
-    return generate()
-
-
 @bp.get("/exports/cases.<any(csv, xlsx):fmt>")
+@takes_split
 @require("insights")
 def cases(fmt: str):
     """One row per report with the time of each step, time to fix, work order and department."""
@@ -149,33 +155,27 @@ def cases(fmt: str):
     rows = list(services.case_rows(selection))
     services.log_export("cases", fmt, selection, len(rows), actor())
     if fmt == "csv":
-        return Response(_csv_stream(services.CASE_COLUMNS, rows), mimetype="text/csv",
+        return Response(spreadsheets.csv_lines(services.CASE_COLUMNS, rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Ärenden")
-    sheet.append(services.CASE_COLUMNS)
-    for row in rows:
-        sheet.append(row)
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
-    book.save(handle.name)
-    return send_file(handle.name, as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    spreadsheets.write_xlsx(handle.name, [("Ärenden", [services.CASE_COLUMNS, *rows])])
+    return send_file(handle.name, as_attachment=True, download_name=name, mimetype=spreadsheets.XLSX_MIMETYPE)
 
 
 @bp.get("/exports/contacts.csv")
+@takes_split
 @require("admin")
 def contacts():
     """Reporter contacts: admins only, and every such export is in the audit log."""
     _, selection = _selection_or_400()
     rows = list(services.contact_rows(selection))
     services.log_export("contacts", "csv", selection, len(rows), actor())
-    return Response(_csv_stream(["reference", "email", "name", "phone", "created"], rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={services.dated_name('kontakter', 'csv')}"})
+    return Response(spreadsheets.csv_lines(["reference", "email", "name", "phone", "created"], rows),
+                    mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={services.dated_name('kontakter', 'csv')}"})
 
 
 @bp.get("/lighting")
+@takes_split
 @require("insights")
 def lighting():
     """The basis for lighting work: dark places, existing lights (TS) and places without lighting (SB)."""
@@ -184,12 +184,14 @@ def lighting():
     selection = selection_from(form) if valid else services.Selection()
     basis = services.lighting_basis(selection)
     query = request.query_string.decode()
-    return render_template("insights/lighting.html", form=form, basis=basis,
-                           geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else "")), \
+    return render_template("insights/lighting.html", form=form, basis=basis, split=selection.demographic,
+                           geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else ""),
+                           csv_url=url_for("insights.lighting_csv") + (f"?{query}" if query else "")), \
         200 if valid else 400
 
 
 @bp.get("/lighting.csv")
+@takes_split
 @require("insights")
 def lighting_csv():
     _, selection = _selection_or_400()
@@ -206,11 +208,12 @@ def lighting_csv():
                          p["lat"], round(e, 1), round(n, 1), p["repairs"], p["repairs_done"],
                          p["new_lighting_orders"], " ".join(p["references"])])
     services.log_export("lighting", "csv", selection, len(rows), actor())
-    return Response(_csv_stream(header, rows), mimetype="text/csv", headers={
+    return Response(spreadsheets.csv_lines(header, rows), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename={services.dated_name('belysningsunderlag', 'csv')}"})
 
 
 @bp.get("/lighting.geojson")
+@takes_split
 @require("insights")
 def lighting_geojson():
     _, selection = _selection_or_400()
@@ -221,7 +224,8 @@ def lighting_geojson():
                                            for i in p["photos"]]}}
                 for group, key in (("existing_light", "existing"), ("no_lighting", "new")) for p in basis[key]]
     services.log_export("lighting", "geojson", selection, len(features), actor())
-    return Response(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+    return Response(json.dumps({"type": "FeatureCollection", "features": features,
+                                "suppressed": basis["suppressed"]}, ensure_ascii=False),
                     mimetype="application/geo+json",
                     headers={"Content-Disposition": f"attachment; filename={services.dated_name('belysningsunderlag', 'geojson')}"})
 

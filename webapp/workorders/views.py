@@ -1,15 +1,13 @@
 """Work orders for case officers, and the crew's task list on a phone."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from webapp import spreadsheets
 from webapp.auth.access import actor, require
 from webapp.extensions import db
 from webapp.responses import go_to
@@ -136,16 +134,12 @@ def tasks_print():
 @require("tasks")
 def tasks_csv():
     orders = services.tasks_for(current_user)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["number", "title", "type", "priority", "status", "due_date", "overdue", "lat", "lon", "reports",
-                     "instructions"])
     today = utcnow().date()
-    for o in orders:
-        writer.writerow([o.number, o.title, o.kind, o.priority_code, o.status, o.due_date.isoformat(),
-                         "yes" if services.is_overdue(o, today) else "no", o.lat or "", o.lon or "",
-                         " ".join(r.reference for r in o.reports), o.instructions])
-    return Response(out.getvalue(), mimetype="text/csv",
+    rows = [[o.number, o.title, o.kind, o.priority_code, o.status, o.due_date.isoformat(),
+             "yes" if services.is_overdue(o, today) else "no", o.lat or "", o.lon or "",
+             " ".join(r.reference for r in o.reports), o.instructions] for o in orders]
+    return Response(spreadsheets.csv_text(["number", "title", "type", "priority", "status", "due_date", "overdue",
+                                           "lat", "lon", "reports", "instructions"], rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=uppdrag-{today.isoformat()}.csv"})
 
 
