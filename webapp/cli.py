@@ -204,7 +204,7 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
         if kind == "cells":
             path.write_text(json.dumps(insights.grid_geojson(result)), encoding="utf-8")
         else:
-            path.write_bytes(insights.heat_png(result, "Trygghetskartan – värmekarta"))
+            path.write_bytes(insights.heat_png(result, "Trygghetskartan – värmekarta", selection=selection))
     insights.log_export(kind, fmt, selection, rows, "cli")
     click.echo(f"Wrote {path} ({rows} {'reports' if kind == 'points' else 'cells'}).")
 

@@ -40,6 +40,10 @@ def from_environment(instance_path: str) -> dict:
         "TILE_URL": env.get("TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": env.get("TILE_ATTRIBUTION")
         or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        # Tiles for the heat-map picture's background (an XYZ URL with {z}/{x}/{y}; empty: the project's own
+        # land, sea and localities). Fetched on the server, so use a tile server whose terms allow it.
+        "HEATMAP_TILE_URL": env.get("HEATMAP_TILE_URL", ""),
+        "HEATMAP_TILE_ATTRIBUTION": env.get("HEATMAP_TILE_ATTRIBUTION", ""),
         # The public address: every link that leaves the site starts with it (required unless debugging).
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         # Host names answered (comma-separated); by default the public host and the loopback names.

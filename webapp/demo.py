@@ -109,6 +109,20 @@ DEMO_ACTIVITIES = [
     (date(2019, 5, 18), "replanting", "Plantering vid Rådhustorget", "Centrum/Öster", 22),
     (date(2019, 10, 3), "dialogue_walk", "Trygghetsvandring med skolklass", "Centrum/Öster", 29),
 ]
+# The police safety survey's five areas, 2018 (baseline) and 2019 (follow-up): INVENTED demo values, shaped like
+# the survey (percent per area and year) so that the follow-up page shows the survey beside the reports. No real
+# survey results for Landskrona were available (see data/ATTRIBUTION.md); the page says these are demo values.
+# indicator: {area: (2018, 2019)}
+DEMO_SURVEY = {
+    "litter_vandalism_problem": {"Centrum/Öster": (48, 41), "Övriga Centrum": (33, 30),
+                                 "Karlslund/Norrestad": (39, 36), "Borstahusen/Västra Fäladen": (22, 21),
+                                 "Byarna": (14, 15)},
+    "safe_evening": {"Centrum/Öster": (52, 57), "Övriga Centrum": (66, 68), "Karlslund/Norrestad": (58, 60),
+                     "Borstahusen/Västra Fäladen": (78, 79), "Byarna": (84, 83)},
+    "avoided_activity": {"Centrum/Öster": (31, 27), "Övriga Centrum": (20, 19), "Karlslund/Norrestad": (26, 24),
+                         "Borstahusen/Västra Fäladen": (12, 12), "Byarna": (9, 10)},
+}
+DEMO_SATISFACTION = {"Landskrona": (55, 58)}  # "Kritik på teknik" index, also invented
 SPAN_START = datetime(2018, 1, 1, tzinfo=timezone.utc)
 SPAN_DAYS = 729
 
@@ -210,8 +224,11 @@ def _lifecycle(report: Report, rng: random.Random, now: datetime) -> None:
     notes = {"fixed": "Åtgärdat av Teknik- och serviceförvaltningen.",
              "referred": "Platsen är privat mark; ärendet är skickat till fastighetsägaren.",
              "planned": "Arbetet är planerat."}
+    # Hours until each step, at most: most fixes land within the response time (5 days in the zone, 10 outside),
+    # some do not, as the follow-up page should show.
+    longest = {"confirmed": 48, "planned": 96, "in_progress": 72, "fixed": 120, "referred": 96}
     for step in steps:
-        when = when + timedelta(hours=rng.uniform(4, 24 * 9))
+        when = when + timedelta(hours=rng.uniform(4, longest[step]))
         if when > now:
             break
         services.change_status(report, step, actor="demo", public_note=notes.get(step, ""), when=when)
@@ -274,6 +291,7 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
             progress(1)
     _demo_work_orders(rng)
     _demo_activities(campaigns)
+    _demo_survey()
     walk_reports = _demo_safety_walk(campaigns, rng, settings, now)
     return created, walk_reports
 
@@ -356,6 +374,22 @@ def _demo_activities(campaigns: dict) -> None:
     for held_on, kind, title, district, participants in DEMO_ACTIVITIES:
         add_activity(held_on, kind, title, participants, "demo", district_id=districts.get(district),
                      campaign_id=campaigns["instagramvecka-2018"].id if held_on.year == 2018 and kind == "cleanup" else None)
+
+
+def _demo_survey() -> None:
+    """Invented survey values for 2018 and 2019 (entered by "demo", so that pages mark them as demo values)."""
+    from webapp.insights import indicators
+    from webapp.insights.models import SurveyIndicator
+
+    if db.session.execute(select(func.count(SurveyIndicator.id))).scalar_one():
+        return
+    for indicator, areas in DEMO_SURVEY.items():
+        for area, values in areas.items():
+            for year, value in zip((2018, 2019), values):
+                indicators.save_survey_value("trygghetsmatning", indicator, area, year, value, indicators.DEMO_ACTOR)
+    for area, values in DEMO_SATISFACTION.items():
+        for year, value in zip((2018, 2019), values):
+            indicators.save_survey_value("kritik_pa_teknik", "satisfaction", area, year, value, indicators.DEMO_ACTOR)
 
 
 # The digital safety walk in Centrum/Öster with two school classes: the 2018 baseline with its follow-up walk

@@ -100,6 +100,10 @@ def test_instagram_import_reports_bad_rows_and_imports_nothing_twice(app):
     result = services.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
     assert (result.rows, result.created, result.unplaced, result.skipped) == (5, 2, 1, 0)
     assert [line for line, _ in result.errors] == [4, 5, 6]
+    messages = dict(result.errors)
+    assert "not-a-date" in messages[4] and "posted_at" in messages[4]
+    assert messages[5].startswith("lat 55.60 ligger utanför kommunen")  # Swedish, the default locale
+    assert "missing.jpg" in messages[6] and "image" in messages[6]
     rows = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
     assert [r.category.key for r in rows] == ["littered", "graffiti"]
     assert rows[0].source == "instagram" and rows[0].campaign_id == made.id and len(rows[0].photos) == 1
@@ -114,6 +118,43 @@ def test_instagram_import_reports_bad_rows_and_imports_nothing_twice(app):
 
     services.place_report(rows[1], 55.871, 12.831, "officer")
     assert services.needing_a_place() == [] and rows[1].district.name == "Centrum/Öster"
+
+
+def test_import_errors_name_the_column_and_the_value(app):
+    made = campaign()
+    text = ("caption,posted_at,lat,lon\n"
+            "Ett,not-a-date,,\n"                       # line 2
+            "Två,2018-02-20T10:00,91,12.83\n"          # line 3
+            "Tre,2018-02-20T10:00,55.87,abc\n"         # line 4
+            "Fyra,2018-02-20T10:00,12.83,55.87\n"      # line 5: swapped
+            "Fem,2018-02-20T10:00,55.87,\n"            # line 6
+            "Sex,,55.87,12.83\n"                       # line 7
+            "Sju,2018-02-20T10:00,55.84,12.70\n")      # line 8: in the sea between the town and Ven
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        result = services.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+        errors = dict(result.errors)
+    assert result.created == 0 and sorted(errors) == [2, 3, 4, 5, 6, 7, 8]
+    assert errors[2].startswith("posted_at ”not-a-date” är inget datum")
+    assert errors[3].startswith("lat 91 ligger utanför kommunen")
+    assert errors[4] == "lon ”abc” är inget tal."
+    assert "ombytta" in errors[5]
+    assert errors[6].startswith("lat är ifyllt men lon är tom")
+    assert errors[7].startswith("posted_at är tom")
+    assert errors[8] == "lat 55.84, lon 12.70 ligger utanför kommunen."
+
+
+def test_unsure_captions_wait_uncategorised_for_a_person(app):
+    made = campaign()
+    text = ("caption,posted_at,link,place\n"
+            "\"Här känns det tryggt, bra belysning!\",2018-02-20T10:00,https://i.example/p/1,Torget\n"
+            "Vilken solnedgång 😍,2018-02-20T11:00,https://i.example/p/2,Kajen\n"
+            "Gatlampan är släckt,2018-02-20T12:00,https://i.example/p/3,Storgatan\n")
+    services.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+    rows = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
+    assert [r.category.key for r in rows] == ["feels_safe", "other", "street_light"]
+    assert [r.id for r in services.needing_a_category()] == [rows[1].id]
+    services.categorise_report(rows[1], "feels_safe", "officer")
+    assert services.needing_a_category() == [] and rows[1].category.key == "feels_safe"
 
 
 def test_import_refuses_bad_files(app):

@@ -188,3 +188,26 @@ def test_demographic_answers_are_never_shown_on_a_single_report(sqlite_app):
         assert "Kvinna" not in text and "woman" not in text and "65+" not in text
     results = client.get(f"/staff/campaigns/{campaign.id}/results", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "för få för att visas" in results and "Per kön" in results
+
+
+def test_unsure_posts_get_their_category_in_the_queue(sqlite_app):
+    from webapp.reports.views import photo_settings
+
+    client = comms(sqlite_app)
+    create(client, slug="insta-queue", categories=[])
+    campaign = services.by_slug("insta-queue")
+    services.import_posts(campaign, ("caption,posted_at,place\n"
+                                     "Vilken utsikt 😍,2026-01-01T10:00:00+01:00,Kajen\n").encode(),
+                          "p.csv", "kom@landskrona.se", photo_settings())
+    post = db.session.execute(select(Report)).scalar_one()
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer"))
+    html = officer.get("/staff/places", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Importerade inlägg som behöver en kategori" in html and "Vilken utsikt" in html
+    response = officer.post("/staff/places/category", data={"csrf_token": form_token(officer, "/staff/places"),
+                                                           "report_id": str(post.id), "category": "feels_safe"})
+    assert response.status_code == 302
+    db.session.refresh(post)
+    assert post.category.key == "feels_safe" and services.needing_a_category() == []
+    html = officer.get("/staff/places", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Alla importerade inlägg har en kategori." in html

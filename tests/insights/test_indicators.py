@@ -92,3 +92,87 @@ def test_survey_values_entered_and_imported(app):
     assert saved == 2 and [line for line, _ in errors] == [4]
     series = {(s["indicator"], s["area"]): s["points"] for s in indicators.survey_series()}
     assert series[("safe_evening", "Centrum/Öster")] == [(2018, 62.5), (2019, 66.0)]
+
+
+def test_share_in_time_for_reports_fixed_without_a_work_order(app):
+    """Fixed on the spot, without a work order: measured against the category's priority, the zone's days in the
+    zone (issue 18: the page showed "–" for a year of such fixes)."""
+    from webapp.insights import presenters, charts
+    from webapp.reports.models import Category
+    from webapp.workorders import services as workorders
+
+    a, _ = make_report(category="littered", at=CENTRUM, created_at=utc(2019, 3, 1, 8))     # zone: 5 days
+    b, _ = make_report(category="littered", at=KARLSLUND, created_at=utc(2019, 3, 1, 8))   # normal: 10 days
+    c, _ = make_report(category="street_light", at=KARLSLUND, created_at=utc(2019, 3, 1, 8))  # high: 3 days
+    d, _ = make_report(category="graffiti", at=KARLSLUND, created_at=utc(2019, 3, 1, 8))
+    workorders.create_work_order([d.id], "graffiti", "normal", "Sanera", "officer", today=date(2019, 3, 1))
+    fix(a, utc(2019, 3, 7, 8))   # 6 days: late in the zone (it would have been in time outside it)
+    fix(b, utc(2019, 3, 9, 8))   # 8 days: in time
+    fix(c, utc(2019, 3, 5, 8))   # 4 days: late
+    fix(d, utc(2019, 3, 3, 8))   # by its work order's due date: in time
+    now = indicators.dashboard(parse_period("2019"))["now"]
+    assert (now["fixed"], now["with_due"], now["by_category_time"], now["not_measured"]) == (4, 1, 3, 0)
+    assert now["share_in_time"] == 50.0
+
+    # A category whose priority has no response time cannot be measured: the page says so instead of "–".
+    littered = db.session.execute(db.select(Category).where(Category.key == "littered")).scalar_one()
+    littered.default_priority = "none-such"
+    db.session.commit()
+    data = indicators.dashboard(parse_period("2019"))
+    assert (data["now"]["not_measured"], data["now"]["share_in_time"]) == (2, 50.0)
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        page = presenters.dashboard_page(data, {}, charts)
+    assert page["response_time_notes"] == ["2019: 2 åtgärdade rapporter ingår inte i andelen: de hade ingen "
+                                           "arbetsorder och deras kategori har ingen prioritet med svarstid."]
+
+
+def test_no_measurable_fix_is_explained(app):
+    from webapp.insights import presenters, charts
+    from webapp.reports.models import Category
+
+    a, _ = make_report(category="littered", at=CENTRUM, created_at=utc(2019, 3, 1, 8))
+    fix(a, utc(2019, 3, 2, 8))
+    littered = db.session.execute(db.select(Category).where(Category.key == "littered")).scalar_one()
+    littered.default_priority = "none-such"
+    db.session.commit()
+    data = indicators.dashboard(parse_period("2019"))
+    assert data["now"]["share_in_time"] is None
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        page = presenters.dashboard_page(data, {}, charts)
+    assert "cannot be computed" in page["response_time_notes"][0] and "1 fixed reports" in page["response_time_notes"][0]
+
+
+def test_survey_beside_the_reports_per_area(app):
+    make_report(category="littered", at=CENTRUM, created_at=utc(2019, 3, 1, 8))
+    make_report(category="littered", at=CENTRUM, created_at=utc(2019, 4, 1, 8))
+    make_report(category="littered", at=CENTRUM, created_at=utc(2018, 4, 1, 8))
+    indicators.save_survey_value("trygghetsmatning", "safe_evening", "Centrum/Öster", 2019, 57, "polis@landskrona.se")
+    indicators.save_survey_value("trygghetsmatning", "safe_evening", "Centrum/Öster", 2018, 52, "polis@landskrona.se")
+    indicators.save_survey_value("trygghetsmatning", "avoided_activity", "Byarna", 2019, 10, "polis@landskrona.se")
+    rows = {r["area"]: r for r in indicators.dashboard(parse_period("2019"))["by_area"]}
+    centrum = rows["Centrum/Öster"]
+    assert (centrum["reports_now"], centrum["reports_then"]) == (2, 1)
+    assert centrum["survey"]["safe_evening"] == {"now": 57, "then": 52}
+    assert centrum["survey"]["litter_vandalism_problem"] == {"now": None, "then": None}
+    assert rows["Byarna"]["reports_now"] == 0 and rows["Byarna"]["survey"]["avoided_activity"]["now"] == 10
+    assert not centrum["demo"]
+    assert "Karlslund/Norrestad" not in rows  # neither reports nor survey values
+
+
+def test_demo_survey_covers_the_five_areas_and_says_it_is_invented(app):
+    from webapp import demo
+    from webapp.insights import presenters, charts
+
+    demo._demo_survey()
+    demo._demo_survey()  # once only
+    series = indicators.survey_series()
+    police = [s for s in series if s["source"] == "trygghetsmatning"]
+    assert len(police) == 15 and all(s["demo"] for s in series)
+    assert {s["area"] for s in police} == {"Centrum/Öster", "Övriga Centrum", "Karlslund/Norrestad",
+                                           "Borstahusen/Västra Fäladen", "Byarna"}
+    assert all([y for y, _v in s["points"]] == [2018, 2019] for s in series)
+    data = indicators.dashboard(parse_period("2019"))
+    assert len(data["by_area"]) == 5
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        page = presenters.dashboard_page(data, {}, charts)
+    assert page["by_area_demo"] and page["survey_chart"]

@@ -98,7 +98,9 @@ def test_indicator_dashboard_page_xlsx_and_survey_entry(sqlite_app):
     token = form_token(comms, "/staff/indicators?period=2019")
     comms.post("/staff/indicators/survey", data={"csrf_token": token, "indicator": "trygghetsmatning:safe_evening",
                                                  "area": "Centrum/Öster", "year": "2019", "value": "64.5"})
-    assert "64.5" in comms.get("/staff/indicators?period=2019").get_data(as_text=True)
+    html = comms.get("/staff/indicators?period=2019", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "64.5" in html and "Rapporter bredvid trygghetsmätningen" in html  # the survey beside the reports
+    assert "påhittade demovärden" not in html  # entered by staff, not the demo
     book = load_workbook(io.BytesIO(comms.get("/staff/indicators.xlsx?period=2019").data))
     sheet = book["Uppföljning"]
     assert sheet["B1"].value == "2019" and sheet["C1"].value.startswith("2018")

@@ -74,6 +74,11 @@ class PlaceForm(FlaskForm):
     lon = HiddenField(validators=[DataRequired()])
 
 
+class ChooseCategoryForm(FlaskForm):
+    """The category of an imported post the caption rules left uncategorised (choices set by the view)."""
+    category = SelectField(_l("Category"), validators=[DataRequired(message=_l("Choose what you want to report."))])
+
+
 class GroupForm(FlaskForm):
     name = StringField(_l("Name of the group"), validators=[DataRequired(
         message=_l("Give the group a name, for example “Class 8A”.")), Length(max=120)],

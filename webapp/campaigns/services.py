@@ -47,14 +47,8 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 PLACE_RADIUS_M = 30
 MAX_IMPORT_ROWS = 5000
 MAX_ZIP_BYTES = 300 * 1024 * 1024
-# Words in a caption that say what a post is about (Swedish hashtags and words).
-CAPTION_WORDS = [
-    ("graffiti", ("klotter", "graffiti", "tag")), ("street_light", ("gatlampa", "lampa", "belysning", "släckt")),
-    ("dark_unsafe", ("mörkt", "otryggt", "otrygg")), ("litter_bin", ("papperskorg",)),
-    ("vandalism", ("skadegörelse", "krossad", "vandal")), ("vegetation", ("buskar", "igenvuxet", "häck")),
-    ("path_damage", ("hål", "trasig gata", "cykelväg")), ("feels_safe", ("tryggt", "trivsamt", "fint")),
-    ("littered", ("skräp", "nedskräpat", "fimpar", "sopor")), ("poorly_maintained", ("ovårdat", "slitet", "underhåll")),
-]
+# An imported post whose caption the rules cannot sort gets this category and waits for a person to choose.
+UNSORTED = "other"
 
 
 @dataclass
@@ -244,26 +238,66 @@ class ImportResult:
 
 
 def _category_from(text: str, given: str | None) -> str:
+    """The category column when it names a category (key or Swedish name), else what the caption rules say
+    (webapp.campaigns.captions); a post they are unsure of is left uncategorised (UNSORTED) for a person."""
+    from webapp.campaigns.captions import classify_caption
+
     if given:
         given = given.strip().lower()
         category = db.session.execute(select(Category).where(
             (Category.key == given) | (func.lower(Category.names["sv"].as_string()) == given))).scalar_one_or_none()
         if category is not None:
             return category.key
-    lowered = (text or "").lower()
-    for key, words in CAPTION_WORDS:
-        if any(word in lowered for word in words):
-            return key
-    return "other"
+    return classify_caption(text) or UNSORTED
 
 
 def _posted_at(raw: str) -> datetime:
-    value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    """The post's time in UTC; a time without a zone is Swedish time. A bad value names the column."""
+    if not raw.strip():
+        raise ReportError("posted_at", _l("posted_at is empty: every post needs the time it was posted."))
+    try:
+        value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ReportError("posted_at", _l("posted_at “%(value)s” is not a date (write it as 2018-02-20 14:30).",
+                                          value=raw.strip()[:40])) from None
     if value.tzinfo is None:
         from zoneinfo import ZoneInfo
 
         value = value.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
     return value.astimezone(timezone.utc)
+
+
+def _position(row: dict) -> tuple[float | None, float | None]:
+    """lat and lon of an imported row, both or neither, inside the kommun. A bad value names its column."""
+    raw = {column: row.get(column, "") for column in ("lat", "lon")}
+    if not raw["lat"] and not raw["lon"]:
+        return None, None
+    for given, missing in (("lat", "lon"), ("lon", "lat")):
+        if raw[given] and not raw[missing]:
+            raise ReportError(missing, _l("%(given)s is given but %(missing)s is empty: give both or neither.",
+                                          given=given, missing=missing))
+    values = {}
+    for column, text in raw.items():
+        try:
+            values[column] = float(text.replace(",", "."))
+        except ValueError:
+            values[column] = float("nan")
+        if values[column] != values[column] or values[column] in (float("inf"), float("-inf")):
+            raise ReportError(column, _l("%(column)s “%(value)s” is not a number.", column=column, value=text[:40]))
+    lat, lon = values["lat"], values["lon"]
+    if geo.is_in_kommun(lon, lat):
+        return lat, lon
+    if geo.is_in_kommun(lat, lon):
+        raise ReportError("lat", _l("lat %(lat)s and lon %(lon)s seem to be swapped: Landskrona lies around "
+                                    "lat 55.9, lon 12.8.", lat=raw["lat"], lon=raw["lon"]))
+    min_lon, min_lat, max_lon, max_lat = geo.kommun_boundary().bounds
+    if not min_lat - 0.01 <= lat <= max_lat + 0.01:
+        raise ReportError("lat", _l("lat %(value)s lies outside the kommun (Landskrona lies between lat %(low)s "
+                                    "and %(high)s).", value=raw["lat"], low=f"{min_lat:.2f}", high=f"{max_lat:.2f}"))
+    if not min_lon - 0.01 <= lon <= max_lon + 0.01:
+        raise ReportError("lon", _l("lon %(value)s lies outside the kommun (Landskrona lies between lon %(low)s "
+                                    "and %(high)s).", value=raw["lon"], low=f"{min_lon:.2f}", high=f"{max_lon:.2f}"))
+    raise ReportError("lat", _l("lat %(lat)s, lon %(lon)s lies outside the kommun.", lat=raw["lat"], lon=raw["lon"]))
 
 
 def _images(zip_bytes: bytes | None) -> dict[str, bytes]:
@@ -331,19 +365,24 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
             continue
         try:
             posted = _posted_at(row.get("posted_at", ""))
-            lat = float(row["lat"]) if row.get("lat") else None
-            lon = float(row["lon"]) if row.get("lon") else None
+            lat, lon = _position(row)
             photo = []
             if row.get("image"):
                 if row["image"] not in images:
-                    raise ReportError("image", _l("The image %(name)s is not in the zip file.", name=row["image"]))
+                    raise ReportError("image", _l("image “%(name)s” is not in the zip file.", name=row["image"][:100]))
                 photo = [images[row["image"]]]
             data = NewReport(category_key=_category_from(row.get("caption", ""), row.get("category")),
                              description=row.get("caption", "")[:2000], lat=lat, lon=lon,
                              location_text=(row.get("place") or "Instagram")[:300], source="instagram",
                              created_at=posted, photos=photo)
-            report, _token = reports.create_report(data, settings, actor=actor, districts=districts, zones=zones,
-                                                   allow_unplaced=True)
+            try:
+                report, _token = reports.create_report(data, settings, actor=actor, districts=districts,
+                                                       zones=zones, allow_unplaced=True)
+            except ReportError as exc:  # the report's own checks: say which column they are about
+                column = {"photos": "image", "description": "caption", "location_text": "place",
+                          "location": "lat/lon"}.get(exc.field, exc.field)
+                raise ReportError(exc.field, _l("%(column)s: %(message)s", column=column, message=exc.message)) \
+                    from None
         except ValueError as exc:  # ReportError is a ValueError too
             message = getattr(exc, "message", None) or _l("A date, a number or a value is not valid.")
             result.errors.append((line, str(message)))
@@ -417,6 +456,23 @@ def needing_a_place(limit: int = 200) -> list[Report]:
     return list(db.session.execute(select(Report).where(Report.lat.is_(None), Report.hidden.is_(False),
                                                         Report.status != "duplicate")
                                    .order_by(Report.created_at).limit(limit)).scalars())
+
+
+def needing_a_category(limit: int = 200) -> list[Report]:
+    """Imported posts the caption rules left uncategorised (UNSORTED) that nobody has triaged yet: once a
+    person chooses a category, or triage takes the report further than received, it leaves the queue."""
+    return list(db.session.execute(
+        select(Report).join(Category, Category.id == Report.category_id)
+        .where(Report.import_key.is_not(None), Category.key == UNSORTED, Report.status == "received",
+               Report.hidden.is_(False))
+        .order_by(Report.created_at).limit(limit)).scalars())
+
+
+def categorise_report(report: Report, category_key: str, actor: str) -> None:
+    """A person chooses the category of an uncategorised post from the queue (recorded like any edit)."""
+    from webapp.staff.services import edit_report
+
+    edit_report(report, actor, report.version, str(_l("Category chosen from the queue")), category_key=category_key)
 
 
 def place_report(report: Report, lat: float, lon: float, actor: str) -> None:

@@ -223,8 +223,40 @@ def needs_place():
     rows = [{"id": r.id, "reference": r.reference, "category": report_presenters.category_name(r.category),
              "description": r.description, "place": r.location_text, "source": r.source,
              "url": url_for("staff.report", report_id=r.id)} for r in services.needing_a_place()]
+    unsorted = [{"id": r.id, "reference": r.reference, "description": r.description, "place": r.location_text,
+                 "url": url_for("staff.report", report_id=r.id)} for r in services.needing_a_category()]
     return render_template("campaigns/places.html", rows=rows, form=forms.PlaceForm(formdata=None),
+                           unsorted=unsorted, category_form=_category_form(formdata=None),
                            map=report_presenters.map_page()["map"])
+
+
+def _category_form(**kwargs) -> forms.ChooseCategoryForm:
+    from webapp.staff.presenters import category_choices
+
+    form = forms.ChooseCategoryForm(**kwargs)
+    form.category.choices = category_choices()
+    return form
+
+
+@bp.post("/staff/places/category")
+@require("triage")
+def choose_category():
+    """Choose the category of an imported post the caption rules were unsure of."""
+    from webapp.reports.models import Report
+
+    form = _category_form()
+    report = db.session.get(Report, request.form.get("report_id", type=int) or 0)
+    if report is None:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            services.categorise_report(report, form.category.data, actor())
+            flash(_("%(reference)s now has a category.", reference=report.reference), "info")
+        except ReportError as exc:
+            flash(str(exc.message), "error")
+    else:
+        flash(_("Choose what you want to report."), "error")
+    return redirect(url_for("campaigns.needs_place") + "#unsorted")
 
 
 # The public campaign page

@@ -124,7 +124,14 @@ def _days_between(later, earlier):
 
 def _fixing(period: Period) -> dict:
     """Reports fixed in the period: days from received to fixed (median, 90th percentile), and the share fixed
-    by their work order's due date. A report fixed twice in the period counts once, by its first fix."""
+    within the response time. A report fixed twice in the period counts once, by its first fix.
+
+    The response time is the work order's due date when the report had one; a report fixed without a work order
+    (crews often fix on the spot) is measured against its category's default priority instead: received date
+    plus that priority's response days (the zone's shorter days inside the higher-intensity zone), as a work
+    order made that day would have been due. Both counts are returned, so the page can say what was measured."""
+    from webapp.workorders.models import Priority
+
     start, end = period.bounds()
     due = (select(WorkOrderReport.report_id.label("report_id"), func.min(WorkOrder.due_date).label("due"))
            .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
@@ -133,16 +140,24 @@ def _fixing(period: Period) -> dict:
              .where(StatusChange.to_status == "fixed", StatusChange.created_at >= start, StatusChange.created_at < end)
              .group_by(StatusChange.report_id).subquery())
     in_time = case((func.date(fixes.c.fixed_at) <= due.c.due, 1), else_=0)
+    response_days = case((Report.zone_id.is_not(None), Priority.response_days_zone), else_=Priority.response_days)
     rows = db.session.execute(
-        select(_days_between(fixes.c.fixed_at, Report.created_at), due.c.due.is_not(None), in_time)
+        select(_days_between(fixes.c.fixed_at, Report.created_at), due.c.due.is_not(None), in_time,
+               Report.created_at, fixes.c.fixed_at, response_days)
         .join(Report, Report.id == fixes.c.report_id)
+        .join(Category, Category.id == Report.category_id)
+        .outerjoin(Priority, Priority.code == Category.default_priority)
         .outerjoin(due, due.c.report_id == fixes.c.report_id)).tuples().all()
-    days = [float(d) for d, _has_due, _ok in rows]
-    with_due = [ok for _d, has_due, ok in rows if has_due]
+    days = [float(d) for d, *_rest in rows]
+    with_due = [ok for _d, has_due, ok, *_rest in rows if has_due]
+    by_category = [int(as_utc(fixed).date() <= as_utc(received).date() + timedelta(days=int(allowed)))
+                   for _d, has_due, _ok, received, fixed, allowed in rows if not has_due and allowed is not None]
+    measured = with_due + by_category
     return {"fixed": len(rows), "median_days": round(statistics.median(days), 2) if days else None,
             "p90_days": _percentile(days, 0.9),
-            "share_in_time": round(100 * sum(with_due) / len(with_due), 1) if with_due else None,
-            "with_due": len(with_due)}
+            "share_in_time": round(100 * sum(measured) / len(measured), 1) if measured else None,
+            "with_due": len(with_due), "by_category_time": len(by_category),
+            "not_measured": len(rows) - len(measured)}
 
 
 def _satisfaction(period: Period) -> dict:
@@ -176,10 +191,10 @@ def _engagement(period: Period) -> dict:
 
 def dashboard(period: Period) -> dict:
     before = period.year_before()
-    return {"period": period, "before": before,
-            "now": {**_counts(period), **_fixing(period), **_satisfaction(period), **_engagement(period)},
-            "then": {**_counts(before), **_fixing(before), **_satisfaction(before), **_engagement(before)},
-            "survey": survey_series()}
+    now = {**_counts(period), **_fixing(period), **_satisfaction(period), **_engagement(period)}
+    then = {**_counts(before), **_fixing(before), **_satisfaction(before), **_engagement(before)}
+    return {"period": period, "before": before, "now": now, "then": then, "survey": survey_series(),
+            "by_area": survey_beside_reports(period, now["by_district"], then["by_district"])}
 
 
 # External survey indicators
@@ -227,14 +242,45 @@ def import_survey_csv(data: bytes, actor: str) -> tuple[int, list[tuple[int, str
 
 
 def survey_series() -> list[dict]:
+    """Every entered series (source, indicator, area) with its (year, value) points. `demo` is true when the
+    values were made up by `flask demo load`, so that pages can say they are not the survey's results."""
     rows = db.session.execute(select(SurveyIndicator).order_by(SurveyIndicator.source, SurveyIndicator.indicator,
                                                                SurveyIndicator.area, SurveyIndicator.year)).scalars()
     series = {}
     for r in rows:
         key = (r.source, r.indicator, r.area)
-        series.setdefault(key, {"source": r.source, "indicator": r.indicator, "label": SURVEY.get((r.source, r.indicator)),
-                                "area": r.area, "points": []})["points"].append((r.year, r.value))
+        entry = series.setdefault(key, {"source": r.source, "indicator": r.indicator,
+                                        "label": SURVEY.get((r.source, r.indicator)), "area": r.area, "points": [],
+                                        "demo": False})
+        entry["points"].append((r.year, r.value))
+        entry["demo"] = entry["demo"] or r.created_by == DEMO_ACTOR
     return list(series.values())
+
+
+DEMO_ACTOR = "demo"
+# The police survey's indicators shown per area beside the platform's reports.
+AREA_INDICATORS = ["litter_vandalism_problem", "safe_evening", "avoided_activity"]
+
+
+def survey_beside_reports(period: Period, reports_now: dict, reports_then: dict) -> list[dict]:
+    """Per survey area (the police survey's split, or whatever areas were entered): the reports received in the
+    period and the year before, beside the safety survey's values for the period's year and the year before."""
+    year, last = period.start.year, period.year_before().start.year
+    values = {}
+    for r in db.session.execute(select(SurveyIndicator).where(
+            SurveyIndicator.source == "trygghetsmatning", SurveyIndicator.year.in_([year, last]))).scalars():
+        values[(r.area, r.indicator, r.year)] = (r.value, r.created_by == DEMO_ACTOR)
+    districts = list(db.session.execute(select(District.name).order_by(District.name)).scalars())
+    areas = districts + sorted({a for a, _i, _y in values} - set(districts))
+    rows = []
+    for area in areas:
+        if not any(k[0] == area for k in values) and not reports_now.get(area) and not reports_then.get(area):
+            continue
+        rows.append({"area": area, "reports_now": reports_now.get(area, 0), "reports_then": reports_then.get(area, 0),
+                     "survey": {i: {"now": values.get((area, i, year), (None,))[0],
+                                    "then": values.get((area, i, last), (None,))[0]} for i in AREA_INDICATORS},
+                     "demo": any(v[1] for k, v in values.items() if k[0] == area)})
+    return rows
 
 
 def report_counts_by_year() -> dict[int, int]:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from webapp import spreadsheets
 from webapp.campaigns.presenters import category_labels
+from webapp.insights.indicators import AREA_INDICATORS, SURVEY
 
 SOURCE_KEYS = ["web", "campaign", "instagram", "field", "staff"]
 
@@ -20,6 +21,10 @@ def _change(now, then):
     return round(now - then, 2)
 
 
+def _number(value):
+    return "–" if value is None else f"{value:g}"
+
+
 def dashboard_page(data: dict, by_year: dict, charts) -> dict:
     now, then = data["now"], data["then"]
     period, before = data["period"], data["before"]
@@ -33,6 +38,9 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
         (_("Median days to fix"), now["median_days"], then["median_days"]),
         (_("90th percentile, days to fix"), now["p90_days"], then["p90_days"]),
         (_("Share fixed within the response time (%)"), now["share_in_time"], then["share_in_time"]),
+        (_("– fixed with a work order: measured by its due date"), now["with_due"], then["with_due"]),
+        (_("– fixed without a work order: measured by the category's response time"), now["by_category_time"],
+         then["by_category_time"]),
         (_("Satisfaction after a fix (1–5)"), now["mean"], then["mean"]),
         (_("Answers about satisfaction"), now["answers"], then["answers"]),
         (_("Engagement activities"), now["activities"], then["activities"]),
@@ -47,7 +55,24 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
     categories = sorted(set(now["by_category"]) | set(then["by_category"]))
     sources = _source_labels()
     survey = data["survey"]
+    notes = []
+    for label, values in ((period.label, now), (before.label, then)):
+        if values["fixed"] and values["share_in_time"] is None:
+            notes.append(_("%(period)s: the share fixed within the response time cannot be computed: none of the "
+                           "%(n)d fixed reports had a work order, and their categories have no priority with a "
+                           "response time.", period=label, n=values["fixed"]))
+        elif values["not_measured"]:
+            notes.append(_("%(period)s: %(n)d fixed reports are left out of the share: they had no work order and "
+                           "their category has no priority with a response time.", period=label,
+                           n=values["not_measured"]))
+    by_area = data.get("by_area", [])
     return {
+        "response_time_notes": notes,
+        "by_area_columns": [{"key": k, "label": str(SURVEY[("trygghetsmatning", k)])} for k in AREA_INDICATORS],
+        "by_area": [{"area": r["area"], "reports_now": r["reports_now"], "reports_then": r["reports_then"],
+                     "survey": {k: {"now": _number(v["now"]), "then": _number(v["then"])}
+                                for k, v in r["survey"].items()}} for r in by_area],
+        "by_area_demo": any(r["demo"] for r in by_area) or any(s["demo"] for s in survey),
         "period": period.label, "before": before.label,
         "period_value": period.label if "–" not in period.label else "", "start": period.start, "end": period.end,
         "rows": [{"label": label, "now": a if a is not None else "–", "then": b if b is not None else "–",
@@ -62,7 +87,7 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
                          for k in SOURCE_KEYS],
         "survey_chart": charts.lines([(f"{s['label']} – {s['area']}", s["points"]) for s in survey],
                                      _("Survey indicators by year")) if survey else None,
-        "survey": [{"label": s["label"], "area": s["area"],
+        "survey": [{"label": s["label"], "area": s["area"], "demo": s["demo"],
                     "points": ", ".join(f"{y}: {v:g}" for y, v in s["points"])} for s in survey],
         "by_year": sorted(by_year.items()),
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterator
@@ -226,79 +225,59 @@ def points_xlsx(selection: Selection, path) -> int:
     return written - 1
 
 
-FONT_PATHS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-              "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-              "/usr/share/fonts/truetype/freefont/FreeSans.ttf"]
+def describe_for_people(selection: Selection) -> list[str]:
+    """The selection in words, one line per filter, for the legend of a picture ("all" where nothing was chosen)."""
+    from flask_babel import gettext as _
 
-
-def _font(size: int):
-    """A system font with Swedish letters (DejaVu from Debian's fonts-dejavu-core), else Pillow's own."""
-    from pathlib import Path
-
-    from PIL import ImageFont
-
-    for path in FONT_PATHS:
-        if Path(path).exists():
-            return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size=size)
-
-
-RAMP = [(255, 255, 204), (255, 237, 160), (254, 217, 118), (254, 178, 76), (253, 141, 60), (252, 78, 42),
-        (227, 26, 28), (177, 0, 38)]
-
-
-def heat_png(result: Grid, title: str, width: int = 1200) -> bytes:
-    """A heat-map picture: the grid cells coloured by count, the districts outlined, a legend."""
-    from PIL import Image, ImageDraw
-
+    from webapp.campaigns.models import Campaign
     from webapp.geo.models import District
-    from shapely.geometry import shape
+    from webapp.reports.presenters import category_name
 
-    districts = [(d.name, shape(json.loads(d.geometry))) for d in db.session.execute(select(District)).scalars()]
-    town = [g for name, g in districts if name != "Byarna"] or [g for _, g in districts]
-    if result.cells:
-        xs = [c["e"] for c in result.cells] + [c["e"] + result.size_m for c in result.cells]
-        ys = [c["n"] for c in result.cells] + [c["n"] + result.size_m for c in result.cells]
+    if selection.date_from or selection.date_to:
+        period = f"{selection.date_from.isoformat() if selection.date_from else '…'} – " \
+                 f"{selection.date_to.isoformat() if selection.date_to else '…'}"
     else:
-        xs, ys = [], []
-    for geometry in town:
-        minx, miny, maxx, maxy = geo.to_sweref_geometry(geometry).bounds
-        xs += [minx, maxx]
-        ys += [miny, maxy]
-    min_x, max_x, min_y, max_y = min(xs) - 200, max(xs) + 200, min(ys) - 200, max(ys) + 200
-    map_h = int(width * (max_y - min_y) / (max_x - min_x))
-    image = Image.new("RGB", (width, map_h + 140), (255, 255, 255))
-    draw = ImageDraw.Draw(image)
-    scale = width / (max_x - min_x)
+        period = _("all dates")
+    if selection.categories:
+        names = {c.key: category_name(c) for c in db.session.execute(
+            select(Category).where(Category.key.in_(selection.categories))).scalars()}
+        categories = ", ".join(names.get(k, k) for k in selection.categories)
+    elif selection.kinds:
+        categories = ", ".join({"safety": _("safety-walk answers"), "fault": _("fault reports")}[k]
+                               for k in selection.kinds)
+    else:
+        categories = _("all categories")
+    times = {"day": _("day"), "evening": _("evening"), "night": _("night")}
+    lines = [_("Period: %(period)s", period=period), _("Categories: %(categories)s", categories=categories),
+             _("Time of day: %(times)s", times=", ".join(times[t] for t in selection.times_of_day)
+               if selection.times_of_day else _("all times"))]
+    if selection.district:
+        district = db.session.get(District, selection.district)
+        lines.append(_("Area: %(name)s", name=district.name if district else selection.district))
+    if selection.campaign:
+        campaign = db.session.get(Campaign, selection.campaign)
+        lines.append(_("Campaign: %(name)s", name=campaign.name if campaign else selection.campaign))
+    if selection.demographic:
+        from webapp.campaigns.services import AGE_GROUPS, GENDERS, MIN_CELL
 
-    def pixel(x, y):
-        return (x - min_x) * scale, map_h - (y - min_y) * scale
+        chosen = [str(GENDERS[selection.gender])] if selection.gender else []
+        chosen += [str(AGE_GROUPS[selection.age_group])] if selection.age_group else []
+        lines.append(_("Answered: %(answers)s (squares with fewer than %(n)d reports are left out)",
+                       answers=", ".join(chosen), n=MIN_CELL))
+    return lines
 
-    top = result.max_count or 1
-    for cell in sorted(result.cells, key=lambda c: c["count"]):
-        colour = RAMP[min(len(RAMP) - 1, int((len(RAMP) - 1) * math.log1p(cell["count"]) / math.log1p(top)))]
-        x0, y1 = pixel(cell["e"], cell["n"])
-        x1, y0 = pixel(cell["e"] + result.size_m, cell["n"] + result.size_m)
-        draw.rectangle([x0, y0, x1, y1], fill=colour)
-    font = _font(16)
-    for name, geometry in districts:
-        projected = geo.to_sweref_geometry(geometry)
-        polygons = getattr(projected, "geoms", [projected])
-        for polygon in polygons:
-            draw.line([pixel(x, y) for x, y in polygon.exterior.coords], fill=(40, 40, 40), width=2)
-        cx, cy = pixel(*projected.representative_point().coords[0])
-        if 0 <= cx <= width and 0 <= cy <= map_h:
-            draw.text((cx, cy), name, fill=(20, 20, 20), font=font, anchor="mm")
-    legend_y = map_h + 20
-    draw.text((20, legend_y), title, fill=(0, 0, 0), font=_font(20))
-    for i, colour in enumerate(RAMP):
-        draw.rectangle([20 + i * 50, legend_y + 40, 70 + i * 50, legend_y + 70], fill=colour, outline=(0, 0, 0))
-    draw.text((20, legend_y + 78), "1", fill=(0, 0, 0), font=font)
-    draw.text((20 + len(RAMP) * 50, legend_y + 78), str(top), fill=(0, 0, 0), font=font, anchor="ra")
-    draw.text((480, legend_y + 45), f"{result.total} rapporter, rutor {result.size_m} m", fill=(0, 0, 0), font=font)
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
+
+def heat_png(result: Grid, title: str, width: int = 1200, selection: Selection | None = None) -> bytes:
+    """A heat-map picture: the grid cells on a light background (tiles from HEATMAP_TILE_URL when that answers,
+    else the kommun's land and sea and SCB's localities kept in the project), the districts outlined, a scale bar,
+    a north arrow and a legend that prints the selection (see webapp.insights.picture)."""
+    from flask import current_app
+
+    from webapp.insights import picture
+
+    return picture.render(result, title, describe_for_people(selection or Selection()), width=width,
+                          tile_url=current_app.config.get("HEATMAP_TILE_URL", ""),
+                          tile_attribution=current_app.config.get("HEATMAP_TILE_ATTRIBUTION", ""))
 
 
 def log_export(kind: str, fmt: str, selection: Selection, rows: int, actor: str) -> ExportLog:

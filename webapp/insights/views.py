@@ -123,7 +123,7 @@ def export(kind: str, fmt: str):
     if kind == "heatmap":
         result = services.grid(selection, form.cell.data or 100)
         services.log_export(kind, fmt, selection, len(result.cells), who)
-        return Response(services.heat_png(result, "Trygghetskartan – värmekarta"), mimetype="image/png",
+        return Response(services.heat_png(result, "Trygghetskartan – värmekarta", selection=selection), mimetype="image/png",
                         headers=headers)
     if fmt == "xlsx":
         limit = current_app.config["XLSX_WEB_LIMIT"]
