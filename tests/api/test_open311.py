@@ -185,7 +185,7 @@ def test_media_url_is_the_approved_photo_only(client):
     assert client.get(f"/open311/v2/requests/{report.reference}.json").get_json()[0]["media_url"] is None
     triage.moderate_photo(report.photos[0], "approved", "x")
     url = client.get(f"/open311/v2/requests/{report.reference}.json").get_json()[0]["media_url"]
-    assert url.endswith(f"/photos/{report.photos[0].id}/display.jpg") and url.startswith("http")
+    assert url.endswith(f"/photos/{report.photos[0].stem}/display.jpg") and url.startswith("http")
 
 
 def test_updates_extension_as_fixmystreet_reads_it(client):

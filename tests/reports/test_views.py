@@ -99,9 +99,9 @@ def test_public_page_shows_the_report_but_never_the_contact(client, app):
     assert report.reference in html and "Nedskräpat" in html and "Mottagen" in html
     assert "hemlig@example.org" not in html and token not in html
     # The photo waits for approval: not on the page, and not downloadable by its URL.
-    photo_id = report.photos[0].id
-    assert f"/photos/{photo_id}/" not in html
-    assert client.get(f"/photos/{photo_id}/thumb.jpg").status_code == 404
+    stem = report.photos[0].stem
+    assert f"/photos/{stem}/" not in html
+    assert client.get(f"/photos/{stem}/thumb.jpg").status_code == 404
 
 
 def test_approved_photo_is_public_and_carries_no_exif(client):
@@ -109,7 +109,7 @@ def test_approved_photo_is_public_and_carries_no_exif(client):
     report.photos[0].moderation = "approved"
     db.session.commit()
     html = client.get(f"/r/{report.reference}").get_data(as_text=True)
-    url = f"/photos/{report.photos[0].id}/display.jpg"
+    url = f"/photos/{report.photos[0].stem}/display.jpg"
     assert url in html
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "image/jpeg"

@@ -205,7 +205,7 @@ def _media_url(report: Report) -> str | None:
     photos = reports.public_photos(report)
     if not photos:
         return None
-    return url_for("reports.photo", photo_id=photos[0].id, size="display", _external=True)
+    return url_for("reports.photo", stem=photos[0].stem, size="display", _external=True)
 
 
 def _request(report: Report) -> dict:

@@ -102,7 +102,7 @@ def _map_json(bbox) -> bytes:
     rows, truncated = services.public_reports_in_bbox(*bbox, limit=current_app.config["API_MAX_FEATURES"])
     # Built once per request rather than once per report: the URLs' shapes and the category names.
     show_url = url_for("reports.show", reference="REF").replace("REF", "{}")
-    thumb_url = url_for("reports.photo", photo_id=999999999, size="thumb").replace("999999999", "{}")
+    thumb_url = url_for("reports.photo", stem="STEM", size="thumb").replace("STEM", "{}")
     names = {key: localized(value) for key, value in services.all_category_names().items()}
     features = [{
         "type": "Feature",
@@ -115,7 +115,7 @@ def _map_json(bbox) -> bytes:
             "status": r.status,
             "created": r.created,
             "support_count": r.support_count,
-            "thumbnail_url": thumb_url.format(r.photo_id) if r.photo_id else None,
+            "thumbnail_url": thumb_url.format(r.photo_stem) if r.photo_stem else None,
             "url": show_url.format(r.reference),
         },
     } for r in rows]
@@ -160,8 +160,8 @@ def report(reference: str):
         "support_count": found.support_count,
         "history": [{"status": h.to_status, "note": h.public_note or None, "at": as_utc(h.created_at).isoformat()}
                     for h in found.history],
-        "photos": [{"url": url_for("reports.photo", photo_id=p.id, size="display"),
-                    "thumbnail_url": url_for("reports.photo", photo_id=p.id, size="thumb")}
+        "photos": [{"url": url_for("reports.photo", stem=p.stem, size="display"),
+                    "thumbnail_url": url_for("reports.photo", stem=p.stem, size="thumb")}
                    for p in services.public_photos(found)],
     })
 

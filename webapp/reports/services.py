@@ -351,11 +351,18 @@ def public_photos(report: Report) -> list[Photo]:
     return [p for p in report.photos if p.is_public]
 
 
-def public_photo(photo_id: int) -> Photo | None:
-    photo = db.session.get(Photo, photo_id)
-    if photo is None or not photo.is_public or (photo.report is not None and photo.report.hidden):
+def public_photo(stem: str) -> Photo | None:
+    """The photo published under this file name, or None. The public address is the file name, so a photo
+    that gets new files (a redaction) gets a new address, and caches holding the old one find nothing."""
+    if not stem or len(stem) > 64:
         return None
-    return photo
+    photo = db.session.execute(select(Photo).where(Photo.stem == stem)).scalar_one_or_none()
+    return photo if photo is not None and is_published(photo) else None
+
+
+def is_published(photo: Photo) -> bool:
+    """Approved, and not of a hidden report: what the public site shows."""
+    return photo.is_public and not (photo.report is not None and photo.report.hidden)
 
 
 @dataclass
@@ -368,12 +375,12 @@ class MapRow:
     created: str          # the day it was received (UTC), ISO
     support_count: int
     category: str
-    photo_id: int | None
+    photo_stem: str | None  # the first public photo's file name, which is also its public address
 
 
 def _public_in_box_statement(dialect: str):
-    first_photo = (select(func.min(Photo.id)).where(Photo.report_id == Report.id, Photo.moderation == "approved")
-                   .correlate(Report).scalar_subquery())
+    first_photo = (select(Photo.stem).where(Photo.report_id == Report.id, Photo.moderation == "approved")
+                   .order_by(Photo.id).limit(1).correlate(Report).scalar_subquery())
     return (select(Report.id, Report.reference, Report.lon, Report.lat, Report.status, Report.created_at,
                    Report.support_count, Category.key, first_photo)
             .join(Category, Category.id == Report.category_id)

@@ -190,9 +190,10 @@ def feedback(token: str):
     return redirect(url_for("reports.track", token=token))
 
 
-@bp.get("/photos/<int:photo_id>/<any(display, thumb):size>.jpg")
-def photo(photo_id: int, size: str):
-    found = services.public_photo(photo_id)
+@bp.get("/photos/<stem>/<any(display, thumb):size>.jpg")
+def photo(stem: str, size: str):
+    """A published photo, kept an hour by caches: its address changes whenever its files do (redaction)."""
+    found = services.public_photo(stem)
     if found is None:
         abort(404)
     path = current_app.extensions["photo_store"].path(found.stem, size)

@@ -98,6 +98,20 @@ def open_order_for(report: Report) -> WorkOrder | None:
         .where(WorkOrderReport.report_id == report.id, WorkOrder.status.in_(OPEN_STATUSES))).scalars().first()
 
 
+def may_work_on(order: WorkOrder, user) -> bool:
+    """A crew member works on their department's jobs that are free or theirs; the other roles with the
+    task list on every job."""
+    if user.role != "crew":
+        return True
+    return order.department_code == (user.department_code or "TS") and (
+        order.assignee_id is None or order.assignee_id == user.id)
+
+
+def in_tasks_of(report: Report, user) -> bool:
+    """Whether the report is linked to a work order this user may work on."""
+    return any(may_work_on(order, user) for order in orders_for(report))
+
+
 def orders_for(report: Report) -> list[WorkOrder]:
     return list(db.session.execute(
         select(WorkOrder).join(WorkOrderReport, WorkOrderReport.work_order_id == WorkOrder.id)
