@@ -243,3 +243,14 @@ def test_accessibility_statement_is_linked_from_every_page(client):
         assert 'href="/tillganglighet"' in client.get(path).get_data(as_text=True)
     page = client.get("/tillganglighet", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Tillgänglighetsredogörelse" in page and "mailto:" in page and "DIGG" in page
+
+
+def test_control_characters_are_dropped_from_the_form_but_lines_stay(client):
+    response = submit(client, description="Trasig\x01\x0b lampa\x00\nvid\tbron\x1b", location_text="Bron\x07\nnorra")
+    assert response.status_code == 302
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.description == "Trasig lampa\nvid\tbron"
+    assert report.location_text == "Bron norra"
+    from xml.etree import ElementTree as ET
+
+    ET.fromstring(client.get("/open311/v2/requests.xml").data)

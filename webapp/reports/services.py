@@ -7,7 +7,7 @@ import hmac
 import math
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from webapp.media import PhotoError, PhotoStore, ProcessedPhoto, process_photo
 from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, Satisfaction, StatusChange,
                                    Support, TrackingToken)
 from webapp.reports.status import OPEN_STATUSES, can_change
+from webapp.textclean import clean_line, clean_text
 from webapp.timeutil import as_utc, utcnow
 
 MAX_DESCRIPTION = 2000
@@ -185,6 +186,14 @@ def prepare_photos(uploads: list[bytes], settings: PhotoSettings) -> list[Proces
     return processed
 
 
+def cleaned(data: NewReport) -> NewReport:
+    """The report's text without control characters, whichever door it came through (the forms clean it
+    already; the CLI, imports and the API may not): the description keeps its lines, the rest is one line."""
+    return replace(data, description=clean_text(data.description or ""),
+                   location_text=clean_line(data.location_text or ""), email=clean_line(data.email),
+                   answers={clean_line(k): clean_line(v) for k, v in (data.answers or {}).items()})
+
+
 def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident",
                   processed: list[ProcessedPhoto] | None = None,
                   districts: geo.AreaLocator | None = None,
@@ -193,6 +202,7 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
 
     Either the report, its history entry and every photo file exist afterwards, or none of them do.
     """
+    data = cleaned(data)
     again = replayed(data)
     if again is not None:
         return again
@@ -478,8 +488,8 @@ def set_site_message(texts: dict, expires_at: datetime, actor: str):
 
 def set_private_contact(report: Report, name: str | None, phone: str | None, actor: str) -> None:
     """The caller's name and phone, for reports taken by phone or at a visit. Never public."""
-    report.reporter_name = (name or "").strip() or None
-    report.reporter_phone = (phone or "").strip() or None
+    report.reporter_name = clean_line(name or "").strip() or None
+    report.reporter_phone = clean_line(phone or "").strip() or None
     report.filed_by = actor
     db.session.commit()
 
