@@ -135,6 +135,43 @@ def test_supporting_from_the_public_page(client):
     assert db.session.get(Report, report.id).support_count == 1
 
 
+def _support_without_cookies(app, path: str, address: str, json_api: bool = False) -> int:
+    """One "me too" as a script would send it: a fresh client (no cookie kept from before) that fetches the
+    page for a session and a CSRF token, then posts, all from `address`."""
+    fresh = app.test_client()
+    fresh.environ_base["REMOTE_ADDR"] = address
+    token = csrf_token(fresh, path)
+    if json_api:
+        reference = path.rsplit("/", 1)[1]
+        return fresh.post(f"/api/v1/reports/{reference}/support", headers={"X-CSRFToken": token}).status_code
+    return fresh.post(f"{path}/support", data={"csrf_token": token}).status_code
+
+
+def test_cookie_less_supports_from_one_address_count_once(client, app):
+    report, _ = make_report()
+    path = f"/r/{report.reference}"
+    codes = [_support_without_cookies(app, path, "198.51.100.7") for _ in range(8)]
+    codes += [_support_without_cookies(app, path, "198.51.100.7", json_api=True) for _ in range(2)]
+    assert set(codes) == {200, 302}  # each was answered; only the first counted
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).support_count == 1
+    # Someone at another address still counts, once.
+    _support_without_cookies(app, path, "203.0.113.9")
+    _support_without_cookies(app, path, "203.0.113.9", json_api=True)
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).support_count == 2
+
+
+def test_support_requests_are_rate_limited_per_address(client, app):
+    reports_made = [make_report()[0] for _ in range(12)]
+    codes = [_support_without_cookies(app, f"/r/{r.reference}", "198.51.100.8", json_api=i % 2 == 1)
+             for i, r in enumerate(reports_made)]
+    assert codes[:10] == [302, 200] * 5 and codes[10:] == [429, 429]
+    db.session.expire_all()
+    assert sum(db.session.get(Report, r.id).support_count for r in reports_made) == 10
+    assert _support_without_cookies(app, f"/r/{reports_made[-1].reference}", "203.0.113.10") == 302
+
+
 # Bad input: a readable message next to the field, 400, and nothing stored.
 BAD = [
     ({"category": None}, "Välj vad du vill rapportera."),

@@ -7,6 +7,7 @@ import orjson
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from sqlalchemy import text
 
 from webapp.extensions import db, limiter
@@ -15,6 +16,7 @@ from webapp.geo.models import District, Zone
 from webapp.i18n import localized
 from webapp.media import PhotoError, process_photo
 from webapp.reports import services
+from webapp.reports.views import support_limit
 from webapp.timeutil import as_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -167,8 +169,10 @@ def report(reference: str):
 
 
 @bp.post("/reports/<reference>/support")
+@support_limit()
 def support(reference: str):
-    """Add the caller's support (once per browser session). Needs the page's CSRF token in X-CSRFToken."""
+    """Add the caller's support (once per browser session, and at most as often per client address as
+    reports.services.support_report allows). Needs the page's CSRF token in X-CSRFToken."""
     import secrets
 
     from flask import session
@@ -178,7 +182,7 @@ def support(reference: str):
         return error(_("We could not find that page. The report may have been removed or the link is wrong."), 404)
     supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
     try:
-        added = services.support_report(found, supporter)
+        added = services.support_report(found, supporter, client_address=get_remote_address())
     except services.ReportError as exc:
         return error(str(exc.message), 409)
     return jsonify({"reference": found.reference, "support_count": found.support_count, "added": added})

@@ -297,23 +297,46 @@ def nearby_open_reports(lat: float, lon: float, category_key: str | None = None,
     return found[:limit]
 
 
-def support_report(report: Report, supporter_key: str) -> bool:
-    """Add one supporter to an open report. Returns False if this supporter already supported it."""
+# How many supporters one client address may add to one report per day (UTC): requests without the session
+# cookie each look like a new browser, so the browser alone cannot be what is counted.
+SUPPORTS_PER_ADDRESS_PER_DAY = 1
+
+
+def _address_keys(report: Report, client_address: str) -> list[str]:
+    """The keys under which one address may support one report today: HMACs with the app's secret (the
+    address itself is not stored and cannot be read back from them), one per allowed support."""
+    from flask import current_app
+
+    secret = current_app.config["SECRET_KEY"].encode()
+    day = utcnow().date().isoformat()
+    return [hmac.new(secret, f"support-address:{report.id}:{day}:{slot}:{client_address}".encode(),
+                     hashlib.sha256).hexdigest() for slot in range(SUPPORTS_PER_ADDRESS_PER_DAY)]
+
+
+def support_report(report: Report, supporter_key: str, client_address: str | None = None) -> bool:
+    """Add one supporter to an open report. Returns False if this supporter already supported it, or if
+    `client_address` has already added SUPPORTS_PER_ADDRESS_PER_DAY supports to it today. Both are rows in
+    the support table under its unique (report, key) constraint, so two requests at once cannot both count."""
     if report.hidden or report.status not in OPEN_STATUSES:
         raise ReportError("support", _l("This report is closed and cannot be supported."))
     key = hashlib.sha256(supporter_key.encode()).hexdigest()
-    try:
-        with db.session.begin_nested():  # only this savepoint is undone when the supporter is known
-            db.session.add(Support(report_id=report.id, supporter_key=key))
-    except IntegrityError:
+    for address_key in _address_keys(report, client_address) if client_address else [None]:
+        try:
+            with db.session.begin_nested():  # only this savepoint is undone when the supporter is known
+                db.session.add(Support(report_id=report.id, supporter_key=key))
+                if address_key:
+                    db.session.add(Support(report_id=report.id, supporter_key=address_key))
+                db.session.flush()
+        except IntegrityError:
+            continue
+        # Counted in SQL so that two supporters at once both count.
+        db.session.execute(update(Report).where(Report.id == report.id)
+                           .values(support_count=Report.support_count + 1))
         db.session.commit()
-        return False
-    # Counted in SQL so that two supporters at once both count.
-    db.session.execute(update(Report).where(Report.id == report.id)
-                       .values(support_count=Report.support_count + 1))
+        db.session.refresh(report)
+        return True
     db.session.commit()
-    db.session.refresh(report)
-    return True
+    return False
 
 
 def public_report(reference: str) -> Report | None:
