@@ -170,7 +170,8 @@ def _logged_in_clients(app, **departments):
     users = {}
     for role in ROLES:
         client = app.test_client()
-        users[role] = make_user(role, department=departments.get(role, "TS" if role in ("crew", "case_officer") else None))
+        department = departments.get(role, "TS" if role in ("crew", "case_officer") else None)
+        users[role] = make_user(role, department=department)
         assert login(client, users[role]).status_code == 302
         clients[role] = client
     return clients, users
@@ -183,7 +184,8 @@ def _photo_urls(app, photo) -> list[str]:
         sizes = ["display", "thumb"] if "size" in rule.arguments else [None]
         for size in sizes:
             values = {"photo_id": photo.id, "stem": photo.stem, "size": size}
-            urls.append((rule, app.url_map.bind("localhost").build(rule.endpoint, {k: values[k] for k in rule.arguments})))
+            url = app.url_map.bind("localhost").build(rule.endpoint, {k: values[k] for k in rule.arguments})
+            urls.append((rule, url))
     return urls
 
 

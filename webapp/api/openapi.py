@@ -49,7 +49,7 @@ def document(server_url: str = "/") -> dict:
                 "responses": {"200": _json({"$ref": "#/components/schemas/Report"}, "The report"),
                               "404": _json(ERROR, "No such public report")}}},
             "/api/v1/reports/{reference}/support": {"post": {
-                "summary": "Support a report (\"I have seen this too\"), once per browser session and per client address",
+                "summary": "Support a report (\"I have seen this too\"), once per browser session and client address",
                 "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}},
                                {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": _json({"type": "object", "required": ["reference", "support_count", "added"],
