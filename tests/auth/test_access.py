@@ -267,3 +267,32 @@ def test_staff_report_page_lists_only_the_photos_one_may_see(sqlite_app):
             continue
         html = clients[role].get(f"/staff/reports/{report.id}").get_data(as_text=True)
         assert (photo_url in html) == allowed(role, "moderate_photos"), role
+
+
+def test_reporter_contact_shows_only_to_roles_that_contact_reporters(sqlite_app, world):
+    """Every staff page and export a role can open (from the URL map), searched for the reporter's e-mail, name
+    and phone: only roles with reporter_contact may find them. (Workbooks are compressed; their contact
+    columns come from the same queries as the CSV exports.)"""
+    from webapp.reports.models import Report
+
+    report = db.session.get(Report, world["report_id"])
+    report.reporter_email, report.reporter_name, report.reporter_phone = (
+        "kontakt.hemlig@example.org", "Hemlig Kontaktperson", "0701-234567")
+    db.session.commit()
+    secrets = ("kontakt.hemlig@example.org", "Hemlig Kontaktperson", "0701-234567")
+    clients, _users = _logged_in_clients(sqlite_app)
+    del clients["anonymous"]
+    photo_routes = {rule.endpoint for rule in file_routes(sqlite_app)}
+    leaks, shown = [], 0
+    for rule, method, _permission in staff_routes(sqlite_app):
+        if method != "GET" or rule.endpoint in photo_routes:
+            continue
+        url = url_for_rule(sqlite_app, rule, world)
+        for role, client in clients.items():
+            body = client.get(url).get_data()
+            found = [s for s in secrets if s.encode() in body]
+            shown += bool(found)
+            if found and not allowed(role, "reporter_contact"):
+                leaks.append(f"{url} as {role}: {found}")
+    assert leaks == []
+    assert shown  # the report page shows them to those who may see them
