@@ -59,7 +59,7 @@ def boxes_of_about(con: sqlite3.Connection, target: int, count: int, seed: int =
 
 FLOOR_MAP_SQL = """
 SELECT r.id, r.reference, r.lon, r.lat, r.status, r.created_at, r.support_count, c.key, c.names,
-       (SELECT min(p.id) FROM photo p WHERE p.report_id = r.id AND p.moderation = 'approved')
+       (SELECT p.stem FROM photo p WHERE p.report_id = r.id AND p.moderation = 'approved' ORDER BY p.id LIMIT 1)
 FROM report r JOIN category c ON c.id = r.category_id
 WHERE r.hidden = 0 AND r.id IN (SELECT id FROM report_rtree WHERE min_lon >= ? AND max_lon <= ? AND min_lat >= ?
                                 AND max_lat <= ?)

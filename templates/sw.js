@@ -10,7 +10,7 @@ const OFFLINE_URL = "{{ offline_url }}";
 // crew's task list and its jobs. Never other staff pages.
 const KEEP = [/^\/$/, /^\/karta$/, /^\/tillganglighet$/, /^\/r\/[^/]+$/, /^\/t\/[^/]+$/, /^\/k\/[^/]+(\/g\/[^/]+)?$/,
   /^\/k\/[^/]+\/protokoll\/\d+$/, /^\/staff\/tasks(\/\d+)?$/, /^\/staff\/photos\/\d+\/(display|thumb)\.jpg$/,
-  /^\/photos\/\d+\/(display|thumb)\.jpg$/, /^\/api\/v1\//, /^\/static\//];
+  /^\/photos\/[0-9a-f]+\/(display|thumb)\.jpg$/, /^\/api\/v1\//, /^\/static\//];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));

@@ -121,6 +121,7 @@ class Defaults:
     OPEN311_POST_LIMIT = "60 per minute"
     PUBLIC_API_LIMIT = "300 per minute"
     REPORT_SUBMIT_LIMIT = "20 per minute;200 per day"
+    SUPPORT_LIMIT = "10 per minute;60 per day"  # "me too" per client address, over all reports
     RATELIMIT_HEADERS_ENABLED = True
     # A workbook cannot stream: larger selections are pointed to CSV/GeoJSON or the CLI.
     XLSX_WEB_LIMIT = 100_000

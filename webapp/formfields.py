@@ -1,6 +1,41 @@
 """Form pieces shared by several domains."""
-from wtforms import SelectMultipleField
+from flask_wtf import FlaskForm
+from wtforms import Form, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp.textclean import clean_text
+
+
+class _CleansText:
+    """Meta for forms whose text fields drop control characters before anything else sees the value: every
+    StringField (TextAreaField, EmailField, hidden fields…) but passwords, which are taken as typed."""
+
+    def bind_field(self, form, unbound_field, options):
+        kind = unbound_field.field_class
+        if issubclass(kind, StringField) and not issubclass(kind, PasswordField):
+            multiline = issubclass(kind, TextAreaField)
+            options = {**options, "filters": [_cleaner(multiline), *unbound_field.kwargs.get("filters", ())]}
+        return super().bind_field(form, unbound_field, options)
+
+
+def _cleaner(multiline: bool):
+    def clean(value):
+        return clean_text(value, multiline=multiline)
+    return clean
+
+
+class CleanForm(FlaskForm):
+    """The base of every form in the application (tests/test_textclean.py checks that)."""
+
+    class Meta(_CleansText, FlaskForm.Meta):
+        pass
+
+
+class CleanSubForm(Form):
+    """The same for a form inside a form (FormField), which has no CSRF token of its own."""
+
+    class Meta(_CleansText, Form.Meta):
+        pass
 
 
 def optional_int(value):

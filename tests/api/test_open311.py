@@ -185,7 +185,7 @@ def test_media_url_is_the_approved_photo_only(client):
     assert client.get(f"/open311/v2/requests/{report.reference}.json").get_json()[0]["media_url"] is None
     triage.moderate_photo(report.photos[0], "approved", "x")
     url = client.get(f"/open311/v2/requests/{report.reference}.json").get_json()[0]["media_url"]
-    assert url.endswith(f"/photos/{report.photos[0].id}/display.jpg") and url.startswith("http")
+    assert url.endswith(f"/photos/{report.photos[0].stem}/display.jpg") and url.startswith("http")
 
 
 def test_updates_extension_as_fixmystreet_reads_it(client):
@@ -207,3 +207,59 @@ def test_extra_questions_appear_in_the_service_definition(client, app):
     assert data["attributes"][0]["code"] == "what" and data["attributes"][0]["description"] == "What is damaged?"
     assert next(s for s in client.get("/open311/v2/services.json").get_json()
                 if s["service_code"] == "vandalism")["metadata"] is True
+
+
+HOSTILE = "Lampan\x01\x0b släckt\x00\nsedan\tigår\x1b\ufffe"
+
+
+def xml_routes(app):
+    """Every GET route that can answer in XML: Open311's, and any other whose address ends in .xml."""
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and ("fmt" in rule.arguments or rule.rule.endswith(".xml")):
+            yield rule
+
+
+def assert_every_xml_answer_parses(client, app, report):
+    adapter = app.url_map.bind("localhost")
+    values = {"fmt": "xml", "code": report.category.key, "request_id": report.reference,
+              "token": report.client_token or "none"}
+    urls = []
+    for rule in xml_routes(app):
+        if not rule.arguments <= set(values):
+            continue
+        try:
+            urls.append(adapter.build(rule.endpoint, {k: values[k] for k in rule.arguments}))
+        except ValueError:  # a format argument that cannot be xml (csv, xlsx…)
+            continue
+    assert "/open311/v2/requests.xml" in urls
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        ET.fromstring(response.data)  # well-formed, or this raises
+
+
+def test_control_characters_in_a_posted_request_are_dropped(client, key, app):
+    response = client.post("/open311/v2/requests.json", data={
+        "api_key": key, "service_code": "dark_unsafe", "lat": str(CENTRUM[1]), "long": str(CENTRUM[0]),
+        "description": HOSTILE, "address_string": "Bron\x01\nnorra", "first_name": "Ann\x0b",
+        "phone": "0418\x00-123", "attribute[time_of_day]": "evening\x01"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    report = db.session.execute(db.select(Report)).scalar_one()
+    assert report.description == "Lampan släckt\nsedan\tigår"
+    assert report.location_text == "Bron norra" and report.reporter_name == "Ann"
+    assert report.reporter_phone == "0418-123" and report.time_of_day == "evening"
+    assert_every_xml_answer_parses(client, app, report)
+
+
+def test_stored_control_characters_still_give_well_formed_xml(client, app):
+    """Data stored before the cleaning (or by hand) must not break the feed for everyone."""
+    report, _ = make_report(description="ok")
+    report.description = HOSTILE.replace("\x00", "")  # PostgreSQL refuses NUL itself
+    report.location_text = "Torget\x01"
+    db.session.commit()
+    triage.set_status(report, "in_progress", "test", None, public_note="Vi \x02 tittar\x0b på det")
+    root = xml(client.get("/open311/v2/requests.xml"))
+    assert root.find("request/description").text == "Lampan släckt\nsedan\tigår"
+    assert_every_xml_answer_parses(client, app, report)
+    start = "2000-01-01T00:00:00+01:00"
+    ET.fromstring(client.get(f"/open311/v2/servicerequestupdates.xml?start_date={start}").data)

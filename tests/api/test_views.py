@@ -25,7 +25,7 @@ def test_reports_in_a_box_as_geojson(client):
     assert props["reference"] == report.reference
     assert props["category"] == "graffiti" and props["category_name"] == "Klotter"
     assert props["status"] == "received" and props["support_count"] == 0
-    assert props["thumbnail_url"] == f"/photos/{report.photos[0].id}/thumb.jpg"
+    assert props["thumbnail_url"] == f"/photos/{report.photos[0].stem}/thumb.jpg"
     assert "x@example.org" not in response.get_data(as_text=True)
 
 

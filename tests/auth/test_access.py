@@ -46,6 +46,16 @@ def world(sqlite_app):
             "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb"}
 
 
+def file_routes(app):
+    """Every route that serves a stored photo or file (found by its arguments or its extension), staff and
+    public, except the static assets."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or "GET" not in rule.methods:
+            continue
+        if rule.arguments & {"photo_id", "stem", "filename"} or rule.rule.endswith((".jpg", ".jpeg", ".png", ".webp")):
+            yield rule
+
+
 def url_for_rule(app, rule, world) -> str:
     values = {name: world[name] for name in rule.arguments}
     return app.url_map.bind("localhost").build(rule.endpoint, values, method=next(iter(rule.methods)))
@@ -61,7 +71,10 @@ def test_every_staff_route_is_guarded_for_every_role(sqlite_app, world):
         assert login(client, user).status_code == 302
         clients[role] = client
     failures = []
+    photo_routes = {rule.endpoint for rule in file_routes(sqlite_app)}
     for rule, method, permission in routes:
+        if rule.endpoint in photo_routes:
+            continue  # they also depend on whose photo it is: test_photo_files_follow_the_photo_rule
         url = url_for_rule(sqlite_app, rule, world)
         for who, client in clients.items():
             token = form_token(client)
@@ -150,3 +163,136 @@ def test_next_parameter_cannot_send_you_elsewhere(web, sqlite_app):
     web.get("/staff/login?next=//evil.example.org/")
     response = login(web, user)
     assert response.headers["Location"] == "/staff/reports"
+
+
+def _logged_in_clients(app, **departments):
+    clients = {"anonymous": app.test_client()}
+    users = {}
+    for role in ROLES:
+        client = app.test_client()
+        department = departments.get(role, "TS" if role in ("crew", "case_officer") else None)
+        users[role] = make_user(role, department=department)
+        assert login(client, users[role]).status_code == 302
+        clients[role] = client
+    return clients, users
+
+
+def _photo_urls(app, photo) -> list[str]:
+    """Every file route's URL for this photo, in every size."""
+    urls = []
+    for rule in file_routes(app):
+        sizes = ["display", "thumb"] if "size" in rule.arguments else [None]
+        for size in sizes:
+            values = {"photo_id": photo.id, "stem": photo.stem, "size": size}
+            url = app.url_map.bind("localhost").build(rule.endpoint, {k: values[k] for k in rule.arguments})
+            urls.append((rule, url))
+    return urls
+
+
+def test_photo_files_follow_the_photo_rule(sqlite_app):
+    """A pending photo of someone else's report (a resident's, in no work order): every file route, for every
+    role, serves it only to the roles that moderate; the public routes never."""
+    endpoints = {rule.endpoint for rule in file_routes(sqlite_app)}
+    assert {"staff.photo_file", "reports.photo"} <= endpoints
+    pending_report, _ = make_report(photos=[image_bytes()])
+    rejected_report, _ = make_report(photos=[image_bytes()])
+    hidden_report, _ = make_report(photos=[image_bytes()])
+    from webapp.staff import services as triage
+
+    triage.moderate_photo(rejected_report.photos[0], "rejected", "test")
+    triage.moderate_photo(hidden_report.photos[0], "approved", "test")
+    hidden_report.hidden = True
+    db.session.commit()
+    clients, _users = _logged_in_clients(sqlite_app)
+    failures = []
+    for photo in (pending_report.photos[0], rejected_report.photos[0], hidden_report.photos[0]):
+        for rule, url in _photo_urls(sqlite_app, photo):
+            for who, client in clients.items():
+                response = client.get(url)
+                response.get_data()
+                if not rule.rule.startswith("/staff"):
+                    ok = response.status_code == 404
+                elif who == "anonymous":
+                    ok = response.status_code == 302 and "/staff/login" in response.headers["Location"]
+                elif allowed(who, "moderate_photos"):
+                    ok = response.status_code == 200 and response.mimetype == "image/jpeg"
+                else:
+                    ok = response.status_code in (403, 404)
+                if not ok:
+                    failures.append(f"{photo.moderation} {url} as {who}: {response.status_code}")
+    assert failures == []
+
+
+def test_crews_see_their_jobs_photos_and_field_reporters_their_own(sqlite_app):
+    from webapp.reports import services as reports_services
+
+    in_job, _ = make_report(photos=[image_bytes()])
+    order = workorders.create_work_order([in_job.id], "cleaning", "normal", "Städa", actor="test")
+    assert order.department_code == "TS"
+    clients, users = _logged_in_clients(sqlite_app)
+    other_crew = sqlite_app.test_client()
+    login(other_crew, make_user("crew", department="SB"))
+    other_reporter = sqlite_app.test_client()
+    login(other_reporter, make_user("field_reporter"))
+
+    url = f"/staff/photos/{in_job.photos[0].id}/display.jpg"
+    assert clients["crew"].get(url).status_code == 200
+    assert other_crew.get(url).status_code == 403
+    assert clients["field_reporter"].get(url).status_code == 403
+    order.assignee_id = make_user("crew", department="TS").id  # the job is someone else's now
+    db.session.commit()
+    assert clients["crew"].get(url).status_code == 403
+
+    own, _ = make_report(photos=[image_bytes()])
+    reports_services.set_private_contact(own, "Anna", "", users["field_reporter"].email)
+    url = f"/staff/photos/{own.photos[0].id}/thumb.jpg"
+    assert clients["field_reporter"].get(url).status_code == 200
+    assert other_reporter.get(url).status_code == 403
+    assert clients["lighting_planner"].get(url).status_code == 403
+
+    # Once approved, every staff member and the public see it; the public by its file name.
+    from webapp.staff import services as triage
+
+    triage.moderate_photo(own.photos[0], "approved", "test")
+    assert other_reporter.get(url).status_code == 200
+    assert clients["anonymous"].get(f"/photos/{own.photos[0].stem}/thumb.jpg").status_code == 200
+
+
+def test_staff_report_page_lists_only_the_photos_one_may_see(sqlite_app):
+    report, _ = make_report(photos=[image_bytes()])
+    clients, _users = _logged_in_clients(sqlite_app)
+    photo_url = f"/staff/photos/{report.photos[0].id}/"
+    for role in ROLES:
+        if not allowed(role, "view_reports"):
+            continue
+        html = clients[role].get(f"/staff/reports/{report.id}").get_data(as_text=True)
+        assert (photo_url in html) == allowed(role, "moderate_photos"), role
+
+
+def test_reporter_contact_shows_only_to_roles_that_contact_reporters(sqlite_app, world):
+    """Every staff page and export a role can open (from the URL map), searched for the reporter's e-mail, name
+    and phone: only roles with reporter_contact may find them. (Workbooks are compressed; their contact
+    columns come from the same queries as the CSV exports.)"""
+    from webapp.reports.models import Report
+
+    report = db.session.get(Report, world["report_id"])
+    report.reporter_email, report.reporter_name, report.reporter_phone = (
+        "kontakt.hemlig@example.org", "Hemlig Kontaktperson", "0701-234567")
+    db.session.commit()
+    secrets = ("kontakt.hemlig@example.org", "Hemlig Kontaktperson", "0701-234567")
+    clients, _users = _logged_in_clients(sqlite_app)
+    del clients["anonymous"]
+    photo_routes = {rule.endpoint for rule in file_routes(sqlite_app)}
+    leaks, shown = [], 0
+    for rule, method, _permission in staff_routes(sqlite_app):
+        if method != "GET" or rule.endpoint in photo_routes:
+            continue
+        url = url_for_rule(sqlite_app, rule, world)
+        for role, client in clients.items():
+            body = client.get(url).get_data()
+            found = [s for s in secrets if s.encode() in body]
+            shown += bool(found)
+            if found and not allowed(role, "reporter_contact"):
+                leaks.append(f"{url} as {role}: {found}")
+    assert leaks == []
+    assert shown  # the report page shows them to those who may see them

@@ -246,3 +246,13 @@ def test_gender_and_age_only_in_aggregate_with_small_cells_suppressed(app):
     plain = campaign("utan-fragor", start=TODAY, end=TODAY)
     with pytest.raises(ReportError):
         services.submit(plain, data("littered"), photo_settings(), today=TODAY, gender="woman")
+
+
+def test_imported_posts_lose_control_characters_but_keep_their_lines(app):
+    made = campaign()
+    text = 'caption,posted_at,link,lat,lon,place,image\n' \
+           '"Skräp\x01\x0b vid\nbänken\t#skräp",2018-02-20 14:00,https://instagram.example/p/9,,,Torget\x02,\n'
+    result = services.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+    assert result.created == 1, result.errors
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.description == "Skräp vid\nbänken\t#skräp" and report.location_text == "Torget"

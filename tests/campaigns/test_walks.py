@@ -170,7 +170,7 @@ def test_protocol_is_public_only_when_published_and_shows_live_status(sqlite_app
     page = resident.get(url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Vandring i Öster" in page and "Helt mörkt" in page and "Ny lampa" in page
     assert "Upplevs tryggt efter röjning" in page and "Ingen åtgärd" in page
-    assert f"/photos/{photo_report.photos[0].id}/display.jpg" in page
+    assert f"/photos/{photo_report.photos[0].stem}/display.jpg" in page
     assert "hemlig@example.org" not in page
     assert page.count("Mottagen") >= 2
     # The protocol follows the report: fixed later, it says so without anyone editing the protocol.

@@ -99,9 +99,9 @@ def test_public_page_shows_the_report_but_never_the_contact(client, app):
     assert report.reference in html and "Nedskräpat" in html and "Mottagen" in html
     assert "hemlig@example.org" not in html and token not in html
     # The photo waits for approval: not on the page, and not downloadable by its URL.
-    photo_id = report.photos[0].id
-    assert f"/photos/{photo_id}/" not in html
-    assert client.get(f"/photos/{photo_id}/thumb.jpg").status_code == 404
+    stem = report.photos[0].stem
+    assert f"/photos/{stem}/" not in html
+    assert client.get(f"/photos/{stem}/thumb.jpg").status_code == 404
 
 
 def test_approved_photo_is_public_and_carries_no_exif(client):
@@ -109,7 +109,7 @@ def test_approved_photo_is_public_and_carries_no_exif(client):
     report.photos[0].moderation = "approved"
     db.session.commit()
     html = client.get(f"/r/{report.reference}").get_data(as_text=True)
-    url = f"/photos/{report.photos[0].id}/display.jpg"
+    url = f"/photos/{report.photos[0].stem}/display.jpg"
     assert url in html
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
@@ -133,6 +133,43 @@ def test_supporting_from_the_public_page(client):
     assert "Du har redan instämt" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Report, report.id).support_count == 1
+
+
+def _support_without_cookies(app, path: str, address: str, json_api: bool = False) -> int:
+    """One "me too" as a script would send it: a fresh client (no cookie kept from before) that fetches the
+    page for a session and a CSRF token, then posts, all from `address`."""
+    fresh = app.test_client()
+    fresh.environ_base["REMOTE_ADDR"] = address
+    token = csrf_token(fresh, path)
+    if json_api:
+        reference = path.rsplit("/", 1)[1]
+        return fresh.post(f"/api/v1/reports/{reference}/support", headers={"X-CSRFToken": token}).status_code
+    return fresh.post(f"{path}/support", data={"csrf_token": token}).status_code
+
+
+def test_cookie_less_supports_from_one_address_count_once(client, app):
+    report, _ = make_report()
+    path = f"/r/{report.reference}"
+    codes = [_support_without_cookies(app, path, "198.51.100.7") for _ in range(8)]
+    codes += [_support_without_cookies(app, path, "198.51.100.7", json_api=True) for _ in range(2)]
+    assert set(codes) == {200, 302}  # each was answered; only the first counted
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).support_count == 1
+    # Someone at another address still counts, once.
+    _support_without_cookies(app, path, "203.0.113.9")
+    _support_without_cookies(app, path, "203.0.113.9", json_api=True)
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).support_count == 2
+
+
+def test_support_requests_are_rate_limited_per_address(client, app):
+    reports_made = [make_report()[0] for _ in range(12)]
+    codes = [_support_without_cookies(app, f"/r/{r.reference}", "198.51.100.8", json_api=i % 2 == 1)
+             for i, r in enumerate(reports_made)]
+    assert codes[:10] == [302, 200] * 5 and codes[10:] == [429, 429]
+    db.session.expire_all()
+    assert sum(db.session.get(Report, r.id).support_count for r in reports_made) == 10
+    assert _support_without_cookies(app, f"/r/{reports_made[-1].reference}", "203.0.113.10") == 302
 
 
 # Bad input: a readable message next to the field, 400, and nothing stored.
@@ -243,3 +280,14 @@ def test_accessibility_statement_is_linked_from_every_page(client):
         assert 'href="/tillganglighet"' in client.get(path).get_data(as_text=True)
     page = client.get("/tillganglighet", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Tillgänglighetsredogörelse" in page and "mailto:" in page and "DIGG" in page
+
+
+def test_control_characters_are_dropped_from_the_form_but_lines_stay(client):
+    response = submit(client, description="Trasig\x01\x0b lampa\x00\nvid\tbron\x1b", location_text="Bron\x07\nnorra")
+    assert response.status_code == 302
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.description == "Trasig lampa\nvid\tbron"
+    assert report.location_text == "Bron norra"
+    from xml.etree import ElementTree as ET
+
+    ET.fromstring(client.get("/open311/v2/requests.xml").data)

@@ -110,6 +110,64 @@ def test_redact_through_the_page(sqlite_app):
     assert bad.status_code == 302 and photo.stem == db.session.get(type(photo), photo.id).stem
 
 
+def test_a_redacted_photo_gets_a_new_address_and_the_old_files_are_gone(sqlite_app):
+    """Public photos are kept an hour by caches: after a redaction the old address must find nothing."""
+    import io
+
+    from PIL import Image
+
+    from tests.factories import media_files
+    from webapp.staff import services as triage
+
+    client = officer_client(sqlite_app)
+    public = sqlite_app.test_client()
+    report, _ = make_report(photos=[image_bytes(color=(250, 250, 250))])
+    photo = report.photos[0]
+    triage.moderate_photo(photo, "approved", "test")
+    page = public.get(f"/r/{report.reference}").get_data(as_text=True)
+    old_urls = re.findall(r'/photos/[^"/]+/(?:display|thumb)\.jpg', page)
+    assert old_urls, "the public page shows the photo"
+    first = public.get(old_urls[0])
+    assert first.status_code == 200 and "public" in first.headers["Cache-Control"]
+
+    response = client.post(f"/staff/photos/{photo.id}/redact", data={"csrf_token": form_token(client), "x": "0",
+                                                                    "y": "0", "w": "0.5", "h": "0.5", "mode": "black"})
+    assert response.status_code == 302
+    db.session.refresh(photo)
+    for url in old_urls:
+        assert public.get(url).status_code == 404, url
+    page = public.get(f"/r/{report.reference}").get_data(as_text=True)
+    new_urls = re.findall(r'/photos/[^"/]+/display\.jpg', page)
+    assert new_urls and not set(new_urls) & set(old_urls)
+    served = public.get(new_urls[0])
+    assert served.status_code == 200
+    image = Image.open(io.BytesIO(served.data)).convert("RGB")
+    assert image.getpixel((5, 5)) < (30, 30, 30)  # the covered corner is black
+    store = sqlite_app.extensions["photo_store"]
+    assert media_files() == sorted([store.path(photo.stem), store.path(photo.stem, "thumb")])
+
+
+def test_reporter_contact_only_for_roles_that_contact_reporters(sqlite_app):
+    """The staff report page shows the reporter's e-mail, name and phone only to the roles with
+    reporter_contact; the lighting planner and communications see the report without them."""
+    from webapp.auth.roles import ROLES, allowed
+    from webapp.reports import services as reports_services
+
+    report, _ = make_report(email="kontakt.hemlig@example.org")
+    reports_services.set_private_contact(report, "Hemlig Kontaktperson", "0701-234567", "officer@landskrona.se")
+    secrets = ("kontakt.hemlig@example.org", "Hemlig Kontaktperson", "0701-234567")
+    seen = {}
+    for role in ROLES:
+        client = sqlite_app.test_client()
+        login(client, make_user(role, department="TS" if role in ("crew", "case_officer") else None))
+        response = client.get(f"/staff/reports/{report.id}")
+        html = response.get_data(as_text=True)
+        seen[role] = response.status_code
+        for secret in secrets:
+            assert (secret in html) == allowed(role, "reporter_contact"), (role, secret)
+    assert seen["lighting_planner"] == seen["communications"] == 200  # they do see the report itself
+
+
 def test_site_message_is_shown_on_resident_pages_until_it_expires(sqlite_app):
     admin_client = sqlite_app.test_client()
     login(admin_client, make_user("admin"))

@@ -166,10 +166,10 @@ def test_a_crew_member_sees_only_their_kinds_of_work(app):
     assert [o.title for o in services.tasks_for(cleaner)] == ["Städa"]
     assert [o.title for o in services.tasks_for(electrician)] == ["Byt lampa"]
     assert {o.title for o in services.tasks_for(anyone)} == {"Städa", "Byt lampa"}
-    assert services.crew_may_work(cleaning, cleaner) and not services.crew_may_work(lamp, cleaner)
+    assert services.may_work_on(cleaning, cleaner) and not services.may_work_on(lamp, cleaner)
     # A job given to someone by name is theirs, whatever its kind.
     lamp.assignee_id = cleaner.id
-    assert services.crew_may_work(lamp, cleaner) and not services.crew_may_work(lamp, electrician)
+    assert services.may_work_on(lamp, cleaner) and not services.may_work_on(lamp, electrician)
 
 
 def test_start_pressed_again_or_late_changes_nothing_and_keeps_the_done_form_valid(app):

@@ -5,6 +5,7 @@ import secrets
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from webapp.api import services as o311
 from webapp.api.services import Open311Error
@@ -14,6 +15,7 @@ from webapp.reports import services as reports
 from webapp.reports.models import Report
 from webapp.reports.services import NewReport, ReportError
 from webapp.reports.status import OPEN_STATUSES
+from webapp.textclean import clean_line, clean_text, xml_safe
 from webapp.workorders import services as workorders
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -42,7 +44,7 @@ def _to_xml(parent: ET.Element, value) -> None:
     elif isinstance(value, bool):
         parent.text = "true" if value else "false"
     else:
-        parent.text = str(value)
+        parent.text = xml_safe(str(value))  # stored text may hold characters XML 1.0 cannot carry
 
 
 def respond(data, root: str, status: int = 200):
@@ -104,19 +106,25 @@ def service_definition(code, fmt):
     return respond(o311.service_definition(category, _lang()), "service_definition")
 
 
-def _attributes() -> dict:
+def _posted() -> MultiDict:
+    """The POSTed fields without control characters: the description keeps its lines, the rest are one line."""
+    return MultiDict([(clean_line(key), clean_text(value) if key == "description" else clean_line(value))
+                      for key, value in request.form.items(multi=True)])
+
+
+def _attributes(form: MultiDict) -> dict:
     """attribute[CODE]=VALUE, and attribute[CODE][]=VALUE for several values."""
     found = {}
-    for key in request.form:
+    for key in form:
         if key.startswith("attribute[") and key.endswith("]"):
             code = key[len("attribute["):].split("]")[0]
-            values = request.form.getlist(key)
+            values = form.getlist(key)
             found[code] = ",".join(values) if key.endswith("[]") else values[-1]
     return found
 
 
-def _coordinate(name: str, low: float, high: float) -> float | None:
-    raw = request.form.get(name)
+def _coordinate(form: MultiDict, name: str, low: float, high: float) -> float | None:
+    raw = form.get(name)
     if raw in (None, ""):
         return None
     try:
@@ -131,21 +139,22 @@ def _coordinate(name: str, low: float, high: float) -> float | None:
 @bp.post("/requests.<fmt>")
 @limiter.limit(lambda: current_app.config["OPEN311_POST_LIMIT"])
 def create_request(fmt):
-    client = o311.client_for_key(request.form.get("api_key"))
+    form = _posted()
+    client = o311.client_for_key(form.get("api_key"))
     if client is None:
         raise Open311Error(403, "api_key is missing or not valid")
-    category = o311.category_for_code(request.form.get("service_code"))
-    if not request.form.get("service_code"):
+    category = o311.category_for_code(form.get("service_code"))
+    if not form.get("service_code"):
         raise Open311Error(400, "service_code is required")
     if category is None:
-        raise Open311Error(404, f"service_code {request.form.get('service_code')} was not found")
-    lat, lon = _coordinate("lat", -90, 90), _coordinate("long", -180, 180)
-    address = (request.form.get("address_string") or "").strip()
-    if not address and request.form.get("address_id"):
-        address = f"address_id {request.form.get('address_id').strip()}"  # the city's address register id
-    if (lat is None or lon is None) and not address and not request.form.get("address_id"):
+        raise Open311Error(404, f"service_code {form.get('service_code')} was not found")
+    lat, lon = _coordinate(form, "lat", -90, 90), _coordinate(form, "long", -180, 180)
+    address = (form.get("address_string") or "").strip()
+    if not address and form.get("address_id"):
+        address = f"address_id {form.get('address_id').strip()}"  # the city's address register id
+    if (lat is None or lon is None) and not address and not form.get("address_id"):
         raise Open311Error(400, "A location is required: lat and long, or address_string")
-    attributes = _attributes()
+    attributes = _attributes(form)
     time_of_day = attributes.pop("time_of_day", None) or None
     rating = attributes.pop("safety_rating", None)
     try:
@@ -155,11 +164,11 @@ def create_request(fmt):
     upload = request.files.get("media")
     settings_max = current_app.config["MAX_PHOTO_BYTES"]
     photos = [upload.stream.read(settings_max + 1)] if upload and upload.filename else []
-    name = " ".join(filter(None, [request.form.get("first_name", "").strip(), request.form.get("last_name", "").strip()]))
-    data = NewReport(category_key=category.key, description=(request.form.get("description") or "")[:2000],
+    name = " ".join(filter(None, [form.get("first_name", "").strip(), form.get("last_name", "").strip()]))
+    data = NewReport(category_key=category.key, description=(form.get("description") or "")[:2000],
                      lat=lat if lon is not None else None, lon=lon if lat is not None else None,
                      location_text=address[:300], time_of_day=time_of_day, safety_rating=rating,
-                     email=(request.form.get("email") or "").strip() or None, locale=_lang(), source="open311",
+                     email=(form.get("email") or "").strip() or None, locale=_lang(), source="open311",
                      photos=photos, answers=attributes)
     from webapp.reports.views import photo_settings
 
@@ -171,8 +180,8 @@ def create_request(fmt):
     report.api_client_id = client.id
     report.client_token = secrets.token_hex(16)
     report.reporter_name = name[:120] or None
-    report.reporter_phone = (request.form.get("phone") or "").strip()[:40] or None
-    media_url = (request.form.get("media_url") or "").strip()
+    report.reporter_phone = (form.get("phone") or "").strip()[:40] or None
+    media_url = (form.get("media_url") or "").strip()
     report.media_url = media_url[:500] if media_url.startswith(("http://", "https://")) else None
     report.filed_by = f"open311:{client.name}"
     db.session.commit()
@@ -180,7 +189,7 @@ def create_request(fmt):
 
     notify.receipt(report, token)
     return respond([{"service_request_id": report.reference, "token": report.client_token,
-                     "service_notice": _notice(report), "account_id": request.form.get("account_id") or None}],
+                     "service_notice": _notice(report), "account_id": form.get("account_id") or None}],
                    "service_requests", 201)
 
 
@@ -205,7 +214,7 @@ def _media_url(report: Report) -> str | None:
     photos = reports.public_photos(report)
     if not photos:
         return None
-    return url_for("reports.photo", photo_id=photos[0].id, size="display", _external=True)
+    return url_for("reports.photo", stem=photos[0].stem, size="display", _external=True)
 
 
 def _request(report: Report) -> dict:

@@ -49,7 +49,7 @@ def document(server_url: str = "/") -> dict:
                 "responses": {"200": _json({"$ref": "#/components/schemas/Report"}, "The report"),
                               "404": _json(ERROR, "No such public report")}}},
             "/api/v1/reports/{reference}/support": {"post": {
-                "summary": "Support a report (\"I have seen this too\"), once per browser session",
+                "summary": "Support a report (\"I have seen this too\"), once per browser session and client address",
                 "parameters": [{"name": "reference", "in": "path", "required": True, "schema": {"type": "string"}},
                                {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": _json({"type": "object", "required": ["reference", "support_count", "added"],
@@ -57,7 +57,8 @@ def document(server_url: str = "/") -> dict:
                                                            "support_count": {"type": "integer"},
                                                            "added": {"type": "boolean"}}}, "Counted (or already counted)"),
                               "400": _json(ERROR, "Missing CSRF token"), "404": _json(ERROR, "No such report"),
-                              "409": _json(ERROR, "The report is closed")}}},
+                              "409": _json(ERROR, "The report is closed"),
+                              "429": _json(ERROR, "Too many supports from this address")}}},
             "/api/v1/categories": {"get": {
                 "summary": "What residents can report",
                 "responses": {"200": _json({"type": "object", "required": ["categories"], "properties": {

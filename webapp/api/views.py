@@ -7,6 +7,7 @@ import orjson
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from sqlalchemy import text
 
 from webapp.extensions import db, limiter
@@ -15,6 +16,7 @@ from webapp.geo.models import District, Zone
 from webapp.i18n import localized
 from webapp.media import PhotoError, process_photo
 from webapp.reports import services
+from webapp.reports.views import support_limit
 from webapp.timeutil import as_utc
 from webapp.urls import public_base_url
 
@@ -103,7 +105,7 @@ def _map_json(bbox) -> bytes:
     rows, truncated = services.public_reports_in_bbox(*bbox, limit=current_app.config["API_MAX_FEATURES"])
     # Built once per request rather than once per report: the URLs' shapes and the category names.
     show_url = url_for("reports.show", reference="REF").replace("REF", "{}")
-    thumb_url = url_for("reports.photo", photo_id=999999999, size="thumb").replace("999999999", "{}")
+    thumb_url = url_for("reports.photo", stem="STEM", size="thumb").replace("STEM", "{}")
     names = {key: localized(value) for key, value in services.all_category_names().items()}
     features = [{
         "type": "Feature",
@@ -116,7 +118,7 @@ def _map_json(bbox) -> bytes:
             "status": r.status,
             "created": r.created,
             "support_count": r.support_count,
-            "thumbnail_url": thumb_url.format(r.photo_id) if r.photo_id else None,
+            "thumbnail_url": thumb_url.format(r.photo_stem) if r.photo_stem else None,
             "url": show_url.format(r.reference),
         },
     } for r in rows]
@@ -161,15 +163,17 @@ def report(reference: str):
         "support_count": found.support_count,
         "history": [{"status": h.to_status, "note": h.public_note or None, "at": as_utc(h.created_at).isoformat()}
                     for h in found.history],
-        "photos": [{"url": url_for("reports.photo", photo_id=p.id, size="display"),
-                    "thumbnail_url": url_for("reports.photo", photo_id=p.id, size="thumb")}
+        "photos": [{"url": url_for("reports.photo", stem=p.stem, size="display"),
+                    "thumbnail_url": url_for("reports.photo", stem=p.stem, size="thumb")}
                    for p in services.public_photos(found)],
     })
 
 
 @bp.post("/reports/<reference>/support")
+@support_limit()
 def support(reference: str):
-    """Add the caller's support (once per browser session). Needs the page's CSRF token in X-CSRFToken."""
+    """Add the caller's support (once per browser session, and at most as often per client address as
+    reports.services.support_report allows). Needs the page's CSRF token in X-CSRFToken."""
     import secrets
 
     from flask import session
@@ -179,7 +183,7 @@ def support(reference: str):
         return error(_("We could not find that page. The report may have been removed or the link is wrong."), 404)
     supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
     try:
-        added = services.support_report(found, supporter)
+        added = services.support_report(found, supporter, client_address=get_remote_address())
     except services.ReportError as exc:
         return error(str(exc.message), 409)
     return jsonify({"reference": found.reference, "support_count": found.support_count, "added": added})

@@ -1,20 +1,20 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from webapp.auth.roles import ROLE_LABELS
+from webapp.formfields import CleanForm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(CleanForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address.")),
                                                  Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(CleanForm):
     code = StringField(_l("Code from your authenticator app, or a recovery code"),
                        validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
 
@@ -36,7 +36,7 @@ DEPARTMENT_CHOICES = [SelectChoice("", "—"), SelectChoice("TS", "TS"), SelectC
                       SelectChoice("STA", "STA"), SelectChoice("KOM", "KOM")]
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(CleanForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(message=_l("Enter an e-mail address.")),
                                                  Email(message=_l("That does not look like an e-mail address."),
                                                        check_deliverability=False)])
@@ -48,7 +48,7 @@ class NewUserForm(FlaskForm):
                                          message=_l("The password must be at least 10 characters."))])
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(CleanForm):
     role = SelectField(_l("Role"), choices=role_choices)
     department = SelectField(_l("Department"), choices=DEPARTMENT_CHOICES, validators=[Optional()])
     # The choices (work order kinds) are set by the view.

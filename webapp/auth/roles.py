@@ -35,6 +35,14 @@ PERMISSIONS: dict[str, set[str]] = {
     "insights": {ADMIN, CASE_OFFICER, LIGHTING_PLANNER},  # heat maps and GIS exports (no personal data)
     "indicators": {ADMIN, CASE_OFFICER, COMMUNICATIONS, LIGHTING_PLANNER},  # the follow-up dashboard
     "survey_data": {ADMIN, CASE_OFFICER, COMMUNICATIONS},  # enter external survey indicators
+    # Photos not on the public site (pending, rejected, or of a hidden report): all of them for those who
+    # moderate; of the reports one filed oneself; of the reports in the work orders one may work on.
+    # webapp/staff/services.py photo_visible_to applies these three.
+    "moderate_photos": {ADMIN, CASE_OFFICER},
+    "photos_of_own_reports": {FIELD_REPORTER, CREW},
+    "photos_of_own_tasks": {CREW},
+    # Reporters' e-mail, name and phone: only the roles that contact reporters.
+    "reporter_contact": {ADMIN, CASE_OFFICER},
 }
 
 # Where each role starts after logging in.

@@ -1,9 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     FieldList,
-    Form,
     FormField,
     BooleanField,
     DateField,
@@ -24,10 +22,10 @@ from wtforms.validators import (
 
 from webapp.campaigns.services import ACTIVITY_KINDS, KINDS
 from webapp.campaigns.walks import DECISIONS, GROUP_KINDS, MAX_GROUP_SIZE
-from webapp.formfields import CheckboxList, optional_int
+from webapp.formfields import CheckboxList, CleanForm, CleanSubForm, optional_int
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(CleanForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the campaign a name.")), Length(max=200)])
     slug = StringField(_l("Short name in the link (/k/…)"), validators=[Length(max=80)],
                        description=_l("Lower-case letters, digits and hyphens; made from the name when empty."))
@@ -47,12 +45,12 @@ class CampaignForm(FlaskForm):
                                  "for organised walks"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(CleanForm):
     csv_file = FileField(_l("CSV file with the posts (caption, posted_at, link, lat, lon, place, image, category)"))
     images = FileField(_l("Zip file with the images (optional)"))
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(CleanForm):
     held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in ACTIVITY_KINDS.items()])
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the activity a title.")), Length(max=200)])
@@ -63,23 +61,23 @@ class ActivityForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Length(max=2000)])
 
 
-class OwnerForm(FlaskForm):
+class OwnerForm(CleanForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the owner's name.")), Length(max=200)])
     contact = StringField(_l("Contact (e-mail or phone)"), validators=[Length(max=200)])
     address = StringField(_l("Postal address"), validators=[Length(max=300)])
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(CleanForm):
     lat = HiddenField(validators=[DataRequired()])
     lon = HiddenField(validators=[DataRequired()])
 
 
-class ChooseCategoryForm(FlaskForm):
+class ChooseCategoryForm(CleanForm):
     """The category of an imported post the caption rules left uncategorised (choices set by the view)."""
     category = SelectField(_l("Category"), validators=[DataRequired(message=_l("Choose what you want to report."))])
 
 
-class GroupForm(FlaskForm):
+class GroupForm(CleanForm):
     name = StringField(_l("Name of the group"), validators=[DataRequired(
         message=_l("Give the group a name, for example “Class 8A”.")), Length(max=120)],
         description=_l("Shown to staff only, for example “Class 8A, Öster school”."))
@@ -90,14 +88,14 @@ class GroupForm(FlaskForm):
                                                   max=MAX_GROUP_SIZE))])
 
 
-class WalkPlanForm(FlaskForm):
+class WalkPlanForm(CleanForm):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the walk a title.")), Length(max=200)])
     planned_on = DateField(_l("Planned for"), validators=[Optional()])
     points = CheckboxList(_l("Stops (put in walking order along the route)"), coerce=int, validators=[Optional()])
     route = HiddenField()
 
 
-class PointForm(Form):
+class PointForm(CleanSubForm):
     report_id = HiddenField()
     notes = TextAreaField(_l("What we saw"), validators=[Length(max=2000)])
     decision = SelectField(_l("Decision"), choices=[SelectChoice("", "—")] + [SelectChoice(k, v)
@@ -105,7 +103,7 @@ class PointForm(Form):
     decision_note = TextAreaField(_l("What happens and why"), validators=[Length(max=2000)])
 
 
-class WalkRecordForm(FlaskForm):
+class WalkRecordForm(CleanForm):
     walked_on = DateField(_l("Walked on"), validators=[InputRequired(message=_l("Give the date of the walk."))])
     participants = IntegerField(_l("Participants"), validators=[InputRequired(
         message=_l("Give the number of participants (0 or more).")), NumberRange(0, 10000)])

@@ -47,7 +47,7 @@ def results_page(campaign, data: dict) -> dict:
         "places": [{"count": p["count"], "lat": round(p["lat"], 5), "lon": round(p["lon"], 5),
                     "references": ", ".join(r.reference for r in p["reports"][:6]),
                     "category": category_name(p["reports"][0].category)} for p in data["places"]],
-        "photos": [url_for("reports.photo", photo_id=p.id, size="thumb") for p in data["photos"]],
+        "photos": [url_for("reports.photo", stem=p.stem, size="thumb") for p in data["photos"]],
         "points_json": json.dumps(points), "area_json": campaign.area,
     }
 
@@ -91,7 +91,7 @@ def owner_page(owner, rows) -> dict:
                          "place": ", ".join(p for p in [r.location_text, r.district.name if r.district else ""] if p),
                          "created": format_date(as_utc(r.created_at), "medium"),
                          "status": STATUS_LABELS.get(r.status, r.status), "description": r.description,
-                         "photos": [url_for("reports.photo", photo_id=p.id, size="display", _external=True)
+                         "photos": [url_for("reports.photo", stem=p.stem, size="display", _external=True)
                                     for p in r.photos if p.moderation == "approved"],
                          "url": url_for("staff.report", report_id=r.id)} for r in rows],
             "letter_url": url_for("campaigns.owner_letter", owner_id=owner.id),
@@ -199,7 +199,7 @@ def _stop(point, public: bool) -> dict:
 
     report = point.report
     now = walks.current_report(report)
-    photos = [] if report.hidden else [url_for("reports.photo", photo_id=p.id, size="display")
+    photos = [] if report.hidden else [url_for("reports.photo", stem=p.stem, size="display")
                                        for p in report.photos if p.moderation == "approved"][:2]
     return {"position": point.position, "reference": report.reference, "category": category_name(report.category),
             "place": "" if report.hidden else ", ".join(x for x in [report.location_text,

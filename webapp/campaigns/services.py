@@ -24,6 +24,7 @@ from webapp.geo.models import District
 from webapp.reports import services as reports
 from webapp.reports.models import Category, Report
 from webapp.reports.services import NewReport, PhotoSettings, ReportError
+from webapp.textclean import clean_text
 from webapp.timeutil import utcnow
 
 KINDS = {
@@ -353,7 +354,9 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
         db.session.commit()
 
     for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        # Posts are text from outside: no control characters; the caption keeps its lines.
+        row = {(k or "").strip(): clean_text(v or "", multiline=(k or "").strip() == "caption").strip()
+               for k, v in row.items()}
         result.rows += 1
         if result.rows > MAX_IMPORT_ROWS:
             result.errors.append((line, str(_l("Too many rows; at most %(n)d are imported at once.", n=MAX_IMPORT_ROWS))))

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from webapp.formfields import CheckboxList, optional_int
+from webapp.formfields import CleanForm, CheckboxList, optional_int
 
 
-class SelectionForm(FlaskForm):
+class SelectionForm(CleanForm):
     """The heat map's selection; it travels in the URL so that a view can be shared."""
 
     class Meta:
@@ -28,7 +27,7 @@ class SelectionForm(FlaskForm):
     cell = IntegerField(_l("Cell size (m)"), default=100, validators=[Optional(), NumberRange(25, 2000)])
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(CleanForm):
     indicator = SelectField(_l("Indicator"))
     area = SelectField(_l("Area"))
     year = IntegerField(_l("Year"), validators=[NumberRange(2000, 2100)])

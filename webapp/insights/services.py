@@ -378,7 +378,7 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
             "lon": round(place["lon"], 6), "lat": round(place["lat"], 6), "count": place["count"],
             "times": {t: sum(1 for r in group if r.time_of_day == t) for t in TIMES_OF_DAY},
             "references": [r.reference for r in group],
-            "photos": [p.id for r in group for p in r.photos if p.moderation == "approved"],
+            "photos": [p.stem for r in group for p in r.photos if p.moderation == "approved"],
             "repairs_done": sum(1 for o in repairs if o[1] in ("done", "verified")), "repairs": len(repairs),
             "new_lighting_orders": sum(1 for o in orders if o[0] == "light_new"),
         }

@@ -220,8 +220,8 @@ def lighting_geojson():
     basis = services.lighting_basis(selection)
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
                  "properties": {"group": group, **{k: v for k, v in p.items() if k not in ("lon", "lat", "photos")},
-                                "photos": [url_for("reports.photo", photo_id=i, size="display", _external=True)
-                                           for i in p["photos"]]}}
+                                "photos": [url_for("reports.photo", stem=stem, size="display", _external=True)
+                                           for stem in p["photos"]]}}
                 for group, key in (("existing_light", "existing"), ("no_lighting", "new")) for p in basis[key]]
     services.log_export("lighting", "geojson", selection, len(features), actor())
     return Response(json.dumps({"type": "FeatureCollection", "features": features,

@@ -3,7 +3,6 @@ from __future__ import annotations
 import math
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -16,7 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from webapp.formfields import optional_int
+from webapp.formfields import CleanForm, optional_int
 from webapp.reports.services import MAX_DESCRIPTION, MAX_LOCATION_TEXT
 
 
@@ -34,7 +33,7 @@ def _coordinate(low: float, high: float):
 
 
 
-class ReportForm(FlaskForm):
+class ReportForm(CleanForm):
     # Made by the page's script; the same report sent twice (a retry, a report queued offline) is stored once.
     idempotency_key = HiddenField()
     lat = HiddenField(validators=[_coordinate(-90, 90)])
@@ -69,16 +68,16 @@ class ReportForm(FlaskForm):
         return None, None
 
 
-class SupportForm(FlaskForm):
+class SupportForm(CleanForm):
     """Only the CSRF token: supporting is one button."""
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(CleanForm):
     answer = TextAreaField(_l("Your answer"), validators=[InputRequired(message=_l("Write your answer.")),
                                                           Length(max=MAX_DESCRIPTION)])
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(CleanForm):
     score = RadioField(_l("How satisfied are you with what was done? (1 = not at all, 5 = very)"),
                        coerce=optional_int, choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
                        validators=[InputRequired(message=_l("Choose a number from 1 to 5."))],

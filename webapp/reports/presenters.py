@@ -91,8 +91,8 @@ def _history(report: Report) -> list[dict]:
 
 
 def _photos(photos) -> list[dict]:
-    return [{"thumb": url_for("reports.photo", photo_id=p.id, size="thumb"),
-             "display": url_for("reports.photo", photo_id=p.id, size="display"),
+    return [{"thumb": url_for("reports.photo", stem=p.stem, size="thumb"),
+             "display": url_for("reports.photo", stem=p.stem, size="display"),
              "width": p.width, "height": p.height} for p in photos]
 
 

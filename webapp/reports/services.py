@@ -7,7 +7,7 @@ import hmac
 import math
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from webapp.media import PhotoError, PhotoStore, ProcessedPhoto, process_photo
 from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, Satisfaction, StatusChange,
                                    Support, TrackingToken)
 from webapp.reports.status import OPEN_STATUSES, can_change
+from webapp.textclean import clean_line, clean_text
 from webapp.timeutil import as_utc, utcnow
 
 MAX_DESCRIPTION = 2000
@@ -185,6 +186,14 @@ def prepare_photos(uploads: list[bytes], settings: PhotoSettings) -> list[Proces
     return processed
 
 
+def cleaned(data: NewReport) -> NewReport:
+    """The report's text without control characters, whichever door it came through (the forms clean it
+    already; the CLI, imports and the API may not): the description keeps its lines, the rest is one line."""
+    return replace(data, description=clean_text(data.description or ""),
+                   location_text=clean_line(data.location_text or ""), email=clean_line(data.email),
+                   answers={clean_line(k): clean_line(v) for k, v in (data.answers or {}).items()})
+
+
 def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident",
                   processed: list[ProcessedPhoto] | None = None,
                   districts: geo.AreaLocator | None = None,
@@ -193,6 +202,7 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
 
     Either the report, its history entry and every photo file exist afterwards, or none of them do.
     """
+    data = cleaned(data)
     again = replayed(data)
     if again is not None:
         return again
@@ -287,23 +297,46 @@ def nearby_open_reports(lat: float, lon: float, category_key: str | None = None,
     return found[:limit]
 
 
-def support_report(report: Report, supporter_key: str) -> bool:
-    """Add one supporter to an open report. Returns False if this supporter already supported it."""
+# How many supporters one client address may add to one report per day (UTC): requests without the session
+# cookie each look like a new browser, so the browser alone cannot be what is counted.
+SUPPORTS_PER_ADDRESS_PER_DAY = 1
+
+
+def _address_keys(report: Report, client_address: str) -> list[str]:
+    """The keys under which one address may support one report today: HMACs with the app's secret (the
+    address itself is not stored and cannot be read back from them), one per allowed support."""
+    from flask import current_app
+
+    secret = current_app.config["SECRET_KEY"].encode()
+    day = utcnow().date().isoformat()
+    return [hmac.new(secret, f"support-address:{report.id}:{day}:{slot}:{client_address}".encode(),
+                     hashlib.sha256).hexdigest() for slot in range(SUPPORTS_PER_ADDRESS_PER_DAY)]
+
+
+def support_report(report: Report, supporter_key: str, client_address: str | None = None) -> bool:
+    """Add one supporter to an open report. Returns False if this supporter already supported it, or if
+    `client_address` has already added SUPPORTS_PER_ADDRESS_PER_DAY supports to it today. Both are rows in
+    the support table under its unique (report, key) constraint, so two requests at once cannot both count."""
     if report.hidden or report.status not in OPEN_STATUSES:
         raise ReportError("support", _l("This report is closed and cannot be supported."))
     key = hashlib.sha256(supporter_key.encode()).hexdigest()
-    try:
-        with db.session.begin_nested():  # only this savepoint is undone when the supporter is known
-            db.session.add(Support(report_id=report.id, supporter_key=key))
-    except IntegrityError:
+    for address_key in _address_keys(report, client_address) if client_address else [None]:
+        try:
+            with db.session.begin_nested():  # only this savepoint is undone when the supporter is known
+                db.session.add(Support(report_id=report.id, supporter_key=key))
+                if address_key:
+                    db.session.add(Support(report_id=report.id, supporter_key=address_key))
+                db.session.flush()
+        except IntegrityError:
+            continue
+        # Counted in SQL so that two supporters at once both count.
+        db.session.execute(update(Report).where(Report.id == report.id)
+                           .values(support_count=Report.support_count + 1))
         db.session.commit()
-        return False
-    # Counted in SQL so that two supporters at once both count.
-    db.session.execute(update(Report).where(Report.id == report.id)
-                       .values(support_count=Report.support_count + 1))
+        db.session.refresh(report)
+        return True
     db.session.commit()
-    db.session.refresh(report)
-    return True
+    return False
 
 
 def public_report(reference: str) -> Report | None:
@@ -351,11 +384,18 @@ def public_photos(report: Report) -> list[Photo]:
     return [p for p in report.photos if p.is_public]
 
 
-def public_photo(photo_id: int) -> Photo | None:
-    photo = db.session.get(Photo, photo_id)
-    if photo is None or not photo.is_public or (photo.report is not None and photo.report.hidden):
+def public_photo(stem: str) -> Photo | None:
+    """The photo published under this file name, or None. The public address is the file name, so a photo
+    that gets new files (a redaction) gets a new address, and caches holding the old one find nothing."""
+    if not stem or len(stem) > 64:
         return None
-    return photo
+    photo = db.session.execute(select(Photo).where(Photo.stem == stem)).scalar_one_or_none()
+    return photo if photo is not None and is_published(photo) else None
+
+
+def is_published(photo: Photo) -> bool:
+    """Approved, and not of a hidden report: what the public site shows."""
+    return photo.is_public and not (photo.report is not None and photo.report.hidden)
 
 
 @dataclass
@@ -368,12 +408,12 @@ class MapRow:
     created: str          # the day it was received (UTC), ISO
     support_count: int
     category: str
-    photo_id: int | None
+    photo_stem: str | None  # the first public photo's file name, which is also its public address
 
 
 def _public_in_box_statement(dialect: str):
-    first_photo = (select(func.min(Photo.id)).where(Photo.report_id == Report.id, Photo.moderation == "approved")
-                   .correlate(Report).scalar_subquery())
+    first_photo = (select(Photo.stem).where(Photo.report_id == Report.id, Photo.moderation == "approved")
+                   .order_by(Photo.id).limit(1).correlate(Report).scalar_subquery())
     return (select(Report.id, Report.reference, Report.lon, Report.lat, Report.status, Report.created_at,
                    Report.support_count, Category.key, first_photo)
             .join(Category, Category.id == Report.category_id)
@@ -471,8 +511,8 @@ def set_site_message(texts: dict, expires_at: datetime, actor: str):
 
 def set_private_contact(report: Report, name: str | None, phone: str | None, actor: str) -> None:
     """The caller's name and phone, for reports taken by phone or at a visit. Never public."""
-    report.reporter_name = (name or "").strip() or None
-    report.reporter_phone = (phone or "").strip() or None
+    report.reporter_name = clean_line(name or "").strip() or None
+    report.reporter_phone = clean_line(phone or "").strip() or None
     report.filed_by = actor
     db.session.commit()
 

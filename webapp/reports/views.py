@@ -5,6 +5,7 @@ import secrets
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
 from webapp.extensions import limiter
@@ -128,7 +129,14 @@ def show(reference: str):
     return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm())
 
 
+def support_limit():
+    """One budget per client address for "me too", shared by the page's button and the JSON API."""
+    return limiter.shared_limit(lambda: current_app.config["SUPPORT_LIMIT"], scope="support",
+                                override_defaults=False)
+
+
 @bp.post("/r/<reference>/support")
+@support_limit()
 def support(reference: str):
     report = _public_or_404(reference)
     form = SupportForm()
@@ -136,7 +144,7 @@ def support(reference: str):
         abort(400)
     supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
     try:
-        added = services.support_report(report, supporter)
+        added = services.support_report(report, supporter, client_address=get_remote_address())
     except ReportError as exc:
         flash(str(exc.message), "error")
     else:
@@ -190,9 +198,10 @@ def feedback(token: str):
     return redirect(url_for("reports.track", token=token))
 
 
-@bp.get("/photos/<int:photo_id>/<any(display, thumb):size>.jpg")
-def photo(photo_id: int, size: str):
-    found = services.public_photo(photo_id)
+@bp.get("/photos/<stem>/<any(display, thumb):size>.jpg")
+def photo(stem: str, size: str):
+    """A published photo, kept an hour by caches: its address changes whenever its files do (redaction)."""
+    found = services.public_photo(stem)
     if found is None:
         abort(404)
     path = current_app.extensions["photo_store"].path(found.stem, size)

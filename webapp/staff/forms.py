@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,7 +22,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from webapp.formfields import optional_int
+from webapp.formfields import CleanForm, optional_int
 from webapp.reports.forms import ReportForm
 from webapp.reports.status import STATUS_LABELS
 
@@ -41,7 +40,7 @@ EXTERNAL_LABELS = {
 
 
 
-class FilterForm(FlaskForm):
+class FilterForm(CleanForm):
     """The inbox filters. They travel in the URL (GET), so there is no CSRF token."""
 
     class Meta:
@@ -66,7 +65,7 @@ class FilterForm(FlaskForm):
         SelectChoice("support", _l("Most supported"))])
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(CleanForm):
     version = HiddenField()
 
     def expected_version(self) -> int | None:
@@ -109,16 +108,16 @@ class StatusForm(VersionedForm):
     public_note = TextAreaField(_l("Public note"), validators=[Length(max=1000)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(CleanForm):
     question = TextAreaField(_l("Question to the reporter"),
                              validators=[DataRequired(message=_l("Write the question.")), Length(max=1000)])
 
 
-class ModerateForm(FlaskForm):
+class ModerateForm(CleanForm):
     decision = HiddenField(validators=[DataRequired()])
 
 
-class RedactForm(FlaskForm):
+class RedactForm(CleanForm):
     x = FloatField(validators=[InputRequired(), NumberRange(0, 1)])
     y = FloatField(validators=[InputRequired(), NumberRange(0, 1)])
     w = FloatField(validators=[InputRequired(), NumberRange(0.001, 1)])
@@ -135,18 +134,18 @@ class FieldReportForm(ReportForm):
     reporter_phone = StringField(_l("Caller's phone (private)"), validators=[Length(max=40)])
 
 
-class SiteMessageForm(FlaskForm):
+class SiteMessageForm(CleanForm):
     text_sv = TextAreaField(_l("Message in Swedish"), validators=[Length(max=500)])
     text_en = TextAreaField(_l("Message in English"), validators=[Length(max=500)])
     expires_on = DateField(_l("Shown until (inclusive)"), validators=[DataRequired(message=_l("Choose a date."))])
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(CleanForm):
     text_sv = TextAreaField(_l("Swedish"), validators=[Length(max=1000)])
     text_en = TextAreaField(_l("English"), validators=[Length(max=1000)])
 
 
-class CategorySettingsForm(FlaskForm):
+class CategorySettingsForm(CleanForm):
     name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=100)])
     notice_sv = TextAreaField(_l("Notice to residents, Swedish"), validators=[Length(max=500)])
@@ -162,6 +161,6 @@ class CategorySettingsForm(FlaskForm):
 
 
 
-class ApiClientForm(FlaskForm):
+class ApiClientForm(CleanForm):
     name = StringField(_l("Name of the client system"), validators=[DataRequired(message=_l("Give the client a name.")),
                                                                     Length(max=120)])

@@ -87,7 +87,17 @@ def audit_rows(entity: str, entity_id: int) -> list[dict]:
             for e in audit.events_for(entity, entity_id)]
 
 
-def report_page(r: Report, can_triage: bool) -> dict:
+def reporter_contact(r: Report, viewer) -> dict | None:
+    """The reporter's e-mail, name and phone for the roles that contact reporters; None for the others."""
+    if not viewer.can("reporter_contact"):
+        return None
+    return {"name": r.reporter_name or "", "email": r.reporter_email or "", "phone": r.reporter_phone or ""}
+
+
+def report_page(r: Report, viewer) -> dict:
+    """The staff view of a report, as `viewer` may see it: photos by services.photo_visible_to, the reporter's
+    contact by the reporter_contact permission."""
+    can_triage = viewer.can("triage")
     version = str(r.version)
     edit = forms.EditForm(formdata=None, data={"version": version, "category": r.category.key, "lat": r.lat, "lon": r.lon})
     edit.category.choices = category_choices()
@@ -100,7 +110,8 @@ def report_page(r: Report, can_triage: bool) -> dict:
                                                    "external_contact": r.external_contact or ""})
     photos = [{"id": p.id, "thumb": url_for("staff.photo_file", photo_id=p.id, size="thumb"),
                "display": url_for("staff.photo_file", photo_id=p.id, size="display"),
-               "moderation": p.moderation, "width": p.width, "height": p.height} for p in r.photos]
+               "moderation": p.moderation, "width": p.width, "height": p.height} for p in r.photos
+              if services.photo_visible_to(p, viewer)]
     orders = [{"number": o.number, "status": workorders.STATUS_LABELS.get(o.status, o.status),
                "url": url_for("workorders.show", order_id=o.id)} for o in workorders.orders_for(r)]
     nearby = [{"reference": n.reference, "category": category_name(n.category), "distance": round(d),
@@ -118,7 +129,7 @@ def report_page(r: Report, can_triage: bool) -> dict:
     return {
         "templates": [{"title": t.title, "text": localized(t.texts)} for t in workorders.templates()],
         "answers": answers,
-        "r": r, "row": report_row(r), "can_triage": can_triage,
+        "r": r, "row": report_row(r), "can_triage": can_triage, "contact": reporter_contact(r, viewer),
         "department": r.department_code or r.category.department_code or "—",
         "external": EXTERNAL_LABELS.get(r.external_kind) if r.external_kind else None,
         "merged_into": r.merged_into, "photos": photos, "orders": orders, "nearby": nearby,

@@ -190,6 +190,24 @@ class Box:
         return left, top, right, bottom
 
 
+def photo_visible_to(photo: Photo, user) -> bool:
+    """Whether a staff member may see a photo's files. Published photos: everyone on staff. The others
+    (pending, rejected, or of a hidden report): those who moderate; otherwise only pending photos of the
+    reports one filed oneself (field reporters) or of reports in the work orders one may work on (crews).
+    The roles for each part are in the permission table (webapp/auth/roles.py)."""
+    from webapp.auth.roles import allowed
+    from webapp.workorders import services as workorders
+
+    if allowed(user.role, "moderate_photos") or reports.is_published(photo):
+        return True
+    if photo.moderation != "pending" or photo.report is None:
+        return False
+    if allowed(user.role, "photos_of_own_reports") and photo.report.filed_by \
+            and photo.report.filed_by.lower() == (user.email or "").lower():
+        return True
+    return allowed(user.role, "photos_of_own_tasks") and workorders.in_tasks_of(photo.report, user)
+
+
 def redact_photo(photo: Photo, boxes: list[Box], mode: str, actor: str, store: PhotoStore) -> None:
     """Blur or black out areas (faces, licence plates). New files replace the old ones, which are deleted:
     no unredacted copy remains."""

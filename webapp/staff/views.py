@@ -69,7 +69,7 @@ def inbox():
 @require("view_reports")
 def report(report_id: int):
     found = db.get_or_404(Report, report_id)
-    return render_template("staff/report.html", **presenters.report_page(found, current_user.can("triage")))
+    return render_template("staff/report.html", **presenters.report_page(found, current_user))
 
 
 @bp.post("/reports/<int:report_id>/edit")
@@ -178,8 +178,10 @@ def ask(report_id: int):
 @bp.get("/photos/<int:photo_id>/<any(display, thumb):size>.jpg")
 @require("staff")
 def photo_file(photo_id: int, size: str):
-    """Staff see photos before approval too."""
+    """Staff see photos before approval too, within the rule of services.photo_visible_to."""
     photo = db.get_or_404(Photo, photo_id)
+    if not services.photo_visible_to(photo, current_user):
+        abort(403)
     path = current_app.extensions["photo_store"].path(photo.stem, size)
     if not path.exists():
         abort(404)

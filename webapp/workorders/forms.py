@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -12,11 +11,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from webapp.formfields import optional_int
+from webapp.formfields import CleanForm, optional_int
 from webapp.workorders.services import KINDS, STATUS_LABELS
 
 
-class NewWorkOrderForm(FlaskForm):
+class NewWorkOrderForm(CleanForm):
     reports = SelectMultipleField(_l("Reports"), coerce=int,
                                   validators=[DataRequired(message=_l("Choose at least one report."))])
     kind = SelectField(_l("Type of work"), choices=[SelectChoice(k, label) for k, (_, label) in KINDS.items()])
@@ -28,18 +27,18 @@ class NewWorkOrderForm(FlaskForm):
     confirm = BooleanField(_l("Yes, link these reports anyway"))
 
 
-class WorkOrderStatusForm(FlaskForm):
+class WorkOrderStatusForm(CleanForm):
     version = HiddenField()
     status = SelectField(_l("New status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()])
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
     reason = TextAreaField(_l("Reason (when rejecting)"), validators=[Length(max=1000)])
 
 
-class StartForm(FlaskForm):
+class StartForm(CleanForm):
     version = HiddenField()
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(CleanForm):
     version = HiddenField()
     # Made by the page's script: a completion queued offline and sent twice is stored once.
     idempotency_key = HiddenField()

@@ -80,7 +80,7 @@ def detail(o: WorkOrder) -> dict:
                     "photos": [url_for("staff.photo_file", photo_id=p.id, size="display")
                                for p in r.photos if p.moderation != "rejected"]}
                    for r in o.reports],
-        "after_photos": [url_for("reports.photo", photo_id=p.id, size="display") for p in o.after_photos],
+        "after_photos": [url_for("reports.photo", stem=p.stem, size="display") for p in o.after_photos],
         "events": audit_rows("work_order", o.id),
         "open": o.status in services.OPEN_STATUSES,
     })
@@ -89,5 +89,5 @@ def detail(o: WorkOrder) -> dict:
 
 def check_task_access(order: WorkOrder, user) -> None:
     """A crew member sees their department's jobs of their kinds of work that are free or theirs."""
-    if not services.crew_may_work(order, user):
+    if not services.may_work_on(order, user):
         abort(403)

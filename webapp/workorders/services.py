@@ -98,6 +98,20 @@ def open_order_for(report: Report) -> WorkOrder | None:
         .where(WorkOrderReport.report_id == report.id, WorkOrder.status.in_(OPEN_STATUSES))).scalars().first()
 
 
+def may_work_on(order: WorkOrder, user) -> bool:
+    """A crew member works on their department's jobs of their kinds of work that are free or theirs (the same
+    rule as their task list); the other roles with the task list on every job."""
+    if user.role != "crew":
+        return True
+    return db.session.execute(select(WorkOrder.id).where(WorkOrder.id == order.id, _crew_jobs(user))).first() \
+        is not None
+
+
+def in_tasks_of(report: Report, user) -> bool:
+    """Whether the report is linked to a work order this user may work on."""
+    return any(may_work_on(order, user) for order in orders_for(report))
+
+
 def orders_for(report: Report) -> list[WorkOrder]:
     return list(db.session.execute(
         select(WorkOrder).join(WorkOrderReport, WorkOrderReport.work_order_id == WorkOrder.id)
@@ -291,14 +305,6 @@ def _crew_jobs(user):
         condition[1] = or_(WorkOrder.assignee_id == user.id,
                            and_(WorkOrder.assignee_id.is_(None), WorkOrder.kind.in_(user.work_kinds)))
     return and_(*condition)
-
-
-def crew_may_work(order: WorkOrder, user) -> bool:
-    """Whether a crew member may see and work this job (other roles that have the task list: any job)."""
-    if user.role != "crew":
-        return True
-    return db.session.execute(select(WorkOrder.id).where(WorkOrder.id == order.id, _crew_jobs(user))).first() \
-        is not None
 
 
 def tasks_for(user, order_by: str = "due", lat: float | None = None, lon: float | None = None) -> list[WorkOrder]:
