@@ -4,7 +4,10 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from webapp.extensions import db
 
 
 def _wants_json() -> bool:
@@ -39,9 +42,33 @@ def register(app) -> None:
             return jsonify({"error": message}), code
         return render_template("errors/error.html", code=code, message=message), code
 
+    @app.errorhandler(OperationalError)
+    def busy(exc: OperationalError):
+        """The database could not be had in time (SQLite's write lock under a rush of reports, a PostgreSQL
+        lock timeout): nothing was stored, so say so and ask to come back, with 503 and Retry-After."""
+        db.session.rollback()
+        if not _is_busy(exc):
+            return unexpected(exc)
+        app.logger.warning("Database busy on %s: %s", request.path, exc.orig)
+        message = _("The service is very busy right now. Nothing you sent was saved; please try again in a "
+                    "moment.")
+        if _wants_json():
+            response = jsonify({"error": message})
+        else:
+            response = app.make_response(render_template("errors/error.html", code=503, message=message))
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("Unhandled error on %s", request.path)
         if _wants_json():
             return jsonify({"error": messages()[500]}), 500
         return render_template("errors/error.html", code=500, message=messages()[500]), 500
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text \
+        or getattr(exc.orig, "sqlstate", None) in ("55P03", "40001", "40P01")

@@ -237,16 +237,19 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
     )
     written: list[str] = []
     try:
+        # The files first (their names do not depend on the report), so that the database's write lock is held
+        # only for the inserts: SQLite has one writer at a time, and a rush of reports queues on it.
+        for item in processed:
+            stem = photos.store.new_stem()
+            photos.store.save(stem, item)
+            written.append(stem)
         db.session.add(report)
         db.session.flush()
         report.reference = reference_for(report.id, created)
         db.session.add(StatusChange(report=report, from_status=None, to_status="received", actor=actor,
                                     created_at=created))
         moderation = "approved" if photos.publish_immediately else "pending"
-        for item in processed:
-            stem = photos.store.new_stem()
-            photos.store.save(stem, item)
-            written.append(stem)
+        for stem, item in zip(written, processed):
             db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,
                                  moderation=moderation, created_at=created))
         db.session.commit()
