@@ -243,3 +243,15 @@ def test_accessibility_statement_is_linked_from_every_page(client):
         assert 'href="/tillganglighet"' in client.get(path).get_data(as_text=True)
     page = client.get("/tillganglighet", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Tillgänglighetsredogörelse" in page and "mailto:" in page and "DIGG" in page
+
+
+def test_the_map_page_shows_its_filters_chosen_by_the_address(client):
+    """The public map's filters work as a plain form: the address chooses them, unknown values choose nothing,
+    and the clusters' names come in the page's plural forms."""
+    html = client.get("/karta?category=littered&status=open", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert '<option value="littered" selected>Nedskräpat</option>' in html
+    assert '<option value="open" selected>Öppna (inte åtgärdade än)</option>' in html
+    assert 'href="#report-list-box">Hoppa förbi kartan till listan med rapporter</a>' in html
+    assert '"one": "{n} rapport"' in html and '"other": "{n} rapporter"' in html
+    odd = client.get("/karta?category=nothing&status=lost", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert " selected>" not in odd
