@@ -182,7 +182,10 @@ async function load() {
     const li = document.createElement("li");
     const link = document.createElement("a");
     link.href = p.url;
-    link.textContent = `${p.category_name} – ${p.reference} (${dateLabel(p.created)})`;
+    // The reference in <bdi>, so that in Arabic its Latin letters and dashes keep their order.
+    const reference = document.createElement("bdi");
+    reference.textContent = p.reference;
+    link.append(`${p.category_name} – `, reference, ` (${dateLabel(p.created)})`);
     const away = document.createElement("span");
     away.className = "distance";
     away.textContent = ` · ${format(words.msgDistance, { distance: distanceLabel(m) })}`;
