@@ -595,10 +595,148 @@ def test_very_busy_map_shows_counts_per_area_and_zooms_in_from_the_keyboard(sqli
             "Rapporter i kartutsnittet: 3, visade som antal per område. Zooma in för att se var och en.")
         assert page.locator(".marker-cluster span").inner_text() == "3"
         page.get_by_text("Visa rapporterna i kartutsnittet som en lista").click()
-        button = page.get_by_role("button", name="Rapporter här: 3. Zooma in")
+        # The area on the map is named like its button in the list (not by the bare number it shows).
+        assert page.locator("#public-map").get_by_role("button", name="Rapporter här: 3. Zooma in").count() == 1
+        button = page.locator("#report-list").get_by_role("button", name="Rapporter här: 3. Zooma in")
         zoom = "() => Math.max(...[...document.querySelectorAll('.leaflet-tile')].map((t) => +t.src.split('/')[3]))"
         before = page.evaluate(zoom)
         button.focus()
         page.keyboard.press("Enter")  # the map zooms in on that area
         page.wait_for_function(f"() => ({zoom})() === {before + 2}")
         assert audit(page) == []
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 800}, "is_mobile": False, "has_touch": False,
+           "device_scale_factor": 1}
+
+
+@pytest.mark.parametrize("device, language", [("phone", "sv"), ("desktop", "sv"), ("phone", "ar")])
+def test_a_tapped_pin_keeps_its_popup_after_the_map_has_settled(sqlite_app, server, device, language):
+    """Issue 15: a pin near the top of the map opens a popup that does not fit, the map pans to show it and asks
+    for its reports again; the popup must still be there afterwards (it used to vanish within 2 s). The pin is
+    named in the page's language; in Arabic the zoom buttons are on the right."""
+    from tests.factories import make_report
+
+    centre = sqlite_app.config["MAP_CENTER"]  # (lat, lon)
+    near_top, _ = make_report(category="littered", at=(centre[1], centre[0] + 0.0105))
+    make_report(category="graffiti", at=(centre[1], centre[0] - 0.004))
+    options = DESKTOP if device == "desktop" else {}
+    name = {"sv": r"^Nedskräpat, rapporterad \d", "ar": r"^مليء بالقمامة، أُبلغ عنه في \S"}[language]
+    with browser_page(server, f"map-popup-{device}-{language}", locale=f"{language}-SE", **options) as page:
+        page.goto(f"/karta?lang={language}")
+        pin = page.get_by_role("button", name=re.compile(name))
+        pin.wait_for()
+        with page.expect_response(lambda r: "/api/v1/reports?" in r.url):  # the popup's pan asks again
+            pin.tap() if device == "phone" else pin.click()
+        page.wait_for_timeout(2500)  # the map has settled
+        popup = page.locator(".leaflet-popup")
+        assert popup.is_visible()
+        assert near_top.reference in popup.inner_text()
+        zoom = page.locator(".leaflet-control-zoom").bounding_box()
+        box = page.locator("#public-map").bounding_box()
+        assert (zoom["x"] > box["x"] + box["width"] / 2) == (language == "ar")
+
+
+@pytest.mark.parametrize("language", ["sv", "ar"])
+def test_the_map_by_keyboard_names_pins_and_clusters_and_skips_to_the_list(sqlite_app, server, language):
+    """Issue 15: the district outlines take no Tab stop, pins are named by category and date and clusters by their
+    number of reports in the page's language, a skip link leads past the map to the list; in Arabic the zoom
+    buttons are on the right."""
+    from tests.factories import make_report
+
+    centre = sqlite_app.config["MAP_CENTER"]
+    for n in range(3):  # three close together: one cluster
+        make_report(category="graffiti", at=(centre[1] + n * 0.0001, centre[0]))
+    make_report(category="littered", at=(centre[1] + 0.01, centre[0] - 0.005))
+    words = {"sv": ("Hoppa förbi kartan till listan med rapporter", "3 rapporter", r"^Nedskräpat, rapporterad \d"),
+             "ar": ("تخطَّ الخريطة: انتقل إلى قائمة البلاغات", "3 بلاغات", r"^مليء بالقمامة، أُبلغ عنه في \S")}[language]
+    skip, cluster, pin = words
+    with browser_page(server, f"map-keyboard-{language}", locale=f"{language}-SE", **DESKTOP) as page:
+        page.goto(f"/karta?lang={language}")
+        page.wait_for_selector(".marker-cluster")
+        # Every Tab stop on the map has a name a person can use: no outline, no "Marker", no bare number.
+        names, path = [], []
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            focused = page.evaluate("() => { const e = document.activeElement; return [e.tagName, "
+                                    "e.closest('#public-map') !== null, e.getAttribute('aria-label') || "
+                                    "e.getAttribute('alt') || e.getAttribute('title') || e.textContent.trim()]; }")
+            path.append(focused)
+            if focused[1]:
+                names.append(focused[2])
+            if focused[0] == "A" and "leaflet-control-zoom-out" in page.evaluate("document.activeElement.className"):
+                break
+        assert not any(tag.lower() == "path" for tag, _, _ in path), path
+        assert names and "Marker" not in names and not any(name.isdigit() for name in names), names
+        assert cluster in names
+        assert any(re.match(pin, name) for name in names), names
+        # The skip link comes before the map and opens the list.
+        stops = [name for _, _, name in path]
+        assert stops.index(skip) < stops.index(cluster)
+        page.goto(f"/karta?lang={language}")
+        page.wait_for_selector(".marker-cluster")
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == "skip-map":
+                break
+        assert page.evaluate("document.activeElement.textContent.trim()") == skip
+        page.keyboard.press("Enter")
+        assert page.locator("#report-list-box").get_attribute("open") is not None
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('#report-list') !== null")
+        # The zoom buttons sit where the page starts: left in Swedish, right in Arabic.
+        zoom = page.locator(".leaflet-control-zoom").bounding_box()
+        box = page.locator("#public-map").bounding_box()
+        on_right = zoom["x"] > box["x"] + box["width"] / 2
+        assert on_right == (language == "ar")
+
+
+def test_near_me_and_filters_narrow_the_map_and_sort_the_list_by_distance(sqlite_app, server):
+    """Issue 15: the list starts with what is nearest the middle of the map, or the resident once "Nära mig" has
+    found them; the category and status filters ask the map API and stay in the page's address."""
+    from tests.factories import make_report
+    from webapp.reports.services import change_status
+
+    lat, lon = sqlite_app.config["MAP_CENTER"]
+    middle, _ = make_report(category="littered", at=(lon, lat))
+    harbour, _ = make_report(category="graffiti", at=(lon - 0.006, lat + 0.003))
+    fixed, _ = make_report(category="littered", at=(lon - 0.0062, lat + 0.0031))
+    change_status(fixed, "fixed", "test")
+    with browser_page(server, "map-near-me", geolocation={"latitude": lat + 0.003, "longitude": lon - 0.006},
+                      permissions=["geolocation"]) as page:
+        asked = []
+        page.on("request", lambda r: asked.append(r.url) if "/api/v1/reports?" in r.url else None)
+        page.goto("/karta")
+        page.get_by_text("Visa rapporterna i kartutsnittet som en lista").click()
+        items = page.locator("#report-list li")
+        page.wait_for_function("() => document.querySelectorAll('#report-list li').length === 3")
+        assert middle.reference in items.first.inner_text()
+        assert page.locator("#list-order").inner_text() == "Närmast kartans mitt först."
+
+        page.get_by_role("button", name="Nära mig").click()
+        page.wait_for_selector("#list-order:has-text('Närmast din position först.')")
+        assert "Kartan visar var du är" in page.locator("#near-me-status").inner_text()
+        assert harbour.reference in items.first.inner_text()
+        assert re.search(r"· \d+ m bort$", items.first.inner_text())
+        page.wait_for_function("() => document.querySelectorAll('#report-list li').length === 2")  # zoomed in
+        assert harbour.reference in items.first.inner_text() and fixed.reference in items.last.inner_text()
+
+        page.get_by_label("Typ av rapport").select_option(label="Nedskräpat")
+        page.wait_for_function("() => document.querySelectorAll('#report-list li').length === 1")
+        assert fixed.reference in items.first.inner_text()
+        page.get_by_label("Status").select_option(label="Öppna (inte åtgärdade än)")
+        page.wait_for_function("() => document.querySelectorAll('#report-list li').length === 0")
+        assert page.locator("#map-count").inner_text() == "Rapporter i kartutsnittet: 0"
+        assert "category=littered" in asked[-1] and "status=open" in asked[-1]
+        assert page.url.endswith("/karta?category=littered&status=open")
+        page.reload()  # the address keeps the filters; from the middle of town the open litter shows
+        page.get_by_text("Visa rapporterna i kartutsnittet som en lista").click()
+        page.wait_for_function("() => document.querySelectorAll('#report-list li').length === 1")
+        assert middle.reference in items.first.inner_text()
+        assert page.get_by_label("Typ av rapport").input_value() == "littered"
+
+        page.goto("/karta?status=handled")  # the address alone chooses the filter (and works without JavaScript)
+        assert page.get_by_label("Status").input_value() == "handled"
+        page.get_by_text("Visa rapporterna i kartutsnittet som en lista").click()
+        page.wait_for_function("() => document.querySelectorAll('#report-list li').length === 1")
+        assert fixed.reference in items.first.inner_text()

@@ -6,9 +6,10 @@ export function makeMap(element, options = {}) {
   const { zoomControl = true, ...rest } = options;
   const map = L.map(element, { scrollWheelZoom: false, ...rest, zoomControl: false })
     .setView([parseFloat(data.lat), parseFloat(data.lon)], parseInt(data.zoom, 10));
-  if (zoomControl) {  // with the zoom buttons' names in the page's language
+  if (zoomControl) {  // with the zoom buttons' names in the page's language, at the side the page starts from
     const words = document.body.dataset;
-    L.control.zoom({ zoomInTitle: words.zoomIn || "+", zoomOutTitle: words.zoomOut || "−" }).addTo(map);
+    const position = document.documentElement.dir === "rtl" ? "topright" : "topleft";
+    L.control.zoom({ zoomInTitle: words.zoomIn || "+", zoomOutTitle: words.zoomOut || "−", position }).addTo(map);
   }
   L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.attribution }).addTo(map);
   return map;

@@ -106,3 +106,13 @@ def test_odd_accept_encoding_headers_get_an_answer_not_an_error(kept, header):
     assert response.status_code == 200
     body = gzip.decompress(response.data) if response.headers.get("Content-Encoding") == "gzip" else response.data
     assert json.loads(body)["features"][0]["properties"]["category"] == "graffiti"
+
+
+def test_each_filter_gets_its_own_answer(kept):
+    """The public map's category and status are part of the query string, so each is kept apart."""
+    every = kept.get(URL).json["features"]
+    only_graffiti = kept.get(URL + "&category=graffiti").json["features"]
+    only_litter = kept.get(URL + "&category=littered").json["features"]
+    handled = kept.get(URL + "&status=handled").json["features"]
+    assert len(every) == len(only_graffiti) == 1 and only_litter == [] and handled == []
+    assert kept.get(URL + "&category=littered").json["features"] == []  # kept, and still the right answer

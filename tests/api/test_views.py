@@ -163,3 +163,35 @@ def test_busy_boxes_come_as_counts_per_area_when_the_map_asks(client, app):
     assert len(plain["features"]) == 4 and "clustered" not in plain
     refused = client.get(f"/api/v1/reports?bbox={BOX}&clusters=yes", headers={"Accept-Language": "sv"})
     assert refused.status_code == 400 and refused.get_json()["error"] == "clusters kan bara vara auto."
+
+
+def test_the_map_can_ask_for_one_category_and_status(client, app):
+    """The public map's filters: category and status (open, handled or one status) narrow the reports, and the
+    counts per area of a busy view; an unknown one is a 400 in the asker's language."""
+    from webapp.reports.services import change_status
+
+    open_litter, _ = make_report(category="littered", at=CENTRUM)
+    fixed_litter, _ = make_report(category="littered", at=(CENTRUM[0] + 0.0003, CENTRUM[1]))
+    change_status(fixed_litter, "fixed", "test")
+    graffiti, _ = make_report(category="graffiti", at=(CENTRUM[0] + 0.0006, CENTRUM[1]))
+
+    def references(query):
+        data = client.get(f"/api/v1/reports?bbox={BOX}{query}").get_json()
+        return {f["properties"]["reference"] for f in data["features"]}
+
+    assert references("&category=littered") == {open_litter.reference, fixed_litter.reference}
+    assert references("&status=open") == {open_litter.reference, graffiti.reference}
+    assert references("&status=handled") == {fixed_litter.reference}
+    assert references("&category=littered&status=fixed") == {fixed_litter.reference}
+    assert references("&category=graffiti&status=handled") == set()
+
+    app.config["MAP_CLUSTER_ABOVE"] = 1  # busy: counts per area, of the asked-for reports only
+    areas = client.get(f"/api/v1/reports?bbox={BOX}&clusters=auto&category=littered").get_json()
+    assert areas["clustered"] is True and areas["total"] == 2
+    assert areas["features"][0]["geometry"]["coordinates"][0] == pytest.approx(CENTRUM[0] + 0.00015, abs=0.0001)
+    few = client.get(f"/api/v1/reports?bbox={BOX}&clusters=auto&category=littered&status=open").get_json()
+    assert "clustered" not in few and [f["properties"]["reference"] for f in few["features"]] == [open_litter.reference]
+
+    for query, word in (("&category=nothing", "nothing"), ("&status=lost", "status")):
+        refused = client.get(f"/api/v1/reports?bbox={BOX}{query}", headers={"Accept-Language": "sv"})
+        assert refused.status_code == 400 and word in refused.get_json()["error"]

@@ -291,3 +291,15 @@ def test_control_characters_are_dropped_from_the_form_but_lines_stay(client):
     from xml.etree import ElementTree as ET
 
     ET.fromstring(client.get("/open311/v2/requests.xml").data)
+
+
+def test_the_map_page_shows_its_filters_chosen_by_the_address(client):
+    """The public map's filters work as a plain form: the address chooses them, unknown values choose nothing,
+    and the clusters' names come in the page's plural forms."""
+    html = client.get("/karta?category=littered&status=open", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert '<option value="littered" selected>Nedskräpat</option>' in html
+    assert '<option value="open" selected>Öppna (inte åtgärdade än)</option>' in html
+    assert 'href="#report-list-box">Hoppa förbi kartan till listan med rapporter</a>' in html
+    assert '"one": "{n} rapport"' in html and '"other": "{n} rapporter"' in html
+    odd = client.get("/karta?category=nothing&status=lost", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert " selected>" not in odd

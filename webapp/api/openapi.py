@@ -1,6 +1,8 @@
 """The OpenAPI 3 description of /api/v1, served at /api/openapi.json; the tests check real traffic against it."""
 from __future__ import annotations
 
+from webapp.reports.status import MAP_STATUS_FILTERS
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -30,9 +32,18 @@ def document(server_url: str = "/") -> dict:
                                 "description": "auto: when the box holds more public reports than the map shows "
                                                "one by one (1 000), answer with counts per area instead "
                                                "(clustered: true; each feature has only a count)",
-                                "schema": {"type": "string", "enum": ["auto"]}}],
+                                "schema": {"type": "string", "enum": ["auto"]}},
+                               {"name": "category", "in": "query", "required": False,
+                                "description": "Only reports of this category (a key from /api/v1/categories)",
+                                "schema": {"type": "string", "example": "littered"}},
+                               {"name": "status", "in": "query", "required": False,
+                                "description": "open: only open reports (received, confirmed, planned, in_progress); "
+                                               "handled: only handled ones (fixed, closed, referred, duplicate); "
+                                               "or one status",
+                                "schema": {"type": "string", "enum": list(MAP_STATUS_FILTERS)}}],
                 "responses": {"200": _json({"$ref": "#/components/schemas/ReportCollection"}, "GeoJSON FeatureCollection"),
-                              "400": _json(ERROR, "Missing or bad bbox"), "429": _json(ERROR, "Too many requests")}}},
+                              "400": _json(ERROR, "Missing or bad bbox, unknown category or status"),
+                              "429": _json(ERROR, "Too many requests")}}},
             "/api/v1/reports/nearby": {"get": {
                 "summary": "Open reports of a category near a point (duplicate suggestions)",
                 "parameters": [

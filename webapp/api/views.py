@@ -80,19 +80,40 @@ def reports_in_bbox():
     clusters = request.args.get("clusters")
     if clusters not in (None, "auto"):
         return error(_("clusters can only be auto."))
+    try:
+        only = _map_filters()
+    except ValueError as exc:
+        return error(str(exc))
     body = None
     if clusters == "auto":  # the public map: very busy views as counts per area
-        body = _clusters_json(bbox, current_app.config["MAP_CLUSTER_ABOVE"])
-    # Answers are kept for MAP_CACHE_SECONDS in front of the application: webapp/api/mapcache.py.
-    response = Response(body or _map_json(bbox), mimetype="application/json")
+        body = _clusters_json(bbox, current_app.config["MAP_CLUSTER_ABOVE"], only)
+    # Answers are kept for MAP_CACHE_SECONDS in front of the application (webapp/api/mapcache.py), per query
+    # string: each category and status asked for is kept apart.
+    response = Response(body or _map_json(bbox, only), mimetype="application/json")
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['MAP_CACHE_SECONDS']}"
     return response
 
 
-def _clusters_json(bbox, above: int) -> bytes | None:
-    """Counts per area when the box holds more than `above` public reports; None when it holds fewer."""
+def _map_filters() -> dict:
+    """The public map's category and status (a group or one status), when asked for."""
+    from webapp.reports.status import MAP_STATUS_FILTERS
+
+    category, status = request.args.get("category") or None, request.args.get("status") or None
+    if category is not None and category not in services.all_category_names():
+        raise ValueError(_("There is no category %(key)s.", key=category))
+    if status is not None and status not in MAP_STATUS_FILTERS:
+        raise ValueError(_("status can only be one of: %(choices)s.", choices=", ".join(MAP_STATUS_FILTERS)))
+    return {"category": category, "status": status}
+
+
+def _clusters_json(bbox, above: int, only: dict) -> bytes | None:
+    """Counts per area when the box holds more than `above` public reports (of the category and status asked
+    for); None when it holds fewer."""
     areas = services.public_areas_in_bbox(*bbox)
     total = sum(area[2] for area in areas)
+    if total > above and (only["category"] or only["status"]):  # the kept counts know no category: count again
+        areas = services.public_areas_in_bbox_filtered(*bbox, **only)
+        total = sum(area[2] for area in areas)
     if total <= above:
         return None
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
@@ -101,8 +122,8 @@ def _clusters_json(bbox, above: int) -> bytes | None:
                          "clustered": True, "total": total})
 
 
-def _map_json(bbox) -> bytes:
-    rows, truncated = services.public_reports_in_bbox(*bbox, limit=current_app.config["API_MAX_FEATURES"])
+def _map_json(bbox, only: dict) -> bytes:
+    rows, truncated = services.public_reports_in_bbox(*bbox, limit=current_app.config["API_MAX_FEATURES"], **only)
     # Built once per request rather than once per report: the URLs' shapes and the category names.
     show_url = url_for("reports.show", reference="REF").replace("REF", "{}")
     thumb_url = url_for("reports.photo", stem="STEM", size="thumb").replace("STEM", "{}")

@@ -71,11 +71,31 @@ def report_form_page(form, categories: list[Category] | None = None) -> dict:
     }
 
 
-def map_page() -> dict:
+def map_page(category: str | None = None, status: str | None = None) -> dict:
+    """The public map, narrowed to a category and a status when the address asks (unknown values are ignored)."""
+    from flask_babel import gettext as _
+    from flask_babel import ngettext
+
+    from webapp.reports.status import MAP_STATUS_FILTERS
+
+    categories = [{"key": c.key, "name": category_name(c)} for c in services.active_categories()]
+    category = category if any(c["key"] == category for c in categories) else ""
+    status = status if status in MAP_STATUS_FILTERS else ""
+    groups = [{"key": "open", "name": _("Open (not yet fixed)")},
+              {"key": "handled", "name": _("Handled (fixed, closed or referred)")}]
     return {
         "map": _map_config(),
         "reports_url": url_for("api.reports_in_bbox"),
         "districts_approximate": geo.any_approximate(District),
+        "categories": categories,
+        "statuses": groups + [{"key": key, "name": str(label)} for key, label in STATUS_LABELS.items()],
+        "category": category,
+        "status": status,
+        # "48 rapporter" for the map's clusters: the page's plural forms by CLDR category (Intl.PluralRules in the
+        # browser picks one), each from a number that falls in it (Arabic has six, Swedish and English two).
+        "cluster_forms": {form: ngettext("%(count)s report", "%(count)s reports", n, count="{n}")
+                          for form, n in (("zero", 0), ("one", 1), ("two", 2), ("few", 3), ("many", 11),
+                                          ("other", 100))},
     }
 
 

@@ -414,26 +414,55 @@ class MapRow:
     photo_stem: str | None  # the first public photo's file name, which is also its public address
 
 
-def _public_in_box_statement(dialect: str):
+def _map_filters(category: str | None, status: str | None) -> list:
+    """WHERE clauses narrowing the public map to a category (the bound value `category`) and a status or group of
+    statuses (fixed per statement: the prepared statement is named after it)."""
+    from webapp.reports.status import MAP_STATUS_FILTERS
+
+    clauses = []
+    if category:
+        clauses.append(Category.key == bindparam("category"))
+    if status:
+        statuses = MAP_STATUS_FILTERS[status]
+        clauses.append(Report.status.in_([bindparam(f"status{i}", s) for i, s in enumerate(statuses)]))
+    return clauses
+
+
+def _check_map_filters(category: str | None, status: str | None) -> None:
+    from webapp.reports.status import MAP_STATUS_FILTERS
+
+    if status and status not in MAP_STATUS_FILTERS:
+        raise ValueError(f"unknown status filter {status!r}")
+    if category and not re.fullmatch(r"[a-z0-9_]{1,64}", category):
+        raise ValueError(f"not a category key: {category!r}")
+
+
+def _public_in_box_statement(dialect: str, category: str | None = None, status: str | None = None):
     first_photo = (select(Photo.stem).where(Photo.report_id == Report.id, Photo.moderation == "approved")
                    .order_by(Photo.id).limit(1).correlate(Report).scalar_subquery())
     return (select(Report.id, Report.reference, Report.lon, Report.lat, Report.status, Report.created_at,
                    Report.support_count, Category.key, first_photo)
             .join(Category, Category.id == Report.category_id)
             .where(Report.hidden.is_(False),
-                   spatial.in_box(dialect))
+                   spatial.in_box(dialect), *_map_filters(category, status))
             .order_by(Report.created_at.desc(), Report.id.desc())
             .limit(bindparam("limit")))
 
 
 def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
-                           limit: int) -> tuple[list[MapRow], bool]:
-    """Public reports with a position inside the box (read through the spatial index), newest first.
+                           limit: int, category: str | None = None,
+                           status: str | None = None) -> tuple[list[MapRow], bool]:
+    """Public reports with a position inside the box (read through the spatial index), newest first, of one
+    category and one status or group of statuses (MAP_STATUS_FILTERS) when asked.
     Returns (rows, truncated). Read as plain tuples: the public map asks for hundreds at a time."""
     from webapp.rawsql import prepared_rows
 
-    rows = prepared_rows("public_reports_in_bbox", _public_in_box_statement, min_lon=min_lon, min_lat=min_lat,
-                         max_lon=max_lon, max_lat=max_lat, limit=limit + 1)
+    _check_map_filters(category, status)
+    name = f"public_reports_in_bbox:{'c' if category else ''}:{status or ''}"
+    values = {"category": category} if category else {}
+    rows = prepared_rows(name, lambda dialect: _public_in_box_statement(dialect, category, status),
+                         min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat, limit=limit + 1,
+                         **values)
     found = [MapRow(r[0], r[1], r[2], r[3], r[4],
                     r[5][:10] if isinstance(r[5], str) else as_utc(r[5]).date().isoformat(), r[6], r[7], r[8])
              for r in rows[:limit]]
@@ -467,6 +496,37 @@ def public_areas_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat
     k = max(1, math.ceil(max(squares["x1"] - squares["x0"], squares["y1"] - squares["y0"], 0) / columns))
     rows = prepared_rows("public_areas_in_bbox", statement, k=k, **squares)
     found = [(round(float(x) / n / 1000, 6), round(float(y) / n / 1000, 6), int(n)) for n, x, y in rows]
+    return sorted(found, key=lambda a: -a[2])
+
+
+def public_areas_in_bbox_filtered(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
+                                  category: str | None, status: str | None,
+                                  columns: int = 8) -> list[tuple[float, float, int]]:
+    """As public_areas_in_bbox, for the reports of a category and status only (MAP_STATUS_FILTERS): counted from
+    the reports themselves (the kept counts per square know no category), each area at its reports' middle."""
+    from sqlalchemy import Integer, cast
+
+    from webapp.rawsql import prepared_rows
+
+    _check_map_filters(category, status)
+
+    def statement(dialect):
+        if dialect == "postgresql":
+            sx, sy = (cast(func.floor(c * 1000), Integer) for c in (Report.lon, Report.lat))
+        else:  # floor() without SQLite's optional math functions, as the square triggers do
+            sx, sy = (cast(c * 1000 + 1000000, Integer) - 1000000 for c in (Report.lon, Report.lat))
+        k = bindparam("k", type_=Integer)
+        return (select(func.count(Report.id), func.sum(Report.lon), func.sum(Report.lat))
+                .join(Category, Category.id == Report.category_id)
+                .where(Report.hidden.is_(False), spatial.in_box(dialect), *_map_filters(category, status))
+                .group_by(sx // k, sy // k))
+
+    squares = _square_range(min_lon, min_lat, max_lon, max_lat)
+    k = max(1, math.ceil(max(squares["x1"] - squares["x0"], squares["y1"] - squares["y0"], 0) / columns))
+    values = {"category": category} if category else {}
+    rows = prepared_rows(f"public_areas_in_bbox:{'c' if category else ''}:{status or ''}", statement, k=k,
+                         min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat, **values)
+    found = [(round(float(x) / n, 6), round(float(y) / n, 6), int(n)) for n, x, y in rows]
     return sorted(found, key=lambda a: -a[2])
 
 

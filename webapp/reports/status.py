@@ -15,6 +15,9 @@ STATUS_LABELS = {
 OPEN_STATUSES = ("received", "confirmed", "planned", "in_progress")
 CLOSED_STATUSES = ("fixed", "closed", "referred", "duplicate")
 
+# What the public map can be narrowed to: a group (open, or handled: any closed status) or one status.
+MAP_STATUS_FILTERS = {"open": OPEN_STATUSES, "handled": CLOSED_STATUSES, **{s: (s,) for s in STATUS_LABELS}}
+
 TRANSITIONS = {
     None: {"received"},
     "received": {"confirmed", "planned", "in_progress", "fixed", "closed", "referred", "duplicate"},

@@ -106,7 +106,8 @@ def accessibility():
 
 @bp.get("/karta")
 def public_map():
-    return render_template("reports/map.html", page=presenters.map_page())
+    return render_template("reports/map.html",
+                           page=presenters.map_page(request.args.get("category"), request.args.get("status")))
 
 
 def _public_or_404(reference: str):
