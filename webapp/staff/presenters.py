@@ -5,6 +5,7 @@ import math
 from urllib.parse import parse_qsl, urlencode
 
 from flask import url_for
+from markupsafe import Markup
 from flask_babel import format_datetime, format_decimal, gettext as _, ngettext
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -221,6 +222,8 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
     nearby = [{"reference": n.reference, "category": category_name(n.category), "distance": round(d),
                "status": STATUS_LABELS.get(n.status, n.status), "status_key": n.status,
                "description": (n.description or "")[:100], "support_count": n.support_count,
+               # Kept on one line in the merge button's label (a reference broken at its hyphen misreads).
+               "reference_unbroken": Markup('<span class="nowrap">%s</span>') % n.reference,
                "url": url_for("staff.report", report_id=n.id)} for n, d in services.open_reports_nearby(r)]
     questions = [{"question": q.question, "asked": _when(q.asked_at), "by": q.asked_by,
                   "answer": q.answer, "answered": _when(q.answered_at) if q.answered_at else None}
