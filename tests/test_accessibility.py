@@ -127,3 +127,39 @@ def test_touch_targets_on_the_resident_pages_are_at_least_44_px(world):
             if small:
                 found[path] = small
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+def test_inbox_views_and_the_report_actions_have_no_serious_violations(sqlite_app):
+    """The inbox with its views (one saved, shared) on a desktop and a phone, and the staff report page with
+    merge buttons beside nearby reports and a refused close (the confirmation's error shown)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: run `npm ci`")
+    from tests.factories import CENTRUM
+    from webapp.staff import services as triage
+
+    report, _ = make_report(category="graffiti", at=CENTRUM)
+    make_report(category="graffiti", at=(CENTRUM[0] + 0.0003, CENTRUM[1]))
+    user = make_user("case_officer", department="TS")
+    triage.save_view(user, "Klotter", "category=graffiti", "department", user.email)
+    found = {}
+    with live_server(sqlite_app) as url:
+        for name, options in (("desktop", {"viewport": {"width": 1366, "height": 900}, "is_mobile": False,
+                                           "has_touch": False, "device_scale_factor": 1}), ("phone", {})):
+            with browser_page(url, f"axe-inbox-{name}", bypass_csp=True, **options) as page:
+                page.goto("/staff/login")
+                page.fill("#email", user.email)
+                page.fill("#password", PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_url(lambda u: "/staff/login" not in u)
+                for path in ["/staff/reports", "/staff/reports?category=graffiti", f"/staff/reports/{report.id}"]:
+                    page.goto(path)
+                    page.wait_for_load_state("networkidle")
+                    page.locator("details").evaluate_all("(all) => all.forEach((d) => { d.open = true; })")
+                    if problems := audit(page):
+                        found[f"{name} {path}"] = problems
+                page.get_by_label("Ny status").select_option("closed")
+                page.locator("#status-form button[type=submit]").click()
+                page.wait_for_selector("#status-form .field-errors")
+                if problems := audit(page):
+                    found[f"{name} refused close"] = problems
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)

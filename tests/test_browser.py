@@ -210,6 +210,7 @@ def test_resident_reports_with_the_keyboard_alone_and_without_the_map(sqlite_app
 
 
 def test_case_officer_merges_a_duplicate_and_makes_a_work_order(sqlite_app, server):
+    """Merging is one button beside the nearby report to keep (issue 15: it needed the reference typed in)."""
     from tests.factories import make_report, make_user
 
     keep, _ = make_report(category="littered", description="Skräp vid fontänen")
@@ -219,8 +220,8 @@ def test_case_officer_merges_a_duplicate_and_makes_a_work_order(sqlite_app, serv
         staff_login(page, officer)
         page.wait_for_selector("h1:has-text('Inkorg')")
         page.get_by_role("link", name=duplicate.reference).click()
-        page.get_by_label("Slå samman med rapport (ärendenummer)").fill(keep.reference)
-        page.get_by_role("button", name="Slå samman").click()
+        # The report at the same place is offered under "open reports nearby": one button, nothing to type.
+        page.get_by_role("button", name=f"Slå samman med {keep.reference}").click()
         page.wait_for_selector(".flash")
         assert f"Sammanslagen med {keep.reference}" in page.locator(".flash").inner_text()
         assert keep.reference in page.locator("h1").inner_text()
@@ -740,3 +741,118 @@ def test_near_me_and_filters_narrow_the_map_and_sort_the_list_by_distance(sqlite
         page.get_by_text("Visa rapporterna i kartutsnittet som en lista").click()
         page.wait_for_function("() => document.querySelectorAll('#report-list li').length === 1")
         assert fixed.reference in items.first.inner_text()
+
+
+OFFICE_DESKTOP = {"viewport": {"width": 1366, "height": 900}, "is_mobile": False, "has_touch": False, "device_scale_factor": 1}
+
+
+def _inbox_world():
+    """Reports of the case officer's department (TS), open and closed, and one given to SB."""
+    from tests.factories import make_report, make_user
+    from webapp.reports import services as reports_services
+    from webapp.staff import services as triage
+
+    graffiti, _ = make_report(category="graffiti", description="Klotter på skolans vägg")
+    littered, _ = make_report(category="littered", description="Skräp vid bänken")
+    closed, _ = make_report(category="graffiti", description="Gammalt klotter")
+    reports_services.change_status(closed, "closed", actor="test")
+    elsewhere, _ = make_report(category="littered", description="Skräp i parken")
+    triage.assign_report(elsewhere, "test", elsewhere.version, department="SB")
+    return {"graffiti": graffiti, "littered": littered, "closed": closed, "elsewhere": elsewhere,
+            "officer": make_user("case_officer", department="TS")}
+
+
+def test_case_officer_starts_on_open_reports_of_their_department_and_saves_a_view(sqlite_app, server):
+    """Issue 15: the inbox started on every report of every status and department, and its filter menus sent
+    district=None&zone=None&campaign=None. Now: the start view with counts per view, a filter that puts only what
+    was chosen in the address, and a view saved for the department and deleted again."""
+    from urllib.parse import parse_qs, urlparse
+
+    world = _inbox_world()
+    with browser_page(server, "officer-inbox-views", **OFFICE_DESKTOP) as page:
+        staff_login(page, world["officer"])
+        page.wait_for_selector("h1:has-text('Inkorg')")
+        current = page.locator(".inbox-views a[aria-current=page]")
+        assert current.locator(".view-name").inner_text() == "Nya och öppna för TS"
+        assert current.locator(".view-count").inner_text() == "2"
+        assert page.locator(".inbox-views a", has_text="Alla rapporter").locator(".view-count").inner_text() == "4"
+        assert page.locator(".count").inner_text() == "2 rapporter matchar"
+        listed = page.locator(".inbox-list").inner_text()
+        assert world["graffiti"].reference in listed and world["littered"].reference in listed
+        assert world["closed"].reference not in listed and world["elsewhere"].reference not in listed
+
+        page.get_by_text("Filtrera rapporter").click()
+        page.get_by_label("Kategori").select_option(label="Klotter")
+        page.get_by_role("button", name="Filtrera", exact=True).click()
+        page.wait_for_url(lambda url: "category=graffiti" in url)
+        asked = parse_qs(urlparse(page.url).query, keep_blank_values=True)
+        assert "None" not in page.url and all(v for values in asked.values() for v in values), page.url
+        assert set(asked) == {"status", "category", "department", "sort"}, page.url
+        assert page.locator(".count").inner_text() == "1 rapport matchar"
+        assert page.locator(".inbox-views a[aria-current=page]").count() == 0  # a filter of no view yet
+
+        page.get_by_text("Spara filtret som en vy").click()
+        page.get_by_label("Vyns namn").fill("Klotter hos TS")
+        page.get_by_label("Min förvaltning (TS)").check()
+        page.get_by_role("button", name="Spara vyn").click()
+        page.wait_for_selector(".flash:has-text('Vyn Klotter hos TS sparades.')")
+        saved = page.locator(".inbox-view", has_text="Klotter hos TS")
+        assert saved.locator("a").get_attribute("aria-current") == "page"
+        assert saved.locator(".view-count").inner_text() == "1"
+        assert "Delad med TS" in saved.inner_text()
+
+        page.locator(".inbox-views a", has_text="Alla rapporter").click()
+        page.wait_for_selector(".count:has-text('4 rapporter matchar')")
+        page.get_by_role("button", name="Ta bort vyn Klotter hos TS").click()
+        page.wait_for_selector(".flash:has-text('Vyn Klotter hos TS togs bort.')")
+        assert page.locator(".inbox-view", has_text="Klotter hos TS").count() == 0
+        assert page.locator(".inbox-views a[aria-current=page] .view-name").inner_text() == "Alla rapporter"
+
+
+def test_inbox_starts_on_open_reports_of_ones_department_on_a_phone(sqlite_app, server):
+    """On a 390 px phone the start view, its count and the way to the other views are on the first screen."""
+    world = _inbox_world()
+    with browser_page(server, "officer-inbox-phone") as page:
+        staff_login(page, world["officer"])
+        page.wait_for_selector("h1:has-text('Inkorg')")
+        current = page.locator(".inbox-views a[aria-current=page]")
+        assert current.locator(".view-name").inner_text() == "Nya och öppna för TS"
+        assert current.locator(".view-count").inner_text() == "2"
+        for selector in (".inbox-views a[aria-current=page]", ".inbox-views a:has-text('Alla rapporter')", ".count"):
+            box = page.locator(selector).bounding_box()
+            assert box["y"] + box["height"] <= 844 and box["x"] + box["width"] <= 390, selector
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert world["elsewhere"].reference not in page.locator(".inbox-list").inner_text()
+
+
+def test_closing_a_report_needs_a_status_chosen_and_a_confirmation(sqlite_app, server):
+    """Issue 15: "Ändra status" listed Avslutad first and preselected. Now the flow's order after an empty
+    choice, and closing asks for a tick the server checks."""
+    from tests.factories import make_report, make_user
+
+    report, _ = make_report(category="graffiti")
+    officer = make_user("case_officer", department="TS")
+    with browser_page(server, "officer-close", **OFFICE_DESKTOP) as page:
+        staff_login(page, officer)
+        page.goto(f"/staff/reports/{report.id}")
+        status = page.get_by_label("Ny status")
+        options = status.locator("option").all_inner_texts()
+        assert options == ["Välj en status", "Bekräftad", "Planerad", "Pågår", "Åtgärdad", "Avslutad",
+                           "Hänvisad till annan"]
+        assert status.input_value() == ""
+        confirm = page.get_by_label("Ja, stäng rapporten")
+        assert not confirm.is_visible()
+        status.select_option(label="Bekräftad")
+        assert not confirm.is_visible()
+        status.select_option(label="Avslutad")
+        assert confirm.is_visible()
+        form = page.locator("#status-form")
+        form.get_by_role("button", name="Spara").click()
+        page.wait_for_selector("#status-form .field-errors")
+        assert "Kryssa i rutan för att bekräfta att rapporten ska stängas." in form.inner_text()
+        assert page.locator(".report-facts .status").inner_text() == "Mottagen"  # nothing changed
+        assert page.get_by_label("Ny status").input_value() == "closed"  # what was chosen is kept
+        page.get_by_label("Ja, stäng rapporten").check()
+        page.locator("#status-form").get_by_role("button", name="Spara").click()
+        page.wait_for_selector(".flash:has-text('Statusen ändrades.')")
+        assert page.locator(".report-facts .status").inner_text() == "Avslutad"

@@ -16,7 +16,8 @@ FIELDS = ["name", "slug", "kind", "starts_on", "ends_on", "districts", "categori
           "category", "lat", "lon", "location_text", "priority", "due_date", "instructions", "reports",
           "held_on", "district", "campaign", "contact", "address", "value", "indicator", "area", "year",
           "drawn_area", "decision", "mode", "boxes", "points-0-report_id", "points-0-decision", "score",
-          "comment", "active", "source", "caller_name", "caller_phone", "expires_at", "message_sv", "message_en"]
+          "comment", "active", "source", "caller_name", "caller_phone", "expires_at", "message_sv", "message_en",
+          "scope", "query", "confirm_close"]
 EXCLUDED = {"auth.logout", "auth.login", "auth.second_factor", "auth.setup_2fa", "campaigns.import_posts"}
 values = st.one_of(st.sampled_from(PROBES), st.text(max_size=60), st.integers(-10, 10**6).map(str),
                    st.just(""))

@@ -1,6 +1,7 @@
 """Form pieces shared by several domains."""
 from flask_wtf import FlaskForm
 from wtforms import Form, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.textclean import clean_text
@@ -47,6 +48,13 @@ def optional_int(value):
         return int(value)
     except (TypeError, ValueError):
         return value
+
+
+def empty_choice(label="—") -> SelectChoice:
+    """The "nothing chosen" first option of a select. Its value is the empty string: WTForms renders a None value
+    as the text "None", which a GET form then puts in the URL (district=None). Pair it with coerce=optional_int
+    (or a str field), which reads "" as nothing chosen."""
+    return SelectChoice("", label)
 
 
 class CheckboxList(SelectMultipleField):

@@ -41,3 +41,19 @@ for (const picker of document.querySelectorAll(".template-picker")) {
     if (picker.value && target) target.value = picker.value;
   });
 }
+
+// Closing a report (fixed, closed, referred) needs "Yes, close the report" ticked – the server refuses it
+// otherwise. The box is shown only while the chosen status closes the report.
+const statusForm = document.getElementById("status-form");
+if (statusForm) {
+  const closing = (statusForm.dataset.closing || "").split(" ").filter(Boolean);
+  const select = statusForm.querySelector("select[name=status]");
+  const confirm = statusForm.querySelector(".confirm-close");
+  const sync = () => {
+    const closes = closing.includes(select.value);
+    confirm.hidden = !closes;
+    if (!closes) confirm.querySelector("input").checked = false;
+  };
+  select.addEventListener("change", sync);
+  sync();
+}

@@ -131,3 +131,73 @@ def test_moderation_publishes_a_photo(app):
     report, _ = make_report(photos=[image_bytes()])
     services.moderate_photo(report.photos[0], "approved", "x")
     assert reports.public_photos(report) == report.photos
+
+
+def test_count_and_start_department(app):
+    from tests.factories import make_user
+
+    open_ts, _ = make_report(category="graffiti")
+    closed_ts, _ = make_report(category="graffiti")
+    reports.change_status(closed_ts, "closed", actor="test")
+    to_sb, _ = make_report(category="littered")
+    services.assign_report(to_sb, "test", to_sb.version, department="SB")
+    start = ReportFilter(status=list(services.START_STATUSES), department="TS")
+    assert services.count_reports(start) == 1 == len(services.search_reports(start)[0])
+    assert services.count_reports(ReportFilter()) == 3
+    # Their own department when reports go to it; otherwise every department.
+    assert services.start_department("TS") == "TS" and services.start_department("SB") == "SB"
+    assert services.start_department("KOM") is None and services.start_department(None) is None
+    assert make_user("communications", department="KOM").department_code == "KOM"
+
+
+def test_next_statuses_follow_the_flow_and_closing_steps_are_named(app):
+    report, _ = make_report()
+    assert services.next_statuses(report) == ["confirmed", "planned", "in_progress", "fixed", "closed", "referred"]
+    reports.change_status(report, "in_progress", actor="test")
+    assert services.next_statuses(report) == ["planned", "fixed", "closed"]
+    assert [s for s in ("received", "planned", "fixed", "closed", "referred") if services.closes(s)] == \
+        ["fixed", "closed", "referred"]
+
+
+def test_saved_views_are_seen_by_their_owner_their_department_or_all_staff(app):
+    from tests.factories import make_user
+
+    hugo, hanna = make_user("case_officer", department="TS"), make_user("case_officer", department="TS")
+    sara, admin = make_user("case_officer", department="SB"), make_user("admin")
+    services.save_view(hugo, "Mitt klotter", "category=graffiti", "personal", hugo.email)
+    services.save_view(hugo, "TS-klotter", "category=graffiti&department=TS", "department", hugo.email)
+    services.save_view(sara, "Allas skräp", "category=littered", "all", sara.email)
+
+    def names(user):
+        return [v.name for v in services.views_for(user)]
+
+    assert names(hugo) == ["Allas skräp", "Mitt klotter", "TS-klotter"]
+    assert names(hanna) == ["Allas skräp", "TS-klotter"]
+    assert names(sara) == ["Allas skräp"]
+    assert names(admin) == ["Allas skräp"]  # no department: only what is shared with all staff
+    assert [e.action for e in events_for("saved_view", services.views_for(sara)[0].id)] == ["created"]
+
+
+def test_saving_and_deleting_views_is_refused_when_it_should_be(app):
+    from tests.factories import make_user
+    from webapp.staff.models import SavedView
+
+    owner, other, admin = make_user("case_officer", department="TS"), make_user("case_officer"), make_user("admin")
+    for name, query, scope, user in [("", "category=graffiti", "personal", owner),
+                                     ("x" * 81, "category=graffiti", "personal", owner),
+                                     ("Vy", "category=graffiti", "everyone", owner),
+                                     ("Vy", "", "personal", owner),
+                                     ("Vy", "category=graffiti", "department", admin)]:
+        with pytest.raises(reports.ReportError):
+            services.save_view(user, name, query, scope, user.email)
+    view = services.save_view(owner, "Delad", "category=graffiti", "all", owner.email)
+    with pytest.raises(reports.ReportError):
+        services.delete_view(view, other, other.email)  # shared with them, still not theirs
+    assert db.session.get(SavedView, view.id) is not None
+    for n in range(services.MAX_VIEWS_PER_USER - 1):
+        services.save_view(owner, f"Vy {n}", "category=graffiti", "personal", owner.email)
+    with pytest.raises(reports.ReportError):
+        services.save_view(owner, "En för mycket", "category=graffiti", "personal", owner.email)
+    services.delete_view(view, owner, owner.email)
+    assert db.session.get(SavedView, view.id) is None
+    assert [e.action for e in events_for("saved_view", view.id)] == ["created", "deleted"]

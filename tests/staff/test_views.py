@@ -1,7 +1,7 @@
 """The case officer's day over HTTP: inbox, report page, conflict, on-behalf reports, questions to reporters."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.factories import CENTRUM, form_token, image_bytes, login, make_report, make_user
@@ -244,3 +244,139 @@ def test_admin_creates_and_revokes_an_open311_key(sqlite_app):
     admin_client.post(f"/staff/admin/api-clients/{client.id}/revoke", data={"csrf_token": form_token(admin_client),
                                                                            "decision": "revoke"})
     assert client_for_key(key) is None
+
+
+def test_inbox_starts_on_new_and_open_reports_of_ones_department_with_counts_per_view(sqlite_app):
+    from webapp.reports import services as reports_services
+    from webapp.staff import services as triage
+
+    open_ts, _ = make_report(category="graffiti")
+    closed_ts, _ = make_report(category="graffiti")
+    reports_services.change_status(closed_ts, "closed", actor="test")
+    to_sb, _ = make_report(category="littered")
+    triage.assign_report(to_sb, "test", to_sb.version, department="SB")
+    client = officer_client(sqlite_app)
+    html = client.get("/staff/reports", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert open_ts.reference in html and closed_ts.reference not in html and to_sb.reference not in html
+    assert "1 rapport matchar" in html
+    current = re.search(r'<a href="([^"]+)" aria-current="page">\s*<span class="view-name">([^<]+)</span>', html)
+    assert current.group(2) == "Nya och öppna för TS"
+    assert current.group(1) == ("/staff/reports?status=received&amp;status=confirmed&amp;status=planned"
+                                "&amp;status=in_progress&amp;department=TS")
+    counts = dict(re.findall(r'<span class="view-name">([^<]+)</span>\s*<span class="view-count"[^>]*>(\d+)<', html))
+    assert counts == {"Nya och öppna för TS": "1", "Alla rapporter": "3"}
+    everything = client.get("/staff/reports?sort=newest", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "3 rapporter matchar" in everything
+    assert re.search(r'aria-current="page">\s*<span class="view-name">Alla rapporter<', everything)
+    # An admin (no department) starts on the new and open reports of every department; the next page keeps the
+    # start view's filter in its address.
+    sqlite_app.config["STAFF_PAGE_SIZE"] = 1
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin"))
+    html = admin.get("/staff/reports", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Nya och öppna, alla förvaltningar" in html and "2 rapporter matchar" in html
+    next_page = re.search(r'<a href="([^"]+)" rel="next">', html).group(1).replace("&amp;", "&")
+    assert next_page == ("/staff/reports?status=received&status=confirmed&status=planned&status=in_progress"
+                         "&page=2")
+    second = admin.get(next_page).get_data(as_text=True)
+    assert closed_ts.reference not in second and "2 rapporter matchar" in second
+
+
+def test_saving_a_view_shares_it_and_only_its_owner_deletes_it(sqlite_app):
+    from webapp.staff.models import SavedView
+
+    make_report(category="graffiti")
+    make_report(category="littered")
+    owner = officer_client(sqlite_app)
+    colleague = officer_client(sqlite_app)  # also TS
+    query = "category=graffiti&district=&zone=&sort=newest&page=3"  # what a form without JavaScript sends
+    response = owner.post("/staff/reports/views", data={"csrf_token": form_token(owner, "/staff/reports"),
+                                                        "name": "Klotter", "scope": "department", "query": query})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/staff/reports?category=graffiti&sort=newest"
+    view = db.session.execute(select(SavedView)).scalar_one()
+    assert (view.query, view.scope, view.department_code) == ("category=graffiti&sort=newest", "department", "TS")
+    html = colleague.get("/staff/reports", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert re.search(r'<span class="view-name">Klotter</span>\s*<span class="view-count"[^>]*>1<', html)
+    assert "Delad med TS" in html and f"/staff/reports/views/{view.id}/delete" not in html
+    refused = colleague.post(f"/staff/reports/views/{view.id}/delete",
+                             data={"csrf_token": form_token(colleague, "/staff/reports")}, follow_redirects=True,
+                             headers={"Accept-Language": "sv"})
+    assert "Bara den som sparade en vy kan ta bort den" in refused.get_data(as_text=True)
+    assert db.session.get(SavedView, view.id) is not None
+    # A query that is no filter of the inbox is not saved.
+    bad = owner.post("/staff/reports/views", data={"csrf_token": form_token(owner, "/staff/reports"), "name": "Fel",
+                                                   "scope": "personal", "query": "district=99999"})
+    assert bad.status_code == 302 and db.session.execute(select(func.count(SavedView.id))).scalar_one() == 1
+    owner.post(f"/staff/reports/views/{view.id}/delete", data={"csrf_token": form_token(owner, "/staff/reports")})
+    assert db.session.execute(select(func.count(SavedView.id))).scalar_one() == 0
+
+
+def test_status_choices_follow_the_flow_and_closing_must_be_confirmed(sqlite_app):
+    client = officer_client(sqlite_app)
+    report, _ = make_report()
+    html = client.get(f"/staff/reports/{report.id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="status"[^>]*>(.*?)</select>', html, re.S)
+    assert "required" in select_html.group(0)
+    options = re.findall(r'<option([^>]*)value="([^"]*)"[^>]*>([^<]*)<', select_html.group(1))
+    assert [(value, label) for _attrs, value, label in options] == [
+        ("", "Välj en status"), ("confirmed", "Bekräftad"), ("planned", "Planerad"), ("in_progress", "Pågår"),
+        ("fixed", "Åtgärdad"), ("closed", "Avslutad"), ("referred", "Hänvisad till annan")]
+    assert not any("selected" in attrs for attrs, _value, _label in options[1:])
+    data = {"csrf_token": form_token(client), "version": str(report.version), "public_note": "Klart"}
+    nothing = client.post(f"/staff/reports/{report.id}/status", data={**data, "status": ""},
+                          headers={"Accept-Language": "sv"})
+    assert nothing.status_code == 400 and "Välj den nya statusen." in nothing.get_data(as_text=True)
+    unconfirmed = client.post(f"/staff/reports/{report.id}/status", data={**data, "status": "closed"},
+                              headers={"Accept-Language": "sv"})
+    page = unconfirmed.get_data(as_text=True)
+    assert unconfirmed.status_code == 400 and "Kryssa i rutan för att bekräfta" in page
+    assert re.search(r'<option selected value="closed">', page)  # what was chosen is kept
+    db.session.refresh(report)
+    assert report.status == "received"
+    confirmed = client.post(f"/staff/reports/{report.id}/status", data={**data, "status": "closed",
+                                                                        "confirm_close": "y"})
+    assert confirmed.status_code == 302
+    db.session.refresh(report)
+    assert report.status == "closed"
+    # Reopening closes nothing: no confirmation asked.
+    assert client.post(f"/staff/reports/{report.id}/status", data={**data, "version": str(report.version),
+                                                                   "status": "received"}).status_code == 302
+
+
+def test_merging_into_a_nearby_report_with_its_button(sqlite_app):
+    client = officer_client(sqlite_app)
+    keep, _ = make_report(category="littered", at=CENTRUM)
+    duplicate, _ = make_report(category="littered", at=(CENTRUM[0] + 0.0003, CENTRUM[1]))
+    far, _ = make_report(category="littered", at=(CENTRUM[0] + 0.01, CENTRUM[1]))
+    html = client.get(f"/staff/reports/{duplicate.id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    forms_ = re.findall(r'<form method="post" action="/staff/reports/\d+/merge" class="merge-candidate-form">(.*?)</form>',
+                        html, re.S)
+    assert len(forms_) == 1 and f'name="target" value="{keep.reference}"' in forms_[0]
+    assert f"Slå samman med {keep.reference}" in re.sub(r"<[^>]+>", "", forms_[0]) and far.reference not in html
+    fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', forms_[0]))
+    response = client.post(f"/staff/reports/{duplicate.id}/merge", data=fields)
+    assert response.status_code == 302 and response.headers["Location"] == f"/staff/reports/{keep.id}"
+    db.session.refresh(duplicate)
+    assert duplicate.merged_into_id == keep.id
+    merged = client.get(f"/staff/reports/{duplicate.id}").get_data(as_text=True)
+    assert "merge-candidate-form" not in merged and 'name="target"' not in merged  # nothing left to merge
+
+
+def test_get_forms_send_no_none_for_an_empty_choice(sqlite_app):
+    """WTForms renders a None choice value as the text "None": every empty choice must be value=""."""
+    from pathlib import Path
+
+    client = officer_client(sqlite_app)
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin"))
+    pages = {client: ["/staff/reports", "/staff/reports/new", "/staff/workorders/new", "/staff/heatmap"],
+             admin: ["/staff/activities", "/staff/campaigns/new"],
+             sqlite_app.test_client(): ["/"]}
+    for who, paths in pages.items():
+        for path in paths:
+            html = who.get(path).get_data(as_text=True)
+            assert 'value="None"' not in html, path
+    source = Path(__file__).resolve().parents[2] / "webapp"
+    offenders = [str(p) for p in source.rglob("*.py") if "SelectChoice(None" in p.read_text(encoding="utf-8")]
+    assert offenders == []  # use webapp.formfields.empty_choice

@@ -15,6 +15,7 @@ from webapp.auth.access import actor, require
 from webapp.campaigns import forms, presenters, services, walks
 from webapp.campaigns.models import Campaign, PropertyOwner
 from webapp.extensions import db, limiter
+from webapp.formfields import empty_choice
 from webapp.i18n import localized
 from webapp.reports import presenters as report_presenters
 from webapp.reports.forms import ReportForm
@@ -31,8 +32,8 @@ def _fill(form: forms.CampaignForm, campaign: Campaign | None = None) -> None:
     form.districts.choices = district_choices()
     form.categories.choices = [SelectChoice(c.key, report_presenters.category_name(c))
                                for c in services.reports.active_categories()]
-    form.follows.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.name) for c in services.all_campaigns()
-                                                        if campaign is None or c.id != campaign.id]
+    form.follows.choices = [empty_choice("—")] + [SelectChoice(c.id, c.name) for c in services.all_campaigns()
+                                                  if campaign is None or c.id != campaign.id]
 
 
 def _input(form: forms.CampaignForm) -> services.CampaignInput:
@@ -265,7 +266,7 @@ def _landing_form(campaign: Campaign) -> ReportForm:
     form = ReportForm()
     form.category.choices = [SelectChoice(c.key, report_presenters.category_name(c))
                              for c in services.categories_for(campaign)]
-    form.district.choices = [SelectChoice(None, _("Choose an area"))] + district_choices()
+    form.district.choices = [empty_choice(_("Choose an area"))] + district_choices()
     return form
 
 
@@ -380,8 +381,8 @@ def group_qr(campaign_id: int, group_id: int, qr_format: str):
 @require("activities")
 def activities():
     form = forms.ActivityForm()
-    form.district.choices = [SelectChoice(None, "—")] + district_choices()
-    form.campaign.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.name) for c in services.all_campaigns()]
+    form.district.choices = [empty_choice("—")] + district_choices()
+    form.campaign.choices = [empty_choice("—")] + [SelectChoice(c.id, c.name) for c in services.all_campaigns()]
     if form.validate_on_submit():
         try:
             services.add_activity(form.held_on.data, form.kind.data, form.title.data, form.participants.data, actor(),

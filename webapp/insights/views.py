@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from webapp import spreadsheets
 from webapp.auth.access import actor, require
 from webapp.campaigns.services import AGE_GROUPS, GENDERS, all_campaigns
+from webapp.formfields import empty_choice
 from webapp.insights import services
 from webapp.insights.forms import SelectionForm
 from webapp.reports.presenters import category_name
@@ -50,8 +51,8 @@ def split_refused(exc: services.SplitRefused):
 def _form() -> SelectionForm:
     form = SelectionForm(request.args)
     form.categories.choices = [SelectChoice(c.key, category_name(c)) for c in active_categories()]
-    form.district.choices = [SelectChoice(None, "—")] + district_choices()
-    form.campaign.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.name) for c in all_campaigns()]
+    form.district.choices = [empty_choice("—")] + district_choices()
+    form.campaign.choices = [empty_choice("—")] + [SelectChoice(c.id, c.name) for c in all_campaigns()]
     form.gender.choices = [SelectChoice("", "—")] + [SelectChoice(k, v) for k, v in GENDERS.items()]
     form.age_group.choices = [SelectChoice("", "—")] + [SelectChoice(k, v) for k, v in AGE_GROUPS.items()]
     return form

@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
 from webapp.extensions import limiter
+from webapp.formfields import empty_choice
 from webapp.responses import go_to
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
@@ -75,7 +76,7 @@ def _build_form() -> ReportForm:
     form = ReportForm()
     categories = services.active_categories()
     form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in categories]
-    form.district.choices = [SelectChoice(None, _("Choose an area"))] + [
+    form.district.choices = [empty_choice(_("Choose an area"))] + [
         SelectChoice(d.id, d.name) for d in presenters.districts_for_choice()]
     return form
 

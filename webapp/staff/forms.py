@@ -20,11 +20,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
-from webapp.formfields import CleanForm, optional_int
+from webapp.formfields import CleanForm, empty_choice, optional_int
 from webapp.reports.forms import ReportForm
 from webapp.reports.status import STATUS_LABELS
+from webapp.staff import services
 
 SOURCE_LABELS = {
     "web": _l("Website"), "phone": _l("Phone"), "visit": _l("Visit"), "campaign": _l("Campaign"),
@@ -40,6 +42,11 @@ EXTERNAL_LABELS = {
 
 
 
+# The inbox's filter fields, in the order its query string lists them (presenters.canonical_query).
+FILTER_FIELDS = ("status", "category", "department", "district", "zone", "campaign", "source", "date_from", "date_to",
+                 "has_photo", "text", "sort")
+
+
 class FilterForm(CleanForm):
     """The inbox filters. They travel in the URL (GET), so there is no CSRF token."""
 
@@ -50,12 +57,12 @@ class FilterForm(CleanForm):
                                  validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     department = SelectField(_l("Department"), validators=[Optional()],
-                             choices=[SelectChoice("", _l("All")), SelectChoice("TS", "TS"), SelectChoice("SB", "SB")])
+                             choices=[empty_choice(_l("All")), SelectChoice("TS", "TS"), SelectChoice("SB", "SB")])
     district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()])
     zone = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
     campaign = SelectField(_l("Campaign"), coerce=optional_int, validators=[Optional()])
     source = SelectField(_l("Source"), validators=[Optional()],
-                         choices=[SelectChoice("", _l("All"))] + [SelectChoice(k, v) for k, v in SOURCE_LABELS.items()])
+                         choices=[empty_choice(_l("All"))] + [SelectChoice(k, v) for k, v in SOURCE_LABELS.items()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     has_photo = BooleanField(_l("Has photo"))
@@ -63,6 +70,35 @@ class FilterForm(CleanForm):
     sort = SelectField(_l("Sort"), validators=[Optional()], choices=[
         SelectChoice("newest", _l("Newest first")), SelectChoice("oldest", _l("Oldest first")),
         SelectChoice("support", _l("Most supported"))])
+
+    def criteria(self) -> services.ReportFilter:
+        """The filter the (validated) fields describe."""
+        def number(field):
+            return field.data if isinstance(field.data, int) else None
+
+        return services.ReportFilter(
+            status=self.status.data or [], category=self.category.data or None,
+            department=self.department.data or None, district=number(self.district), zone=number(self.zone),
+            campaign=number(self.campaign), source=self.source.data or None, date_from=self.date_from.data,
+            date_to=self.date_to.data, has_photo=self.has_photo.data, text=self.text.data or None,
+            sort=self.sort.data or "newest")
+
+
+class SaveViewForm(CleanForm):
+    """Keep the inbox's current filter (its query, in a hidden field) under a name."""
+
+    name = StringField(_l("Name of the view"), validators=[DataRequired(message=_l("Give the view a name.")),
+                                                          Length(max=80)])
+    scope = RadioField(_l("Who sees it"), default="personal", choices=[
+        SelectChoice("personal", _l("Only me")), SelectChoice("department", _l("My department")),
+        SelectChoice("all", _l("All staff"))])
+    query = HiddenField()
+
+
+class ButtonForm(CleanForm):
+    """Only the CSRF token: for a button that does one thing (delete a saved view)."""
+
+    query = HiddenField()
 
 
 class VersionedForm(CleanForm):
@@ -88,6 +124,9 @@ class HideForm(VersionedForm):
 
 
 class MergeForm(VersionedForm):
+    """Merge this report into another: the other's reference typed in, or sent by the button beside a nearby
+    report (a hidden field there)."""
+
     target = StringField(_l("Merge into report (reference)"),
                          validators=[DataRequired(message=_l("Give the reference of the report to keep.")), Length(max=20)])
 
@@ -103,9 +142,20 @@ class AssignForm(VersionedForm):
 
 
 class StatusForm(VersionedForm):
-    status = SelectField(_l("New status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()
-                                                    if k != "duplicate"])
+    """A new status: nothing chosen until the officer chooses, and a step that closes the report confirmed."""
+
+    status = SelectField(_l("New status"), validators=[DataRequired(message=_l("Choose the new status."))],
+                         choices=[empty_choice(_l("Choose a status"))] + [
+                             SelectChoice(k, v) for k, v in STATUS_LABELS.items() if k != "duplicate"])
+    confirm_close = BooleanField(_l("Yes, close the report"),
+                                 description=_l("Needed when the new status closes the report (Fixed, Closed, "
+                                                "Referred elsewhere): it leaves the open reports and the resident "
+                                                "sees that the case is over."))
     public_note = TextAreaField(_l("Public note"), validators=[Length(max=1000)])
+
+    def validate_confirm_close(self, field):
+        if services.closes(self.status.data or "") and not field.data:
+            raise ValidationError(_l("Tick the box to confirm that the report is to be closed."))
 
 
 class QuestionForm(CleanForm):

@@ -2,21 +2,25 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import parse_qsl, urlencode
 
-from flask import request, url_for
-from flask_babel import format_datetime
+from flask import url_for
+from markupsafe import Markup
+from flask_babel import format_datetime, format_decimal, gettext as _, ngettext
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from webapp import audit
 from webapp.auth.roles import ROLE_LABELS
 from webapp.extensions import db
+from webapp.formfields import empty_choice
 from webapp.geo.models import District, Zone
 from webapp.i18n import localized
 from webapp.reports import services as reports
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name, icon_url, report_form_page
-from webapp.reports.status import STATUS_LABELS, TRANSITIONS
+from webapp.reports.status import STATUS_LABELS
 from webapp.staff import forms, services
 from webapp.staff.forms import EXTERNAL_LABELS, SOURCE_LABELS
 from webapp.timeutil import as_utc
@@ -33,14 +37,103 @@ def district_choices() -> list[SelectChoice]:
     return [SelectChoice(d.id, d.name) for d in db.session.execute(select(District).order_by(District.name)).scalars()]
 
 
-def fill_filter_choices(form: forms.FilterForm) -> None:
-    form.category.choices = [SelectChoice("", "—")] + category_choices()
-    form.district.choices = [SelectChoice(None, "—")] + district_choices()
-    form.zone.choices = [SelectChoice(None, "—")] + [
-        SelectChoice(z.id, z.name) for z in db.session.execute(select(Zone).order_by(Zone.name)).scalars()]
+def filter_choices() -> dict[str, list[SelectChoice]]:
+    """The inbox filter's choices read from the database, once per page (the views' counts reuse them)."""
     from webapp.campaigns.services import all_campaigns
 
-    form.campaign.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.name) for c in all_campaigns()]
+    return {
+        "category": [empty_choice("—")] + category_choices(),
+        "district": [empty_choice("—")] + district_choices(),
+        "zone": [empty_choice("—")] + [
+            SelectChoice(z.id, z.name) for z in db.session.execute(select(Zone).order_by(Zone.name)).scalars()],
+        "campaign": [empty_choice("—")] + [SelectChoice(c.id, c.name) for c in all_campaigns()],
+    }
+
+
+def fill_filter_choices(form: forms.FilterForm, choices: dict | None = None) -> None:
+    for name, values in (choices or filter_choices()).items():
+        getattr(form, name).choices = values
+
+
+def canonical_query(args: MultiDict) -> str:
+    """The inbox's filter as a query string: only the filter's fields, only what was chosen, statuses in the order
+    of the flow. The same filter always gives the same string: saved views are stored and compared in it."""
+    pairs = []
+    for key in forms.FILTER_FIELDS:
+        values = [v.strip() for v in args.getlist(key) if v and v.strip()]
+        if key == "status":
+            values = [status for status in STATUS_LABELS if status in values]
+        pairs += [(key, value) for value in values]
+    return urlencode(pairs)
+
+
+def inbox_args(args: MultiDict, user) -> MultiDict:
+    """What the inbox shows: what its address asks for (a filter, a sort order, a page), or, asked for nothing,
+    the start view (the new and open reports of the user's department)."""
+    if any(key != "lang" for key in args):
+        return args
+    return MultiDict(parse_qsl(start_query(services.start_department(user.department_code))))
+
+
+# The built-in "all reports" view: any filter-free query would do; the sort order is what it says.
+ALL_REPORTS_QUERY = "sort=newest"
+
+
+def start_query(department: str | None) -> str:
+    pairs = [("status", status) for status in services.START_STATUSES]
+    return canonical_query(MultiDict(pairs + ([("department", department)] if department else [])))
+
+
+def inbox_url(query: str) -> str:
+    return url_for("staff.inbox") + ("?" + query if query else "")
+
+
+def criteria_for(query: str, choices: dict) -> services.ReportFilter | None:
+    """The filter a stored query describes, or None when it no longer makes sense (say, a deleted campaign)."""
+    form = forms.FilterForm(MultiDict(parse_qsl(query)))
+    fill_filter_choices(form, choices)
+    return form.criteria() if form.validate() else None
+
+
+def _scope_label(view) -> str:
+    if view.scope == "department":
+        return _("Shared with %(department)s", department=view.department_code)
+    if view.scope == "all":
+        return _("Shared with all staff")
+    return _("Only me")
+
+
+def inbox_views(user, args: MultiDict, choices: dict) -> list[dict]:
+    """The inbox's views with the number of reports in each (one COUNT each): the start view, all reports, then
+    the saved views the user sees. The one the page shows is marked current."""
+    current = canonical_query(args)
+    department = services.start_department(user.department_code)
+    start_name = _("New and open for %(department)s", department=department) if department \
+        else _("New and open, all departments")
+    items = [{"name": start_name, "query": start_query(department), "builtin": True},
+             {"name": _("All reports"), "query": ALL_REPORTS_QUERY, "builtin": True}]
+    for view in services.views_for(user):
+        mine = view.owner_id == user.id
+        items.append({"name": view.name, "query": view.query, "builtin": False, "mine": mine,
+                      "shared": _scope_label(view), "owner": None if mine else view.owner.name,
+                      "delete_url": url_for("staff.delete_view", view_id=view.id) if mine else None})
+    for item in items:
+        criteria = criteria_for(item["query"], choices)
+        item["count"] = services.count_reports(criteria) if criteria is not None else None
+        item["count_text"] = format_decimal(item["count"]) if item["count"] is not None else "—"
+        item["count_label"] = ngettext("%(num)d report", "%(num)d reports", item["count"]) \
+            if item["count"] is not None else _("the filter no longer works")
+        item["url"] = inbox_url(item["query"])
+        item["current"] = item["query"] == current
+    return items
+
+
+def save_view_form(user, current_query: str) -> forms.SaveViewForm:
+    form = forms.SaveViewForm(formdata=None, data={"query": current_query, "scope": "personal"})
+    form.scope.choices = [SelectChoice("personal", _("Only me"))] + (
+        [SelectChoice("department", _("My department (%(department)s)", department=user.department_code))]
+        if user.department_code else []) + [SelectChoice("all", _("All staff"))]
+    return form
 
 
 def error_text(form) -> str:
@@ -64,12 +157,15 @@ def report_row(r: Report) -> dict:
     }
 
 
-def inbox_page(rows: list[Report], total: int, page: int, per_page: int, criteria) -> dict:
+def inbox_page(rows: list[Report], total: int, page: int, per_page: int, criteria, views: list[dict],
+               args: MultiDict) -> dict:
+    """The inbox's list, map and pager for what `args` asks. The filter box opens by itself when the filter is
+    no view's."""
     pages = max(1, math.ceil(total / per_page))
-    args = request.args.to_dict(flat=False)
+    query = canonical_query(args)
 
     def page_url(number: int) -> str:
-        return url_for("staff.inbox", **{**args, "page": number})
+        return inbox_url(query + ("&" if query else "") + f"page={number}")
 
     points = [{"id": p.id, "ref": p.reference, "lat": p.lat, "lon": p.lon, "status": p.status}
               for p in services.map_points(criteria)]
@@ -77,7 +173,10 @@ def inbox_page(rows: list[Report], total: int, page: int, per_page: int, criteri
         "rows": [report_row(r) for r in rows], "total": total, "page": page, "pages": pages,
         "prev_url": page_url(page - 1) if page > 1 else None,
         "next_url": page_url(page + 1) if page < pages else None,
-        "points": points, "filtered": any(k != "page" and any(v) for k, v in args.items()),
+        "points": points, "filtered": query != ALL_REPORTS_QUERY,
+        "custom_filter": not any(view["current"] for view in views),
+        "all_reports_url": inbox_url(ALL_REPORTS_QUERY),
+        "current_view": next((view["name"] for view in views if view["current"]), None),
     }
 
 
@@ -94,16 +193,22 @@ def reporter_contact(r: Report, viewer) -> dict | None:
     return {"name": r.reporter_name or "", "email": r.reporter_email or "", "phone": r.reporter_phone or ""}
 
 
-def report_page(r: Report, viewer) -> dict:
+def status_choices(r: Report) -> list[SelectChoice]:
+    """The steps the flow allows from the report's status, in the flow's order, after an empty "choose"."""
+    return [empty_choice(_("Choose a status"))] + [SelectChoice(k, STATUS_LABELS[k]) for k in services.next_statuses(r)]
+
+
+def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) -> dict:
     """The staff view of a report, as `viewer` may see it: photos by services.photo_visible_to, the reporter's
-    contact by the reporter_contact permission."""
+    contact by the reporter_contact permission. A refused status change comes back as `status_form`, with what
+    was chosen and why it was refused."""
     can_triage = viewer.can("triage")
     version = str(r.version)
     edit = forms.EditForm(formdata=None, data={"version": version, "category": r.category.key, "lat": r.lat, "lon": r.lon})
     edit.category.choices = category_choices()
-    status = forms.StatusForm(formdata=None, data={"version": version})
-    status.status.choices = [SelectChoice(k, STATUS_LABELS[k]) for k in sorted(TRANSITIONS.get(r.status, set()))
-                             if k != "duplicate"]
+    status = status_form or forms.StatusForm(formdata=None, data={"version": version})
+    next_statuses = services.next_statuses(r)
+    status.status.choices = status_choices(r)
     assign = forms.AssignForm(formdata=None, data={"version": version, "department": r.department_code or
                                                    r.category.department_code or "", "external_kind": r.external_kind or "",
                                                    "external_name": r.external_name or "",
@@ -115,6 +220,10 @@ def report_page(r: Report, viewer) -> dict:
     orders = [{"number": o.number, "status": workorders.STATUS_LABELS.get(o.status, o.status),
                "url": url_for("workorders.show", order_id=o.id)} for o in workorders.orders_for(r)]
     nearby = [{"reference": n.reference, "category": category_name(n.category), "distance": round(d),
+               "status": STATUS_LABELS.get(n.status, n.status), "status_key": n.status,
+               "description": (n.description or "")[:100], "support_count": n.support_count,
+               # Kept on one line in the merge button's label (a reference broken at its hyphen misreads).
+               "reference_unbroken": Markup('<span class="nowrap">%s</span>') % n.reference,
                "url": url_for("staff.report", report_id=n.id)} for n, d in services.open_reports_nearby(r)]
     questions = [{"question": q.question, "asked": _when(q.asked_at), "by": q.asked_by,
                   "answer": q.answer, "answered": _when(q.answered_at) if q.answered_at else None}
@@ -140,6 +249,8 @@ def report_page(r: Report, viewer) -> dict:
         "public_url": url_for("reports.show", reference=r.reference) if not r.hidden else None,
         "safety": {"time_of_day": r.time_of_day, "rating": r.safety_rating},
         "edit": edit, "status_form": status, "assign": assign,
+        "closing_statuses": [k for k in next_statuses if services.closes(k)],
+        "can_merge": r.status != "duplicate",
         "hide": forms.HideForm(formdata=None, data={"version": version}),
         "merge": forms.MergeForm(formdata=None, data={"version": version}),
         "question": forms.QuestionForm(formdata=None), "moderate": forms.ModerateForm(formdata=None),

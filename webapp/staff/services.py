@@ -16,6 +16,8 @@ from webapp.media import PhotoStore, ProcessedPhoto, encode_jpeg
 from webapp.reports import services as reports
 from webapp.reports.models import Category, InfoRequest, Photo, Report, StatusChange
 from webapp.reports.services import ReportError
+from webapp.reports.status import CLOSED_STATUSES, OPEN_STATUSES, STATUS_LABELS, TRANSITIONS
+from webapp.staff.models import VIEW_SCOPES, SavedView
 from webapp.timeutil import utcnow
 
 EXTERNAL_KINDS = ("trafikverket", "property_owner", "housing_company", "other_authority")
@@ -93,6 +95,26 @@ def search_reports(f: ReportFilter, page: int = 1, per_page: int = 50) -> tuple[
     rows = db.session.execute(base.order_by(*SORTS.get(f.sort, SORTS["newest"]))
                               .offset((max(page, 1) - 1) * per_page).limit(per_page)).scalars().all()
     return list(rows), total
+
+
+def count_reports(f: ReportFilter) -> int:
+    """The number of reports matching the filter: one COUNT query (the inbox's views show one each)."""
+    return db.session.execute(select(func.count(Report.id)).join(Category, Category.id == Report.category_id)
+                              .where(*_conditions(f))).scalar_one()
+
+
+# Where the inbox starts: the reports still to be handled, of one's own department.
+START_STATUSES = OPEN_STATUSES
+
+
+def start_department(department_code: str | None) -> str | None:
+    """The department a staff member's inbox starts on: their own when reports go to it (it handles a category
+    or a report), otherwise None, meaning every department (an admin, or the communications unit)."""
+    if not department_code:
+        return None
+    handles = db.session.execute(select(or_(exists().where(Category.department_code == department_code),
+                                            exists().where(Report.department_code == department_code)))).scalar()
+    return department_code if handles else None
 
 
 def map_points(f: ReportFilter, limit: int = 2000) -> list[tuple]:
@@ -299,6 +321,18 @@ def assign_report(report: Report, actor: str, expected_version: int | None, depa
     db.session.commit()
 
 
+def next_statuses(report: Report) -> list[str]:
+    """The statuses staff may move a report to, in the order of the flow (webapp/reports/status.py); merging into
+    another report (duplicate) is an action of its own."""
+    allowed = TRANSITIONS.get(report.status, set())
+    return [status for status in STATUS_LABELS if status in allowed and status != "duplicate"]
+
+
+def closes(status: str) -> bool:
+    """Whether moving to this status ends the case for the resident (fixed, closed, referred elsewhere)."""
+    return status in CLOSED_STATUSES
+
+
 def set_status(report: Report, status: str, actor: str, expected_version: int | None, public_note: str = "") -> None:
     _claim(report, expected_version)
     reports.change_status(report, status, actor, public_note=public_note.strip())
@@ -344,3 +378,54 @@ def open_reports_nearby(report: Report, radius_m: float = 100) -> list[tuple[Rep
         return []
     return reports.nearby_open_reports(report.lat, report.lon, None, radius_m=radius_m, limit=10,
                                        exclude_id=report.id)
+
+
+# Saved views of the inbox
+
+MAX_VIEWS_PER_USER = 20  # each view costs one COUNT on every inbox page
+
+
+def views_for(user) -> list[SavedView]:
+    """The saved views a staff member sees: their own, those shared with all staff, and those shared with their
+    department; by name."""
+    visible = (SavedView.owner_id == user.id) | (SavedView.scope == "all")
+    if user.department_code:
+        visible = visible | ((SavedView.scope == "department") & (SavedView.department_code == user.department_code))
+    return list(db.session.execute(select(SavedView).where(visible)
+                                   .order_by(func.lower(SavedView.name), SavedView.id)).scalars())
+
+
+def save_view(owner, name: str, query: str, scope: str, actor: str) -> SavedView:
+    """Keep an inbox filter under a name, for its owner alone or shared with their department or all staff.
+    The query must already be the inbox's own (validated at the edge); a name is needed, and a person keeps at
+    most MAX_VIEWS_PER_USER views so that the inbox's counts stay cheap."""
+    name = (name or "").strip()
+    if not name:
+        raise ReportError("name", _l("Give the view a name."))
+    if len(name) > 80:
+        raise ReportError("name", _l("The name can be at most %(max)d characters.", max=80))
+    if scope not in VIEW_SCOPES:
+        raise ReportError("scope", _l("Unknown decision."))
+    if scope == "department" and not owner.department_code:
+        raise ReportError("scope", _l("You belong to no department; share the view with all staff instead."))
+    if not query or len(query) > 2000:
+        raise ReportError("query", _l("Choose a filter to save first."))
+    owned = db.session.execute(select(func.count(SavedView.id)).where(SavedView.owner_id == owner.id)).scalar_one()
+    if owned >= MAX_VIEWS_PER_USER:
+        raise ReportError("name", _l("You have %(max)d saved views; delete one first.", max=MAX_VIEWS_PER_USER))
+    view = SavedView(name=name, query=query, owner_id=owner.id, scope=scope,
+                     department_code=owner.department_code if scope == "department" else None)
+    db.session.add(view)
+    db.session.flush()
+    audit.record("saved_view", view.id, "created", actor, name=name, scope=scope, query=query)
+    db.session.commit()
+    return view
+
+
+def delete_view(view: SavedView, user, actor: str) -> None:
+    """Delete a saved view; only its owner may (a shared view disappears for everyone it was shared with)."""
+    if view.owner_id != user.id:
+        raise ReportError("view", _l("Only the person who saved a view can delete it."))
+    audit.record("saved_view", view.id, "deleted", actor, name=view.name)
+    db.session.delete(view)
+    db.session.commit()

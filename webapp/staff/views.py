@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
+from urllib.parse import parse_qsl
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from webapp.auth import services as accounts
@@ -15,11 +18,13 @@ from webapp.auth.forms import EditUserForm, NewUserForm
 from webapp.auth.models import User
 from webapp.auth.roles import HOME
 from webapp.extensions import db
+from webapp.formfields import empty_choice
 from webapp.reports import notify, services as reports
 from webapp.reports.models import Category, Photo, Report
 from webapp.reports.services import ReportError
 from webapp.reports.views import photo_settings, report_from_form, show_refusal
 from webapp.staff import forms, presenters, services
+from webapp.staff.models import SavedView
 from webapp.workorders import services as workorders
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -40,29 +45,66 @@ def home():
     return redirect(url_for(HOME.get(current_user.role, "auth.setup_2fa")))
 
 
-def filter_from(form: forms.FilterForm) -> services.ReportFilter:
-    return services.ReportFilter(
-        status=form.status.data or [], category=form.category.data or None, department=form.department.data or None,
-        district=form.district.data if isinstance(form.district.data, int) else None,
-        zone=form.zone.data if isinstance(form.zone.data, int) else None,
-        campaign=form.campaign.data if isinstance(form.campaign.data, int) else None, source=form.source.data or None,
-        date_from=form.date_from.data, date_to=form.date_to.data, has_photo=form.has_photo.data,
-        text=form.text.data or None, sort=form.sort.data or "newest")
-
-
 @bp.get("/reports")
 @require("view_reports")
 def inbox():
-    form = forms.FilterForm(request.args)
-    presenters.fill_filter_choices(form)
+    """The inbox. Asked for nothing, it shows the start view: the new and open reports of one's department."""
+    args = presenters.inbox_args(request.args, current_user)
+    form = forms.FilterForm(args)
+    choices = presenters.filter_choices()
+    presenters.fill_filter_choices(form, choices)
     valid = form.validate()
-    criteria = filter_from(form) if valid else services.ReportFilter()
+    criteria = form.criteria() if valid else services.ReportFilter()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = current_app.config["STAFF_PAGE_SIZE"]
     rows, total = services.search_reports(criteria, page=page, per_page=per_page)
-    return render_template("staff/inbox.html", form=form,
-                           page=presenters.inbox_page(rows, total, page, per_page, criteria),
+    views = presenters.inbox_views(current_user, args, choices)
+    current = presenters.canonical_query(args)
+    return render_template("staff/inbox.html", form=form, views=views,
+                           page=presenters.inbox_page(rows, total, page, per_page, criteria, views, args),
+                           save_view=presenters.save_view_form(current_user, current),
+                           delete_view=forms.ButtonForm(formdata=None, data={"query": current}),
                            can_order=current_user.can("workorders")), 200 if valid else 400
+
+
+def _back_to_inbox(query: str | None):
+    """To the inbox as it was (only the filter's own fields are kept from what the form sent)."""
+    return redirect(presenters.inbox_url(presenters.canonical_query(MultiDict(parse_qsl(query or "")))))
+
+
+@bp.post("/reports/views")
+@require("view_reports")
+def save_view():
+    form = forms.SaveViewForm()
+    form.scope.choices = presenters.save_view_form(current_user, "").scope.choices
+    query = presenters.canonical_query(MultiDict(parse_qsl(form.query.data or "")))
+    if form.validate_on_submit():
+        if not query or presenters.criteria_for(query, presenters.filter_choices()) is None:
+            flash(_("Choose a filter to save first."), "error")
+        else:
+            try:
+                view = services.save_view(current_user, form.name.data, query, form.scope.data, actor())
+                flash(_("The view %(name)s was saved.", name=view.name), "info")
+            except ReportError as exc:
+                _fail(exc)
+    else:
+        flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
+    return _back_to_inbox(query)
+
+
+@bp.post("/reports/views/<int:view_id>/delete")
+@require("view_reports")
+def delete_view(view_id: int):
+    view = db.get_or_404(SavedView, view_id)
+    form = forms.ButtonForm()
+    if form.validate_on_submit():
+        try:
+            name = view.name
+            services.delete_view(view, current_user, actor())
+            flash(_("The view %(name)s was deleted.", name=name), "info")
+        except ReportError as exc:
+            _fail(exc)
+    return _back_to_inbox(form.query.data)
 
 
 @bp.get("/reports/<int:report_id>")
@@ -148,15 +190,22 @@ def assign(report_id: int):
 @bp.post("/reports/<int:report_id>/status")
 @require("triage")
 def status(report_id: int):
+    """Change the status. A refused form (nothing chosen, a closing step not confirmed) comes back on the report
+    page with what was chosen and the reason, so that the officer confirms or corrects it there."""
     found = db.get_or_404(Report, report_id)
     form = forms.StatusForm()
+    form.status.choices = presenters.status_choices(found)
     if form.validate_on_submit():
         try:
             services.set_status(found, form.status.data, actor(), form.expected_version(), form.public_note.data or "")
             flash(_("The status was changed."), "info")
         except ReportError as exc:
             _fail(exc)
-    return _back(found)
+        return _back(found)
+    if "csrf_token" in form.errors:
+        flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
+        return _back(found)
+    return render_template("staff/report.html", **presenters.report_page(found, current_user, status_form=form)), 400
 
 
 @bp.post("/reports/<int:report_id>/ask")
@@ -235,7 +284,7 @@ def field_report():
     allowed = SOURCES_FOR.get(current_user.role, ["phone", "visit", "police", "contractor", "cleaning"])
     form.source.choices = [SelectChoice(s, forms.SOURCE_LABELS[s]) for s in allowed]
     form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in reports.active_categories()]
-    form.district.choices = [SelectChoice(None, _("Choose an area"))] + presenters.district_choices()
+    form.district.choices = [empty_choice(_("Choose an area"))] + presenters.district_choices()
     status_code = 200
     if form.validate_on_submit():
         try:

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from webapp import spreadsheets
 from webapp.auth.access import actor, require
 from webapp.extensions import db
+from webapp.formfields import empty_choice
 from webapp.responses import go_to
 from webapp.reports.models import Report
 from webapp.reports.services import ReportError
@@ -45,7 +46,7 @@ def new():
     found = list(db.session.execute(select(Report).where(Report.id.in_(chosen))).scalars()) if chosen else []
     form.reports.choices = [SelectChoice(r.id, r.reference) for r in found]
     form.priority.choices = [SelectChoice(p.code, presenters.priority_label(p)) for p in services.priorities()]
-    form.assignee.choices = [SelectChoice(None, _("Anyone in the crew"))] + [
+    form.assignee.choices = [empty_choice(_("Anyone in the crew"))] + [
         SelectChoice(u.id, u.name) for u in services.crews()]
     if request.method == "GET":
         form.reports.data = [r.id for r in found]
