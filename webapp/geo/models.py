@@ -50,3 +50,31 @@ class MapSquare(db.Model):
     sx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sy: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HeatCell(db.Model):
+    """How many public reports (placed, not hidden, not merged as duplicates) lie in each 100 m SWEREF 99 TM cell,
+    per category and time of day, over all time: the heat map's unfiltered and category/time-of-day views are
+    summed from it instead of reading every report. Kept by database triggers on `report` (webapp/geo/spatial.py)."""
+
+    __tablename__ = "heat_cell"
+
+    ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)   # report.cell_e
+    cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)   # report.cell_n
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)           # "" when none was given
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HeatCellMonth(db.Model):
+    """The same counts per calendar month (UTC) of `report.created_at`, for heat maps over a period; the month
+    leads the key so that a period reads one range of it."""
+
+    __tablename__ = "heat_cell_month"
+
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # year * 100 + month
+    ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

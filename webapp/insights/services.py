@@ -134,16 +134,22 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
     """Count the selected reports per square cell of `size_m` metres on the SWEREF 99 TM grid."""
     if not MIN_CELL_M <= size_m <= MAX_CELL_M:
         raise ReportError("cell", _l("The cell size must be %(min)d–%(max)d m.", min=MIN_CELL_M, max=MAX_CELL_M))
-    lons, lats = positions(selection)
-    if lons.size == 0:
+    counted = _counted_cells(selection, size_m)
+    if counted is not None:
+        i, j, weights = counted
+    else:
+        lons, lats = positions(selection)
+        east, north = geo.to_sweref(lons, lats)
+        i = np.floor(np.asarray(east) / size_m).astype(np.int64)
+        j = np.floor(np.asarray(north) / size_m).astype(np.int64)
+        weights = None
+    if i.size == 0:
         return Grid(size_m, [], 0)
-    east, north = geo.to_sweref(lons, lats)
-    i = np.floor(np.asarray(east) / size_m).astype(np.int64)
-    j = np.floor(np.asarray(north) / size_m).astype(np.int64)
     # One integer per cell (columns and rows are far below 10^7 on this grid), so that counting is 1-D.
-    keys, counts = np.unique(i * 10_000_000 + j, return_counts=True)
+    keys, inverse = np.unique(i * 10_000_000 + j, return_inverse=True)
+    counts = np.bincount(inverse, weights=weights, minlength=keys.size).astype(np.int64)
     cells = [{"e": int(k // 10_000_000) * size_m, "n": int(k % 10_000_000) * size_m, "count": int(c)}
-             for k, c in zip(keys, counts)]
+             for k, c in zip(keys, counts) if c > 0]
     cells.sort(key=lambda c: -c["count"])
     suppressed = 0
     if selection.demographic:
@@ -151,7 +157,67 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
 
         suppressed = sum(c["count"] for c in cells if c["count"] < MIN_CELL)
         cells = [c for c in cells if c["count"] >= MIN_CELL]
-    return Grid(size_m, cells, int(lons.size) - suppressed, suppressed)
+    return Grid(size_m, cells, sum(c["count"] for c in cells), suppressed)
+
+
+def _month(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def _month_start(day: date, months: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The selection's cells (column, row at `size_m`) and counts from the counts per 100 m cell that triggers
+    keep (heat_cell, heat_cell_month; webapp/geo/spatial.py), or None when they cannot answer: a size that is
+    not a whole number of 100 m cells, an area, a campaign or a gender/age split. A period reads the whole
+    months from heat_cell_month and the days at either end from the reports themselves."""
+    from sqlalchemy import func
+
+    from webapp.geo.models import HeatCell, HeatCellMonth
+    from webapp.geo.spatial import CELL_M
+
+    if size_m % CELL_M or selection.district or selection.campaign or selection.demographic:
+        return None
+    edges, months = [], None
+    if selection.date_from or selection.date_to:
+        first = selection.date_from and (selection.date_from if selection.date_from.day == 1
+                                         else _month_start(selection.date_from, 1))
+        after = selection.date_to and _month_start(selection.date_to, 0 if (
+            selection.date_to + timedelta(days=1)).day != 1 else 1)   # the first day after the whole months
+        if first and after and first >= after:
+            return None   # no whole month inside: the reports themselves are few and quick to read
+        months = (first and _month(first), after and _month(_month_start(after, -1)))
+        if first and first != selection.date_from:
+            edges.append((selection.date_from, first - timedelta(days=1)))
+        if after and after != selection.date_to + timedelta(days=1):
+            edges.append((after, selection.date_to))
+    table = HeatCell if months is None else HeatCellMonth
+    query = select(table.ce, table.cn, func.sum(table.n)).group_by(table.ce, table.cn)
+    if selection.kinds or selection.categories:
+        wanted = select(Category.id)
+        if selection.kinds:
+            wanted = wanted.where(Category.kind.in_(selection.kinds))
+        if selection.categories:
+            wanted = wanted.where(Category.key.in_(selection.categories))
+        query = query.where(table.category_id.in_(db.session.execute(wanted).scalars().all()))
+    if selection.times_of_day:
+        query = query.where(table.time_of_day.in_(selection.times_of_day))
+    if months and months[0]:
+        query = query.where(HeatCellMonth.month >= months[0])
+    if months and months[1]:
+        query = query.where(HeatCellMonth.month <= months[1])
+    rows = raw_rows(query)
+    for start, end in edges:
+        edge = Selection(**{**asdict(selection), "date_from": start, "date_to": end})
+        rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n], counted=True))]
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    array = np.asarray(rows, dtype=np.int64)
+    factor = size_m // CELL_M
+    return array[:, 0] // factor, array[:, 1] // factor, array[:, 2].astype(float)
 
 
 def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
