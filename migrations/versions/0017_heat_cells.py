@@ -1,4 +1,4 @@
-"""The 100 m SWEREF 99 TM cell with each report, and heat-map counts per (cell, category, time of day[, month])
+"""The 100 m SWEREF 99 TM cell with each report, and heat-map counts per cell (and category, time of day, month)
 
 Revision ID: 0017
 Revises: 0016
@@ -21,21 +21,24 @@ depends_on = None
 _COUNTED = "cell_e IS NOT NULL AND lat IS NOT NULL AND NOT hidden AND status <> 'duplicate'"
 
 
-def _key_columns():
-    return [sa.Column("ce", sa.Integer(), autoincrement=False, nullable=False),
-            sa.Column("cn", sa.Integer(), autoincrement=False, nullable=False),
-            sa.Column("category_id", sa.Integer(), autoincrement=False, nullable=False),
-            sa.Column("time_of_day", sa.String(length=10), nullable=False)]
+def _int(name):
+    return sa.Column(name, sa.Integer(), autoincrement=False, nullable=False)
 
 
 def upgrade():
     op.add_column("report", sa.Column("cell_e", sa.Integer(), nullable=True))
     op.add_column("report", sa.Column("cell_n", sa.Integer(), nullable=True))
-    op.create_table("heat_cell", *_key_columns(), sa.Column("n", sa.Integer(), nullable=False),
-                    sa.PrimaryKeyConstraint("ce", "cn", "category_id", "time_of_day", name=op.f("pk_heat_cell")))
-    op.create_table("heat_cell_month", sa.Column("month", sa.Integer(), autoincrement=False, nullable=False),
-                    *_key_columns(), sa.Column("n", sa.Integer(), nullable=False),
-                    sa.PrimaryKeyConstraint("month", "ce", "cn", "category_id", "time_of_day",
+    op.create_table("heat_cell", _int("ce"), _int("cn"), sa.Column("n", sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint("ce", "cn", name=op.f("pk_heat_cell")))
+    op.create_table("heat_cell_category", _int("category_id"),
+                    sa.Column("time_of_day", sa.String(length=10), nullable=False), _int("ce"), _int("cn"),
+                    sa.Column("n", sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint("category_id", "time_of_day", "ce", "cn",
+                                            name=op.f("pk_heat_cell_category")))
+    op.create_table("heat_cell_month", _int("month"), _int("category_id"),
+                    sa.Column("time_of_day", sa.String(length=10), nullable=False), _int("ce"), _int("cn"),
+                    sa.Column("n", sa.Integer(), nullable=False),
+                    sa.PrimaryKeyConstraint("month", "category_id", "time_of_day", "ce", "cn",
                                             name=op.f("pk_heat_cell_month")))
 
     from pyproj import Transformer
@@ -58,10 +61,12 @@ def upgrade():
     month = ("CAST(substr(created_at, 1, 4) || substr(created_at, 6, 2) AS INTEGER)" if sqlite else
              "(extract(year FROM created_at AT TIME ZONE 'UTC') * 100"
              " + extract(month FROM created_at AT TIME ZONE 'UTC'))::int")
-    keys = "cell_e, cell_n, category_id, coalesce(time_of_day, '')"
-    op.execute(f"INSERT INTO heat_cell (ce, cn, category_id, time_of_day, n) SELECT {keys}, count(*) FROM report "
-               f"WHERE {_COUNTED} GROUP BY {keys}")
-    op.execute(f"INSERT INTO heat_cell_month (month, ce, cn, category_id, time_of_day, n) "
+    keys = "category_id, coalesce(time_of_day, ''), cell_e, cell_n"
+    op.execute(f"INSERT INTO heat_cell (ce, cn, n) SELECT cell_e, cell_n, count(*) FROM report "
+               f"WHERE {_COUNTED} GROUP BY cell_e, cell_n")
+    op.execute(f"INSERT INTO heat_cell_category (category_id, time_of_day, ce, cn, n) SELECT {keys}, count(*) "
+               f"FROM report WHERE {_COUNTED} GROUP BY {keys}")
+    op.execute(f"INSERT INTO heat_cell_month (month, category_id, time_of_day, ce, cn, n) "
                f"SELECT {month}, {keys}, count(*) FROM report WHERE {_COUNTED} GROUP BY {month}, {keys}")
 
 
@@ -74,6 +79,7 @@ def downgrade():
         op.execute("DROP TRIGGER IF EXISTS heat_cell_keep ON report")
         op.execute("DROP FUNCTION IF EXISTS heat_cell_keep()")
     op.drop_table("heat_cell_month")
+    op.drop_table("heat_cell_category")
     op.drop_table("heat_cell")
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_column("cell_n")

@@ -146,8 +146,8 @@ def spread(app):
     for k in range(40):
         category = rng.choice(["dark_unsafe", "littered", "graffiti", "street_light"])
         safety = category in ("dark_unsafe", "littered")
-        created = datetime(2018, 1, 1, tzinfo=timezone.utc) + (datetime(2020, 1, 1, tzinfo=timezone.utc)
-                                                              - datetime(2018, 1, 1, tzinfo=timezone.utc)) * rng.random()
+        start = datetime(2018, 1, 1, tzinfo=timezone.utc)
+        created = start + (datetime(2020, 1, 1, tzinfo=timezone.utc) - start) * rng.random()
         report, _ = make_report(at=at(rng.uniform(-200, 200), rng.uniform(-200, 200)), category=category,
                                 time_of_day=rng.choice(["day", "evening", "night"]) if safety else None,
                                 created_at=created)

@@ -53,28 +53,39 @@ class MapSquare(db.Model):
 
 
 class HeatCell(db.Model):
-    """How many public reports (placed, not hidden, not merged as duplicates) lie in each 100 m SWEREF 99 TM cell,
-    per category and time of day, over all time: the heat map's unfiltered and category/time-of-day views are
-    summed from it instead of reading every report. Kept by database triggers on `report` (webapp/geo/spatial.py)."""
+    """How many public reports (placed, not hidden, not merged as duplicates) lie in each 100 m SWEREF 99 TM cell:
+    the unfiltered heat map is summed from it instead of reading every report. This table and the two below are
+    kept by database triggers on `report` (webapp/geo/spatial.py), so every way of writing a report keeps them."""
 
     __tablename__ = "heat_cell"
 
     ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)   # report.cell_e
     cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)   # report.cell_n
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HeatCellCategory(db.Model):
+    """The same counts per category and time of day ("" when none was given), for the heat map of some
+    categories or times of day; the category leads the key, so that one category reads one range."""
+
+    __tablename__ = "heat_cell_category"
+
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    time_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)           # "" when none was given
+    time_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class HeatCellMonth(db.Model):
-    """The same counts per calendar month (UTC) of `report.created_at`, for heat maps over a period; the month
-    leads the key so that a period reads one range of it."""
+    """The same counts per calendar month (UTC) of `report.created_at` as well, for heat maps over a period; the
+    month leads the key so that a period reads one range of it."""
 
     __tablename__ = "heat_cell_month"
 
     month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # year * 100 + month
-    ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     time_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer, default=0)

@@ -157,13 +157,14 @@ def in_box(dialect: str):
     return and_(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
 
 
-# The heat map's counts per 100 m SWEREF 99 TM cell (tables heat_cell and heat_cell_month, models HeatCell and
-# HeatCellMonth), kept by triggers from the cell stored with each report. A report counts as the heat map's own
+# The heat map's counts per 100 m SWEREF 99 TM cell (tables heat_cell, heat_cell_category and heat_cell_month,
+# models HeatCell, HeatCellCategory and HeatCellMonth), kept by triggers from the cell stored with each report. A report counts as the heat map's own
 # query (webapp.insights.services._query) does: placed, not hidden, not merged as a duplicate.
 CELL_M = 100
 _HEAT_COUNTED = "{r}.cell_e IS NOT NULL AND {r}.lat IS NOT NULL AND NOT {r}.hidden AND {r}.status <> 'duplicate'"
-_HEAT_COLUMNS = {"heat_cell": ("ce", "cn", "category_id", "time_of_day"),
-                 "heat_cell_month": ("month", "ce", "cn", "category_id", "time_of_day")}
+_HEAT_COLUMNS = {"heat_cell": ("ce", "cn"),
+                 "heat_cell_category": ("category_id", "time_of_day", "ce", "cn"),
+                 "heat_cell_month": ("month", "category_id", "time_of_day", "ce", "cn")}
 _HEAT_WATCHED = "lat, lon, cell_e, cell_n, hidden, status, category_id, time_of_day, created_at"
 
 
@@ -255,8 +256,8 @@ def cells_of(lons, lats):
 
 
 def ensure_heat_cells(connection) -> None:
-    """Create the triggers that keep heat_cell and heat_cell_month, give every placed report its cell, and
-    recount the tables if they disagree with the reports; safe to run after every migration."""
+    """Create the triggers that keep heat_cell, heat_cell_category and heat_cell_month, give every placed report
+    its cell, and recount the tables if they disagree with the reports; safe to run after every migration."""
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         for statement in _sqlite_heat_triggers().values():

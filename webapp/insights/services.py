@@ -135,14 +135,7 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
     if not MIN_CELL_M <= size_m <= MAX_CELL_M:
         raise ReportError("cell", _l("The cell size must be %(min)d–%(max)d m.", min=MIN_CELL_M, max=MAX_CELL_M))
     counted = _counted_cells(selection, size_m)
-    if counted is not None:
-        i, j, weights = counted
-    else:
-        lons, lats = positions(selection)
-        east, north = geo.to_sweref(lons, lats)
-        i = np.floor(np.asarray(east) / size_m).astype(np.int64)
-        j = np.floor(np.asarray(north) / size_m).astype(np.int64)
-        weights = None
+    i, j, weights = counted if counted is not None else _cells_of_reports(selection, size_m)
     if i.size == 0:
         return Grid(size_m, [], 0)
     # One integer per cell (columns and rows are far below 10^7 on this grid), so that counting is 1-D.
@@ -160,6 +153,14 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
     return Grid(size_m, cells, sum(c["count"] for c in cells), suppressed)
 
 
+def _cells_of_reports(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, None]:
+    """The selection's cells read from the reports one by one: any filter, any size."""
+    lons, lats = positions(selection)
+    east, north = geo.to_sweref(lons, lats)
+    return (np.floor(np.asarray(east) / size_m).astype(np.int64),
+            np.floor(np.asarray(north) / size_m).astype(np.int64), None)
+
+
 def _month(day: date) -> int:
     return day.year * 100 + day.month
 
@@ -171,12 +172,12 @@ def _month_start(day: date, months: int = 0) -> date:
 
 def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The selection's cells (column, row at `size_m`) and counts from the counts per 100 m cell that triggers
-    keep (heat_cell, heat_cell_month; webapp/geo/spatial.py), or None when they cannot answer: a size that is
-    not a whole number of 100 m cells, an area, a campaign or a gender/age split. A period reads the whole
-    months from heat_cell_month and the days at either end from the reports themselves."""
+    keep (heat_cell, heat_cell_category, heat_cell_month; webapp/geo/spatial.py), or None when they cannot
+    answer: a size that is not a whole number of 100 m cells, an area, a campaign or a gender/age split. A
+    period reads the whole months from heat_cell_month and the days at either end from the reports themselves."""
     from sqlalchemy import func
 
-    from webapp.geo.models import HeatCell, HeatCellMonth
+    from webapp.geo.models import HeatCell, HeatCellCategory, HeatCellMonth
     from webapp.geo.spatial import CELL_M
 
     if size_m % CELL_M or selection.district or selection.campaign or selection.demographic:
@@ -194,9 +195,12 @@ def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.nd
             edges.append((selection.date_from, first - timedelta(days=1)))
         if after and after != selection.date_to + timedelta(days=1):
             edges.append((after, selection.date_to))
-    table = HeatCell if months is None else HeatCellMonth
+    # The smallest table that holds the selection: per cell alone, per category and time of day, per month too.
+    filtered = bool(selection.kinds or selection.categories or selection.times_of_day)
+    table = HeatCellMonth if months is not None else HeatCellCategory if filtered else HeatCell
     query = select(table.ce, table.cn, func.sum(table.n)).group_by(table.ce, table.cn)
-    if selection.kinds or selection.categories:
+    if filtered:
+        # Always a list of categories, so that the database reads the key's ranges for them (with the times).
         wanted = select(Category.id)
         if selection.kinds:
             wanted = wanted.where(Category.kind.in_(selection.kinds))
@@ -227,13 +231,20 @@ def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
 
 
 def grid_geojson(result: Grid) -> dict:
-    return {"type": "FeatureCollection", "cell_size_m": result.size_m, "total": result.total,
+    size = result.size_m
+    # All corners projected in one call (per corner, the projection would cost more than counting the cells).
+    east = np.asarray([c["e"] for c in result.cells], dtype=float)[:, None] + np.array([0, size, size, 0, 0])
+    north = np.asarray([c["n"] for c in result.cells], dtype=float)[:, None] + np.array([0, 0, size, size, 0])
+    lons, lats = geo.to_wgs84(east.ravel(), north.ravel()) if result.cells else ([], [])
+    lons = np.round(np.asarray(lons), 6).reshape(-1, 5).tolist()
+    lats = np.round(np.asarray(lats), 6).reshape(-1, 5).tolist()
+    return {"type": "FeatureCollection", "cell_size_m": size, "total": result.total,
             "suppressed": result.suppressed,
             "features": [{"type": "Feature",
-                          "geometry": {"type": "Polygon", "coordinates": [cell_polygon(c, result.size_m)]},
+                          "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in zip(xs, ys)]]},
                           "properties": {"count": c["count"], "sweref99tm_e": c["e"], "sweref99tm_n": c["n"],
-                                         "cell_size_m": result.size_m}}
-                         for c in result.cells]}
+                                         "cell_size_m": size}}
+                         for c, xs, ys in zip(result.cells, lons, lats)]}
 
 
 def point_rows(selection: Selection) -> Iterator[dict]:
