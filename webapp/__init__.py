@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.api import models as _api_models  # noqa: F401
     from webapp.campaigns import models as _campaign_models  # noqa: F401
     from webapp.insights import models as _insight_models  # noqa: F401
+    from webapp.jobs import models as _job_models  # noqa: F401
     from webapp.api.open311 import bp as open311_bp
     from webapp.api.views import bp as api_bp, docs_bp, health_bp
     from webapp.auth.views import bp as auth_bp
