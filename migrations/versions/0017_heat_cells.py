@@ -29,17 +29,18 @@ def upgrade():
     op.add_column("report", sa.Column("cell_e", sa.Integer(), nullable=True))
     op.add_column("report", sa.Column("cell_n", sa.Integer(), nullable=True))
     op.create_table("heat_cell", _int("ce"), _int("cn"), sa.Column("n", sa.Integer(), nullable=False),
-                    sa.PrimaryKeyConstraint("ce", "cn", name=op.f("pk_heat_cell")))
+                    sa.PrimaryKeyConstraint("ce", "cn", name=op.f("pk_heat_cell")),
+                    sqlite_with_rowid=False)
     op.create_table("heat_cell_category", _int("category_id"),
                     sa.Column("time_of_day", sa.String(length=10), nullable=False), _int("ce"), _int("cn"),
                     sa.Column("n", sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint("category_id", "time_of_day", "ce", "cn",
-                                            name=op.f("pk_heat_cell_category")))
+                                            name=op.f("pk_heat_cell_category")), sqlite_with_rowid=False)
     op.create_table("heat_cell_month", _int("month"), _int("category_id"),
                     sa.Column("time_of_day", sa.String(length=10), nullable=False), _int("ce"), _int("cn"),
                     sa.Column("n", sa.Integer(), nullable=False),
                     sa.PrimaryKeyConstraint("month", "category_id", "time_of_day", "ce", "cn",
-                                            name=op.f("pk_heat_cell_month")))
+                                            name=op.f("pk_heat_cell_month")), sqlite_with_rowid=False)
 
     from pyproj import Transformer
 

@@ -223,9 +223,9 @@ def test_import_page_reads_the_job_and_says_when_its_worker_stopped(sqlite_app):
     client = comms(sqlite_app)
     create(client, slug="insta", categories=[])
     csv_text = "caption,posted_at\n" + "Skräp,2026-01-01T10:00:00+01:00\n" * 4
+    upload = {"csrf_token": form_token(client), "csv_file": (io.BytesIO(csv_text.encode()), "p.csv")}
     response = client.post(f"/staff/campaigns/{services.by_slug('insta').id}/import",
-                           content_type="multipart/form-data",
-                           data={"csrf_token": form_token(client), "csv_file": (io.BytesIO(csv_text.encode()), "p.csv")})
+                           content_type="multipart/form-data", data=upload)
     status_url = response.headers["Location"]
     html = client.get(status_url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert 'data-status="queued"' in html and "Väntar på en arbetsprocess: 0 av 4 rader" in html

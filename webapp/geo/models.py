@@ -58,6 +58,7 @@ class HeatCell(db.Model):
     kept by database triggers on `report` (webapp/geo/spatial.py), so every way of writing a report keeps them."""
 
     __tablename__ = "heat_cell"
+    __table_args__ = {"sqlite_with_rowid": False}  # on SQLite the key is the table
 
     ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)   # report.cell_e
     cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)   # report.cell_n
@@ -69,6 +70,7 @@ class HeatCellCategory(db.Model):
     categories or times of day; the category leads the key, so that one category reads one range."""
 
     __tablename__ = "heat_cell_category"
+    __table_args__ = {"sqlite_with_rowid": False}  # on SQLite the key is the table
 
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     time_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)
@@ -82,6 +84,7 @@ class HeatCellMonth(db.Model):
     month leads the key so that a period reads one range of it."""
 
     __tablename__ = "heat_cell_month"
+    __table_args__ = {"sqlite_with_rowid": False}  # on SQLite the key is the table
 
     month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # year * 100 + month
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -141,9 +141,11 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
     # One integer per cell (columns and rows are far below 10^7 on this grid), so that counting is 1-D.
     keys, inverse = np.unique(i * 10_000_000 + j, return_inverse=True)
     counts = np.bincount(inverse, weights=weights, minlength=keys.size).astype(np.int64)
-    cells = [{"e": int(k // 10_000_000) * size_m, "n": int(k % 10_000_000) * size_m, "count": int(c)}
-             for k, c in zip(keys, counts) if c > 0]
-    cells.sort(key=lambda c: -c["count"])
+    keys, counts = keys[counts > 0], counts[counts > 0]
+    order = np.argsort(-counts, kind="stable")  # the biggest first; equal counts in the order of their cells
+    keys, counts = keys[order], counts[order]
+    cells = [{"e": e, "n": n, "count": c} for e, n, c in zip(
+        ((keys // 10_000_000) * size_m).tolist(), ((keys % 10_000_000) * size_m).tolist(), counts.tolist())]
     suppressed = 0
     if selection.demographic:
         from webapp.campaigns.services import MIN_CELL
@@ -175,8 +177,6 @@ def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.nd
     keep (heat_cell, heat_cell_category, heat_cell_month; webapp/geo/spatial.py), or None when they cannot
     answer: a size that is not a whole number of 100 m cells, an area, a campaign or a gender/age split. A
     period reads the whole months from heat_cell_month and the days at either end from the reports themselves."""
-    from sqlalchemy import func
-
     from webapp.geo.models import HeatCell, HeatCellCategory, HeatCellMonth
     from webapp.geo.spatial import CELL_M
 
@@ -198,7 +198,8 @@ def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.nd
     # The smallest table that holds the selection: per cell alone, per category and time of day, per month too.
     filtered = bool(selection.kinds or selection.categories or selection.times_of_day)
     table = HeatCellMonth if months is not None else HeatCellCategory if filtered else HeatCell
-    query = select(table.ce, table.cn, func.sum(table.n)).group_by(table.ce, table.cn)
+    # Summed per cell here rather than by GROUP BY: the rows come in key order, not by cell.
+    query = select(table.ce, table.cn, table.n).where(table.n > 0)
     if filtered:
         # Always a list of categories, so that the database reads the key's ranges for them (with the times).
         wanted = select(Category.id)
@@ -219,7 +220,7 @@ def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.nd
         rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n], counted=True))]
     if not rows:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
-    array = np.asarray(rows, dtype=np.int64)
+    array = np.array(rows, dtype=np.int64)
     factor = size_m // CELL_M
     return array[:, 0] // factor, array[:, 1] // factor, array[:, 2].astype(float)
 
