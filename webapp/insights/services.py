@@ -358,6 +358,48 @@ def heat_png(result: Grid, title: str, width: int = 1200, selection: Selection |
                           tile_attribution=current_app.config.get("HEATMAP_TILE_ATTRIBUTION", ""))
 
 
+def start_export(selection: Selection, fmt: str, actor: str, folder: str):
+    """Queue a points export too large to write while the browser waits (an XLSX above XLSX_WEB_LIMIT): a worker
+    writes it into `folder` and its page links to the file (webapp.jobs)."""
+    from webapp.jobs import services as jobs
+
+    if fmt != "xlsx":
+        raise ValueError(fmt)
+    wanted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(selection).items()}
+    return jobs.enqueue("points_export", {"selection": wanted, "fmt": fmt, "folder": folder}, actor,
+                        total=count(selection))
+
+
+def run_export_job(job, context) -> dict:
+    """The job handler for a queued export: writes the file under a temporary name and renames it when whole,
+    so that a worker killed half-way leaves no half file behind a link, and a second attempt starts afresh."""
+    import os
+    from pathlib import Path
+
+    params = job.params
+    selection = Selection(**{k: (date.fromisoformat(v) if k.startswith("date_") and v else v)
+                             for k, v in params["selection"].items()})
+    folder = Path(params["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"job-{job.id}.{params['fmt']}"
+    partial = folder / f"{name}.part"
+    rows = points_xlsx(selection, partial)
+    os.replace(partial, folder / name)
+    context.step(rows, rows)
+    log_export("points", params["fmt"], selection, rows, job.created_by)
+    return {"file": name, "rows": rows}
+
+
+def export_file(job) -> "Path | None":
+    """The finished file of an export job, if it is there."""
+    from pathlib import Path
+
+    if job is None or job.kind != "points_export" or job.status != "done" or not job.result:
+        return None
+    path = Path(job.params["folder"]) / job.result["file"]
+    return path if path.exists() else None
+
+
 def log_export(kind: str, fmt: str, selection: Selection, rows: int, actor: str) -> ExportLog:
     entry = ExportLog(kind=kind, fmt=fmt, filters=selection.describe(), rows=rows, actor=actor)
     db.session.add(entry)
