@@ -75,7 +75,7 @@ def login_cookie(port: int) -> str:
     html = session.get(f"http://127.0.0.1:{port}/staff/login", timeout=30).text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     session.post(f"http://127.0.0.1:{port}/staff/login", timeout=30, allow_redirects=False,
-                 data={"csrf_token": token, "email": "planner@bench.test", "password": PLANNER_PASSWORD})
+                 data={"csrf_token": token, "email": "bench.planner@landskrona.se", "password": PLANNER_PASSWORD})
     if requests.get(f"http://127.0.0.1:{port}{HEATMAP_PATHS[0]}", cookies=session.cookies, timeout=60,
                     allow_redirects=False).status_code != 200:
         raise RuntimeError("the planner could not log in")
@@ -174,7 +174,7 @@ def main() -> int:
         generated = time.perf_counter() - started
         from webapp.auth import services as accounts
 
-        accounts.create_user("planner@bench.test", "Planner", PLANNER_PASSWORD, "lighting_planner")
+        accounts.create_user("bench.planner@landskrona.se", "Planner", PLANNER_PASSWORD, "lighting_planner")
     con = sqlite3.connect(db_path)
     boxes = boxes_of_about(con, 500, 20)
     views = phone_views(con, 50000)

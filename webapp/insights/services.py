@@ -237,15 +237,16 @@ def grid_geojson(result: Grid) -> dict:
     east = np.asarray([c["e"] for c in result.cells], dtype=float)[:, None] + np.array([0, size, size, 0, 0])
     north = np.asarray([c["n"] for c in result.cells], dtype=float)[:, None] + np.array([0, 0, size, size, 0])
     lons, lats = geo.to_wgs84(east.ravel(), north.ravel()) if result.cells else ([], [])
-    lons = np.round(np.asarray(lons), 6).reshape(-1, 5).tolist()
-    lats = np.round(np.asarray(lats), 6).reshape(-1, 5).tolist()
+    # One ring of five [lon, lat] corners per cell, made into lists in one call.
+    rings = np.round(np.stack([np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)], axis=-1),
+                     6).reshape(-1, 5, 2).tolist()
     return {"type": "FeatureCollection", "cell_size_m": size, "total": result.total,
             "suppressed": result.suppressed,
             "features": [{"type": "Feature",
-                          "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in zip(xs, ys)]]},
+                          "geometry": {"type": "Polygon", "coordinates": [ring]},
                           "properties": {"count": c["count"], "sweref99tm_e": c["e"], "sweref99tm_n": c["n"],
                                          "cell_size_m": size}}
-                         for c, xs, ys in zip(result.cells, lons, lats)]}
+                         for c, ring in zip(result.cells, rings)]}
 
 
 def point_rows(selection: Selection) -> Iterator[dict]:
