@@ -119,6 +119,9 @@ def run_migrations_online():
         if revision is not None and revision >= "0014":
             spatial.ensure_squares(connection)
             connection.commit()
+        if revision is not None and revision >= "0017":
+            spatial.ensure_heat_cells(connection)
+            connection.commit()
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -150,3 +150,7 @@ def test_bench_generate_makes_plausible_reports_fast(app):
     assert len({r.created_at.year for r in reports}) >= 8
     assert db.session.execute(select(func.count(StatusChange.id))).scalar_one() > 600
     assert len({r.reference for r in reports}) == 600
+    # The bulk loader sets each report's heat-map cell itself (a Core insert): the same cell the ORM would.
+    from webapp.geo.spatial import cell_of
+
+    assert all((r.cell_e, r.cell_n) == cell_of(r.lon, r.lat) for r in reports)

@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.campaigns import models as _campaign_models  # noqa: F401
     from webapp.insights import models as _insight_models  # noqa: F401
     from webapp.staff import models as _staff_models  # noqa: F401
+    from webapp.jobs import models as _job_models  # noqa: F401
     from webapp.api.open311 import bp as open311_bp
     from webapp.api.views import bp as api_bp, docs_bp, health_bp
     from webapp.auth.views import bp as auth_bp

@@ -70,6 +70,9 @@ def generate(n: int, seed: int = 1282, batch: int = 20000, progress: Callable[[i
         zone_ids = np.full(len(chunk), None, dtype=object)
         for area in zones.areas:
             zone_ids[contains_xy(area.geometry, east, north)] = area.id
+        # The 100 m cell each report carries (the ORM sets it on other writes; this is a Core insert).
+        cell_e = np.floor(np.asarray(east) / 100).astype(int).tolist()
+        cell_n = np.floor(np.asarray(north) / 100).astype(int).tolist()
         for i, (lon, lat) in enumerate(chunk):
             rid = start_id + offset + i
             category_id, kind = categories[pyrng.randrange(len(categories))]
@@ -80,6 +83,7 @@ def generate(n: int, seed: int = 1282, batch: int = 20000, progress: Callable[[i
                 "id": rid, "reference": f"LK-{created.year}-{rid:06d}",
                 "token_hash": hashlib.sha256(f"bench-{seed}-{rid}".encode()).hexdigest(),
                 "category_id": category_id, "description": "", "lat": float(lat), "lon": float(lon),
+                "cell_e": cell_e[i], "cell_n": cell_n[i],
                 "location_text": "", "district_id": district_ids[i], "zone_id": zone_ids[i],
                 "time_of_day": time_of_day, "safety_rating": pyrng.randint(1, 5) if kind == "safety" else None,
                 "locale": "sv", "source": pyrng.choice(["web", "web", "campaign", "instagram", "field"]),

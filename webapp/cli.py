@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from webapp.geo import services as geo
@@ -139,6 +140,39 @@ def campaigns_import(slug, csv_path, images):
                f"{len(result.errors)} rows with errors.")
     for line, message in result.errors:
         click.echo(f"  line {line}: {message}")
+
+
+jobs_cli = AppGroup("jobs", help="Background work (imports): the worker and the queue.")
+
+
+@jobs_cli.command("work")
+@click.option("--once", is_flag=True, help="Stop when the queue is empty instead of waiting for more.")
+def jobs_work(once):
+    """Carry out queued jobs, and take up those whose worker stopped (its heartbeat older than
+    JOB_STALE_SECONDS). Run one or more under systemd or compose (docs/deploy.md)."""
+    from datetime import datetime
+
+    from webapp.jobs import services as jobs
+
+    stale = current_app.config["JOB_STALE_SECONDS"]
+    click.echo(f"jobs worker: taking up jobs whose worker has been silent for {stale} s", err=True)
+    ran = jobs.work(once=once, stale_seconds=stale,
+                    echo=lambda line: click.echo(f"{datetime.now().isoformat(timespec='seconds')} {line}", err=True))
+    if once:
+        click.echo(f"{ran} jobs run.")
+
+
+@jobs_cli.command("list")
+def jobs_list():
+    """The newest jobs with their state and progress."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.jobs.models import Job
+
+    for job in db.session.execute(select(Job).order_by(Job.id.desc()).limit(20)).scalars():
+        click.echo(f"{job.id:>6} {job.kind:<16} {job.status:<8} {job.done}/{job.total} attempts {job.attempts}"
+                   f"{'  ' + job.error if job.error else ''}")
 
 
 @click.command("export")
@@ -342,5 +376,6 @@ def register_cli(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(open311_cli)
     app.cli.add_command(campaigns_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(export_command)
     app.cli.add_command(bench_cli)

@@ -60,6 +60,11 @@ def from_environment(instance_path: str) -> dict:
         # How long each worker keeps the public map's answers (seconds; 0 = always ask the database).
         "MAP_CACHE_SECONDS": int(env.get("MAP_CACHE_SECONDS") or Defaults.MAP_CACHE_SECONDS),
         "MAP_CACHE_BYTES": int(env.get("MAP_CACHE_BYTES") or Defaults.MAP_CACHE_BYTES),
+        # A running background job whose worker has not beaten its heart for this long is taken up by another.
+        "JOB_STALE_SECONDS": int(env.get("JOB_STALE_SECONDS") or 60),
+        # Run queued jobs in a thread of the web process as well (laptops, tests); in production say 0 and run
+        # `flask jobs work` beside the web server (docs/deploy.md).
+        "JOBS_IN_WEB_PROCESS": _bool(env.get("JOBS_IN_WEB_PROCESS"), True),
         # Views of the public map holding more reports than this show counts per area instead of every pin.
         "MAP_CLUSTER_ABOVE": int(env.get("MAP_CLUSTER_ABOVE") or 1000),
         "MAIL_PORT": int(env.get("MAIL_PORT") or 25),

@@ -211,3 +211,27 @@ def test_unsure_posts_get_their_category_in_the_queue(sqlite_app):
     assert post.category.key == "feels_safe" and services.needing_a_category() == []
     html = officer.get("/staff/places", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Alla importerade inlägg har en kategori." in html
+
+
+def test_import_page_reads_the_job_and_says_when_its_worker_stopped(sqlite_app):
+    """No worker yet: the import waits; its worker killed half-way: the page says it carries on later."""
+    from datetime import datetime, timezone
+
+    from webapp.jobs.models import Job
+
+    sqlite_app.config["JOBS_IN_WEB_PROCESS"] = False
+    client = comms(sqlite_app)
+    create(client, slug="insta", categories=[])
+    csv_text = "caption,posted_at\n" + "Skräp,2026-01-01T10:00:00+01:00\n" * 4
+    upload = {"csrf_token": form_token(client), "csv_file": (io.BytesIO(csv_text.encode()), "p.csv")}
+    response = client.post(f"/staff/campaigns/{services.by_slug('insta').id}/import",
+                           content_type="multipart/form-data", data=upload)
+    status_url = response.headers["Location"]
+    html = client.get(status_url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'data-status="queued"' in html and "Väntar på en arbetsprocess: 0 av 4 rader" in html
+
+    job = db.session.execute(select(Job)).scalar_one()
+    job.status, job.done, job.heartbeat_at = "running", 2, datetime(2026, 1, 1, tzinfo=timezone.utc)
+    db.session.commit()
+    html = client.get(status_url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Avbröts efter 2 av 4 rader" in html and "data-busy" in html

@@ -53,3 +53,66 @@ def test_squares_gather_into_areas_with_their_counts(app):
     assert [a[2] for a in fine] == [3, 1]  # zoomed in: one square per area
     assert fine[0][:2] == pytest.approx((12.8315, 55.8705))  # the middle of the square the three are in
     assert services.public_areas_in_bbox(12.0, 55.0, 12.01, 55.01) == []
+
+
+def heat_counts(table: str = "heat_cell") -> dict:
+    rows = db.session.execute(text(f"SELECT ce, cn, sum(n) FROM {table} GROUP BY ce, cn")).all()
+    return {(e, n): c for e, n, c in rows if c}
+
+
+def recounted() -> dict:
+    """The same counts read from the reports, as the heat map's own query selects them."""
+    rows = db.session.execute(text("SELECT cell_e, cell_n, count(*) FROM report WHERE lat IS NOT NULL "
+                                   "AND NOT hidden AND status <> 'duplicate' GROUP BY cell_e, cell_n")).all()
+    return {(e, n): c for e, n, c in rows}
+
+
+def kept() -> dict:
+    """The counts per cell in all three tables, which must agree with each other and with the reports."""
+    tables = [heat_counts(t) for t in ("heat_cell", "heat_cell_category", "heat_cell_month")]
+    assert tables[0] == tables[1] == tables[2] == recounted()
+    return tables[0]
+
+
+def test_heat_cells_follow_new_moved_hidden_merged_and_deleted_reports(app):
+    from webapp.geo.spatial import cell_of
+
+    first, _ = make_report(at=CENTRUM, category="dark_unsafe", time_of_day="night")
+    second, _ = make_report(at=CENTRUM)
+    third, _ = make_report(at=CENTRUM, category="graffiti")
+    centrum, karlslund = cell_of(*CENTRUM), cell_of(*KARLSLUND)
+    assert (first.cell_e, first.cell_n) == centrum
+    assert kept() == {centrum: 3}
+
+    staff.edit_report(first, "handläggare", first.version, "Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    assert (first.cell_e, first.cell_n) == karlslund
+    assert kept() == {centrum: 2, karlslund: 1}
+
+    staff.set_hidden(second, True, "handläggare", second.version, "Personuppgifter i texten")
+    staff.merge_reports(third, first, "handläggare")
+    assert kept() == {karlslund: 1}
+    staff.set_hidden(second, False, "handläggare", second.version)
+    assert kept() == {centrum: 1, karlslund: 1}
+    db.session.delete(second)
+    db.session.commit()
+    assert kept() == {karlslund: 1}
+    night = db.session.execute(text("SELECT ce, cn, n FROM heat_cell_category "
+                                    "WHERE time_of_day = 'night' AND n > 0")).all()
+    assert [tuple(row) for row in night] == [(*karlslund, 1)]
+
+
+def test_heat_cells_are_recounted_and_reports_placed_after_a_migration(app):
+    """ensure_heat_cells (run after every migration) fills a missing cell and recounts tables that disagree."""
+    from webapp.geo import spatial
+
+    report, _ = make_report(at=CENTRUM)
+    with db.engine.begin() as connection:
+        spatial.drop_heat_cells(connection)
+        connection.exec_driver_sql("UPDATE report SET cell_e = NULL, cell_n = NULL")
+        connection.exec_driver_sql("DELETE FROM heat_cell")
+        spatial.ensure_heat_cells(connection)
+    db.session.expire_all()
+    assert (report.cell_e, report.cell_n) == spatial.cell_of(*CENTRUM)
+    assert kept() == {spatial.cell_of(*CENTRUM): 1}
+    make_report(at=CENTRUM)  # the triggers are back
+    assert heat_counts() == recounted() == {spatial.cell_of(*CENTRUM): 2}

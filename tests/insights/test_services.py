@@ -132,3 +132,75 @@ def test_lighting_basis_splits_existing_lights_from_no_lighting(app):
     assert basis["new"][0]["times"] == {"day": 0, "evening": 0, "night": 2}
     repaired = next(p for p in basis["existing"] if p["count"] == 1)
     assert (repaired["repairs"], repaired["repairs_done"]) == (1, 1)
+
+
+@pytest.fixture
+def spread(app):
+    """Forty reports over a 400 m square, four categories, two years, one hidden and one merged away."""
+    import random
+
+    from webapp.staff.services import merge_reports
+
+    rng = random.Random(16)
+    made = []
+    for k in range(40):
+        category = rng.choice(["dark_unsafe", "littered", "graffiti", "street_light"])
+        safety = category in ("dark_unsafe", "littered")
+        start = datetime(2018, 1, 1, tzinfo=timezone.utc)
+        created = start + (datetime(2020, 1, 1, tzinfo=timezone.utc) - start) * rng.random()
+        report, _ = make_report(at=at(rng.uniform(-200, 200), rng.uniform(-200, 200)), category=category,
+                                time_of_day=rng.choice(["day", "evening", "night"]) if safety else None,
+                                created_at=created)
+        made.append(report)
+    set_hidden(made[0], True, "x", made[0].version, "personuppgifter")
+    merge_reports(made[1], made[2], "x")
+    return made
+
+
+def counted_by_hand(selection: Selection, size_m: int) -> dict:
+    """The grid as the reports themselves give it: every selected position projected and floored."""
+    import numpy as np
+
+    lons, lats = services.positions(selection)
+    east, north = geo.to_sweref(lons, lats)
+    cells = zip((np.floor(np.asarray(east) / size_m) * size_m).astype(int).tolist(),
+                (np.floor(np.asarray(north) / size_m) * size_m).astype(int).tolist())
+    counts = {}
+    for cell in cells:
+        counts[cell] = counts.get(cell, 0) + 1
+    return counts
+
+
+SELECTIONS = [
+    Selection(), Selection(categories=["graffiti"]), Selection(kinds=["safety"]), Selection(times_of_day=["night"]),
+    Selection(kinds=["safety"], times_of_day=["day", "evening"], categories=["dark_unsafe", "graffiti"]),
+    Selection(date_from=date(2018, 3, 1), date_to=date(2019, 6, 30)),        # whole months
+    Selection(date_from=date(2018, 3, 17), date_to=date(2019, 6, 9)),        # whole months and days at both ends
+    Selection(date_from=date(2019, 2, 2), categories=["dark_unsafe"], times_of_day=["night"]),
+    Selection(date_to=date(2018, 12, 30)),
+    Selection(date_from=date(2018, 5, 3), date_to=date(2018, 6, 20)),        # no whole month inside
+]
+
+
+def test_grid_from_the_cell_counts_agrees_with_the_reports(spread):
+    """The counts kept per 100 m cell (and month) give the same grid as counting the reports one by one, for
+    sizes they hold (100, 200 m) and one they do not (150 m)."""
+    for selection in SELECTIONS:
+        for size_m in (100, 200, 150):
+            result = services.grid(selection, size_m)
+            expected = counted_by_hand(selection, size_m)
+            assert {(c["e"], c["n"]): c["count"] for c in result.cells} == expected, (selection, size_m)
+            assert result.total == sum(expected.values()) > 0, (selection, size_m)
+            assert [c["count"] for c in result.cells] == sorted((c["count"] for c in result.cells), reverse=True)
+    # …and the common views were answered from the counts, not from the reports.
+    assert all(services._counted_cells(s, 100) is not None for s in SELECTIONS[:-1])
+    assert services._counted_cells(Selection(), 150) is None
+
+
+def test_grid_by_area_reads_the_reports(spread):
+    """A filter the cell counts do not hold (an area) still gives the right cells."""
+    selection = Selection(district=spread[5].district_id, date_from=date(2018, 6, 1))
+    expected = counted_by_hand(selection, 100)
+    assert selection.district and expected
+    assert {(c["e"], c["n"]): c["count"] for c in services.grid(selection, 100).cells} == expected
+    assert services._counted_cells(selection, 100) is None

@@ -110,10 +110,24 @@ def test_indicator_dashboard_page_xlsx_and_survey_entry(sqlite_app):
     assert crew.get("/staff/indicators").status_code == 403
 
 
-def test_very_large_xlsx_is_refused_with_advice_instead_of_hanging(sqlite_app):
-    sqlite_app.config["XLSX_WEB_LIMIT"] = 1
+def test_very_large_xlsx_becomes_a_job_with_a_download_link_instead_of_hanging(sqlite_app):
+    """Above XLSX_WEB_LIMIT the workbook is written by a worker; its page links to the file when it is whole."""
+    from webapp.jobs import services as jobs
+
+    sqlite_app.config.update(XLSX_WEB_LIMIT=1, JOBS_IN_WEB_PROCESS=False)
     make_report()
     make_report()
     client = planner(sqlite_app)
-    response = client.get("/staff/exports/points.xlsx", follow_redirects=True, headers={"Accept-Language": "sv"})
-    assert response.status_code == 200 and "välj CSV eller GeoJSON" in response.get_data(as_text=True)
+    response = client.get("/staff/exports/points.xlsx")
+    page = response.headers["Location"]
+    assert "/staff/exports/jobs/" in page
+    html = client.get(page, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "skriver arbetsboken med 2 rapporter" in html and "data-busy" in html
+    assert client.get(page + "/file").status_code == 404  # not there before it is written
+
+    assert jobs.work(once=True, stale_seconds=60) == 1  # what `flask jobs work` does
+    html = client.get(page, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Arbetsboken är klar: 2 rapporter" in html
+    book = load_workbook(io.BytesIO(client.get(page + "/file").data))
+    assert book["Rapporter"].max_row == 3
+    assert export_log(1)[0].rows == 2  # logged when written

@@ -90,6 +90,8 @@ class ImportRun(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="done")
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     done_rows: Mapped[int] = mapped_column(Integer, default=0)
+    # The background job that carries the import out (webapp.jobs); none for imports run from the CLI.
+    job_id: Mapped[Optional[int]] = mapped_column(ForeignKey("job.id"))
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -323,11 +323,14 @@ def _count_rows(csv_bytes: bytes) -> int:
 
 
 def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: str, settings: PhotoSettings,
-                 zip_bytes: bytes | None = None, progress=None, run: ImportRun | None = None) -> ImportResult:
+                 zip_bytes: bytes | None = None, progress=None, run: ImportRun | None = None,
+                 job=None) -> ImportResult:
     """Import collected posts: caption, posted_at, link, lat, lon, place, image, category (optional columns).
     A bad row is reported with its line number and the rest still imports; a post imported before is skipped;
     a post without a position waits in the queue of reports that need a place. `run`, when given, is kept up
-    to date (rows done) for the progress page."""
+    to date for the progress page: each row's outcome is committed together with its counts (and the job's
+    progress, `job` being a webapp.jobs JobContext), so an import killed half-way and started again on the
+    same `run` carries on after the last row it finished and never makes a report twice."""
     try:
         text = csv_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -340,78 +343,95 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
         run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200], created_by=actor,
                         file_hash=hashlib.sha256(csv_bytes).hexdigest())
         db.session.add(run)
-    run.status, run.total_rows, run.done_rows = "running", _count_rows(csv_bytes), 0
+    if run.status != "running":  # a fresh start; a running one is taken up where it stopped
+        run.status, run.done_rows, run.created, run.skipped, run.unplaced, run.errors = "running", 0, 0, 0, 0, []
+    run.total_rows = _count_rows(csv_bytes)
+    if job is not None:
+        job.step(run.done_rows, run.total_rows)
     db.session.commit()
-    run_id = run.id
-    result = ImportResult()
+    run_id, resume_after = run.id, run.done_rows
     districts, zones = geo.district_locator(), geo.zone_locator()
 
-    def step():
-        if progress:
-            progress(1)
-        db.session.execute(update(ImportRun).where(ImportRun.id == run_id)
-                           .values(done_rows=ImportRun.done_rows + 1))
-        db.session.commit()
+    def count(**added):
+        """This row's outcome, added to the run (and the job) in the caller's transaction."""
+        current = db.session.get(ImportRun, run_id)
+        current.done_rows += 1
+        for name, value in added.items():
+            setattr(current, name, (getattr(current, name) or 0) + value if name != "errors"
+                    else [*(current.errors or []), *value])
+        if job is not None:
+            job.step(current.done_rows)
 
+    rows = 0
     for line, row in enumerate(reader, start=2):
+        rows += 1
+        if rows <= resume_after:
+            continue  # done before the import was stopped
         # Posts are text from outside: no control characters; the caption keeps its lines.
         row = {(k or "").strip(): clean_text(v or "", multiline=(k or "").strip() == "caption").strip()
                for k, v in row.items()}
-        result.rows += 1
-        if result.rows > MAX_IMPORT_ROWS:
-            result.errors.append((line, str(_l("Too many rows; at most %(n)d are imported at once.", n=MAX_IMPORT_ROWS))))
+        if rows > MAX_IMPORT_ROWS:
+            count(errors=[[line, str(_l("Too many rows; at most %(n)d are imported at once.", n=MAX_IMPORT_ROWS))]])
+            db.session.commit()
             break
         key = hashlib.sha256((row.get("link") or f"{row.get('caption')}|{row.get('posted_at')}").encode()).hexdigest()
         if db.session.execute(select(Report.id).where(Report.import_key == key)).first():
-            result.skipped += 1
-            step()
-            continue
-        try:
-            posted = _posted_at(row.get("posted_at", ""))
-            lat, lon = _position(row)
-            photo = []
-            if row.get("image"):
-                if row["image"] not in images:
-                    raise ReportError("image", _l("image “%(name)s” is not in the zip file.", name=row["image"][:100]))
-                photo = [images[row["image"]]]
-            data = NewReport(category_key=_category_from(row.get("caption", ""), row.get("category")),
-                             description=row.get("caption", "")[:2000], lat=lat, lon=lon,
-                             location_text=(row.get("place") or "Instagram")[:300], source="instagram",
-                             created_at=posted, photos=photo)
-            try:
-                report, _token = reports.create_report(data, settings, actor=actor, districts=districts,
-                                                       zones=zones, allow_unplaced=True)
-            except ReportError as exc:  # the report's own checks: say which column they are about
-                column = {"photos": "image", "description": "caption", "location_text": "place",
-                          "location": "lat/lon"}.get(exc.field, exc.field)
-                raise ReportError(exc.field, _l("%(column)s: %(message)s", column=column, message=exc.message)) \
-                    from None
-        except ValueError as exc:  # ReportError is a ValueError too
-            message = getattr(exc, "message", None) or _l("A date, a number or a value is not valid.")
-            result.errors.append((line, str(message)))
-            db.session.rollback()
-        else:
-            report.campaign_id = campaign.id
-            report.import_key = key
-            report.media_url = row.get("link")[:500] if row.get("link", "").startswith("http") else None
+            count(skipped=1)
             db.session.commit()
-            result.created += 1
-            result.unplaced += report.lat is None
-        step()
+        else:
+            try:
+                posted = _posted_at(row.get("posted_at", ""))
+                lat, lon = _position(row)
+                photo = []
+                if row.get("image"):
+                    if row["image"] not in images:
+                        raise ReportError("image", _l("image “%(name)s” is not in the zip file.",
+                                                      name=row["image"][:100]))
+                    photo = [images[row["image"]]]
+                data = NewReport(category_key=_category_from(row.get("caption", ""), row.get("category")),
+                                 description=row.get("caption", "")[:2000], lat=lat, lon=lon,
+                                 location_text=(row.get("place") or "Instagram")[:300], source="instagram",
+                                 created_at=posted, photos=photo)
+                link = row.get("link", "")
+
+                def along(report, key=key, link=link, unplaced=lat is None):
+                    report.campaign_id = campaign.id
+                    report.import_key = key
+                    report.media_url = link[:500] if link.startswith("http") else None
+                    count(created=1, unplaced=int(unplaced))
+
+                try:
+                    reports.create_report(data, settings, actor=actor, districts=districts, zones=zones,
+                                          allow_unplaced=True, along=along)
+                except ReportError as exc:  # the report's own checks: say which column they are about
+                    column = {"photos": "image", "description": "caption", "location_text": "place",
+                              "location": "lat/lon"}.get(exc.field, exc.field)
+                    raise ReportError(exc.field, _l("%(column)s: %(message)s", column=column,
+                                                    message=exc.message)) from None
+            except ValueError as exc:  # ReportError is a ValueError too
+                message = getattr(exc, "message", None) or _l("A date, a number or a value is not valid.")
+                db.session.rollback()
+                count(errors=[[line, str(message)]])
+                db.session.commit()
+        if progress:
+            progress(1)
     run = db.session.get(ImportRun, run_id)
-    run.rows, run.created, run.skipped, run.unplaced = result.rows, result.created, result.skipped, result.unplaced
-    run.errors = [[n, m] for n, m in result.errors]
+    run.rows = rows
     run.status = "done"
-    audit.record("campaign", campaign.id, "imported", actor, file=file_name, created=result.created,
-                 skipped=result.skipped, errors=len(result.errors))
+    audit.record("campaign", campaign.id, "imported", actor, file=file_name, created=run.created,
+                 skipped=run.skipped, errors=len(run.errors or []))
     db.session.commit()
-    return result
+    return ImportResult(rows=run.rows, created=run.created, skipped=run.skipped, unplaced=run.unplaced,
+                        errors=[(n, m) for n, m in run.errors or []])
 
 
 def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: str, zip_bytes: bytes | None,
                  work_dir: str) -> ImportRun:
-    """Queue an import: keep the files and make the run the progress page reports on."""
+    """Queue an import: keep the files, make the run the progress page reports on and the job a worker
+    (`flask jobs work`) carries it out in."""
     from pathlib import Path
+
+    from webapp.jobs import services as jobs
 
     run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200], file_hash=hashlib.sha256(csv_bytes).hexdigest(),
                     status="queued", total_rows=_count_rows(csv_bytes), created_by=actor)
@@ -422,32 +442,49 @@ def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
     (folder / f"{run.id}.csv").write_bytes(csv_bytes)
     if zip_bytes:
         (folder / f"{run.id}.zip").write_bytes(zip_bytes)
+    job = jobs.enqueue("campaign_import", {"run_id": run.id, "work_dir": work_dir}, actor, total=run.total_rows)
+    run.job_id = job.id
+    db.session.commit()
     return run
 
 
-def run_queued_import(run_id: int, settings: PhotoSettings, work_dir: str) -> None:
-    """Carry out a queued import (in a background thread), then remove its files. Never raises."""
+def run_import_job(job, context) -> dict:
+    """The job handler for a queued import (webapp.jobs): runs it, or carries it on after a restart. The files
+    are removed once it is done or has failed for good."""
+    from webapp.reports.views import photo_settings
+
+    run_id, work_dir = job.params["run_id"], job.params["work_dir"]
+    return run_queued_import(run_id, photo_settings(), work_dir, context)
+
+
+def run_queued_import(run_id: int, settings: PhotoSettings, work_dir: str, context=None) -> dict:
+    """Carry out a queued import, then remove its files. A failure is kept on the run (and raised again for the
+    job, which keeps it too); a JobLost (another worker took the job) leaves run and files alone."""
     from pathlib import Path
 
-    import logging
+    from webapp.jobs.services import JobLost
 
     run = db.session.get(ImportRun, run_id)
     folder = Path(work_dir)
     csv_path, zip_path = folder / f"{run_id}.csv", folder / f"{run_id}.zip"
     try:
         campaign = db.session.get(Campaign, run.campaign_id)
-        import_posts(campaign, csv_path.read_bytes(), run.file_name, run.created_by, settings,
-                     zip_bytes=zip_path.read_bytes() if zip_path.exists() else None, run=run)
-    except Exception as exc:  # noqa: BLE001 - the failure is shown on the progress page
-        logging.getLogger(__name__).exception("Import %s failed", run_id)
+        result = import_posts(campaign, csv_path.read_bytes(), run.file_name, run.created_by, settings,
+                              zip_bytes=zip_path.read_bytes() if zip_path.exists() else None, run=run, job=context)
+    except JobLost:
+        raise
+    except Exception as exc:
         db.session.rollback()
         run = db.session.get(ImportRun, run_id)
         run.status = "failed"
         run.errors = (run.errors or []) + [[0, str(getattr(exc, "message", "") or _l("The import failed."))]]
         db.session.commit()
-    finally:
         csv_path.unlink(missing_ok=True)
         zip_path.unlink(missing_ok=True)
+        raise
+    csv_path.unlink(missing_ok=True)
+    zip_path.unlink(missing_ok=True)
+    return {"created": result.created, "skipped": result.skipped, "errors": len(result.errors)}
 
 
 def imports_for(campaign: Campaign) -> list[ImportRun]:

@@ -116,9 +116,10 @@ def save(campaign_id: int):
 @bp.post("/staff/campaigns/<int:campaign_id>/import")
 @require("campaigns")
 def import_posts(campaign_id: int):
-    """Start an import in the background and show its progress, instead of holding the request."""
-    import threading
+    """Queue an import as a job and show its progress, instead of holding the request."""
     from pathlib import Path
+
+    from webapp.jobs import services as jobs
 
     campaign = db.get_or_404(Campaign, campaign_id)
     form = forms.ImportForm()
@@ -136,14 +137,7 @@ def import_posts(campaign_id: int):
     work_dir = str(Path(current_app.instance_path) / "imports")
     run = services.start_import(campaign, csv_bytes, upload.filename, actor(),
                                 images.read() if images and images.filename else None, work_dir)
-    app = current_app._get_current_object()
-
-    def work(run_id=run.id):
-        with app.app_context():
-            services.run_queued_import(run_id, photo_settings(), work_dir)
-            db.session.remove()
-
-    threading.Thread(target=work, name=f"import-{run.id}", daemon=True).start()
+    jobs.work_in_background(current_app._get_current_object())
     return redirect(url_for("campaigns.import_status", run_id=run.id))
 
 
@@ -151,14 +145,20 @@ def import_posts(campaign_id: int):
 @require("campaigns")
 def import_status(run_id: int):
     from webapp.campaigns.models import ImportRun
+    from webapp.jobs import services as jobs
 
     db.session.expire_all()
     run = db.session.get(ImportRun, run_id)
     if run is None:
         abort(404)
     campaign = db.session.get(Campaign, run.campaign_id)
+    job = jobs.get(run.job_id)
+    # The job row says how far it is; the run what came of it.
+    status = job.status if job else run.status
     return render_template("campaigns/import_status.html", run=run, campaign=presenters.campaign_row(campaign),
-                           busy=run.status in ("queued", "running"))
+                           status=status, busy=status in ("queued", "running"),
+                           done=job.done if job else run.done_rows, total=job.total if job else run.total_rows,
+                           stalled=bool(job) and jobs.is_stalled(job, current_app.config["JOB_STALE_SECONDS"]))
 
 
 @bp.get("/staff/campaigns/<int:campaign_id>/results")

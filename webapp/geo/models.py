@@ -50,3 +50,45 @@ class MapSquare(db.Model):
     sx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     sy: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HeatCell(db.Model):
+    """How many public reports (placed, not hidden, not merged as duplicates) lie in each 100 m SWEREF 99 TM cell:
+    the unfiltered heat map is summed from it instead of reading every report. This table and the two below are
+    kept by database triggers on `report` (webapp/geo/spatial.py), so every way of writing a report keeps them."""
+
+    __tablename__ = "heat_cell"
+    __table_args__ = {"sqlite_with_rowid": False}  # on SQLite the key is the table
+
+    ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)   # report.cell_e
+    cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)   # report.cell_n
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HeatCellCategory(db.Model):
+    """The same counts per category and time of day ("" when none was given), for the heat map of some
+    categories or times of day; the category leads the key, so that one category reads one range."""
+
+    __tablename__ = "heat_cell_category"
+    __table_args__ = {"sqlite_with_rowid": False}  # on SQLite the key is the table
+
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HeatCellMonth(db.Model):
+    """The same counts per calendar month (UTC) of `report.created_at` as well, for heat maps over a period; the
+    month leads the key so that a period reads one range of it."""
+
+    __tablename__ = "heat_cell_month"
+    __table_args__ = {"sqlite_with_rowid": False}  # on SQLite the key is the table
+
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # year * 100 + month
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time_of_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)

@@ -155,3 +155,140 @@ def in_box(dialect: str):
         return and_(Report.lat.is_not(None),
                     text("point(report.lon, report.lat) <@ box(point(:min_lon, :min_lat), point(:max_lon, :max_lat))"))
     return and_(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
+
+
+# The heat map's counts per 100 m SWEREF 99 TM cell (tables heat_cell, heat_cell_category and heat_cell_month,
+# models HeatCell, HeatCellCategory and HeatCellMonth), kept by triggers from the cell stored with each report. A report counts as the heat map's own
+# query (webapp.insights.services._query) does: placed, not hidden, not merged as a duplicate.
+CELL_M = 100
+_HEAT_COUNTED = "{r}.cell_e IS NOT NULL AND {r}.lat IS NOT NULL AND NOT {r}.hidden AND {r}.status <> 'duplicate'"
+_HEAT_COLUMNS = {"heat_cell": ("ce", "cn"),
+                 "heat_cell_category": ("category_id", "time_of_day", "ce", "cn"),
+                 "heat_cell_month": ("month", "category_id", "time_of_day", "ce", "cn")}
+_HEAT_WATCHED = "lat, lon, cell_e, cell_n, hidden, status, category_id, time_of_day, created_at"
+
+
+def _heat_keys(r: str, sqlite: bool) -> dict[str, str]:
+    # SQLite keeps created_at as 'YYYY-MM-DD HH:MM:SS…' in UTC; PostgreSQL as timestamptz, read in UTC.
+    month = (f"CAST(substr({r}.created_at, 1, 4) || substr({r}.created_at, 6, 2) AS INTEGER)" if sqlite else
+             f"(extract(year FROM {r}.created_at AT TIME ZONE 'UTC') * 100"
+             f" + extract(month FROM {r}.created_at AT TIME ZONE 'UTC'))::int")
+    return {"month": month, "ce": f"{r}.cell_e", "cn": f"{r}.cell_n", "category_id": f"{r}.category_id",
+            "time_of_day": f"coalesce({r}.time_of_day, '')"}
+
+
+def _heat_statements(r: str, sign: str, sqlite: bool, guard: str = "") -> list[str]:
+    """Add (sign '+') or take away ('-') the report `r` (NEW or OLD) in each count table."""
+    keys = _heat_keys(r, sqlite)
+    out = []
+    for table, columns in _HEAT_COLUMNS.items():
+        values = ", ".join(keys[c] for c in columns)
+        if sign == "+":
+            select = f"SELECT {values}, 1 WHERE {guard}" if guard else f"VALUES ({values}, 1)"
+            out.append(f"INSERT INTO {table} ({', '.join(columns)}, n) {select} "
+                       f"ON CONFLICT ({', '.join(columns)}) DO UPDATE SET n = {table}.n + 1;")
+        else:
+            match = " AND ".join(f"{c} = {keys[c]}" for c in columns)
+            out.append(f"UPDATE {table} SET n = n - 1 WHERE {match}{' AND ' + guard if guard else ''};")
+    return out
+
+
+def _sqlite_heat_triggers() -> dict[str, str]:
+    new, old = _HEAT_COUNTED.format(r="NEW"), _HEAT_COUNTED.format(r="OLD")
+    body = lambda statements: "\n          ".join(statements)  # noqa: E731
+    return {
+        "heat_cell_insert": f"""CREATE TRIGGER IF NOT EXISTS heat_cell_insert AFTER INSERT ON report WHEN {new}
+        BEGIN
+          {body(_heat_statements("NEW", "+", True))}
+        END""",
+        "heat_cell_delete": f"""CREATE TRIGGER IF NOT EXISTS heat_cell_delete AFTER DELETE ON report WHEN {old}
+        BEGIN
+          {body(_heat_statements("OLD", "-", True))}
+        END""",
+        "heat_cell_update": f"""CREATE TRIGGER IF NOT EXISTS heat_cell_update AFTER UPDATE OF {_HEAT_WATCHED} ON report
+        WHEN ({old}) OR ({new})
+        BEGIN
+          {body(_heat_statements("OLD", "-", True, old) + _heat_statements("NEW", "+", True, new))}
+        END""",
+    }
+
+
+def _postgres_heat() -> list[str]:
+    new, old = _HEAT_COUNTED.format(r="NEW"), _HEAT_COUNTED.format(r="OLD")
+    return [
+        f"""CREATE OR REPLACE FUNCTION heat_cell_keep() RETURNS trigger AS $$
+        BEGIN
+          IF TG_OP IN ('UPDATE', 'DELETE') AND {old} THEN
+            {" ".join(_heat_statements("OLD", "-", False))}
+          END IF;
+          IF TG_OP IN ('UPDATE', 'INSERT') AND {new} THEN
+            {" ".join(_heat_statements("NEW", "+", False))}
+          END IF;
+          RETURN NULL;
+        END $$ LANGUAGE plpgsql""",
+        "DROP TRIGGER IF EXISTS heat_cell_keep ON report",
+        f"""CREATE TRIGGER heat_cell_keep AFTER INSERT OR DELETE OR UPDATE OF {_HEAT_WATCHED} ON report
+           FOR EACH ROW EXECUTE FUNCTION heat_cell_keep()""",
+    ]
+
+
+def cell_of(lon: float | None, lat: float | None) -> tuple[int | None, int | None]:
+    """The 100 m SWEREF 99 TM cell (column, row) of a WGS84 position; (None, None) without one."""
+    import math
+
+    from webapp.geo.services import to_sweref
+
+    if lon is None or lat is None:
+        return None, None
+    east, north = to_sweref(lon, lat)
+    return math.floor(east / CELL_M), math.floor(north / CELL_M)
+
+
+def cells_of(lons, lats):
+    """cell_of for arrays (one projection call), as two integer arrays."""
+    import numpy as np
+
+    from webapp.geo.services import to_sweref
+
+    east, north = to_sweref(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    return (np.floor(np.asarray(east) / CELL_M).astype(np.int64),
+            np.floor(np.asarray(north) / CELL_M).astype(np.int64))
+
+
+def ensure_heat_cells(connection) -> None:
+    """Create the triggers that keep heat_cell, heat_cell_category and heat_cell_month, give every placed report
+    its cell, and recount the tables if they disagree with the reports; safe to run after every migration."""
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        for statement in _sqlite_heat_triggers().values():
+            connection.exec_driver_sql(statement)
+    elif connection.dialect.name == "postgresql":
+        for statement in _postgres_heat():
+            connection.exec_driver_sql(statement)
+    else:
+        return
+    missing = connection.exec_driver_sql(
+        "SELECT id, lon, lat FROM report WHERE lat IS NOT NULL AND cell_e IS NULL").fetchall()
+    if missing:
+        ce, cn = cells_of([m[1] for m in missing], [m[2] for m in missing])
+        connection.execute(text("UPDATE report SET cell_e = :ce, cell_n = :cn WHERE id = :id"),
+                           [{"ce": int(e), "cn": int(n), "id": m[0]} for m, e, n in zip(missing, ce, cn)])
+    public = connection.exec_driver_sql(
+        f"SELECT count(*) FROM report WHERE {_HEAT_COUNTED.format(r='report')}").scalar()
+    keys = _heat_keys("report", sqlite)
+    for table, columns in _HEAT_COLUMNS.items():
+        if connection.exec_driver_sql(f"SELECT coalesce(sum(n), 0) FROM {table}").scalar() == public:
+            continue
+        values = ", ".join(keys[c] for c in columns)
+        connection.exec_driver_sql(f"DELETE FROM {table}")
+        connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}, n) SELECT {values}, count(*) "
+                                   f"FROM report WHERE {_HEAT_COUNTED.format(r='report')} GROUP BY {values}")
+
+
+def drop_heat_cells(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        for name in _sqlite_heat_triggers():
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS heat_cell_keep ON report")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS heat_cell_keep()")

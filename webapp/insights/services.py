@@ -134,24 +134,95 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
     """Count the selected reports per square cell of `size_m` metres on the SWEREF 99 TM grid."""
     if not MIN_CELL_M <= size_m <= MAX_CELL_M:
         raise ReportError("cell", _l("The cell size must be %(min)d–%(max)d m.", min=MIN_CELL_M, max=MAX_CELL_M))
-    lons, lats = positions(selection)
-    if lons.size == 0:
+    counted = _counted_cells(selection, size_m)
+    i, j, weights = counted if counted is not None else _cells_of_reports(selection, size_m)
+    if i.size == 0:
         return Grid(size_m, [], 0)
-    east, north = geo.to_sweref(lons, lats)
-    i = np.floor(np.asarray(east) / size_m).astype(np.int64)
-    j = np.floor(np.asarray(north) / size_m).astype(np.int64)
     # One integer per cell (columns and rows are far below 10^7 on this grid), so that counting is 1-D.
-    keys, counts = np.unique(i * 10_000_000 + j, return_counts=True)
-    cells = [{"e": int(k // 10_000_000) * size_m, "n": int(k % 10_000_000) * size_m, "count": int(c)}
-             for k, c in zip(keys, counts)]
-    cells.sort(key=lambda c: -c["count"])
+    keys, inverse = np.unique(i * 10_000_000 + j, return_inverse=True)
+    counts = np.bincount(inverse, weights=weights, minlength=keys.size).astype(np.int64)
+    keys, counts = keys[counts > 0], counts[counts > 0]
+    order = np.argsort(-counts, kind="stable")  # the biggest first; equal counts in the order of their cells
+    keys, counts = keys[order], counts[order]
+    cells = [{"e": e, "n": n, "count": c} for e, n, c in zip(
+        ((keys // 10_000_000) * size_m).tolist(), ((keys % 10_000_000) * size_m).tolist(), counts.tolist())]
     suppressed = 0
     if selection.demographic:
         from webapp.campaigns.services import MIN_CELL
 
         suppressed = sum(c["count"] for c in cells if c["count"] < MIN_CELL)
         cells = [c for c in cells if c["count"] >= MIN_CELL]
-    return Grid(size_m, cells, int(lons.size) - suppressed, suppressed)
+    return Grid(size_m, cells, sum(c["count"] for c in cells), suppressed)
+
+
+def _cells_of_reports(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, None]:
+    """The selection's cells read from the reports one by one: any filter, any size."""
+    lons, lats = positions(selection)
+    east, north = geo.to_sweref(lons, lats)
+    return (np.floor(np.asarray(east) / size_m).astype(np.int64),
+            np.floor(np.asarray(north) / size_m).astype(np.int64), None)
+
+
+def _month(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def _month_start(day: date, months: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The selection's cells (column, row at `size_m`) and counts from the counts per 100 m cell that triggers
+    keep (heat_cell, heat_cell_category, heat_cell_month; webapp/geo/spatial.py), or None when they cannot
+    answer: a size that is not a whole number of 100 m cells, an area, a campaign or a gender/age split. A
+    period reads the whole months from heat_cell_month and the days at either end from the reports themselves."""
+    from webapp.geo.models import HeatCell, HeatCellCategory, HeatCellMonth
+    from webapp.geo.spatial import CELL_M
+
+    if size_m % CELL_M or selection.district or selection.campaign or selection.demographic:
+        return None
+    edges, months = [], None
+    if selection.date_from or selection.date_to:
+        first = selection.date_from and (selection.date_from if selection.date_from.day == 1
+                                         else _month_start(selection.date_from, 1))
+        after = selection.date_to and _month_start(selection.date_to, 0 if (
+            selection.date_to + timedelta(days=1)).day != 1 else 1)   # the first day after the whole months
+        if first and after and first >= after:
+            return None   # no whole month inside: the reports themselves are few and quick to read
+        months = (first and _month(first), after and _month(_month_start(after, -1)))
+        if first and first != selection.date_from:
+            edges.append((selection.date_from, first - timedelta(days=1)))
+        if after and after != selection.date_to + timedelta(days=1):
+            edges.append((after, selection.date_to))
+    # The smallest table that holds the selection: per cell alone, per category and time of day, per month too.
+    filtered = bool(selection.kinds or selection.categories or selection.times_of_day)
+    table = HeatCellMonth if months is not None else HeatCellCategory if filtered else HeatCell
+    # Summed per cell here rather than by GROUP BY: the rows come in key order, not by cell.
+    query = select(table.ce, table.cn, table.n).where(table.n > 0)
+    if filtered:
+        # Always a list of categories, so that the database reads the key's ranges for them (with the times).
+        wanted = select(Category.id)
+        if selection.kinds:
+            wanted = wanted.where(Category.kind.in_(selection.kinds))
+        if selection.categories:
+            wanted = wanted.where(Category.key.in_(selection.categories))
+        query = query.where(table.category_id.in_(db.session.execute(wanted).scalars().all()))
+    if selection.times_of_day:
+        query = query.where(table.time_of_day.in_(selection.times_of_day))
+    if months and months[0]:
+        query = query.where(HeatCellMonth.month >= months[0])
+    if months and months[1]:
+        query = query.where(HeatCellMonth.month <= months[1])
+    rows = raw_rows(query)
+    for start, end in edges:
+        edge = Selection(**{**asdict(selection), "date_from": start, "date_to": end})
+        rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n], counted=True))]
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    array = np.array(rows, dtype=np.int64)
+    factor = size_m // CELL_M
+    return array[:, 0] // factor, array[:, 1] // factor, array[:, 2].astype(float)
 
 
 def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
@@ -161,13 +232,21 @@ def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
 
 
 def grid_geojson(result: Grid) -> dict:
-    return {"type": "FeatureCollection", "cell_size_m": result.size_m, "total": result.total,
+    size = result.size_m
+    # All corners projected in one call (per corner, the projection would cost more than counting the cells).
+    east = np.asarray([c["e"] for c in result.cells], dtype=float)[:, None] + np.array([0, size, size, 0, 0])
+    north = np.asarray([c["n"] for c in result.cells], dtype=float)[:, None] + np.array([0, 0, size, size, 0])
+    lons, lats = geo.to_wgs84(east.ravel(), north.ravel()) if result.cells else ([], [])
+    # One ring of five [lon, lat] corners per cell, made into lists in one call.
+    rings = np.round(np.stack([np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)], axis=-1),
+                     6).reshape(-1, 5, 2).tolist()
+    return {"type": "FeatureCollection", "cell_size_m": size, "total": result.total,
             "suppressed": result.suppressed,
             "features": [{"type": "Feature",
-                          "geometry": {"type": "Polygon", "coordinates": [cell_polygon(c, result.size_m)]},
+                          "geometry": {"type": "Polygon", "coordinates": [ring]},
                           "properties": {"count": c["count"], "sweref99tm_e": c["e"], "sweref99tm_n": c["n"],
-                                         "cell_size_m": result.size_m}}
-                         for c in result.cells]}
+                                         "cell_size_m": size}}
+                         for c, ring in zip(result.cells, rings)]}
 
 
 def point_rows(selection: Selection) -> Iterator[dict]:
@@ -278,6 +357,48 @@ def heat_png(result: Grid, title: str, width: int = 1200, selection: Selection |
     return picture.render(result, title, describe_for_people(selection or Selection()), width=width,
                           tile_url=current_app.config.get("HEATMAP_TILE_URL", ""),
                           tile_attribution=current_app.config.get("HEATMAP_TILE_ATTRIBUTION", ""))
+
+
+def start_export(selection: Selection, fmt: str, actor: str, folder: str):
+    """Queue a points export too large to write while the browser waits (an XLSX above XLSX_WEB_LIMIT): a worker
+    writes it into `folder` and its page links to the file (webapp.jobs)."""
+    from webapp.jobs import services as jobs
+
+    if fmt != "xlsx":
+        raise ValueError(fmt)
+    wanted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(selection).items()}
+    return jobs.enqueue("points_export", {"selection": wanted, "fmt": fmt, "folder": folder}, actor,
+                        total=count(selection))
+
+
+def run_export_job(job, context) -> dict:
+    """The job handler for a queued export: writes the file under a temporary name and renames it when whole,
+    so that a worker killed half-way leaves no half file behind a link, and a second attempt starts afresh."""
+    import os
+    from pathlib import Path
+
+    params = job.params
+    selection = Selection(**{k: (date.fromisoformat(v) if k.startswith("date_") and v else v)
+                             for k, v in params["selection"].items()})
+    folder = Path(params["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"job-{job.id}.{params['fmt']}"
+    partial = folder / f"{name}.part"
+    rows = points_xlsx(selection, partial)
+    os.replace(partial, folder / name)
+    context.step(rows, rows)
+    log_export("points", params["fmt"], selection, rows, job.created_by)
+    return {"file": name, "rows": rows}
+
+
+def export_file(job) -> "Path | None":
+    """The finished file of an export job, if it is there."""
+    from pathlib import Path
+
+    if job is None or job.kind != "points_export" or job.status != "done" or not job.result:
+        return None
+    path = Path(job.params["folder"]) / job.result["file"]
+    return path if path.exists() else None
 
 
 def log_export(kind: str, fmt: str, selection: Selection, rows: int, actor: str) -> ExportLog:

@@ -129,12 +129,14 @@ def export(kind: str, fmt: str):
     if fmt == "xlsx":
         limit = current_app.config["XLSX_WEB_LIMIT"]
         if services.count(selection) > limit:
-            # A workbook cannot be streamed; rather than hold the request for minutes, point to the streams.
-            from flask import flash
+            # A workbook cannot be streamed: rather than hold the request for minutes, a worker writes it.
+            from pathlib import Path
 
-            flash(_("More than %(n)d reports: choose CSV or GeoJSON (they stream), narrow the selection, or run "
-                    "“flask export points --format xlsx”.", n=limit), "error")
-            return redirect(url_for("insights.heatmap", **request.args))
+            from webapp.jobs import services as jobs
+
+            job = services.start_export(selection, fmt, who, str(Path(current_app.instance_path) / "exports"))
+            jobs.work_in_background(current_app._get_current_object())
+            return redirect(url_for("insights.export_job", job_id=job.id))
         handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
         rows = services.points_xlsx(selection, handle.name)
         services.log_export(kind, fmt, selection, rows, who)
@@ -144,6 +146,33 @@ def export(kind: str, fmt: str):
     services.log_export(kind, fmt, selection, 0, who)  # streamed: the count is not known before it ends
     mimetype = "text/csv" if fmt == "csv" else "application/geo+json"
     return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
+
+
+@bp.get("/exports/jobs/<int:job_id>")
+@require("insights")
+def export_job(job_id: int):
+    """A large export being written by a worker: its progress, then the link to the file."""
+    from webapp.extensions import db
+    from webapp.jobs import services as jobs
+
+    db.session.expire_all()
+    job = jobs.get(job_id)
+    if job is None or job.kind != "points_export":
+        abort(404)
+    return render_template("insights/export_job.html", job=job, busy=job.status in ("queued", "running"),
+                           ready=services.export_file(job) is not None)
+
+
+@bp.get("/exports/jobs/<int:job_id>/file")
+@require("insights")
+def export_job_file(job_id: int):
+    from webapp.jobs import services as jobs
+
+    path = services.export_file(jobs.get(job_id))
+    if path is None:
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=services.dated_name("trygghetskartan-points", "xlsx"),
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/exports/cases.<any(csv, xlsx):fmt>")

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint, false)
+                        Text, UniqueConstraint, event, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -75,6 +75,11 @@ class Report(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     lat: Mapped[Optional[float]] = mapped_column(Float)
     lon: Mapped[Optional[float]] = mapped_column(Float)
+    # The 100 m SWEREF 99 TM cell the position falls in (floor(easting / 100), floor(northing / 100)), set from
+    # lon/lat on every ORM write (webapp/geo/spatial.py): the heat-map counts (heat_cell) are kept per cell by
+    # database triggers, which cannot project coordinates themselves.
+    cell_e: Mapped[Optional[int]] = mapped_column(Integer)
+    cell_n: Mapped[Optional[int]] = mapped_column(Integer)
     location_text: Mapped[str] = mapped_column(String(300), default="")
     district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("district.id"), index=True)
     zone_id: Mapped[Optional[int]] = mapped_column(ForeignKey("zone.id"), index=True)
@@ -130,6 +135,19 @@ class Report(db.Model):
                                                  cascade="all, delete-orphan")
     history: Mapped[list["StatusChange"]] = relationship(back_populates="report", order_by="StatusChange.id",
                                                          cascade="all, delete-orphan")
+
+
+@event.listens_for(Report, "before_insert")
+@event.listens_for(Report, "before_update")
+def _place_in_cell(mapper, connection, report: Report) -> None:
+    """Keep cell_e/cell_n in step with the position on every ORM write (bulk loaders set them themselves)."""
+    from sqlalchemy import inspect
+
+    from webapp.geo.spatial import cell_of
+
+    state = inspect(report)
+    if report.cell_e is None or state.attrs.lon.history.has_changes() or state.attrs.lat.history.has_changes():
+        report.cell_e, report.cell_n = cell_of(report.lon, report.lat)
 
 
 class Photo(db.Model):

@@ -197,10 +197,13 @@ def cleaned(data: NewReport) -> NewReport:
 def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident",
                   processed: list[ProcessedPhoto] | None = None,
                   districts: geo.AreaLocator | None = None,
-                  zones: geo.AreaLocator | None = None, allow_unplaced: bool = False) -> tuple[Report, str]:
+                  zones: geo.AreaLocator | None = None, allow_unplaced: bool = False,
+                  along=None) -> tuple[Report, str]:
     """Store a new report with its photos, all or nothing. Returns the report and its private token.
 
-    Either the report, its history entry and every photo file exist afterwards, or none of them do.
+    Either the report, its history entry and every photo file exist afterwards, or none of them do. `along`,
+    when given, is called with the report before the commit: what it changes is committed with the report or
+    not at all (an import counts its rows so, and so never makes a report twice when it is killed and resumed).
     """
     data = cleaned(data)
     again = replayed(data)
@@ -252,6 +255,8 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
         for stem, item in zip(written, processed):
             db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,
                                  moderation=moderation, created_at=created))
+        if along is not None:
+            along(report)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

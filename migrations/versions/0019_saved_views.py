@@ -1,7 +1,7 @@
 """Saved views of the staff inbox: a name and a filter query, personal or shared
 
-Revision ID: 0021
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 04:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0016'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

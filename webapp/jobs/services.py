@@ -1,0 +1,207 @@
+"""The job queue: enqueue, claim, heartbeat, progress, finish. Plain functions over the `job` table, called by
+the web views (enqueue, read), `flask jobs work` (claim and run) and the tests.
+
+A worker claims a job with one conditional UPDATE (queued, or running with a heartbeat older than the stale
+limit), so two workers never hold the same job; every later write names the claim's token, so a worker that
+was given up for dead and comes back finds it no longer holds the job (JobLost) instead of writing over the
+new holder. Handlers make their steps idempotent and record their progress in the same transaction as each
+step, so that a job taken up again after a kill -9 carries on where it stopped and does nothing twice.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy import and_, or_, select, update
+
+from webapp.extensions import db
+from webapp.jobs.models import Job
+from webapp.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# kind -> "module:function"; the function takes (job, context) and returns a result dict (or None).
+HANDLERS = {
+    "campaign_import": "webapp.campaigns.services:run_import_job",
+    "points_export": "webapp.insights.services:run_export_job",
+}
+MAX_ATTEMPTS = 3
+
+
+class JobLost(RuntimeError):
+    """This worker no longer holds the job (it was taken up by another after its heartbeat stopped)."""
+
+
+@dataclass
+class JobContext:
+    """What a handler gets to report progress with. `step` adds to the session without committing: the
+    handler commits it together with the work it stands for."""
+
+    job_id: int
+    worker: str
+
+    def step(self, done: int, total: int | None = None) -> None:
+        values = {"done": done, "heartbeat_at": utcnow()}
+        if total is not None:
+            values["total"] = total
+        result = db.session.execute(update(Job).where(Job.id == self.job_id, Job.worker == self.worker,
+                                                      Job.status == "running").values(**values)
+                                    .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise JobLost(self.job_id)
+
+
+def enqueue(kind: str, params: dict, actor: str, total: int = 0) -> Job:
+    """Queue a job; a worker (`flask jobs work`) takes it up. Refuses unknown kinds."""
+    if kind not in HANDLERS:
+        raise ValueError(f"unknown job kind {kind}")
+    job = Job(kind=kind, params=params, status="queued", total=total, created_by=actor)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def get(job_id: int | None) -> Job | None:
+    return db.session.get(Job, job_id) if job_id else None
+
+
+def _claimable(stale_before):
+    return or_(Job.status == "queued", and_(Job.status == "running", Job.heartbeat_at < stale_before))
+
+
+def claim(worker: str, stale_seconds: int) -> Job | None:
+    """Take the oldest queued job, or a running one whose worker stopped beating for `stale_seconds`. Atomic: the
+    UPDATE repeats the condition, so of two workers racing for one job exactly one gets it."""
+    while True:
+        now = utcnow()
+        stale_before = now - timedelta(seconds=stale_seconds)
+        job_id = db.session.execute(select(Job.id).where(_claimable(stale_before)).order_by(Job.id).limit(1)).scalar()
+        if job_id is None:
+            db.session.commit()
+            return None
+        taken = db.session.execute(
+            update(Job).where(Job.id == job_id, _claimable(stale_before))
+            .values(status="running", worker=worker, heartbeat_at=now, attempts=Job.attempts + 1,
+                    started_at=now).execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        if taken != 1:
+            continue  # another worker was quicker: look again
+        job = db.session.get(Job, job_id)
+        db.session.refresh(job)
+        if job.attempts > MAX_ATTEMPTS:
+            _finish(job.id, worker, "failed", error=f"Stopped {MAX_ATTEMPTS} times without finishing.")
+            continue
+        return job
+
+
+def heartbeat(job_id: int, worker: str) -> bool:
+    """Say that the worker is alive; False when it no longer holds the job. Uses its own connection, so that it
+    can run beside the handler's open transaction."""
+    with db.engine.begin() as connection:
+        return connection.execute(update(Job).where(Job.id == job_id, Job.worker == worker, Job.status == "running")
+                                  .values(heartbeat_at=utcnow())).rowcount == 1
+
+
+def _finish(job_id: int, worker: str, status: str, result: dict | None = None, error: str = "") -> bool:
+    done = db.session.execute(update(Job).where(Job.id == job_id, Job.worker == worker, Job.status == "running")
+                              .values(status=status, result=result, error=error[:2000], finished_at=utcnow(),
+                                      heartbeat_at=utcnow())
+                              .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return done
+
+
+def _handler(kind: str) -> Callable:
+    module, name = HANDLERS[kind].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def run(job: Job, worker: str, beat_seconds: float) -> str:
+    """Run a claimed job to its end, beating its heart from a thread meanwhile. Returns its final status."""
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+
+    def beat():
+        with app.app_context():
+            while not stop.wait(beat_seconds):
+                try:
+                    if not heartbeat(job.id, worker):
+                        return
+                except Exception:  # noqa: BLE001 - SQLite busy with the handler's write: beat again next time
+                    log.warning("Job %s: heartbeat not written this time", job.id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"job-{job.id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        result = _handler(job.kind)(job, JobContext(job.id, worker))
+    except JobLost:
+        db.session.rollback()
+        log.warning("Job %s was taken up by another worker", job.id)
+        return "lost"
+    except Exception as exc:  # noqa: BLE001 - the failure is kept on the job and shown on its page
+        log.exception("Job %s (%s) failed", job.id, job.kind)
+        db.session.rollback()
+        _finish(job.id, worker, "failed", error=str(getattr(exc, "message", "") or exc))
+        return "failed"
+    finally:
+        stop.set()
+        thread.join()
+    _finish(job.id, worker, "done", result=result)
+    return "done"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{secrets.token_hex(4)}"
+
+
+def work(once: bool = False, stale_seconds: int = 60, poll_seconds: float = 1.0, echo=None) -> int:
+    """Claim and run jobs until stopped (or, with `once`, until the queue is empty). Returns how many ran."""
+    worker = worker_name()
+    ran = 0
+    while True:
+        job = claim(worker, stale_seconds)
+        if job is None:
+            if once:
+                return ran
+            time.sleep(poll_seconds)
+            continue
+        if echo:
+            echo(f"job {job.id} ({job.kind}) started, attempt {job.attempts}")
+        status = run(job, worker, beat_seconds=max(stale_seconds / 4, 0.2))
+        ran += 1
+        if echo:
+            echo(f"job {job.id} ({job.kind}) {status}")
+
+
+def work_in_background(app) -> None:
+    """With JOBS_IN_WEB_PROCESS (laptops, tests), run what is queued in a thread of the web process as well. The
+    jobs are as durable as with a worker: if this process stops, `flask jobs work` or the next thread takes up
+    what it left once its heartbeat is older than JOB_STALE_SECONDS."""
+    if not app.config.get("JOBS_IN_WEB_PROCESS"):
+        return
+
+    def drain():
+        with app.app_context():
+            try:
+                work(once=True, stale_seconds=app.config["JOB_STALE_SECONDS"])
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=drain, name="jobs-in-web-process", daemon=True).start()
+
+
+def is_stalled(job: Job, stale_seconds: int) -> bool:
+    """Running, but its worker has been silent too long: it waits for a worker to take it up again."""
+    from webapp.timeutil import as_utc
+
+    return job.status == "running" and job.heartbeat_at is not None and \
+        as_utc(job.heartbeat_at) < utcnow() - timedelta(seconds=stale_seconds)
