@@ -602,3 +602,117 @@ def test_very_busy_map_shows_counts_per_area_and_zooms_in_from_the_keyboard(sqli
         page.keyboard.press("Enter")  # the map zooms in on that area
         page.wait_for_function(f"() => ({zoom})() === {before + 2}")
         assert audit(page) == []
+
+
+DESKTOP = {"viewport": {"width": 1366, "height": 768}, "is_mobile": False, "has_touch": False, "device_scale_factor": 1}
+PHONE_390 = {}  # tests.browser's default: a 390 px phone
+
+
+@pytest.mark.parametrize("locale, screen", [("sv-SE", "phone"), ("ar-SE", "desktop")])
+def test_resident_sees_every_problem_at_once_and_keeps_the_photos_when_the_server_refuses(
+        sqlite_app, server, tmp_path, locale, screen):
+    """Issue 15.1: an empty form lists every problem at once (a titled summary with links, focus on it, the
+    message at each field) before anything is sent; a refusal by the server is shown in place without losing
+    the chosen photos; each tap on "send" sends the form once."""
+    from sqlalchemy import func, select
+
+    from webapp.extensions import db
+    from webapp.reports.models import Photo, Report
+
+    words = {"sv-SE": {"send": "Skicka rapport", "title": "Något behöver rättas innan rapporten kan skickas",
+                       "place": "Visa var det är", "kind": "Välj vad du vill rapportera.", "photo": "Bild 2:"},
+             "ar-SE": {"send": "أرسل البلاغ", "title": "يجب تصحيح شيء قبل إرسال البلاغ",
+                       "place": "حدد المكان", "kind": "اختر ما تريد الإبلاغ عنه.", "photo": "الصورة 2:"}}[locale]
+    broken = tmp_path / "trasig.jpg"
+    broken.write_bytes(b"not a photo at all" * 100)
+    good = tmp_path / "gata.jpg"
+    good.write_bytes(image_bytes(size=(1200, 900)))
+    count = lambda model: db.session.execute(select(func.count(model.id))).scalar_one()  # noqa: E731
+    with browser_page(server, f"all-problems-{screen}", locale=locale, **(DESKTOP if screen == "desktop" else {})) as page:
+        posts = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.rstrip("/") == server
+                else None)
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.get_by_role("button", name=words["send"]).click()
+        summary = page.locator("#error-summary")
+        summary.wait_for()
+        assert words["title"] in summary.locator("h2").inner_text()
+        links = summary.locator("a")
+        assert links.count() == 2
+        assert words["place"] in links.nth(0).inner_text() and links.nth(1).inner_text() == words["kind"]
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        assert page.locator("#location-error").is_visible() and page.locator("#category-error").is_visible()
+        assert posts == []  # checked in the browser: nothing was sent
+        links.nth(1).click()  # to the first kind of report
+        assert page.evaluate("document.activeElement.name") == "category"
+
+        # Now the place and the kind; the server refuses the broken photo and the page keeps both photos.
+        page.locator("#report-map").click()
+        page.locator("input[name=category]").first.check()
+        page.locator("input[name=photos]").set_input_files([str(good), str(broken)])
+        page.get_by_role("button", name=words["send"]).click()
+        page.wait_for_selector("#photos-error")
+        assert words["photo"] in page.locator("#error-summary").inner_text()
+        assert words["place"] not in page.locator("#error-summary").inner_text()
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        assert page.evaluate("document.querySelector('input[name=photos]').files.length") == 2
+        assert len(posts) == 1 and count(Report) == 0  # one tap, one send
+
+        # Without the broken photo it goes through, once.
+        page.locator("input[name=photos]").set_input_files(str(good))
+        page.get_by_role("button", name=words["send"]).click()
+        page.wait_for_selector(".receipt")
+        assert len(posts) == 2 and count(Report) == 1 and count(Photo) == 1
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_use_my_position_is_on_top_of_the_map_on_the_first_screen(sqlite_app, server, screen):
+    """Issue 15.2: "Use my position" lies over the map, inside the first screen, and places the pin."""
+    from tests.factories import CENTRUM
+
+    options = DESKTOP if screen == "desktop" else {}
+    with browser_page(server, f"position-{screen}", geolocation={"latitude": CENTRUM[1], "longitude": CENTRUM[0]},
+                      permissions=["geolocation"], **options) as page:
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        button = page.get_by_role("button", name="Använd min position")
+        box, map_box = button.bounding_box(), page.locator("#report-map").bounding_box()
+        height = page.viewport_size["height"]
+        assert box["y"] + box["height"] <= height, "not on the first screen"
+        assert map_box["y"] <= box["y"] and box["y"] + box["height"] <= map_box["y"] + map_box["height"]
+        assert map_box["x"] <= box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"]
+        # Not hiding the zoom buttons.
+        zoom = page.locator(".leaflet-control-zoom").bounding_box()
+        assert zoom["x"] + zoom["width"] <= box["x"] or box["x"] + box["width"] <= zoom["x"]
+        button.click()
+        page.wait_for_selector(".leaflet-marker-icon")
+        assert float(page.locator("#lat").input_value()) == pytest.approx(CENTRUM[1], abs=1e-5)
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_photo_position_is_offered_after_the_pin_is_placed(sqlite_app, server, tmp_path, screen):
+    """Issue 15.3: the form asks for the place first and the photo later; a photo taken in the kommun still
+    offers its position, and moves the pin there. A photo from outside the kommun offers nothing."""
+    from tests.factories import MALMO
+
+    taken_at = (12.8200, 55.8760)  # lon, lat: north of Centrum, inside the kommun
+    inside = tmp_path / "hamnen.jpg"
+    inside.write_bytes(image_bytes(gps=taken_at))
+    outside = tmp_path / "malmo.jpg"
+    outside.write_bytes(image_bytes(gps=MALMO))
+    with browser_page(server, f"photo-position-{screen}", **(DESKTOP if screen == "desktop" else {})) as page:
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.locator("#report-map").click()  # the pin first, as the form asks
+        page.wait_for_selector(".leaflet-marker-icon")
+        page.locator("input[name=photos]").set_input_files(str(outside))
+        page.wait_for_selector("#location-status:has-text('utanför Landskrona kommun')")
+        assert page.locator("#photo-position").is_hidden()
+        page.locator("input[name=photos]").set_input_files(str(inside))
+        offer = page.get_by_role("button", name="Använd bildens position")
+        offer.wait_for()
+        offer.click()
+        assert float(page.locator("#lat").input_value()) == pytest.approx(taken_at[1], abs=1e-4)
+        assert float(page.locator("#lon").input_value()) == pytest.approx(taken_at[0], abs=1e-4)
+        assert page.locator("#photo-position").is_hidden()

@@ -39,8 +39,8 @@ async function freshToken() {
   return (await response.json()).csrf_token;
 }
 
-// Send one entry. Returns {sent: true, url} when the server took it (or had it already), {refused: message}
-// when the server said no (it will not change its mind), or {waiting: true} to try again later.
+// Send one entry. Returns {sent: true, url} when the server took it (or had it already), {refused: message, page}
+// (page: the server's answer, parsed) when the server said no (it will not change its mind), or {waiting: true} to try again later.
 export async function send(entry) {
   let token;
   try {
@@ -72,7 +72,7 @@ export async function send(entry) {
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
   const reason = [...page.querySelectorAll(".field-errors li, .field-errors, .flash-error")]
     .map((node) => node.textContent.trim()).filter(Boolean)[0];
-  return { refused: reason || `${response.status}` };
+  return { refused: reason || `${response.status}`, page };
 }
 
 // Send everything waiting, one at a time; `report(entry, outcome)` is told about each.

@@ -51,6 +51,28 @@ def _questions(category: Category) -> list[dict]:
             for q in category.extra_questions or []]
 
 
+# The order of the report form's questions, and where each problem's link in the error summary leads
+# (a group of choices: its first choice; the place: the map, which Leaflet makes focusable).
+PROBLEM_ORDER = ["lat", "lon", "district", "location_text", "category", "description", "time_of_day",
+                 "safety_rating", "photos", "email"]
+
+
+def form_problems(form, first_category: str | None) -> list[dict]:
+    """Every problem of a refused report form, in the form's order, each with the link to its field."""
+    targets = {"lat": "report-map", "lon": "report-map", "time_of_day": "time_of_day-0",
+               "safety_rating": "safety_rating-0", "category": f"category-{first_category}"}
+    names = [n for n in PROBLEM_ORDER if n in form._fields] + [n for n in form._fields if n not in PROBLEM_ORDER]
+    problems, seen = [], set()
+    for name in names:
+        for message in form._fields[name].errors or []:
+            target = targets.get(name, form._fields[name].id)
+            if (target, str(message)) not in seen:
+                seen.add((target, str(message)))
+                problems.append({"message": message, "href": f"#{target}"})
+    problems += [{"message": message, "href": None} for message in form.form_errors]
+    return problems
+
+
 def report_form_page(form, categories: list[Category] | None = None) -> dict:
     """The report form's page; a campaign passes the categories it asks about."""
     categories = services.active_categories() if categories is None else categories
@@ -68,6 +90,9 @@ def report_form_page(form, categories: list[Category] | None = None) -> dict:
         "nearby_url": url_for("api.nearby"),
         "photo_position_url": url_for("api.photo_position"),
         "location_errors": getattr(form, "location_errors", None) or form.lat.errors or form.lon.errors,
+        "problems": form_problems(form, categories[0].key if categories else None),
+        "max_description": services.MAX_DESCRIPTION, "max_location_text": services.MAX_LOCATION_TEXT,
+        "max_photos": current_app.config["MAX_PHOTOS"],
     }
 
 

@@ -125,33 +125,48 @@ def category_by_key(key: str) -> Category | None:
     ).scalar_one_or_none()
 
 
-def _validate(data: NewReport, category: Category | None, allow_unplaced: bool = False) -> None:
+def report_problems(data: NewReport, category: Category | None,
+                    allow_unplaced: bool = False) -> list[ReportError]:
+    """Every problem with a new report at once, so the resident can fix them all in one go. An empty list means the report may be stored (photos are checked apart)."""
+    problems: list[ReportError] = []
     if category is None:
-        raise ReportError("category", _l("Choose what you want to report."))
+        problems.append(ReportError("category", _l("Choose what you want to report.")))
     if len(data.description or "") > MAX_DESCRIPTION:
-        raise ReportError("description", _l("The description can be at most %(max)d characters.", max=MAX_DESCRIPTION))
+        problems.append(ReportError("description", _l("The description can be at most %(max)d characters.",
+                                                      max=MAX_DESCRIPTION)))
     if len(data.location_text or "") > MAX_LOCATION_TEXT:
-        raise ReportError("location_text", _l("The place description can be at most %(max)d characters.",
-                                              max=MAX_LOCATION_TEXT))
+        problems.append(ReportError("location_text", _l("The place description can be at most %(max)d characters.",
+                                                        max=MAX_LOCATION_TEXT)))
     has_point = data.lat is not None and data.lon is not None
     if (data.lat is None) != (data.lon is None):
-        raise ReportError("location", _l("The position is incomplete. Place the pin again."))
-    if has_point:
+        problems.append(ReportError("location", _l("The position is incomplete. Place the pin again.")))
+    elif has_point:
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (data.lat, data.lon)):
-            raise ReportError("location", _l("The position is not valid."))
-        if not geo.is_in_kommun(data.lon, data.lat):
-            raise ReportError("location", _l("That place is outside Landskrona kommun. "
-                                             "We can only take reports about places in Landskrona."))
+            problems.append(ReportError("location", _l("The position is not valid.")))
+        elif not geo.is_in_kommun(data.lon, data.lat):
+            problems.append(ReportError("location", _l("That place is outside Landskrona kommun. "
+                                                       "We can only take reports about places in Landskrona.")))
     elif allow_unplaced and (data.location_text or "").strip():
         pass  # an address only (Open311, imports): staff place it on the map during triage
     elif not (data.district_id and (data.location_text or "").strip()):
-        raise ReportError("location", _l("Show where it is: put a pin on the map, use your position, "
-                                         "or choose an area and describe the place."))
+        problems.append(ReportError("location", _l("Show where it is: put a pin on the map, use your position, "
+                                                   "or choose an area and describe the place.")))
     if data.time_of_day is not None and data.time_of_day not in TIMES_OF_DAY:
-        raise ReportError("time_of_day", _l("Choose day, evening or night."))
+        problems.append(ReportError("time_of_day", _l("Choose day, evening or night.")))
     if data.safety_rating is not None and not (1 <= int(data.safety_rating) <= 5):
-        raise ReportError("safety_rating", _l("Choose a number from 1 to 5."))
-    clean_answers(category, data.answers)
+        problems.append(ReportError("safety_rating", _l("Choose a number from 1 to 5.")))
+    if category is not None:
+        try:
+            clean_answers(category, data.answers)
+        except ReportError as exc:
+            problems.append(exc)
+    return problems
+
+
+def _validate(data: NewReport, category: Category | None, allow_unplaced: bool = False) -> None:
+    problems = report_problems(data, category, allow_unplaced)
+    if problems:
+        raise problems[0]
 
 
 def clean_answers(category: Category, answers: dict | None) -> dict:

@@ -44,23 +44,43 @@ FIELD_FOR_ERROR = {"location": "lat", "support": "category", "answers": "categor
                    "idempotency_key": "category"}
 
 
-def report_from_form(form: ReportForm, source: str) -> NewReport:
+def report_from_form(form: ReportForm, source: str, with_photos: bool = True) -> NewReport:
     """The report a filled-in form describes (the resident's, a campaign's or staff's own)."""
-    lat, lon = form.coordinates()
+    lat, lon = (None, None) if form.lat.errors or form.lon.errors else form.coordinates()
     return NewReport(
         category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
         district_id=form.district.data if isinstance(form.district.data, int) else None,
         location_text=form.location_text.data or "", time_of_day=form.time_of_day.data or None,
         safety_rating=form.safety_rating.data, email=form.email.data or None, locale=current_language(),
-        source=source, photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
+        source=source, photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]) if with_photos else [],
         answers=submitted_answers(form.category.data), idempotency_key=form.idempotency_key.data or None,
     )
 
 
 def show_refusal(form: ReportForm, exc: ReportError) -> None:
     """Put a refused report's message next to the field it is about."""
-    getattr(form, FIELD_FOR_ERROR.get(exc.field, exc.field), form.category).errors.append(exc.message)
-    form.location_errors = [exc.message] if exc.field == "location" else []
+    field = getattr(form, FIELD_FOR_ERROR.get(exc.field, exc.field), form.category)
+    if not isinstance(field.errors, list):  # a field the form did not validate has a tuple
+        field.errors = list(field.errors)
+    field.errors.append(exc.message)
+    if exc.field == "location":
+        form.location_errors = [*getattr(form, "location_errors", []), exc.message]
+
+
+def checked_report_form(form: ReportForm, source: str) -> bool:
+    """Validate a sent report form with the form's checks and the service's rules together, so that every
+    problem is shown at once, each at its field (not one per attempt). True when there is nothing to fix."""
+    form_ok = form.validate_on_submit()
+    if request.method != "POST":
+        return False
+    data = report_from_form(form, source, with_photos=False)
+    problems = services.report_problems(data, services.category_by_key(data.category_key) if data.category_key
+                                        else None)
+    for problem in problems:
+        field = getattr(form, FIELD_FOR_ERROR.get(problem.field, problem.field), form.category)
+        if not field.errors:  # the form's own message for that field comes first and is enough
+            show_refusal(form, problem)
+    return form_ok and not problems
 
 
 def to_receipt(report, token: str):
@@ -85,7 +105,7 @@ def _build_form() -> ReportForm:
 def new_report():
     form = _build_form()
     status = 200
-    if form.validate_on_submit():
+    if checked_report_form(form, "web"):
         try:
             report, token = services.create_report(report_from_form(form, "web"), photo_settings())
         except ReportError as exc:
