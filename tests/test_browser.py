@@ -716,3 +716,84 @@ def test_photo_position_is_offered_after_the_pin_is_placed(sqlite_app, server, t
         assert float(page.locator("#lat").input_value()) == pytest.approx(taken_at[1], abs=1e-4)
         assert float(page.locator("#lon").input_value()) == pytest.approx(taken_at[0], abs=1e-4)
         assert page.locator("#photo-position").is_hidden()
+
+
+STORGATAN = {"name": "Storgatan", "lat": 55.8702, "lon": 12.8305, "type": "residential"}
+MALMO_STORGATAN = {"name": "Storgatan Malmö", "lat": 55.6050, "lon": 13.0038, "area": "Malmö"}
+
+
+@pytest.mark.parametrize("locale, screen", [("sv-SE", "phone"), ("ar-SE", "desktop")])
+def test_resident_finds_a_street_or_a_locality_and_the_map_goes_there(sqlite_app, server, locale, screen):
+    """Issue 15.4: the search box over the map finds a street (from the geocoder our server asks, bounded to the
+    kommun) or a locality (the built-in gazetteer); picking one moves the map there."""
+    from tests.browser import fake_geocoder
+
+    with fake_geocoder([STORGATAN, MALMO_STORGATAN]) as (url, asked):
+        sqlite_app.config["GEOCODER_URL"] = url
+        with browser_page(server, f"place-search-{screen}", locale=locale,
+                          **(DESKTOP if screen == "desktop" else {})) as page:
+            page.goto("/")
+            page.wait_for_selector("#report-map.leaflet-container")
+            search = page.locator("#place-query")
+            box = search.bounding_box()
+            assert box["y"] + box["height"] <= page.viewport_size["height"]  # on the first screen, over the map
+            search.fill("storg")
+            page.wait_for_selector(".place-choice")
+            choices = page.locator(".place-choice").all_inner_texts()
+            assert len(choices) == 1 and "Storgatan" in choices[0]  # Malmö's is outside the kommun
+            page.locator(".place-choice").first.click()
+            assert page.locator("#place-results").is_hidden()
+            assert "Storgatan" in page.locator("#location-status").inner_text()
+            # The map went there: a tap in its middle now puts the pin on Storgatan.
+            page.locator("#report-map").click()
+            assert float(page.locator("#lat").input_value()) == pytest.approx(STORGATAN["lat"], abs=0.0005)
+            assert float(page.locator("#lon").input_value()) == pytest.approx(STORGATAN["lon"], abs=0.0005)
+
+            # A locality from the built-in list, chosen with the keyboard: Enter with one answer goes there.
+            search.fill("Glumsl")
+            search.press("Enter")
+            page.wait_for_selector("#location-status:has-text('Glumslöv')")
+            page.locator("#report-map").click()
+            assert float(page.locator("#lat").input_value()) == pytest.approx(55.94, abs=0.02)
+            assert not page.locator(".receipt").count()  # Enter in the search box does not send the report
+    search_calls = [query for path, query in asked if path == "/search"]
+    assert search_calls and all(q.get("bounded") == "1" and q.get("viewbox") for q in search_calls)
+
+
+def test_place_search_works_without_any_geocoder(sqlite_app, server):
+    """No GEOCODER_URL (or it is down): localities and districts are still found."""
+    sqlite_app.config["GEOCODER_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    with browser_page(server, "place-search-offline-geocoder") as page:
+        page.goto("/")
+        page.locator("#place-query").fill("Borsta")
+        page.wait_for_selector(".place-choice")
+        assert "Borstahusen/Västra Fäladen" in page.locator(".place-choice").first.inner_text()
+
+
+@pytest.mark.parametrize("locale, screen, labels", [
+    ("sv-SE", "phone", ("Plats", "Gata", "Område")), ("ar-SE", "desktop", ("المكان", "الشارع", "المنطقة"))])
+def test_public_page_shows_the_place_text_and_the_street(sqlite_app, server, locale, screen, labels):
+    """Issue 15.5: a report's public page names the place as the resident wrote it and the street at its pin
+    (reverse geocoding, the same geocoder setting), besides the area; without a geocoder, no street line."""
+    from tests.browser import fake_geocoder
+    from tests.factories import make_report
+
+    described, _ = make_report(location_text="Vid busshållplatsen")
+    pinned_only, _ = make_report(at=(12.8290, 55.8712))
+    with fake_geocoder([], street="Östergatan") as (url, asked):
+        sqlite_app.config["GEOCODER_URL"] = url
+        with browser_page(server, f"public-place-{screen}", locale=locale,
+                          **(DESKTOP if screen == "desktop" else {})) as page:
+            page.goto(f"/r/{described.reference}")
+            facts = page.locator(".report-facts").inner_text()
+            assert labels[0] in facts and "Vid busshållplatsen" in facts
+            assert labels[1] in facts and "Östergatan" in facts
+            assert labels[2] in facts and "Centrum/Öster" in facts
+            page.goto(f"/r/{pinned_only.reference}")
+            assert "Östergatan" in page.locator(".report-facts").inner_text()
+        assert any(path == "/reverse" for path, _ in asked)
+    sqlite_app.config["GEOCODER_URL"] = ""
+    with browser_page(server, f"public-place-none-{screen}", locale=locale) as page:
+        page.goto(f"/r/{pinned_only.reference}")
+        facts = page.locator(".report-facts").inner_text()
+        assert labels[1] not in facts and "Centrum/Öster" in facts

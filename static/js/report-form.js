@@ -4,6 +4,7 @@ import { newKey, put, send } from "./offline-queue.js";
 import { render as renderOutbox } from "./outbox.js";
 import { shrinkAll } from "./photo-shrink.js";
 import { clearProblems, problemsInPage, showProblems } from "./form-problems.js";
+import { placeSearch } from "./place-search.js";
 
 const form = document.getElementById("report-form");
 const msg = form.dataset;
@@ -53,6 +54,7 @@ if (latInput.value && lonInput.value) {
 }
 
 map.on("click", (event) => setPin(event.latlng.lat, event.latlng.lng, msg.msgPinned));
+placeSearch(map, (message) => { status.textContent = message; });
 
 const positionButton = document.getElementById("use-position");
 if ("geolocation" in navigator) {

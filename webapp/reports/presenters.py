@@ -6,13 +6,22 @@ from flask_babel import format_date, format_datetime
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.geo import geocoder
 from webapp.geo import services as geo
+from webapp.i18n import current_language
 from webapp.geo.models import District
 from webapp.i18n import localized
 from webapp.reports import services
 from webapp.reports.models import Category, Report
 from webapp.reports.status import STATUS_LABELS, is_open
 from webapp.timeutil import as_utc
+
+
+def geocoder_settings() -> geocoder.GeocoderSettings:
+    config = current_app.config
+    return geocoder.GeocoderSettings(url=config["GEOCODER_URL"], flavour=config["GEOCODER_FLAVOUR"],
+                                     user_agent=f"Trygghetskartan ({config['PUBLIC_BASE_URL'] or 'test'})",
+                                     language=current_language())
 
 
 def category_name(category: Category) -> str:
@@ -89,6 +98,7 @@ def report_form_page(form, categories: list[Category] | None = None) -> dict:
         "districts_approximate": geo.any_approximate(District),
         "nearby_url": url_for("api.nearby"),
         "photo_position_url": url_for("api.photo_position"),
+        "find_place_url": url_for("reports.find_place"),
         "location_errors": getattr(form, "location_errors", None) or form.lat.errors or form.lon.errors,
         "problems": form_problems(form, categories[0].key if categories else None),
         "max_description": services.MAX_DESCRIPTION, "max_location_text": services.MAX_LOCATION_TEXT,
@@ -107,6 +117,15 @@ def map_page() -> dict:
 def _place(report: Report) -> str:
     parts = [report.location_text, report.district.name if report.district else ""]
     return ", ".join(p for p in parts if p)
+
+
+def _street(report: Report) -> str | None:
+    """The street at the report's pin, from the geocoder (None without one, or when it does not know)."""
+    if report.lat is None:
+        return None
+    street = geocoder.street_at(report.lat, report.lon, geocoder_settings())
+    # Not repeated when the resident already wrote it.
+    return None if street and street.casefold() in (report.location_text or "").casefold() else street
 
 
 def _history(report: Report) -> list[dict]:
@@ -135,6 +154,9 @@ def public_report(report: Report) -> dict:
         "icon": icon_url(report.category.icon),
         "description": report.description,
         "place": _place(report),
+        "location_text": report.location_text,
+        "street": _street(report),
+        "district": report.district.name if report.district else None,
         "district_approximate": bool(report.district and report.district.is_approximate),
         "lat": report.lat, "lon": report.lon,
         "created": format_date(as_utc(report.created_at), "long"),

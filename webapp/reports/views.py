@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   session, url_for)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
 from webapp.extensions import limiter
+from webapp.geo import geocoder
 from webapp.responses import go_to
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
@@ -116,6 +118,16 @@ def new_report():
     elif request.method == "POST":
         status = 400
     return render_template("reports/new.html", form=form, page=presenters.report_form_page(form)), status
+
+
+@bp.get("/platser")
+@limiter.limit("60 per minute")
+def find_place():
+    """The report form's place search: streets (from the geocoder, when there is one), localities and districts
+    in the kommun, as JSON. Asked by our page only, so that the browser never talks to the geocoder itself."""
+    places = geocoder.find_places(request.args.get("q", ""), presenters.geocoder_settings(),
+                                  geocoder.gazetteer(_("Locality"), _("Area")))
+    return jsonify({"places": [p.as_dict() for p in places]})
 
 
 @bp.get("/tillganglighet")
