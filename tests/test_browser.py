@@ -380,11 +380,22 @@ def test_report_made_offline_waits_on_the_phone_and_arrives_exactly_once(sqlite_
         assert count(Report) == 1 and count(Photo) == 1
         # The photo was shrunk on the phone: far below the 12-megapixel original.
         assert max(sizes) < len(photo.read_bytes()) and max(sizes) < 1_500_000
+        report = db.session.execute(select(Report)).scalar_one()
+        assert report.reference in page.locator("#outbox .outbox-list a").inner_text()  # the reference shown
         page.locator("#outbox .outbox-list a").click()  # the report's private tracking page
         page.wait_for_selector("h1:has-text('Din rapport')")
-        report = db.session.execute(select(Report)).scalar_one()
         assert report.reference in page.locator("main").inner_text()
         assert report.description == "Helt mörkt på gångvägen genom parken"
+        # Issue 15.6: after a reload the receipt is not lost: "Mina rapporter" (from the header) keeps the
+        # reference and the private link on the phone.
+        page.goto("/")
+        page.reload()
+        page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Mina rapporter").click()
+        page.wait_for_selector(".my-report")
+        assert page.locator(".my-report h2").all_inner_texts() == [report.reference]
+        page.get_by_role("link", name="Följ din rapport").click()
+        page.wait_for_selector("h1:has-text('Din rapport')")
+        assert report.reference in page.locator("main").inner_text()
 
 
 def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlite_app, server, tmp_path):
@@ -797,3 +808,34 @@ def test_public_page_shows_the_place_text_and_the_street(sqlite_app, server, loc
         page.goto(f"/r/{pinned_only.reference}")
         facts = page.locator(".report-facts").inner_text()
         assert labels[1] not in facts and "Centrum/Öster" in facts
+
+
+
+@pytest.mark.parametrize("locale, screen, words", [
+    ("sv-SE", "phone", ("Mina rapporter", "Följ din rapport", "Ta bort från telefonen")),
+    ("ar-SE", "desktop", ("بلاغاتي", "تابع بلاغك", "احذفه من هذا الهاتف"))])
+def test_reports_sent_online_are_kept_in_my_reports_on_the_phone(sqlite_app, server, locale, screen, words):
+    """Issue 15.6: a report sent with a connection is kept in "Mina rapporter" too, and can be removed there
+    (from the phone only)."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.reports.models import Report
+
+    with browser_page(server, f"my-reports-{screen}", locale=locale, **(DESKTOP if screen == "desktop" else {})) as page:
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.locator("#report-map").click()
+        page.locator("input[name=category]").first.check()
+        page.locator("button[type=submit]").click()
+        page.wait_for_selector(".receipt")
+        reference = db.session.execute(select(Report.reference)).scalar_one()
+        page.get_by_role("link", name=words[0]).first.click()
+        page.wait_for_selector(".my-report")
+        assert reference in page.locator(".my-report").inner_text()
+        assert page.get_by_role("link", name=words[1]).get_attribute("href").startswith("/t/")
+        page.get_by_role("button", name=words[2]).click()
+        page.wait_for_selector("#my-reports-empty:not([hidden])")
+        page.reload()
+        assert page.locator(".my-report").count() == 0
+    assert db.session.execute(select(Report.reference)).scalar_one() == reference  # still with the city

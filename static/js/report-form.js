@@ -1,6 +1,6 @@
 // The report form: pin on the map, "use my position", safety questions, nearby duplicates, photo position.
 import { L, format, getJSON, makeMap } from "./map-common.js";
-import { newKey, put, send } from "./offline-queue.js";
+import { keepMine, newKey, put, send } from "./offline-queue.js";
 import { render as renderOutbox } from "./outbox.js";
 import { shrinkAll } from "./photo-shrink.js";
 import { clearProblems, problemsInPage, showProblems } from "./form-problems.js";
@@ -241,6 +241,7 @@ form.addEventListener("submit", async (event) => {
       fields: [...new FormData(form)].filter(([, value]) => typeof value === "string"),
       files: files.map((file) => ["photos", file]),
       label: chosen ? chosen.closest("label")?.querySelector(".category-name")?.textContent.trim() || chosen.value : "",
+      mine: Boolean(msg.myReports),  // a resident's own report: kept in "Mina rapporter" once sent
     };
     if (!navigator.onLine) {
       await keepOnPhone(entry);
@@ -248,6 +249,9 @@ form.addEventListener("submit", async (event) => {
     }
     const outcome = await send(entry);
     if (outcome.sent) {
+      if (entry.mine) {
+        await keepMine({ url: outcome.url, reference: outcome.reference, label: entry.label }).catch(() => {});
+      }
       location.assign(outcome.url);
     } else if (outcome.waiting) {
       await keepOnPhone(entry);

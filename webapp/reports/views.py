@@ -90,7 +90,7 @@ def to_receipt(report, token: str):
     if not getattr(report, "was_replayed", False):
         notify.receipt(report, token)
     session["new_report"] = report.reference
-    return go_to(url_for("reports.track", token=token))
+    return go_to(url_for("reports.track", token=token), reference=report.reference)
 
 
 def _build_form() -> ReportForm:
@@ -128,6 +128,13 @@ def find_place():
     places = geocoder.find_places(request.args.get("q", ""), presenters.geocoder_settings(),
                                   geocoder.gazetteer(_("Locality"), _("Area")))
     return jsonify({"places": [p.as_dict() for p in places]})
+
+
+@bp.get("/mina-rapporter")
+def my_reports():
+    """The reports sent from this phone: the list lives in the phone's own storage (IndexedDB), filled in by
+    the page's script; the server keeps no such list (no account, no cookie)."""
+    return render_template("reports/mine.html")
 
 
 @bp.get("/tillganglighet")
