@@ -839,3 +839,39 @@ def test_reports_sent_online_are_kept_in_my_reports_on_the_phone(sqlite_app, ser
         page.reload()
         assert page.locator(".my-report").count() == 0
     assert db.session.execute(select(Report.reference)).scalar_one() == reference  # still with the city
+
+
+@pytest.mark.parametrize("locale, screen, words", [
+    ("sv-SE", "phone", ("Din e-postadress", "Skicka uppdateringar till mig", "Titta i din e-post", "Klart:",
+                        "Stoppa e-postmeddelandena", "Du får inga fler")),
+    ("ar-SE", "desktop", ("عنوان بريدك الإلكتروني", "أرسل لي التحديثات", "تحقق من بريدك", "تم:", "أوقف الرسائل",
+                          "لن تصلك رسائل أخرى"))])
+def test_anyone_follows_a_report_by_mail_and_stops_with_one_click(sqlite_app, server, locale, screen, words):
+    """Issue 15.7: on a report's public page anyone asks for e-mail updates, confirms from the mail, gets a mail
+    when the status changes, and stops them from the mail's link with one click."""
+    import re as _re
+
+    from tests.factories import make_report
+    from webapp.mail import outbox_messages
+    from webapp.reports import services
+
+    report, _ = make_report()
+    outbox = sqlite_app.config["MAIL_OUTBOX_DIR"]
+    local = lambda url: _re.sub(r"^https?://[^/]+", "", url)  # noqa: E731 (PUBLIC_BASE_URL is not this server)
+    with browser_page(server, f"follow-{screen}", locale=locale, **(DESKTOP if screen == "desktop" else {})) as page:
+        page.goto(f"/r/{report.reference}")
+        page.get_by_label(words[0]).fill("granne@example.org")
+        page.get_by_role("button", name=words[1]).click()
+        page.wait_for_selector(f".flash:has-text('{words[2]}')")
+        confirm = _re.findall(r"https?://\S+", outbox_messages(outbox)[-1].get_content())[0]
+        page.goto(local(confirm))
+        page.wait_for_selector(f".flash:has-text('{words[3]}')")
+
+        services.change_status(report, "planned", "officer")
+        update = outbox_messages(outbox)[-1]
+        assert update["To"] == "granne@example.org" and report.reference in update["Subject"]
+        page.goto(local(update["List-Unsubscribe"].strip().strip("<>")))
+        page.get_by_role("button", name=words[4]).click()
+        page.wait_for_selector(f".notice:has-text('{words[5]}')")
+    services.change_status(report, "in_progress", "officer")
+    assert outbox_messages(outbox)[-1]["Subject"] == update["Subject"]  # no mail after stopping

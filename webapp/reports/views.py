@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
-from webapp.extensions import limiter
+from webapp.extensions import csrf, limiter
 from webapp.geo import geocoder
 from webapp.responses import go_to
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
-from webapp.reports.forms import AnswerForm, FeedbackForm, ReportForm, SupportForm
+from webapp.reports.forms import AnswerForm, FeedbackForm, FollowForm, ReportForm, SupportForm
 from webapp.reports.services import NewReport, ReportError
 
 bp = Blueprint("reports", __name__)
@@ -165,7 +165,58 @@ def _tracked_or_404(token: str):
 @bp.get("/r/<reference>")
 def show(reference: str):
     report = _public_or_404(reference)
-    return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm())
+    return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm(),
+                           follow_form=FollowForm(formdata=None))
+
+
+@bp.post("/r/<reference>/follow")
+@limiter.limit("10 per hour")
+def follow(reference: str):
+    """Ask for e-mail updates on a report; a confirmation mail goes out first."""
+    report = _public_or_404(reference)
+    form = FollowForm()
+    if form.validate_on_submit():
+        try:
+            follower, ask = services.follow_report(report, form.email.data, current_language())
+        except ReportError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            if ask:
+                notify.follow_confirmation(follower)
+            # The same answer whether or not the address already follows: nobody learns who follows what.
+            flash(_("Check your e-mail: open the link in it to start the updates on %(reference)s.",
+                    reference=reference), "info")
+            return redirect(url_for("reports.show", reference=reference))
+    return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm(),
+                           follow_form=form), 400
+
+
+@bp.get("/r/folj/<int:follower_id>/<token>")
+def confirm_follow(follower_id: int, token: str):
+    follower = services.follower_by_token(follower_id, token, "confirm")
+    if follower is None:
+        abort(404)
+    services.confirm_follower(follower)
+    flash(_("Done: you will get an e-mail when report %(reference)s changes.",
+            reference=follower.report.reference), "info")
+    return redirect(url_for("reports.show", reference=follower.report.reference))
+
+
+@bp.route("/avfolj/<int:follower_id>/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the token in the address is the permission; mail programs post here (RFC 8058 one-click)
+def unfollow(follower_id: int, token: str):
+    """One click from the mail (the page's button, or the mail program's own unsubscribe, which posts here)."""
+    follower = services.follower_by_token(follower_id, token, "unsubscribe")
+    if follower is None:
+        # Already unsubscribed (the row is gone) or a wrong link: either way no more mails go there.
+        return render_template("reports/unfollow.html", done=True, reference=None), \
+            (200 if request.method == "POST" else 404)
+    reference = follower.report.reference
+    if request.method == "POST":
+        services.unfollow(follower)
+        return render_template("reports/unfollow.html", done=True, reference=reference)
+    return render_template("reports/unfollow.html", done=False, reference=reference, email=follower.email,
+                           form=SupportForm())
 
 
 def support_limit():
