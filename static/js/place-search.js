@@ -15,7 +15,6 @@ export function placeSearch(map, onMoved) {
   function close() {
     results.hidden = true;
     results.replaceChildren();
-    input.removeAttribute("aria-expanded");
   }
 
   function go(place) {
@@ -70,7 +69,6 @@ export function placeSearch(map, onMoved) {
       results.append(item);
     }
     results.hidden = false;
-    input.setAttribute("aria-expanded", "true");
     said.textContent = places.length ? format(words.msgFound, { n: places.length }) : words.msgNone;
     if (pick && places.length) results.querySelector("button").focus();
   }
