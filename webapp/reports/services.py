@@ -153,7 +153,7 @@ def report_problems(data: NewReport, category: Category | None,
                                                    "or choose an area and describe the place.")))
     if data.time_of_day is not None and data.time_of_day not in TIMES_OF_DAY:
         problems.append(ReportError("time_of_day", _l("Choose day, evening or night.")))
-    if data.safety_rating is not None and not (1 <= int(data.safety_rating) <= 5):
+    if data.safety_rating is not None and not (isinstance(data.safety_rating, int) and 1 <= data.safety_rating <= 5):
         problems.append(ReportError("safety_rating", _l("Choose a number from 1 to 5.")))
     if category is not None:
         try:

@@ -52,8 +52,10 @@ def report_from_form(form: ReportForm, source: str, with_photos: bool = True) ->
     return NewReport(
         category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
         district_id=form.district.data if isinstance(form.district.data, int) else None,
-        location_text=form.location_text.data or "", time_of_day=form.time_of_day.data or None,
-        safety_rating=form.safety_rating.data, email=form.email.data or None, locale=current_language(),
+        location_text=form.location_text.data or "",
+        # A field the form refused already has its message; its raw value is not handed on.
+        time_of_day=None if form.time_of_day.errors else form.time_of_day.data or None,
+        safety_rating=None if form.safety_rating.errors else form.safety_rating.data, email=form.email.data or None, locale=current_language(),
         source=source, photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]) if with_photos else [],
         answers=submitted_answers(form.category.data), idempotency_key=form.idempotency_key.data or None,
     )
