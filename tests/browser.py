@@ -77,3 +77,49 @@ def browser_page(base_url: str, name: str, locale: str = "sv-SE", **context_opti
             raise
         finally:
             browser.close()
+
+
+@contextmanager
+def fake_geocoder(places: list[dict], street: str | None = None):
+    """A tiny Nominatim-compatible geocoder on a local port (a real HTTP server, not a mock): /search answers
+    `places` whose name contains the query, /reverse answers `street`. Yields (url, the queries it was asked)."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
+
+    asked: list[tuple[str, dict]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            url = urlparse(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            asked.append((url.path, query))
+            if url.path == "/search":
+                wanted = query.get("q", "").casefold()
+                body = [{"name": p["name"], "display_name": f"{p['name']}, {p.get('area', 'Landskrona')}, Sverige",
+                         "lat": str(p["lat"]), "lon": str(p["lon"]), "type": p.get("type", "residential")}
+                        for p in places if wanted in p["name"].casefold()]
+            elif url.path == "/reverse":
+                body = {"address": {"road": street}} if street else {"error": "Unable to geocode"}
+            else:
+                self.send_error(404)
+                return
+            data = json.dumps(body).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

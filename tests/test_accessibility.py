@@ -163,3 +163,28 @@ def test_inbox_views_and_the_report_actions_have_no_serious_violations(sqlite_ap
                 if problems := audit(page):
                     found[f"{name} refused close"] = problems
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_resident_pages_in_light_and_dark_mode_have_no_serious_violations(world, scheme):
+    """Issue 15.8: the resident pages follow the phone's colour scheme (prefers-color-scheme), and both schemes
+    pass axe, contrast included; so do the report form's error summary, the place search's answers, the follow
+    form and "Mina rapporter"."""
+    reference = world["report"].reference
+    found = {}
+    with browser_page(world["url"], f"axe-{scheme}", bypass_csp=True, color_scheme=scheme) as page:
+        for path in ["/", "/?lang=ar", "/karta", f"/r/{reference}", f"/r/{reference}?lang=ar", f"/t/{world['token']}",
+                     "/mina-rapporter", "/tillganglighet", "/k/vandring"]:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            if path.startswith("/?") or path == "/":
+                page.locator("button[type=submit]").click()  # every problem shown at once
+                page.wait_for_selector("#error-summary")
+                page.locator("#place-query").fill("Gl")
+                page.wait_for_selector(".place-choice")
+            problems = audit(page)
+            if problems:
+                found[path] = problems
+        background = page.evaluate("getComputedStyle(document.querySelector('main')).backgroundColor")
+    assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+    assert (background == "rgb(255, 255, 255)") == (scheme == "light")  # the scheme really changed the page

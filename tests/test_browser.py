@@ -381,11 +381,22 @@ def test_report_made_offline_waits_on_the_phone_and_arrives_exactly_once(sqlite_
         assert count(Report) == 1 and count(Photo) == 1
         # The photo was shrunk on the phone: far below the 12-megapixel original.
         assert max(sizes) < len(photo.read_bytes()) and max(sizes) < 1_500_000
+        report = db.session.execute(select(Report)).scalar_one()
+        assert report.reference in page.locator("#outbox .outbox-list a").inner_text()  # the reference shown
         page.locator("#outbox .outbox-list a").click()  # the report's private tracking page
         page.wait_for_selector("h1:has-text('Din rapport')")
-        report = db.session.execute(select(Report)).scalar_one()
         assert report.reference in page.locator("main").inner_text()
         assert report.description == "Helt mörkt på gångvägen genom parken"
+        # Issue 15.6: after a reload the receipt is not lost: "Mina rapporter" (from the header) keeps the
+        # reference and the private link on the phone.
+        page.goto("/")
+        page.reload()
+        page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Mina rapporter").click()
+        page.wait_for_selector(".my-report")
+        assert page.locator(".my-report h2").all_inner_texts() == [report.reference]
+        page.get_by_role("link", name="Följ din rapport").click()
+        page.wait_for_selector("h1:has-text('Din rapport')")
+        assert report.reference in page.locator("main").inner_text()
 
 
 def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlite_app, server, tmp_path):
@@ -860,3 +871,265 @@ def test_closing_a_report_needs_a_status_chosen_and_a_confirmation(sqlite_app, s
         page.locator("#status-form").get_by_role("button", name="Spara").click()
         page.wait_for_selector(".flash:has-text('Statusen ändrades.')")
         assert page.locator(".report-facts .status").inner_text() == "Avslutad"
+
+
+RESIDENT_DESKTOP = {"viewport": {"width": 1366, "height": 768}, "is_mobile": False, "has_touch": False, "device_scale_factor": 1}
+PHONE_390 = {}  # tests.browser's default: a 390 px phone
+
+
+@pytest.mark.parametrize("locale, screen", [("sv-SE", "phone"), ("ar-SE", "desktop")])
+def test_resident_sees_every_problem_at_once_and_keeps_the_photos_when_the_server_refuses(
+        sqlite_app, server, tmp_path, locale, screen):
+    """Issue 15.1: an empty form lists every problem at once (a titled summary with links, focus on it, the
+    message at each field) before anything is sent; a refusal by the server is shown in place without losing
+    the chosen photos; each tap on "send" sends the form once."""
+    from sqlalchemy import func, select
+
+    from webapp.extensions import db
+    from webapp.reports.models import Photo, Report
+
+    words = {"sv-SE": {"send": "Skicka rapport", "title": "Något behöver rättas innan rapporten kan skickas",
+                       "place": "Visa var det är", "kind": "Välj vad du vill rapportera.", "photo": "Bild 2:"},
+             "ar-SE": {"send": "أرسل البلاغ", "title": "يجب تصحيح شيء قبل إرسال البلاغ",
+                       "place": "حدد المكان", "kind": "اختر ما تريد الإبلاغ عنه.", "photo": "الصورة 2:"}}[locale]
+    broken = tmp_path / "trasig.jpg"
+    broken.write_bytes(b"not a photo at all" * 100)
+    good = tmp_path / "gata.jpg"
+    good.write_bytes(image_bytes(size=(1200, 900)))
+    count = lambda model: db.session.execute(select(func.count(model.id))).scalar_one()  # noqa: E731
+    with browser_page(server, f"all-problems-{screen}", locale=locale, **(RESIDENT_DESKTOP if screen == "desktop" else {})) as page:
+        posts = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and r.url.rstrip("/") == server
+                else None)
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.get_by_role("button", name=words["send"]).click()
+        summary = page.locator("#error-summary")
+        summary.wait_for()
+        assert words["title"] in summary.locator("h2").inner_text()
+        links = summary.locator("a")
+        assert links.count() == 2
+        assert words["place"] in links.nth(0).inner_text() and links.nth(1).inner_text() == words["kind"]
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        assert page.locator("#location-error").is_visible() and page.locator("#category-error").is_visible()
+        assert posts == []  # checked in the browser: nothing was sent
+        links.nth(1).click()  # to the first kind of report
+        assert page.evaluate("document.activeElement.name") == "category"
+
+        # Now the place and the kind; the server refuses the broken photo and the page keeps both photos.
+        page.locator("#report-map").click()
+        page.locator("input[name=category]").first.check()
+        page.locator("input[name=photos]").set_input_files([str(good), str(broken)])
+        page.get_by_role("button", name=words["send"]).click()
+        page.wait_for_selector("#photos-error")
+        assert words["photo"] in page.locator("#error-summary").inner_text()
+        assert words["place"] not in page.locator("#error-summary").inner_text()
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        assert page.evaluate("document.querySelector('input[name=photos]').files.length") == 2
+        assert len(posts) == 1 and count(Report) == 0  # one tap, one send
+
+        # Without the broken photo it goes through, once.
+        page.locator("input[name=photos]").set_input_files(str(good))
+        page.get_by_role("button", name=words["send"]).click()
+        page.wait_for_selector(".receipt")
+        assert len(posts) == 2 and count(Report) == 1 and count(Photo) == 1
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_use_my_position_is_on_top_of_the_map_on_the_first_screen(sqlite_app, server, screen):
+    """Issue 15.2: "Use my position" lies over the map, inside the first screen, and places the pin."""
+    from tests.factories import CENTRUM
+
+    options = RESIDENT_DESKTOP if screen == "desktop" else {}
+    with browser_page(server, f"position-{screen}", geolocation={"latitude": CENTRUM[1], "longitude": CENTRUM[0]},
+                      permissions=["geolocation"], **options) as page:
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        button = page.get_by_role("button", name="Använd min position")
+        box, map_box = button.bounding_box(), page.locator("#report-map").bounding_box()
+        height = page.viewport_size["height"]
+        assert box["y"] + box["height"] <= height, "not on the first screen"
+        assert map_box["y"] <= box["y"] and box["y"] + box["height"] <= map_box["y"] + map_box["height"]
+        assert map_box["x"] <= box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"]
+        # Not hiding the zoom buttons.
+        zoom = page.locator(".leaflet-control-zoom").bounding_box()
+        assert zoom["x"] + zoom["width"] <= box["x"] or box["x"] + box["width"] <= zoom["x"]
+        button.click()
+        page.wait_for_selector(".leaflet-marker-icon")
+        assert float(page.locator("#lat").input_value()) == pytest.approx(CENTRUM[1], abs=1e-5)
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_photo_position_is_offered_after_the_pin_is_placed(sqlite_app, server, tmp_path, screen):
+    """Issue 15.3: the form asks for the place first and the photo later; a photo taken in the kommun still
+    offers its position, and moves the pin there. A photo from outside the kommun offers nothing."""
+    from tests.factories import MALMO
+
+    taken_at = (12.8200, 55.8760)  # lon, lat: north of Centrum, inside the kommun
+    inside = tmp_path / "hamnen.jpg"
+    inside.write_bytes(image_bytes(gps=taken_at))
+    outside = tmp_path / "malmo.jpg"
+    outside.write_bytes(image_bytes(gps=MALMO))
+    with browser_page(server, f"photo-position-{screen}", **(RESIDENT_DESKTOP if screen == "desktop" else {})) as page:
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.locator("#report-map").click()  # the pin first, as the form asks
+        page.wait_for_selector(".leaflet-marker-icon")
+        page.locator("input[name=photos]").set_input_files(str(outside))
+        page.wait_for_selector("#location-status:has-text('utanför Landskrona kommun')")
+        assert page.locator("#photo-position").is_hidden()
+        page.locator("input[name=photos]").set_input_files(str(inside))
+        offer = page.get_by_role("button", name="Använd bildens position")
+        offer.wait_for()
+        offer.click()
+        assert float(page.locator("#lat").input_value()) == pytest.approx(taken_at[1], abs=1e-4)
+        assert float(page.locator("#lon").input_value()) == pytest.approx(taken_at[0], abs=1e-4)
+        assert page.locator("#photo-position").is_hidden()
+
+
+STORGATAN = {"name": "Storgatan", "lat": 55.8702, "lon": 12.8305, "type": "residential"}
+MALMO_STORGATAN = {"name": "Storgatan Malmö", "lat": 55.6050, "lon": 13.0038, "area": "Malmö"}
+
+
+@pytest.mark.parametrize("locale, screen", [("sv-SE", "phone"), ("ar-SE", "desktop")])
+def test_resident_finds_a_street_or_a_locality_and_the_map_goes_there(sqlite_app, server, locale, screen):
+    """Issue 15.4: the search box over the map finds a street (from the geocoder our server asks, bounded to the
+    kommun) or a locality (the built-in gazetteer); picking one moves the map there."""
+    from tests.browser import fake_geocoder
+
+    with fake_geocoder([STORGATAN, MALMO_STORGATAN]) as (url, asked):
+        sqlite_app.config["GEOCODER_URL"] = url
+        with browser_page(server, f"place-search-{screen}", locale=locale,
+                          **(RESIDENT_DESKTOP if screen == "desktop" else {})) as page:
+            page.goto("/")
+            page.wait_for_selector("#report-map.leaflet-container")
+            search = page.locator("#place-query")
+            box = search.bounding_box()
+            assert box["y"] + box["height"] <= page.viewport_size["height"]  # on the first screen, over the map
+            search.fill("storg")
+            page.wait_for_selector(".place-choice")
+            choices = page.locator(".place-choice").all_inner_texts()
+            assert len(choices) == 1 and "Storgatan" in choices[0]  # Malmö's is outside the kommun
+            page.locator(".place-choice").first.click()
+            assert page.locator("#place-results").is_hidden()
+            assert "Storgatan" in page.locator("#location-status").inner_text()
+            # The map went there: a tap in its middle now puts the pin on Storgatan.
+            page.locator("#report-map").click()
+            assert float(page.locator("#lat").input_value()) == pytest.approx(STORGATAN["lat"], abs=0.0005)
+            assert float(page.locator("#lon").input_value()) == pytest.approx(STORGATAN["lon"], abs=0.0005)
+
+            # A locality from the built-in list, chosen with the keyboard: Enter with one answer goes there.
+            search.fill("Glumsl")
+            search.press("Enter")
+            page.wait_for_selector("#location-status:has-text('Glumslöv')")
+            page.locator("#report-map").click()
+            assert float(page.locator("#lat").input_value()) == pytest.approx(55.94, abs=0.02)
+            assert not page.locator(".receipt").count()  # Enter in the search box does not send the report
+    search_calls = [query for path, query in asked if path == "/search"]
+    assert search_calls and all(q.get("bounded") == "1" and q.get("viewbox") for q in search_calls)
+
+
+def test_place_search_works_without_any_geocoder(sqlite_app, server):
+    """No GEOCODER_URL (or it is down): localities and districts are still found."""
+    sqlite_app.config["GEOCODER_URL"] = "http://127.0.0.1:9"  # nothing listens there
+    with browser_page(server, "place-search-offline-geocoder") as page:
+        page.goto("/")
+        page.locator("#place-query").fill("Borsta")
+        page.wait_for_selector(".place-choice")
+        assert "Borstahusen/Västra Fäladen" in page.locator(".place-choice").first.inner_text()
+
+
+@pytest.mark.parametrize("locale, screen, labels", [
+    ("sv-SE", "phone", ("Plats", "Gata", "Område")), ("ar-SE", "desktop", ("المكان", "الشارع", "المنطقة"))])
+def test_public_page_shows_the_place_text_and_the_street(sqlite_app, server, locale, screen, labels):
+    """Issue 15.5: a report's public page names the place as the resident wrote it and the street at its pin
+    (reverse geocoding, the same geocoder setting), besides the area; without a geocoder, no street line."""
+    from tests.browser import fake_geocoder
+    from tests.factories import make_report
+
+    described, _ = make_report(location_text="Vid busshållplatsen")
+    pinned_only, _ = make_report(at=(12.8290, 55.8712))
+    with fake_geocoder([], street="Östergatan") as (url, asked):
+        sqlite_app.config["GEOCODER_URL"] = url
+        with browser_page(server, f"public-place-{screen}", locale=locale,
+                          **(RESIDENT_DESKTOP if screen == "desktop" else {})) as page:
+            page.goto(f"/r/{described.reference}")
+            facts = page.locator(".report-facts").inner_text()
+            assert labels[0] in facts and "Vid busshållplatsen" in facts
+            assert labels[1] in facts and "Östergatan" in facts
+            assert labels[2] in facts and "Centrum/Öster" in facts
+            page.goto(f"/r/{pinned_only.reference}")
+            assert "Östergatan" in page.locator(".report-facts").inner_text()
+        assert any(path == "/reverse" for path, _ in asked)
+    sqlite_app.config["GEOCODER_URL"] = ""
+    with browser_page(server, f"public-place-none-{screen}", locale=locale) as page:
+        page.goto(f"/r/{pinned_only.reference}")
+        facts = page.locator(".report-facts").inner_text()
+        assert labels[1] not in facts and "Centrum/Öster" in facts
+
+
+
+@pytest.mark.parametrize("locale, screen, words", [
+    ("sv-SE", "phone", ("Mina rapporter", "Följ din rapport", "Ta bort från telefonen")),
+    ("ar-SE", "desktop", ("بلاغاتي", "تابع بلاغك", "احذفه من هذا الهاتف"))])
+def test_reports_sent_online_are_kept_in_my_reports_on_the_phone(sqlite_app, server, locale, screen, words):
+    """Issue 15.6: a report sent with a connection is kept in "Mina rapporter" too, and can be removed there
+    (from the phone only)."""
+    from sqlalchemy import select
+
+    from webapp.extensions import db
+    from webapp.reports.models import Report
+
+    with browser_page(server, f"my-reports-{screen}", locale=locale, **(RESIDENT_DESKTOP if screen == "desktop" else {})) as page:
+        page.goto("/")
+        page.wait_for_selector("#report-map.leaflet-container")
+        page.locator("#report-map").click()
+        page.locator("input[name=category]").first.check()
+        page.locator("button[type=submit]").click()
+        page.wait_for_selector(".receipt")
+        reference = db.session.execute(select(Report.reference)).scalar_one()
+        page.get_by_role("link", name=words[0]).first.click()
+        page.wait_for_selector(".my-report")
+        assert reference in page.locator(".my-report").inner_text()
+        assert page.get_by_role("link", name=words[1]).get_attribute("href").startswith("/t/")
+        page.get_by_role("button", name=words[2]).click()
+        page.wait_for_selector("#my-reports-empty:not([hidden])")
+        page.reload()
+        assert page.locator(".my-report").count() == 0
+    assert db.session.execute(select(Report.reference)).scalar_one() == reference  # still with the city
+
+
+@pytest.mark.parametrize("locale, screen, words", [
+    ("sv-SE", "phone", ("Din e-postadress", "Skicka uppdateringar till mig", "Titta i din e-post", "Klart:",
+                        "Stoppa e-postmeddelandena", "Du får inga fler")),
+    ("ar-SE", "desktop", ("عنوان بريدك الإلكتروني", "أرسل لي التحديثات", "تحقق من بريدك", "تم:", "أوقف الرسائل",
+                          "لن تصلك رسائل أخرى"))])
+def test_anyone_follows_a_report_by_mail_and_stops_with_one_click(sqlite_app, server, locale, screen, words):
+    """Issue 15.7: on a report's public page anyone asks for e-mail updates, confirms from the mail, gets a mail
+    when the status changes, and stops them from the mail's link with one click."""
+    import re as _re
+
+    from tests.factories import make_report
+    from webapp.mail import outbox_messages
+    from webapp.reports import services
+
+    report, _ = make_report()
+    outbox = sqlite_app.config["MAIL_OUTBOX_DIR"]
+    local = lambda url: _re.sub(r"^https?://[^/]+", "", url)  # noqa: E731 (PUBLIC_BASE_URL is not this server)
+    with browser_page(server, f"follow-{screen}", locale=locale, **(RESIDENT_DESKTOP if screen == "desktop" else {})) as page:
+        page.goto(f"/r/{report.reference}")
+        page.get_by_label(words[0]).fill("granne@example.org")
+        page.get_by_role("button", name=words[1]).click()
+        page.wait_for_selector(f".flash:has-text('{words[2]}')")
+        confirm = _re.findall(r"https?://\S+", outbox_messages(outbox)[-1].get_content())[0]
+        page.goto(local(confirm))
+        page.wait_for_selector(f".flash:has-text('{words[3]}')")
+
+        services.change_status(report, "planned", "officer")
+        update = outbox_messages(outbox)[-1]
+        assert update["To"] == "granne@example.org" and report.reference in update["Subject"]
+        page.goto(local(update["List-Unsubscribe"].strip().strip("<>")))
+        page.get_by_role("button", name=words[4]).click()
+        page.wait_for_selector(f".notice:has-text('{words[5]}')")
+    services.change_status(report, "in_progress", "officer")
+    assert outbox_messages(outbox)[-1]["Subject"] == update["Subject"]  # no mail after stopping

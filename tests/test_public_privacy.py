@@ -41,7 +41,10 @@ def world(sqlite_app):
     walk = walks.plan_walk(campaign, "Vandring", date.today(), [report.id], "kom")
     walks.record_walk(walk, date.today(), 5, "Boende", "", [walks.PointRecord(report.id, "", "work_order")], "kom")
     walks.publish(walk, "kom")
-    return {"reference": report.reference, "token": token, "photo_id": report.photos[0].id,
+    from webapp.reports.services import follow_report
+
+    follower, _ = follow_report(report, "foljare@example.org", "sv")  # its links need its own secret tokens
+    return {"reference": report.reference, "follower_id": follower.id, "token": token, "photo_id": report.photos[0].id,
             "stem": report.photos[0].stem, "size": "display",
             "slug": "vandring", "code": group.code, "walk_id": walk.id, "filename": "css/app.css",
             "request_id": report.reference, "open311_token": "opaque-client-token-1", "service": "street_light"}

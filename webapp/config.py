@@ -44,6 +44,10 @@ def from_environment(instance_path: str) -> dict:
         # land, sea and localities). Fetched on the server, so use a tile server whose terms allow it.
         "HEATMAP_TILE_URL": env.get("HEATMAP_TILE_URL", ""),
         "HEATMAP_TILE_ATTRIBUTION": env.get("HEATMAP_TILE_ATTRIBUTION", ""),
+        # A Nominatim- or Photon-compatible geocoder for the report form's place search and the street shown on
+        # a report's page (asked by the server; empty: only the built-in localities and districts, no streets).
+        "GEOCODER_URL": env.get("GEOCODER_URL", ""),
+        "GEOCODER_FLAVOUR": env.get("GEOCODER_FLAVOUR") or "nominatim",
         # The public address: every link that leaves the site starts with it (required unless debugging).
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
         # Host names answered (comma-separated); by default the public host and the loopback names.

@@ -13,8 +13,9 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send one plain-text mail. Returns False (and logs) when it could not be sent or written."""
+def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> bool:
+    """Send one plain-text mail (with extra `headers`, e.g. List-Unsubscribe). Returns False (and logs) when it
+    could not be sent or written."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
@@ -22,6 +23,8 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="trygghetskartan.landskrona.se")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     try:
         if config["MAIL_SERVER"]:

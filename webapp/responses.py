@@ -11,7 +11,8 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def go_to(url: str):
+def go_to(url: str, **facts):
+    """`facts` go along in the JSON answer (e.g. a new report's reference, for the phone's own list)."""
     if wants_json():
-        return jsonify({"location": url})
+        return jsonify({"location": url, **facts})
     return redirect(url)

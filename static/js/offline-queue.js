@@ -3,21 +3,27 @@
 // answer never stores it twice.
 const DB_NAME = "trygghetskartan";
 const STORE = "outbox";
+// "Mina rapporter": the references and private links of the reports sent from this phone (version 2).
+const MINE = "mine";
 
 function open() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
+    const request = indexedDB.open(DB_NAME, 2);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "key" });
+      if (!db.objectStoreNames.contains(MINE)) db.createObjectStore(MINE, { keyPath: "url" });
+    };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
 }
 
-async function run(mode, work) {
+async function run(mode, work, storeName = STORE) {
   const db = await open();
   return new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const result = work(tx.objectStore(STORE));
+    const tx = db.transaction(storeName, mode);
+    const result = work(tx.objectStore(storeName));
     tx.oncomplete = () => { db.close(); resolve(result && "result" in result ? result.result : undefined); };
     tx.onerror = () => { db.close(); reject(tx.error); };
   });
@@ -33,14 +39,19 @@ export const put = (entry) => run("readwrite", (store) => store.put({ ...entry, 
 export const remove = (key) => run("readwrite", (store) => store.delete(key));
 export const all = () => run("readonly", (store) => store.getAll());
 
+// mine: {url (the private tracking page), reference, label, sentAt}
+export const keepMine = (report) => run("readwrite", (store) => store.put({ sentAt: Date.now(), ...report }), MINE);
+export const allMine = () => run("readonly", (store) => store.getAll(), MINE);
+export const forgetMine = (url) => run("readwrite", (store) => store.delete(url), MINE);
+
 async function freshToken() {
   const response = await fetch("/csrf-token", { credentials: "same-origin", cache: "no-store" });
   if (!response.ok) throw new Error("no token");
   return (await response.json()).csrf_token;
 }
 
-// Send one entry. Returns {sent: true, url} when the server took it (or had it already), {refused: message}
-// when the server said no (it will not change its mind), or {waiting: true} to try again later.
+// Send one entry. Returns {sent: true, url} when the server took it (or had it already), {refused: message, page}
+// (page: the server's answer, parsed) when the server said no (it will not change its mind), or {waiting: true} to try again later.
 export async function send(entry) {
   let token;
   try {
@@ -62,7 +73,8 @@ export async function send(entry) {
   }
   if (response.ok && (response.headers.get("Content-Type") || "").includes("application/json")) {
     try {
-      return { sent: true, url: (await response.json()).location };
+      const answer = await response.json();
+      return { sent: true, url: answer.location, reference: answer.reference || "" };
     } catch {
       return { waiting: true };
     }
@@ -72,7 +84,7 @@ export async function send(entry) {
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
   const reason = [...page.querySelectorAll(".field-errors li, .field-errors, .flash-error")]
     .map((node) => node.textContent.trim()).filter(Boolean)[0];
-  return { refused: reason || `${response.status}` };
+  return { refused: reason || `${response.status}`, page };
 }
 
 // Send everything waiting, one at a time; `report(entry, outcome)` is told about each.
@@ -86,7 +98,7 @@ export async function flush(report) {
       const outcome = await send(entry);
       if (outcome.waiting) break;
       await remove(entry.key);
-      report(entry, outcome);
+      await report(entry, outcome);
     }
   } finally {
     flushing = false;

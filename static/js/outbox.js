@@ -1,11 +1,15 @@
 // What waits on this phone and what was sent from it: the "waiting to send" state of reports made offline.
-import { all, flush } from "./offline-queue.js";
+import { all, flush, keepMine } from "./offline-queue.js";
 
 const SENT = "trygghetskartan-sent";
 
-export function remember(entry, outcome) {
+export async function remember(entry, outcome) {
+  if (entry.kind === "report" && outcome.sent && entry.mine) {  // kept in "Mina rapporter" for good
+    await keepMine({ url: outcome.url, reference: outcome.reference, label: entry.label || "" }).catch(() => {});
+  }
   const done = JSON.parse(localStorage.getItem(SENT) || "[]");
   done.push({ label: entry.label || "", url: outcome.url || "", refused: outcome.refused || "", kind: entry.kind,
+              reference: outcome.reference || "",
               action: entry.action || "" });
   localStorage.setItem(SENT, JSON.stringify(done.slice(-10)));
 }
@@ -46,7 +50,7 @@ export async function render() {
       li.append(`${msg.msgSent} `);
       const link = document.createElement("a");
       link.href = item.url;
-      link.textContent = msg.msgReceipt;
+      link.textContent = item.reference ? `${msg.msgReceipt} (${item.reference})` : msg.msgReceipt;
       li.append(link);
     } else {
       const template = item.action === "start" && msg.msgStarted ? msg.msgStarted : msg.msgSent;

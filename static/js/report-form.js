@@ -1,8 +1,10 @@
 // The report form: pin on the map, "use my position", safety questions, nearby duplicates, photo position.
 import { L, format, getJSON, makeMap } from "./map-common.js";
-import { newKey, put, send } from "./offline-queue.js";
+import { keepMine, newKey, put, send } from "./offline-queue.js";
 import { render as renderOutbox } from "./outbox.js";
 import { shrinkAll } from "./photo-shrink.js";
+import { clearProblems, problemsInPage, showProblems } from "./form-problems.js";
+import { placeSearch } from "./place-search.js";
 
 const form = document.getElementById("report-form");
 const msg = form.dataset;
@@ -39,7 +41,6 @@ function setPin(lat, lon, message) {
     marker.setLatLng([lat, lon]);
   }
   status.textContent = message;
-  document.getElementById("photo-position").hidden = true;
   checkNearby();
 }
 
@@ -53,6 +54,7 @@ if (latInput.value && lonInput.value) {
 }
 
 map.on("click", (event) => setPin(event.latlng.lat, event.latlng.lng, msg.msgPinned));
+placeSearch(map, (message) => { status.textContent = message; });
 
 const positionButton = document.getElementById("use-position");
 if ("geolocation" in navigator) {
@@ -131,36 +133,76 @@ async function checkNearby() {
   nearby.hidden = data.reports.length === 0;
 }
 
-// A photo that knows where it was taken: offer that position when no pin is placed yet.
+// A photo that knows where it was taken (inside the kommun): offer that position, whether or not a pin is
+// placed already (the form asks for the place before the photo).
 const photoInput = form.querySelector("input[type=file][name=photos]");
 const photoPosition = document.getElementById("photo-position");
-photoInput.addEventListener("change", async () => {
-  if (latInput.value || !photoInput.files.length) return;
+
+async function positionOf(file) {
   const body = new FormData();
-  body.append("photo", photoInput.files[0]);
-  let data;
+  body.append("photo", file);
   try {
     const response = await fetch(form.dataset.photoPositionUrl, { method: "POST", body, headers: { "X-CSRFToken": csrf } });
-    if (!response.ok) return;
-    data = await response.json();
+    return response.ok ? (await response.json()).position : null;
   } catch {
+    return null;
+  }
+}
+
+photoInput.addEventListener("change", async () => {
+  photoPosition.hidden = true;
+  let outside = false;
+  for (const file of [...photoInput.files]) {
+    const position = await positionOf(file);
+    if (!position) continue;
+    if (!position.in_kommun) {
+      outside = true;
+      continue;
+    }
+    photoPosition.hidden = false;
+    document.getElementById("use-photo-position").onclick = () => {
+      setPin(position.lat, position.lon, msg.msgPinned);
+      map.setView([position.lat, position.lon], 17);
+      photoPosition.hidden = true;
+    };
     return;
   }
-  const position = data.position;
-  if (!position) return;
-  if (!position.in_kommun) {
-    status.textContent = msg.msgPhotoOutside;
-    return;
-  }
-  photoPosition.hidden = false;
-  document.getElementById("use-photo-position").onclick = () => {
-    setPin(position.lat, position.lon, msg.msgPinned);
-    map.setView([position.lat, position.lon], 17);
-  };
+  if (outside) status.textContent = msg.msgPhotoOutside;
 });
 
-// Sending: photos shrunk on the phone first; without a connection the report waits on the phone (IndexedDB)
-// and is sent by itself later. The idempotency key makes every retry store the report once.
+// Checked in the browser before sending, with the server's own messages: every problem at once.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+function problemsBeforeSending() {
+  const problems = [];
+  const district = form.elements.namedItem("district");
+  const place = form.elements.namedItem("location_text");
+  const description = form.elements.namedItem("description");
+  const email = form.elements.namedItem("email");
+  const placeText = place ? place.value.trim() : "";
+  if (!latInput.value && !(district && district.value && placeText)) {
+    problems.push({ field: "location", message: msg.msgNeedPlace });
+  }
+  if (place && place.value.length > Number(msg.maxLocationText)) {
+    problems.push({ field: "location_text", message: msg.msgPlaceLong });
+  }
+  if (!selectedCategory()) problems.push({ field: "category", message: msg.msgNeedCategory });
+  if (description && description.value.length > Number(msg.maxDescription)) {
+    problems.push({ field: "description", message: msg.msgDescriptionLong });
+  }
+  if (photoInput.files.length > Number(msg.maxPhotos)) problems.push({ field: "photos", message: msg.msgTooManyPhotos });
+  if (email && email.value.trim() && !EMAIL.test(email.value.trim())) {
+    problems.push({ field: "email", message: msg.msgEmail });
+  }
+  return problems;
+}
+const summaryWords = { title: msg.msgErrorTitle, kept: msg.msgErrorKept };
+
+// A refusal the server rendered when the page was sent without the script: focus its summary.
+document.getElementById("error-summary")?.focus();
+
+// Sending: photos shrunk on the phone first, then sent once, in the background. A refusal is shown in place
+// (the chosen photos stay in the form); without a connection the report waits on the phone (IndexedDB) and is
+// sent by itself later. The idempotency key makes every retry store the report once.
 const keyInput = document.getElementById("idempotency_key");
 if (!keyInput.value) keyInput.value = newKey();
 const submitButton = form.querySelector("button[type=submit]");
@@ -181,24 +223,25 @@ async function keepOnPhone(entry) {
 }
 
 form.addEventListener("submit", async (event) => {
-  if (form.dataset.native) return;  // our own fallback below: let the browser send it
   event.preventDefault();
   if (sending) return;
+  const problems = problemsBeforeSending();
+  if (problems.length) {
+    showProblems(form, problems, summaryWords);
+    return;
+  }
+  clearProblems(form);
   sending = true;
   submitButton.disabled = true;
   try {
     const files = await shrinkAll([...photoInput.files]);
-    try {  // the shrunk photos go into the form too, for the browser's own sending below
-      const transfer = new DataTransfer();
-      files.forEach((file) => transfer.items.add(file));
-      photoInput.files = transfer.files;
-    } catch { /* an older browser sends the originals */ }
     const chosen = selectedCategory();
     const entry = {
       key: keyInput.value, kind: "report", url: form.action,
       fields: [...new FormData(form)].filter(([, value]) => typeof value === "string"),
       files: files.map((file) => ["photos", file]),
-      label: chosen ? chosen.closest("label")?.textContent.trim() || chosen.value : "",
+      label: chosen ? chosen.closest("label")?.querySelector(".category-name")?.textContent.trim() || chosen.value : "",
+      mine: Boolean(msg.myReports),  // a resident's own report: kept in "Mina rapporter" once sent
     };
     if (!navigator.onLine) {
       await keepOnPhone(entry);
@@ -206,13 +249,17 @@ form.addEventListener("submit", async (event) => {
     }
     const outcome = await send(entry);
     if (outcome.sent) {
+      if (entry.mine) {
+        await keepMine({ url: outcome.url, reference: outcome.reference, label: entry.label }).catch(() => {});
+      }
       location.assign(outcome.url);
     } else if (outcome.waiting) {
       await keepOnPhone(entry);
     } else {
-      // Refused: the browser sends the form itself, so the page shows what to fix next to each field.
-      form.dataset.native = "1";
-      HTMLFormElement.prototype.submit.call(form);
+      // Refused: the server's messages, each at its field; nothing is sent again and the photos stay chosen.
+      const found = outcome.page ? problemsInPage(outcome.page) : [];
+      showProblems(form, found.length ? found : [{ field: "", message: format(msg.msgRefused, { reason: outcome.refused }) }],
+                   summaryWords);
     }
   } finally {
     sending = false;

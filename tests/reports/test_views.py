@@ -303,3 +303,18 @@ def test_the_map_page_shows_its_filters_chosen_by_the_address(client):
     assert '"one": "{n} rapport"' in html and '"other": "{n} rapporter"' in html
     odd = client.get("/karta?category=nothing&status=lost", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert " selected>" not in odd
+
+
+def test_an_empty_form_lists_every_problem_at_once_with_links_to_the_fields(client):
+    """Without the page's script: one refusal names everything to fix (the place and the kind), in a summary at
+    the top with a link to each field, and each message also stands at its field."""
+    response = submit(client, category=None, lat=None, lon=None, description="x" * 2001, email="inte-en-adress")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    summary = html[html.index('id="error-summary"'):html.index("</div>", html.index('id="error-summary"'))]
+    links = re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', summary)
+    assert [href for href, _ in links] == ["#report-map", "#category-dark_unsafe", "#description", "#email"]
+    assert "Visa var det är" in links[0][1] and links[1][1] == "Välj vad du vill rapportera."
+    for field in ("location-error", "category-error", "description-error", "email-error"):
+        assert f'id="{field}"' in html
+    assert report_count() == 0

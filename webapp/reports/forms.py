@@ -72,6 +72,13 @@ class SupportForm(CleanForm):
     """Only the CSRF token: supporting is one button."""
 
 
+class FollowForm(CleanForm):
+    email = EmailField(_l("Your e-mail address"), validators=[
+        InputRequired(message=_l("Write your e-mail address.")),
+        Length(max=254, message=_l("That does not look like an e-mail address.")),
+        Email(message=_l("That does not look like an e-mail address."), check_deliverability=False)])
+
+
 class AnswerForm(CleanForm):
     answer = TextAreaField(_l("Your answer"), validators=[InputRequired(message=_l("Write your answer.")),
                                                           Length(max=MAX_DESCRIPTION)])

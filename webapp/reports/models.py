@@ -255,3 +255,21 @@ class SiteMessage(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Follower(db.Model):
+    """Someone (a supporter, anyone) who asked for e-mail updates on a report, like FixMyStreet's "alert me".
+    Updates go only to confirmed addresses (the confirmation link was opened), so nobody can be signed up by
+    someone else; the links in the mails carry HMAC tokens made from the row, so no token is stored."""
+
+    __tablename__ = "report_follower"
+    __table_args__ = (UniqueConstraint("report_id", "email", name="uq_report_follower_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(5), default="sv")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    report: Mapped[Report] = relationship()

@@ -38,3 +38,39 @@ def answer_to_officer(report: Report, info) -> bool:
                                answer=info.answer,
                                staff_url=url_for("staff.report", report_id=report.id, _external=True))
     return send_mail(info.asked_by, subject, body)
+
+
+def follow_confirmation(follower) -> bool:
+    """The mail that confirms a new follower's address; updates start when its link is opened."""
+    from webapp.reports.services import follower_token
+
+    report = follower.report
+    with force_locale(follower.locale or "sv"):
+        subject = _("Confirm that you want updates on report %(reference)s", reference=report.reference)
+        body = render_template("mail/follow_confirm.txt", reference=report.reference,
+                               confirm_url=url_for("reports.confirm_follow", follower_id=follower.id,
+                                                   token=follower_token(follower, "confirm"), _external=True))
+    return send_mail(follower.email, subject, body)
+
+
+def followers(report: Report, change, people) -> int:
+    """Tell each confirmed follower that the report's status changed; each mail has a one-click unsubscribe
+    link, also as List-Unsubscribe (RFC 8058) headers. Returns how many mails went out."""
+    from webapp.reports.services import follower_token
+    from webapp.reports.status import STATUS_LABELS
+
+    sent = 0
+    for follower in people:
+        unsubscribe_url = url_for("reports.unfollow", follower_id=follower.id,
+                                  token=follower_token(follower, "unsubscribe"), _external=True)
+        with force_locale(follower.locale or "sv"):
+            subject = _("Update on report %(reference)s: %(status)s", reference=report.reference,
+                        status=STATUS_LABELS.get(change.to_status, change.to_status))
+            body = render_template("mail/follow_update.txt", reference=report.reference,
+                                   status=STATUS_LABELS.get(change.to_status, change.to_status),
+                                   note=change.public_note,
+                                   report_url=url_for("reports.show", reference=report.reference, _external=True),
+                                   unsubscribe_url=unsubscribe_url)
+        sent += send_mail(follower.email, subject, body, headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    return sent

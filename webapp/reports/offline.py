@@ -15,9 +15,11 @@ from flask_wtf.csrf import generate_csrf
 bp = Blueprint("offline", __name__)
 
 # Kept on the phone when the service worker installs: the resident pages and what they need to run.
-PAGES = ["/", "/karta", "/tillganglighet", "/offline"]
+PAGES = ["/", "/karta", "/tillganglighet", "/offline", "/mina-rapporter"]
 STATIC = ["css/app.css", "js/map-common.js", "js/report-form.js", "js/public-map.js", "js/report-page.js",
-          "js/offline-queue.js", "js/outbox.js", "js/photo-shrink.js", "js/register-sw.js", "js/tasks.js",
+          "js/offline-queue.js", "js/outbox.js", "js/photo-shrink.js", "js/form-problems.js", "js/place-search.js", "js/my-reports.js",
+          "js/register-sw.js",
+          "js/tasks.js",
           "js/task-offline.js",
           "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/images/marker-icon.png",
           "vendor/leaflet/images/marker-icon-2x.png", "vendor/leaflet/images/marker-shadow.png",

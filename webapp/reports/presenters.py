@@ -6,13 +6,22 @@ from flask_babel import format_date, format_datetime
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.geo import geocoder
 from webapp.geo import services as geo
+from webapp.i18n import current_language
 from webapp.geo.models import District
 from webapp.i18n import localized
 from webapp.reports import services
 from webapp.reports.models import Category, Report
 from webapp.reports.status import STATUS_LABELS, is_open
 from webapp.timeutil import as_utc
+
+
+def geocoder_settings() -> geocoder.GeocoderSettings:
+    config = current_app.config
+    return geocoder.GeocoderSettings(url=config["GEOCODER_URL"], flavour=config["GEOCODER_FLAVOUR"],
+                                     user_agent=f"Trygghetskartan ({config['PUBLIC_BASE_URL'] or 'test'})",
+                                     language=current_language())
 
 
 def category_name(category: Category) -> str:
@@ -51,6 +60,28 @@ def _questions(category: Category) -> list[dict]:
             for q in category.extra_questions or []]
 
 
+# The order of the report form's questions, and where each problem's link in the error summary leads
+# (a group of choices: its first choice; the place: the map, which Leaflet makes focusable).
+PROBLEM_ORDER = ["lat", "lon", "district", "location_text", "category", "description", "time_of_day",
+                 "safety_rating", "photos", "email"]
+
+
+def form_problems(form, first_category: str | None) -> list[dict]:
+    """Every problem of a refused report form, in the form's order, each with the link to its field."""
+    targets = {"lat": "report-map", "lon": "report-map", "time_of_day": "time_of_day-0",
+               "safety_rating": "safety_rating-0", "category": f"category-{first_category}"}
+    names = [n for n in PROBLEM_ORDER if n in form._fields] + [n for n in form._fields if n not in PROBLEM_ORDER]
+    problems, seen = [], set()
+    for name in names:
+        for message in form._fields[name].errors or []:
+            target = targets.get(name, form._fields[name].id)
+            if (target, str(message)) not in seen:
+                seen.add((target, str(message)))
+                problems.append({"message": message, "href": f"#{target}"})
+    problems += [{"message": message, "href": None} for message in form.form_errors]
+    return problems
+
+
 def report_form_page(form, categories: list[Category] | None = None) -> dict:
     """The report form's page; a campaign passes the categories it asks about."""
     categories = services.active_categories() if categories is None else categories
@@ -67,7 +98,11 @@ def report_form_page(form, categories: list[Category] | None = None) -> dict:
         "districts_approximate": geo.any_approximate(District),
         "nearby_url": url_for("api.nearby"),
         "photo_position_url": url_for("api.photo_position"),
+        "find_place_url": url_for("reports.find_place"),
         "location_errors": getattr(form, "location_errors", None) or form.lat.errors or form.lon.errors,
+        "problems": form_problems(form, categories[0].key if categories else None),
+        "max_description": services.MAX_DESCRIPTION, "max_location_text": services.MAX_LOCATION_TEXT,
+        "max_photos": current_app.config["MAX_PHOTOS"],
     }
 
 
@@ -104,6 +139,15 @@ def _place(report: Report) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _street(report: Report) -> str | None:
+    """The street at the report's pin, from the geocoder (None without one, or when it does not know)."""
+    if report.lat is None:
+        return None
+    street = geocoder.street_at(report.lat, report.lon, geocoder_settings())
+    # Not repeated when the resident already wrote it.
+    return None if street and street.casefold() in (report.location_text or "").casefold() else street
+
+
 def _history(report: Report) -> list[dict]:
     return [{"when": format_datetime(as_utc(h.created_at), "short"), "iso": as_utc(h.created_at).isoformat(),
              "status": STATUS_LABELS.get(h.to_status, h.to_status), "note": h.public_note}
@@ -130,6 +174,9 @@ def public_report(report: Report) -> dict:
         "icon": icon_url(report.category.icon),
         "description": report.description,
         "place": _place(report),
+        "location_text": report.location_text,
+        "street": _street(report),
+        "district": report.district.name if report.district else None,
         "district_approximate": bool(report.district and report.district.is_approximate),
         "lat": report.lat, "lon": report.lon,
         "created": format_date(as_utc(report.created_at), "long"),

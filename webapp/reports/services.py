@@ -18,8 +18,8 @@ from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo import spatial
 from webapp.media import PhotoError, PhotoStore, ProcessedPhoto, process_photo
-from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, Satisfaction, StatusChange,
-                                   Support, TrackingToken)
+from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Follower, Photo, Report, Satisfaction,
+                                   StatusChange, Support, TrackingToken)
 from webapp.reports.status import OPEN_STATUSES, can_change
 from webapp.textclean import clean_line, clean_text
 from webapp.timeutil import as_utc, utcnow
@@ -125,33 +125,48 @@ def category_by_key(key: str) -> Category | None:
     ).scalar_one_or_none()
 
 
-def _validate(data: NewReport, category: Category | None, allow_unplaced: bool = False) -> None:
+def report_problems(data: NewReport, category: Category | None,
+                    allow_unplaced: bool = False) -> list[ReportError]:
+    """Every problem with a new report at once, so the resident can fix them all in one go. An empty list means the report may be stored (photos are checked apart)."""
+    problems: list[ReportError] = []
     if category is None:
-        raise ReportError("category", _l("Choose what you want to report."))
+        problems.append(ReportError("category", _l("Choose what you want to report.")))
     if len(data.description or "") > MAX_DESCRIPTION:
-        raise ReportError("description", _l("The description can be at most %(max)d characters.", max=MAX_DESCRIPTION))
+        problems.append(ReportError("description", _l("The description can be at most %(max)d characters.",
+                                                      max=MAX_DESCRIPTION)))
     if len(data.location_text or "") > MAX_LOCATION_TEXT:
-        raise ReportError("location_text", _l("The place description can be at most %(max)d characters.",
-                                              max=MAX_LOCATION_TEXT))
+        problems.append(ReportError("location_text", _l("The place description can be at most %(max)d characters.",
+                                                        max=MAX_LOCATION_TEXT)))
     has_point = data.lat is not None and data.lon is not None
     if (data.lat is None) != (data.lon is None):
-        raise ReportError("location", _l("The position is incomplete. Place the pin again."))
-    if has_point:
+        problems.append(ReportError("location", _l("The position is incomplete. Place the pin again.")))
+    elif has_point:
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (data.lat, data.lon)):
-            raise ReportError("location", _l("The position is not valid."))
-        if not geo.is_in_kommun(data.lon, data.lat):
-            raise ReportError("location", _l("That place is outside Landskrona kommun. "
-                                             "We can only take reports about places in Landskrona."))
+            problems.append(ReportError("location", _l("The position is not valid.")))
+        elif not geo.is_in_kommun(data.lon, data.lat):
+            problems.append(ReportError("location", _l("That place is outside Landskrona kommun. "
+                                                       "We can only take reports about places in Landskrona.")))
     elif allow_unplaced and (data.location_text or "").strip():
         pass  # an address only (Open311, imports): staff place it on the map during triage
     elif not (data.district_id and (data.location_text or "").strip()):
-        raise ReportError("location", _l("Show where it is: put a pin on the map, use your position, "
-                                         "or choose an area and describe the place."))
+        problems.append(ReportError("location", _l("Show where it is: put a pin on the map, use your position, "
+                                                   "or choose an area and describe the place.")))
     if data.time_of_day is not None and data.time_of_day not in TIMES_OF_DAY:
-        raise ReportError("time_of_day", _l("Choose day, evening or night."))
-    if data.safety_rating is not None and not (1 <= int(data.safety_rating) <= 5):
-        raise ReportError("safety_rating", _l("Choose a number from 1 to 5."))
-    clean_answers(category, data.answers)
+        problems.append(ReportError("time_of_day", _l("Choose day, evening or night.")))
+    if data.safety_rating is not None and not (isinstance(data.safety_rating, int) and 1 <= data.safety_rating <= 5):
+        problems.append(ReportError("safety_rating", _l("Choose a number from 1 to 5.")))
+    if category is not None:
+        try:
+            clean_answers(category, data.answers)
+        except ReportError as exc:
+            problems.append(exc)
+    return problems
+
+
+def _validate(data: NewReport, category: Category | None, allow_unplaced: bool = False) -> None:
+    problems = report_problems(data, category, allow_unplaced)
+    if problems:
+        raise problems[0]
 
 
 def clean_answers(category: Category, answers: dict | None) -> dict:
@@ -546,7 +561,73 @@ def change_status(report: Report, to_status: str, actor: str, public_note: str =
     report.updated_at = change.created_at
     db.session.add(change)
     db.session.commit()
+    if not report.hidden:  # the report's followers are told (a hidden report has no public page to follow)
+        from webapp.reports import notify
+
+        notify.followers(report, change, confirmed_followers(report))
     return change
+
+
+# Following a report: e-mail updates for anyone who asks and confirms (FixMyStreet's "alert me").
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def follower_token(follower: Follower, purpose: str) -> str:
+    """The token in a follower's confirmation or unsubscribe link: an HMAC of the row with the app's secret, so
+    that nothing needs storing and a link works only for its own row and purpose."""
+    from flask import current_app
+
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(),
+                      f"follower:{purpose}:{follower.id}:{follower.email}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def follower_by_token(follower_id: int, token: str, purpose: str) -> Follower | None:
+    follower = db.session.get(Follower, follower_id)
+    if follower is None or not hmac.compare_digest(follower_token(follower, purpose), token):
+        return None
+    return follower
+
+
+def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bool]:
+    """Ask for e-mail updates on an open, public report. Returns the follower and whether a confirmation mail
+    should go out (not for an address that already follows it: nobody is told who follows what)."""
+    address = clean_line(email or "").strip().lower()
+    if not EMAIL_RE.match(address) or len(address) > 254:
+        raise ReportError("email", _l("That does not look like an e-mail address."))
+    if report.hidden or report.status not in OPEN_STATUSES:
+        raise ReportError("email", _l("This report is closed: there will be no more updates to follow."))
+    existing = db.session.execute(select(Follower).where(
+        Follower.report_id == report.id, Follower.email == address)).scalar_one_or_none()
+    if existing is not None:
+        return existing, existing.confirmed_at is None
+    follower = Follower(report_id=report.id, email=address, locale=locale)
+    try:
+        db.session.add(follower)
+        db.session.commit()
+    except IntegrityError:  # the same address twice at once
+        db.session.rollback()
+        follower = db.session.execute(select(Follower).where(
+            Follower.report_id == report.id, Follower.email == address)).scalar_one()
+    return follower, follower.confirmed_at is None
+
+
+def confirm_follower(follower: Follower) -> None:
+    """The confirmation link was opened: updates start."""
+    if follower.confirmed_at is None:
+        follower.confirmed_at = utcnow()
+        db.session.commit()
+
+
+def unfollow(follower: Follower) -> None:
+    """No more mails about this report to this address; the address is deleted."""
+    db.session.delete(follower)
+    db.session.commit()
+
+
+def confirmed_followers(report: Report) -> list[Follower]:
+    return list(db.session.execute(select(Follower).where(
+        Follower.report_id == report.id, Follower.confirmed_at.is_not(None)).order_by(Follower.id)).scalars())
 
 
 def current_site_message() -> str:

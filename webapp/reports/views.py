@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   session, url_for)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
-from webapp.extensions import limiter
+from webapp.extensions import csrf, limiter
 from webapp.formfields import empty_choice
+from webapp.geo import geocoder
 from webapp.responses import go_to
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
-from webapp.reports.forms import AnswerForm, FeedbackForm, ReportForm, SupportForm
+from webapp.reports.forms import AnswerForm, FeedbackForm, FollowForm, ReportForm, SupportForm
 from webapp.reports.services import NewReport, ReportError
 
 bp = Blueprint("reports", __name__)
@@ -45,23 +47,45 @@ FIELD_FOR_ERROR = {"location": "lat", "support": "category", "answers": "categor
                    "idempotency_key": "category"}
 
 
-def report_from_form(form: ReportForm, source: str) -> NewReport:
+def report_from_form(form: ReportForm, source: str, with_photos: bool = True) -> NewReport:
     """The report a filled-in form describes (the resident's, a campaign's or staff's own)."""
-    lat, lon = form.coordinates()
+    lat, lon = (None, None) if form.lat.errors or form.lon.errors else form.coordinates()
     return NewReport(
         category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
         district_id=form.district.data if isinstance(form.district.data, int) else None,
-        location_text=form.location_text.data or "", time_of_day=form.time_of_day.data or None,
-        safety_rating=form.safety_rating.data, email=form.email.data or None, locale=current_language(),
-        source=source, photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]),
+        location_text=form.location_text.data or "",
+        # A field the form refused already has its message; its raw value is not handed on.
+        time_of_day=None if form.time_of_day.errors else form.time_of_day.data or None,
+        safety_rating=None if form.safety_rating.errors else form.safety_rating.data, email=form.email.data or None, locale=current_language(),
+        source=source, photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]) if with_photos else [],
         answers=submitted_answers(form.category.data), idempotency_key=form.idempotency_key.data or None,
     )
 
 
 def show_refusal(form: ReportForm, exc: ReportError) -> None:
     """Put a refused report's message next to the field it is about."""
-    getattr(form, FIELD_FOR_ERROR.get(exc.field, exc.field), form.category).errors.append(exc.message)
-    form.location_errors = [exc.message] if exc.field == "location" else []
+    field = getattr(form, FIELD_FOR_ERROR.get(exc.field, exc.field), form.category)
+    if not isinstance(field.errors, list):  # a field the form did not validate has a tuple
+        field.errors = list(field.errors)
+    field.errors.append(exc.message)
+    if exc.field == "location":
+        form.location_errors = [*getattr(form, "location_errors", []), exc.message]
+
+
+def checked_report_form(form: ReportForm, source: str) -> bool:
+    """Validate a sent report form with the form's checks and the service's rules together, so that every
+    problem is shown at once, each at its field (not one per attempt). True when there is nothing to fix."""
+    form_ok = form.validate_on_submit()
+    if request.method != "POST":
+        return False
+    data = report_from_form(form, source, with_photos=False)
+    problems = services.report_problems(data, services.category_by_key(data.category_key) if data.category_key
+                                        else None)
+    for problem in problems:
+        field = getattr(form, FIELD_FOR_ERROR.get(problem.field, problem.field), form.category)
+        if not field.errors:  # the form's own message for that field comes first and is enough
+            show_refusal(form, problem)
+    return form_ok and not problems
 
 
 def to_receipt(report, token: str):
@@ -69,7 +93,7 @@ def to_receipt(report, token: str):
     if not getattr(report, "was_replayed", False):
         notify.receipt(report, token)
     session["new_report"] = report.reference
-    return go_to(url_for("reports.track", token=token))
+    return go_to(url_for("reports.track", token=token), reference=report.reference)
 
 
 def _build_form() -> ReportForm:
@@ -86,7 +110,7 @@ def _build_form() -> ReportForm:
 def new_report():
     form = _build_form()
     status = 200
-    if form.validate_on_submit():
+    if checked_report_form(form, "web"):
         try:
             report, token = services.create_report(report_from_form(form, "web"), photo_settings())
         except ReportError as exc:
@@ -97,6 +121,23 @@ def new_report():
     elif request.method == "POST":
         status = 400
     return render_template("reports/new.html", form=form, page=presenters.report_form_page(form)), status
+
+
+@bp.get("/platser")
+@limiter.limit("60 per minute")
+def find_place():
+    """The report form's place search: streets (from the geocoder, when there is one), localities and districts
+    in the kommun, as JSON. Asked by our page only, so that the browser never talks to the geocoder itself."""
+    places = geocoder.find_places(request.args.get("q", ""), presenters.geocoder_settings(),
+                                  geocoder.gazetteer(_("Locality"), _("Area")))
+    return jsonify({"places": [p.as_dict() for p in places]})
+
+
+@bp.get("/mina-rapporter")
+def my_reports():
+    """The reports sent from this phone: the list lives in the phone's own storage (IndexedDB), filled in by
+    the page's script; the server keeps no such list (no account, no cookie)."""
+    return render_template("reports/mine.html")
 
 
 @bp.get("/tillganglighet")
@@ -128,7 +169,58 @@ def _tracked_or_404(token: str):
 @bp.get("/r/<reference>")
 def show(reference: str):
     report = _public_or_404(reference)
-    return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm())
+    return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm(),
+                           follow_form=FollowForm(formdata=None))
+
+
+@bp.post("/r/<reference>/follow")
+@limiter.limit("10 per hour")
+def follow(reference: str):
+    """Ask for e-mail updates on a report; a confirmation mail goes out first."""
+    report = _public_or_404(reference)
+    form = FollowForm()
+    if form.validate_on_submit():
+        try:
+            follower, ask = services.follow_report(report, form.email.data, current_language())
+        except ReportError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            if ask:
+                notify.follow_confirmation(follower)
+            # The same answer whether or not the address already follows: nobody learns who follows what.
+            flash(_("Check your e-mail: open the link in it to start the updates on %(reference)s.",
+                    reference=reference), "info")
+            return redirect(url_for("reports.show", reference=reference))
+    return render_template("reports/show.html", report=presenters.public_report(report), form=SupportForm(),
+                           follow_form=form), 400
+
+
+@bp.get("/r/folj/<int:follower_id>/<token>")
+def confirm_follow(follower_id: int, token: str):
+    follower = services.follower_by_token(follower_id, token, "confirm")
+    if follower is None:
+        abort(404)
+    services.confirm_follower(follower)
+    flash(_("Done: you will get an e-mail when report %(reference)s changes.",
+            reference=follower.report.reference), "info")
+    return redirect(url_for("reports.show", reference=follower.report.reference))
+
+
+@bp.route("/avfolj/<int:follower_id>/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the token in the address is the permission; mail programs post here (RFC 8058 one-click)
+def unfollow(follower_id: int, token: str):
+    """One click from the mail (the page's button, or the mail program's own unsubscribe, which posts here)."""
+    follower = services.follower_by_token(follower_id, token, "unsubscribe")
+    if follower is None:
+        # Already unsubscribed (the row is gone) or a wrong link: either way no more mails go there.
+        return render_template("reports/unfollow.html", done=True, reference=None), \
+            (200 if request.method == "POST" else 404)
+    reference = follower.report.reference
+    if request.method == "POST":
+        services.unfollow(follower)
+        return render_template("reports/unfollow.html", done=True, reference=reference)
+    return render_template("reports/unfollow.html", done=False, reference=reference, email=follower.email,
+                           form=SupportForm())
 
 
 def support_limit():

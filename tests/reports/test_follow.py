@@ -1,0 +1,75 @@
+"""Following a report (issue 15.7): confirm by mail, get an update per status change, stop with one click."""
+import re
+
+from sqlalchemy import func, select
+
+from tests.conftest import csrf_token
+from tests.factories import make_report
+from webapp.extensions import db
+from webapp.mail import outbox_messages
+from webapp.reports import services
+from webapp.reports.models import Follower
+
+
+def follow(client, reference: str, email: str, lang: str = "sv"):
+    return client.post(f"/r/{reference}/follow", data={"csrf_token": csrf_token(client, f"/r/{reference}"),
+                                                       "email": email}, headers={"Accept-Language": lang})
+
+
+def links(message) -> list[str]:
+    return re.findall(r"https?://\S+", message.get_content())
+
+
+def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
+    report, _ = make_report()
+    assert follow(client, report.reference, "Granne@Example.org").status_code == 302
+    [confirmation] = outbox_messages(app.config["MAIL_OUTBOX_DIR"])
+    assert confirmation["To"] == "granne@example.org" and report.reference in confirmation["Subject"]
+    confirm_url = links(confirmation)[0]
+    assert confirm_url.startswith("http://trygghetskartan.test/r/folj/")  # PUBLIC_BASE_URL, absolute
+
+    # Not confirmed yet: no update.
+    services.change_status(report, "confirmed", "officer")
+    assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 1
+
+    assert client.get(confirm_url.removeprefix("http://trygghetskartan.test")).status_code == 302
+    services.change_status(report, "in_progress", "officer", public_note="Vi städar i morgon.")
+    update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
+    assert update["To"] == "granne@example.org" and "Pågår" in update["Subject"]
+    assert "Vi städar i morgon." in update.get_content()
+    assert all(url.startswith("http://trygghetskartan.test/") for url in links(update))
+    unsubscribe = update["List-Unsubscribe"].strip().strip("<>")
+    assert unsubscribe in links(update)
+    assert update["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    # The mail program's one-click unsubscribe: a POST without any form token (RFC 8058).
+    path = unsubscribe.removeprefix("http://trygghetskartan.test")
+    response = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 0
+    services.change_status(report, "fixed", "officer")
+    assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 2  # nothing after unsubscribing
+
+
+def test_following_twice_and_bad_links_reveal_nothing(client, app):
+    report, _ = make_report()
+    follow(client, report.reference, "a@example.org")
+    follow(client, report.reference, "a@example.org")  # unconfirmed: the confirmation is sent again
+    assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 1
+    follower = db.session.execute(select(Follower)).scalar_one()
+    assert client.get(f"/r/folj/{follower.id}/not-the-token").status_code == 404
+    assert client.get(f"/avfolj/{follower.id}/not-the-token").status_code == 404
+    assert client.post(f"/avfolj/{follower.id}/not-the-token").status_code == 200
+    assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 1  # a wrong token removes nothing
+    response = follow(client, report.reference, "inte en adress")
+    assert response.status_code == 400 and "ser inte ut som en e-postadress" in response.get_data(as_text=True)
+
+
+def test_update_mail_speaks_the_followers_language(client, app):
+    report, _ = make_report()
+    follow(client, report.reference, "b@example.org", lang="ar")
+    confirm = links(outbox_messages(app.config["MAIL_OUTBOX_DIR"])[0])[0]
+    client.get(confirm.removeprefix("http://trygghetskartan.test"))
+    services.change_status(report, "planned", "officer")
+    update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
+    assert "تحديث عن البلاغ" in update["Subject"]

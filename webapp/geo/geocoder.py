@@ -1,0 +1,195 @@
+"""Finding places by name (the report form's search box) and a street for a point (a report's public page).
+
+An external Nominatim- or Photon-compatible geocoder is used when GEOCODER_URL is set; it is asked by the server
+(so the pages' Content-Security-Policy stays `connect-src 'self'`), bounded to the kommun, with a short timeout.
+Whatever it answers or not, the built-in gazetteer (the kommun's localities and the districts) is searched too,
+so the search works without any external service. The project holds no street list (none under an open licence
+was within reach), so streets come only from the external geocoder.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import requests
+from shapely.geometry import shape
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.geo.models import District
+
+log = logging.getLogger(__name__)
+TATORTER_FILE = geo.DATA_DIR / "tatorter-1282-2020.geojson"
+TIMEOUT_S = 3
+MAX_RESULTS = 6
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    detail: str  # what kind of place, or the rest of its address
+    lat: float
+    lon: float
+    zoom: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GeocoderSettings:
+    url: str = ""  # e.g. https://nominatim.openstreetmap.org or https://photon.komoot.io; empty: built-in only
+    flavour: str = "nominatim"  # or "photon"
+    user_agent: str = "Trygghetskartan"
+    language: str = "sv"
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents, so that "ostra" finds "Östra" and "Centrum/Öster" is found by "öster"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _localities() -> tuple[tuple[str, float, float], ...]:
+    data = json.loads(TATORTER_FILE.read_text())
+    return tuple((f["properties"]["name"], f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0])
+                 for f in data["features"])
+
+
+def gazetteer(locality_label: str, district_label: str) -> list[Place]:
+    """The built-in places: the kommun's localities (SCB tätorter) and the districts as stored."""
+    places = [Place(name, locality_label, lat, lon, 15) for name, lat, lon in _localities()]
+    for name, geometry in db.session.execute(select(District.name, District.geometry)).all():
+        point = shape(json.loads(geometry)).representative_point()
+        places.append(Place(name, district_label, point.y, point.x, 15))
+    return places
+
+
+def search_gazetteer(query: str, places: list[Place]) -> list[Place]:
+    """Places whose name starts with the query (or one of its words does), best first."""
+    wanted = _folded(query.strip())
+    if not wanted:
+        return []
+    def rank(place: Place) -> int | None:
+        name = _folded(place.name)
+        if name.startswith(wanted):
+            return 0
+        if any(part.startswith(wanted) for part in name.replace("/", " ").split()):
+            return 1
+        return 2 if wanted in name else None
+    ranked = [(r, p.name, p) for p in places if (r := rank(p)) is not None]
+    return [p for _, _, p in sorted(ranked, key=lambda t: (t[0], t[1]))]
+
+
+def _viewbox() -> tuple[float, float, float, float]:
+    return geo.kommun_boundary().bounds  # min lon, min lat, max lon, max lat
+
+
+def _get(settings: GeocoderSettings, path: str, params: dict):
+    response = requests.get(settings.url.rstrip("/") + path, params=params, timeout=TIMEOUT_S,
+                            headers={"User-Agent": settings.user_agent, "Accept": "application/json"})
+    response.raise_for_status()
+    return response.json()
+
+
+def _zoom_for(kind: str) -> int:
+    return 17 if kind in {"house", "building", "street", "road", "highway", "residential", "pedestrian",
+                          "footway", "service", "path", "cycleway"} else 15
+
+
+def _photon_places(data: dict) -> list[Place]:
+    places = []
+    for feature in data.get("features", []):
+        p = feature.get("properties", {})
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        name = p.get("name") or " ".join(x for x in (p.get("street"), p.get("housenumber")) if x)
+        detail = ", ".join(x for x in (p.get("street") if p.get("name") else None, p.get("district"),
+                                        p.get("city") or p.get("locality")) if x)
+        places.append(Place(name, detail, float(lat), float(lon), _zoom_for(p.get("osm_value", ""))))
+    return places
+
+
+def _nominatim_places(data: list) -> list[Place]:
+    places = []
+    for item in data:
+        address = item.get("address") or {}
+        name = item.get("name") or address.get("road") or item.get("display_name", "").split(",")[0]
+        rest = [part.strip() for part in item.get("display_name", "").split(",")[1:3]]
+        places.append(Place(name, ", ".join(x for x in rest if x), float(item["lat"]), float(item["lon"]),
+                            _zoom_for(item.get("type", "") or item.get("addresstype", ""))))
+    return places
+
+
+def search_external(query: str, settings: GeocoderSettings) -> list[Place]:
+    """The external geocoder's places for a query, inside the kommun only; [] when it is not set or fails."""
+    if not settings.url or not query.strip():
+        return []
+    min_lon, min_lat, max_lon, max_lat = _viewbox()
+    try:
+        if settings.flavour == "photon":
+            data = _get(settings, "/api", {"q": query, "limit": MAX_RESULTS, "lang": settings.language,
+                                           "bbox": f"{min_lon},{min_lat},{max_lon},{max_lat}"})
+            places = _photon_places(data)
+        else:
+            data = _get(settings, "/search", {"q": query, "format": "jsonv2", "limit": MAX_RESULTS,
+                                              "viewbox": f"{min_lon},{max_lat},{max_lon},{min_lat}", "bounded": 1,
+                                              "countrycodes": "se", "accept-language": settings.language})
+            places = _nominatim_places(data)
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        log.warning("geocoder search failed: %s", exc)
+        return []
+    return [p for p in places if p.name and geo.is_in_kommun(p.lon, p.lat)]
+
+
+def find_places(query: str, settings: GeocoderSettings, built_in: list[Place]) -> list[Place]:
+    """What the search box offers for a query: the external geocoder's streets and places first, then the
+    built-in localities and districts; each inside the kommun, none twice, at most MAX_RESULTS."""
+    query = query.strip()[:100]
+    found, seen = [], set()
+    for place in search_gazetteer(query, built_in)[:3] + search_external(query, settings):
+        key = _folded(place.name)
+        if key not in seen:
+            seen.add(key)
+            found.append(place)
+    return found[:MAX_RESULTS]
+
+
+# Streets for points are asked once per point and kept a day (a failure: a minute), so that a report's page
+# does not wait on the geocoder every time it is opened.
+_streets: dict[tuple[float, float, str], tuple[float, str | None]] = {}
+STREET_KEEP_S, FAILURE_KEEP_S = 24 * 3600, 60
+
+
+def street_at(lat: float, lon: float, settings: GeocoderSettings) -> str | None:
+    """The street nearest to a point according to the external geocoder; None without one or without answer."""
+    if not settings.url:
+        return None
+    key = (round(lat, 5), round(lon, 5), settings.url)
+    now = time.monotonic()
+    kept = _streets.get(key)
+    if kept and kept[0] > now:
+        return kept[1]
+    street = None
+    try:
+        if settings.flavour == "photon":
+            data = _get(settings, "/reverse", {"lat": lat, "lon": lon, "limit": 1, "lang": settings.language})
+            props = (data.get("features") or [{}])[0].get("properties", {})
+            street = props.get("street") or (props.get("name") if props.get("osm_key") == "highway" else None)
+        else:
+            data = _get(settings, "/reverse", {"lat": lat, "lon": lon, "format": "jsonv2", "zoom": 17,
+                                               "accept-language": settings.language})
+            address = data.get("address") or {}
+            street = address.get("road") or address.get("pedestrian") or address.get("footway")
+        keep = STREET_KEEP_S
+    except (requests.RequestException, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        log.warning("geocoder reverse failed: %s", exc)
+        keep = FAILURE_KEEP_S
+    if len(_streets) > 10_000:
+        _streets.clear()
+    _streets[key] = (now + keep, street or None)
+    return street or None
