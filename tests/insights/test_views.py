@@ -131,3 +131,5 @@ def test_very_large_xlsx_becomes_a_job_with_a_download_link_instead_of_hanging(s
     book = load_workbook(io.BytesIO(client.get(page + "/file").data))
     assert book["Rapporter"].max_row == 3
     assert export_log(1)[0].rows == 2  # logged when written
+    colleague = planner(sqlite_app)  # another planner with the job's number finds nothing
+    assert colleague.get(page).status_code == 404 and colleague.get(page + "/file").status_code == 404

@@ -148,6 +148,13 @@ def export(kind: str, fmt: str):
     return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
 
 
+def _own_export_job(job):
+    """An export job is its maker's (and the administrators'): another user's job number finds nothing."""
+    if job is None or job.kind != "points_export" or not (job.created_by == actor() or current_user.can("admin")):
+        abort(404)
+    return job
+
+
 @bp.get("/exports/jobs/<int:job_id>")
 @require("insights")
 def export_job(job_id: int):
@@ -156,9 +163,7 @@ def export_job(job_id: int):
     from webapp.jobs import services as jobs
 
     db.session.expire_all()
-    job = jobs.get(job_id)
-    if job is None or job.kind != "points_export":
-        abort(404)
+    job = _own_export_job(jobs.get(job_id))
     return render_template("insights/export_job.html", job=job, busy=job.status in ("queued", "running"),
                            ready=services.export_file(job) is not None)
 
@@ -168,7 +173,7 @@ def export_job(job_id: int):
 def export_job_file(job_id: int):
     from webapp.jobs import services as jobs
 
-    path = services.export_file(jobs.get(job_id))
+    path = services.export_file(_own_export_job(jobs.get(job_id)))
     if path is None:
         abort(404)
     return send_file(path, as_attachment=True, download_name=services.dated_name("trygghetskartan-points", "xlsx"),
