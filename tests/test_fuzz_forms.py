@@ -30,10 +30,14 @@ def everything(world):  # noqa: F811
     from webapp.campaigns.models import Campaign, WalkGroup
     from webapp.extensions import db
 
+    from webapp.reports.services import follow_report
+
     report, token = make_report(email="fuzz@example.org")
+    follower, _ = follow_report(report, "foljare@example.org", "sv")
     campaign = db.session.get(Campaign, world["campaign_id"])
     group = db.session.get(WalkGroup, world["group_id"])
-    return {**world, "reference": report.reference, "token": token, "slug": campaign.slug, "code": group.code}
+    return {**world, "reference": report.reference, "token": token, "slug": campaign.slug, "code": group.code,
+            "follower_id": follower.id}
 
 
 @pytest.mark.filterwarnings("ignore")

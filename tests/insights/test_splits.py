@@ -107,8 +107,11 @@ def test_no_route_gives_single_reports_or_small_groups_when_split(sqlite_app):
     assert len(references) == 12
     admin = sqlite_app.test_client()
     login(admin, make_user("admin"))
+    from webapp.jobs import services as jobs
+
+    job = jobs.enqueue("points_export", {"selection": {}, "fmt": "xlsx", "folder": "/nonexistent"}, "t")
     urls = split_urls(sqlite_app, {"campaign_id": [made.id], "kind": sorted({k for k, _ in FORMATS}),
-                                   "fmt": sorted({f for _, f in FORMATS})})
+                                   "fmt": sorted({f for _, f in FORMATS}), "job_id": [job.id]})
     assert len(urls) >= 20, f"only {len(urls)} routes found: has the URL map or the pattern changed? {urls}"
     answered_ok = []
     for url in urls:
