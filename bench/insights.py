@@ -14,7 +14,6 @@ Medians of three runs.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import statistics
 import sys
@@ -72,7 +71,8 @@ def run(n: int, backend: str = "sqlite", postgres=None, grid_only: bool = False)
 
     from webapp import benchdata, create_app, demo
     from webapp.geo import services as geo
-    from webapp.insights import indicators, services as insights
+    from webapp.insights import indicators
+    from webapp.insights import services as insights
 
     folder = tempfile.mkdtemp(prefix="tk-bench-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": database(backend, folder, postgres), "SECRET_KEY": "bench",

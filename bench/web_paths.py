@@ -85,8 +85,8 @@ def run(n: int) -> list[tuple]:
 
     from webapp import benchdata, create_app, demo
     from webapp.extensions import db, limiter
-    from webapp.reports import services as reports
-    from webapp.reports.views import photo_settings
+    from webapp.reports import intake
+    from webapp.media import photo_settings
     from webapp.staff.services import ReportFilter, search_reports
 
     folder = tempfile.mkdtemp(prefix="tk-bench-")
@@ -143,8 +143,8 @@ def run(n: int) -> list[tuple]:
         settings = photo_settings()
 
         def product_photo():
-            data = reports.NewReport(category_key="littered", lat=55.8706, lon=12.8302, photos=[photo])
-            reports.create_report(data, settings)
+            data = intake.NewReport(category_key="littered", lat=55.8706, lon=12.8302, photos=[photo])
+            intake.create_report(data, settings)
 
         rows.append(("report with a 12-megapixel photo", median(product_photo), median(lambda: tuned(photo)),
                      "≤ 1.3× the tuned Pillow path"))

@@ -109,7 +109,7 @@ def run_migrations_online():
         # A batch migration that copies the report table drops the spatial index's triggers: put them back.
         from sqlalchemy import inspect as _inspect
 
-        from webapp.geo import spatial
+        from webapp.reports import spatial
 
         revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() \
             if _inspect(connection).has_table("alembic_version") else None

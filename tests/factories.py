@@ -7,8 +7,8 @@ import random
 from flask import current_app
 from PIL import Image
 
-from webapp.reports import services
-from webapp.reports.views import photo_settings
+from webapp.reports import intake
+from webapp.media import photo_settings
 
 # Points in Landskrona (WGS84): Rådhustorget in Centrum/Öster, a street in Karlslund, Tuna on Ven.
 CENTRUM = (12.8302, 55.8706)
@@ -54,9 +54,9 @@ def make_report(category: str = "littered", at: tuple[float, float] | None = CEN
                 email: str | None = None, **fields):
     """A report made through the same service as the web form. Returns (report, token)."""
     lon, lat = at if at else (None, None)
-    data = services.NewReport(category_key=category, lat=lat, lon=lon, email=email, photos=list(photos),
+    data = intake.NewReport(category_key=category, lat=lat, lon=lon, email=email, photos=list(photos),
                               description=fields.pop("description", "Skräp vid bänken"), **fields)
-    return services.create_report(data, photo_settings())
+    return intake.create_report(data, photo_settings())
 
 
 def media_files() -> list:
@@ -89,7 +89,6 @@ def login(client, user, password: str = PASSWORD):
     """Log in through the real form (and the second factor when the account has one)."""
     import re
 
-    import pyotp
 
     html = client.get("/staff/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)

@@ -45,7 +45,8 @@ def world(sqlite_app):
     walks.record_walk(walk, date.today(), 10, "Boende", "", [walks.PointRecord(report.id, "Mörkt", "work_order")],
                       "kom")
     walks.publish(walk, "kom")
-    from webapp.campaigns.services import save_owner, start_import
+    from webapp.reports.lifecycle import save_owner
+    from webapp.campaigns.services import start_import
 
     owner = save_owner("Fastighets AB Kronan", "info@kronan.example", "Storgatan 1", "kom")
     report.property_owner_id = owner.id

@@ -247,8 +247,8 @@ def test_communications_plans_records_and_publishes_a_walk_and_a_resident_reads_
     from webapp.extensions import db
     from webapp.geo import services as geo
     from webapp.geo.models import District
-    from webapp.reports.services import NewReport
-    from webapp.reports.views import photo_settings
+    from webapp.reports.intake import NewReport
+    from webapp.media import photo_settings
 
     centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
     campaign = campaigns.save_campaign(campaigns.CampaignInput(
@@ -711,7 +711,7 @@ def test_near_me_and_filters_narrow_the_map_and_sort_the_list_by_distance(sqlite
     """Issue 15: the list starts with what is nearest the middle of the map, or the resident once "Nära mig" has
     found them; the category and status filters ask the map API and stay in the page's address."""
     from tests.factories import make_report
-    from webapp.reports.services import change_status
+    from webapp.reports.lifecycle import change_status
 
     lat, lon = sqlite_app.config["MAP_CENTER"]
     middle, _ = make_report(category="littered", at=(lon, lat))
@@ -764,15 +764,14 @@ OFFICE_DESKTOP = {"viewport": {"width": 1366, "height": 900}, "is_mobile": False
 def _inbox_world():
     """Reports of the case officer's department (TS), open and closed, and one given to SB."""
     from tests.factories import make_report, make_user
-    from webapp.reports import services as reports_services
-    from webapp.staff import services as triage
+    from webapp.reports import lifecycle
 
     graffiti, _ = make_report(category="graffiti", description="Klotter på skolans vägg")
     littered, _ = make_report(category="littered", description="Skräp vid bänken")
     closed, _ = make_report(category="graffiti", description="Gammalt klotter")
-    reports_services.change_status(closed, "closed", actor="test")
+    lifecycle.change_status(closed, "closed", actor="test")
     elsewhere, _ = make_report(category="littered", description="Skräp i parken")
-    triage.assign_report(elsewhere, "test", elsewhere.version, department="SB")
+    lifecycle.assign_report(elsewhere, "test", elsewhere.version, department="SB")
     return {"graffiti": graffiti, "littered": littered, "closed": closed, "elsewhere": elsewhere,
             "officer": make_user("case_officer", department="TS")}
 
@@ -1111,7 +1110,7 @@ def test_anyone_follows_a_report_by_mail_and_stops_with_one_click(sqlite_app, se
 
     from tests.factories import make_report
     from webapp.mail import outbox_messages
-    from webapp.reports import services
+    from webapp.reports import lifecycle
 
     report, _ = make_report()
     outbox = sqlite_app.config["MAIL_OUTBOX_DIR"]
@@ -1125,11 +1124,11 @@ def test_anyone_follows_a_report_by_mail_and_stops_with_one_click(sqlite_app, se
         page.goto(local(confirm))
         page.wait_for_selector(f".flash:has-text('{words[3]}')")
 
-        services.change_status(report, "planned", "officer")
+        lifecycle.change_status(report, "planned", "officer")
         update = outbox_messages(outbox)[-1]
         assert update["To"] == "granne@example.org" and report.reference in update["Subject"]
         page.goto(local(update["List-Unsubscribe"].strip().strip("<>")))
         page.get_by_role("button", name=words[4]).click()
         page.wait_for_selector(f".notice:has-text('{words[5]}')")
-    services.change_status(report, "in_progress", "officer")
+    lifecycle.change_status(report, "in_progress", "officer")
     assert outbox_messages(outbox)[-1]["Subject"] == update["Subject"]  # no mail after stopping

@@ -89,7 +89,7 @@ def test_users_create_from_the_cli(app):
 
 
 def test_open311_key_from_the_cli(app):
-    from webapp.api.services import client_for_key
+    from webapp.auth.apikeys import client_for_key
 
     result = app.test_cli_runner().invoke(args=["open311", "create-key", "--name", "Felanmälan-app"])
     assert result.exit_code == 0, result.output
@@ -151,6 +151,6 @@ def test_bench_generate_makes_plausible_reports_fast(app):
     assert db.session.execute(select(func.count(StatusChange.id))).scalar_one() > 600
     assert len({r.reference for r in reports}) == 600
     # The bulk loader sets each report's heat-map cell itself (a Core insert): the same cell the ORM would.
-    from webapp.geo.spatial import cell_of
+    from webapp.geo.services import cell_of
 
     assert all((r.cell_e, r.cell_n) == cell_of(r.lon, r.lat) for r in reports)

@@ -30,7 +30,7 @@ def everything(world):  # noqa: F811
     from webapp.campaigns.models import Campaign, WalkGroup
     from webapp.extensions import db
 
-    from webapp.reports.services import follow_report
+    from webapp.reports.public import follow_report
 
     report, token = make_report(email="fuzz@example.org")
     follower, _ = follow_report(report, "foljare@example.org", "sv")

@@ -128,7 +128,7 @@ def test_public_apis_never_fail_on_odd_parameters(unlimited, params, path):
                                                "email", "first_name", "last_name", "phone", "media_url",
                                                "attribute[time_of_day]", "api_key"]), text, max_size=8))
 def test_open311_post_never_fails_on_odd_fields(unlimited, fields):
-    from webapp.api.services import create_key
+    from webapp.auth.apikeys import create_key
 
     sqlite_app = unlimited
     if "key" not in sqlite_app.config:

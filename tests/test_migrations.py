@@ -10,7 +10,7 @@ from webapp.reports.models import Category
 
 def test_migrated_schema_matches_models(app):
     with db.engine.connect() as connection:
-        from webapp.geo.spatial import include_object
+        from webapp.reports.spatial import include_object
 
         context = MigrationContext.configure(connection, opts={"compare_type": True,
                                                               "include_object": include_object})
@@ -65,7 +65,7 @@ def test_upgrading_keeps_existing_reports_with_their_photos_history_and_supporte
 
 def test_spatial_index_follows_new_moved_and_deleted_reports(app):
     from tests.factories import CENTRUM, KARLSLUND, make_report
-    from webapp.reports.services import public_reports_in_bbox
+    from webapp.reports.public import public_reports_in_bbox
 
     def box(point, d=0.002):
         return point[0] - d, point[1] - d, point[0] + d, point[1] + d

@@ -26,7 +26,7 @@ def world(sqlite_app):
     report.client_token = "opaque-client-token-1"
     other, _ = make_report(email="annan.person@example.org")
     db.session.commit()
-    from webapp.staff.services import ask_reporter, merge_reports
+    from webapp.reports.lifecycle import ask_reporter, merge_reports
 
     ask_reporter(report, "Vilken lampa?", "handlaggare@landskrona.se")
     merge_reports(other, report, "handlaggare@landskrona.se")
@@ -41,7 +41,7 @@ def world(sqlite_app):
     walk = walks.plan_walk(campaign, "Vandring", date.today(), [report.id], "kom")
     walks.record_walk(walk, date.today(), 5, "Boende", "", [walks.PointRecord(report.id, "", "work_order")], "kom")
     walks.publish(walk, "kom")
-    from webapp.reports.services import follow_report
+    from webapp.reports.public import follow_report
 
     follower, _ = follow_report(report, "foljare@example.org", "sv")  # its links need its own secret tokens
     return {"reference": report.reference, "follower_id": follower.id, "token": token, "photo_id": report.photos[0].id,

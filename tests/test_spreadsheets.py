@@ -63,10 +63,11 @@ def hostile_data():
     """Reports, a campaign, an imported Instagram post, a property owner and a work order, each with text that
     a spreadsheet would take for a formula."""
     from webapp.campaigns import services as campaigns
+    from webapp.reports import lifecycle
     from webapp.campaigns.services import CampaignInput
     from webapp.extensions import db
     from webapp.geo.models import District
-    from webapp.reports.views import photo_settings
+    from webapp.media import photo_settings
     from webapp.workorders import services as workorders
 
     dark, _ = make_report(category="dark_unsafe", time_of_day="night", description=HYPERLINK,
@@ -83,7 +84,7 @@ def hostile_data():
     post = f'caption,posted_at,lat,lon,place\n"{HYPERLINK.replace(chr(34), chr(34) * 2)}",' \
            f'{date.today().isoformat()}T12:00:00,{CENTRUM[1]},{CENTRUM[0]},=Torget\n'
     assert campaigns.import_posts(campaign, post.encode(), "posts.csv", "test", photo_settings()).created == 1
-    owner = campaigns.save_owner("=Ägaren AB", "@kontakt", "-", "test")
+    owner = lifecycle.save_owner("=Ägaren AB", "@kontakt", "-", "test")
     dark.property_owner_id = littered.property_owner_id = owner.id
     db.session.commit()
     workorders.create_work_order([littered.id], "cleaning", "normal", "@Städa", "test", instructions="=1+1")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import base_config, build_app, database_url
-from tests.factories import CENTRUM, PASSWORD, form_token, image_bytes, login, make_report, make_user
+from tests.factories import CENTRUM, PASSWORD, form_token, image_bytes, login, make_user
 from webapp import create_app
 from webapp.mail import outbox_messages
 from webapp.urls import ConfigurationError, safe_next

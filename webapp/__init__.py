@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.i18n import remember_language, select_locale
 
     db.init_app(app)
-    from webapp.geo.spatial import include_object
+    from webapp.reports.spatial import include_object
 
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True,
                      include_object=include_object)
@@ -55,7 +55,6 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.workorders import models as _workorder_models  # noqa: F401
     from webapp import audit as _audit  # noqa: F401
-    from webapp.api import models as _api_models  # noqa: F401
     from webapp.campaigns import models as _campaign_models  # noqa: F401
     from webapp.insights import models as _insight_models  # noqa: F401
     from webapp.staff import models as _staff_models  # noqa: F401

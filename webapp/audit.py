@@ -4,11 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
+from flask_babel import format_datetime
 from sqlalchemy import JSON, DateTime, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
-from webapp.timeutil import utcnow
+from webapp.timeutil import as_utc, utcnow
 
 
 class AuditEvent(db.Model):
@@ -35,3 +36,10 @@ def events_for(entity: str, entity_id: int) -> list[AuditEvent]:
     return list(db.session.execute(
         select(AuditEvent).where(AuditEvent.entity == entity, AuditEvent.entity_id == entity_id)
         .order_by(AuditEvent.id)).scalars())
+
+
+def history(entity: str, entity_id: int) -> list[dict]:
+    """The events of one record as rows for a staff page (when, who, what, details), oldest first."""
+    return [{"when": format_datetime(as_utc(e.created_at), "short"), "actor": e.actor, "action": e.action,
+             "details": ", ".join(f"{k}: {v}" for k, v in (e.details or {}).items())}
+            for e in events_for(entity, entity_id)]

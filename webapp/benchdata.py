@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 
 from webapp.extensions import db
 from webapp.geo import services as geo
-from webapp.geo.models import District, Zone
+from webapp.geo.models import District
 from webapp.reports.models import Category, Report, StatusChange
 
 STATUSES = ["received", "confirmed", "planned", "in_progress", "fixed", "closed", "referred"]

@@ -102,11 +102,11 @@ open311_cli = AppGroup("open311", help="Open311 GeoReport v2 clients.")
 @click.option("--name", required=True, help="The client system, e.g. 'FixMyStreet'.")
 def open311_create_key(name):
     """Create an API key for a client and print it (only its hash is stored)."""
-    from webapp.api import services as open311
-    from webapp.reports.services import ReportError
+    from webapp.auth import apikeys
+    from webapp.errors import ReportError
 
     try:
-        client, key = open311.create_key(name, actor="cli")
+        client, key = apikeys.create_key(name, actor="cli")
     except ReportError as exc:
         raise click.ClickException(str(exc.message)) from None
     click.echo(f"API key for {client.name}: {key}")
@@ -122,8 +122,8 @@ campaigns_cli = AppGroup("campaigns", help="Campaigns and their imports.")
 def campaigns_import(slug, csv_path, images):
     """Import posts collected during an Instagram week into the campaign SLUG."""
     from webapp.campaigns import services as campaigns
-    from webapp.reports.services import ReportError
-    from webapp.reports.views import photo_settings
+    from webapp.errors import ReportError
+    from webapp.media import photo_settings
 
     campaign = campaigns.by_slug(slug)
     if campaign is None:
@@ -197,7 +197,7 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
     from webapp.extensions import db
     from webapp.geo.models import District
     from webapp.insights import services as insights
-    from webapp.reports.services import ReportError
+    from webapp.errors import ReportError
 
     fmt = fmt or {"points": "csv", "cells": "geojson", "heatmap": "png"}[kind]
     if (kind, fmt) not in {("points", "csv"), ("points", "geojson"), ("points", "xlsx"), ("cells", "geojson"),

@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
-from webapp.reports import services
+from webapp.reports import intake
+from webapp.reports import lifecycle
+from webapp.reports import public
 from webapp.reports.models import Category, Report
-from webapp.reports.views import photo_settings
+from webapp.media import photo_settings
 from webapp.timeutil import as_utc
 
 DEMO_SOURCE = "Trygghetskartan demo (approximate)"
@@ -231,7 +233,7 @@ def _lifecycle(report: Report, rng: random.Random, now: datetime) -> None:
         when = when + timedelta(hours=rng.uniform(4, longest[step]))
         if when > now:
             break
-        services.change_status(report, step, actor="demo", public_note=notes.get(step, ""), when=when)
+        lifecycle.change_status(report, step, actor="demo", public_note=notes.get(step, ""), when=when)
 
 
 def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
@@ -260,7 +262,7 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
         category = categories[key]
         lon, lat = _point_in(districts[name], rng, villages if name == "Byarna" else None)
         time_of_day = rng.choices(["day", "evening", "night"], [2, 4, 4])[0] if category.is_safety else None
-        drafts.append(services.NewReport(
+        drafts.append(intake.NewReport(
             category_key=key, description=rng.choice(DESCRIPTIONS[key]), lat=round(lat, 6), lon=round(lon, 6),
             time_of_day=time_of_day,
             safety_rating=(rng.choice([4, 5]) if key == "feels_safe" else rng.choice([1, 1, 2, 2, 3]))
@@ -276,11 +278,11 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
     owners = _demo_owners()
     created = 0
     for number, data in enumerate(drafts):
-        report, _token = services.create_report(data, settings, actor="demo",
+        report, _token = intake.create_report(data, settings, actor="demo",
                                                 districts=district_locator, zones=zone_locator)
         _tag_campaign(report, campaigns, rng)
         for supporter in range(rng.choices([0, 1, 2, 3, 5, 8], [50, 20, 12, 8, 6, 4])[0]):
-            services.support_report(report, f"demo-{number}-{supporter}")
+            public.support_report(report, f"demo-{number}-{supporter}")
         _lifecycle(report, rng, now)
         if report.status == "referred" and report.district_id and rng.random() < 0.8:
             owner = rng.choice(owners)
@@ -360,7 +362,7 @@ def _tag_campaign(report: Report, campaigns: dict, rng: random.Random) -> None:
 
 
 def _demo_owners() -> list:
-    from webapp.campaigns.services import save_owner
+    from webapp.reports.lifecycle import save_owner
 
     return [save_owner(name, contact, address, "demo") for name, contact, address in DEMO_OWNERS]
 
@@ -449,7 +451,7 @@ def _demo_safety_walk(campaigns: dict, rng: random.Random, settings, now: dateti
             created_at = datetime(day.year, day.month, day.day, rng.randint(15, 21), rng.randint(0, 59),
                                   tzinfo=timezone.utc)
             time_of_day = "evening" if created_at.hour < 19 else "night"
-            data = services.NewReport(
+            data = intake.NewReport(
                 category_key=key, description=rng.choice(DESCRIPTIONS[key]), lat=round(lat, 6), lon=round(lon, 6),
                 time_of_day=time_of_day, safety_rating=rng.choice([4, 5]) if key == "feels_safe" else rng.choice([1, 2, 2, 3]),
                 source="campaign", created_at=created_at)

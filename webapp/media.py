@@ -6,6 +6,8 @@ file is left without its report.
 """
 from __future__ import annotations
 
+from flask import current_app
+
 import io
 import os
 import secrets
@@ -200,3 +202,24 @@ class PhotoStore:
 
     def exists(self, stem: str) -> bool:
         return self.path(stem).exists() and self.path(stem, "thumb").exists()
+
+
+@dataclass
+class PhotoSettings:
+    store: PhotoStore
+    max_bytes: int
+    max_pixels: int
+    max_count: int = 3
+    display_size: int = 1600
+    thumb_size: int = 400
+    publish_immediately: bool = False
+
+
+def photo_settings() -> PhotoSettings:
+    config = current_app.config
+    return PhotoSettings(
+        store=current_app.extensions["photo_store"], max_bytes=config["MAX_PHOTO_BYTES"],
+        max_pixels=config["MAX_IMAGE_PIXELS"], max_count=config["MAX_PHOTOS"],
+        display_size=config["PHOTO_DISPLAY_SIZE"], thumb_size=config["PHOTO_THUMB_SIZE"],
+        publish_immediately=config["PUBLISH_PHOTOS_IMMEDIATELY"],
+    )

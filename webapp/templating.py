@@ -52,12 +52,12 @@ def register(app) -> None:
     @app.context_processor
     def staff_context():
         if not has_request_context():
-            return {"staff_nav": [], "site_message": ""}
+            return {"staff_nav": []}
         if not current_user.is_authenticated:
-            return {"staff_nav": [], "site_message": _site_message()}
+            return {"staff_nav": []}
         nav = [{"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint}
                for endpoint, label, permission in STAFF_MENU if current_user.can(permission)]
-        return {"staff_nav": nav, "staff_user": current_user.name, "site_message": _site_message()}
+        return {"staff_nav": nav, "staff_user": current_user.name}
 
 
 def field_attributes(field, autocomplete=None, inputmode=None) -> dict:
@@ -74,10 +74,3 @@ def field_attributes(field, autocomplete=None, inputmode=None) -> dict:
         attributes["inputmode"] = inputmode
     return attributes
 
-
-def _site_message() -> str:
-    if request.blueprint not in ("reports", None):
-        return ""
-    from webapp.reports.services import current_site_message
-
-    return current_site_message()

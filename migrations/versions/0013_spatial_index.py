@@ -7,7 +7,7 @@ Create Date: 2026-11-24 22:45:00
 """
 from alembic import op
 
-from webapp.geo import spatial
+from webapp.reports import spatial
 
 revision = '0013'
 down_revision = '0012'

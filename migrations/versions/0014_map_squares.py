@@ -8,7 +8,7 @@ Create Date: 2026-11-30 10:40:00
 import sqlalchemy as sa
 from alembic import op
 
-from webapp.geo import spatial
+from webapp.reports import spatial
 
 revision = '0014'
 down_revision = '0013'

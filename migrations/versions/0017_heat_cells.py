@@ -5,7 +5,7 @@ Revises: 0016
 Create Date: 2026-12-01 04:00:00
 
 The triggers that keep heat_cell and heat_cell_month are (re)created after every migration by migrations/env.py
-(webapp.geo.spatial.ensure_heat_cells), as for the spatial index and map_square: a batch migration that copies
+(webapp.reports.spatial.ensure_heat_cells), as for the spatial index and map_square: a batch migration that copies
 the report table drops them. This migration only freezes what it needs to fill the new columns and tables.
 """
 import math

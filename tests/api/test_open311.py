@@ -7,18 +7,18 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from tests.factories import CENTRUM, image_bytes, make_report
-from webapp.api import services as o311
+from webapp.auth import apikeys
 from webapp.extensions import db
-from webapp.reports import services as reports
+from webapp.reports import lifecycle
 from webapp.reports.models import Report
-from webapp.staff import services as triage
+from webapp.reports import moderation
 
 W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
 @pytest.fixture
 def key(app):
-    return o311.create_key("FixMyStreet", "test")[1]
+    return apikeys.create_key("FixMyStreet", "test")[1]
 
 
 def xml(response) -> ET.Element:
@@ -139,8 +139,8 @@ def test_address_id_counts_as_a_location_and_unknown_tokens_are_404(client, key)
 
 
 def test_revoked_key_is_refused(client, app):
-    client_row, key = o311.create_key("Old app", "test")
-    o311.revoke_key(client_row, "test")
+    client_row, key = apikeys.create_key("Old app", "test")
+    apikeys.revoke_key(client_row, "test")
     response = client.post("/open311/v2/requests.json", data={"api_key": key, "service_code": "littered",
                                                               "lat": "55.87", "long": "12.83"})
     assert response.status_code == 403
@@ -151,8 +151,8 @@ def test_requests_list_filters_and_mapping(client):
                          email="hemlig@example.org")
     recent, _ = make_report(category="graffiti")
     hidden, _ = make_report(category="graffiti")
-    triage.set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
-    reports.change_status(recent, "fixed", "crew", public_note="Sanerat")
+    moderation.set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
+    lifecycle.change_status(recent, "fixed", "crew", public_note="Sanerat")
 
     default = client.get("/open311/v2/requests.json").get_json()
     assert [r["service_request_id"] for r in default] == [recent.reference]  # 90-day window, hidden left out
@@ -183,15 +183,15 @@ def test_requests_list_filters_and_mapping(client):
 def test_media_url_is_the_approved_photo_only(client):
     report, _ = make_report(photos=[image_bytes()])
     assert client.get(f"/open311/v2/requests/{report.reference}.json").get_json()[0]["media_url"] is None
-    triage.moderate_photo(report.photos[0], "approved", "x")
+    moderation.moderate_photo(report.photos[0], "approved", "x")
     url = client.get(f"/open311/v2/requests/{report.reference}.json").get_json()[0]["media_url"]
     assert url.endswith(f"/photos/{report.photos[0].stem}/display.jpg") and url.startswith("http")
 
 
 def test_updates_extension_as_fixmystreet_reads_it(client):
     report, _ = make_report()
-    reports.change_status(report, "confirmed", "x")
-    reports.change_status(report, "referred", "x", public_note="Trafikverket ansvarar")
+    lifecycle.change_status(report, "confirmed", "x")
+    lifecycle.change_status(report, "referred", "x", public_note="Trafikverket ansvarar")
     updates = client.get("/open311/v2/servicerequestupdates.json?start_date=2000-01-01T00:00:00Z").get_json()
     assert [u["status"] for u in updates] == ["OPEN", "INVESTIGATING", "NOT_COUNCILS_RESPONSIBILITY"]
     assert updates[-1]["description"] == "Trafikverket ansvarar" and W3C.match(updates[-1]["updated_datetime"])
@@ -200,7 +200,7 @@ def test_updates_extension_as_fixmystreet_reads_it(client):
 
 
 def test_extra_questions_appear_in_the_service_definition(client, app):
-    from webapp.reports.services import category_by_key, update_category
+    from webapp.reports.catalogue import category_by_key, update_category
     category = category_by_key("vandalism")
     update_category(category, "admin", {"extra_questions_text": "what | Vad är skadat? | What is damaged? | Fönster;Skylt"})
     data = client.get("/open311/v2/services/vandalism.json?locale=en").get_json()
@@ -257,7 +257,7 @@ def test_stored_control_characters_still_give_well_formed_xml(client, app):
     report.description = HOSTILE.replace("\x00", "")  # PostgreSQL refuses NUL itself
     report.location_text = "Torget\x01"
     db.session.commit()
-    triage.set_status(report, "in_progress", "test", None, public_note="Vi \x02 tittar\x0b på det")
+    lifecycle.set_status(report, "in_progress", "test", None, public_note="Vi \x02 tittar\x0b på det")
     root = xml(client.get("/open311/v2/requests.xml"))
     assert root.find("request/description").text == "Lampan släckt\nsedan\tigår"
     assert_every_xml_answer_parses(client, app, report)

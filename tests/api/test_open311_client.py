@@ -8,7 +8,7 @@ from georeport import GeoReport
 
 from tests.browser import live_server
 from tests.factories import CENTRUM, make_report
-from webapp.api.services import create_key
+from webapp.auth.apikeys import create_key
 
 
 @pytest.fixture

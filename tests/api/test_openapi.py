@@ -5,7 +5,7 @@ from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAP
 
 from tests.conftest import csrf_token
 from tests.factories import CENTRUM, image_bytes, make_report
-from webapp.staff import services as triage
+from webapp.reports import moderation
 
 
 @pytest.fixture
@@ -29,9 +29,9 @@ def test_document_is_valid_openapi_3(client):
 
 def test_every_documented_read_answers_as_documented(client, spec):
     report, _ = make_report(photos=[image_bytes()], email="x@example.org")
-    triage.moderate_photo(report.photos[0], "approved", "x")
+    moderation.moderate_photo(report.photos[0], "approved", "x")
     hidden, _ = make_report()
-    triage.set_hidden(hidden, True, "x", hidden.version, "test")
+    moderation.set_hidden(hidden, True, "x", hidden.version, "test")
     for path, status in [
         ("/api/v1/reports?bbox=12.80,55.85,12.90,55.90", 200), ("/api/v1/reports?bbox=oops", 400),
         ("/api/v1/reports", 400),

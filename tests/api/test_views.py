@@ -168,7 +168,7 @@ def test_busy_boxes_come_as_counts_per_area_when_the_map_asks(client, app):
 def test_the_map_can_ask_for_one_category_and_status(client, app):
     """The public map's filters: category and status (open, handled or one status) narrow the reports, and the
     counts per area of a busy view; an unknown one is a 400 in the asker's language."""
-    from webapp.reports.services import change_status
+    from webapp.reports.lifecycle import change_status
 
     open_litter, _ = make_report(category="littered", at=CENTRUM)
     fixed_litter, _ = make_report(category="littered", at=(CENTRUM[0] + 0.0003, CENTRUM[1]))

@@ -27,8 +27,9 @@ def staff_routes(app):
 def world(sqlite_app):
     report, _ = make_report(photos=[image_bytes()])
     order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", actor="test")
-    from webapp.api.services import create_key
-    from webapp.campaigns.services import CampaignInput, save_campaign, save_owner
+    from webapp.auth.apikeys import create_key
+    from webapp.campaigns.services import CampaignInput, save_campaign
+    from webapp.reports.lifecycle import save_owner
     client, _ = create_key("FixMyStreet", "test")
     from datetime import date
     from webapp.geo.services import district_locator
@@ -201,10 +202,10 @@ def test_photo_files_follow_the_photo_rule(sqlite_app):
     pending_report, _ = make_report(photos=[image_bytes()])
     rejected_report, _ = make_report(photos=[image_bytes()])
     hidden_report, _ = make_report(photos=[image_bytes()])
-    from webapp.staff import services as triage
+    from webapp.reports import moderation
 
-    triage.moderate_photo(rejected_report.photos[0], "rejected", "test")
-    triage.moderate_photo(hidden_report.photos[0], "approved", "test")
+    moderation.moderate_photo(rejected_report.photos[0], "rejected", "test")
+    moderation.moderate_photo(hidden_report.photos[0], "approved", "test")
     hidden_report.hidden = True
     db.session.commit()
     clients, _users = _logged_in_clients(sqlite_app)
@@ -228,7 +229,7 @@ def test_photo_files_follow_the_photo_rule(sqlite_app):
 
 
 def test_crews_see_their_jobs_photos_and_field_reporters_their_own(sqlite_app):
-    from webapp.reports import services as reports_services
+    from webapp.reports import lifecycle
 
     in_job, _ = make_report(photos=[image_bytes()])
     order = workorders.create_work_order([in_job.id], "cleaning", "normal", "Städa", actor="test")
@@ -248,16 +249,16 @@ def test_crews_see_their_jobs_photos_and_field_reporters_their_own(sqlite_app):
     assert clients["crew"].get(url).status_code == 403
 
     own, _ = make_report(photos=[image_bytes()])
-    reports_services.set_private_contact(own, "Anna", "", users["field_reporter"].email)
+    lifecycle.set_private_contact(own, "Anna", "", users["field_reporter"].email)
     url = f"/staff/photos/{own.photos[0].id}/thumb.jpg"
     assert clients["field_reporter"].get(url).status_code == 200
     assert other_reporter.get(url).status_code == 403
     assert clients["lighting_planner"].get(url).status_code == 403
 
     # Once approved, every staff member and the public see it; the public by its file name.
-    from webapp.staff import services as triage
+    from webapp.reports import moderation
 
-    triage.moderate_photo(own.photos[0], "approved", "test")
+    moderation.moderate_photo(own.photos[0], "approved", "test")
     assert other_reporter.get(url).status_code == 200
     assert clients["anonymous"].get(f"/photos/{own.photos[0].stem}/thumb.jpg").status_code == 200
 

@@ -9,13 +9,15 @@ from sqlalchemy import select
 
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
 from webapp.campaigns import services
+from webapp.reports import lifecycle
 from webapp.campaigns.services import CampaignInput
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
 from webapp.reports.models import Report
-from webapp.reports.services import NewReport, ReportError
-from webapp.reports.views import photo_settings
+from webapp.reports.intake import NewReport
+from webapp.errors import ReportError
+from webapp.media import photo_settings
 
 TODAY = date(2018, 2, 20)
 
@@ -174,7 +176,7 @@ def test_results_and_places_hand_counted(app):
     apart = geo.to_wgs84(x + 200, y)    # another place
     for at, key in [(CENTRUM, "littered"), (near, "littered"), (near, "graffiti"), (apart, "dark_unsafe")]:
         report, _ = services.submit(made, NewReport(category_key=key, lat=at[1], lon=at[0]), photo_settings(), today=TODAY)
-    services.reports.change_status(report, "fixed", "crew")
+    lifecycle.change_status(report, "fixed", "crew")
     data = services.results(made)
     assert data["total"] == 4 and data["fixed"] == 1
     assert data["by_kind"] == {"safety": 3, "fault": 1}
@@ -215,14 +217,14 @@ def test_engagement_activities(app):
 
 
 def test_property_owner_set_in_triage(app):
-    from webapp.staff.services import assign_report
+    from webapp.reports.lifecycle import assign_report
 
     report, _ = make_report()
     assign_report(report, "officer", report.version, external_kind="property_owner", external_name="Fastighets AB Kronan",
                   external_contact="info@kronan.example", public_note="Fastighetsägaren ansvarar.")
-    owner = services.owners()[0]
+    owner = lifecycle.owners()[0]
     assert owner.name == "Fastighets AB Kronan" and owner.contact == "info@kronan.example"
-    assert [r.id for r in services.owner_reports(owner)] == [report.id]
+    assert [r.id for r in lifecycle.owner_reports(owner)] == [report.id]
 
 
 def test_gender_and_age_only_in_aggregate_with_small_cells_suppressed(app):

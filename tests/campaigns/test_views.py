@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_token
 from tests.factories import CENTRUM, KARLSLUND, form_token, login, make_user
 from webapp.campaigns import services
+from webapp.reports import lifecycle
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.reports.models import Report
@@ -155,9 +156,9 @@ def test_activities_and_owner_letter(sqlite_app):
     assert "Skräpplockardag" in client.get("/staff/activities").get_data(as_text=True)
     client.post("/staff/owners", data={"csrf_token": token, "name": "Öster Handel HB", "contact": "0418-1",
                                        "address": "Östergatan 20"})
-    owner = services.owners()[0]
+    owner = lifecycle.owners()[0]
     from tests.factories import make_report
-    from webapp.staff.services import assign_report
+    from webapp.reports.lifecycle import assign_report
     report, _ = make_report(description="Klotter på fasaden")
     assign_report(report, "x", report.version, external_kind="property_owner", external_name="Öster Handel HB",
                   public_note="Fastighetsägaren ansvarar.")
@@ -191,7 +192,7 @@ def test_demographic_answers_are_never_shown_on_a_single_report(sqlite_app):
 
 
 def test_unsure_posts_get_their_category_in_the_queue(sqlite_app):
-    from webapp.reports.views import photo_settings
+    from webapp.media import photo_settings
 
     client = comms(sqlite_app)
     create(client, slug="insta-queue", categories=[])

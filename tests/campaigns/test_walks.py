@@ -8,15 +8,17 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.factories import CENTRUM, image_bytes, login, make_user
-from webapp.campaigns import services, walks
+from webapp.campaigns import walks
+from webapp.campaigns import services
 from webapp.campaigns.models import SafetyAudit, Walk
 from webapp.campaigns.services import CampaignInput
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
 from webapp.reports.models import Report
-from webapp.reports.services import NewReport, ReportError
-from webapp.reports.views import photo_settings
+from webapp.reports.intake import NewReport
+from webapp.errors import ReportError
+from webapp.media import photo_settings
 
 TODAY = date.today()
 
@@ -174,7 +176,7 @@ def test_protocol_is_public_only_when_published_and_shows_live_status(sqlite_app
     assert "hemlig@example.org" not in page
     assert page.count("Mottagen") >= 2
     # The protocol follows the report: fixed later, it says so without anyone editing the protocol.
-    from webapp.staff.services import set_status
+    from webapp.reports.lifecycle import set_status
     set_status(photo_report, "fixed", "handlaggare@landskrona.se", photo_report.version)
     page = resident.get(url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Åtgärdad" in page

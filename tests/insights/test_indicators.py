@@ -1,5 +1,5 @@
 """The follow-up indicators on a small, hand-counted dataset (SQLite and PostgreSQL)."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -8,9 +8,9 @@ from webapp.campaigns.services import add_activity
 from webapp.extensions import db
 from webapp.insights import indicators
 from webapp.insights.indicators import parse_period
-from webapp.reports import services as reports
-from webapp.reports.models import StatusChange
-from webapp.reports.services import ReportError
+from webapp.reports import lifecycle
+from webapp.reports import public
+from webapp.errors import ReportError
 
 
 def utc(*args):
@@ -19,9 +19,9 @@ def utc(*args):
 
 def fix(report, when, score=None):
     """Mark a report fixed at a given time (as the work order flow would), with an optional satisfaction."""
-    reports.change_status(report, "fixed", "crew", when=when)
+    lifecycle.change_status(report, "fixed", "crew", when=when)
     if score:
-        reports.record_satisfaction(report, score)
+        public.record_satisfaction(report, score)
         from webapp.reports.models import Satisfaction
         answer = db.session.execute(db.select(Satisfaction).where(Satisfaction.report_id == report.id)).scalar_one()
         answer.created_at = when

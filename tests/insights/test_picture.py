@@ -10,7 +10,8 @@ from PIL import Image
 
 from tests.factories import CENTRUM, make_report
 from webapp.geo import services as geo
-from webapp.insights import picture, services
+from webapp.insights import picture
+from webapp.insights import services
 from webapp.insights.services import Grid, Selection
 
 TILE_COLOUR = (200, 0, 200)

@@ -8,12 +8,12 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from tests.factories import CENTRUM, KARLSLUND, make_report
+from tests.factories import make_report
 from webapp.geo import services as geo
 from webapp.insights import services
 from webapp.insights.services import Selection
-from webapp.reports.services import ReportError
-from webapp.staff.services import set_hidden
+from webapp.errors import ReportError
+from webapp.reports.moderation import set_hidden
 
 
 def at(dx: float, dy: float, origin=(364200.0, 6193800.0)):
@@ -92,7 +92,6 @@ def test_export_is_logged(known):
 
 
 def test_case_rows_time_each_step(app):
-    from webapp.reports import services as reports
     from webapp.workorders import services as workorders
 
     report, _ = make_report(category="littered", created_at=datetime(2019, 3, 1, 8, tzinfo=timezone.utc))
@@ -139,7 +138,7 @@ def spread(app):
     """Forty reports over a 400 m square, four categories, two years, one hidden and one merged away."""
     import random
 
-    from webapp.staff.services import merge_reports
+    from webapp.reports.lifecycle import merge_reports
 
     rng = random.Random(16)
     made = []

@@ -7,7 +7,7 @@ from tests.conftest import csrf_token
 from tests.factories import make_report
 from webapp.extensions import db
 from webapp.mail import outbox_messages
-from webapp.reports import services
+from webapp.reports import lifecycle
 from webapp.reports.models import Follower
 
 
@@ -29,11 +29,11 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
     assert confirm_url.startswith("http://trygghetskartan.test/r/folj/")  # PUBLIC_BASE_URL, absolute
 
     # Not confirmed yet: no update.
-    services.change_status(report, "confirmed", "officer")
+    lifecycle.change_status(report, "confirmed", "officer")
     assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 1
 
     assert client.get(confirm_url.removeprefix("http://trygghetskartan.test")).status_code == 302
-    services.change_status(report, "in_progress", "officer", public_note="Vi städar i morgon.")
+    lifecycle.change_status(report, "in_progress", "officer", public_note="Vi städar i morgon.")
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
     assert update["To"] == "granne@example.org" and "Pågår" in update["Subject"]
     assert "Vi städar i morgon." in update.get_content()
@@ -47,7 +47,7 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
     response = client.post(path, data={"List-Unsubscribe": "One-Click"})
     assert response.status_code == 200
     assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 0
-    services.change_status(report, "fixed", "officer")
+    lifecycle.change_status(report, "fixed", "officer")
     assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 2  # nothing after unsubscribing
 
 
@@ -70,6 +70,6 @@ def test_update_mail_speaks_the_followers_language(client, app):
     follow(client, report.reference, "b@example.org", lang="ar")
     confirm = links(outbox_messages(app.config["MAIL_OUTBOX_DIR"])[0])[0]
     client.get(confirm.removeprefix("http://trygghetskartan.test"))
-    services.change_status(report, "planned", "officer")
+    lifecycle.change_status(report, "planned", "officer")
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
     assert "تحديث عن البلاغ" in update["Subject"]

@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token
 from tests.factories import CENTRUM, image_bytes, media_files
 from webapp.extensions import db
-from webapp.reports import services
+from webapp.reports import intake
+from webapp.reports import public
 from webapp.reports.models import Photo, Report
-from webapp.reports.views import photo_settings
+from webapp.media import photo_settings
 
 
 def count(model):
@@ -18,15 +19,15 @@ def count(model):
 
 def test_same_key_stores_one_report_and_gives_the_same_receipt(app):
     key = uuid.uuid4().hex
-    data = services.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0], photos=[image_bytes()],
+    data = intake.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0], photos=[image_bytes()],
                               idempotency_key=key)
-    first, token = services.create_report(data, photo_settings())
+    first, token = intake.create_report(data, photo_settings())
     files = media_files()
-    again, token_again = services.create_report(data, photo_settings())
+    again, token_again = intake.create_report(data, photo_settings())
     assert again.id == first.id and token_again == token
-    assert services.report_by_token(token).id == first.id
+    assert public.report_by_token(token).id == first.id
     assert count(Report) == 1 and count(Photo) == 1 and media_files() == files
-    other, _ = services.create_report(services.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
+    other, _ = intake.create_report(intake.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
                                                          idempotency_key=uuid.uuid4().hex), photo_settings())
     assert other.id != first.id and count(Report) == 2
     # The key itself is not stored, only its hash.
@@ -65,10 +66,10 @@ def test_a_key_from_another_form_never_changes_that_report(app):
 
     from webapp.campaigns import services as campaigns
     from webapp.geo.models import District
-    from webapp.reports.services import ReportError
+    from webapp.errors import ReportError
 
     key = uuid.uuid4().hex
-    plain, _ = services.create_report(services.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
+    plain, _ = intake.create_report(intake.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
                                                          idempotency_key=key), photo_settings())
     centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
     campaign = campaigns.save_campaign(campaigns.CampaignInput(
@@ -77,7 +78,7 @@ def test_a_key_from_another_form_never_changes_that_report(app):
     import pytest
 
     with pytest.raises(ReportError):
-        campaigns.submit(campaign, services.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
+        campaigns.submit(campaign, intake.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
                                                       idempotency_key=key), photo_settings())
     db.session.refresh(plain)
     assert plain.campaign_id is None and count(Report) == 1

@@ -8,7 +8,10 @@ from tests.factories import CENTRUM, KARLSLUND, MALMO, image_bytes, make_report,
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.media import PhotoStore
-from webapp.reports import services
+from webapp.errors import ReportError
+from webapp.reports import lifecycle
+from webapp.reports import intake
+from webapp.reports import public
 from webapp.reports.models import Photo, Report, StatusChange
 
 
@@ -21,8 +24,8 @@ def test_a_report_gets_a_reference_a_private_token_and_its_history(app):
     assert re.fullmatch(r"LK-\d{4}-\d{6}", report.reference)
     assert report.reference.endswith(f"{report.id:06d}")
     assert len(token) >= 32 and token not in report.token_hash
-    assert services.report_by_token(token).id == report.id
-    assert services.report_by_token(token + "x") is None
+    assert public.report_by_token(token).id == report.id
+    assert public.report_by_token(token + "x") is None
     assert [h.to_status for h in report.history] == ["received"]
     assert (report.time_of_day, report.safety_rating) == ("night", 2)
 
@@ -39,7 +42,7 @@ def test_photos_are_stored_without_metadata_and_held_for_approval(app):
     for photo in report.photos:
         assert store.exists(photo.stem)
         assert b"Exif" not in store.path(photo.stem).read_bytes()
-    assert services.public_photos(report) == []
+    assert public.public_photos(report) == []
 
 
 def test_publish_at_once_switch(app):
@@ -57,7 +60,7 @@ def test_publish_at_once_switch(app):
     ({"photos": [image_bytes(), b"GIF89a not really"]}, "photos"),
 ], ids=["category", "outside", "no-place", "long-text", "four-photos", "one-fake-photo"])
 def test_refused_reports_store_nothing(app, fields, field):
-    with pytest.raises(services.ReportError) as error:
+    with pytest.raises(ReportError) as error:
         make_report(**fields)
     assert error.value.field == field
     assert count(Report) == count(Photo) == count(StatusChange) == 0
@@ -65,15 +68,15 @@ def test_refused_reports_store_nothing(app, fields, field):
 
 
 def test_a_failing_database_write_leaves_no_photo_file(app, monkeypatch):
-    original = services.reference_for
+    original = intake.reference_for
 
     def broken(*args):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "reference_for", broken)
+    monkeypatch.setattr(intake, "reference_for", broken)
     with pytest.raises(RuntimeError):
         make_report(photos=[image_bytes(), image_bytes()])
-    monkeypatch.setattr(services, "reference_for", original)
+    monkeypatch.setattr(intake, "reference_for", original)
     db.session.rollback()
     assert count(Report) == count(Photo) == 0
     assert media_files() == []
@@ -94,36 +97,36 @@ def test_nearby_suggests_open_reports_of_the_same_category_within_50_m(app):
     lon40, lat40 = geo.to_wgs84(x + 40, y)
     lon80, lat80 = geo.to_wgs84(x + 80, y)
 
-    found = services.nearby_open_reports(lat40, lon40, "littered")
+    found = intake.nearby_open_reports(lat40, lon40, "littered")
     assert [r.reference for r, _ in found] == [near.reference]
     assert found[0][1] == pytest.approx(40, abs=1)
-    assert services.nearby_open_reports(lat80, lon80, "littered") == []
+    assert intake.nearby_open_reports(lat80, lon80, "littered") == []
 
-    services.change_status(near, "fixed", actor="test")
-    assert services.nearby_open_reports(lat40, lon40, "littered") == []
+    lifecycle.change_status(near, "fixed", actor="test")
+    assert intake.nearby_open_reports(lat40, lon40, "littered") == []
 
 
 def test_support_counts_once_per_supporter(app):
     report, _ = make_report()
-    assert services.support_report(report, "browser-a") is True
-    assert services.support_report(report, "browser-a") is False
-    assert services.support_report(report, "browser-b") is True
+    assert public.support_report(report, "browser-a") is True
+    assert public.support_report(report, "browser-a") is False
+    assert public.support_report(report, "browser-b") is True
     db.session.expire_all()
     assert db.session.get(Report, report.id).support_count == 2
 
 
 def test_closed_reports_cannot_be_supported(app):
     report, _ = make_report()
-    services.change_status(report, "fixed", actor="test")
-    with pytest.raises(services.ReportError):
-        services.support_report(report, "browser-a")
+    lifecycle.change_status(report, "fixed", actor="test")
+    with pytest.raises(ReportError):
+        public.support_report(report, "browser-a")
 
 
 def test_status_flow_refuses_steps_that_are_not_in_it(app):
     report, _ = make_report()
-    services.change_status(report, "referred", actor="test", public_note="Trafikverket ansvarar för vägen.")
-    with pytest.raises(services.ReportError):
-        services.change_status(report, "in_progress", actor="test")
+    lifecycle.change_status(report, "referred", actor="test", public_note="Trafikverket ansvarar för vägen.")
+    with pytest.raises(ReportError):
+        lifecycle.change_status(report, "in_progress", actor="test")
     assert report.status == "referred"
     assert [h.to_status for h in report.history] == ["received", "referred"]
 
@@ -134,6 +137,6 @@ def test_bbox_returns_only_public_reports_inside(app):
     hidden.hidden = True
     make_report(at=KARLSLUND)
     db.session.commit()
-    rows, truncated = services.public_reports_in_bbox(12.82, 55.86, 12.84, 55.88, limit=10)
+    rows, truncated = public.public_reports_in_bbox(12.82, 55.86, 12.84, 55.88, limit=10)
     assert [r.reference for r in rows] == [inside.reference]
     assert truncated is False

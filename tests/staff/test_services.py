@@ -8,8 +8,11 @@ from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
 from webapp.audit import events_for
 from webapp.extensions import db
 from webapp.media import PhotoStore
-from webapp.reports import services as reports
+from webapp.errors import ReportError
+from webapp.reports import lifecycle
+from webapp.reports import public
 from webapp.reports.models import Report
+from webapp.reports import moderation
 from webapp.staff import services
 from webapp.staff.services import ReportFilter
 
@@ -24,7 +27,7 @@ def test_filters_combine_and_count(app):
     b, _ = make_report(category="graffiti", at=CENTRUM, created_at=datetime(2018, 11, 20, 12, tzinfo=timezone.utc))
     c, _ = make_report(category="littered", at=KARLSLUND, source="instagram",
                        created_at=datetime(2019, 4, 2, 12, tzinfo=timezone.utc))
-    reports.change_status(c, "confirmed", actor="test")
+    lifecycle.change_status(c, "confirmed", actor="test")
 
     assert refs(services.search_reports(ReportFilter(category="littered"))[0]) == refs([a, c])
     assert refs(services.search_reports(ReportFilter(zone=a.zone_id))[0]) == refs([a, b])
@@ -42,20 +45,20 @@ def test_filters_combine_and_count(app):
 def test_second_save_with_a_stale_version_is_refused(app):
     report, _ = make_report(category="littered")
     loaded_by_both = report.version
-    services.edit_report(report, "anna@landskrona.se", loaded_by_both, "fel kategori", category_key="graffiti")
-    with pytest.raises(services.ConflictError):
-        services.edit_report(report, "bo@landskrona.se", loaded_by_both, "fel kategori", category_key="vandalism")
+    lifecycle.edit_report(report, "anna@landskrona.se", loaded_by_both, "fel kategori", category_key="graffiti")
+    with pytest.raises(lifecycle.ConflictError):
+        lifecycle.edit_report(report, "bo@landskrona.se", loaded_by_both, "fel kategori", category_key="vandalism")
     db.session.expire_all()
     assert db.session.get(Report, report.id).category.key == "graffiti"
 
 
 def test_edit_position_relocates_district_and_needs_a_reason(app):
     report, _ = make_report(at=CENTRUM)
-    with pytest.raises(reports.ReportError):
-        services.edit_report(report, "x", report.version, "", lat=KARLSLUND[1], lon=KARLSLUND[0])
-    with pytest.raises(reports.ReportError):
-        services.edit_report(report, "x", report.version, "flytta", lat=55.6, lon=13.0)  # Malmö
-    services.edit_report(report, "x", report.version, "rätt plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    with pytest.raises(ReportError):
+        lifecycle.edit_report(report, "x", report.version, "", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    with pytest.raises(ReportError):
+        lifecycle.edit_report(report, "x", report.version, "flytta", lat=55.6, lon=13.0)  # Malmö
+    lifecycle.edit_report(report, "x", report.version, "rätt plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
     assert report.district.name == "Karlslund/Norrestad" and report.zone_id is None
     assert [e.action for e in events_for("report", report.id)] == ["edited"]
 
@@ -63,33 +66,33 @@ def test_edit_position_relocates_district_and_needs_a_reason(app):
 def test_merge_adds_up_support_and_keeps_the_duplicates_link_working(app):
     keep, _ = make_report()
     duplicate, token = make_report()
-    reports.support_report(keep, "a")
-    reports.support_report(duplicate, "b")
-    reports.support_report(duplicate, "c")
-    services.merge_reports(duplicate, keep, "officer@landskrona.se")
+    public.support_report(keep, "a")
+    public.support_report(duplicate, "b")
+    public.support_report(duplicate, "c")
+    lifecycle.merge_reports(duplicate, keep, "officer@landskrona.se")
     assert keep.support_count == 1 + 2 + 1
     assert duplicate.status == "duplicate" and duplicate.merged_into_id == keep.id
-    assert reports.report_by_token(token).merged_into.reference == keep.reference
-    with pytest.raises(reports.ReportError):
-        services.merge_reports(keep, duplicate, "officer@landskrona.se")
+    assert public.report_by_token(token).merged_into.reference == keep.reference
+    with pytest.raises(ReportError):
+        lifecycle.merge_reports(keep, duplicate, "officer@landskrona.se")
 
 
 def test_hide_needs_a_reason_and_takes_it_off_the_public_map(app):
     report, _ = make_report()
-    with pytest.raises(reports.ReportError):
-        services.set_hidden(report, True, "x", report.version, "")
-    services.set_hidden(report, True, "x", report.version, "Namn på person i texten")
-    assert reports.public_report(report.reference) is None
-    assert reports.public_reports_in_bbox(12.8, 55.8, 12.9, 55.9, 10)[0] == []
-    services.set_hidden(report, False, "x", report.version)
-    assert reports.public_report(report.reference) is not None
+    with pytest.raises(ReportError):
+        moderation.set_hidden(report, True, "x", report.version, "")
+    moderation.set_hidden(report, True, "x", report.version, "Namn på person i texten")
+    assert public.public_report(report.reference) is None
+    assert public.public_reports_in_bbox(12.8, 55.8, 12.9, 55.9, 10)[0] == []
+    moderation.set_hidden(report, False, "x", report.version)
+    assert public.public_report(report.reference) is not None
 
 
 def test_referral_to_an_outside_party_is_public_with_an_explanation(app):
     report, _ = make_report()
-    with pytest.raises(reports.ReportError):
-        services.assign_report(report, "x", report.version, external_kind="trafikverket")
-    services.assign_report(report, "x", report.version, external_kind="property_owner", external_name="Fastighets AB",
+    with pytest.raises(ReportError):
+        lifecycle.assign_report(report, "x", report.version, external_kind="trafikverket")
+    lifecycle.assign_report(report, "x", report.version, external_kind="property_owner", external_name="Fastighets AB",
                            external_contact="info@fastighet.example", public_note="Fastighetsägaren ansvarar.")
     assert report.status == "referred"
     assert report.history[-1].public_note == "Fastighetsägaren ansvarar."
@@ -101,7 +104,7 @@ def test_redaction_covers_the_area_and_leaves_no_uncovered_copy(app):
     photo = report.photos[0]
     store = PhotoStore(app.config["MEDIA_DIR"])
     old_files = [store.path(photo.stem), store.path(photo.stem, "thumb")]
-    services.redact_photo(photo, [services.Box(0.5, 0.5, 0.25, 0.25)], "black", "x", store)
+    moderation.redact_photo(photo, [moderation.Box(0.5, 0.5, 0.25, 0.25)], "black", "x", store)
     assert not any(p.exists() for p in old_files)
     with Image.open(store.path(photo.stem)) as image:
         assert image.getpixel((1000, 700)) == (0, 0, 0) or sum(image.getpixel((1000, 700))) < 30
@@ -122,15 +125,15 @@ def test_blur_removes_the_detail_in_the_marked_area_only(app):
 
     inside, outside = (100, 100, 300, 300), (1200, 800, 1400, 1000)
     before_in, before_out = detail(inside), detail(outside)
-    services.redact_photo(photo, [services.Box(0.0, 0.0, 0.25, 0.3)], "blur", "x", store)
+    moderation.redact_photo(photo, [moderation.Box(0.0, 0.0, 0.25, 0.3)], "blur", "x", store)
     assert detail(inside) < before_in / 4
     assert detail(outside) == pytest.approx(before_out, rel=0.25)
 
 
 def test_moderation_publishes_a_photo(app):
     report, _ = make_report(photos=[image_bytes()])
-    services.moderate_photo(report.photos[0], "approved", "x")
-    assert reports.public_photos(report) == report.photos
+    moderation.moderate_photo(report.photos[0], "approved", "x")
+    assert public.public_photos(report) == report.photos
 
 
 def test_count_and_start_department(app):
@@ -138,9 +141,9 @@ def test_count_and_start_department(app):
 
     open_ts, _ = make_report(category="graffiti")
     closed_ts, _ = make_report(category="graffiti")
-    reports.change_status(closed_ts, "closed", actor="test")
+    lifecycle.change_status(closed_ts, "closed", actor="test")
     to_sb, _ = make_report(category="littered")
-    services.assign_report(to_sb, "test", to_sb.version, department="SB")
+    lifecycle.assign_report(to_sb, "test", to_sb.version, department="SB")
     start = ReportFilter(status=list(services.START_STATUSES), department="TS")
     assert services.count_reports(start) == 1 == len(services.search_reports(start)[0])
     assert services.count_reports(ReportFilter()) == 3
@@ -152,10 +155,10 @@ def test_count_and_start_department(app):
 
 def test_next_statuses_follow_the_flow_and_closing_steps_are_named(app):
     report, _ = make_report()
-    assert services.next_statuses(report) == ["confirmed", "planned", "in_progress", "fixed", "closed", "referred"]
-    reports.change_status(report, "in_progress", actor="test")
-    assert services.next_statuses(report) == ["planned", "fixed", "closed"]
-    assert [s for s in ("received", "planned", "fixed", "closed", "referred") if services.closes(s)] == \
+    assert lifecycle.next_statuses(report) == ["confirmed", "planned", "in_progress", "fixed", "closed", "referred"]
+    lifecycle.change_status(report, "in_progress", actor="test")
+    assert lifecycle.next_statuses(report) == ["planned", "fixed", "closed"]
+    assert [s for s in ("received", "planned", "fixed", "closed", "referred") if lifecycle.closes(s)] == \
         ["fixed", "closed", "referred"]
 
 
@@ -188,15 +191,15 @@ def test_saving_and_deleting_views_is_refused_when_it_should_be(app):
                                      ("Vy", "category=graffiti", "everyone", owner),
                                      ("Vy", "", "personal", owner),
                                      ("Vy", "category=graffiti", "department", admin)]:
-        with pytest.raises(reports.ReportError):
+        with pytest.raises(ReportError):
             services.save_view(user, name, query, scope, user.email)
     view = services.save_view(owner, "Delad", "category=graffiti", "all", owner.email)
-    with pytest.raises(reports.ReportError):
+    with pytest.raises(ReportError):
         services.delete_view(view, other, other.email)  # shared with them, still not theirs
     assert db.session.get(SavedView, view.id) is not None
     for n in range(services.MAX_VIEWS_PER_USER - 1):
         services.save_view(owner, f"Vy {n}", "category=graffiti", "personal", owner.email)
-    with pytest.raises(reports.ReportError):
+    with pytest.raises(ReportError):
         services.save_view(owner, "En för mycket", "category=graffiti", "personal", owner.email)
     services.delete_view(view, owner, owner.email)
     assert db.session.get(SavedView, view.id) is None

@@ -117,13 +117,13 @@ def test_a_redacted_photo_gets_a_new_address_and_the_old_files_are_gone(sqlite_a
     from PIL import Image
 
     from tests.factories import media_files
-    from webapp.staff import services as triage
+    from webapp.reports import moderation
 
     client = officer_client(sqlite_app)
     public = sqlite_app.test_client()
     report, _ = make_report(photos=[image_bytes(color=(250, 250, 250))])
     photo = report.photos[0]
-    triage.moderate_photo(photo, "approved", "test")
+    moderation.moderate_photo(photo, "approved", "test")
     page = public.get(f"/r/{report.reference}").get_data(as_text=True)
     old_urls = re.findall(r'/photos/[^"/]+/(?:display|thumb)\.jpg', page)
     assert old_urls, "the public page shows the photo"
@@ -151,10 +151,10 @@ def test_reporter_contact_only_for_roles_that_contact_reporters(sqlite_app):
     """The staff report page shows the reporter's e-mail, name and phone only to the roles with
     reporter_contact; the lighting planner and communications see the report without them."""
     from webapp.auth.roles import ROLES, allowed
-    from webapp.reports import services as reports_services
+    from webapp.reports import lifecycle
 
     report, _ = make_report(email="kontakt.hemlig@example.org")
-    reports_services.set_private_contact(report, "Hemlig Kontaktperson", "0701-234567", "officer@landskrona.se")
+    lifecycle.set_private_contact(report, "Hemlig Kontaktperson", "0701-234567", "officer@landskrona.se")
     secrets = ("kontakt.hemlig@example.org", "Hemlig Kontaktperson", "0701-234567")
     seen = {}
     for role in ROLES:
@@ -190,7 +190,7 @@ def test_admin_category_settings_reach_the_resident_form(sqlite_app):
         "default_priority": "high", "duplicate_radius_m": "80", "active": "y",
         "extra_questions": "what | Vad är skadat? | What is damaged? | Fönster;Skylt;Annat"})
     assert response.status_code == 302
-    from webapp.reports.services import category_by_key
+    from webapp.reports.catalogue import category_by_key
     category = category_by_key("vandalism")
     assert category.duplicate_radius_m == 80 and category.default_priority == "high"
     assert category.extra_questions[0]["values"][1]["name"]["sv"] == "Skylt"
@@ -237,7 +237,7 @@ def test_admin_creates_and_revokes_an_open311_key(sqlite_app):
     page = admin_client.post("/staff/admin/api-clients", data={"csrf_token": form_token(admin_client),
                                                                "name": "FixMyStreet"}).get_data(as_text=True)
     key = re.search(r'<code class="secret" id="new-key">(tk_[\w-]+)</code>', page).group(1)
-    from webapp.api.services import client_for_key
+    from webapp.auth.apikeys import client_for_key
     client = client_for_key(key)
     assert client.name == "FixMyStreet" and key not in client.key_hash
     assert key not in admin_client.get("/staff/admin/api-clients").get_data(as_text=True)  # shown once
@@ -247,14 +247,13 @@ def test_admin_creates_and_revokes_an_open311_key(sqlite_app):
 
 
 def test_inbox_starts_on_new_and_open_reports_of_ones_department_with_counts_per_view(sqlite_app):
-    from webapp.reports import services as reports_services
-    from webapp.staff import services as triage
+    from webapp.reports import lifecycle
 
     open_ts, _ = make_report(category="graffiti")
     closed_ts, _ = make_report(category="graffiti")
-    reports_services.change_status(closed_ts, "closed", actor="test")
+    lifecycle.change_status(closed_ts, "closed", actor="test")
     to_sb, _ = make_report(category="littered")
-    triage.assign_report(to_sb, "test", to_sb.version, department="SB")
+    lifecycle.assign_report(to_sb, "test", to_sb.version, department="SB")
     client = officer_client(sqlite_app)
     html = client.get("/staff/reports", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert open_ts.reference in html and closed_ts.reference not in html and to_sb.reference not in html

@@ -7,9 +7,11 @@ import pytest
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report, make_user
 from webapp.audit import events_for
 from webapp.mail import outbox_messages
-from webapp.reports import services as reports
-from webapp.reports.views import photo_settings
-from webapp.staff import services as triage
+from webapp.errors import ReportError
+from webapp.reports import public
+from webapp.media import photo_settings
+from webapp.reports import lifecycle
+from webapp.reports import moderation
 from webapp.workorders import services
 
 TODAY = date(2026, 3, 2)
@@ -50,7 +52,7 @@ def test_overdue(app):
 
 def test_hidden_or_already_ordered_reports_need_confirmation(app):
     hidden, _ = make_report()
-    triage.set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
+    moderation.set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
     with pytest.raises(services.NeedsConfirmation, match="hidden|dold"):
         services.create_work_order([hidden.id], "cleaning", "normal", "X", "officer")
     assert services.create_work_order([hidden.id], "cleaning", "normal", "X", "officer", confirm=True)
@@ -64,7 +66,7 @@ def test_hidden_or_already_ordered_reports_need_confirmation(app):
 def test_merged_reports_cannot_be_linked(app):
     keep, _ = make_report()
     gone, _ = make_report()
-    triage.merge_reports(gone, keep, "x")
+    lifecycle.merge_reports(gone, keep, "x")
     with pytest.raises(services.WorkOrderError):
         services.create_work_order([gone.id], "cleaning", "normal", "X", "officer", confirm=True)
 
@@ -110,18 +112,18 @@ def test_completion_with_after_photo_fixes_reports_and_tells_the_residents(app):
     mails = [m for m in outbox_messages(app.config["MAIL_OUTBOX_DIR"]) if "fixed" in m["Subject"]]
     assert len(mails) == 1 and mails[0]["To"] == "boende@example.org"
     link = re.search(r"http://trygghetskartan\.test(/t/[\w-]+)", mails[0].get_content()).group(1)
-    assert reports.report_by_token(link.split("/")[2]).id == a.id  # a fresh link that works
+    assert public.report_by_token(link.split("/")[2]).id == a.id  # a fresh link that works
 
-    reports.record_satisfaction(a, 4, "Bra jobbat")
-    assert reports.satisfaction_for(a).score == 4
-    reports.record_satisfaction(a, 5)
-    assert reports.satisfaction_for(a).score == 5
+    public.record_satisfaction(a, 4, "Bra jobbat")
+    assert public.satisfaction_for(a).score == 4
+    public.record_satisfaction(a, 5)
+    assert public.satisfaction_for(a).score == 5
 
 
 def test_satisfaction_only_after_a_fix(app):
     report, _ = make_report()
-    with pytest.raises(reports.ReportError):
-        reports.record_satisfaction(report, 5)
+    with pytest.raises(ReportError):
+        public.record_satisfaction(report, 5)
 
 
 def test_crew_sees_their_departments_free_or_own_jobs_nearest_first(app):

@@ -8,15 +8,20 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from webapp.api import services as o311
+from webapp.auth import apikeys
 from webapp.api.services import Open311Error
 from webapp.extensions import csrf, db, limiter
 from webapp.i18n import localized
-from webapp.reports import services as reports
+from webapp.reports import intake
+from webapp.reports import public
 from webapp.reports.models import Report
-from webapp.reports.services import NewReport, ReportError
+from webapp.reports.intake import NewReport
+from webapp.errors import ReportError
 from webapp.reports.status import OPEN_STATUSES
 from webapp.textclean import clean_line, clean_text, xml_safe
 from webapp.workorders import services as workorders
+from webapp.media import photo_settings
+from webapp.reports import notify
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # writes need an API key instead
@@ -140,7 +145,7 @@ def _coordinate(form: MultiDict, name: str, low: float, high: float) -> float | 
 @limiter.limit(lambda: current_app.config["OPEN311_POST_LIMIT"])
 def create_request(fmt):
     form = _posted()
-    client = o311.client_for_key(form.get("api_key"))
+    client = apikeys.client_for_key(form.get("api_key"))
     if client is None:
         raise Open311Error(403, "api_key is missing or not valid")
     category = o311.category_for_code(form.get("service_code"))
@@ -170,10 +175,9 @@ def create_request(fmt):
                      location_text=address[:300], time_of_day=time_of_day, safety_rating=rating,
                      email=(form.get("email") or "").strip() or None, locale=_lang(), source="open311",
                      photos=photos, answers=attributes)
-    from webapp.reports.views import photo_settings
 
     try:
-        report, token = reports.create_report(data, photo_settings(), actor=f"open311:{client.name}",
+        report, token = intake.create_report(data, photo_settings(), actor=f"open311:{client.name}",
                                               allow_unplaced=True)
     except ReportError as exc:
         raise Open311Error(400, f"{exc.field}: {exc}") from None
@@ -185,7 +189,6 @@ def create_request(fmt):
     report.media_url = media_url[:500] if media_url.startswith(("http://", "https://")) else None
     report.filed_by = f"open311:{client.name}"
     db.session.commit()
-    from webapp.reports import notify
 
     notify.receipt(report, token)
     return respond([{"service_request_id": report.reference, "token": report.client_token,
@@ -196,7 +199,7 @@ def create_request(fmt):
 def _notice(report: Report) -> str:
     notes = [localized(report.category.notice)] if report.category.notice else []
     if report.lat is not None:
-        nearby = reports.nearby_open_reports(report.lat, report.lon, report.category.key, exclude_id=report.id)
+        nearby = intake.nearby_open_reports(report.lat, report.lon, report.category.key, exclude_id=report.id)
         if nearby:
             notes.append("Similar open requests nearby: " + ", ".join(r.reference for r, _ in nearby))
     return " ".join(notes)
@@ -211,7 +214,7 @@ def token(token, fmt):
 
 
 def _media_url(report: Report) -> str | None:
-    photos = reports.public_photos(report)
+    photos = public.public_photos(report)
     if not photos:
         return None
     return url_for("reports.photo", stem=photos[0].stem, size="display", _external=True)

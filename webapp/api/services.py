@@ -1,19 +1,13 @@
 """Open311 rules: API keys, the mapping of our reports and categories to GeoReport v2, and its dates."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from webapp import audit
-from webapp.api.models import ApiClient
 from webapp.extensions import db
 from webapp.reports.models import KIND_SAFETY, Category, Report, StatusChange
-from webapp.reports.services import ReportError
 from webapp.reports.status import OPEN_STATUSES
 from webapp.timeutil import as_utc, utcnow
 
@@ -43,44 +37,6 @@ class Open311Error(Exception):
         super().__init__(description)
         self.status = status
         self.description = description
-
-
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def create_key(name: str, actor: str) -> tuple[ApiClient, str]:
-    """A new client with a new key. The key is returned once and only its hash is kept."""
-    name = (name or "").strip()
-    if not name:
-        raise ReportError("name", _l("Give the client a name."))
-    if db.session.execute(select(ApiClient).where(ApiClient.name == name)).scalar_one_or_none():
-        raise ReportError("name", _l("There is already a client with that name."))
-    key = "tk_" + secrets.token_urlsafe(30)
-    client = ApiClient(name=name, key_hash=_hash(key), key_prefix=key[:10], created_by=actor)
-    db.session.add(client)
-    db.session.flush()
-    audit.record("api_client", client.id, "created", actor, name=name)
-    db.session.commit()
-    return client, key
-
-
-def revoke_key(client: ApiClient, actor: str) -> None:
-    client.active = False
-    client.revoked_at = utcnow()
-    audit.record("api_client", client.id, "revoked", actor)
-    db.session.commit()
-
-
-def client_for_key(key: str | None) -> ApiClient | None:
-    if not key or len(key) > 200:
-        return None
-    return db.session.execute(select(ApiClient).where(ApiClient.key_hash == _hash(key),
-                                                      ApiClient.active.is_(True))).scalar_one_or_none()
-
-
-def clients() -> list[ApiClient]:
-    return list(db.session.execute(select(ApiClient).order_by(ApiClient.created_at)).scalars())
 
 
 def w3c(value: datetime | None) -> str | None:

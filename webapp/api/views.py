@@ -15,10 +15,16 @@ from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
 from webapp.i18n import localized
 from webapp.media import PhotoError, process_photo
-from webapp.reports import services
+from webapp.errors import ReportError
+from webapp.reports import catalogue
+from webapp.reports import intake
+from webapp.reports import public
 from webapp.reports.views import support_limit
 from webapp.timeutil import as_utc
 from webapp.urls import public_base_url
+from webapp.api.openapi import document
+from webapp.reports.status import MAP_STATUS_FILTERS
+from webapp.reports.status import STATUS_LABELS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 limiter.limit(lambda: current_app.config["PUBLIC_API_LIMIT"])(bp)
@@ -28,8 +34,6 @@ docs_bp = Blueprint("api_docs", __name__, url_prefix="/api")
 
 @docs_bp.get("/openapi.json")
 def openapi_json():
-    from webapp.api.openapi import document
-
     return jsonify(document(public_base_url() + "/"))
 
 
@@ -38,7 +42,6 @@ def openapi_page():
     """The same document as a page people can read, with curl examples."""
     from flask import render_template
 
-    from webapp.api.openapi import document
 
     spec = document(public_base_url() + "/")
     operations = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
@@ -96,10 +99,8 @@ def reports_in_bbox():
 
 def _map_filters() -> dict:
     """The public map's category and status (a group or one status), when asked for."""
-    from webapp.reports.status import MAP_STATUS_FILTERS
-
     category, status = request.args.get("category") or None, request.args.get("status") or None
-    if category is not None and category not in services.all_category_names():
+    if category is not None and category not in catalogue.all_category_names():
         raise ValueError(_("There is no category %(key)s.", key=category))
     if status is not None and status not in MAP_STATUS_FILTERS:
         raise ValueError(_("status can only be one of: %(choices)s.", choices=", ".join(MAP_STATUS_FILTERS)))
@@ -109,10 +110,10 @@ def _map_filters() -> dict:
 def _clusters_json(bbox, above: int, only: dict) -> bytes | None:
     """Counts per area when the box holds more than `above` public reports (of the category and status asked
     for); None when it holds fewer."""
-    areas = services.public_areas_in_bbox(*bbox)
+    areas = public.public_areas_in_bbox(*bbox)
     total = sum(area[2] for area in areas)
     if total > above and (only["category"] or only["status"]):  # the kept counts know no category: count again
-        areas = services.public_areas_in_bbox_filtered(*bbox, **only)
+        areas = public.public_areas_in_bbox_filtered(*bbox, **only)
         total = sum(area[2] for area in areas)
     if total <= above:
         return None
@@ -123,11 +124,11 @@ def _clusters_json(bbox, above: int, only: dict) -> bytes | None:
 
 
 def _map_json(bbox, only: dict) -> bytes:
-    rows, truncated = services.public_reports_in_bbox(*bbox, limit=current_app.config["API_MAX_FEATURES"], **only)
+    rows, truncated = public.public_reports_in_bbox(*bbox, limit=current_app.config["API_MAX_FEATURES"], **only)
     # Built once per request rather than once per report: the URLs' shapes and the category names.
     show_url = url_for("reports.show", reference="REF").replace("REF", "{}")
     thumb_url = url_for("reports.photo", stem="STEM", size="thumb").replace("STEM", "{}")
-    names = {key: localized(value) for key, value in services.all_category_names().items()}
+    names = {key: localized(value) for key, value in catalogue.all_category_names().items()}
     features = [{
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
@@ -165,14 +166,12 @@ def _category(c) -> dict:
 
 @bp.get("/categories")
 def categories():
-    return jsonify({"categories": [_category(c) for c in services.active_categories()]})
+    return jsonify({"categories": [_category(c) for c in catalogue.active_categories()]})
 
 
 @bp.get("/reports/<reference>")
 def report(reference: str):
-    from webapp.reports.status import STATUS_LABELS
-
-    found = services.public_report(reference)
+    found = public.public_report(reference)
     if found is None:
         return error(_("We could not find that page. The report may have been removed or the link is wrong."), 404)
     return jsonify({
@@ -186,7 +185,7 @@ def report(reference: str):
                     for h in found.history],
         "photos": [{"url": url_for("reports.photo", stem=p.stem, size="display"),
                     "thumbnail_url": url_for("reports.photo", stem=p.stem, size="thumb")}
-                   for p in services.public_photos(found)],
+                   for p in public.public_photos(found)],
     })
 
 
@@ -199,13 +198,13 @@ def support(reference: str):
 
     from flask import session
 
-    found = services.public_report(reference)
+    found = public.public_report(reference)
     if found is None:
         return error(_("We could not find that page. The report may have been removed or the link is wrong."), 404)
     supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
     try:
-        added = services.support_report(found, supporter, client_address=get_remote_address())
-    except services.ReportError as exc:
+        added = public.support_report(found, supporter, client_address=get_remote_address())
+    except ReportError as exc:
         return error(str(exc.message), 409)
     return jsonify({"reference": found.reference, "support_count": found.support_count, "added": added})
 
@@ -216,7 +215,7 @@ def nearby():
         lat, lon = _float_arg("lat"), _float_arg("lon")
     except (KeyError, ValueError):
         return error(_("lat and lon must be numbers."))
-    found = services.nearby_open_reports(lat, lon, request.args.get("category") or None)
+    found = intake.nearby_open_reports(lat, lon, request.args.get("category") or None)
     return jsonify({"reports": [{
         "reference": r.reference,
         "category_name": localized(r.category.names),

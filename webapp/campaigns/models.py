@@ -60,18 +60,6 @@ class EngagementActivity(db.Model):
     campaign: Mapped[Optional[Campaign]] = relationship()
 
 
-class PropertyOwner(db.Model):
-    """A property owner or business responsible for places reported on private land."""
-
-    __tablename__ = "property_owner"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    contact: Mapped[str] = mapped_column(String(200), default="")
-    address: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
 class ImportRun(db.Model):
     """One import of collected posts: who, when, which file, what came of it."""
 

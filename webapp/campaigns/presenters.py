@@ -12,6 +12,10 @@ from webapp.reports.models import Category
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS
 from webapp.timeutil import as_utc
+from webapp.extensions import db
+from webapp.geo.services import to_sweref
+from webapp.campaigns import walks
+from webapp.reports.presenters import map_page
 
 
 def _bars(counts: dict, labels: dict | None = None) -> list[dict]:
@@ -21,7 +25,6 @@ def _bars(counts: dict, labels: dict | None = None) -> list[dict]:
 
 
 def category_labels() -> dict:
-    from webapp.extensions import db
     from sqlalchemy import select
 
     return {c.key: category_name(c) for c in db.session.execute(select(Category)).scalars()}
@@ -71,8 +74,6 @@ def compare_page(baseline, follow_up, data: dict) -> dict:
 
 
 def export_rows(rows) -> tuple[list[str], list[list]]:
-    from webapp.geo.services import to_sweref
-
     header = ["reference", "created", "category", "kind", "status", "district", "place", "lon", "lat",
               "sweref99tm_e", "sweref99tm_n", "source", "support_count", "description"]
     table = []
@@ -113,8 +114,6 @@ def splits(campaign) -> list[dict]:
 # Groups, the structured audit and walks
 
 def group_rows(campaign) -> list[dict]:
-    from webapp.campaigns import walks
-
     counts = {g["id"]: g["reports"] for g in walks.participation(campaign)["groups"]}
     return [{"id": g.id, "name": g.name, "kind": walks.GROUP_KINDS.get(g.kind, g.kind), "size": g.size,
              "reports": counts.get(g.id, 0),
@@ -125,8 +124,6 @@ def group_rows(campaign) -> list[dict]:
 
 
 def group_banner(group) -> dict | None:
-    from webapp.campaigns import walks
-
     if group is None:
         return None
     return {"name": group.name, "kind": walks.GROUP_KINDS.get(group.kind, group.kind)}
@@ -134,8 +131,6 @@ def group_banner(group) -> dict | None:
 
 def audit_questions(answers, errors: dict) -> list[dict]:
     """The audit's questions for the report form, keeping the answers given when a form comes back."""
-    from webapp.campaigns import walks
-
     return [{"key": key, "name": f"audit_{key}", "label": label, "hint": hint,
              "value": str(answers.get(f"audit_{key}") or ""), "error": errors.get(key),
              "options": [str(n) for n in range(walks.SCORE_MIN, walks.SCORE_MAX + 1)]}
@@ -143,14 +138,10 @@ def audit_questions(answers, errors: dict) -> list[dict]:
 
 
 def _decision(point) -> str:
-    from webapp.campaigns import walks
-
     return str(walks.DECISIONS.get(point.decision, "")) if point.decision else _("Not decided yet")
 
 
 def walk_rows(campaign) -> list[dict]:
-    from webapp.campaigns import walks
-
     return [{"title": w.title, "url": url_for("campaigns.walk", walk_id=w.id), "stops": len(w.points),
              "walked_on": format_date(w.walked_on, "medium") if w.walked_on else None,
              "planned_on": format_date(w.planned_on, "medium") if w.planned_on else None,
@@ -160,8 +151,6 @@ def walk_rows(campaign) -> list[dict]:
 
 
 def protocol_links(campaign) -> list[dict]:
-    from webapp.campaigns import walks
-
     return [{"title": w.title, "walked_on": format_date(w.walked_on, "long") if w.walked_on else "",
              "url": url_for("campaigns.protocol", slug=campaign.slug, walk_id=w.id)}
             for w in walks.walks_for(campaign, published_only=True)]
@@ -185,8 +174,6 @@ def stop_choices(campaign) -> list[dict]:
 
 
 def walk_map(campaign, walk) -> dict:
-    from webapp.reports.presenters import map_page
-
     chosen = {p.report_id: p.position for p in walk.points} if walk else {}
     points = [{"id": r.id, "lat": r.lat, "lon": r.lon, "reference": r.reference, "stop": chosen.get(r.id)}
               for r in services.campaign_reports(campaign) if r.lat is not None and not r.hidden]
@@ -195,8 +182,6 @@ def walk_map(campaign, walk) -> dict:
 
 
 def _stop(point, public: bool) -> dict:
-    from webapp.campaigns import walks
-
     report = point.report
     now = walks.current_report(report)
     photos = [] if report.hidden else [url_for("reports.photo", stem=p.stem, size="display")
@@ -239,8 +224,6 @@ def stops_json(walk) -> str:
 
 def audit_summary(campaign) -> dict | None:
     """The audit's overall and per-question means for the results page."""
-    from webapp.campaigns import walks
-
     if not campaign.uses_audit:
         return None
     score = walks.campaign_score(campaign)
@@ -252,8 +235,6 @@ def audit_summary(campaign) -> dict | None:
 
 
 def audit_comparison(baseline, follow_up) -> dict | None:
-    from webapp.campaigns import walks
-
     if not (baseline.uses_audit or follow_up.uses_audit):
         return None
     data = walks.compare_scores(baseline, follow_up)
@@ -264,6 +245,4 @@ def audit_comparison(baseline, follow_up) -> dict | None:
 
 
 def participation(campaign) -> dict:
-    from webapp.campaigns import walks
-
     return walks.participation(campaign)

@@ -14,18 +14,27 @@ from datetime import date, datetime, timezone
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import Point, mapping, shape
 from shapely.ops import unary_union
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from webapp import audit
-from webapp.campaigns.models import Campaign, EngagementActivity, ImportRun, PropertyOwner
+from webapp.campaigns.models import Campaign, EngagementActivity, ImportRun
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
-from webapp.reports import services as reports
+from webapp.reports import catalogue
+from webapp.reports import intake
 from webapp.reports.models import Category, Report
-from webapp.reports.services import NewReport, PhotoSettings, ReportError
+from webapp.reports.intake import NewReport
+from webapp.media import PhotoSettings
+from webapp.errors import ReportError
 from webapp.textclean import clean_text
 from webapp.timeutil import utcnow
+from webapp.campaigns import walks
+from webapp.campaigns.captions import classify_caption
+from webapp.jobs import services as jobs
+from webapp.media import photo_settings
+from webapp.jobs.services import JobLost
+from webapp.reports.lifecycle import edit_report
 
 KINDS = {
     "instagram_week": _l("Instagram week"),
@@ -162,7 +171,7 @@ def area_shape(campaign: Campaign):
 
 
 def categories_for(campaign: Campaign) -> list[Category]:
-    active = reports.active_categories()
+    active = catalogue.active_categories()
     if not campaign.category_keys:
         return active
     return [c for c in active if c.key in campaign.category_keys]
@@ -174,9 +183,7 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: 
     """A report through a campaign's page: the campaign must be open, the category one it asks about and the
     place inside its area. The report is tagged with the campaign, and with the group whose link was used;
     a campaign that uses the structured audit stores its answers with the report."""
-    from webapp.campaigns import walks
-
-    again = reports.replayed(data)
+    again = intake.replayed(data)
     if again is not None:
         if again[0].campaign_id != campaign.id:  # a key made for another form: never touch that report
             raise ReportError("idempotency_key", _l("The form was changed on the way. Reload the page and try again."))
@@ -196,7 +203,7 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: 
     if group is not None and group.campaign_id != campaign.id:
         raise ReportError("group", _l("This group link belongs to another campaign."))
     answered = walks.check_audit(audit_answers or {}) if campaign.uses_audit else {}
-    report, token = reports.create_report(data, settings, actor=actor)
+    report, token = intake.create_report(data, settings, actor=actor)
     report.campaign_id = campaign.id
     report.gender, report.age_group = gender or None, age_group or None
     report.group_id = group.id if group is not None else None
@@ -241,8 +248,6 @@ class ImportResult:
 def _category_from(text: str, given: str | None) -> str:
     """The category column when it names a category (key or Swedish name), else what the caption rules say
     (webapp.campaigns.captions); a post they are unsure of is left uncategorised (UNSORTED) for a person."""
-    from webapp.campaigns.captions import classify_caption
-
     if given:
         given = given.strip().lower()
         category = db.session.execute(select(Category).where(
@@ -401,7 +406,7 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
                     count(created=1, unplaced=int(unplaced))
 
                 try:
-                    reports.create_report(data, settings, actor=actor, districts=districts, zones=zones,
+                    intake.create_report(data, settings, actor=actor, districts=districts, zones=zones,
                                           allow_unplaced=True, along=along)
                 except ReportError as exc:  # the report's own checks: say which column they are about
                     column = {"photos": "image", "description": "caption", "location_text": "place",
@@ -431,7 +436,6 @@ def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
     (`flask jobs work`) carries it out in."""
     from pathlib import Path
 
-    from webapp.jobs import services as jobs
 
     run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200], file_hash=hashlib.sha256(csv_bytes).hexdigest(),
                     status="queued", total_rows=_count_rows(csv_bytes), created_by=actor)
@@ -451,8 +455,6 @@ def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
 def run_import_job(job, context) -> dict:
     """The job handler for a queued import (webapp.jobs): runs it, or carries it on after a restart. The files
     are removed once it is done or has failed for good."""
-    from webapp.reports.views import photo_settings
-
     run_id, work_dir = job.params["run_id"], job.params["work_dir"]
     return run_queued_import(run_id, photo_settings(), work_dir, context)
 
@@ -462,7 +464,6 @@ def run_queued_import(run_id: int, settings: PhotoSettings, work_dir: str, conte
     job, which keeps it too); a JobLost (another worker took the job) leaves run and files alone."""
     from pathlib import Path
 
-    from webapp.jobs.services import JobLost
 
     run = db.session.get(ImportRun, run_id)
     folder = Path(work_dir)
@@ -510,14 +511,10 @@ def needing_a_category(limit: int = 200) -> list[Report]:
 
 def categorise_report(report: Report, category_key: str, actor: str) -> None:
     """A person chooses the category of an uncategorised post from the queue (recorded like any edit)."""
-    from webapp.staff.services import edit_report
-
     edit_report(report, actor, report.version, str(_l("Category chosen from the queue")), category_key=category_key)
 
 
 def place_report(report: Report, lat: float, lon: float, actor: str) -> None:
-    from webapp.staff.services import edit_report
-
     edit_report(report, actor, report.version, str(_l("Placed on the map from the queue")), lat=lat, lon=lon)
 
 
@@ -625,30 +622,4 @@ def activities(start: date | None = None, end: date | None = None) -> list[Engag
 
 # Property owners
 
-def save_owner(name: str, contact: str, address: str, actor: str) -> PropertyOwner:
-    if not (name or "").strip():
-        raise ReportError("name", _l("Give the owner's name."))
-    owner = db.session.execute(select(PropertyOwner).where(PropertyOwner.name == name.strip())).scalar_one_or_none()
-    if owner is None:
-        owner = PropertyOwner(name=name.strip())
-        db.session.add(owner)
-    # Blank fields keep what is known: triage often knows only the name.
-    owner.contact = (contact or "").strip() or owner.contact or ""
-    owner.address = (address or "").strip() or owner.address or ""
-    db.session.flush()
-    audit.record("property_owner", owner.id, "saved", actor)
-    db.session.commit()
-    return owner
 
-
-def owners() -> list[PropertyOwner]:
-    return list(db.session.execute(select(PropertyOwner).order_by(PropertyOwner.name)).scalars())
-
-
-def owner_reports(owner: PropertyOwner, open_only: bool = True) -> list[Report]:
-    from webapp.reports.status import CLOSED_STATUSES
-
-    query = select(Report).where(Report.property_owner_id == owner.id, Report.hidden.is_(False))
-    if open_only:
-        query = query.where(Report.status.not_in([s for s in CLOSED_STATUSES if s != "referred"]))
-    return list(db.session.execute(query.order_by(Report.created_at)).scalars())

@@ -12,16 +12,24 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp import spreadsheets
 from webapp.auth.access import actor, require
-from webapp.campaigns import forms, presenters, services, walks
-from webapp.campaigns.models import Campaign, PropertyOwner
+from webapp.campaigns import forms, presenters, walks
+from webapp.campaigns import services
+from webapp.reports import catalogue, lifecycle
+from webapp.campaigns.models import Campaign
+from webapp.reports.models import PropertyOwner
 from webapp.extensions import db, limiter
 from webapp.formfields import empty_choice
 from webapp.i18n import localized
 from webapp.reports import presenters as report_presenters
 from webapp.reports.forms import ReportForm
-from webapp.reports.services import ReportError
-from webapp.reports.views import photo_settings, report_from_form, show_refusal, to_receipt
-from webapp.staff.presenters import district_choices
+from webapp.errors import ReportError
+from webapp.media import photo_settings
+from webapp.reports.views import report_from_form, show_refusal, to_receipt
+from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices
+from webapp.jobs import services as jobs
+from webapp.campaigns.models import ImportRun
+from webapp.reports.models import Report
+from webapp.campaigns.models import WalkGroup
 
 bp = Blueprint("campaigns", __name__)
 FIELD_SOURCES = ("cleaning", "contractor", "police")
@@ -31,7 +39,7 @@ FIELD_SOURCES = ("cleaning", "contractor", "police")
 def _fill(form: forms.CampaignForm, campaign: Campaign | None = None) -> None:
     form.districts.choices = district_choices()
     form.categories.choices = [SelectChoice(c.key, report_presenters.category_name(c))
-                               for c in services.reports.active_categories()]
+                               for c in catalogue.active_categories()]
     form.follows.choices = [empty_choice("—")] + [SelectChoice(c.id, c.name) for c in services.all_campaigns()
                                                   if campaign is None or c.id != campaign.id]
 
@@ -119,7 +127,6 @@ def import_posts(campaign_id: int):
     """Queue an import as a job and show its progress, instead of holding the request."""
     from pathlib import Path
 
-    from webapp.jobs import services as jobs
 
     campaign = db.get_or_404(Campaign, campaign_id)
     form = forms.ImportForm()
@@ -144,9 +151,6 @@ def import_posts(campaign_id: int):
 @bp.get("/staff/imports/<int:run_id>")
 @require("campaigns")
 def import_status(run_id: int):
-    from webapp.campaigns.models import ImportRun
-    from webapp.jobs import services as jobs
-
     db.session.expire_all()
     run = db.session.get(ImportRun, run_id)
     if run is None:
@@ -208,8 +212,6 @@ def compare(campaign_id: int):
 @require("triage")
 def needs_place():
     """Reports without a position (imported posts, Open311 addresses) waiting to be placed on the map."""
-    from webapp.reports.models import Report
-
     form = forms.PlaceForm()
     if form.validate_on_submit():
         report = db.session.get(Report, request.form.get("report_id", type=int) or 0)
@@ -232,7 +234,6 @@ def needs_place():
 
 
 def _category_form(**kwargs) -> forms.ChooseCategoryForm:
-    from webapp.staff.presenters import category_choices
 
     form = forms.ChooseCategoryForm(**kwargs)
     form.category.choices = category_choices()
@@ -243,8 +244,6 @@ def _category_form(**kwargs) -> forms.ChooseCategoryForm:
 @require("triage")
 def choose_category():
     """Choose the category of an imported post the caption rules were unsure of."""
-    from webapp.reports.models import Report
-
     form = _category_form()
     report = db.session.get(Report, request.form.get("report_id", type=int) or 0)
     if report is None:
@@ -329,7 +328,6 @@ def _landing(campaign: Campaign, group):
     elif request.method == "POST":
         status = 400
     page = report_presenters.report_form_page(form, services.categories_for(campaign))
-    from webapp.staff.forms import SOURCE_LABELS
 
     sources = [{"key": k, "label": SOURCE_LABELS[k]} for k in FIELD_SOURCES] if needs_login else []
     demographics = {"genders": list(services.GENDERS.items()), "ages": list(services.AGE_GROUPS.items())} \
@@ -366,8 +364,6 @@ def qr(slug: str, fmt: str):
 @require("campaign_results")
 def group_qr(campaign_id: int, group_id: int, qr_format: str):
     """The QR code of a group's own link: staff only, since the link tags reports with the group."""
-    from webapp.campaigns.models import WalkGroup
-
     group = db.get_or_404(WalkGroup, group_id)
     if group.campaign_id != campaign_id:
         abort(404)
@@ -408,12 +404,12 @@ def owners():
     form = forms.OwnerForm()
     if form.validate_on_submit():
         try:
-            services.save_owner(form.name.data, form.contact.data, form.address.data, actor())
+            lifecycle.save_owner(form.name.data, form.contact.data, form.address.data, actor())
             flash(_("The property owner was saved."), "info")
             return redirect(url_for("campaigns.owners"))
         except ReportError as exc:
             form.name.errors.append(exc.message)
-    rows = [presenters.owner_page(o, services.owner_reports(o)) for o in services.owners()]
+    rows = [presenters.owner_page(o, lifecycle.owner_reports(o)) for o in lifecycle.owners()]
     return render_template("campaigns/owners.html", form=form, rows=rows), 400 if form.errors else 200
 
 
@@ -422,14 +418,14 @@ def owners():
 @require("owners")
 def owner_letter(owner_id: int):
     owner = db.get_or_404(PropertyOwner, owner_id)
-    return render_template("campaigns/letter.html", owner=presenters.owner_page(owner, services.owner_reports(owner)))
+    return render_template("campaigns/letter.html", owner=presenters.owner_page(owner, lifecycle.owner_reports(owner)))
 
 
 @bp.get("/staff/owners/<int:owner_id>.csv")
 @require("owners")
 def owner_csv(owner_id: int):
     owner = db.get_or_404(PropertyOwner, owner_id)
-    header, rows = presenters.export_rows(services.owner_reports(owner))
+    header, rows = presenters.export_rows(lifecycle.owner_reports(owner))
     return Response(spreadsheets.csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=fastighetsagare-{owner.id}.csv"})
 

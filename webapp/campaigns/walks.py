@@ -16,8 +16,9 @@ from webapp.campaigns.models import Campaign, SafetyAudit, Walk, WalkGroup, Walk
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.reports.models import Report
-from webapp.reports.services import ReportError
+from webapp.errors import ReportError
 from webapp.timeutil import utcnow
+from webapp.geo.services import cell_polygon
 
 GROUP_KINDS = {
     "school_class": _l("School class"),
@@ -170,8 +171,6 @@ def campaign_score(campaign: Campaign) -> dict:
 
 
 def score_geojson(grid: ScoreGrid) -> dict:
-    from webapp.insights.services import cell_polygon
-
     return {"type": "FeatureCollection", "cell_size_m": grid.size_m,
             "features": [{"type": "Feature",
                           "geometry": {"type": "Polygon", "coordinates": [cell_polygon(c, grid.size_m)]},

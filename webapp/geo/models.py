@@ -42,7 +42,7 @@ class Zone(db.Model):
 class MapSquare(db.Model):
     """How many public reports lie in each 0.001° square (about 60 × 110 m in Landskrona): the public map shows
     very busy views as counts per area instead of every pin. Kept by database triggers on `report`
-    (webapp/geo/spatial.py), so every way of writing a report keeps it right."""
+    (webapp/reports/spatial.py), so every way of writing a report keeps it right."""
 
     __tablename__ = "map_square"
 
@@ -55,7 +55,7 @@ class MapSquare(db.Model):
 class HeatCell(db.Model):
     """How many public reports (placed, not hidden, not merged as duplicates) lie in each 100 m SWEREF 99 TM cell:
     the unfiltered heat map is summed from it instead of reading every report. This table and the two below are
-    kept by database triggers on `report` (webapp/geo/spatial.py), so every way of writing a report keeps them."""
+    kept by database triggers on `report` (webapp/reports/spatial.py), so every way of writing a report keeps them."""
 
     __tablename__ = "heat_cell"
     __table_args__ = {"sqlite_with_rowid": False}  # on SQLite the key is the table

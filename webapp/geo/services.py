@@ -1,6 +1,9 @@
 """Geometry rules: is a point in Landskrona, which district and zone is it in, GeoJSON import."""
 from __future__ import annotations
 
+import math
+import numpy as np
+
 import json
 import re
 from dataclasses import dataclass
@@ -212,3 +215,31 @@ def meters_between(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     x1, y1 = to_sweref(lon1, lat1)
     x2, y2 = to_sweref(lon2, lat2)
     return ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
+
+
+def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
+    e, n = cell["e"], cell["n"]
+    corners = [(e, n), (e + size_m, n), (e + size_m, n + size_m), (e, n + size_m), (e, n)]
+    return [[round(v, 6) for v in to_wgs84(x, y)] for x, y in corners]
+
+
+# The heat map's counts per 100 m SWEREF 99 TM cell (tables heat_cell, heat_cell_category and heat_cell_month,
+# models HeatCell, HeatCellCategory and HeatCellMonth), kept by triggers from the cell stored with each report. A report counts as the heat map's own
+# query (webapp.insights.services._query) does: placed, not hidden, not merged as a duplicate.
+# The heat map's cell: 100 m squares of SWEREF 99 TM, stored with each report (webapp/reports/spatial.py).
+CELL_M = 100
+
+
+def cell_of(lon: float | None, lat: float | None) -> tuple[int | None, int | None]:
+    """The 100 m SWEREF 99 TM cell (column, row) of a WGS84 position; (None, None) without one."""
+    if lon is None or lat is None:
+        return None, None
+    east, north = to_sweref(lon, lat)
+    return math.floor(east / CELL_M), math.floor(north / CELL_M)
+
+
+def cells_of(lons, lats):
+    """cell_of for arrays (one projection call), as two integer arrays."""
+    east, north = to_sweref(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    return (np.floor(np.asarray(east) / CELL_M).astype(np.int64),
+            np.floor(np.asarray(north) / CELL_M).astype(np.int64))

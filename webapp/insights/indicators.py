@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.insights.models import SurveyIndicator
 from webapp.reports.models import Category, Report, Satisfaction, StatusChange
-from webapp.reports.services import ReportError
+from webapp.errors import ReportError
 from webapp.timeutil import as_utc
 from webapp.workorders.models import WorkOrder, WorkOrderReport
 

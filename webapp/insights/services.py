@@ -2,7 +2,6 @@
 CLI (`flask export …`) and the tests call the same ones."""
 from __future__ import annotations
 
-import io
 import itertools
 import json
 from dataclasses import asdict, dataclass, field
@@ -19,7 +18,7 @@ from webapp.rawsql import raw_rows
 from webapp.geo import services as geo
 from webapp.insights.models import ExportLog
 from webapp.reports.models import Category, Report
-from webapp.reports.services import ReportError
+from webapp.errors import ReportError
 from webapp.timeutil import as_utc
 
 TIMES_OF_DAY = ("day", "evening", "night")
@@ -174,11 +173,11 @@ def _month_start(day: date, months: int = 0) -> date:
 
 def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The selection's cells (column, row at `size_m`) and counts from the counts per 100 m cell that triggers
-    keep (heat_cell, heat_cell_category, heat_cell_month; webapp/geo/spatial.py), or None when they cannot
+    keep (heat_cell, heat_cell_category, heat_cell_month; webapp/reports/spatial.py), or None when they cannot
     answer: a size that is not a whole number of 100 m cells, an area, a campaign or a gender/age split. A
     period reads the whole months from heat_cell_month and the days at either end from the reports themselves."""
     from webapp.geo.models import HeatCell, HeatCellCategory, HeatCellMonth
-    from webapp.geo.spatial import CELL_M
+    from webapp.geo.services import CELL_M
 
     if size_m % CELL_M or selection.district or selection.campaign or selection.demographic:
         return None
@@ -223,12 +222,6 @@ def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.nd
     array = np.array(rows, dtype=np.int64)
     factor = size_m // CELL_M
     return array[:, 0] // factor, array[:, 1] // factor, array[:, 2].astype(float)
-
-
-def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
-    e, n = cell["e"], cell["n"]
-    corners = [(e, n), (e + size_m, n), (e + size_m, n + size_m), (e, n + size_m), (e, n)]
-    return [[round(v, 6) for v in geo.to_wgs84(x, y)] for x, y in corners]
 
 
 def grid_geojson(result: Grid) -> dict:

@@ -17,8 +17,9 @@ from webapp.formfields import empty_choice
 from webapp.insights import services
 from webapp.insights.forms import SelectionForm
 from webapp.reports.presenters import category_name
-from webapp.reports.services import ReportError, active_categories
-from webapp.staff.presenters import district_choices
+from webapp.errors import ReportError
+from webapp.reports.catalogue import active_categories
+from webapp.reports.labels import district_choices
 
 bp = Blueprint("insights", __name__, url_prefix="/staff")
 FORMATS = {("points", "csv"), ("points", "geojson"), ("points", "xlsx"), ("cells", "geojson"), ("heatmap", "png")}

@@ -24,6 +24,7 @@ from sqlalchemy import and_, or_, select, update
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.timeutil import utcnow
+from webapp.timeutil import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,5 @@ def work_in_background(app) -> None:
 
 def is_stalled(job: Job, stale_seconds: int) -> bool:
     """Running, but its worker has been silent too long: it waits for a worker to take it up again."""
-    from webapp.timeutil import as_utc
-
     return job.status == "running" and job.heartbeat_at is not None and \
         as_utc(job.heartbeat_at) < utcnow() - timedelta(seconds=stale_seconds)

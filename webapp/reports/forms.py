@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from webapp.formfields import CleanForm, optional_int
-from webapp.reports.services import MAX_DESCRIPTION, MAX_LOCATION_TEXT
+from webapp.reports.intake import MAX_DESCRIPTION, MAX_LOCATION_TEXT
 
 
 def _coordinate(low: float, high: float):

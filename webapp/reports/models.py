@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.timeutil import utcnow
+from webapp.geo.services import cell_of
 
 # The two kinds of category: the four questions of the safety walk, and fault reports.
 KIND_SAFETY = "safety"
@@ -76,7 +77,7 @@ class Report(db.Model):
     lat: Mapped[Optional[float]] = mapped_column(Float)
     lon: Mapped[Optional[float]] = mapped_column(Float)
     # The 100 m SWEREF 99 TM cell the position falls in (floor(easting / 100), floor(northing / 100)), set from
-    # lon/lat on every ORM write (webapp/geo/spatial.py): the heat-map counts (heat_cell) are kept per cell by
+    # lon/lat on every ORM write (webapp/reports/spatial.py): the heat-map counts (heat_cell) are kept per cell by
     # database triggers, which cannot project coordinates themselves.
     cell_e: Mapped[Optional[int]] = mapped_column(Integer)
     cell_n: Mapped[Optional[int]] = mapped_column(Integer)
@@ -143,7 +144,6 @@ def _place_in_cell(mapper, connection, report: Report) -> None:
     """Keep cell_e/cell_n in step with the position on every ORM write (bulk loaders set them themselves)."""
     from sqlalchemy import inspect
 
-    from webapp.geo.spatial import cell_of
 
     state = inspect(report)
     if report.cell_e is None or state.attrs.lon.history.has_changes() or state.attrs.lat.history.has_changes():
@@ -273,3 +273,15 @@ class Follower(db.Model):
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     report: Mapped[Report] = relationship()
+
+
+class PropertyOwner(db.Model):
+    """A property owner or business responsible for places reported on private land."""
+
+    __tablename__ = "property_owner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,6 +6,8 @@ from flask_babel import force_locale, gettext as _
 
 from webapp.mail import send_mail
 from webapp.reports.models import Report
+from webapp.reports.public import follower_token
+from webapp.reports.status import STATUS_LABELS
 
 
 def receipt(report: Report, token: str) -> bool:
@@ -42,8 +44,6 @@ def answer_to_officer(report: Report, info) -> bool:
 
 def follow_confirmation(follower) -> bool:
     """The mail that confirms a new follower's address; updates start when its link is opened."""
-    from webapp.reports.services import follower_token
-
     report = follower.report
     with force_locale(follower.locale or "sv"):
         subject = _("Confirm that you want updates on report %(reference)s", reference=report.reference)
@@ -56,9 +56,6 @@ def follow_confirmation(follower) -> bool:
 def followers(report: Report, change, people) -> int:
     """Tell each confirmed follower that the report's status changed; each mail has a one-click unsubscribe
     link, also as List-Unsubscribe (RFC 8058) headers. Returns how many mails went out."""
-    from webapp.reports.services import follower_token
-    from webapp.reports.status import STATUS_LABELS
-
     sent = 0
     for follower in people:
         unsubscribe_url = url_for("reports.unfollow", follower_id=follower.id,

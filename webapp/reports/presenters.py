@@ -11,10 +11,14 @@ from webapp.geo import services as geo
 from webapp.i18n import current_language
 from webapp.geo.models import District
 from webapp.i18n import localized
-from webapp.reports import services
+from webapp.reports import intake
+from webapp.reports import catalogue
+from webapp.reports import public
 from webapp.reports.models import Category, Report
 from webapp.reports.status import STATUS_LABELS, is_open
 from webapp.timeutil import as_utc
+from webapp.reports.status import MAP_STATUS_FILTERS
+from webapp.reports.lifecycle import open_info_request
 
 
 def geocoder_settings() -> geocoder.GeocoderSettings:
@@ -84,7 +88,7 @@ def form_problems(form, first_category: str | None) -> list[dict]:
 
 def report_form_page(form, categories: list[Category] | None = None) -> dict:
     """The report form's page; a campaign passes the categories it asks about."""
-    categories = services.active_categories() if categories is None else categories
+    categories = catalogue.active_categories() if categories is None else categories
     def item(c: Category) -> dict:
         return {"key": c.key, "name": category_name(c), "description": localized(c.descriptions),
                 "notice": localized(c.notice), "questions": _questions(c),
@@ -101,7 +105,7 @@ def report_form_page(form, categories: list[Category] | None = None) -> dict:
         "find_place_url": url_for("reports.find_place"),
         "location_errors": getattr(form, "location_errors", None) or form.lat.errors or form.lon.errors,
         "problems": form_problems(form, categories[0].key if categories else None),
-        "max_description": services.MAX_DESCRIPTION, "max_location_text": services.MAX_LOCATION_TEXT,
+        "max_description": intake.MAX_DESCRIPTION, "max_location_text": intake.MAX_LOCATION_TEXT,
         "max_photos": current_app.config["MAX_PHOTOS"],
     }
 
@@ -111,9 +115,8 @@ def map_page(category: str | None = None, status: str | None = None) -> dict:
     from flask_babel import gettext as _
     from flask_babel import ngettext
 
-    from webapp.reports.status import MAP_STATUS_FILTERS
 
-    categories = [{"key": c.key, "name": category_name(c)} for c in services.active_categories()]
+    categories = [{"key": c.key, "name": category_name(c)} for c in catalogue.active_categories()]
     category = category if any(c["key"] == category for c in categories) else ""
     status = status if status in MAP_STATUS_FILTERS else ""
     groups = [{"key": "open", "name": _("Open (not yet fixed)")},
@@ -160,12 +163,6 @@ def _photos(photos) -> list[dict]:
              "width": p.width, "height": p.height} for p in photos]
 
 
-def _after_photos(report: Report):
-    from webapp.workorders.services import after_photos_for
-
-    return after_photos_for(report)
-
-
 def public_report(report: Report) -> dict:
     """What anyone may see of a report: no contact data, only approved photos."""
     return {
@@ -185,8 +182,8 @@ def public_report(report: Report) -> dict:
         "time_of_day": report.time_of_day,
         "safety_rating": report.safety_rating,
         "history": _history(report),
-        "photos": _photos(services.public_photos(report)),
-        "after_photos": _photos(_after_photos(report)),
+        "photos": _photos(public.public_photos(report)),
+        "after_photos": _photos(public.after_photos(report)),
         "support_count": report.support_count,
         "can_support": is_open(report.status),
         "map": _map_config(),
@@ -196,13 +193,11 @@ def public_report(report: Report) -> dict:
 def tracked_report(report: Report, token: str) -> dict:
     """The reporter's own view: the public view plus what they sent that is not public yet, a question from
     staff to answer, the satisfaction question after a fix, and where a merged report went."""
-    from webapp.staff.services import open_info_request
-
     view = public_report(report)
     pending = [p for p in report.photos if p.moderation == "pending"]
     target = report.merged_into
     question = open_info_request(report)
-    satisfaction = services.satisfaction_for(report)
+    satisfaction = public.satisfaction_for(report)
     view.update({
         "tracking_url": url_for("reports.track", token=token, _external=True),
         "public_url": url_for("reports.show", reference=report.reference) if not report.hidden else None,

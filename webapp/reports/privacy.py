@@ -15,6 +15,8 @@ from webapp.extensions import db
 from webapp.reports.models import InfoRequest, Report, Satisfaction, StatusChange
 from webapp.reports.status import CLOSED_STATUSES
 from webapp.timeutil import as_utc, utcnow
+from webapp.auth.models import User
+from webapp.audit import AuditEvent
 
 
 def _months_before(today: date, months: int) -> datetime:
@@ -68,8 +70,6 @@ def run_retention(months: int, outbox_dir: str | Path | None = None, today: date
 def subject_export(email: str, outbox_dir: str | Path | None = None) -> dict:
     """Everything stored about an e-mail address: the reports it sent (with their history, photos, questions,
     answers and satisfaction), a staff account with that address and what it did, and mails sent to it."""
-    from webapp.auth.models import User
-
     address = (email or "").strip().lower()
     reports = list(db.session.execute(select(Report).where(func.lower(Report.reporter_email) == address)
                                       .order_by(Report.id)).scalars())
@@ -95,8 +95,6 @@ def subject_export(email: str, outbox_dir: str | Path | None = None) -> dict:
     user = db.session.execute(select(User).where(func.lower(User.email) == address)).scalar_one_or_none()
     account = None
     if user is not None:
-        from webapp.audit import AuditEvent
-
         events = db.session.execute(select(AuditEvent).where(AuditEvent.actor == user.email)
                                     .order_by(AuditEvent.id)).scalars()
         account = {"email": user.email, "name": user.name, "role": user.role, "department": user.department_code,

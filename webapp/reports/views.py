@@ -1,9 +1,11 @@
 """The resident's pages: report a place, the public map, a report's page, the private tracking page."""
 from __future__ import annotations
 
+from webapp.media import photo_settings
+
 import secrets
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+from flask import (has_request_context, Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    session, url_for)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -14,21 +16,24 @@ from webapp.formfields import empty_choice
 from webapp.geo import geocoder
 from webapp.responses import go_to
 from webapp.i18n import current_language
-from webapp.reports import notify, presenters, services
+from webapp.reports import notify, presenters
+from webapp.reports import catalogue
+from webapp.reports import public
+from webapp.reports import intake
 from webapp.reports.forms import AnswerForm, FeedbackForm, FollowForm, ReportForm, SupportForm
-from webapp.reports.services import NewReport, ReportError
+from webapp.reports.intake import NewReport
+from webapp.errors import ReportError
+from webapp.reports import lifecycle
 
 bp = Blueprint("reports", __name__)
 
 
-def photo_settings() -> services.PhotoSettings:
-    config = current_app.config
-    return services.PhotoSettings(
-        store=current_app.extensions["photo_store"], max_bytes=config["MAX_PHOTO_BYTES"],
-        max_pixels=config["MAX_IMAGE_PIXELS"], max_count=config["MAX_PHOTOS"],
-        display_size=config["PHOTO_DISPLAY_SIZE"], thumb_size=config["PHOTO_THUMB_SIZE"],
-        publish_immediately=config["PUBLISH_PHOTOS_IMMEDIATELY"],
-    )
+@bp.app_context_processor
+def site_message() -> dict:
+    """The city's message (an outage, a storm) on the resident's pages and the error pages, not on staff pages."""
+    if not has_request_context() or request.blueprint not in ("reports", None):
+        return {"site_message": ""}
+    return {"site_message": catalogue.current_site_message()}
 
 
 def _uploaded_photos(limit_bytes: int) -> list[bytes]:
@@ -79,7 +84,7 @@ def checked_report_form(form: ReportForm, source: str) -> bool:
     if request.method != "POST":
         return False
     data = report_from_form(form, source, with_photos=False)
-    problems = services.report_problems(data, services.category_by_key(data.category_key) if data.category_key
+    problems = intake.report_problems(data, catalogue.category_by_key(data.category_key) if data.category_key
                                         else None)
     for problem in problems:
         field = getattr(form, FIELD_FOR_ERROR.get(problem.field, problem.field), form.category)
@@ -98,7 +103,7 @@ def to_receipt(report, token: str):
 
 def _build_form() -> ReportForm:
     form = ReportForm()
-    categories = services.active_categories()
+    categories = catalogue.active_categories()
     form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in categories]
     form.district.choices = [empty_choice(_("Choose an area"))] + [
         SelectChoice(d.id, d.name) for d in presenters.districts_for_choice()]
@@ -112,7 +117,7 @@ def new_report():
     status = 200
     if checked_report_form(form, "web"):
         try:
-            report, token = services.create_report(report_from_form(form, "web"), photo_settings())
+            report, token = intake.create_report(report_from_form(form, "web"), photo_settings())
         except ReportError as exc:
             show_refusal(form, exc)
             status = 400
@@ -153,14 +158,14 @@ def public_map():
 
 
 def _public_or_404(reference: str):
-    report = services.public_report(reference)
+    report = public.public_report(reference)
     if report is None:
         abort(404)
     return report
 
 
 def _tracked_or_404(token: str):
-    report = services.report_by_token(token)
+    report = public.report_by_token(token)
     if report is None:
         abort(404)
     return report
@@ -181,7 +186,7 @@ def follow(reference: str):
     form = FollowForm()
     if form.validate_on_submit():
         try:
-            follower, ask = services.follow_report(report, form.email.data, current_language())
+            follower, ask = public.follow_report(report, form.email.data, current_language())
         except ReportError as exc:
             form.email.errors.append(exc.message)
         else:
@@ -197,10 +202,10 @@ def follow(reference: str):
 
 @bp.get("/r/folj/<int:follower_id>/<token>")
 def confirm_follow(follower_id: int, token: str):
-    follower = services.follower_by_token(follower_id, token, "confirm")
+    follower = public.follower_by_token(follower_id, token, "confirm")
     if follower is None:
         abort(404)
-    services.confirm_follower(follower)
+    public.confirm_follower(follower)
     flash(_("Done: you will get an e-mail when report %(reference)s changes.",
             reference=follower.report.reference), "info")
     return redirect(url_for("reports.show", reference=follower.report.reference))
@@ -210,14 +215,14 @@ def confirm_follow(follower_id: int, token: str):
 @csrf.exempt  # the token in the address is the permission; mail programs post here (RFC 8058 one-click)
 def unfollow(follower_id: int, token: str):
     """One click from the mail (the page's button, or the mail program's own unsubscribe, which posts here)."""
-    follower = services.follower_by_token(follower_id, token, "unsubscribe")
+    follower = public.follower_by_token(follower_id, token, "unsubscribe")
     if follower is None:
         # Already unsubscribed (the row is gone) or a wrong link: either way no more mails go there.
         return render_template("reports/unfollow.html", done=True, reference=None), \
             (200 if request.method == "POST" else 404)
     reference = follower.report.reference
     if request.method == "POST":
-        services.unfollow(follower)
+        public.unfollow(follower)
         return render_template("reports/unfollow.html", done=True, reference=reference)
     return render_template("reports/unfollow.html", done=False, reference=reference, email=follower.email,
                            form=SupportForm())
@@ -238,7 +243,7 @@ def support(reference: str):
         abort(400)
     supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
     try:
-        added = services.support_report(report, supporter, client_address=get_remote_address())
+        added = public.support_report(report, supporter, client_address=get_remote_address())
     except ReportError as exc:
         flash(str(exc.message), "error")
     else:
@@ -259,16 +264,14 @@ def track(token: str):
 @bp.post("/t/<token>/answer")
 def answer(token: str):
     """The reporter answers a question from staff; the officer who asked is told."""
-    from webapp.staff import services as triage
-
     report = _tracked_or_404(token)
     form = AnswerForm()
-    info = triage.open_info_request(report)
+    info = lifecycle.open_info_request(report)
     if info is None or not form.validate_on_submit():
         flash(_("Write your answer."), "error")
         return redirect(url_for("reports.track", token=token))
     try:
-        triage.answer_info_request(info, form.answer.data)
+        lifecycle.answer_info_request(info, form.answer.data)
     except ReportError as exc:
         flash(str(exc.message), "error")
     else:
@@ -283,7 +286,7 @@ def feedback(token: str):
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
-            services.record_satisfaction(report, form.score.data, form.comment.data or "")
+            public.record_satisfaction(report, form.score.data, form.comment.data or "")
             flash(_("Thank you for your answer!"), "info")
         except ReportError as exc:
             flash(str(exc.message), "error")
@@ -295,7 +298,7 @@ def feedback(token: str):
 @bp.get("/photos/<stem>/<any(display, thumb):size>.jpg")
 def photo(stem: str, size: str):
     """A published photo, kept an hour by caches: its address changes whenever its files do (redaction)."""
-    found = services.public_photo(stem)
+    found = public.public_photo(stem)
     if found is None:
         abort(404)
     path = current_app.extensions["photo_store"].path(found.stem, size)

@@ -25,20 +25,11 @@ from wtforms.validators import (
 
 from webapp.formfields import CleanForm, empty_choice, optional_int
 from webapp.reports.forms import ReportForm
+from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS
 from webapp.reports.status import STATUS_LABELS
 from webapp.staff import services
+from webapp.reports import lifecycle
 
-SOURCE_LABELS = {
-    "web": _l("Website"), "phone": _l("Phone"), "visit": _l("Visit"), "campaign": _l("Campaign"),
-    "instagram": _l("Instagram"), "field": _l("Field"), "police": _l("Police"), "contractor": _l("Contractor"),
-    "cleaning": _l("Cleaning staff"), "open311": _l("Open311"),
-}
-EXTERNAL_LABELS = {
-    "trafikverket": _l("Trafikverket (state road)"),
-    "property_owner": _l("Private property owner"),
-    "housing_company": _l("Municipal housing company"),
-    "other_authority": _l("Other authority"),
-}
 
 
 
@@ -154,7 +145,7 @@ class StatusForm(VersionedForm):
     public_note = TextAreaField(_l("Public note"), validators=[Length(max=1000)])
 
     def validate_confirm_close(self, field):
-        if services.closes(self.status.data or "") and not field.data:
+        if lifecycle.closes(self.status.data or "") and not field.data:
             raise ValidationError(_l("Tick the box to confirm that the report is to be closed."))
 
 

@@ -15,32 +15,28 @@ from webapp import audit
 from webapp.auth.roles import ROLE_LABELS
 from webapp.extensions import db
 from webapp.formfields import empty_choice
-from webapp.geo.models import District, Zone
+from webapp.geo.models import Zone
 from webapp.i18n import localized
-from webapp.reports import services as reports
+from webapp.reports import public
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name, icon_url, report_form_page
 from webapp.reports.status import STATUS_LABELS
-from webapp.staff import forms, services
-from webapp.staff.forms import EXTERNAL_LABELS, SOURCE_LABELS
+from webapp.staff import forms
+from webapp.staff import services
+from webapp.reports import lifecycle
+from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS, category_choices, district_choices
 from webapp.timeutil import as_utc
 from webapp.workorders import services as workorders
+from webapp.campaigns.services import all_campaigns
+from webapp.auth.services import all_users
+from webapp.reports.catalogue import current_site_message
+from webapp.auth import apikeys
 
 localized_name = localized
 
 
-def category_choices() -> list[SelectChoice]:
-    return [SelectChoice(c.key, category_name(c)) for c in reports.active_categories()]
-
-
-def district_choices() -> list[SelectChoice]:
-    return [SelectChoice(d.id, d.name) for d in db.session.execute(select(District).order_by(District.name)).scalars()]
-
-
 def filter_choices() -> dict[str, list[SelectChoice]]:
     """The inbox filter's choices read from the database, once per page (the views' counts reuse them)."""
-    from webapp.campaigns.services import all_campaigns
-
     return {
         "category": [empty_choice("—")] + category_choices(),
         "district": [empty_choice("—")] + district_choices(),
@@ -180,12 +176,6 @@ def inbox_page(rows: list[Report], total: int, page: int, per_page: int, criteri
     }
 
 
-def audit_rows(entity: str, entity_id: int) -> list[dict]:
-    return [{"when": _when(e.created_at), "actor": e.actor, "action": e.action,
-             "details": ", ".join(f"{k}: {v}" for k, v in (e.details or {}).items())}
-            for e in audit.events_for(entity, entity_id)]
-
-
 def reporter_contact(r: Report, viewer) -> dict | None:
     """The reporter's e-mail, name and phone for the roles that contact reporters; None for the others."""
     if not viewer.can("reporter_contact"):
@@ -195,7 +185,7 @@ def reporter_contact(r: Report, viewer) -> dict | None:
 
 def status_choices(r: Report) -> list[SelectChoice]:
     """The steps the flow allows from the report's status, in the flow's order, after an empty "choose"."""
-    return [empty_choice(_("Choose a status"))] + [SelectChoice(k, STATUS_LABELS[k]) for k in services.next_statuses(r)]
+    return [empty_choice(_("Choose a status"))] + [SelectChoice(k, STATUS_LABELS[k]) for k in lifecycle.next_statuses(r)]
 
 
 def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) -> dict:
@@ -207,7 +197,7 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
     edit = forms.EditForm(formdata=None, data={"version": version, "category": r.category.key, "lat": r.lat, "lon": r.lon})
     edit.category.choices = category_choices()
     status = status_form or forms.StatusForm(formdata=None, data={"version": version})
-    next_statuses = services.next_statuses(r)
+    next_statuses = lifecycle.next_statuses(r)
     status.status.choices = status_choices(r)
     assign = forms.AssignForm(formdata=None, data={"version": version, "department": r.department_code or
                                                    r.category.department_code or "", "external_kind": r.external_kind or "",
@@ -224,11 +214,11 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
                "description": (n.description or "")[:100], "support_count": n.support_count,
                # Kept on one line in the merge button's label (a reference broken at its hyphen misreads).
                "reference_unbroken": Markup('<span class="nowrap">%s</span>') % n.reference,
-               "url": url_for("staff.report", report_id=n.id)} for n, d in services.open_reports_nearby(r)]
+               "url": url_for("staff.report", report_id=n.id)} for n, d in lifecycle.open_reports_nearby(r)]
     questions = [{"question": q.question, "asked": _when(q.asked_at), "by": q.asked_by,
                   "answer": q.answer, "answered": _when(q.answered_at) if q.answered_at else None}
-                 for q in services.info_requests(r)]
-    satisfaction = reports.satisfaction_for(r)
+                 for q in lifecycle.info_requests(r)]
+    satisfaction = public.satisfaction_for(r)
     answers = []
     for q in r.category.extra_questions or []:
         value = (r.answers or {}).get(q["code"])
@@ -244,12 +234,12 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
         "merged_into": r.merged_into, "photos": photos, "orders": orders, "nearby": nearby,
         "questions": questions, "history": [{"when": _when(h.created_at), "status": STATUS_LABELS.get(h.to_status),
                                              "note": h.public_note, "actor": h.actor} for h in r.history],
-        "events": audit_rows("report", r.id),
+        "events": audit.history("report", r.id),
         "satisfaction": satisfaction.score if satisfaction else None,
         "public_url": url_for("reports.show", reference=r.reference) if not r.hidden else None,
         "safety": {"time_of_day": r.time_of_day, "rating": r.safety_rating},
         "edit": edit, "status_form": status, "assign": assign,
-        "closing_statuses": [k for k in next_statuses if services.closes(k)],
+        "closing_statuses": [k for k in next_statuses if lifecycle.closes(k)],
         "can_merge": r.status != "duplicate",
         "hide": forms.HideForm(formdata=None, data={"version": version}),
         "merge": forms.MergeForm(formdata=None, data={"version": version}),
@@ -266,8 +256,6 @@ def field_form_page(form) -> dict:
 
 
 def users_page() -> list[dict]:
-    from webapp.auth.services import all_users
-
     return [{"id": u.id, "name": u.name, "email": u.email, "role": ROLE_LABELS.get(u.role, u.role),
              "department": u.department_code or "—", "active": u.active, "totp": u.totp_enabled,
              "last_login": _when(u.last_login_at) if u.last_login_at else "—",
@@ -284,8 +272,6 @@ def user_form_data(user):
 
 
 def settings_page() -> dict:
-    from webapp.reports.services import current_site_message
-
     categories = db.session.execute(select(Category).order_by(Category.sort_order)).scalars()
     return {
         "current_message": current_site_message(),
@@ -319,8 +305,6 @@ def category_settings(form) -> dict:
 
 
 def api_clients() -> list[dict]:
-    from webapp.api import services as open311
-
     return [{"id": c.id, "name": c.name, "prefix": c.key_prefix, "active": c.active, "created": _when(c.created_at),
              "created_by": c.created_by, "revoked": _when(c.revoked_at) if c.revoked_at else None,
-             "revoke_url": url_for("staff.admin_api_client_revoke", client_id=c.id)} for c in open311.clients()]
+             "revoke_url": url_for("staff.admin_api_client_revoke", client_id=c.id)} for c in apikeys.clients()]

@@ -1,39 +1,27 @@
 """Triage rules: finding reports, and every change staff make to one (each recorded with who did it)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageDraw, ImageFilter
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select
 
 from webapp import audit
 from webapp.extensions import db
-from webapp.geo import services as geo
-from webapp.media import PhotoStore, ProcessedPhoto, encode_jpeg
-from webapp.reports import services as reports
-from webapp.reports.models import Category, InfoRequest, Photo, Report, StatusChange
-from webapp.reports.services import ReportError
-from webapp.reports.status import CLOSED_STATUSES, OPEN_STATUSES, STATUS_LABELS, TRANSITIONS
+from webapp.reports import public
+from webapp.reports.models import Category, Photo, Report
+from webapp.errors import ReportError
+from webapp.reports.status import OPEN_STATUSES
 from webapp.staff.models import VIEW_SCOPES, SavedView
-from webapp.timeutil import utcnow
+from webapp.auth.roles import allowed
+from webapp.workorders import services as workorders
 
-EXTERNAL_KINDS = ("trafikverket", "property_owner", "housing_company", "other_authority")
 SORTS = {
     "newest": (Report.created_at.desc(), Report.id.desc()),
     "oldest": (Report.created_at.asc(), Report.id.asc()),
     "support": (Report.support_count.desc(), Report.created_at.desc()),
 }
-
-
-class ConflictError(ReportError):
-    """Somebody else changed the record since it was loaded."""
-
-    def __init__(self):
-        super().__init__("version", _l("Someone else changed this report while you were working on it. "
-                                       "Nothing was saved: reload the page to see their change, then try again."))
 
 
 @dataclass
@@ -126,101 +114,12 @@ def map_points(f: ReportFilter, limit: int = 2000) -> list[tuple]:
         .order_by(Report.created_at.desc()).limit(limit)).all()
 
 
-def _claim(report: Report, expected_version: int | None) -> None:
-    """Bump the version in the database only if nobody changed the report since it was loaded."""
-    current = report.version
-    if expected_version is not None and expected_version != current:
-        raise ConflictError()
-    result = db.session.execute(update(Report).where(Report.id == report.id, Report.version == current)
-                                .values(version=current + 1).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise ConflictError()
-    report.version = current + 1
-    report.updated_at = utcnow()
-
-
-def edit_report(report: Report, actor: str, expected_version: int | None, reason: str,
-                category_key: str | None = None, lat: float | None = None, lon: float | None = None) -> None:
-    """Change category and/or position, with a reason, keeping district and zone right."""
-    if not (reason or "").strip():
-        raise ReportError("reason", _l("Say why you change the report."))
-    changes = {}
-    if category_key and category_key != report.category.key:
-        category = reports.category_by_key(category_key)
-        if category is None:
-            raise ReportError("category", _l("Choose what you want to report."))
-        changes["category"] = [report.category.key, category.key]
-    if lat is not None and lon is not None and (lat, lon) != (report.lat, report.lon):
-        if not (math.isfinite(lat) and math.isfinite(lon)) or not geo.is_in_kommun(lon, lat):
-            raise ReportError("position", _l("That place is outside Landskrona kommun. "
-                                             "We can only take reports about places in Landskrona."))
-        changes["position"] = [[report.lat, report.lon], [lat, lon]]
-    if not changes:
-        return
-    _claim(report, expected_version)
-    if "category" in changes:
-        report.category = category
-        if category.kind != "safety":
-            report.time_of_day = report.safety_rating = None
-    if "position" in changes:
-        report.lat, report.lon = lat, lon
-        district = geo.district_locator().locate(lon, lat)
-        zone = geo.zone_locator().locate(lon, lat)
-        report.district_id = district.id if district else None
-        report.zone_id = zone.id if zone else None
-    audit.record("report", report.id, "edited", actor, reason=reason.strip(), **changes)
-    db.session.commit()
-
-
-def set_hidden(report: Report, hidden: bool, actor: str, expected_version: int | None, reason: str = "") -> None:
-    """Hide a report from the public (e.g. personal data in it), or show it again. Hiding needs a reason."""
-    if hidden and not (reason or "").strip():
-        raise ReportError("reason", _l("Say why the report is hidden."))
-    _claim(report, expected_version)
-    report.hidden = hidden
-    report.hidden_reason = reason.strip() if hidden else ""
-    audit.record("report", report.id, "hidden" if hidden else "shown", actor, reason=reason.strip())
-    db.session.commit()
-
-
-def moderate_photo(photo: Photo, decision: str, actor: str) -> None:
-    if decision not in ("approved", "rejected", "pending"):
-        raise ReportError("decision", _l("Unknown decision."))
-    previous = photo.moderation
-    photo.moderation = decision
-    audit.record("report", photo.report_id, "photo_" + decision, actor, photo=photo.id, previous=previous)
-    db.session.commit()
-
-
-@dataclass
-class Box:
-    """A rectangle as fractions (0–1) of the photo's width and height."""
-    x: float
-    y: float
-    w: float
-    h: float
-
-    def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
-        values = [self.x, self.y, self.w, self.h]
-        if not all(math.isfinite(v) for v in values) or self.w <= 0 or self.h <= 0:
-            raise ReportError("box", _l("Mark the area to cover by dragging over the photo."))
-        left = max(0, min(width, round(self.x * width)))
-        top = max(0, min(height, round(self.y * height)))
-        right = max(left + 1, min(width, round((self.x + self.w) * width)))
-        bottom = max(top + 1, min(height, round((self.y + self.h) * height)))
-        return left, top, right, bottom
-
-
 def photo_visible_to(photo: Photo, user) -> bool:
     """Whether a staff member may see a photo's files. Published photos: everyone on staff. The others
     (pending, rejected, or of a hidden report): those who moderate; otherwise only pending photos of the
     reports one filed oneself (field reporters) or of reports in the work orders one may work on (crews).
     The roles for each part are in the permission table (webapp/auth/roles.py)."""
-    from webapp.auth.roles import allowed
-    from webapp.workorders import services as workorders
-
-    if allowed(user.role, "moderate_photos") or reports.is_published(photo):
+    if allowed(user.role, "moderate_photos") or public.is_published(photo):
         return True
     if photo.moderation != "pending" or photo.report is None:
         return False
@@ -228,156 +127,6 @@ def photo_visible_to(photo: Photo, user) -> bool:
             and photo.report.filed_by.lower() == (user.email or "").lower():
         return True
     return allowed(user.role, "photos_of_own_tasks") and workorders.in_tasks_of(photo.report, user)
-
-
-def redact_photo(photo: Photo, boxes: list[Box], mode: str, actor: str, store: PhotoStore) -> None:
-    """Blur or black out areas (faces, licence plates). New files replace the old ones, which are deleted:
-    no unredacted copy remains."""
-    if not boxes:
-        raise ReportError("box", _l("Mark the area to cover by dragging over the photo."))
-    if mode not in ("blur", "black"):
-        raise ReportError("mode", _l("Unknown decision."))
-    with Image.open(store.path(photo.stem)) as source:
-        image = source.convert("RGB")
-    for box in boxes:
-        area = box.pixels(image.width, image.height)
-        if mode == "black":
-            ImageDraw.Draw(image).rectangle(area, fill=(0, 0, 0))
-        else:
-            region = image.crop(area)
-            # Pixelate, then blur: a plain blur of a small face can still be recognised.
-            small = region.resize((max(1, region.width // 16), max(1, region.height // 16)), Image.Resampling.BILINEAR)
-            region = small.resize(region.size, Image.Resampling.NEAREST).filter(ImageFilter.GaussianBlur(8))
-            image.paste(region, area[:2])
-    processed = ProcessedPhoto(display=encode_jpeg(image, max(image.size)), thumbnail=encode_jpeg(image, 400),
-                               width=image.width, height=image.height, gps=None)
-    old_stem, new_stem = photo.stem, store.new_stem()
-    store.save(new_stem, processed)
-    try:
-        photo.stem = new_stem
-        audit.record("report", photo.report_id, "photo_redacted", actor, photo=photo.id, mode=mode,
-                     boxes=len(boxes))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        store.discard(new_stem)
-        raise
-    store.discard(old_stem)
-
-
-def merge_reports(duplicate: Report, target: Report, actor: str, expected_version: int | None = None) -> None:
-    """Merge a duplicate into another report: supporters add up (the duplicate's reporter counts as one),
-    the duplicate is closed as merged, and its tracking link keeps working and points to the target."""
-    if duplicate.id == target.id:
-        raise ReportError("target", _l("A report cannot be merged with itself."))
-    if target.merged_into_id is not None or target.status == "duplicate":
-        raise ReportError("target", _l("That report has itself been merged; merge into the report it went to."))
-    if duplicate.status == "duplicate":
-        raise ReportError("target", _l("This report has already been merged."))
-    # Claim both in the order of their ids: two officers merging A into B and B into A at the same moment
-    # then wait for each other instead of deadlocking, and the second finds the first one's change.
-    for report in sorted((duplicate, target), key=lambda r: r.id):
-        _claim(report, expected_version if report is duplicate else None)
-    target.support_count = target.support_count + duplicate.support_count + 1
-    duplicate.merged_into_id = target.id
-    note = str(_l("Merged with report %(reference)s, which is handled instead.", reference=target.reference))
-    db.session.add(StatusChange(report=duplicate, from_status=duplicate.status, to_status="duplicate",
-                                actor=actor, public_note=note))
-    duplicate.status = "duplicate"
-    audit.record("report", duplicate.id, "merged_into", actor, target=target.reference)
-    audit.record("report", target.id, "merged_from", actor, duplicate=duplicate.reference)
-    db.session.commit()
-
-
-def assign_report(report: Report, actor: str, expected_version: int | None, department: str | None = None,
-                  external_kind: str | None = None, external_name: str = "", external_contact: str = "",
-                  public_note: str = "") -> None:
-    """Give the report to a department, or refer it to someone outside the city with a public explanation."""
-    if external_kind:
-        if external_kind not in EXTERNAL_KINDS:
-            raise ReportError("external_kind", _l("Unknown decision."))
-        if not public_note.strip():
-            raise ReportError("public_note", _l("Explain to the resident who is responsible instead."))
-        _claim(report, expected_version)
-        report.external_kind = external_kind
-        report.external_name = external_name.strip() or None
-        report.external_contact = external_contact.strip() or None
-        if external_kind == "property_owner" and external_name.strip():
-            from webapp.campaigns.services import save_owner
-
-            report.property_owner_id = save_owner(external_name, external_contact, "", actor).id
-        audit.record("report", report.id, "referred", actor, to=external_kind, name=external_name.strip())
-        db.session.commit()
-        if report.status != "referred":
-            reports.change_status(report, "referred", actor, public_note=public_note.strip())
-        return
-    if not department:
-        raise ReportError("department", _l("Choose a department or an outside party."))
-    _claim(report, expected_version)
-    previous = report.department_code
-    report.department_code = department
-    report.external_kind = report.external_name = report.external_contact = None
-    audit.record("report", report.id, "assigned", actor, department=[previous, department])
-    db.session.commit()
-
-
-def next_statuses(report: Report) -> list[str]:
-    """The statuses staff may move a report to, in the order of the flow (webapp/reports/status.py); merging into
-    another report (duplicate) is an action of its own."""
-    allowed = TRANSITIONS.get(report.status, set())
-    return [status for status in STATUS_LABELS if status in allowed and status != "duplicate"]
-
-
-def closes(status: str) -> bool:
-    """Whether moving to this status ends the case for the resident (fixed, closed, referred elsewhere)."""
-    return status in CLOSED_STATUSES
-
-
-def set_status(report: Report, status: str, actor: str, expected_version: int | None, public_note: str = "") -> None:
-    _claim(report, expected_version)
-    reports.change_status(report, status, actor, public_note=public_note.strip())
-
-
-def ask_reporter(report: Report, question: str, actor: str) -> InfoRequest:
-    """Ask the reporter for more information (by e-mail, and on the tracking page)."""
-    if not question.strip():
-        raise ReportError("question", _l("Write the question."))
-    if not report.reporter_email:
-        raise ReportError("question", _l("The reporter left no e-mail address, so the question would not reach them."))
-    info = InfoRequest(report_id=report.id, question=question.strip(), asked_by=actor)
-    db.session.add(info)
-    audit.record("report", report.id, "question_asked", actor)
-    db.session.commit()
-    return info
-
-
-def open_info_request(report: Report) -> InfoRequest | None:
-    return db.session.execute(select(InfoRequest).where(InfoRequest.report_id == report.id,
-                                                        InfoRequest.answer.is_(None))
-                              .order_by(InfoRequest.id.desc()).limit(1)).scalar_one_or_none()
-
-
-def answer_info_request(info: InfoRequest, answer: str) -> None:
-    if not answer.strip():
-        raise ReportError("answer", _l("Write your answer."))
-    if len(answer) > 2000:
-        raise ReportError("answer", _l("The description can be at most %(max)d characters.", max=2000))
-    info.answer = answer.strip()
-    info.answered_at = utcnow()
-    audit.record("report", info.report_id, "question_answered", "reporter")
-    db.session.commit()
-
-
-def info_requests(report: Report) -> list[InfoRequest]:
-    return list(db.session.execute(select(InfoRequest).where(InfoRequest.report_id == report.id)
-                                   .order_by(InfoRequest.id)).scalars())
-
-
-def open_reports_nearby(report: Report, radius_m: float = 100) -> list[tuple[Report, float]]:
-    if report.lat is None:
-        return []
-    return reports.nearby_open_reports(report.lat, report.lon, None, radius_m=radius_m, limit=10,
-                                       exclude_id=report.id)
 
 
 # Saved views of the inbox

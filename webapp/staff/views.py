@@ -1,6 +1,10 @@
 """Staff pages for reports: the inbox, a report's full view and its actions, filing on someone's behalf, admin."""
 from __future__ import annotations
 
+from webapp import audit
+from webapp.auth import apikeys
+from webapp.auth.models import ApiClient
+
 from datetime import datetime, time, timedelta, timezone
 
 from urllib.parse import parse_qsl
@@ -19,13 +23,21 @@ from webapp.auth.models import User
 from webapp.auth.roles import HOME
 from webapp.extensions import db
 from webapp.formfields import empty_choice
-from webapp.reports import notify, services as reports
+from webapp.reports import notify
+from webapp.reports import catalogue
+from webapp.reports import intake
+from webapp.reports import lifecycle
+from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices
 from webapp.reports.models import Category, Photo, Report
-from webapp.reports.services import ReportError
-from webapp.reports.views import photo_settings, report_from_form, show_refusal
-from webapp.staff import forms, presenters, services
+from webapp.errors import ReportError
+from webapp.media import photo_settings
+from webapp.reports.views import report_from_form, show_refusal
+from webapp.staff import forms, presenters
+from webapp.reports import moderation
+from webapp.staff import services
 from webapp.staff.models import SavedView
 from webapp.workorders import services as workorders
+from webapp.workorders.models import ResponseTemplate
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -119,10 +131,10 @@ def report(report_id: int):
 def edit(report_id: int):
     found = db.get_or_404(Report, report_id)
     form = forms.EditForm()
-    form.category.choices = presenters.category_choices()
+    form.category.choices = category_choices()
     if form.validate_on_submit():
         try:
-            services.edit_report(found, actor(), form.expected_version(), form.reason.data,
+            lifecycle.edit_report(found, actor(), form.expected_version(), form.reason.data,
                                  category_key=form.category.data, lat=form.lat.data, lon=form.lon.data)
             flash(_("The report was changed."), "info")
         except ReportError as exc:
@@ -140,7 +152,7 @@ def hide(report_id: int):
     hidden = request.args.get("hidden", "1") == "1"
     if form.validate_on_submit():
         try:
-            services.set_hidden(found, hidden, actor(), form.expected_version(), form.reason.data or "")
+            moderation.set_hidden(found, hidden, actor(), form.expected_version(), form.reason.data or "")
             flash(_("The report is hidden from the public.") if hidden else _("The report is public again."), "info")
         except ReportError as exc:
             _fail(exc)
@@ -159,7 +171,7 @@ def merge(report_id: int):
             flash(_("There is no report %(reference)s.", reference=form.target.data), "error")
             return _back(found)
         try:
-            services.merge_reports(found, target, actor(), form.expected_version())
+            lifecycle.merge_reports(found, target, actor(), form.expected_version())
             flash(_("Merged into %(reference)s.", reference=target.reference), "info")
             return redirect(url_for("staff.report", report_id=target.id))
         except ReportError as exc:
@@ -176,7 +188,7 @@ def assign(report_id: int):
     form = forms.AssignForm()
     if form.validate_on_submit():
         try:
-            services.assign_report(found, actor(), form.expected_version(), department=form.department.data or None,
+            lifecycle.assign_report(found, actor(), form.expected_version(), department=form.department.data or None,
                                    external_kind=form.external_kind.data or None,
                                    external_name=form.external_name.data or "",
                                    external_contact=form.external_contact.data or "",
@@ -197,7 +209,7 @@ def status(report_id: int):
     form.status.choices = presenters.status_choices(found)
     if form.validate_on_submit():
         try:
-            services.set_status(found, form.status.data, actor(), form.expected_version(), form.public_note.data or "")
+            lifecycle.set_status(found, form.status.data, actor(), form.expected_version(), form.public_note.data or "")
             flash(_("The status was changed."), "info")
         except ReportError as exc:
             _fail(exc)
@@ -215,7 +227,7 @@ def ask(report_id: int):
     form = forms.QuestionForm()
     if form.validate_on_submit():
         try:
-            info = services.ask_reporter(found, form.question.data, actor())
+            info = lifecycle.ask_reporter(found, form.question.data, actor())
             notify.question(found, info, workorders.new_tracking_token(found))
             flash(_("The question was sent to the reporter."), "info")
         except ReportError as exc:
@@ -246,7 +258,7 @@ def moderate(photo_id: int):
     form = forms.ModerateForm()
     if form.validate_on_submit():
         try:
-            services.moderate_photo(photo, form.decision.data, actor())
+            moderation.moderate_photo(photo, form.decision.data, actor())
             flash(_("The photo was approved.") if form.decision.data == "approved" else _("The photo was rejected."), "info")
         except ReportError as exc:
             _fail(exc)
@@ -260,8 +272,8 @@ def redact(photo_id: int):
     form = forms.RedactForm()
     if form.validate_on_submit():
         try:
-            box = services.Box(form.x.data, form.y.data, form.w.data, form.h.data)
-            services.redact_photo(photo, [box], form.mode.data, actor(), current_app.extensions["photo_store"])
+            box = moderation.Box(form.x.data, form.y.data, form.w.data, form.h.data)
+            moderation.redact_photo(photo, [box], form.mode.data, actor(), current_app.extensions["photo_store"])
             flash(_("The area was covered. The uncovered photo no longer exists."), "info")
         except ReportError as exc:
             _fail(exc)
@@ -282,19 +294,19 @@ def field_report():
     """A report filed by staff: phoned in or handed in (case officers), or from the field (police, contractors)."""
     form = forms.FieldReportForm()
     allowed = SOURCES_FOR.get(current_user.role, ["phone", "visit", "police", "contractor", "cleaning"])
-    form.source.choices = [SelectChoice(s, forms.SOURCE_LABELS[s]) for s in allowed]
-    form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in reports.active_categories()]
-    form.district.choices = [empty_choice(_("Choose an area"))] + presenters.district_choices()
+    form.source.choices = [SelectChoice(s, SOURCE_LABELS[s]) for s in allowed]
+    form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in catalogue.active_categories()]
+    form.district.choices = [empty_choice(_("Choose an area"))] + district_choices()
     status_code = 200
     if form.validate_on_submit():
         try:
-            report_row, token = reports.create_report(report_from_form(form, form.source.data), photo_settings(),
+            report_row, token = intake.create_report(report_from_form(form, form.source.data), photo_settings(),
                                                       actor=actor())
         except ReportError as exc:
             show_refusal(form, exc)
             status_code = 400
         else:
-            reports.set_private_contact(report_row, form.reporter_name.data, form.reporter_phone.data, actor())
+            lifecycle.set_private_contact(report_row, form.reporter_name.data, form.reporter_phone.data, actor())
             notify.receipt(report_row, token)
             flash(_("Report %(reference)s was filed.", reference=report_row.reference), "info")
             if current_user.can("view_reports"):
@@ -346,7 +358,7 @@ def admin_user(user_id: int):
             except accounts.AccountError as exc:
                 flash(str(exc.message), "error")
     return render_template("staff/admin_user.html", form=form, user=user,
-                           events=presenters.audit_rows("user", user.id)), 400 if form.errors else 200
+                           events=audit.history("user", user.id)), 400 if form.errors else 200
 
 
 @bp.route("/admin/settings", methods=["GET", "POST"])
@@ -356,7 +368,7 @@ def admin_settings():
     if form.validate_on_submit():
         expires = datetime.combine(form.expires_on.data + timedelta(days=1), time.min, tzinfo=timezone.utc)
         try:
-            reports.set_site_message({"sv": form.text_sv.data, "en": form.text_en.data}, expires, actor())
+            catalogue.set_site_message({"sv": form.text_sv.data, "en": form.text_en.data}, expires, actor())
             flash(_("The site message was saved."), "info")
             return redirect(url_for("staff.admin_settings"))
         except ReportError as exc:
@@ -367,8 +379,6 @@ def admin_settings():
 @bp.route("/admin/templates/<int:template_id>", methods=["POST"])
 @require("admin")
 def admin_template(template_id: int):
-    from webapp.workorders.models import ResponseTemplate
-
     template = db.session.get(ResponseTemplate, template_id)
     if template is None:
         abort(404)
@@ -393,7 +403,7 @@ def admin_category(key: str):
                                      for p in workorders.priorities()]
     if form.validate_on_submit():
         try:
-            reports.update_category(category, actor(), presenters.category_settings(form))
+            catalogue.update_category(category, actor(), presenters.category_settings(form))
             flash(_("The category was saved."), "info")
             return redirect(url_for("staff.admin_settings") + "#categories")
         except ReportError as exc:
@@ -405,13 +415,11 @@ def admin_category(key: str):
 @require("admin")
 def admin_api_clients():
     """Open311 clients: create a key (shown once) or revoke one."""
-    from webapp.api import services as open311
-
     form = forms.ApiClientForm()
     new_key = None
     if form.validate_on_submit():
         try:
-            client, new_key = open311.create_key(form.name.data, actor())
+            client, new_key = apikeys.create_key(form.name.data, actor())
             flash(_("The key for %(name)s was created. Copy it now: it is not shown again.", name=client.name), "info")
         except ReportError as exc:
             form.name.errors.append(exc.message)
@@ -423,14 +431,11 @@ def admin_api_clients():
 @bp.post("/admin/api-clients/<int:client_id>/revoke")
 @require("admin")
 def admin_api_client_revoke(client_id: int):
-    from webapp.api import services as open311
-    from webapp.api.models import ApiClient
-
     client = db.session.get(ApiClient, client_id)
     if client is None:
         abort(404)
     form = forms.ModerateForm()
     if form.validate_on_submit():
-        open311.revoke_key(client, actor())
+        apikeys.revoke_key(client, actor())
         flash(_("The key for %(name)s was revoked.", name=client.name), "info")
     return redirect(url_for("staff.admin_api_clients"))

@@ -7,7 +7,7 @@ from flask_babel import format_date, format_datetime
 from webapp.i18n import localized
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS as REPORT_STATUS
-from webapp.staff.presenters import audit_rows
+from webapp import audit
 from webapp.timeutil import as_utc, utcnow
 from webapp.workorders import services
 from webapp.workorders.models import WorkOrder
@@ -81,7 +81,7 @@ def detail(o: WorkOrder) -> dict:
                                for p in r.photos if p.moderation != "rejected"]}
                    for r in o.reports],
         "after_photos": [url_for("reports.photo", stem=p.stem, size="display") for p in o.after_photos],
-        "events": audit_rows("work_order", o.id),
+        "events": audit.history("work_order", o.id),
         "open": o.status in services.OPEN_STATUSES,
     })
     return row

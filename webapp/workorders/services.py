@@ -11,12 +11,17 @@ from webapp import audit
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.i18n import localized
-from webapp.reports import services as reports
+from webapp.reports import intake
+from webapp.reports import lifecycle
 from webapp.reports.models import Photo, Report, TrackingToken
-from webapp.reports.services import PhotoSettings, ReportError, hash_token
+from webapp.media import PhotoSettings
+from webapp.errors import ReportError
+from webapp.reports.intake import hash_token
 from webapp.reports.status import can_change
 from webapp.timeutil import utcnow
 from webapp.workorders.models import Priority, ResponseTemplate, WorkOrder, WorkOrderReport
+from webapp.workorders import notify
+from webapp.auth.models import User
 
 KINDS = {
     "cleaning": ("TS", _l("Cleaning")),
@@ -179,7 +184,7 @@ def _reports_follow(order: WorkOrder, report_status: str, actor: str) -> list[Re
         if report.status == report_status or not can_change(report.status, report_status):
             continue
         note = template_text(TEMPLATE_FOR.get(report_status, ""), report.locale) or order.public_note
-        reports.change_status(report, report_status, actor, public_note=note)
+        lifecycle.change_status(report, report_status, actor, public_note=note)
         moved.append(report)
     return moved
 
@@ -215,8 +220,6 @@ def change_status(order: WorkOrder, to_status: str, actor: str, expected_version
     if follow:
         moved = _reports_follow(order, follow, actor)
         if follow == "fixed":
-            from webapp.workorders import notify
-
             for report in moved:
                 notify.fixed(report, new_tracking_token(report))
     return order
@@ -246,9 +249,9 @@ def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, setti
     with the same key (queued offline, the first answer lost) is taken as already done."""
     key_hash = None
     if idempotency_key:
-        if not reports.IDEMPOTENCY_KEY_RE.match(idempotency_key):
+        if not intake.IDEMPOTENCY_KEY_RE.match(idempotency_key):
             raise WorkOrderError("note", _l("The form was changed on the way. Reload the page and try again."))
-        key_hash = reports.hash_token(idempotency_key)
+        key_hash = intake.hash_token(idempotency_key)
         if order.completion_key_hash == key_hash:
             return order
     if not (note or "").strip():
@@ -257,7 +260,7 @@ def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, setti
         raise WorkOrderError("photo", _l("Take or attach a photo of the place after the work."))
     if order.status not in ("new", "planned", "in_progress"):
         raise WorkOrderError("status", _l("A work order cannot go from this status to that one."))
-    processed = reports.prepare_photos([photo], settings)[0]
+    processed = intake.prepare_photos([photo], settings)[0]
     stem = settings.store.new_stem()
     settings.store.save(stem, processed)
     try:
@@ -326,14 +329,5 @@ def distance_m(order: WorkOrder, lat: float | None, lon: float | None) -> int | 
 
 
 def crews() -> list:
-    from webapp.auth.models import User
-
     return list(db.session.execute(select(User).where(User.role == "crew", User.active.is_(True))
                                    .order_by(User.name)).scalars())
-
-
-def after_photos_for(report: Report) -> list[Photo]:
-    return list(db.session.execute(
-        select(Photo).join(WorkOrderReport, WorkOrderReport.work_order_id == Photo.work_order_id)
-        .where(WorkOrderReport.report_id == report.id, Photo.moderation == "approved")
-        .order_by(Photo.id)).scalars())

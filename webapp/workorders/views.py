@@ -13,8 +13,8 @@ from webapp.extensions import db
 from webapp.formfields import empty_choice
 from webapp.responses import go_to
 from webapp.reports.models import Report
-from webapp.reports.services import ReportError
-from webapp.reports.views import photo_settings
+from webapp.errors import ReportError
+from webapp.media import photo_settings
 from webapp.timeutil import utcnow
 from webapp.workorders import forms, presenters, services
 from webapp.workorders.models import WorkOrder

@@ -5,8 +5,10 @@ from sqlalchemy import text
 
 from tests.factories import CENTRUM, KARLSLUND, make_report
 from webapp.extensions import db
-from webapp.reports import services
-from webapp.staff import services as staff
+from webapp.geo.services import cell_of
+from webapp.reports import public
+from webapp.reports import lifecycle
+from webapp.reports import moderation
 
 
 def around(point, d=0.005):
@@ -14,7 +16,7 @@ def around(point, d=0.005):
 
 
 def counted(point) -> int:
-    return sum(n for _, _, n in services.public_areas_in_bbox(*around(point)))
+    return sum(n for _, _, n in public.public_areas_in_bbox(*around(point)))
 
 
 def test_squares_follow_new_moved_hidden_and_deleted_reports(app):
@@ -24,12 +26,12 @@ def test_squares_follow_new_moved_hidden_and_deleted_reports(app):
     make_report(at=None, district_id=district, location_text="Gångvägen bakom skolan")  # no position: no pin
     assert (counted(CENTRUM), counted(KARLSLUND)) == (2, 0)
 
-    staff.edit_report(first, "handläggare", first.version, "Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    lifecycle.edit_report(first, "handläggare", first.version, "Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
     assert (counted(CENTRUM), counted(KARLSLUND)) == (1, 1)
 
-    staff.set_hidden(first, True, "handläggare", first.version, "Personuppgifter i texten")
+    moderation.set_hidden(first, True, "handläggare", first.version, "Personuppgifter i texten")
     assert counted(KARLSLUND) == 0  # hidden reports are not counted on the public map
-    staff.set_hidden(first, False, "handläggare", first.version)
+    moderation.set_hidden(first, False, "handläggare", first.version)
     assert counted(KARLSLUND) == 1
 
     db.session.delete(first)
@@ -45,14 +47,14 @@ def test_squares_gather_into_areas_with_their_counts(app):
     make_report(at=(12.8337, 55.8706))  # two squares east: (12833, 55870)
     make_report(at=KARLSLUND)
     # 100 × 50 squares cut into areas of 13 × 13 squares: 12831 and 12833 share one, 12831 // 13 = 987
-    areas = services.public_areas_in_bbox(12.80, 55.85, 12.90, 55.90, columns=8)
+    areas = public.public_areas_in_bbox(12.80, 55.85, 12.90, 55.90, columns=8)
     assert [a[2] for a in areas] == [4, 1]  # the biggest first
     assert areas[0][:2] == pytest.approx(((3 * 12831.5 + 12833.5) / 4000, 55.8705))  # weighted by the counts
     assert areas[1][:2] == pytest.approx(KARLSLUND, abs=0.0006)
-    fine = services.public_areas_in_bbox(12.829, 55.867, 12.835, 55.873, columns=8)
+    fine = public.public_areas_in_bbox(12.829, 55.867, 12.835, 55.873, columns=8)
     assert [a[2] for a in fine] == [3, 1]  # zoomed in: one square per area
     assert fine[0][:2] == pytest.approx((12.8315, 55.8705))  # the middle of the square the three are in
-    assert services.public_areas_in_bbox(12.0, 55.0, 12.01, 55.01) == []
+    assert public.public_areas_in_bbox(12.0, 55.0, 12.01, 55.01) == []
 
 
 def heat_counts(table: str = "heat_cell") -> dict:
@@ -75,7 +77,7 @@ def kept() -> dict:
 
 
 def test_heat_cells_follow_new_moved_hidden_merged_and_deleted_reports(app):
-    from webapp.geo.spatial import cell_of
+    from webapp.geo.services import cell_of
 
     first, _ = make_report(at=CENTRUM, category="dark_unsafe", time_of_day="night")
     second, _ = make_report(at=CENTRUM)
@@ -84,14 +86,14 @@ def test_heat_cells_follow_new_moved_hidden_merged_and_deleted_reports(app):
     assert (first.cell_e, first.cell_n) == centrum
     assert kept() == {centrum: 3}
 
-    staff.edit_report(first, "handläggare", first.version, "Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    lifecycle.edit_report(first, "handläggare", first.version, "Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
     assert (first.cell_e, first.cell_n) == karlslund
     assert kept() == {centrum: 2, karlslund: 1}
 
-    staff.set_hidden(second, True, "handläggare", second.version, "Personuppgifter i texten")
-    staff.merge_reports(third, first, "handläggare")
+    moderation.set_hidden(second, True, "handläggare", second.version, "Personuppgifter i texten")
+    lifecycle.merge_reports(third, first, "handläggare")
     assert kept() == {karlslund: 1}
-    staff.set_hidden(second, False, "handläggare", second.version)
+    moderation.set_hidden(second, False, "handläggare", second.version)
     assert kept() == {centrum: 1, karlslund: 1}
     db.session.delete(second)
     db.session.commit()
@@ -103,7 +105,7 @@ def test_heat_cells_follow_new_moved_hidden_merged_and_deleted_reports(app):
 
 def test_heat_cells_are_recounted_and_reports_placed_after_a_migration(app):
     """ensure_heat_cells (run after every migration) fills a missing cell and recounts tables that disagree."""
-    from webapp.geo import spatial
+    from webapp.reports import spatial
 
     report, _ = make_report(at=CENTRUM)
     with db.engine.begin() as connection:
@@ -112,7 +114,7 @@ def test_heat_cells_are_recounted_and_reports_placed_after_a_migration(app):
         connection.exec_driver_sql("DELETE FROM heat_cell")
         spatial.ensure_heat_cells(connection)
     db.session.expire_all()
-    assert (report.cell_e, report.cell_n) == spatial.cell_of(*CENTRUM)
-    assert kept() == {spatial.cell_of(*CENTRUM): 1}
+    assert (report.cell_e, report.cell_n) == cell_of(*CENTRUM)
+    assert kept() == {cell_of(*CENTRUM): 1}
     make_report(at=CENTRUM)  # the triggers are back
-    assert heat_counts() == recounted() == {spatial.cell_of(*CENTRUM): 2}
+    assert heat_counts() == recounted() == {cell_of(*CENTRUM): 2}

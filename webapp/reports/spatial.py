@@ -11,6 +11,8 @@ Beside it, the counts of public reports per 0.001° square (the table map_square
 triggers on both databases (`ensure_squares`), from which the public map counts busy views per area."""
 from __future__ import annotations
 
+from webapp.geo.services import cells_of
+
 from sqlalchemy import and_, bindparam, text
 
 from webapp.reports.models import Report
@@ -157,10 +159,6 @@ def in_box(dialect: str):
     return and_(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
 
 
-# The heat map's counts per 100 m SWEREF 99 TM cell (tables heat_cell, heat_cell_category and heat_cell_month,
-# models HeatCell, HeatCellCategory and HeatCellMonth), kept by triggers from the cell stored with each report. A report counts as the heat map's own
-# query (webapp.insights.services._query) does: placed, not hidden, not merged as a duplicate.
-CELL_M = 100
 _HEAT_COUNTED = "{r}.cell_e IS NOT NULL AND {r}.lat IS NOT NULL AND NOT {r}.hidden AND {r}.status <> 'duplicate'"
 _HEAT_COLUMNS = {"heat_cell": ("ce", "cn"),
                  "heat_cell_category": ("category_id", "time_of_day", "ce", "cn"),
@@ -230,29 +228,6 @@ def _postgres_heat() -> list[str]:
         f"""CREATE TRIGGER heat_cell_keep AFTER INSERT OR DELETE OR UPDATE OF {_HEAT_WATCHED} ON report
            FOR EACH ROW EXECUTE FUNCTION heat_cell_keep()""",
     ]
-
-
-def cell_of(lon: float | None, lat: float | None) -> tuple[int | None, int | None]:
-    """The 100 m SWEREF 99 TM cell (column, row) of a WGS84 position; (None, None) without one."""
-    import math
-
-    from webapp.geo.services import to_sweref
-
-    if lon is None or lat is None:
-        return None, None
-    east, north = to_sweref(lon, lat)
-    return math.floor(east / CELL_M), math.floor(north / CELL_M)
-
-
-def cells_of(lons, lats):
-    """cell_of for arrays (one projection call), as two integer arrays."""
-    import numpy as np
-
-    from webapp.geo.services import to_sweref
-
-    east, north = to_sweref(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
-    return (np.floor(np.asarray(east) / CELL_M).astype(np.int64),
-            np.floor(np.asarray(north) / CELL_M).astype(np.int64))
 
 
 def ensure_heat_cells(connection) -> None:

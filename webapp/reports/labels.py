@@ -1,0 +1,32 @@
+"""Names shown for a report's values, shared by the staff desk, campaigns and insights: where a report came from,
+who outside the city it was referred to, and the choices of category and district."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from webapp.extensions import db
+from webapp.geo.models import District
+from webapp.reports.catalogue import active_categories
+from webapp.reports.presenters import category_name
+
+SOURCE_LABELS = {
+    "web": _l("Website"), "phone": _l("Phone"), "visit": _l("Visit"), "campaign": _l("Campaign"),
+    "instagram": _l("Instagram"), "field": _l("Field"), "police": _l("Police"), "contractor": _l("Contractor"),
+    "cleaning": _l("Cleaning staff"), "open311": _l("Open311"),
+}
+EXTERNAL_LABELS = {
+    "trafikverket": _l("Trafikverket (state road)"),
+    "property_owner": _l("Private property owner"),
+    "housing_company": _l("Municipal housing company"),
+    "other_authority": _l("Other authority"),
+}
+
+
+def category_choices() -> list[SelectChoice]:
+    return [SelectChoice(c.key, category_name(c)) for c in active_categories()]
+
+
+def district_choices() -> list[SelectChoice]:
+    return [SelectChoice(d.id, d.name) for d in db.session.execute(select(District).order_by(District.name)).scalars()]

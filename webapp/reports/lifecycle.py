@@ -1,0 +1,250 @@
+"""A report's life after it came in: triage edits, assignment and referral (with property owners),
+status changes, merging duplicates and questions to the reporter. Each change records who made it, and
+concurrent changes are refused (the version check)."""
+from __future__ import annotations
+
+from webapp.reports.public import confirmed_followers
+
+import math
+from datetime import datetime
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.reports.models import (Report, StatusChange)
+from webapp.reports.status import can_change
+from webapp.textclean import clean_line
+from webapp.timeutil import utcnow
+from webapp import audit
+from webapp.reports import catalogue
+from webapp.reports import intake
+from webapp.reports.models import InfoRequest
+from webapp.errors import ReportError
+from webapp.reports.status import CLOSED_STATUSES, STATUS_LABELS, TRANSITIONS
+from webapp.reports.models import PropertyOwner
+from webapp.reports import notify
+
+
+def change_status(report: Report, to_status: str, actor: str, public_note: str = "",
+                  when: datetime | None = None) -> StatusChange:
+    """Move a report to another status if the flow allows it, and record the step."""
+    if not can_change(report.status, to_status):
+        raise ReportError("status", _l("A report cannot go from this status to that one."))
+    change = StatusChange(report=report, from_status=report.status, to_status=to_status, actor=actor,
+                          public_note=public_note, created_at=when or utcnow())
+    report.status = to_status
+    report.updated_at = change.created_at
+    db.session.add(change)
+    db.session.commit()
+    if not report.hidden:  # the report's followers are told (a hidden report has no public page to follow)
+
+        notify.followers(report, change, confirmed_followers(report))
+    return change
+
+
+def set_private_contact(report: Report, name: str | None, phone: str | None, actor: str) -> None:
+    """The caller's name and phone, for reports taken by phone or at a visit. Never public."""
+    report.reporter_name = clean_line(name or "").strip() or None
+    report.reporter_phone = clean_line(phone or "").strip() or None
+    report.filed_by = actor
+    db.session.commit()
+
+
+EXTERNAL_KINDS = ("trafikverket", "property_owner", "housing_company", "other_authority")
+
+
+class ConflictError(ReportError):
+    """Somebody else changed the record since it was loaded."""
+
+    def __init__(self):
+        super().__init__("version", _l("Someone else changed this report while you were working on it. "
+                                       "Nothing was saved: reload the page to see their change, then try again."))
+
+
+def claim(report: Report, expected_version: int | None) -> None:
+    """Bump the version in the database only if nobody changed the report since it was loaded."""
+    current = report.version
+    if expected_version is not None and expected_version != current:
+        raise ConflictError()
+    result = db.session.execute(update(Report).where(Report.id == report.id, Report.version == current)
+                                .values(version=current + 1).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ConflictError()
+    report.version = current + 1
+    report.updated_at = utcnow()
+
+
+def edit_report(report: Report, actor: str, expected_version: int | None, reason: str,
+                category_key: str | None = None, lat: float | None = None, lon: float | None = None) -> None:
+    """Change category and/or position, with a reason, keeping district and zone right."""
+    if not (reason or "").strip():
+        raise ReportError("reason", _l("Say why you change the report."))
+    changes = {}
+    if category_key and category_key != report.category.key:
+        category = catalogue.category_by_key(category_key)
+        if category is None:
+            raise ReportError("category", _l("Choose what you want to report."))
+        changes["category"] = [report.category.key, category.key]
+    if lat is not None and lon is not None and (lat, lon) != (report.lat, report.lon):
+        if not (math.isfinite(lat) and math.isfinite(lon)) or not geo.is_in_kommun(lon, lat):
+            raise ReportError("position", _l("That place is outside Landskrona kommun. "
+                                             "We can only take reports about places in Landskrona."))
+        changes["position"] = [[report.lat, report.lon], [lat, lon]]
+    if not changes:
+        return
+    claim(report, expected_version)
+    if "category" in changes:
+        report.category = category
+        if category.kind != "safety":
+            report.time_of_day = report.safety_rating = None
+    if "position" in changes:
+        report.lat, report.lon = lat, lon
+        district = geo.district_locator().locate(lon, lat)
+        zone = geo.zone_locator().locate(lon, lat)
+        report.district_id = district.id if district else None
+        report.zone_id = zone.id if zone else None
+    audit.record("report", report.id, "edited", actor, reason=reason.strip(), **changes)
+    db.session.commit()
+
+
+def merge_reports(duplicate: Report, target: Report, actor: str, expected_version: int | None = None) -> None:
+    """Merge a duplicate into another report: supporters add up (the duplicate's reporter counts as one),
+    the duplicate is closed as merged, and its tracking link keeps working and points to the target."""
+    if duplicate.id == target.id:
+        raise ReportError("target", _l("A report cannot be merged with itself."))
+    if target.merged_into_id is not None or target.status == "duplicate":
+        raise ReportError("target", _l("That report has itself been merged; merge into the report it went to."))
+    if duplicate.status == "duplicate":
+        raise ReportError("target", _l("This report has already been merged."))
+    # Claim both in the order of their ids: two officers merging A into B and B into A at the same moment
+    # then wait for each other instead of deadlocking, and the second finds the first one's change.
+    for report in sorted((duplicate, target), key=lambda r: r.id):
+        claim(report, expected_version if report is duplicate else None)
+    target.support_count = target.support_count + duplicate.support_count + 1
+    duplicate.merged_into_id = target.id
+    note = str(_l("Merged with report %(reference)s, which is handled instead.", reference=target.reference))
+    db.session.add(StatusChange(report=duplicate, from_status=duplicate.status, to_status="duplicate",
+                                actor=actor, public_note=note))
+    duplicate.status = "duplicate"
+    audit.record("report", duplicate.id, "merged_into", actor, target=target.reference)
+    audit.record("report", target.id, "merged_from", actor, duplicate=duplicate.reference)
+    db.session.commit()
+
+
+def assign_report(report: Report, actor: str, expected_version: int | None, department: str | None = None,
+                  external_kind: str | None = None, external_name: str = "", external_contact: str = "",
+                  public_note: str = "") -> None:
+    """Give the report to a department, or refer it to someone outside the city with a public explanation."""
+    if external_kind:
+        if external_kind not in EXTERNAL_KINDS:
+            raise ReportError("external_kind", _l("Unknown decision."))
+        if not public_note.strip():
+            raise ReportError("public_note", _l("Explain to the resident who is responsible instead."))
+        claim(report, expected_version)
+        report.external_kind = external_kind
+        report.external_name = external_name.strip() or None
+        report.external_contact = external_contact.strip() or None
+        if external_kind == "property_owner" and external_name.strip():
+            pass
+
+            report.property_owner_id = save_owner(external_name, external_contact, "", actor).id
+        audit.record("report", report.id, "referred", actor, to=external_kind, name=external_name.strip())
+        db.session.commit()
+        if report.status != "referred":
+            change_status(report, "referred", actor, public_note=public_note.strip())
+        return
+    if not department:
+        raise ReportError("department", _l("Choose a department or an outside party."))
+    claim(report, expected_version)
+    previous = report.department_code
+    report.department_code = department
+    report.external_kind = report.external_name = report.external_contact = None
+    audit.record("report", report.id, "assigned", actor, department=[previous, department])
+    db.session.commit()
+
+
+def next_statuses(report: Report) -> list[str]:
+    """The statuses staff may move a report to, in the order of the flow (webapp/reports/status.py); merging into
+    another report (duplicate) is an action of its own."""
+    allowed = TRANSITIONS.get(report.status, set())
+    return [status for status in STATUS_LABELS if status in allowed and status != "duplicate"]
+
+
+def closes(status: str) -> bool:
+    """Whether moving to this status ends the case for the resident (fixed, closed, referred elsewhere)."""
+    return status in CLOSED_STATUSES
+
+
+def set_status(report: Report, status: str, actor: str, expected_version: int | None, public_note: str = "") -> None:
+    claim(report, expected_version)
+    change_status(report, status, actor, public_note=public_note.strip())
+
+
+def ask_reporter(report: Report, question: str, actor: str) -> InfoRequest:
+    """Ask the reporter for more information (by e-mail, and on the tracking page)."""
+    if not question.strip():
+        raise ReportError("question", _l("Write the question."))
+    if not report.reporter_email:
+        raise ReportError("question", _l("The reporter left no e-mail address, so the question would not reach them."))
+    info = InfoRequest(report_id=report.id, question=question.strip(), asked_by=actor)
+    db.session.add(info)
+    audit.record("report", report.id, "question_asked", actor)
+    db.session.commit()
+    return info
+
+
+def open_info_request(report: Report) -> InfoRequest | None:
+    return db.session.execute(select(InfoRequest).where(InfoRequest.report_id == report.id,
+                                                        InfoRequest.answer.is_(None))
+                              .order_by(InfoRequest.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def answer_info_request(info: InfoRequest, answer: str) -> None:
+    if not answer.strip():
+        raise ReportError("answer", _l("Write your answer."))
+    if len(answer) > 2000:
+        raise ReportError("answer", _l("The description can be at most %(max)d characters.", max=2000))
+    info.answer = answer.strip()
+    info.answered_at = utcnow()
+    audit.record("report", info.report_id, "question_answered", "reporter")
+    db.session.commit()
+
+
+def info_requests(report: Report) -> list[InfoRequest]:
+    return list(db.session.execute(select(InfoRequest).where(InfoRequest.report_id == report.id)
+                                   .order_by(InfoRequest.id)).scalars())
+
+
+def open_reports_nearby(report: Report, radius_m: float = 100) -> list[tuple[Report, float]]:
+    if report.lat is None:
+        return []
+    return intake.nearby_open_reports(report.lat, report.lon, None, radius_m=radius_m, limit=10,
+                                       exclude_id=report.id)
+
+
+def save_owner(name: str, contact: str, address: str, actor: str) -> PropertyOwner:
+    if not (name or "").strip():
+        raise ReportError("name", _l("Give the owner's name."))
+    owner = db.session.execute(select(PropertyOwner).where(PropertyOwner.name == name.strip())).scalar_one_or_none()
+    if owner is None:
+        owner = PropertyOwner(name=name.strip())
+        db.session.add(owner)
+    # Blank fields keep what is known: triage often knows only the name.
+    owner.contact = (contact or "").strip() or owner.contact or ""
+    owner.address = (address or "").strip() or owner.address or ""
+    db.session.flush()
+    audit.record("property_owner", owner.id, "saved", actor)
+    db.session.commit()
+    return owner
+
+
+def owners() -> list[PropertyOwner]:
+    return list(db.session.execute(select(PropertyOwner).order_by(PropertyOwner.name)).scalars())
+
+
+def owner_reports(owner: PropertyOwner, open_only: bool = True) -> list[Report]:
+    query = select(Report).where(Report.property_owner_id == owner.id, Report.hidden.is_(False))
+    if open_only:
+        query = query.where(Report.status.not_in([s for s in CLOSED_STATUSES if s != "referred"]))
+    return list(db.session.execute(query.order_by(Report.created_at)).scalars())
