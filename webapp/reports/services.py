@@ -69,6 +69,19 @@ class PhotoSettings:
     publish_immediately: bool = False
 
 
+def photo_settings() -> PhotoSettings:
+    """The photo pipeline's limits and store as the app is configured (needs an app context)."""
+    from flask import current_app
+
+    config = current_app.config
+    return PhotoSettings(
+        store=current_app.extensions["photo_store"], max_bytes=config["MAX_PHOTO_BYTES"],
+        max_pixels=config["MAX_IMAGE_PIXELS"], max_count=config["MAX_PHOTOS"],
+        display_size=config["PHOTO_DISPLAY_SIZE"], thumb_size=config["PHOTO_THUMB_SIZE"],
+        publish_immediately=config["PUBLISH_PHOTOS_IMMEDIATELY"],
+    )
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

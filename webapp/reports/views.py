@@ -16,19 +16,9 @@ from webapp.responses import go_to
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters, services
 from webapp.reports.forms import AnswerForm, FeedbackForm, FollowForm, ReportForm, SupportForm
-from webapp.reports.services import NewReport, ReportError
+from webapp.reports.services import NewReport, ReportError, photo_settings
 
 bp = Blueprint("reports", __name__)
-
-
-def photo_settings() -> services.PhotoSettings:
-    config = current_app.config
-    return services.PhotoSettings(
-        store=current_app.extensions["photo_store"], max_bytes=config["MAX_PHOTO_BYTES"],
-        max_pixels=config["MAX_IMAGE_PIXELS"], max_count=config["MAX_PHOTOS"],
-        display_size=config["PHOTO_DISPLAY_SIZE"], thumb_size=config["PHOTO_THUMB_SIZE"],
-        publish_immediately=config["PUBLISH_PHOTOS_IMMEDIATELY"],
-    )
 
 
 def _uploaded_photos(limit_bytes: int) -> list[bytes]:

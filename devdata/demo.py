@@ -19,7 +19,6 @@ from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
 from webapp.reports import services
 from webapp.reports.models import Category, Report
-from webapp.reports.views import photo_settings
 from webapp.timeutil import as_utc
 
 DEMO_SOURCE = "Trygghetskartan demo (approximate)"
@@ -249,7 +248,7 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
     weights = [DISTRICT_WEIGHTS.get(n, 1) for n in names]
     categories = {c.key: c for c in db.session.execute(select(Category)).scalars()}
     keys = [k for k in CATEGORY_WEIGHTS if k in categories]
-    settings = photo_settings()
+    settings = services.photo_settings()
     settings.publish_immediately = True
     district_locator, zone_locator = geo.district_locator(), geo.zone_locator()
     now = datetime.now(timezone.utc)
