@@ -30,14 +30,25 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Third-party front-end code comes from npm and is copied, never committed.
+# Third-party front-end code comes from npm and is copied, never committed: only the files the templates load
+# (tests/test_vendor.py checks) and the images their CSS and Leaflet's default marker use. No source maps, no -src or
+# ESM builds, and the minified files lose their sourceMappingURL line (the maps are not served).
+LEAFLET := node_modules/leaflet/dist
+CLUSTER := node_modules/leaflet.markercluster/dist
+DRAW := node_modules/leaflet-draw/dist
 vendor: node_modules/.installed
 	rm -rf static/vendor
-	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster static/vendor/leaflet.heat static/vendor/leaflet-draw
-	cp -R node_modules/leaflet/dist/. static/vendor/leaflet/
-	cp node_modules/leaflet.markercluster/dist/*.js node_modules/leaflet.markercluster/dist/*.css static/vendor/leaflet.markercluster/
+	mkdir -p static/vendor/leaflet/images static/vendor/leaflet.markercluster static/vendor/leaflet.heat static/vendor/leaflet-draw/images
+	sed '/^\/\/# sourceMappingURL=/d' $(LEAFLET)/leaflet.js > static/vendor/leaflet/leaflet.js
+	cp $(LEAFLET)/leaflet.css static/vendor/leaflet/
+	cp $(LEAFLET)/images/layers.png $(LEAFLET)/images/layers-2x.png $(LEAFLET)/images/marker-icon.png \
+		$(LEAFLET)/images/marker-icon-2x.png $(LEAFLET)/images/marker-shadow.png static/vendor/leaflet/images/
+	sed '/^\/\/# sourceMappingURL=/d' $(CLUSTER)/leaflet.markercluster.js > static/vendor/leaflet.markercluster/leaflet.markercluster.js
+	cp $(CLUSTER)/MarkerCluster.css $(CLUSTER)/MarkerCluster.Default.css static/vendor/leaflet.markercluster/
 	cp node_modules/leaflet.heat/dist/leaflet-heat.js static/vendor/leaflet.heat/
-	cp -R node_modules/leaflet-draw/dist/leaflet.draw.js node_modules/leaflet-draw/dist/leaflet.draw.css node_modules/leaflet-draw/dist/images static/vendor/leaflet-draw/
+	cp $(DRAW)/leaflet.draw.js $(DRAW)/leaflet.draw.css static/vendor/leaflet-draw/
+	cp $(DRAW)/images/spritesheet.png $(DRAW)/images/spritesheet-2x.png $(DRAW)/images/spritesheet.svg \
+		static/vendor/leaflet-draw/images/
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d webapp/translations

@@ -160,7 +160,8 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from bench.web_paths import boxes_of_about
-    from webapp import benchdata, create_app, demo
+    from devdata import benchdata, demo
+    from webapp import create_app
 
     folder = tempfile.mkdtemp(prefix="tk-http-")
     db_path = os.path.join(folder, "bench.sqlite")

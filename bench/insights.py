@@ -69,7 +69,8 @@ def run(n: int, backend: str = "sqlite", postgres=None, grid_only: bool = False)
     import numpy as np
     from flask_migrate import upgrade
 
-    from webapp import benchdata, create_app, demo
+    from devdata import benchdata, demo
+    from webapp import create_app
     from webapp.geo import services as geo
     from webapp.insights import indicators
     from webapp.insights import services as insights

@@ -41,7 +41,7 @@ def throwaway_server():
                           "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
-            from webapp import demo
+            from devdata import demo
 
             demo.load(reports=60)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

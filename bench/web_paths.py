@@ -83,7 +83,8 @@ def floor_map(db_path: str, box: tuple) -> bytes:
 def run(n: int) -> list[tuple]:
     from flask_migrate import upgrade
 
-    from webapp import benchdata, create_app, demo
+    from devdata import benchdata, demo
+    from webapp import create_app
     from webapp.extensions import db, limiter
     from webapp.reports import intake
     from webapp.media import photo_settings

@@ -10,9 +10,9 @@ import pytest
 from flask import g
 from flask_migrate import upgrade
 
+from devdata.demo import ensure_demo_areas
 from tests.pg import ThrowawayPostgres
 from webapp import create_app
-from webapp.demo import ensure_demo_areas
 from webapp.extensions import db
 
 BACKENDS = ["sqlite", "postgresql"]

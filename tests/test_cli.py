@@ -63,7 +63,7 @@ def test_demo_safety_walk_with_two_school_classes(app):
 def test_demo_logins_cover_every_role_and_work(app):
     from webapp.auth import services as accounts
     from webapp.auth.roles import ROLES
-    from webapp.demo import DEMO_PASSWORD
+    from devdata.demo import DEMO_PASSWORD
 
     runner = app.test_cli_runner()
     assert "No demo staff accounts" in runner.invoke(args=["demo", "logins"]).output
@@ -154,3 +154,24 @@ def test_bench_generate_makes_plausible_reports_fast(app):
     from webapp.geo.services import cell_of
 
     assert all((r.cell_e, r.cell_n) == cell_of(r.lon, r.lat) for r in reports)
+
+
+def test_the_running_app_never_imports_the_demo_or_bench_data():
+    """devdata/ is for the CLI's demo and bench commands (inside the command), bench/ and tests, not the app."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "webapp"
+    found = []
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        inside_functions = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                            for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "devdata" or n.startswith("devdata.") for n in names):
+                if not (path.name == "cli.py" and path.parent == root and id(node) in inside_functions):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
+    assert not (root / "demo.py").exists() and not (root / "benchdata.py").exists()

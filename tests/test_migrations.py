@@ -1,4 +1,7 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+import ast
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -6,6 +9,27 @@ from sqlalchemy import inspect, select
 
 from webapp.extensions import db
 from webapp.reports.models import Category
+
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+
+
+def test_no_migration_imports_the_live_app():
+    """A migration freezes what it needs: a later change to webapp/ must not change what an old migration does."""
+    files = sorted(MIGRATIONS.glob("*.py"))
+    assert files
+    offenders = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            offenders += [f"{path.name}:{node.lineno} {name}" for name in names
+                          if name == "webapp" or name.startswith("webapp.")]
+    assert offenders == []
 
 
 def test_migrated_schema_matches_models(app):

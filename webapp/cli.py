@@ -22,7 +22,7 @@ geo_cli.add_command(geo_import)
 @click.option("--seed", default=1282, show_default=True, help="Random seed, for the same demo every time.")
 def demo_load(reports: int, if_empty: bool, seed: int):
     """Load approximate demo districts and a few hundred plausible reports from 2018–2019."""
-    from webapp import demo
+    from devdata import demo
 
     if if_empty and not demo.database_is_empty():
         click.echo("The database already has reports; demo data not loaded.")
@@ -36,7 +36,7 @@ def demo_load(reports: int, if_empty: bool, seed: int):
 @demo_cli.command("logins")
 def demo_logins():
     """Print the demo staff logins (created by `flask demo load`)."""
-    from webapp import demo
+    from devdata import demo
 
     rows = demo.demo_logins()
     if not rows:
@@ -251,7 +251,7 @@ bench_cli = AppGroup("bench", help="Data for benchmarks.")
 @click.option("--seed", default=1282, show_default=True)
 def bench_generate(count: int, seed: int):
     """Fill the database with COUNT realistic reports (bulk inserts; a million takes minutes)."""
-    from webapp import benchdata, demo
+    from devdata import benchdata, demo
 
     demo.ensure_demo_areas()
     with click.progressbar(length=count, label="Reports") as bar:

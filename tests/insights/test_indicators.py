@@ -160,7 +160,7 @@ def test_survey_beside_the_reports_per_area(app):
 
 
 def test_demo_survey_covers_the_five_areas_and_says_it_is_invented(app):
-    from webapp import demo
+    from devdata import demo
     from webapp.insights import presenters, charts
 
     demo._demo_survey()

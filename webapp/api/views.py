@@ -193,7 +193,7 @@ def report(reference: str):
 @support_limit()
 def support(reference: str):
     """Add the caller's support (once per browser session, and at most as often per client address as
-    reports.services.support_report allows). Needs the page's CSRF token in X-CSRFToken."""
+    reports.public.support_report allows). Needs the page's CSRF token in X-CSRFToken."""
     import secrets
 
     from flask import session
