@@ -46,7 +46,7 @@ def world(sqlite_app):
                       "kom")
     walks.publish(walk, "kom")
     from webapp.reports.lifecycle import save_owner
-    from webapp.campaigns.services import start_import
+    from webapp.campaigns.imports import start_import
 
     owner = save_owner("Fastighets AB Kronan", "info@kronan.example", "Storgatan 1", "kom")
     report.property_owner_id = owner.id

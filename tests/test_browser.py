@@ -544,6 +544,7 @@ def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, se
 
     from tests.factories import make_user
     from webapp.campaigns import services as campaigns
+    from webapp.campaigns import imports
     from webapp.extensions import db
     from webapp.geo.models import District
 
@@ -551,7 +552,7 @@ def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, se
     campaign = campaigns.save_campaign(campaigns.CampaignInput(
         name="Instagramvecka", slug="insta", kind="instagram_week", starts_on=date.today(),
         ends_on=date.today() + timedelta(days=7), district_ids=[centrum]), "kom@landskrona.se")
-    run = campaigns.start_import(campaign, b"caption,posted_at\n" + b"x,2026-01-01\n" * 40, "poster.csv", "kom",
+    run = imports.start_import(campaign, b"caption,posted_at\n" + b"x,2026-01-01\n" * 40, "poster.csv", "kom",
                                  None, str(sqlite_app.instance_path) + "/imports-browser")
     from webapp.jobs.models import Job
 

@@ -62,6 +62,7 @@ def test_csv_and_xlsx_writers_keep_numbers_numeric_and_formulas_as_text():
 def hostile_data():
     """Reports, a campaign, an imported Instagram post, a property owner and a work order, each with text that
     a spreadsheet would take for a formula."""
+    from webapp.campaigns import imports
     from webapp.campaigns import services as campaigns
     from webapp.reports import lifecycle
     from webapp.campaigns.services import CampaignInput
@@ -83,7 +84,7 @@ def hostile_data():
     dark.campaign_id = littered.campaign_id = campaign.id
     post = f'caption,posted_at,lat,lon,place\n"{HYPERLINK.replace(chr(34), chr(34) * 2)}",' \
            f'{date.today().isoformat()}T12:00:00,{CENTRUM[1]},{CENTRUM[0]},=Torget\n'
-    assert campaigns.import_posts(campaign, post.encode(), "posts.csv", "test", photo_settings()).created == 1
+    assert imports.import_posts(campaign, post.encode(), "posts.csv", "test", photo_settings()).created == 1
     owner = lifecycle.save_owner("=Ägaren AB", "@kontakt", "-", "test")
     dark.property_owner_id = littered.property_owner_id = owner.id
     db.session.commit()

@@ -1,6 +1,8 @@
 """Command-line tools: flask demo load, flask geo import …"""
 from __future__ import annotations
 
+from webapp.auth.roles import Role
+
 import json
 from pathlib import Path
 
@@ -53,8 +55,7 @@ users_cli = AppGroup("users", help="Staff accounts.")
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", default="", help="Shown in the audit log and to colleagues.")
-@click.option("--role", required=True, type=click.Choice(["admin", "case_officer", "crew", "lighting_planner",
-                                                          "communications", "field_reporter"]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--department", type=click.Choice(["TS", "SB", "STA", "KOM"]), default=None)
 @click.password_option(help="At least 10 characters; asked for when not given.")
 def users_create(email, name, role, department, password):
@@ -121,6 +122,7 @@ campaigns_cli = AppGroup("campaigns", help="Campaigns and their imports.")
 @click.option("--images", type=click.Path(exists=True, dir_okay=False), help="A zip file with the posts' images.")
 def campaigns_import(slug, csv_path, images):
     """Import posts collected during an Instagram week into the campaign SLUG."""
+    from webapp.campaigns import imports
     from webapp.campaigns import services as campaigns
     from webapp.errors import ReportError
     from webapp.media import photo_settings
@@ -129,9 +131,9 @@ def campaigns_import(slug, csv_path, images):
     if campaign is None:
         raise click.ClickException(f"No campaign {slug}.")
     data = Path(csv_path).read_bytes()
-    with click.progressbar(length=campaigns._count_rows(data), label="Posts") as bar:
+    with click.progressbar(length=imports._count_rows(data), label="Posts") as bar:
         try:
-            result = campaigns.import_posts(campaign, data, Path(csv_path).name, "cli", photo_settings(),
+            result = imports.import_posts(campaign, data, Path(csv_path).name, "cli", photo_settings(),
                                             zip_bytes=Path(images).read_bytes() if images else None,
                                             progress=bar.update)
         except ReportError as exc:

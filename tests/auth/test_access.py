@@ -36,7 +36,7 @@ def world(sqlite_app):
     campaign = save_campaign(CampaignInput(name="Test", slug="test", kind="safety_walk", starts_on=date(2018, 1, 1),
                                            ends_on=date(2018, 2, 1), district_ids=[district_locator().areas[0].id]), "t")
     owner = save_owner("Ägare AB", "", "", "t")
-    from webapp.campaigns.services import start_import
+    from webapp.campaigns.imports import start_import
     run = start_import(campaign, b"caption,posted_at\n", "x.csv", "t", None, str(sqlite_app.instance_path) + "/imports-test")
     from webapp.campaigns import walks
     group = walks.add_group(campaign, "Klass 8A", "school_class", 20, "t")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
 from webapp.campaigns import services
+from webapp.campaigns import imports
 from webapp.reports import lifecycle
 from webapp.campaigns.services import CampaignInput
 from webapp.extensions import db
@@ -99,7 +100,7 @@ Bild saknas,2018-02-23T10:00:00+01:00,https://instagram.example/p/5,,,Torget,mis
 def test_instagram_import_reports_bad_rows_and_imports_nothing_twice(app):
     made = campaign()
     images = _zip({"a.jpg": image_bytes(gps=CENTRUM)})
-    result = services.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
+    result = imports.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
     assert (result.rows, result.created, result.unplaced, result.skipped) == (5, 2, 1, 0)
     assert [line for line, _ in result.errors] == [4, 5, 6]
     messages = dict(result.errors)
@@ -112,14 +113,14 @@ def test_instagram_import_reports_bad_rows_and_imports_nothing_twice(app):
     assert rows[0].created_at.replace(tzinfo=timezone.utc) == datetime(2018, 2, 20, 13, tzinfo=timezone.utc) or \
         rows[0].created_at == datetime(2018, 2, 20, 13, tzinfo=timezone.utc)
     assert rows[1].lat is None and rows[1].location_text == "Slottsgatan"
-    assert [r.id for r in services.needing_a_place()] == [rows[1].id]
+    assert [r.id for r in imports.needing_a_place()] == [rows[1].id]
 
-    again = services.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
+    again = imports.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
     assert (again.created, again.skipped) == (0, 2)
     assert db.session.execute(select(db.func.count(Report.id))).scalar_one() == 2
 
-    services.place_report(rows[1], 55.871, 12.831, "officer")
-    assert services.needing_a_place() == [] and rows[1].district.name == "Centrum/Öster"
+    imports.place_report(rows[1], 55.871, 12.831, "officer")
+    assert imports.needing_a_place() == [] and rows[1].district.name == "Centrum/Öster"
 
 
 def test_import_errors_name_the_column_and_the_value(app):
@@ -133,7 +134,7 @@ def test_import_errors_name_the_column_and_the_value(app):
             "Sex,,55.87,12.83\n"                       # line 7
             "Sju,2018-02-20T10:00,55.84,12.70\n")      # line 8: in the sea between the town and Ven
     with app.test_request_context(headers={"Accept-Language": "sv"}):
-        result = services.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+        result = imports.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
         errors = dict(result.errors)
     assert result.created == 0 and sorted(errors) == [2, 3, 4, 5, 6, 7, 8]
     assert errors[2].startswith("posted_at ”not-a-date” är inget datum")
@@ -151,22 +152,22 @@ def test_unsure_captions_wait_uncategorised_for_a_person(app):
             "\"Här känns det tryggt, bra belysning!\",2018-02-20T10:00,https://i.example/p/1,Torget\n"
             "Vilken solnedgång 😍,2018-02-20T11:00,https://i.example/p/2,Kajen\n"
             "Gatlampan är släckt,2018-02-20T12:00,https://i.example/p/3,Storgatan\n")
-    services.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+    imports.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
     rows = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
     assert [r.category.key for r in rows] == ["feels_safe", "other", "street_light"]
-    assert [r.id for r in services.needing_a_category()] == [rows[1].id]
-    services.categorise_report(rows[1], "feels_safe", "officer")
-    assert services.needing_a_category() == [] and rows[1].category.key == "feels_safe"
+    assert [r.id for r in imports.needing_a_category()] == [rows[1].id]
+    imports.categorise_report(rows[1], "feels_safe", "officer")
+    assert imports.needing_a_category() == [] and rows[1].category.key == "feels_safe"
 
 
 def test_import_refuses_bad_files(app):
     made = campaign()
     with pytest.raises(ReportError):
-        services.import_posts(made, b"just,some\n1,2\n", "x.csv", "x", photo_settings())
+        imports.import_posts(made, b"just,some\n1,2\n", "x.csv", "x", photo_settings())
     with pytest.raises(ReportError):
-        services.import_posts(made, "caption,posted_at\n".encode("utf-16"), "x.csv", "x", photo_settings())
+        imports.import_posts(made, "caption,posted_at\n".encode("utf-16"), "x.csv", "x", photo_settings())
     with pytest.raises(ReportError):
-        services.import_posts(made, b"caption,posted_at\n", "x.csv", "x", photo_settings(), zip_bytes=b"not a zip")
+        imports.import_posts(made, b"caption,posted_at\n", "x.csv", "x", photo_settings(), zip_bytes=b"not a zip")
 
 
 def test_results_and_places_hand_counted(app):
@@ -254,7 +255,7 @@ def test_imported_posts_lose_control_characters_but_keep_their_lines(app):
     made = campaign()
     text = 'caption,posted_at,link,lat,lon,place,image\n' \
            '"Skräp\x01\x0b vid\nbänken\t#skräp",2018-02-20 14:00,https://instagram.example/p/9,,,Torget\x02,\n'
-    result = services.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+    result = imports.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
     assert result.created == 1, result.errors
     report = db.session.execute(select(Report)).scalar_one()
     assert report.description == "Skräp vid\nbänken\t#skräp" and report.location_text == "Torget"

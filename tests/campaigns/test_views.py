@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_token
 from tests.factories import CENTRUM, KARLSLUND, form_token, login, make_user
 from webapp.campaigns import services
+from webapp.campaigns import imports
 from webapp.reports import lifecycle
 from webapp.extensions import db
 from webapp.geo.models import District
@@ -197,7 +198,7 @@ def test_unsure_posts_get_their_category_in_the_queue(sqlite_app):
     client = comms(sqlite_app)
     create(client, slug="insta-queue", categories=[])
     campaign = services.by_slug("insta-queue")
-    services.import_posts(campaign, ("caption,posted_at,place\n"
+    imports.import_posts(campaign, ("caption,posted_at,place\n"
                                      "Vilken utsikt 😍,2026-01-01T10:00:00+01:00,Kajen\n").encode(),
                           "p.csv", "kom@landskrona.se", photo_settings())
     post = db.session.execute(select(Report)).scalar_one()
@@ -209,7 +210,7 @@ def test_unsure_posts_get_their_category_in_the_queue(sqlite_app):
                                                            "report_id": str(post.id), "category": "feels_safe"})
     assert response.status_code == 302
     db.session.refresh(post)
-    assert post.category.key == "feels_safe" and services.needing_a_category() == []
+    assert post.category.key == "feels_safe" and imports.needing_a_category() == []
     html = officer.get("/staff/places", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Alla importerade inlägg har en kategori." in html
 

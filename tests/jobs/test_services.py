@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from tests.factories import CENTRUM
 from tests.server import ROOT, environment
 from webapp.campaigns import services as campaigns
+from webapp.campaigns import imports
 from webapp.campaigns.models import ImportRun
 from webapp.extensions import db
 from webapp.geo import services as geo
@@ -105,7 +106,7 @@ def test_an_import_killed_with_kill_9_carries_on_after_a_restart_and_makes_nothi
         ends_on=date(2026, 1, 31), district_ids=[db.session.execute(select(District.id)).scalars().first()]),
         "kom@landskrona.se")
     n = 120
-    run = campaigns.start_import(campaign, posts(n), "poster.csv", "kom", None,
+    run = imports.start_import(campaign, posts(n), "poster.csv", "kom", None,
                                  str(os.path.join(app.instance_path, "imports")))
     run_id, job_id, campaign_id = run.id, run.job_id, campaign.id
     db.session.remove()

@@ -1,6 +1,10 @@
 """Open311 GeoReport v2 at /open311/v2/, in JSON and XML, over the same services as the web form."""
 from __future__ import annotations
 
+from webapp.reports.status import Source
+
+from webapp.reports.status import ReportStatus
+
 import secrets
 from xml.etree import ElementTree as ET
 
@@ -173,7 +177,7 @@ def create_request(fmt):
     data = NewReport(category_key=category.key, description=(form.get("description") or "")[:2000],
                      lat=lat if lon is not None else None, lon=lon if lat is not None else None,
                      location_text=address[:300], time_of_day=time_of_day, safety_rating=rating,
-                     email=(form.get("email") or "").strip() or None, locale=_lang(), source="open311",
+                     email=(form.get("email") or "").strip() or None, locale=_lang(), source=Source.OPEN311,
                      photos=photos, answers=attributes)
 
     try:
@@ -283,5 +287,5 @@ def updates(fmt):
     return respond([{
         "update_id": change.id, "service_request_id": report.reference,
         "status": o311.FMS_STATUS.get(change.to_status, "OPEN"), "updated_datetime": o311.w3c(change.created_at),
-        "description": change.public_note or "", "media_url": _media_url(report) if change.to_status == "fixed" else None,
+        "description": change.public_note or "", "media_url": _media_url(report) if change.to_status == ReportStatus.FIXED else None,
     } for change, report in rows], "service_request_updates")

@@ -1,6 +1,8 @@
 """The OpenAPI 3 description of /api/v1, served at /api/openapi.json; the tests check real traffic against it."""
 from __future__ import annotations
 
+from webapp.reports.status import ReportStatus
+
 from webapp.reports.status import MAP_STATUS_FILTERS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -113,8 +115,7 @@ def document(server_url: str = "/") -> dict:
                 "truncated": {"type": "boolean"},
                 "clustered": {"type": "boolean"},
                 "total": {"type": "integer", "minimum": 0}}},
-            "Status": {"type": "string", "enum": ["received", "confirmed", "planned", "in_progress", "fixed", "closed",
-                                                  "referred", "duplicate"]},
+            "Status": {"type": "string", "enum": [s.value for s in ReportStatus]},
             "Report": {"type": "object", "additionalProperties": False,
                        "required": ["reference", "category", "category_name", "status", "status_name", "description",
                                     "place", "district", "lat", "lon", "created", "support_count", "history", "photos"],

@@ -1,6 +1,8 @@
 """Open311 rules: API keys, the mapping of our reports and categories to GeoReport v2, and its dates."""
 from __future__ import annotations
 
+from webapp.reports.status import ReportStatus
+
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -17,8 +19,9 @@ MAX_REQUESTS = 1000
 
 # The richer statuses FixMyStreet reads from the updates extension.
 FMS_STATUS = {
-    "received": "OPEN", "confirmed": "INVESTIGATING", "planned": "ACTION_SCHEDULED", "in_progress": "IN_PROGRESS",
-    "fixed": "FIXED", "closed": "CLOSED", "referred": "NOT_COUNCILS_RESPONSIBILITY", "duplicate": "DUPLICATE",
+    ReportStatus.RECEIVED: "OPEN", ReportStatus.CONFIRMED: "INVESTIGATING", ReportStatus.PLANNED: "ACTION_SCHEDULED",
+    ReportStatus.IN_PROGRESS: "IN_PROGRESS", ReportStatus.FIXED: "FIXED", ReportStatus.CLOSED: "CLOSED",
+    ReportStatus.REFERRED: "NOT_COUNCILS_RESPONSIBILITY", ReportStatus.DUPLICATE: "DUPLICATE",
 }
 SAFETY_ATTRIBUTES = [
     {"code": "time_of_day", "description": {"sv": "När känns det otryggt?", "en": "When does it feel unsafe?"},

@@ -1,12 +1,22 @@
 """Who may do what. One table: a permission and the roles that have it."""
+from enum import StrEnum
+
 from flask_babel import lazy_gettext as _l
 
-ADMIN = "admin"
-CASE_OFFICER = "case_officer"
-CREW = "crew"
-LIGHTING_PLANNER = "lighting_planner"
-COMMUNICATIONS = "communications"
-FIELD_REPORTER = "field_reporter"
+
+class Role(StrEnum):
+    """A staff member's role; the stored value."""
+    ADMIN = "admin"
+    CASE_OFFICER = "case_officer"
+    CREW = "crew"
+    LIGHTING_PLANNER = "lighting_planner"
+    COMMUNICATIONS = "communications"
+    FIELD_REPORTER = "field_reporter"
+
+
+# Short names for the tables below.
+ADMIN, CASE_OFFICER, CREW = Role.ADMIN, Role.CASE_OFFICER, Role.CREW
+LIGHTING_PLANNER, COMMUNICATIONS, FIELD_REPORTER = Role.LIGHTING_PLANNER, Role.COMMUNICATIONS, Role.FIELD_REPORTER
 
 ROLE_LABELS = {
     ADMIN: _l("Administrator"),

@@ -1,6 +1,8 @@
 """Plain values for campaign pages: results as tables and bars, comparisons, owners' letters."""
 from __future__ import annotations
 
+from webapp.reports.status import Moderation
+
 import json
 
 from flask import url_for
@@ -93,7 +95,7 @@ def owner_page(owner, rows) -> dict:
                          "created": format_date(as_utc(r.created_at), "medium"),
                          "status": STATUS_LABELS.get(r.status, r.status), "description": r.description,
                          "photos": [url_for("reports.photo", stem=p.stem, size="display", _external=True)
-                                    for p in r.photos if p.moderation == "approved"],
+                                    for p in r.photos if p.moderation == Moderation.APPROVED],
                          "url": url_for("staff.report", report_id=r.id)} for r in rows],
             "letter_url": url_for("campaigns.owner_letter", owner_id=owner.id),
             "csv_url": url_for("campaigns.owner_csv", owner_id=owner.id)}
@@ -185,7 +187,7 @@ def _stop(point, public: bool) -> dict:
     report = point.report
     now = walks.current_report(report)
     photos = [] if report.hidden else [url_for("reports.photo", stem=p.stem, size="display")
-                                       for p in report.photos if p.moderation == "approved"][:2]
+                                       for p in report.photos if p.moderation == Moderation.APPROVED][:2]
     return {"position": point.position, "reference": report.reference, "category": category_name(report.category),
             "place": "" if report.hidden else ", ".join(x for x in [report.location_text,
                                                                      report.district.name if report.district else ""] if x),

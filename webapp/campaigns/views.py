@@ -2,6 +2,8 @@
 engagement activities; property owners and their letters."""
 from __future__ import annotations
 
+from webapp.reports.status import Source
+
 import io
 
 import segno
@@ -14,6 +16,7 @@ from webapp import spreadsheets
 from webapp.auth.access import actor, require
 from webapp.campaigns import forms, presenters, walks
 from webapp.campaigns import services
+from webapp.campaigns import imports
 from webapp.reports import catalogue, lifecycle
 from webapp.campaigns.models import Campaign
 from webapp.reports.models import PropertyOwner
@@ -32,7 +35,7 @@ from webapp.reports.models import Report
 from webapp.campaigns.models import WalkGroup
 
 bp = Blueprint("campaigns", __name__)
-FIELD_SOURCES = ("cleaning", "contractor", "police")
+FIELD_SOURCES = (Source.CLEANING, Source.CONTRACTOR, Source.POLICE)
 
 
 
@@ -81,7 +84,7 @@ def _campaign_page(campaign: Campaign, form: forms.CampaignForm, status: int = 2
                    group_form: forms.GroupForm | None = None):
     return render_template("campaigns/form.html", form=form, campaign=presenters.campaign_row(campaign),
                            can_manage=current_user.can("campaigns"), import_form=forms.ImportForm(formdata=None),
-                           imports=services.imports_for(campaign), map=report_presenters.map_page()["map"],
+                           imports=imports.imports_for(campaign), map=report_presenters.map_page()["map"],
                            group_form=group_form or forms.GroupForm(formdata=None),
                            groups=presenters.group_rows(campaign), walks=presenters.walk_rows(campaign)), status
 
@@ -142,7 +145,7 @@ def import_posts(campaign_id: int):
         flash(_("The CSV file needs at least the columns caption and posted_at."), "error")
         return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
     work_dir = str(Path(current_app.instance_path) / "imports")
-    run = services.start_import(campaign, csv_bytes, upload.filename, actor(),
+    run = imports.start_import(campaign, csv_bytes, upload.filename, actor(),
                                 images.read() if images and images.filename else None, work_dir)
     jobs.work_in_background(current_app._get_current_object())
     return redirect(url_for("campaigns.import_status", run_id=run.id))
@@ -218,16 +221,16 @@ def needs_place():
         if report is None:
             abort(404)
         try:
-            services.place_report(report, float(form.lat.data), float(form.lon.data), actor())
+            imports.place_report(report, float(form.lat.data), float(form.lon.data), actor())
             flash(_("%(reference)s was placed on the map.", reference=report.reference), "info")
         except (ReportError, ValueError) as exc:
             flash(str(getattr(exc, "message", exc)), "error")
         return redirect(url_for("campaigns.needs_place"))
     rows = [{"id": r.id, "reference": r.reference, "category": report_presenters.category_name(r.category),
              "description": r.description, "place": r.location_text, "source": r.source,
-             "url": url_for("staff.report", report_id=r.id)} for r in services.needing_a_place()]
+             "url": url_for("staff.report", report_id=r.id)} for r in imports.needing_a_place()]
     unsorted = [{"id": r.id, "reference": r.reference, "description": r.description, "place": r.location_text,
-                 "url": url_for("staff.report", report_id=r.id)} for r in services.needing_a_category()]
+                 "url": url_for("staff.report", report_id=r.id)} for r in imports.needing_a_category()]
     return render_template("campaigns/places.html", rows=rows, form=forms.PlaceForm(formdata=None),
                            unsorted=unsorted, category_form=_category_form(formdata=None),
                            map=report_presenters.map_page()["map"])
@@ -250,7 +253,7 @@ def choose_category():
         abort(404)
     if form.validate_on_submit():
         try:
-            services.categorise_report(report, form.category.data, actor())
+            imports.categorise_report(report, form.category.data, actor())
             flash(_("%(reference)s now has a category.", reference=report.reference), "info")
         except ReportError as exc:
             flash(str(exc.message), "error")
@@ -308,9 +311,9 @@ def _landing(campaign: Campaign, group):
     status = 200
     audit_errors = {}
     if form.validate_on_submit():
-        source = "campaign"
+        source = Source.CAMPAIGN
         if needs_login:  # who saw it: cleaning staff, a contractor or the police
-            source = request.form.get("source") if request.form.get("source") in FIELD_SOURCES else "field"
+            source = request.form.get("source") if request.form.get("source") in FIELD_SOURCES else Source.FIELD
         try:
             report, token = services.submit(campaign, report_from_form(form, source), photo_settings(), actor=actor(),
                                             gender=request.form.get("gender") or None,

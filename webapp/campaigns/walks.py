@@ -2,6 +2,8 @@
 safety audit per point and its area scores, and the follow-up walk with its public protocol."""
 from __future__ import annotations
 
+from webapp.reports.status import ReportStatus
+
 import json
 import secrets
 from dataclasses import dataclass
@@ -86,7 +88,7 @@ def group_by_code(campaign: Campaign, code: str) -> WalkGroup | None:
 
 def participation(campaign: Campaign) -> dict:
     """Who took part: the groups that reported (with their sizes) and the reports from individuals."""
-    counted = Report.status != "duplicate"
+    counted = Report.status != ReportStatus.DUPLICATE
     per_group = dict(db.session.execute(
         select(Report.group_id, func.count(Report.id))
         .where(Report.campaign_id == campaign.id, Report.group_id.is_not(None), counted)
@@ -138,7 +140,7 @@ def _audit_rows(campaign: Campaign) -> list[tuple]:
     return db.session.execute(
         select(Report.lon, Report.lat, Report.district_id, *columns).join(SafetyAudit, SafetyAudit.report_id == Report.id)
         .where(Report.campaign_id == campaign.id, Report.lat.is_not(None), Report.hidden.is_(False),
-               Report.status != "duplicate")).all()
+               Report.status != ReportStatus.DUPLICATE)).all()
 
 
 def _summarise(rows: list[tuple]) -> dict:
@@ -203,7 +205,7 @@ def _walk_reports(campaign: Campaign, report_ids: list[int]) -> list[Report]:
         raise ReportError("points", _l("A walk can have at most %(n)d stops.", n=MAX_WALK_POINTS))
     rows = {r.id: r for r in db.session.execute(select(Report).where(
         Report.id.in_(report_ids), Report.campaign_id == campaign.id, Report.lat.is_not(None),
-        Report.status != "duplicate")).scalars()}
+        Report.status != ReportStatus.DUPLICATE)).scalars()}
     if len(rows) != len(set(report_ids)):
         raise ReportError("points", _l("Choose places reported in this campaign."))
     return [rows[i] for i in dict.fromkeys(report_ids)]

@@ -2,6 +2,10 @@
 earlier, per district with Centrum/Öster against the rest of the city."""
 from __future__ import annotations
 
+from webapp.reports.status import Source
+
+from webapp.reports.status import ReportStatus
+
 import csv
 import io
 import re
@@ -77,8 +81,9 @@ def parse_period(text: str | None, date_from: date | None = None, date_to: date 
     return Period(date(year, first, 1), end, f"{year}-{part}")
 
 
-SOURCE_GROUPS = {"campaign": "campaign", "instagram": "instagram", "field": "field", "police": "field",
-                 "contractor": "field", "cleaning": "field", "phone": "staff", "visit": "staff"}
+SOURCE_GROUPS = {Source.CAMPAIGN: "campaign", Source.INSTAGRAM: "instagram", Source.FIELD: "field",
+                 Source.POLICE: "field", Source.CONTRACTOR: "field", Source.CLEANING: "field", Source.PHONE: "staff",
+                 Source.VISIT: "staff"}
 
 
 def _counts(period: Period) -> dict:
@@ -87,7 +92,7 @@ def _counts(period: Period) -> dict:
     rows = db.session.execute(
         select(District.name, Category.key, Category.kind, Report.source, func.count(Report.id))
         .join(Category, Category.id == Report.category_id).outerjoin(District, District.id == Report.district_id)
-        .where(Report.created_at >= start, Report.created_at < end, Report.status != "duplicate")
+        .where(Report.created_at >= start, Report.created_at < end, Report.status != ReportStatus.DUPLICATE)
         .group_by(District.name, Category.key, Category.kind, Report.source)).all()
     by_district, by_category, by_source, by_kind = {}, {}, {}, {"fault": 0, "safety": 0}
     total = 0
@@ -137,7 +142,7 @@ def _fixing(period: Period) -> dict:
            .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
            .group_by(WorkOrderReport.report_id).subquery())
     fixes = (select(StatusChange.report_id.label("report_id"), func.min(StatusChange.created_at).label("fixed_at"))
-             .where(StatusChange.to_status == "fixed", StatusChange.created_at >= start, StatusChange.created_at < end)
+             .where(StatusChange.to_status == ReportStatus.FIXED, StatusChange.created_at >= start, StatusChange.created_at < end)
              .group_by(StatusChange.report_id).subquery())
     in_time = case((func.date(fixes.c.fixed_at) <= due.c.due, 1), else_=0)
     response_days = case((Report.zone_id.is_not(None), Priority.response_days_zone), else_=Priority.response_days)
@@ -181,10 +186,10 @@ def _engagement(period: Period) -> dict:
     in_groups = db.session.execute(select(func.coalesce(func.sum(WalkGroup.size), 0)).where(
         WalkGroup.id.in_(select(Report.group_id).where(Report.campaign_id.in_([c.id for c in campaigns] or [0]),
                                                        Report.created_at >= start, Report.created_at < end,
-                                                       Report.status != "duplicate")))).scalar_one()
+                                                       Report.status != ReportStatus.DUPLICATE)))).scalar_one()
     individual = db.session.execute(select(func.count(Report.id)).where(
         Report.campaign_id.in_([c.id for c in campaigns] or [0]), Report.group_id.is_(None),
-        Report.created_at >= start, Report.created_at < end, Report.status != "duplicate")).scalar_one()
+        Report.created_at >= start, Report.created_at < end, Report.status != ReportStatus.DUPLICATE)).scalar_one()
     return {"activities": int(activities[0]), "participants": int(activities[1]), "campaigns": len(campaigns),
             "campaign_reports": int(campaign_reports), "campaign_participants": int(in_groups) + int(individual)}
 
@@ -287,4 +292,4 @@ def report_counts_by_year() -> dict[int, int]:
     """The platform's own count per year, to set beside the survey series."""
     year = func.extract("year", Report.created_at)
     return {int(y): n for y, n in db.session.execute(
-        select(year, func.count(Report.id)).where(Report.status != "duplicate").group_by(year)).all()}
+        select(year, func.count(Report.id)).where(Report.status != ReportStatus.DUPLICATE).group_by(year)).all()}

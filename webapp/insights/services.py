@@ -2,6 +2,12 @@
 CLI (`flask export …`) and the tests call the same ones."""
 from __future__ import annotations
 
+from webapp.workorders.status import WorkOrderStatus
+
+from webapp.reports.status import Moderation
+
+from webapp.reports.status import ReportStatus
+
 import itertools
 import json
 from dataclasses import asdict, dataclass, field
@@ -78,7 +84,7 @@ def _query(selection: Selection, columns, *, counted: bool = False):
     if selection.demographic and not counted:
         raise SplitRefused()
     query = (select(*columns).select_from(Report).join(Category, Category.id == Report.category_id)
-             .where(Report.lat.is_not(None), Report.hidden.is_(False), Report.status != "duplicate"))
+             .where(Report.lat.is_not(None), Report.hidden.is_(False), Report.status != ReportStatus.DUPLICATE))
     if selection.kinds:
         query = query.where(Category.kind.in_(selection.kinds))
     if selection.categories:
@@ -492,8 +498,8 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
             "lon": round(place["lon"], 6), "lat": round(place["lat"], 6), "count": place["count"],
             "times": {t: sum(1 for r in group if r.time_of_day == t) for t in TIMES_OF_DAY},
             "references": [r.reference for r in group],
-            "photos": [p.stem for r in group for p in r.photos if p.moderation == "approved"],
-            "repairs_done": sum(1 for o in repairs if o[1] in ("done", "verified")), "repairs": len(repairs),
+            "photos": [p.stem for r in group for p in r.photos if p.moderation == Moderation.APPROVED],
+            "repairs_done": sum(1 for o in repairs if o[1] in (WorkOrderStatus.DONE, WorkOrderStatus.VERIFIED)), "repairs": len(repairs),
             "new_lighting_orders": sum(1 for o in orders if o[0] == "light_new"),
         }
         is_existing = any(r.category.key == "street_light" for r in group) or repairs

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # kind -> "module:function"; the function takes (job, context) and returns a result dict (or None).
 HANDLERS = {
-    "campaign_import": "webapp.campaigns.services:run_import_job",
+    "campaign_import": "webapp.campaigns.imports:run_import_job",
     "points_export": "webapp.insights.services:run_export_job",
 }
 MAX_ATTEMPTS = 3

@@ -2,6 +2,12 @@
 and the API all call these; none of them reads the request."""
 from __future__ import annotations
 
+from webapp.reports.status import Source
+
+from webapp.reports.status import Moderation
+
+from webapp.reports.status import ReportStatus
+
 from webapp.errors import ReportError
 from webapp.media import PhotoSettings
 from webapp.reports.catalogue import category_by_key
@@ -44,7 +50,7 @@ class NewReport:
     safety_rating: int | None = None
     email: str | None = None
     locale: str = "sv"
-    source: str = "web"
+    source: str = Source.WEB
     photos: list[bytes] = field(default_factory=list)
     created_at: datetime | None = None
     # Answers to the category's extra questions: {code: value}
@@ -215,7 +221,7 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
         time_of_day=data.time_of_day if category.kind == KIND_SAFETY else None,
         safety_rating=data.safety_rating if category.kind == KIND_SAFETY else None,
         reporter_email=(data.email or "").strip().lower() or None, locale=data.locale, source=data.source,
-        status="received", created_at=created, updated_at=created,
+        status=ReportStatus.RECEIVED, created_at=created, updated_at=created,
         answers=clean_answers(category, data.answers) or None,
         idempotency_hash=hash_token(data.idempotency_key) if data.idempotency_key else None,
     )
@@ -230,9 +236,9 @@ def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident
         db.session.add(report)
         db.session.flush()
         report.reference = reference_for(report.id, created)
-        db.session.add(StatusChange(report=report, from_status=None, to_status="received", actor=actor,
+        db.session.add(StatusChange(report=report, from_status=None, to_status=ReportStatus.RECEIVED, actor=actor,
                                     created_at=created))
-        moderation = "approved" if photos.publish_immediately else "pending"
+        moderation = Moderation.APPROVED if photos.publish_immediately else Moderation.PENDING
         for stem, item in zip(written, processed):
             db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,
                                  moderation=moderation, created_at=created))

@@ -2,6 +2,8 @@
 who outside the city it was referred to, and the choices of category and district."""
 from __future__ import annotations
 
+from webapp.reports.status import Source
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -12,9 +14,9 @@ from webapp.reports.catalogue import active_categories
 from webapp.reports.presenters import category_name
 
 SOURCE_LABELS = {
-    "web": _l("Website"), "phone": _l("Phone"), "visit": _l("Visit"), "campaign": _l("Campaign"),
-    "instagram": _l("Instagram"), "field": _l("Field"), "police": _l("Police"), "contractor": _l("Contractor"),
-    "cleaning": _l("Cleaning staff"), "open311": _l("Open311"),
+    Source.WEB: _l("Website"), Source.PHONE: _l("Phone"), Source.VISIT: _l("Visit"), Source.CAMPAIGN: _l("Campaign"),
+    Source.INSTAGRAM: _l("Instagram"), Source.FIELD: _l("Field"), Source.POLICE: _l("Police"),
+    Source.CONTRACTOR: _l("Contractor"), Source.CLEANING: _l("Cleaning staff"), Source.OPEN311: _l("Open311"),
 }
 EXTERNAL_LABELS = {
     "trafikverket": _l("Trafikverket (state road)"),

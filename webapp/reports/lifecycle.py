@@ -3,6 +3,8 @@ status changes, merging duplicates and questions to the reporter. Each change re
 concurrent changes are refused (the version check)."""
 from __future__ import annotations
 
+from webapp.reports.status import ReportStatus
+
 from webapp.reports.public import confirmed_followers
 
 import math
@@ -113,9 +115,9 @@ def merge_reports(duplicate: Report, target: Report, actor: str, expected_versio
     the duplicate is closed as merged, and its tracking link keeps working and points to the target."""
     if duplicate.id == target.id:
         raise ReportError("target", _l("A report cannot be merged with itself."))
-    if target.merged_into_id is not None or target.status == "duplicate":
+    if target.merged_into_id is not None or target.status == ReportStatus.DUPLICATE:
         raise ReportError("target", _l("That report has itself been merged; merge into the report it went to."))
-    if duplicate.status == "duplicate":
+    if duplicate.status == ReportStatus.DUPLICATE:
         raise ReportError("target", _l("This report has already been merged."))
     # Claim both in the order of their ids: two officers merging A into B and B into A at the same moment
     # then wait for each other instead of deadlocking, and the second finds the first one's change.
@@ -124,9 +126,9 @@ def merge_reports(duplicate: Report, target: Report, actor: str, expected_versio
     target.support_count = target.support_count + duplicate.support_count + 1
     duplicate.merged_into_id = target.id
     note = str(_l("Merged with report %(reference)s, which is handled instead.", reference=target.reference))
-    db.session.add(StatusChange(report=duplicate, from_status=duplicate.status, to_status="duplicate",
+    db.session.add(StatusChange(report=duplicate, from_status=duplicate.status, to_status=ReportStatus.DUPLICATE,
                                 actor=actor, public_note=note))
-    duplicate.status = "duplicate"
+    duplicate.status = ReportStatus.DUPLICATE
     audit.record("report", duplicate.id, "merged_into", actor, target=target.reference)
     audit.record("report", target.id, "merged_from", actor, duplicate=duplicate.reference)
     db.session.commit()
@@ -151,8 +153,8 @@ def assign_report(report: Report, actor: str, expected_version: int | None, depa
             report.property_owner_id = save_owner(external_name, external_contact, "", actor).id
         audit.record("report", report.id, "referred", actor, to=external_kind, name=external_name.strip())
         db.session.commit()
-        if report.status != "referred":
-            change_status(report, "referred", actor, public_note=public_note.strip())
+        if report.status != ReportStatus.REFERRED:
+            change_status(report, ReportStatus.REFERRED, actor, public_note=public_note.strip())
         return
     if not department:
         raise ReportError("department", _l("Choose a department or an outside party."))
@@ -168,7 +170,7 @@ def next_statuses(report: Report) -> list[str]:
     """The statuses staff may move a report to, in the order of the flow (webapp/reports/status.py); merging into
     another report (duplicate) is an action of its own."""
     allowed = TRANSITIONS.get(report.status, set())
-    return [status for status in STATUS_LABELS if status in allowed and status != "duplicate"]
+    return [status for status in STATUS_LABELS if status in allowed and status != ReportStatus.DUPLICATE]
 
 
 def closes(status: str) -> bool:
@@ -246,5 +248,5 @@ def owners() -> list[PropertyOwner]:
 def owner_reports(owner: PropertyOwner, open_only: bool = True) -> list[Report]:
     query = select(Report).where(Report.property_owner_id == owner.id, Report.hidden.is_(False))
     if open_only:
-        query = query.where(Report.status.not_in([s for s in CLOSED_STATUSES if s != "referred"]))
+        query = query.where(Report.status.not_in([s for s in CLOSED_STATUSES if s != ReportStatus.REFERRED]))
     return list(db.session.execute(query.order_by(Report.created_at)).scalars())

@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+from webapp.reports.status import Source
+
+from webapp.reports.status import Moderation
+
+from webapp.reports.status import ReportStatus
+
 from datetime import datetime
 from typing import Optional
 
@@ -16,7 +22,6 @@ KIND_SAFETY = "safety"
 KIND_FAULT = "fault"
 
 TIMES_OF_DAY = ("day", "evening", "night")
-SOURCES = ("web", "phone", "visit", "campaign", "instagram", "field", "open311")
 
 
 class Department(db.Model):
@@ -109,8 +114,8 @@ class Report(db.Model):
     # SHA-256 of the idempotency key the phone sent with the report: a retry finds it instead of a duplicate.
     idempotency_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(8), default="sv")
-    source: Mapped[str] = mapped_column(String(20), default="web")
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    source: Mapped[str] = mapped_column(String(20), default=Source.WEB)
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.RECEIVED, index=True)
     support_count: Mapped[int] = mapped_column(Integer, default=0)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
@@ -166,14 +171,14 @@ class Photo(db.Model):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     # pending -> approved | rejected; only approved photos are public.
-    moderation: Mapped[str] = mapped_column(String(10), default="pending")
+    moderation: Mapped[str] = mapped_column(String(10), default=Moderation.PENDING)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     report: Mapped[Optional[Report]] = relationship(back_populates="photos")
 
     @property
     def is_public(self) -> bool:
-        return self.moderation == "approved"
+        return self.moderation == Moderation.APPROVED
 
 
 class Support(db.Model):

@@ -2,6 +2,8 @@
 (blur or black out faces and licence plates) so that no unredacted copy remains."""
 from __future__ import annotations
 
+from webapp.reports.status import Moderation
+
 from webapp.reports.lifecycle import claim
 
 import math
@@ -29,7 +31,7 @@ def set_hidden(report: Report, hidden: bool, actor: str, expected_version: int |
 
 
 def moderate_photo(photo: Photo, decision: str, actor: str) -> None:
-    if decision not in ("approved", "rejected", "pending"):
+    if decision not in set(Moderation):
         raise ReportError("decision", _l("Unknown decision."))
     previous = photo.moderation
     photo.moderation = decision

@@ -1,6 +1,10 @@
 """Plain values for the templates, so that templates only show and never decide."""
 from __future__ import annotations
 
+from webapp.reports.status import ReportStatus
+
+from webapp.reports.status import Moderation
+
 from flask import current_app, url_for
 from flask_babel import format_date, format_datetime
 from sqlalchemy import select
@@ -194,7 +198,7 @@ def tracked_report(report: Report, token: str) -> dict:
     """The reporter's own view: the public view plus what they sent that is not public yet, a question from
     staff to answer, the satisfaction question after a fix, and where a merged report went."""
     view = public_report(report)
-    pending = [p for p in report.photos if p.moderation == "pending"]
+    pending = [p for p in report.photos if p.moderation == Moderation.PENDING]
     target = report.merged_into
     question = open_info_request(report)
     satisfaction = public.satisfaction_for(report)
@@ -209,7 +213,7 @@ def tracked_report(report: Report, token: str) -> dict:
         "question": question.question if question else None,
         "answer_url": url_for("reports.answer", token=token),
         "feedback_url": url_for("reports.feedback", token=token),
-        "ask_feedback": report.status in ("fixed", "closed") and report.status != "duplicate",
+        "ask_feedback": report.status in (ReportStatus.FIXED, ReportStatus.CLOSED),
         "satisfaction": satisfaction.score if satisfaction else None,
     })
     return view

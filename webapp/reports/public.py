@@ -2,6 +2,10 @@
 following it."""
 from __future__ import annotations
 
+from webapp.reports.status import Moderation
+
+from webapp.reports.status import ReportStatus
+
 from webapp.errors import ReportError
 from webapp.reports.intake import MAX_DESCRIPTION, hash_token
 
@@ -89,7 +93,7 @@ def report_by_token(token: str) -> Report | None:
 
 def record_satisfaction(report: Report, score: int, comment: str = "") -> None:
     """A resident's satisfaction after a fix, 1–5; a second answer replaces the first."""
-    if report.status not in ("fixed", "closed"):
+    if report.status not in (ReportStatus.FIXED, ReportStatus.CLOSED):
         raise ReportError("score", _l("You can say how satisfied you are once the report has been fixed."))
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise ReportError("score", _l("Choose a number from 1 to 5."))
@@ -160,7 +164,7 @@ def _check_map_filters(category: str | None, status: str | None) -> None:
 
 
 def _public_in_box_statement(dialect: str, category: str | None = None, status: str | None = None):
-    first_photo = (select(Photo.stem).where(Photo.report_id == Report.id, Photo.moderation == "approved")
+    first_photo = (select(Photo.stem).where(Photo.report_id == Report.id, Photo.moderation == Moderation.APPROVED)
                    .order_by(Photo.id).limit(1).correlate(Report).scalar_subquery())
     return (select(Report.id, Report.reference, Report.lon, Report.lat, Report.status, Report.created_at,
                    Report.support_count, Category.key, first_photo)
@@ -316,5 +320,5 @@ _WORK_ORDER_REPORT = table("work_order_report", column("work_order_id"), column(
 def after_photos(report: Report) -> list[Photo]:
     """The approved after-photos of the work orders that fixed this report (the crew's proof, shown publicly)."""
     orders = select(_WORK_ORDER_REPORT.c.work_order_id).where(_WORK_ORDER_REPORT.c.report_id == report.id)
-    return list(db.session.execute(select(Photo).where(Photo.work_order_id.in_(orders), Photo.moderation == "approved")
+    return list(db.session.execute(select(Photo).where(Photo.work_order_id.in_(orders), Photo.moderation == Moderation.APPROVED)
                                    .order_by(Photo.id)).scalars())

@@ -1,6 +1,8 @@
 """The resident's pages: report a place, the public map, a report's page, the private tracking page."""
 from __future__ import annotations
 
+from webapp.reports.status import Source
+
 from webapp.media import photo_settings
 
 import secrets
@@ -115,9 +117,9 @@ def _build_form() -> ReportForm:
 def new_report():
     form = _build_form()
     status = 200
-    if checked_report_form(form, "web"):
+    if checked_report_form(form, Source.WEB):
         try:
-            report, token = intake.create_report(report_from_form(form, "web"), photo_settings())
+            report, token = intake.create_report(report_from_form(form, Source.WEB), photo_settings())
         except ReportError as exc:
             show_refusal(form, exc)
             status = 400

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from webapp.reports.status import ReportStatus
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -137,7 +139,7 @@ class StatusForm(VersionedForm):
 
     status = SelectField(_l("New status"), validators=[DataRequired(message=_l("Choose the new status."))],
                          choices=[empty_choice(_l("Choose a status"))] + [
-                             SelectChoice(k, v) for k, v in STATUS_LABELS.items() if k != "duplicate"])
+                             SelectChoice(k, v) for k, v in STATUS_LABELS.items() if k != ReportStatus.DUPLICATE])
     confirm_close = BooleanField(_l("Yes, close the report"),
                                  description=_l("Needed when the new status closes the report (Fixed, Closed, "
                                                 "Referred elsewhere): it leaves the open reports and the resident "

@@ -1,6 +1,8 @@
 """Plain values for the staff templates."""
 from __future__ import annotations
 
+from webapp.reports.status import ReportStatus
+
 import math
 from urllib.parse import parse_qsl, urlencode
 
@@ -26,6 +28,7 @@ from webapp.staff import services
 from webapp.reports import lifecycle
 from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS, category_choices, district_choices
 from webapp.timeutil import as_utc
+from webapp.workorders import status as wo_status
 from webapp.workorders import services as workorders
 from webapp.campaigns.services import all_campaigns
 from webapp.auth.services import all_users
@@ -207,7 +210,7 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
                "display": url_for("staff.photo_file", photo_id=p.id, size="display"),
                "moderation": p.moderation, "width": p.width, "height": p.height} for p in r.photos
               if services.photo_visible_to(p, viewer)]
-    orders = [{"number": o.number, "status": workorders.STATUS_LABELS.get(o.status, o.status),
+    orders = [{"number": o.number, "status": wo_status.STATUS_LABELS.get(o.status, o.status),
                "url": url_for("workorders.show", order_id=o.id)} for o in workorders.orders_for(r)]
     nearby = [{"reference": n.reference, "category": category_name(n.category), "distance": round(d),
                "status": STATUS_LABELS.get(n.status, n.status), "status_key": n.status,
@@ -240,12 +243,12 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
         "safety": {"time_of_day": r.time_of_day, "rating": r.safety_rating},
         "edit": edit, "status_form": status, "assign": assign,
         "closing_statuses": [k for k in next_statuses if lifecycle.closes(k)],
-        "can_merge": r.status != "duplicate",
+        "can_merge": r.status != ReportStatus.DUPLICATE,
         "hide": forms.HideForm(formdata=None, data={"version": version}),
         "merge": forms.MergeForm(formdata=None, data={"version": version}),
         "question": forms.QuestionForm(formdata=None), "moderate": forms.ModerateForm(formdata=None),
         "redact": forms.RedactForm(formdata=None),
-        "can_order": r.status not in ("duplicate",) and not r.hidden,
+        "can_order": r.status != ReportStatus.DUPLICATE and not r.hidden,
         "new_order_url": url_for("workorders.new", report=r.id),
         "map": {"lat": r.lat, "lon": r.lon},
     }

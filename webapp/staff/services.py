@@ -1,6 +1,8 @@
 """Triage rules: finding reports, and every change staff make to one (each recorded with who did it)."""
 from __future__ import annotations
 
+from webapp.reports.status import Moderation
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -121,7 +123,7 @@ def photo_visible_to(photo: Photo, user) -> bool:
     The roles for each part are in the permission table (webapp/auth/roles.py)."""
     if allowed(user.role, "moderate_photos") or public.is_published(photo):
         return True
-    if photo.moderation != "pending" or photo.report is None:
+    if photo.moderation != Moderation.PENDING or photo.report is None:
         return False
     if allowed(user.role, "photos_of_own_reports") and photo.report.filed_by \
             and photo.report.filed_by.lower() == (user.email or "").lower():

@@ -1,6 +1,12 @@
 """Staff pages for reports: the inbox, a report's full view and its actions, filing on someone's behalf, admin."""
 from __future__ import annotations
 
+from webapp.reports.status import Source
+
+from webapp.auth.roles import Role
+
+from webapp.reports.status import Moderation
+
 from webapp import audit
 from webapp.auth import apikeys
 from webapp.auth.models import ApiClient
@@ -259,7 +265,7 @@ def moderate(photo_id: int):
     if form.validate_on_submit():
         try:
             moderation.moderate_photo(photo, form.decision.data, actor())
-            flash(_("The photo was approved.") if form.decision.data == "approved" else _("The photo was rejected."), "info")
+            flash(_("The photo was approved.") if form.decision.data == Moderation.APPROVED else _("The photo was rejected."), "info")
         except ReportError as exc:
             _fail(exc)
     return redirect(url_for("staff.report", report_id=photo.report_id))
@@ -283,8 +289,8 @@ def redact(photo_id: int):
 
 
 SOURCES_FOR = {
-    "field_reporter": ["police", "contractor", "cleaning"],
-    "crew": ["cleaning", "field"],
+    Role.FIELD_REPORTER: [Source.POLICE, Source.CONTRACTOR, Source.CLEANING],
+    Role.CREW: [Source.CLEANING, Source.FIELD],
 }
 
 
@@ -293,7 +299,7 @@ SOURCES_FOR = {
 def field_report():
     """A report filed by staff: phoned in or handed in (case officers), or from the field (police, contractors)."""
     form = forms.FieldReportForm()
-    allowed = SOURCES_FOR.get(current_user.role, ["phone", "visit", "police", "contractor", "cleaning"])
+    allowed = SOURCES_FOR.get(current_user.role, [Source.PHONE, Source.VISIT, Source.POLICE, Source.CONTRACTOR, Source.CLEANING])
     form.source.choices = [SelectChoice(s, SOURCE_LABELS[s]) for s in allowed]
     form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in catalogue.active_categories()]
     form.district.choices = [empty_choice(_("Choose an area"))] + district_choices()

@@ -12,7 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.formfields import CleanForm, optional_int
-from webapp.workorders.services import KINDS, STATUS_LABELS
+from webapp.workorders.services import KINDS
+from webapp.workorders.status import STATUS_LABELS
 
 
 class NewWorkOrderForm(CleanForm):

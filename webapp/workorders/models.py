@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from webapp.workorders.status import WorkOrderStatus
+
 from datetime import date, datetime
 from typing import Optional
 
@@ -40,7 +42,7 @@ class WorkOrder(db.Model):
     priority_code: Mapped[str] = mapped_column(ForeignKey("priority.code"))
     title: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=WorkOrderStatus.NEW, index=True)
     # SHA-256 of the key the crew's phone sent with "done": a completion queued offline and sent twice counts once.
     completion_key_hash: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     in_zone: Mapped[bool] = mapped_column(Boolean, default=False)

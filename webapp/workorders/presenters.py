@@ -1,6 +1,8 @@
 """Plain values for the work order and task templates."""
 from __future__ import annotations
 
+from webapp.reports.status import Moderation
+
 from flask import abort, url_for
 from flask_babel import format_date, format_datetime
 
@@ -10,6 +12,7 @@ from webapp.reports.status import STATUS_LABELS as REPORT_STATUS
 from webapp import audit
 from webapp.timeutil import as_utc, utcnow
 from webapp.workorders import services
+from webapp.workorders import status as wo_status
 from webapp.workorders.models import WorkOrder
 
 
@@ -37,7 +40,7 @@ def linked(reports) -> list[dict]:
 def _row(o: WorkOrder, today) -> dict:
     return {
         "id": o.id, "number": o.number, "title": o.title, "kind": services.KINDS[o.kind][1],
-        "priority": localized(o.priority.names), "status": services.STATUS_LABELS.get(o.status, o.status),
+        "priority": localized(o.priority.names), "status": wo_status.STATUS_LABELS.get(o.status, o.status),
         "status_key": o.status, "due": format_date(o.due_date, "medium"), "due_iso": o.due_date.isoformat(),
         "overdue": services.is_overdue(o, today), "in_zone": o.in_zone, "department": o.department_code,
         "reports": len(o.reports), "assignee": o.assignee.name if o.assignee else None,
@@ -78,11 +81,11 @@ def detail(o: WorkOrder) -> dict:
                     "place": ", ".join(p for p in [r.location_text, r.district.name if r.district else ""] if p),
                     "lat": r.lat, "lon": r.lon, "url": url_for("staff.report", report_id=r.id),
                     "photos": [url_for("staff.photo_file", photo_id=p.id, size="display")
-                               for p in r.photos if p.moderation != "rejected"]}
+                               for p in r.photos if p.moderation != Moderation.REJECTED]}
                    for r in o.reports],
         "after_photos": [url_for("reports.photo", stem=p.stem, size="display") for p in o.after_photos],
         "events": audit.history("work_order", o.id),
-        "open": o.status in services.OPEN_STATUSES,
+        "open": o.status in wo_status.OPEN_STATUSES,
     })
     return row
 

@@ -1,6 +1,14 @@
 """Work orders: made from reports, moved through their flow, completed by crews. Reports follow along."""
 from __future__ import annotations
 
+from webapp.auth.roles import Role
+
+from webapp.reports.status import Moderation
+
+from webapp.reports.status import ReportStatus
+
+from webapp.workorders.status import OPEN_STATUSES, REPORT_FOLLOWS, TEMPLATE_FOR, TRANSITIONS, WorkOrderStatus
+
 import secrets
 from datetime import date, timedelta
 
@@ -30,26 +38,6 @@ KINDS = {
     "light_repair": ("TS", _l("Lighting – repair")),
     "light_new": ("SB", _l("Lighting – new")),
 }
-STATUS_LABELS = {
-    "new": _l("New"),
-    "planned": _l("Planned"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-    "verified": _l("Verified"),
-    "rejected": _l("Rejected"),
-}
-OPEN_STATUSES = ("new", "planned", "in_progress")
-TRANSITIONS = {
-    "new": {"planned", "in_progress", "rejected"},
-    "planned": {"in_progress", "rejected"},
-    "in_progress": {"done", "planned", "rejected"},
-    "done": {"verified", "in_progress"},
-    "verified": set(),
-    "rejected": set(),
-}
-# What linked reports become, and which response template fills their public note.
-REPORT_FOLLOWS = {"planned": "planned", "in_progress": "in_progress", "done": "fixed", "rejected": "closed"}
-TEMPLATE_FOR = {"planned": "planned", "in_progress": "in_progress", "fixed": "fixed", "closed": "rejected"}
 SUGGESTED_KIND = {
     "littered": "cleaning", "litter_bin": "cleaning", "graffiti": "graffiti", "street_light": "light_repair",
     "dark_unsafe": "light_repair",
@@ -106,7 +94,7 @@ def open_order_for(report: Report) -> WorkOrder | None:
 def may_work_on(order: WorkOrder, user) -> bool:
     """A crew member works on their department's jobs of their kinds of work that are free or theirs (the same
     rule as their task list); the other roles with the task list on every job."""
-    if user.role != "crew":
+    if user.role != Role.CREW:
         return True
     return db.session.execute(select(WorkOrder.id).where(WorkOrder.id == order.id, _crew_jobs(user))).first() \
         is not None
@@ -140,7 +128,7 @@ def create_work_order(report_ids: list[int], kind: str, priority_code: str, titl
     found = list(db.session.execute(select(Report).where(Report.id.in_(ids))).scalars()) if ids else []
     if not found or len(found) != len(ids):
         raise WorkOrderError("reports", _l("Choose at least one report."))
-    if any(r.status == "duplicate" for r in found):
+    if any(r.status == ReportStatus.DUPLICATE for r in found):
         raise WorkOrderError("reports", _l("A merged report cannot be in a work order; use the report it was merged into."))
     positive = [r for r in found if r.category.positive]
     if positive:
@@ -160,7 +148,7 @@ def create_work_order(report_ids: list[int], kind: str, priority_code: str, titl
     placed = [r for r in found if r.lat is not None]
     order = WorkOrder(
         kind=kind, department_code=KINDS[kind][0], priority_code=priority.code, title=title.strip(),
-        instructions=(instructions or "").strip(), status="new", in_zone=in_zone,
+        instructions=(instructions or "").strip(), status=WorkOrderStatus.NEW, in_zone=in_zone,
         due_date=due_date_for(priority, in_zone, today), created_by=actor, assignee_id=assignee_id,
         lat=sum(r.lat for r in placed) / len(placed) if placed else None,
         lon=sum(r.lon for r in placed) / len(placed) if placed else None,
@@ -173,7 +161,7 @@ def create_work_order(report_ids: list[int], kind: str, priority_code: str, titl
     audit.record("work_order", order.id, "created", actor, reports=[r.reference for r in found],
                  priority=priority.code, due=order.due_date.isoformat(), confirmed=bool(warnings))
     db.session.commit()
-    _reports_follow(order, "planned", actor)
+    _reports_follow(order, ReportStatus.PLANNED, actor)
     return order
 
 
@@ -196,7 +184,7 @@ def change_status(order: WorkOrder, to_status: str, actor: str, expected_version
     residents who left an e-mail hear about it."""
     if to_status not in TRANSITIONS.get(order.status, set()):
         raise WorkOrderError("status", _l("A work order cannot go from this status to that one."))
-    if to_status == "rejected" and not (reason or "").strip():
+    if to_status == WorkOrderStatus.REJECTED and not (reason or "").strip():
         raise WorkOrderError("reason", _l("Say why the work order is rejected."))
     if expected_version is not None and expected_version != order.version:
         raise WorkOrderError("version", _l("Someone else changed this work order while you were working on it. "
@@ -206,12 +194,12 @@ def change_status(order: WorkOrder, to_status: str, actor: str, expected_version
     if bump_version:
         order.version += 1
     order.updated_at = utcnow()
-    if to_status == "in_progress" and order.started_at is None:
+    if to_status == WorkOrderStatus.IN_PROGRESS and order.started_at is None:
         order.started_at = order.updated_at
-    if to_status == "done":
+    if to_status == WorkOrderStatus.DONE:
         order.completed_at = order.updated_at
         order.completion_note = (note or "").strip() or order.completion_note
-    if to_status == "rejected":
+    if to_status == WorkOrderStatus.REJECTED:
         order.rejection_reason = reason.strip()
     audit.record("work_order", order.id, "status", actor, **{"from": previous, "to": to_status},
                  note=(note or reason or "").strip())
@@ -219,7 +207,7 @@ def change_status(order: WorkOrder, to_status: str, actor: str, expected_version
     follow = REPORT_FOLLOWS.get(to_status)
     if follow:
         moved = _reports_follow(order, follow, actor)
-        if follow == "fixed":
+        if follow == ReportStatus.FIXED:
             for report in moved:
                 notify.fixed(report, new_tracking_token(report))
     return order
@@ -236,11 +224,11 @@ def new_tracking_token(report: Report) -> str:
 def start(order: WorkOrder, actor: str, expected_version: int | None = None) -> WorkOrder:
     """The crew's "start". Pressing it again, or a press kept on a phone offline and sent late, changes nothing
     once the job is under way or done (it never reopens a finished job)."""
-    if order.status in ("in_progress", "done", "verified"):
+    if order.status in (WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.DONE, WorkOrderStatus.VERIFIED):
         return order
     # Starting does not make a crew's open "done" form out of date (one made before the start, perhaps offline):
     # the version stays.
-    return change_status(order, "in_progress", actor, expected_version=expected_version, bump_version=False)
+    return change_status(order, WorkOrderStatus.IN_PROGRESS, actor, expected_version=expected_version, bump_version=False)
 
 
 def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, settings: PhotoSettings,
@@ -258,16 +246,16 @@ def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, setti
         raise WorkOrderError("note", _l("Write what was done."))
     if not photo:
         raise WorkOrderError("photo", _l("Take or attach a photo of the place after the work."))
-    if order.status not in ("new", "planned", "in_progress"):
+    if order.status not in OPEN_STATUSES:
         raise WorkOrderError("status", _l("A work order cannot go from this status to that one."))
     processed = intake.prepare_photos([photo], settings)[0]
     stem = settings.store.new_stem()
     settings.store.save(stem, processed)
     try:
         db.session.add(Photo(work_order_id=order.id, kind="after", stem=stem, width=processed.width,
-                             height=processed.height, moderation="approved"))
-        if order.status == "new" or order.status == "planned":
-            order.status = "in_progress"
+                             height=processed.height, moderation=Moderation.APPROVED))
+        if order.status in (WorkOrderStatus.NEW, WorkOrderStatus.PLANNED):
+            order.status = WorkOrderStatus.IN_PROGRESS
             order.started_at = order.started_at or utcnow()
         order.completion_key_hash = key_hash
         db.session.flush()
@@ -276,7 +264,7 @@ def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, setti
         settings.store.discard(stem)
         raise
     try:
-        return change_status(order, "done", actor, expected_version=expected_version, note=note)
+        return change_status(order, WorkOrderStatus.DONE, actor, expected_version=expected_version, note=note)
     except BaseException:
         db.session.rollback()
         settings.store.discard(stem)
@@ -313,7 +301,7 @@ def _crew_jobs(user):
 def tasks_for(user, order_by: str = "due", lat: float | None = None, lon: float | None = None) -> list[WorkOrder]:
     """A crew member's open jobs: their department's and kinds of work, unassigned or assigned to them."""
     query = select(WorkOrder).where(WorkOrder.status.in_(OPEN_STATUSES))
-    if user.role == "crew":
+    if user.role == Role.CREW:
         query = query.where(_crew_jobs(user))
     orders = list(db.session.execute(query.order_by(WorkOrder.due_date, WorkOrder.id)).scalars())
     if order_by == "distance" and lat is not None and lon is not None:
@@ -329,5 +317,5 @@ def distance_m(order: WorkOrder, lat: float | None, lon: float | None) -> int | 
 
 
 def crews() -> list:
-    return list(db.session.execute(select(User).where(User.role == "crew", User.active.is_(True))
+    return list(db.session.execute(select(User).where(User.role == Role.CREW, User.active.is_(True))
                                    .order_by(User.name)).scalars())

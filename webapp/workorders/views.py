@@ -16,7 +16,9 @@ from webapp.reports.models import Report
 from webapp.errors import ReportError
 from webapp.media import photo_settings
 from webapp.timeutil import utcnow
-from webapp.workorders import forms, presenters, services
+from webapp.workorders import forms, presenters
+from webapp.workorders import services
+from webapp.workorders import status as wo_status
 from webapp.workorders.models import WorkOrder
 
 bp = Blueprint("workorders", __name__, url_prefix="/staff")
@@ -34,7 +36,7 @@ def index():
     return render_template("workorders/index.html", rows=presenters.rows(orders), status=status,
                            department=department or "", overdue=overdue,
                            statuses=[("open", _("Open")), ("all", _("All"))] + [
-                               (k, str(v)) for k, v in services.STATUS_LABELS.items()])
+                               (k, str(v)) for k, v in wo_status.STATUS_LABELS.items()])
 
 
 @bp.route("/workorders/new", methods=["GET", "POST"])
@@ -74,8 +76,8 @@ def new():
 def show(order_id: int):
     order = db.get_or_404(WorkOrder, order_id)
     form = forms.WorkOrderStatusForm(formdata=None, data={"version": str(order.version)})
-    form.status.choices = [SelectChoice(k, services.STATUS_LABELS[k]) for k in
-                           sorted(services.TRANSITIONS.get(order.status, set()))]
+    form.status.choices = [SelectChoice(k, wo_status.STATUS_LABELS[k]) for k in
+                           sorted(wo_status.TRANSITIONS.get(order.status, set()))]
     return render_template("workorders/show.html", order=presenters.detail(order), form=form)
 
 
