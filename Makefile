@@ -7,7 +7,7 @@ export FLASK_APP := webapp
 # Links in mails and QR codes are built from this, never from the request (set it to the real address in production).
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test setup vendor translations browser migrate demo bench extract clean
+.PHONY: run test lint setup vendor translations browser migrate demo bench extract clean
 
 run: setup migrate
 	@$(BIN)/flask demo load --if-empty
@@ -15,8 +15,14 @@ run: setup migrate
 	@echo "Trygghetskartan: http://127.0.0.1:$(PORT)/"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup browser
+test: setup browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (pyflakes, pycodestyle, import order) and the import-linter contract in pyproject.toml: a package may import
+# only those below it (see README, Architecture).
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 setup: $(VENV)/.installed vendor translations
 

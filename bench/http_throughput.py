@@ -175,7 +175,7 @@ def main() -> int:
         generated = time.perf_counter() - started
         from webapp.auth import services as accounts
 
-        accounts.create_user("bench.planner@landskrona.se", "Planner", PLANNER_PASSWORD, "lighting_planner")
+        accounts.create_user("bench.planner@landskrona.se", "Planner", password=PLANNER_PASSWORD, role="lighting_planner")
     con = sqlite3.connect(db_path)
     boxes = boxes_of_about(con, 500, 20)
     views = phone_views(con, 50000)

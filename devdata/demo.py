@@ -137,7 +137,7 @@ def ensure_demo_users() -> None:
         email = f"{local}@{DEMO_DOMAIN}"
         if accounts.user_by_email(email):
             continue
-        user = accounts.create_user(email, name, DEMO_PASSWORD, role, department, actor="demo")
+        user = accounts.create_user(email, name, password=DEMO_PASSWORD, role=role, department=department, actor="demo")
         if local in DEMO_WORK_KINDS:
             accounts.update_user(user, "demo", work_kinds=DEMO_WORK_KINDS[local])
         if role == "admin":
@@ -310,8 +310,8 @@ def _demo_work_orders(rng: random.Random) -> None:
     for number, report in enumerate(open_reports[:12]):
         kind = workorders.SUGGESTED_KIND.get(report.category.key, "maintenance")
         order = workorders.create_work_order(
-            [report.id], kind, report.category.default_priority or "normal",
-            f"{report.category.names.get('sv', '')}, {report.district.name if report.district else ''}".strip(", "),
+            [report.id], kind=kind, priority_code=report.category.default_priority or "normal",
+            title=f"{report.category.names.get('sv', '')}, {report.district.name if report.district else ''}".strip(", "),
             actor="demo", instructions="Demoarbetsorder.", today=today - timedelta(days=rng.randint(0, 12)))
         if number % 3 == 1:
             workorders.change_status(order, "in_progress", actor="demo")
@@ -374,7 +374,7 @@ def _demo_activities(campaigns: dict) -> None:
         return
     districts = {d.name: d.id for d in db.session.execute(select(District)).scalars()}
     for held_on, kind, title, district, participants in DEMO_ACTIVITIES:
-        add_activity(held_on, kind, title, participants, "demo", district_id=districts.get(district),
+        add_activity(held_on=held_on, kind=kind, title=title, participants=participants, actor="demo", district_id=districts.get(district),
                      campaign_id=campaigns["instagramvecka-2018"].id if held_on.year == 2018 and kind == "cleanup" else None)
 
 
@@ -388,10 +388,10 @@ def _demo_survey() -> None:
     for indicator, areas in DEMO_SURVEY.items():
         for area, values in areas.items():
             for year, value in zip((2018, 2019), values):
-                indicators.save_survey_value("trygghetsmatning", indicator, area, year, value, indicators.DEMO_ACTOR)
+                indicators.save_survey_value(source="trygghetsmatning", indicator=indicator, area=area, year=year, value=value, actor=indicators.DEMO_ACTOR)
     for area, values in DEMO_SATISFACTION.items():
         for year, value in zip((2018, 2019), values):
-            indicators.save_survey_value("kritik_pa_teknik", "satisfaction", area, year, value, indicators.DEMO_ACTOR)
+            indicators.save_survey_value(source="kritik_pa_teknik", indicator="satisfaction", area=area, year=year, value=value, actor=indicators.DEMO_ACTOR)
 
 
 # The digital safety walk in Centrum/Öster with two school classes: the 2018 baseline with its follow-up walk
@@ -436,7 +436,7 @@ def _demo_safety_walk(campaigns: dict, rng: random.Random, settings, now: dateti
         hotspots.append((e // 100 * 100 + 50, n // 100 * 100 + 50))
     created = 0
     for campaign, count, better in ((baseline, 110, 0.0), (follow_up, 40, 0.6)):
-        groups = [walks.add_group(campaign, name, kind, size, "demo") for name, kind, size in WALK_GROUPS]
+        groups = [walks.add_group(campaign, name, kind=kind, size=size, actor="demo") for name, kind, size in WALK_GROUPS]
         days = max(1, (min(campaign.ends_on, now.date()) - campaign.starts_on).days)
         for number in range(count):
             e, n = hotspots[rng.randrange(len(hotspots))]
@@ -465,13 +465,13 @@ def _demo_safety_walk(campaigns: dict, rng: random.Random, settings, now: dateti
     stops = [place["reports"][0].id for place in campaign_services.places(campaign_services.campaign_reports(baseline))
              if not place["reports"][0].hidden][:6]
     if len(stops) >= 2:
-        walk = walks.plan_walk(baseline, "Trygghetsvandring Centrum/Öster, april 2018", date(2018, 4, 10), stops, "demo")
-        walks.record_walk(walk, date(2018, 4, 10), 23, "Boende, elever från klass 8A och 9B, två politiker, TS, SB "
-                          "och polisen.", "Vi gick de platser som rapporterades mest under den digitala "
+        walk = walks.plan_walk(baseline, "Trygghetsvandring Centrum/Öster, april 2018", planned_on=date(2018, 4, 10), report_ids=stops, actor="demo")
+        walks.record_walk(walk, walked_on=date(2018, 4, 10), participants=23, participant_note="Boende, elever från klass 8A och 9B, två politiker, TS, SB "
+                          "och polisen.", summary="Vi gick de platser som rapporterades mest under den digitala "
                           "trygghetsvandringen. Belysning och nedskräpning var det som oftast togs upp.",
-                          [walks.PointRecord(point.report_id, "Mörkt och ödsligt efter klockan 18." if n % 2 == 0
+                          points=[walks.PointRecord(point.report_id, "Mörkt och ödsligt efter klockan 18." if n % 2 == 0
                                              else "Skräp runt bänkarna och en trasig papperskorg.",
                                              *WALK_DECISIONS[n % len(WALK_DECISIONS)])
-                           for n, point in enumerate(walk.points)], "demo", today=date(2018, 4, 10))
+                           for n, point in enumerate(walk.points)], actor="demo", today=date(2018, 4, 10))
         walks.publish(walk, "demo")
     return created

@@ -76,8 +76,8 @@ def make_user(role: str = "case_officer", email: str | None = None, department: 
     from webapp.auth import services as accounts
     from webapp.extensions import db
 
-    user = accounts.create_user(email or f"{role}.{random.randint(0, 10**9)}@landskrona.se", role.title(), PASSWORD,
-                                role, department)
+    user = accounts.create_user(email or f"{role}.{random.randint(0, 10**9)}@landskrona.se", role.title(), password=PASSWORD,
+                                role=role, department=department)
     if totp or role == "admin":
         user.totp_secret = pyotp.random_base32()
         user.totp_enabled = True

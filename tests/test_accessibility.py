@@ -30,7 +30,7 @@ def world(sqlite_app):
     from webapp.workorders import services as workorders
 
     report, token = make_report(photos=[image_bytes()], email="x@example.org")
-    order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", "officer")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Städa", actor="officer")
     from webapp.campaigns import walks
     from webapp.extensions import db
 
@@ -38,12 +38,12 @@ def world(sqlite_app):
                                            starts_on=date.today(), ends_on=date.today() + timedelta(days=3),
                                            district_ids=[district_locator().areas[0].id], asks_demographics=True,
                                            uses_audit=True), "kom")
-    group = walks.add_group(campaign, "Klass 8A", "school_class", 26, "kom")
+    group = walks.add_group(campaign, "Klass 8A", kind="school_class", size=26, actor="kom")
     report.campaign_id = campaign.id
     db.session.commit()
-    walk = walks.plan_walk(campaign, "Vandring", date.today(), [report.id], "kom")
-    walks.record_walk(walk, date.today(), 10, "Boende", "", [walks.PointRecord(report.id, "Mörkt", "work_order")],
-                      "kom")
+    walk = walks.plan_walk(campaign, "Vandring", planned_on=date.today(), report_ids=[report.id], actor="kom")
+    walks.record_walk(walk, walked_on=date.today(), participants=10, participant_note="Boende", summary="", points=[walks.PointRecord(report.id, "Mörkt", "work_order")],
+                      actor="kom")
     walks.publish(walk, "kom")
     from webapp.reports.lifecycle import save_owner
     from webapp.campaigns.imports import start_import
@@ -51,8 +51,8 @@ def world(sqlite_app):
     owner = save_owner("Fastighets AB Kronan", "info@kronan.example", "Storgatan 1", "kom")
     report.property_owner_id = owner.id
     db.session.commit()
-    run = start_import(campaign, b"caption,posted_at\n", "poster.csv", "kom", None,
-                       str(sqlite_app.instance_path) + "/imports")
+    run = start_import(campaign, b"caption,posted_at\n", "poster.csv", actor="kom", zip_bytes=None,
+                       work_dir=str(sqlite_app.instance_path) + "/imports")
     with live_server(sqlite_app) as url:
         yield {"url": url, "report": report, "token": token, "order": order, "group": group.code, "walk": walk.id,
                "owner": owner.id, "run": run.id}
@@ -141,7 +141,7 @@ def test_inbox_views_and_the_report_actions_have_no_serious_violations(sqlite_ap
     report, _ = make_report(category="graffiti", at=CENTRUM)
     make_report(category="graffiti", at=(CENTRUM[0] + 0.0003, CENTRUM[1]))
     user = make_user("case_officer", department="TS")
-    triage.save_view(user, "Klotter", "category=graffiti", "department", user.email)
+    triage.save_view(user, name="Klotter", query="category=graffiti", scope="department", actor=user.email)
     found = {}
     with live_server(sqlite_app) as url:
         for name, options in (("desktop", {"viewport": {"width": 1366, "height": 900}, "is_mobile": False,

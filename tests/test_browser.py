@@ -74,11 +74,11 @@ def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, s
     from webapp.workorders import services as workorders
 
     report, token = make_report(category="litter_bin", description="Papperskorgen är överfull")
-    workorders.create_work_order([report.id], "cleaning", "normal", "Töm papperskorgen vid torget", "officer")
+    workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Töm papperskorgen vid torget", actor="officer")
     far, _ = make_report(category="littered", at=(CENTRUM[0] + 0.02, CENTRUM[1]))
-    workorders.create_work_order([far.id], "cleaning", "normal", "Plocka skräp vid hamnen", "officer")
+    workorders.create_work_order([far.id], kind="cleaning", priority_code="normal", title="Plocka skräp vid hamnen", actor="officer")
     light, _ = make_report(category="street_light")
-    workorders.create_work_order([light.id], "light_repair", "normal", "Byt lampa i stolpe 12", "officer")
+    workorders.create_work_order([light.id], kind="light_repair", priority_code="normal", title="Byt lampa i stolpe 12", actor="officer")
     crew = make_user("crew", department="TS")
     from webapp.auth import services as accounts
 
@@ -411,7 +411,7 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
     from webapp.workorders.models import WorkOrder
 
     report, _token = make_report(category="litter_bin", description="Papperskorgen är överfull", photos=[image_bytes()])
-    order = workorders.create_work_order([report.id], "cleaning", "normal", "Töm papperskorgen i parken", "officer")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Töm papperskorgen i parken", actor="officer")
     crew = make_user("crew", department="TS")
     photo = tmp_path / "efter.jpg"
     photo.write_bytes(image_bytes(size=(4000, 3000)))
@@ -552,8 +552,8 @@ def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, se
     campaign = campaigns.save_campaign(campaigns.CampaignInput(
         name="Instagramvecka", slug="insta", kind="instagram_week", starts_on=date.today(),
         ends_on=date.today() + timedelta(days=7), district_ids=[centrum]), "kom@landskrona.se")
-    run = imports.start_import(campaign, b"caption,posted_at\n" + b"x,2026-01-01\n" * 40, "poster.csv", "kom",
-                                 None, str(sqlite_app.instance_path) + "/imports-browser")
+    run = imports.start_import(campaign, b"caption,posted_at\n" + b"x,2026-01-01\n" * 40, "poster.csv", actor="kom",
+                                 zip_bytes=None, work_dir=str(sqlite_app.instance_path) + "/imports-browser")
     from webapp.jobs.models import Job
 
     job = db.session.get(Job, run.job_id)  # the page reads the job row: no worker runs here, the test moves it
@@ -772,7 +772,7 @@ def _inbox_world():
     closed, _ = make_report(category="graffiti", description="Gammalt klotter")
     lifecycle.change_status(closed, "closed", actor="test")
     elsewhere, _ = make_report(category="littered", description="Skräp i parken")
-    lifecycle.assign_report(elsewhere, "test", elsewhere.version, department="SB")
+    lifecycle.assign_report(elsewhere, actor="test", expected_version=elsewhere.version, department="SB")
     return {"graffiti": graffiti, "littered": littered, "closed": closed, "elsewhere": elsewhere,
             "officer": make_user("case_officer", department="TS")}
 

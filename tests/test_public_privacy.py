@@ -35,11 +35,11 @@ def world(sqlite_app):
         name="Vandring", slug="vandring", kind="safety_walk", starts_on=date.today() - timedelta(days=1),
         ends_on=date.today() + timedelta(days=5), district_ids=[centrum], asks_demographics=True, uses_audit=True),
         "kom")
-    group = walks.add_group(campaign, "Klass 8A", "school_class", 20, "kom")
+    group = walks.add_group(campaign, "Klass 8A", kind="school_class", size=20, actor="kom")
     report.campaign_id, report.group_id = campaign.id, group.id
     db.session.commit()
-    walk = walks.plan_walk(campaign, "Vandring", date.today(), [report.id], "kom")
-    walks.record_walk(walk, date.today(), 5, "Boende", "", [walks.PointRecord(report.id, "", "work_order")], "kom")
+    walk = walks.plan_walk(campaign, "Vandring", planned_on=date.today(), report_ids=[report.id], actor="kom")
+    walks.record_walk(walk, walked_on=date.today(), participants=5, participant_note="Boende", summary="", points=[walks.PointRecord(report.id, "", "work_order")], actor="kom")
     walks.publish(walk, "kom")
     from webapp.reports.public import follow_report
 

@@ -84,11 +84,11 @@ def hostile_data():
     dark.campaign_id = littered.campaign_id = campaign.id
     post = f'caption,posted_at,lat,lon,place\n"{HYPERLINK.replace(chr(34), chr(34) * 2)}",' \
            f'{date.today().isoformat()}T12:00:00,{CENTRUM[1]},{CENTRUM[0]},=Torget\n'
-    assert imports.import_posts(campaign, post.encode(), "posts.csv", "test", photo_settings()).created == 1
+    assert imports.import_posts(campaign, post.encode(), "posts.csv", actor="test", settings=photo_settings()).created == 1
     owner = lifecycle.save_owner("=Ägaren AB", "@kontakt", "-", "test")
     dark.property_owner_id = littered.property_owner_id = owner.id
     db.session.commit()
-    workorders.create_work_order([littered.id], "cleaning", "normal", "@Städa", "test", instructions="=1+1")
+    workorders.create_work_order([littered.id], kind="cleaning", priority_code="normal", title="@Städa", actor="test", instructions="=1+1")
     return {"campaign_id": [campaign.id], "owner_id": [owner.id]}
 
 

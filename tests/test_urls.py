@@ -106,7 +106,7 @@ def test_every_link_in_every_mail_starts_with_the_public_address(published):
     link = re.search(r"/t/[\w-]+", outbox_messages(published.config["MAIL_OUTBOX_DIR"])[-1].get_content()).group(0)
     resident.post(f"{link}/answer", headers=odd, data={"csrf_token": form_token(resident, link),
                                                        "answer": "Vid bänken"})
-    order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", actor="test")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Städa", actor="test")
     crew = published.test_client()
     login(crew, make_user("crew", department="TS"))
     page = crew.get(f"/staff/tasks/{order.id}").get_data(as_text=True)

@@ -63,7 +63,7 @@ def users_create(email, name, role, department, password):
     from webapp.auth import services as accounts
 
     try:
-        user = accounts.create_user(email, name or email, password, role, department, actor="cli")
+        user = accounts.create_user(email, name or email, password=password, role=role, department=department, actor="cli")
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc.message)) from None
     click.echo(f"Created {user.email} ({user.role}).")
@@ -133,7 +133,7 @@ def campaigns_import(slug, csv_path, images):
     data = Path(csv_path).read_bytes()
     with click.progressbar(length=imports._count_rows(data), label="Posts") as bar:
         try:
-            result = imports.import_posts(campaign, data, Path(csv_path).name, "cli", photo_settings(),
+            result = imports.import_posts(campaign, data, Path(csv_path).name, actor="cli", settings=photo_settings(),
                                             zip_bytes=Path(images).read_bytes() if images else None,
                                             progress=bar.update)
         except ReportError as exc:
@@ -241,7 +241,7 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
             path.write_text(json.dumps(insights.grid_geojson(result)), encoding="utf-8")
         else:
             path.write_bytes(insights.heat_png(result, "Trygghetskartan – värmekarta", selection=selection))
-    insights.log_export(kind, fmt, selection, rows, "cli")
+    insights.log_export(kind, fmt, selection, rows=rows, actor="cli")
     click.echo(f"Wrote {path} ({rows} {'reports' if kind == 'points' else 'cells'}).")
 
 
@@ -278,7 +278,7 @@ def retention_run(months, dry_run):
     months = months if months is not None else current_app.config["RETENTION_MONTHS"]
     if months < 1:
         raise click.UsageError("--months must be at least 1.")
-    result = run_retention(months, current_app.config["MAIL_OUTBOX_DIR"], dry_run=dry_run)
+    result = run_retention(months=months, outbox_dir=current_app.config["MAIL_OUTBOX_DIR"], dry_run=dry_run)
     verb = "Would erase" if dry_run else "Erased"
     click.echo(f"{verb} the contact data of {result.reports} reports closed before {result.cutoff.date()} and "
                f"{result.mails} kept outgoing mails.")

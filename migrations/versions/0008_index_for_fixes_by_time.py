@@ -6,7 +6,6 @@ Create Date: 2026-11-24 19:36:34.160485
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.

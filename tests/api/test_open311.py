@@ -151,7 +151,7 @@ def test_requests_list_filters_and_mapping(client):
                          email="hemlig@example.org")
     recent, _ = make_report(category="graffiti")
     hidden, _ = make_report(category="graffiti")
-    moderation.set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
+    moderation.set_hidden(hidden, True, actor="x", expected_version=hidden.version, reason="personuppgifter")
     lifecycle.change_status(recent, "fixed", "crew", public_note="Sanerat")
 
     default = client.get("/open311/v2/requests.json").get_json()
@@ -257,7 +257,7 @@ def test_stored_control_characters_still_give_well_formed_xml(client, app):
     report.description = HOSTILE.replace("\x00", "")  # PostgreSQL refuses NUL itself
     report.location_text = "Torget\x01"
     db.session.commit()
-    lifecycle.set_status(report, "in_progress", "test", None, public_note="Vi \x02 tittar\x0b på det")
+    lifecycle.set_status(report, "in_progress", actor="test", expected_version=None, public_note="Vi \x02 tittar\x0b på det")
     root = xml(client.get("/open311/v2/requests.xml"))
     assert root.find("request/description").text == "Lampan släckt\nsedan\tigår"
     assert_every_xml_answer_parses(client, app, report)

@@ -31,7 +31,7 @@ def test_every_documented_read_answers_as_documented(client, spec):
     report, _ = make_report(photos=[image_bytes()], email="x@example.org")
     moderation.moderate_photo(report.photos[0], "approved", "x")
     hidden, _ = make_report()
-    moderation.set_hidden(hidden, True, "x", hidden.version, "test")
+    moderation.set_hidden(hidden, True, actor="x", expected_version=hidden.version, reason="test")
     for path, status in [
         ("/api/v1/reports?bbox=12.80,55.85,12.90,55.90", 200), ("/api/v1/reports?bbox=oops", 400),
         ("/api/v1/reports", 400),

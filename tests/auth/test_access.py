@@ -26,7 +26,7 @@ def staff_routes(app):
 @pytest.fixture
 def world(sqlite_app):
     report, _ = make_report(photos=[image_bytes()])
-    order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", actor="test")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Städa", actor="test")
     from webapp.auth.apikeys import create_key
     from webapp.campaigns.services import CampaignInput, save_campaign
     from webapp.reports.lifecycle import save_owner
@@ -37,14 +37,14 @@ def world(sqlite_app):
                                            ends_on=date(2018, 2, 1), district_ids=[district_locator().areas[0].id]), "t")
     owner = save_owner("Ägare AB", "", "", "t")
     from webapp.campaigns.imports import start_import
-    run = start_import(campaign, b"caption,posted_at\n", "x.csv", "t", None, str(sqlite_app.instance_path) + "/imports-test")
+    run = start_import(campaign, b"caption,posted_at\n", "x.csv", actor="t", zip_bytes=None, work_dir=str(sqlite_app.instance_path) + "/imports-test")
     from webapp.campaigns import walks
-    group = walks.add_group(campaign, "Klass 8A", "school_class", 20, "t")
+    group = walks.add_group(campaign, "Klass 8A", kind="school_class", size=20, actor="t")
     report.campaign_id = campaign.id
     db.session.commit()
-    walk = walks.plan_walk(campaign, "Vandring", None, [report.id], "t")
+    walk = walks.plan_walk(campaign, "Vandring", planned_on=None, report_ids=[report.id], actor="t")
     from webapp.staff.services import save_view
-    view = save_view(make_user("case_officer", department="TS"), "Klotter", "category=graffiti", "all", "t")
+    view = save_view(make_user("case_officer", department="TS"), name="Klotter", query="category=graffiti", scope="all", actor="t")
     from webapp.jobs import services as jobs
     job = jobs.enqueue("points_export", {"selection": {}, "fmt": "xlsx", "folder": "/nonexistent"}, "t")
     return {"job_id": job.id, "view_id": view.id, "walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
@@ -130,7 +130,7 @@ def test_login_attempts_are_rate_limited(web, sqlite_app):
 def test_admin_must_enrol_two_factor_and_then_needs_a_code(web, sqlite_app):
     from webapp.auth import services as accounts
 
-    admin = accounts.create_user("chef@landskrona.se", "Chef", PASSWORD, "admin")
+    admin = accounts.create_user("chef@landskrona.se", "Chef", password=PASSWORD, role="admin")
     response = login(web, admin)
     assert response.headers["Location"].endswith("/staff/account/2fa")
     # Every staff page sends an admin without 2FA back to the enrolment page.
@@ -232,7 +232,7 @@ def test_crews_see_their_jobs_photos_and_field_reporters_their_own(sqlite_app):
     from webapp.reports import lifecycle
 
     in_job, _ = make_report(photos=[image_bytes()])
-    order = workorders.create_work_order([in_job.id], "cleaning", "normal", "Städa", actor="test")
+    order = workorders.create_work_order([in_job.id], kind="cleaning", priority_code="normal", title="Städa", actor="test")
     assert order.department_code == "TS"
     clients, users = _logged_in_clients(sqlite_app)
     other_crew = sqlite_app.test_client()

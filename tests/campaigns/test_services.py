@@ -100,7 +100,7 @@ Bild saknas,2018-02-23T10:00:00+01:00,https://instagram.example/p/5,,,Torget,mis
 def test_instagram_import_reports_bad_rows_and_imports_nothing_twice(app):
     made = campaign()
     images = _zip({"a.jpg": image_bytes(gps=CENTRUM)})
-    result = imports.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
+    result = imports.import_posts(made, CSV.encode(), "posts.csv", actor="kom@landskrona.se", settings=photo_settings(), zip_bytes=images)
     assert (result.rows, result.created, result.unplaced, result.skipped) == (5, 2, 1, 0)
     assert [line for line, _ in result.errors] == [4, 5, 6]
     messages = dict(result.errors)
@@ -115,7 +115,7 @@ def test_instagram_import_reports_bad_rows_and_imports_nothing_twice(app):
     assert rows[1].lat is None and rows[1].location_text == "Slottsgatan"
     assert [r.id for r in imports.needing_a_place()] == [rows[1].id]
 
-    again = imports.import_posts(made, CSV.encode(), "posts.csv", "kom@landskrona.se", photo_settings(), images)
+    again = imports.import_posts(made, CSV.encode(), "posts.csv", actor="kom@landskrona.se", settings=photo_settings(), zip_bytes=images)
     assert (again.created, again.skipped) == (0, 2)
     assert db.session.execute(select(db.func.count(Report.id))).scalar_one() == 2
 
@@ -134,7 +134,7 @@ def test_import_errors_name_the_column_and_the_value(app):
             "Sex,,55.87,12.83\n"                       # line 7
             "Sju,2018-02-20T10:00,55.84,12.70\n")      # line 8: in the sea between the town and Ven
     with app.test_request_context(headers={"Accept-Language": "sv"}):
-        result = imports.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+        result = imports.import_posts(made, text.encode(), "posts.csv", actor="kom@landskrona.se", settings=photo_settings())
         errors = dict(result.errors)
     assert result.created == 0 and sorted(errors) == [2, 3, 4, 5, 6, 7, 8]
     assert errors[2].startswith("posted_at ”not-a-date” är inget datum")
@@ -152,7 +152,7 @@ def test_unsure_captions_wait_uncategorised_for_a_person(app):
             "\"Här känns det tryggt, bra belysning!\",2018-02-20T10:00,https://i.example/p/1,Torget\n"
             "Vilken solnedgång 😍,2018-02-20T11:00,https://i.example/p/2,Kajen\n"
             "Gatlampan är släckt,2018-02-20T12:00,https://i.example/p/3,Storgatan\n")
-    imports.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+    imports.import_posts(made, text.encode(), "posts.csv", actor="kom@landskrona.se", settings=photo_settings())
     rows = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
     assert [r.category.key for r in rows] == ["feels_safe", "other", "street_light"]
     assert [r.id for r in imports.needing_a_category()] == [rows[1].id]
@@ -163,11 +163,11 @@ def test_unsure_captions_wait_uncategorised_for_a_person(app):
 def test_import_refuses_bad_files(app):
     made = campaign()
     with pytest.raises(ReportError):
-        imports.import_posts(made, b"just,some\n1,2\n", "x.csv", "x", photo_settings())
+        imports.import_posts(made, b"just,some\n1,2\n", "x.csv", actor="x", settings=photo_settings())
     with pytest.raises(ReportError):
-        imports.import_posts(made, "caption,posted_at\n".encode("utf-16"), "x.csv", "x", photo_settings())
+        imports.import_posts(made, "caption,posted_at\n".encode("utf-16"), "x.csv", actor="x", settings=photo_settings())
     with pytest.raises(ReportError):
-        imports.import_posts(made, b"caption,posted_at\n", "x.csv", "x", photo_settings(), zip_bytes=b"not a zip")
+        imports.import_posts(made, b"caption,posted_at\n", "x.csv", actor="x", settings=photo_settings(), zip_bytes=b"not a zip")
 
 
 def test_results_and_places_hand_counted(app):
@@ -207,13 +207,13 @@ def test_comparison_of_baseline_and_follow_up_hand_counted(app):
 
 def test_engagement_activities(app):
     with pytest.raises(ReportError):
-        services.add_activity(None, "meeting", "Möte", 10, "x")
+        services.add_activity(held_on=None, kind="meeting", title="Möte", participants=10, actor="x")
     with pytest.raises(ReportError):
-        services.add_activity(date(2018, 4, 1), "party", "Fest", 10, "x")
+        services.add_activity(held_on=date(2018, 4, 1), kind="party", title="Fest", participants=10, actor="x")
     with pytest.raises(ReportError):
-        services.add_activity(date(2018, 4, 1), "meeting", "Möte", -1, "x")
-    services.add_activity(date(2018, 4, 14), "cleanup", "Skräpplockardag", 64, "x", district_id=district_id("Centrum/Öster"))
-    services.add_activity(date(2019, 5, 1), "replanting", "Plantering", 20, "x")
+        services.add_activity(held_on=date(2018, 4, 1), kind="meeting", title="Möte", participants=-1, actor="x")
+    services.add_activity(held_on=date(2018, 4, 14), kind="cleanup", title="Skräpplockardag", participants=64, actor="x", district_id=district_id("Centrum/Öster"))
+    services.add_activity(held_on=date(2019, 5, 1), kind="replanting", title="Plantering", participants=20, actor="x")
     assert [a.title for a in services.activities(date(2018, 1, 1), date(2018, 12, 31))] == ["Skräpplockardag"]
 
 
@@ -221,7 +221,7 @@ def test_property_owner_set_in_triage(app):
     from webapp.reports.lifecycle import assign_report
 
     report, _ = make_report()
-    assign_report(report, "officer", report.version, external_kind="property_owner", external_name="Fastighets AB Kronan",
+    assign_report(report, actor="officer", expected_version=report.version, external_kind="property_owner", external_name="Fastighets AB Kronan",
                   external_contact="info@kronan.example", public_note="Fastighetsägaren ansvarar.")
     owner = lifecycle.owners()[0]
     assert owner.name == "Fastighets AB Kronan" and owner.contact == "info@kronan.example"
@@ -255,7 +255,7 @@ def test_imported_posts_lose_control_characters_but_keep_their_lines(app):
     made = campaign()
     text = 'caption,posted_at,link,lat,lon,place,image\n' \
            '"Skräp\x01\x0b vid\nbänken\t#skräp",2018-02-20 14:00,https://instagram.example/p/9,,,Torget\x02,\n'
-    result = imports.import_posts(made, text.encode(), "posts.csv", "kom@landskrona.se", photo_settings())
+    result = imports.import_posts(made, text.encode(), "posts.csv", actor="kom@landskrona.se", settings=photo_settings())
     assert result.created == 1, result.errors
     report = db.session.execute(select(Report)).scalar_one()
     assert report.description == "Skräp vid\nbänken\t#skräp" and report.location_text == "Torget"

@@ -161,7 +161,7 @@ def test_activities_and_owner_letter(sqlite_app):
     from tests.factories import make_report
     from webapp.reports.lifecycle import assign_report
     report, _ = make_report(description="Klotter på fasaden")
-    assign_report(report, "x", report.version, external_kind="property_owner", external_name="Öster Handel HB",
+    assign_report(report, actor="x", expected_version=report.version, external_kind="property_owner", external_name="Öster Handel HB",
                   public_note="Fastighetsägaren ansvarar.")
     letter = client.get(f"/staff/owners/{owner.id}/letter", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert report.reference in letter and "Östergatan 20" in letter
@@ -200,7 +200,7 @@ def test_unsure_posts_get_their_category_in_the_queue(sqlite_app):
     campaign = services.by_slug("insta-queue")
     imports.import_posts(campaign, ("caption,posted_at,place\n"
                                      "Vilken utsikt 😍,2026-01-01T10:00:00+01:00,Kajen\n").encode(),
-                          "p.csv", "kom@landskrona.se", photo_settings())
+                          "p.csv", actor="kom@landskrona.se", settings=photo_settings())
     post = db.session.execute(select(Report)).scalar_one()
     officer = sqlite_app.test_client()
     login(officer, make_user("case_officer"))

@@ -46,11 +46,11 @@ def report_in(campaign, place=None, key="dark_unsafe", **answers):
 def test_group_links_tag_reports_and_count_participants(app):
     made = walk_campaign()
     with pytest.raises(ReportError):
-        walks.add_group(made, "Klass 8A", "school_class", 0, "kom")
+        walks.add_group(made, "Klass 8A", kind="school_class", size=0, actor="kom")
     with pytest.raises(ReportError):
-        walks.add_group(made, "Klass 8A", "gang", 20, "kom")
-    class_a = walks.add_group(made, "Klass 8A", "school_class", 26, "kom")
-    class_b = walks.add_group(made, "Klass 9B", "school_class", 24, "kom")
+        walks.add_group(made, "Klass 8A", kind="gang", size=20, actor="kom")
+    class_a = walks.add_group(made, "Klass 8A", kind="school_class", size=26, actor="kom")
+    class_b = walks.add_group(made, "Klass 9B", kind="school_class", size=24, actor="kom")
     assert class_a.code != class_b.code
     for _ in range(3):
         report_in(made, group=class_a)
@@ -112,19 +112,19 @@ def test_walk_is_planned_recorded_and_published_with_decisions(app):
     middle = report_in(made, at(50, 0))
     elsewhere = report_in(walk_campaign("annan"))
     with pytest.raises(ReportError):
-        walks.plan_walk(made, "Vandring", None, [east.id, elsewhere.id], "kom")
+        walks.plan_walk(made, "Vandring", planned_on=None, report_ids=[east.id, elsewhere.id], actor="kom")
     with pytest.raises(ReportError):
-        walks.plan_walk(made, "Vandring", None, [], "kom")
+        walks.plan_walk(made, "Vandring", planned_on=None, report_ids=[], actor="kom")
     outside = json.dumps({"type": "LineString", "coordinates": [[12.0, 55.0], [12.1, 55.1]]})
     with pytest.raises(ReportError):
-        walks.plan_walk(made, "Vandring", None, [east.id, west.id], "kom", drawn_route=outside)
+        walks.plan_walk(made, "Vandring", planned_on=None, report_ids=[east.id, west.id], actor="kom", drawn_route=outside)
 
-    walk = walks.plan_walk(made, "Vandring i Öster", TODAY, [east.id, west.id, middle.id], "kom")
+    walk = walks.plan_walk(made, "Vandring i Öster", planned_on=TODAY, report_ids=[east.id, west.id, middle.id], actor="kom")
     # Without a drawn route: from the westernmost stop, always on to the nearest.
     assert [p.report_id for p in walk.points] == [west.id, middle.id, east.id]
     assert json.loads(walk.route)["type"] == "LineString" and len(json.loads(walk.route)["coordinates"]) == 3
     drawn = json.dumps({"type": "LineString", "coordinates": [list(at(500, 0)), list(at(-400, 0))]})
-    walk = walks.plan_walk(made, "Vandring i Öster", TODAY, [east.id, west.id, middle.id], "kom", drawn_route=drawn,
+    walk = walks.plan_walk(made, "Vandring i Öster", planned_on=TODAY, report_ids=[east.id, west.id, middle.id], actor="kom", drawn_route=drawn,
                            walk=walk)
     assert [p.report_id for p in walk.points] == [east.id, middle.id, west.id] and walk.route_drawn
 
@@ -133,19 +133,19 @@ def test_walk_is_planned_recorded_and_published_with_decisions(app):
     records = [walks.PointRecord(east.id, "Mörkt", "work_order"), walks.PointRecord(middle.id, "", "no_action"),
                walks.PointRecord(west.id)]
     with pytest.raises(ReportError):  # no action needs a reason
-        walks.record_walk(walk, TODAY, 12, "Boende, TS, SB", "", records, "kom")
+        walks.record_walk(walk, walked_on=TODAY, participants=12, participant_note="Boende, TS, SB", summary="", points=records, actor="kom")
     with pytest.raises(ReportError):  # not in the future
-        walks.record_walk(walk, TODAY + timedelta(days=2), 12, "", "", [], "kom")
+        walks.record_walk(walk, walked_on=TODAY + timedelta(days=2), participants=12, participant_note="", summary="", points=[], actor="kom")
     records[1].decision_note = "Buskarna är redan klippta."
-    walks.record_walk(walk, TODAY, 12, "Boende, TS, SB", "Mest om belysning.", records, "kom")
+    walks.record_walk(walk, walked_on=TODAY, participants=12, participant_note="Boende, TS, SB", summary="Mest om belysning.", points=records, actor="kom")
     with pytest.raises(ReportError):  # the last stop has no decision
         walks.publish(walk, "kom")
     records[2].decision = "referred"
-    walks.record_walk(walk, TODAY, 12, "Boende, TS, SB", "Mest om belysning.", records, "kom")
+    walks.record_walk(walk, walked_on=TODAY, participants=12, participant_note="Boende, TS, SB", summary="Mest om belysning.", points=records, actor="kom")
     walks.publish(walk, "kom")
     assert walk.published_at is not None
     with pytest.raises(ReportError):  # a published route is not changed under the residents' eyes
-        walks.plan_walk(made, "Annan", TODAY, [east.id], "kom", walk=walk)
+        walks.plan_walk(made, "Annan", planned_on=TODAY, report_ids=[east.id], actor="kom", walk=walk)
 
 
 def published_walk(app):
@@ -156,10 +156,10 @@ def published_walk(app):
                                    photo_settings())[0]
     photo_report.photos[0].moderation = "approved"
     second = report_in(made, at(200, 0))
-    walk = walks.plan_walk(made, "Vandring i Öster", TODAY, [photo_report.id, second.id], "kom")
-    walks.record_walk(walk, TODAY, 9, "Elever, TS och polisen", "Vi gick kvällstid.",
-                      [walks.PointRecord(photo_report.id, "Helt mörkt", "work_order", "Ny lampa"),
-                       walks.PointRecord(second.id, "", "no_action", "Upplevs tryggt efter röjning")], "kom")
+    walk = walks.plan_walk(made, "Vandring i Öster", planned_on=TODAY, report_ids=[photo_report.id, second.id], actor="kom")
+    walks.record_walk(walk, walked_on=TODAY, participants=9, participant_note="Elever, TS och polisen", summary="Vi gick kvällstid.",
+                      points=[walks.PointRecord(photo_report.id, "Helt mörkt", "work_order", "Ny lampa"),
+                       walks.PointRecord(second.id, "", "no_action", "Upplevs tryggt efter röjning")], actor="kom")
     return made, walk, photo_report, second
 
 
@@ -177,7 +177,7 @@ def test_protocol_is_public_only_when_published_and_shows_live_status(sqlite_app
     assert page.count("Mottagen") >= 2
     # The protocol follows the report: fixed later, it says so without anyone editing the protocol.
     from webapp.reports.lifecycle import set_status
-    set_status(photo_report, "fixed", "handlaggare@landskrona.se", photo_report.version)
+    set_status(photo_report, "fixed", actor="handlaggare@landskrona.se", expected_version=photo_report.version)
     page = resident.get(url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Åtgärdad" in page
     # The campaign's page links to the protocol.
@@ -238,7 +238,7 @@ def test_staff_plan_record_and_publish_a_walk_over_http(sqlite_app):
 
 def test_group_link_and_audit_on_the_public_page(sqlite_app):
     made = walk_campaign()
-    group = walks.add_group(made, "Klass 8A", "school_class", 26, "kom")
+    group = walks.add_group(made, "Klass 8A", kind="school_class", size=26, actor="kom")
     resident = sqlite_app.test_client()
     url = f"/k/{made.slug}/g/{group.code}"
     page = resident.get(url, headers={"Accept-Language": "sv"}).get_data(as_text=True)

@@ -51,14 +51,14 @@ def test_dashboard_hand_counted(app):
     make_report(category="littered", at=CENTRUM, created_at=utc(2018, 5, 5, 8))
     # Fixed after 2, 4 and 10 days; the last one outside its work order's due date.
     from webapp.workorders import services as workorders
-    order = workorders.create_work_order([a.id, b.id, c.id], "cleaning", "normal", "X", "officer", today=date(2019, 3, 1))
+    workorders.create_work_order([a.id, b.id, c.id], kind="cleaning", priority_code="normal", title="X", actor="officer", today=date(2019, 3, 1))
     # Normal priority in the zone: due 5 days after 2019-03-01 -> 2019-03-06.
     fix(a, utc(2019, 3, 3, 8), score=4)
     fix(b, utc(2019, 3, 5, 8), score=2)
     fix(c, utc(2019, 3, 11, 8))
-    add_activity(date(2019, 4, 14), "cleanup", "Skräpplockardag", 40, "x")
-    add_activity(date(2019, 9, 1), "meeting", "Möte", 10, "x")
-    add_activity(date(2018, 9, 1), "meeting", "Möte 2018", 12, "x")
+    add_activity(held_on=date(2019, 4, 14), kind="cleanup", title="Skräpplockardag", participants=40, actor="x")
+    add_activity(held_on=date(2019, 9, 1), kind="meeting", title="Möte", participants=10, actor="x")
+    add_activity(held_on=date(2018, 9, 1), kind="meeting", title="Möte 2018", participants=12, actor="x")
 
     data = indicators.dashboard(parse_period("2019"))
     now, then = data["now"], data["then"]
@@ -78,12 +78,12 @@ def test_dashboard_hand_counted(app):
 
 
 def test_survey_values_entered_and_imported(app):
-    indicators.save_survey_value("trygghetsmatning", "safe_evening", "Centrum/Öster", 2018, 61.0, "x")
-    indicators.save_survey_value("trygghetsmatning", "safe_evening", "Centrum/Öster", 2018, 62.5, "x")  # corrected
+    indicators.save_survey_value(source="trygghetsmatning", indicator="safe_evening", area="Centrum/Öster", year=2018, value=61.0, actor="x")
+    indicators.save_survey_value(source="trygghetsmatning", indicator="safe_evening", area="Centrum/Öster", year=2018, value=62.5, actor="x")  # corrected
     with pytest.raises(ReportError):
-        indicators.save_survey_value("trygghetsmatning", "safe_evening", "Centrum/Öster", 2018, 160, "x")
+        indicators.save_survey_value(source="trygghetsmatning", indicator="safe_evening", area="Centrum/Öster", year=2018, value=160, actor="x")
     with pytest.raises(ReportError):
-        indicators.save_survey_value("nope", "x", "Landskrona", 2018, 10, "x")
+        indicators.save_survey_value(source="nope", indicator="x", area="Landskrona", year=2018, value=10, actor="x")
     saved, errors = indicators.import_survey_csv(
         "source,indicator,area,year,value\n"
         "trygghetsmatning,safe_evening,Centrum/Öster,2019,\"66,0\"\n"
@@ -105,7 +105,7 @@ def test_share_in_time_for_reports_fixed_without_a_work_order(app):
     b, _ = make_report(category="littered", at=KARLSLUND, created_at=utc(2019, 3, 1, 8))   # normal: 10 days
     c, _ = make_report(category="street_light", at=KARLSLUND, created_at=utc(2019, 3, 1, 8))  # high: 3 days
     d, _ = make_report(category="graffiti", at=KARLSLUND, created_at=utc(2019, 3, 1, 8))
-    workorders.create_work_order([d.id], "graffiti", "normal", "Sanera", "officer", today=date(2019, 3, 1))
+    workorders.create_work_order([d.id], kind="graffiti", priority_code="normal", title="Sanera", actor="officer", today=date(2019, 3, 1))
     fix(a, utc(2019, 3, 7, 8))   # 6 days: late in the zone (it would have been in time outside it)
     fix(b, utc(2019, 3, 9, 8))   # 8 days: in time
     fix(c, utc(2019, 3, 5, 8))   # 4 days: late
@@ -146,9 +146,9 @@ def test_survey_beside_the_reports_per_area(app):
     make_report(category="littered", at=CENTRUM, created_at=utc(2019, 3, 1, 8))
     make_report(category="littered", at=CENTRUM, created_at=utc(2019, 4, 1, 8))
     make_report(category="littered", at=CENTRUM, created_at=utc(2018, 4, 1, 8))
-    indicators.save_survey_value("trygghetsmatning", "safe_evening", "Centrum/Öster", 2019, 57, "polis@landskrona.se")
-    indicators.save_survey_value("trygghetsmatning", "safe_evening", "Centrum/Öster", 2018, 52, "polis@landskrona.se")
-    indicators.save_survey_value("trygghetsmatning", "avoided_activity", "Byarna", 2019, 10, "polis@landskrona.se")
+    indicators.save_survey_value(source="trygghetsmatning", indicator="safe_evening", area="Centrum/Öster", year=2019, value=57, actor="polis@landskrona.se")
+    indicators.save_survey_value(source="trygghetsmatning", indicator="safe_evening", area="Centrum/Öster", year=2018, value=52, actor="polis@landskrona.se")
+    indicators.save_survey_value(source="trygghetsmatning", indicator="avoided_activity", area="Byarna", year=2019, value=10, actor="polis@landskrona.se")
     rows = {r["area"]: r for r in indicators.dashboard(parse_period("2019"))["by_area"]}
     centrum = rows["Centrum/Öster"]
     assert (centrum["reports_now"], centrum["reports_then"]) == (2, 1)

@@ -31,7 +31,7 @@ def known(app):
     make_report(at=at(150, 50), **night, created_at=datetime(2019, 11, 20, 20, tzinfo=timezone.utc))
     make_report(at=at(120, 20), category="graffiti", created_at=datetime(2019, 11, 21, 9, tzinfo=timezone.utc))
     hidden, _ = make_report(at=at(10, 10), category="graffiti")
-    set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
+    set_hidden(hidden, True, actor="x", expected_version=hidden.version, reason="personuppgifter")
 
 
 def test_grid_counts_per_cell(known):
@@ -86,7 +86,7 @@ def test_xlsx_and_png(known, tmp_path):
 
 
 def test_export_is_logged(known):
-    services.log_export("points", "csv", Selection(categories=["dark_unsafe"]), 3, "planner@landskrona.se")
+    services.log_export("points", "csv", Selection(categories=["dark_unsafe"]), rows=3, actor="planner@landskrona.se")
     entry = services.export_log()[0]
     assert (entry.actor, entry.rows, entry.filters) == ("planner@landskrona.se", 3, {"categories": ["dark_unsafe"]})
 
@@ -95,7 +95,7 @@ def test_case_rows_time_each_step(app):
     from webapp.workorders import services as workorders
 
     report, _ = make_report(category="littered", created_at=datetime(2019, 3, 1, 8, tzinfo=timezone.utc))
-    order = workorders.create_work_order([report.id], "cleaning", "normal", "Städa", "officer")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Städa", actor="officer")
     workorders.change_status(order, "in_progress", "crew")
     workorders.change_status(order, "done", "crew")
     # The steps happened "now"; the report was received in 2019, so days_to_fix is large but exact.
@@ -120,7 +120,7 @@ def test_lighting_basis_splits_existing_lights_from_no_lighting(app):
     make_report(category="dark_unsafe", at=geo.to_wgs84(x + 505, y), time_of_day="night")
     # Place C: one dark report with a finished light repair -> existing light.
     c, _ = make_report(category="dark_unsafe", at=geo.to_wgs84(x, y + 800), time_of_day="night")
-    order = workorders.create_work_order([c.id], "light_repair", "high", "Byt lampa", "officer")
+    order = workorders.create_work_order([c.id], kind="light_repair", priority_code="high", title="Byt lampa", actor="officer")
     workorders.change_status(order, "in_progress", "crew")
     workorders.change_status(order, "done", "crew")
     make_report(category="littered", at=geo.to_wgs84(x, y))  # not about light: left out
@@ -151,7 +151,7 @@ def spread(app):
                                 time_of_day=rng.choice(["day", "evening", "night"]) if safety else None,
                                 created_at=created)
         made.append(report)
-    set_hidden(made[0], True, "x", made[0].version, "personuppgifter")
+    set_hidden(made[0], True, actor="x", expected_version=made[0].version, reason="personuppgifter")
     merge_reports(made[1], made[2], "x")
     return made
 

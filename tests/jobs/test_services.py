@@ -106,8 +106,8 @@ def test_an_import_killed_with_kill_9_carries_on_after_a_restart_and_makes_nothi
         ends_on=date(2026, 1, 31), district_ids=[db.session.execute(select(District.id)).scalars().first()]),
         "kom@landskrona.se")
     n = 120
-    run = imports.start_import(campaign, posts(n), "poster.csv", "kom", None,
-                                 str(os.path.join(app.instance_path, "imports")))
+    run = imports.start_import(campaign, posts(n), "poster.csv", actor="kom", zip_bytes=None,
+                                 work_dir=str(os.path.join(app.instance_path, "imports")))
     run_id, job_id, campaign_id = run.id, run.job_id, campaign.id
     db.session.remove()
 

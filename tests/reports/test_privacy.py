@@ -17,7 +17,7 @@ TODAY = date(2026, 11, 24)
 
 def closed_on(report, when: datetime, status="fixed"):
     """Close the report as if it had been received a week before `when` and closed on `when`."""
-    set_status(report, status, "handlaggare@landskrona.se", report.version)
+    set_status(report, status, actor="handlaggare@landskrona.se", expected_version=report.version)
     changes = db.session.execute(select(StatusChange).where(StatusChange.report_id == report.id)
                                  .order_by(StatusChange.id)).scalars().all()
     for change in changes[:-1]:
@@ -37,10 +37,10 @@ def test_contact_data_is_erased_a_year_after_closing_and_statistics_stay(app):
     closed_on(recent, datetime(2026, 1, 10, tzinfo=timezone.utc))
     before = db.session.execute(select(Report.category_id, Report.status, Report.lat).order_by(Report.id)).all()
 
-    dry = run_retention(12, today=TODAY, dry_run=True)
+    dry = run_retention(months=12, today=TODAY, dry_run=True)
     assert dry.reports == 1 and db.session.get(Report, old.id).reporter_email == "gammal@example.org"
 
-    result = run_retention(12, today=TODAY)
+    result = run_retention(months=12, today=TODAY)
     assert result.reports == 1
     db.session.expire_all()
     erased = db.session.get(Report, old.id)
@@ -49,7 +49,7 @@ def test_contact_data_is_erased_a_year_after_closing_and_statistics_stay(app):
     assert db.session.get(Report, still_open.id).reporter_email == "oppen@example.org"
     after = db.session.execute(select(Report.category_id, Report.status, Report.lat).order_by(Report.id)).all()
     assert after == before and db.session.execute(select(func.count(Report.id))).scalar_one() == 3
-    assert run_retention(12, today=TODAY).reports == 0  # nothing left to erase
+    assert run_retention(months=12, today=TODAY).reports == 0  # nothing left to erase
 
 
 def test_retention_from_the_cli_and_old_outbox_mails(app, tmp_path):

@@ -97,13 +97,13 @@ def test_nearby_suggests_open_reports_of_the_same_category_within_50_m(app):
     lon40, lat40 = geo.to_wgs84(x + 40, y)
     lon80, lat80 = geo.to_wgs84(x + 80, y)
 
-    found = intake.nearby_open_reports(lat40, lon40, "littered")
+    found = intake.nearby_open_reports(lat40, lon40, category_key="littered")
     assert [r.reference for r, _ in found] == [near.reference]
     assert found[0][1] == pytest.approx(40, abs=1)
-    assert intake.nearby_open_reports(lat80, lon80, "littered") == []
+    assert intake.nearby_open_reports(lat80, lon80, category_key="littered") == []
 
     lifecycle.change_status(near, "fixed", actor="test")
-    assert intake.nearby_open_reports(lat40, lon40, "littered") == []
+    assert intake.nearby_open_reports(lat40, lon40, category_key="littered") == []
 
 
 def test_support_counts_once_per_supporter(app):

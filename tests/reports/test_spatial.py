@@ -26,12 +26,12 @@ def test_squares_follow_new_moved_hidden_and_deleted_reports(app):
     make_report(at=None, district_id=district, location_text="Gångvägen bakom skolan")  # no position: no pin
     assert (counted(CENTRUM), counted(KARLSLUND)) == (2, 0)
 
-    lifecycle.edit_report(first, "handläggare", first.version, "Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    lifecycle.edit_report(first, actor="handläggare", expected_version=first.version, reason="Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
     assert (counted(CENTRUM), counted(KARLSLUND)) == (1, 1)
 
-    moderation.set_hidden(first, True, "handläggare", first.version, "Personuppgifter i texten")
+    moderation.set_hidden(first, True, actor="handläggare", expected_version=first.version, reason="Personuppgifter i texten")
     assert counted(KARLSLUND) == 0  # hidden reports are not counted on the public map
-    moderation.set_hidden(first, False, "handläggare", first.version)
+    moderation.set_hidden(first, False, actor="handläggare", expected_version=first.version)
     assert counted(KARLSLUND) == 1
 
     db.session.delete(first)
@@ -86,14 +86,14 @@ def test_heat_cells_follow_new_moved_hidden_merged_and_deleted_reports(app):
     assert (first.cell_e, first.cell_n) == centrum
     assert kept() == {centrum: 3}
 
-    lifecycle.edit_report(first, "handläggare", first.version, "Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
+    lifecycle.edit_report(first, actor="handläggare", expected_version=first.version, reason="Fel plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
     assert (first.cell_e, first.cell_n) == karlslund
     assert kept() == {centrum: 2, karlslund: 1}
 
-    moderation.set_hidden(second, True, "handläggare", second.version, "Personuppgifter i texten")
+    moderation.set_hidden(second, True, actor="handläggare", expected_version=second.version, reason="Personuppgifter i texten")
     lifecycle.merge_reports(third, first, "handläggare")
     assert kept() == {karlslund: 1}
-    moderation.set_hidden(second, False, "handläggare", second.version)
+    moderation.set_hidden(second, False, actor="handläggare", expected_version=second.version)
     assert kept() == {centrum: 1, karlslund: 1}
     db.session.delete(second)
     db.session.commit()

@@ -45,9 +45,9 @@ def test_filters_combine_and_count(app):
 def test_second_save_with_a_stale_version_is_refused(app):
     report, _ = make_report(category="littered")
     loaded_by_both = report.version
-    lifecycle.edit_report(report, "anna@landskrona.se", loaded_by_both, "fel kategori", category_key="graffiti")
+    lifecycle.edit_report(report, actor="anna@landskrona.se", expected_version=loaded_by_both, reason="fel kategori", category_key="graffiti")
     with pytest.raises(lifecycle.ConflictError):
-        lifecycle.edit_report(report, "bo@landskrona.se", loaded_by_both, "fel kategori", category_key="vandalism")
+        lifecycle.edit_report(report, actor="bo@landskrona.se", expected_version=loaded_by_both, reason="fel kategori", category_key="vandalism")
     db.session.expire_all()
     assert db.session.get(Report, report.id).category.key == "graffiti"
 
@@ -55,10 +55,10 @@ def test_second_save_with_a_stale_version_is_refused(app):
 def test_edit_position_relocates_district_and_needs_a_reason(app):
     report, _ = make_report(at=CENTRUM)
     with pytest.raises(ReportError):
-        lifecycle.edit_report(report, "x", report.version, "", lat=KARLSLUND[1], lon=KARLSLUND[0])
+        lifecycle.edit_report(report, actor="x", expected_version=report.version, reason="", lat=KARLSLUND[1], lon=KARLSLUND[0])
     with pytest.raises(ReportError):
-        lifecycle.edit_report(report, "x", report.version, "flytta", lat=55.6, lon=13.0)  # Malmö
-    lifecycle.edit_report(report, "x", report.version, "rätt plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
+        lifecycle.edit_report(report, actor="x", expected_version=report.version, reason="flytta", lat=55.6, lon=13.0)  # Malmö
+    lifecycle.edit_report(report, actor="x", expected_version=report.version, reason="rätt plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
     assert report.district.name == "Karlslund/Norrestad" and report.zone_id is None
     assert [e.action for e in events_for("report", report.id)] == ["edited"]
 
@@ -80,19 +80,19 @@ def test_merge_adds_up_support_and_keeps_the_duplicates_link_working(app):
 def test_hide_needs_a_reason_and_takes_it_off_the_public_map(app):
     report, _ = make_report()
     with pytest.raises(ReportError):
-        moderation.set_hidden(report, True, "x", report.version, "")
-    moderation.set_hidden(report, True, "x", report.version, "Namn på person i texten")
+        moderation.set_hidden(report, True, actor="x", expected_version=report.version, reason="")
+    moderation.set_hidden(report, True, actor="x", expected_version=report.version, reason="Namn på person i texten")
     assert public.public_report(report.reference) is None
-    assert public.public_reports_in_bbox(12.8, 55.8, 12.9, 55.9, 10)[0] == []
-    moderation.set_hidden(report, False, "x", report.version)
+    assert public.public_reports_in_bbox(12.8, 55.8, 12.9, 55.9, limit=10)[0] == []
+    moderation.set_hidden(report, False, actor="x", expected_version=report.version)
     assert public.public_report(report.reference) is not None
 
 
 def test_referral_to_an_outside_party_is_public_with_an_explanation(app):
     report, _ = make_report()
     with pytest.raises(ReportError):
-        lifecycle.assign_report(report, "x", report.version, external_kind="trafikverket")
-    lifecycle.assign_report(report, "x", report.version, external_kind="property_owner", external_name="Fastighets AB",
+        lifecycle.assign_report(report, actor="x", expected_version=report.version, external_kind="trafikverket")
+    lifecycle.assign_report(report, actor="x", expected_version=report.version, external_kind="property_owner", external_name="Fastighets AB",
                            external_contact="info@fastighet.example", public_note="Fastighetsägaren ansvarar.")
     assert report.status == "referred"
     assert report.history[-1].public_note == "Fastighetsägaren ansvarar."
@@ -104,7 +104,7 @@ def test_redaction_covers_the_area_and_leaves_no_uncovered_copy(app):
     photo = report.photos[0]
     store = PhotoStore(app.config["MEDIA_DIR"])
     old_files = [store.path(photo.stem), store.path(photo.stem, "thumb")]
-    moderation.redact_photo(photo, [moderation.Box(0.5, 0.5, 0.25, 0.25)], "black", "x", store)
+    moderation.redact_photo(photo, [moderation.Box(0.5, 0.5, 0.25, 0.25)], mode="black", actor="x", store=store)
     assert not any(p.exists() for p in old_files)
     with Image.open(store.path(photo.stem)) as image:
         assert image.getpixel((1000, 700)) == (0, 0, 0) or sum(image.getpixel((1000, 700))) < 30
@@ -125,7 +125,7 @@ def test_blur_removes_the_detail_in_the_marked_area_only(app):
 
     inside, outside = (100, 100, 300, 300), (1200, 800, 1400, 1000)
     before_in, before_out = detail(inside), detail(outside)
-    moderation.redact_photo(photo, [moderation.Box(0.0, 0.0, 0.25, 0.3)], "blur", "x", store)
+    moderation.redact_photo(photo, [moderation.Box(0.0, 0.0, 0.25, 0.3)], mode="blur", actor="x", store=store)
     assert detail(inside) < before_in / 4
     assert detail(outside) == pytest.approx(before_out, rel=0.25)
 
@@ -143,7 +143,7 @@ def test_count_and_start_department(app):
     closed_ts, _ = make_report(category="graffiti")
     lifecycle.change_status(closed_ts, "closed", actor="test")
     to_sb, _ = make_report(category="littered")
-    lifecycle.assign_report(to_sb, "test", to_sb.version, department="SB")
+    lifecycle.assign_report(to_sb, actor="test", expected_version=to_sb.version, department="SB")
     start = ReportFilter(status=list(services.START_STATUSES), department="TS")
     assert services.count_reports(start) == 1 == len(services.search_reports(start)[0])
     assert services.count_reports(ReportFilter()) == 3
@@ -167,9 +167,9 @@ def test_saved_views_are_seen_by_their_owner_their_department_or_all_staff(app):
 
     hugo, hanna = make_user("case_officer", department="TS"), make_user("case_officer", department="TS")
     sara, admin = make_user("case_officer", department="SB"), make_user("admin")
-    services.save_view(hugo, "Mitt klotter", "category=graffiti", "personal", hugo.email)
-    services.save_view(hugo, "TS-klotter", "category=graffiti&department=TS", "department", hugo.email)
-    services.save_view(sara, "Allas skräp", "category=littered", "all", sara.email)
+    services.save_view(hugo, name="Mitt klotter", query="category=graffiti", scope="personal", actor=hugo.email)
+    services.save_view(hugo, name="TS-klotter", query="category=graffiti&department=TS", scope="department", actor=hugo.email)
+    services.save_view(sara, name="Allas skräp", query="category=littered", scope="all", actor=sara.email)
 
     def names(user):
         return [v.name for v in services.views_for(user)]
@@ -192,15 +192,15 @@ def test_saving_and_deleting_views_is_refused_when_it_should_be(app):
                                      ("Vy", "", "personal", owner),
                                      ("Vy", "category=graffiti", "department", admin)]:
         with pytest.raises(ReportError):
-            services.save_view(user, name, query, scope, user.email)
-    view = services.save_view(owner, "Delad", "category=graffiti", "all", owner.email)
+            services.save_view(user, name=name, query=query, scope=scope, actor=user.email)
+    view = services.save_view(owner, name="Delad", query="category=graffiti", scope="all", actor=owner.email)
     with pytest.raises(ReportError):
         services.delete_view(view, other, other.email)  # shared with them, still not theirs
     assert db.session.get(SavedView, view.id) is not None
     for n in range(services.MAX_VIEWS_PER_USER - 1):
-        services.save_view(owner, f"Vy {n}", "category=graffiti", "personal", owner.email)
+        services.save_view(owner, name=f"Vy {n}", query="category=graffiti", scope="personal", actor=owner.email)
     with pytest.raises(ReportError):
-        services.save_view(owner, "En för mycket", "category=graffiti", "personal", owner.email)
+        services.save_view(owner, name="En för mycket", query="category=graffiti", scope="personal", actor=owner.email)
     services.delete_view(view, owner, owner.email)
     assert db.session.get(SavedView, view.id) is None
     assert [e.action for e in events_for("saved_view", view.id)] == ["created", "deleted"]

@@ -253,7 +253,7 @@ def test_inbox_starts_on_new_and_open_reports_of_ones_department_with_counts_per
     closed_ts, _ = make_report(category="graffiti")
     lifecycle.change_status(closed_ts, "closed", actor="test")
     to_sb, _ = make_report(category="littered")
-    lifecycle.assign_report(to_sb, "test", to_sb.version, department="SB")
+    lifecycle.assign_report(to_sb, actor="test", expected_version=to_sb.version, department="SB")
     client = officer_client(sqlite_app)
     html = client.get("/staff/reports", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert open_ts.reference in html and closed_ts.reference not in html and to_sb.reference not in html

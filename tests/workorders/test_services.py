@@ -20,7 +20,7 @@ TODAY = date(2026, 3, 2)
 def test_one_job_from_several_reports(app):
     a, _ = make_report(category="littered", at=CENTRUM)
     b, _ = make_report(category="littered", at=CENTRUM)
-    order = services.create_work_order([a.id, b.id], "cleaning", "normal", "Städa Storgatan", "officer", today=TODAY)
+    order = services.create_work_order([a.id, b.id], kind="cleaning", priority_code="normal", title="Städa Storgatan", actor="officer", today=TODAY)
     assert re.fullmatch(r"AO-2026-\d{5}", order.number)
     assert {r.reference for r in order.reports} == {a.reference, b.reference}
     assert order.department_code == "TS"
@@ -34,14 +34,14 @@ def test_one_job_from_several_reports(app):
     (KARLSLUND, "urgent", 1)])
 def test_due_date_is_shorter_in_the_higher_intensity_zone(app, where, priority, days):
     report, _ = make_report(at=where)
-    order = services.create_work_order([report.id], "maintenance", priority, "Laga", "officer", today=TODAY)
+    order = services.create_work_order([report.id], kind="maintenance", priority_code=priority, title="Laga", actor="officer", today=TODAY)
     assert (order.due_date - TODAY).days == days
     assert order.in_zone == (where == CENTRUM)
 
 
 def test_overdue(app):
     report, _ = make_report()
-    order = services.create_work_order([report.id], "cleaning", "urgent", "Akut", "officer", today=TODAY)
+    order = services.create_work_order([report.id], kind="cleaning", priority_code="urgent", title="Akut", actor="officer", today=TODAY)
     assert not services.is_overdue(order, date(2026, 3, 3))
     assert services.is_overdue(order, date(2026, 3, 4))
     assert [o.id for o in services.list_orders(overdue_only=True, today=date(2026, 3, 4))] == [order.id]
@@ -52,15 +52,15 @@ def test_overdue(app):
 
 def test_hidden_or_already_ordered_reports_need_confirmation(app):
     hidden, _ = make_report()
-    moderation.set_hidden(hidden, True, "x", hidden.version, "personuppgifter")
+    moderation.set_hidden(hidden, True, actor="x", expected_version=hidden.version, reason="personuppgifter")
     with pytest.raises(services.NeedsConfirmation, match="hidden|dold"):
-        services.create_work_order([hidden.id], "cleaning", "normal", "X", "officer")
-    assert services.create_work_order([hidden.id], "cleaning", "normal", "X", "officer", confirm=True)
+        services.create_work_order([hidden.id], kind="cleaning", priority_code="normal", title="X", actor="officer")
+    assert services.create_work_order([hidden.id], kind="cleaning", priority_code="normal", title="X", actor="officer", confirm=True)
 
     busy, _ = make_report()
-    first = services.create_work_order([busy.id], "cleaning", "normal", "Första", "officer")
+    first = services.create_work_order([busy.id], kind="cleaning", priority_code="normal", title="Första", actor="officer")
     with pytest.raises(services.NeedsConfirmation, match=first.number):
-        services.create_work_order([busy.id], "cleaning", "normal", "Andra", "officer")
+        services.create_work_order([busy.id], kind="cleaning", priority_code="normal", title="Andra", actor="officer")
 
 
 def test_merged_reports_cannot_be_linked(app):
@@ -68,12 +68,12 @@ def test_merged_reports_cannot_be_linked(app):
     gone, _ = make_report()
     lifecycle.merge_reports(gone, keep, "x")
     with pytest.raises(services.WorkOrderError):
-        services.create_work_order([gone.id], "cleaning", "normal", "X", "officer", confirm=True)
+        services.create_work_order([gone.id], kind="cleaning", priority_code="normal", title="X", actor="officer", confirm=True)
 
 
 def test_status_flow_refuses_shortcuts_and_rejection_needs_a_reason(app):
     report, _ = make_report()
-    order = services.create_work_order([report.id], "cleaning", "normal", "X", "officer")
+    order = services.create_work_order([report.id], kind="cleaning", priority_code="normal", title="X", actor="officer")
     with pytest.raises(services.WorkOrderError):
         services.change_status(order, "verified", "officer")
     with pytest.raises(services.WorkOrderError):
@@ -86,7 +86,7 @@ def test_status_flow_refuses_shortcuts_and_rejection_needs_a_reason(app):
 
 def test_stale_version_is_refused(app):
     report, _ = make_report()
-    order = services.create_work_order([report.id], "cleaning", "normal", "X", "officer")
+    order = services.create_work_order([report.id], kind="cleaning", priority_code="normal", title="X", actor="officer")
     seen = order.version
     services.change_status(order, "planned", "a", expected_version=seen)
     with pytest.raises(services.WorkOrderError):
@@ -96,11 +96,11 @@ def test_stale_version_is_refused(app):
 def test_completion_with_after_photo_fixes_reports_and_tells_the_residents(app):
     a, _ = make_report(email="boende@example.org", locale="en")
     b, _ = make_report()
-    order = services.create_work_order([a.id, b.id], "cleaning", "normal", "Städa", "officer")
+    order = services.create_work_order([a.id, b.id], kind="cleaning", priority_code="normal", title="Städa", actor="officer")
     crew = make_user("crew")
     with pytest.raises(services.WorkOrderError):
-        services.complete(order, crew.email, "Städat", None, photo_settings())
-    services.complete(order, crew.email, "Städat och tömt", image_bytes(gps=CENTRUM), photo_settings())
+        services.complete(order, actor=crew.email, note="Städat", photo=None, settings=photo_settings())
+    services.complete(order, actor=crew.email, note="Städat och tömt", photo=image_bytes(gps=CENTRUM), settings=photo_settings())
 
     assert order.status == "done" and order.completion_note == "Städat och tömt"
     assert a.status == b.status == "fixed"
@@ -131,12 +131,12 @@ def test_crew_sees_their_departments_free_or_own_jobs_nearest_first(app):
     far, _ = make_report(at=KARLSLUND)
     crew = make_user("crew", department="TS")
     other = make_user("crew", department="TS")
-    o1 = services.create_work_order([far.id], "cleaning", "normal", "Långt bort", "officer")
-    o2 = services.create_work_order([near.id], "cleaning", "low", "Nära", "officer")
+    o1 = services.create_work_order([far.id], kind="cleaning", priority_code="normal", title="Långt bort", actor="officer")
+    o2 = services.create_work_order([near.id], kind="cleaning", priority_code="low", title="Nära", actor="officer")
     sb_report, _ = make_report(category="dark_unsafe")
-    services.create_work_order([sb_report.id], "light_new", "normal", "Ny belysning", "officer")
+    services.create_work_order([sb_report.id], kind="light_new", priority_code="normal", title="Ny belysning", actor="officer")
     mine_only, _ = make_report()
-    services.create_work_order([mine_only.id], "cleaning", "normal", "Annans", "officer", assignee_id=other.id)
+    services.create_work_order([mine_only.id], kind="cleaning", priority_code="normal", title="Annans", actor="officer", assignee_id=other.id)
 
     assert [o.title for o in services.tasks_for(crew)] == ["Långt bort", "Nära"]
     by_distance = services.tasks_for(crew, "distance", lat=CENTRUM[1], lon=CENTRUM[0])
@@ -147,7 +147,7 @@ def test_a_positive_report_is_never_a_job(app):
     safe, _ = make_report(category="feels_safe", at=CENTRUM)
     dirty, _ = make_report(category="littered", at=CENTRUM)
     with pytest.raises(services.WorkOrderError) as refused:
-        services.create_work_order([dirty.id, safe.id], "maintenance", "normal", "Se över", "officer", today=TODAY)
+        services.create_work_order([dirty.id, safe.id], kind="maintenance", priority_code="normal", title="Se över", actor="officer", today=TODAY)
     assert safe.reference in str(refused.value.message)
     assert services.list_orders() == [] and safe.status == "received" and dirty.status == "received"
 
@@ -157,8 +157,8 @@ def test_a_crew_member_sees_only_their_kinds_of_work(app):
 
     litter, _ = make_report(category="littered", at=CENTRUM)
     light, _ = make_report(category="street_light", at=CENTRUM)
-    cleaning = services.create_work_order([litter.id], "cleaning", "normal", "Städa", "officer", today=TODAY)
-    lamp = services.create_work_order([light.id], "light_repair", "normal", "Byt lampa", "officer", today=TODAY)
+    cleaning = services.create_work_order([litter.id], kind="cleaning", priority_code="normal", title="Städa", actor="officer", today=TODAY)
+    lamp = services.create_work_order([light.id], kind="light_repair", priority_code="normal", title="Byt lampa", actor="officer", today=TODAY)
     cleaner = make_user("crew", department="TS")
     electrician = make_user("crew", department="TS")
     accounts.update_user(cleaner, "admin", work_kinds=["cleaning", "graffiti", "maintenance"])
@@ -176,13 +176,13 @@ def test_a_crew_member_sees_only_their_kinds_of_work(app):
 
 def test_start_pressed_again_or_late_changes_nothing_and_keeps_the_done_form_valid(app):
     report, _ = make_report(category="littered", at=CENTRUM)
-    order = services.create_work_order([report.id], "cleaning", "normal", "Städa", "officer", today=TODAY)
+    order = services.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Städa", actor="officer", today=TODAY)
     version = order.version
     services.start(order, "crew", expected_version=version)
     services.start(order, "crew", expected_version=version)  # the same press sent again
     assert order.status == "in_progress" and order.version == version
     # The "done" form was opened before the start (perhaps offline): still valid.
-    services.complete(order, "crew", "Klart", image_bytes(), photo_settings(), expected_version=version)
+    services.complete(order, actor="crew", note="Klart", photo=image_bytes(), settings=photo_settings(), expected_version=version)
     assert order.status == "done"
     services.start(order, "crew", expected_version=version)  # a start that arrives after "done"
     assert order.status == "done"

@@ -68,7 +68,7 @@ def test_officer_to_crew_to_resident(sqlite_app):
 def test_crew_cannot_open_other_departments_jobs(sqlite_app):
     report, _ = make_report(category="dark_unsafe")
     from webapp.workorders import services
-    order = services.create_work_order([report.id], "light_new", "normal", "Ny belysning", "officer")
+    order = services.create_work_order([report.id], kind="light_new", priority_code="normal", title="Ny belysning", actor="officer")
     crew = sqlite_app.test_client()
     login(crew, make_user("crew", department="TS"))
     assert crew.get(f"/staff/tasks/{order.id}").status_code == 403
@@ -78,7 +78,7 @@ def test_crew_cannot_open_other_departments_jobs(sqlite_app):
 def test_day_list_print_and_csv(sqlite_app):
     report, _ = make_report()
     from webapp.workorders import services
-    services.create_work_order([report.id], "cleaning", "normal", "Tömma korgar", "officer")
+    services.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Tömma korgar", actor="officer")
     crew = sqlite_app.test_client()
     login(crew, make_user("crew", department="TS"))
     assert "Tömma korgar" in crew.get("/staff/tasks/print").get_data(as_text=True)
@@ -103,8 +103,8 @@ def test_linking_an_ordered_report_again_asks_for_confirmation(sqlite_app):
 def test_the_chosen_order_and_position_stay_after_a_job(sqlite_app):
     near, _ = make_report(category="littered", at=CENTRUM)
     far, _ = make_report(category="littered", at=(CENTRUM[0] + 0.02, CENTRUM[1]))
-    workorders.create_work_order([far.id], "cleaning", "normal", "Långt bort", "officer")
-    workorders.create_work_order([near.id], "cleaning", "normal", "Nära", "officer")
+    workorders.create_work_order([far.id], kind="cleaning", priority_code="normal", title="Långt bort", actor="officer")
+    workorders.create_work_order([near.id], kind="cleaning", priority_code="normal", title="Nära", actor="officer")
     crew = sqlite_app.test_client()
     login(crew, make_user("crew", department="TS"))
     page = crew.get(f"/staff/tasks?order=distance&lat={CENTRUM[1]}&lon={CENTRUM[0]}").get_data(as_text=True)

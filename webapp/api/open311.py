@@ -203,7 +203,7 @@ def create_request(fmt):
 def _notice(report: Report) -> str:
     notes = [localized(report.category.notice)] if report.category.notice else []
     if report.lat is not None:
-        nearby = intake.nearby_open_reports(report.lat, report.lon, report.category.key, exclude_id=report.id)
+        nearby = intake.nearby_open_reports(report.lat, report.lon, category_key=report.category.key, exclude_id=report.id)
         if nearby:
             notes.append("Similar open requests nearby: " + ", ".join(r.reference for r, _ in nearby))
     return " ".join(notes)

@@ -112,7 +112,7 @@ def service_definition(category: Category, lang: str) -> dict:
     return {"service_code": category.key, "attributes": attributes}
 
 
-def find_requests(ids: list[str] | None = None, service_codes: list[str] | None = None,
+def find_requests(*, ids: list[str] | None = None, service_codes: list[str] | None = None,
                   start: datetime | None = None, end: datetime | None = None,
                   statuses: list[str] | None = None) -> list[Report]:
     """Public requests as the specification filters them: ids win over every other filter; without dates a

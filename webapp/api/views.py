@@ -19,7 +19,7 @@ from webapp.errors import ReportError
 from webapp.reports import catalogue
 from webapp.reports import intake
 from webapp.reports import public
-from webapp.reports.views import support_limit
+from webapp.reports.submission import support_limit
 from webapp.timeutil import as_utc
 from webapp.urls import public_base_url
 from webapp.api.openapi import document
@@ -215,7 +215,7 @@ def nearby():
         lat, lon = _float_arg("lat"), _float_arg("lon")
     except (KeyError, ValueError):
         return error(_("lat and lon must be numbers."))
-    found = intake.nearby_open_reports(lat, lon, request.args.get("category") or None)
+    found = intake.nearby_open_reports(lat, lon, category_key=request.args.get("category") or None)
     return jsonify({"reports": [{
         "reference": r.reference,
         "category_name": localized(r.category.names),

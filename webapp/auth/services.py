@@ -43,7 +43,7 @@ def user_by_email(email: str) -> User | None:
     return db.session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
 
 
-def create_user(email: str, name: str, password: str, role: str, department: str | None = None,
+def create_user(email: str, name: str, *, password: str, role: str, department: str | None = None,
                 actor: str = "system") -> User:
     """Create an active staff account. Refuses unknown roles, weak passwords and taken e-mails."""
     email = normalise_email(email)

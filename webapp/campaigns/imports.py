@@ -133,7 +133,7 @@ def _count_rows(csv_bytes: bytes) -> int:
         return 0
 
 
-def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: str, settings: PhotoSettings,
+def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor: str, settings: PhotoSettings,
                  zip_bytes: bytes | None = None, progress=None, run: ImportRun | None = None,
                  job=None) -> ImportResult:
     """Import collected posts: caption, posted_at, link, lat, lon, place, image, category (optional columns).
@@ -236,7 +236,7 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: st
                         errors=[(n, m) for n, m in run.errors or []])
 
 
-def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, actor: str, zip_bytes: bytes | None,
+def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor: str, zip_bytes: bytes | None,
                  work_dir: str) -> ImportRun:
     """Queue an import: keep the files, make the run the progress page reports on and the job a worker
     (`flask jobs work`) carries it out in."""
@@ -276,7 +276,7 @@ def run_queued_import(run_id: int, settings: PhotoSettings, work_dir: str, conte
     csv_path, zip_path = folder / f"{run_id}.csv", folder / f"{run_id}.zip"
     try:
         campaign = db.session.get(Campaign, run.campaign_id)
-        result = import_posts(campaign, csv_path.read_bytes(), run.file_name, run.created_by, settings,
+        result = import_posts(campaign, csv_path.read_bytes(), run.file_name, actor=run.created_by, settings=settings,
                               zip_bytes=zip_path.read_bytes() if zip_path.exists() else None, run=run, job=context)
     except JobLost:
         raise
@@ -317,8 +317,8 @@ def needing_a_category(limit: int = 200) -> list[Report]:
 
 def categorise_report(report: Report, category_key: str, actor: str) -> None:
     """A person chooses the category of an uncategorised post from the queue (recorded like any edit)."""
-    edit_report(report, actor, report.version, str(_l("Category chosen from the queue")), category_key=category_key)
+    edit_report(report, actor=actor, expected_version=report.version, reason=str(_l("Category chosen from the queue")), category_key=category_key)
 
 
 def place_report(report: Report, lat: float, lon: float, actor: str) -> None:
-    edit_report(report, actor, report.version, str(_l("Placed on the map from the queue")), lat=lat, lon=lon)
+    edit_report(report, actor=actor, expected_version=report.version, reason=str(_l("Placed on the map from the queue")), lat=lat, lon=lon)

@@ -167,7 +167,7 @@ def categories_for(campaign: Campaign) -> list[Category]:
     return [c for c in active if c.key in campaign.category_keys]
 
 
-def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, actor: str = "resident",
+def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, *, actor: str = "resident",
            today: date | None = None, gender: str | None = None, age_group: str | None = None,
            group=None, audit_answers: dict | None = None) -> tuple[Report, str]:
     """A report through a campaign's page: the campaign must be open, the category one it asks about and the
@@ -297,7 +297,7 @@ def compare(baseline: Campaign, follow_up: Campaign, radius_m: float = PLACE_RAD
 
 # Engagement activities
 
-def add_activity(held_on: date | None, kind: str, title: str, participants: int | None, actor: str,
+def add_activity(*, held_on: date | None, kind: str, title: str, participants: int | None, actor: str,
                  district_id: int | None = None, campaign_id: int | None = None, notes: str = "") -> EngagementActivity:
     if held_on is None:
         raise ReportError("held_on", _l("Give the date."))

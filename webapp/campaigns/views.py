@@ -27,7 +27,7 @@ from webapp.reports import presenters as report_presenters
 from webapp.reports.forms import ReportForm
 from webapp.errors import ReportError
 from webapp.media import photo_settings
-from webapp.reports.views import report_from_form, show_refusal, to_receipt
+from webapp.reports.submission import report_from_form, show_refusal, to_receipt
 from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices
 from webapp.jobs import services as jobs
 from webapp.campaigns.models import ImportRun
@@ -145,8 +145,8 @@ def import_posts(campaign_id: int):
         flash(_("The CSV file needs at least the columns caption and posted_at."), "error")
         return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
     work_dir = str(Path(current_app.instance_path) / "imports")
-    run = imports.start_import(campaign, csv_bytes, upload.filename, actor(),
-                                images.read() if images and images.filename else None, work_dir)
+    run = imports.start_import(campaign, csv_bytes, upload.filename, actor=actor(),
+                                zip_bytes=images.read() if images and images.filename else None, work_dir=work_dir)
     jobs.work_in_background(current_app._get_current_object())
     return redirect(url_for("campaigns.import_status", run_id=run.id))
 
@@ -384,7 +384,7 @@ def activities():
     form.campaign.choices = [empty_choice("—")] + [SelectChoice(c.id, c.name) for c in services.all_campaigns()]
     if form.validate_on_submit():
         try:
-            services.add_activity(form.held_on.data, form.kind.data, form.title.data, form.participants.data, actor(),
+            services.add_activity(held_on=form.held_on.data, kind=form.kind.data, title=form.title.data, participants=form.participants.data, actor=actor(),
                                   district_id=form.district.data if isinstance(form.district.data, int) else None,
                                   campaign_id=form.campaign.data if isinstance(form.campaign.data, int) else None,
                                   notes=form.notes.data or "")

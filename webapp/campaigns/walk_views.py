@@ -24,7 +24,7 @@ def add_group(campaign_id: int):
     form = forms.GroupForm()
     if form.validate_on_submit():
         try:
-            group = walks.add_group(campaign, form.name.data, form.kind.data, form.size.data, actor())
+            group = walks.add_group(campaign, form.name.data, kind=form.kind.data, size=form.size.data, actor=actor())
         except ReportError as exc:
             getattr(form, exc.field, form.name).errors.append(exc.message)
         else:
@@ -131,8 +131,8 @@ def record_walk(walk_id: int):
                     raise ReportError("points", _("A stop does not belong to this walk. Reload the page.")) from None
                 points.append(walks.PointRecord(report_id, entry.form.notes.data or "", entry.form.decision.data or None,
                                                 entry.form.decision_note.data or ""))
-            walks.record_walk(walk_, form.walked_on.data, form.participants.data, form.participant_note.data,
-                              form.summary.data, points, actor())
+            walks.record_walk(walk_, walked_on=form.walked_on.data, participants=form.participants.data, participant_note=form.participant_note.data,
+                              summary=form.summary.data, points=points, actor=actor())
         except ReportError as exc:
             db.session.rollback()
             getattr(form, exc.field, form.summary).errors.append(exc.message)

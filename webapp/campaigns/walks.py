@@ -59,7 +59,7 @@ MAX_WALK_POINTS = 40
 
 # Groups
 
-def add_group(campaign: Campaign, name: str, kind: str, size: int | None, actor: str) -> WalkGroup:
+def add_group(campaign: Campaign, name: str, *, kind: str, size: int | None, actor: str) -> WalkGroup:
     """Register a group for a campaign; its link /k/<slug>/g/<code> tags every report made through it."""
     if not (name or "").strip():
         raise ReportError("name", _l("Give the group a name, for example “Class 8A”."))
@@ -252,7 +252,7 @@ def _route(drawn: str, stops: list[Report]) -> tuple[str, list[Report]]:
     return json.dumps({"type": "LineString", "coordinates": coordinates}), stops
 
 
-def plan_walk(campaign: Campaign, title: str, planned_on: date | None, report_ids: list[int], actor: str,
+def plan_walk(campaign: Campaign, title: str, *, planned_on: date | None, report_ids: list[int], actor: str,
               drawn_route: str = "", walk: Walk | None = None) -> Walk:
     """Plan (or re-plan) a walk through chosen reports of the campaign, in the order given."""
     if not (title or "").strip():
@@ -284,7 +284,7 @@ class PointRecord:
     decision_note: str = ""
 
 
-def record_walk(walk: Walk, walked_on: date | None, participants: int | None, participant_note: str, summary: str,
+def record_walk(walk: Walk, *, walked_on: date | None, participants: int | None, participant_note: str, summary: str,
                 points: list[PointRecord], actor: str, today: date | None = None) -> Walk:
     """What happened on the walk: the day, who walked (by role, not by name), and per stop what was seen and
     decided. A stop decided as "no action" or "to be investigated" says why."""

@@ -204,7 +204,7 @@ def dashboard(period: Period) -> dict:
 
 # External survey indicators
 
-def save_survey_value(source: str, indicator: str, area: str, year: int, value: float, actor: str) -> SurveyIndicator:
+def save_survey_value(*, source: str, indicator: str, area: str, year: int, value: float, actor: str) -> SurveyIndicator:
     if (source, indicator) not in SURVEY:
         raise ReportError("indicator", _l("Unknown indicator."))
     if not area.strip():
@@ -237,8 +237,8 @@ def import_survey_csv(data: bytes, actor: str) -> tuple[int, list[tuple[int, str
     saved, errors = 0, []
     for line, row in enumerate(reader, start=2):
         try:
-            save_survey_value(row["source"].strip(), row["indicator"].strip(), row["area"], int(row["year"]),
-                              float(row["value"].replace(",", ".")), actor)
+            save_survey_value(source=row["source"].strip(), indicator=row["indicator"].strip(), area=row["area"], year=int(row["year"]),
+                              value=float(row["value"].replace(",", ".")), actor=actor)
             saved += 1
         except (ValueError, KeyError) as exc:
             db.session.rollback()

@@ -197,7 +197,7 @@ def _frame(result, town: list, width: int, margin_m: float = 300) -> Frame:
     return Frame(*(town_box if inside * 2 >= sum(c["count"] for c in result.cells) else cells_box), width)
 
 
-def render(result, title: str, selection_lines: list[str], width: int = 1200, tile_url: str = "",
+def render(result, title: str, *, selection_lines: list[str], width: int = 1200, tile_url: str = "",
            tile_attribution: str = "") -> bytes:
     """The heat map of a grid result as PNG bytes."""
     from PIL import Image, ImageDraw

@@ -353,7 +353,7 @@ def heat_png(result: Grid, title: str, width: int = 1200, selection: Selection |
 
     from webapp.insights import picture
 
-    return picture.render(result, title, describe_for_people(selection or Selection()), width=width,
+    return picture.render(result, title, selection_lines=describe_for_people(selection or Selection()), width=width,
                           tile_url=current_app.config.get("HEATMAP_TILE_URL", ""),
                           tile_attribution=current_app.config.get("HEATMAP_TILE_ATTRIBUTION", ""))
 
@@ -386,7 +386,7 @@ def run_export_job(job, context) -> dict:
     rows = points_xlsx(selection, partial)
     os.replace(partial, folder / name)
     context.step(rows, rows)
-    log_export("points", params["fmt"], selection, rows, job.created_by)
+    log_export("points", params["fmt"], selection, rows=rows, actor=job.created_by)
     return {"file": name, "rows": rows}
 
 
@@ -400,7 +400,7 @@ def export_file(job) -> "Path | None":
     return path if path.exists() else None
 
 
-def log_export(kind: str, fmt: str, selection: Selection, rows: int, actor: str) -> ExportLog:
+def log_export(kind: str, fmt: str, selection: Selection, *, rows: int, actor: str) -> ExportLog:
     entry = ExportLog(kind=kind, fmt=fmt, filters=selection.describe(), rows=rows, actor=actor)
     db.session.add(entry)
     db.session.flush()

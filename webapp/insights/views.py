@@ -119,12 +119,12 @@ def export(kind: str, fmt: str):
     who = actor()
     if kind == "cells":
         result = services.grid(selection, form.cell.data or 100)
-        services.log_export(kind, fmt, selection, len(result.cells), who)
+        services.log_export(kind, fmt, selection, rows=len(result.cells), actor=who)
         return Response(json.dumps(services.grid_geojson(result)), mimetype="application/geo+json",
                         headers=headers)
     if kind == "heatmap":
         result = services.grid(selection, form.cell.data or 100)
-        services.log_export(kind, fmt, selection, len(result.cells), who)
+        services.log_export(kind, fmt, selection, rows=len(result.cells), actor=who)
         return Response(services.heat_png(result, "Trygghetskartan – värmekarta", selection=selection), mimetype="image/png",
                         headers=headers)
     if fmt == "xlsx":
@@ -140,11 +140,11 @@ def export(kind: str, fmt: str):
             return redirect(url_for("insights.export_job", job_id=job.id))
         handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
         rows = services.points_xlsx(selection, handle.name)
-        services.log_export(kind, fmt, selection, rows, who)
+        services.log_export(kind, fmt, selection, rows=rows, actor=who)
         return send_file(handle.name, as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     body = services.points_csv(selection) if fmt == "csv" else services.points_geojson(selection)
-    services.log_export(kind, fmt, selection, 0, who)  # streamed: the count is not known before it ends
+    services.log_export(kind, fmt, selection, rows=0, actor=who)  # streamed: the count is not known before it ends
     mimetype = "text/csv" if fmt == "csv" else "application/geo+json"
     return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
 
@@ -189,7 +189,7 @@ def cases(fmt: str):
     _, selection = _selection_or_400()
     name = services.dated_name("trygghetskartan-arenden", fmt)
     rows = list(services.case_rows(selection))
-    services.log_export("cases", fmt, selection, len(rows), actor())
+    services.log_export("cases", fmt, selection, rows=len(rows), actor=actor())
     if fmt == "csv":
         return Response(spreadsheets.csv_lines(services.CASE_COLUMNS, rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
@@ -205,7 +205,7 @@ def contacts():
     """Reporter contacts: admins only, and every such export is in the audit log."""
     _, selection = _selection_or_400()
     rows = list(services.contact_rows(selection))
-    services.log_export("contacts", "csv", selection, len(rows), actor())
+    services.log_export("contacts", "csv", selection, rows=len(rows), actor=actor())
     return Response(spreadsheets.csv_lines(["reference", "email", "name", "phone", "created"], rows),
                     mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={services.dated_name('kontakter', 'csv')}"})
 
@@ -243,7 +243,7 @@ def lighting_csv():
             rows.append([group, p["count"], p["times"]["day"], p["times"]["evening"], p["times"]["night"], p["lon"],
                          p["lat"], round(e, 1), round(n, 1), p["repairs"], p["repairs_done"],
                          p["new_lighting_orders"], " ".join(p["references"])])
-    services.log_export("lighting", "csv", selection, len(rows), actor())
+    services.log_export("lighting", "csv", selection, rows=len(rows), actor=actor())
     return Response(spreadsheets.csv_lines(header, rows), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename={services.dated_name('belysningsunderlag', 'csv')}"})
 
@@ -259,7 +259,7 @@ def lighting_geojson():
                                 "photos": [url_for("reports.photo", stem=stem, size="display", _external=True)
                                            for stem in p["photos"]]}}
                 for group, key in (("existing_light", "existing"), ("no_lighting", "new")) for p in basis[key]]
-    services.log_export("lighting", "geojson", selection, len(features), actor())
+    services.log_export("lighting", "geojson", selection, rows=len(features), actor=actor())
     return Response(json.dumps({"type": "FeatureCollection", "features": features,
                                 "suppressed": basis["suppressed"]}, ensure_ascii=False),
                     mimetype="application/geo+json",
@@ -327,8 +327,8 @@ def indicators_xlsx():
     except ReportError:
         abort(400)
     data = ind.dashboard(period)
-    services.log_export("indicators", "xlsx", services.Selection(date_from=period.start, date_to=period.end), 0,
-                        actor())
+    services.log_export("indicators", "xlsx", services.Selection(date_from=period.start, date_to=period.end), rows=0,
+                        actor=actor())
     return Response(dashboard_workbook(data), headers={"Content-Disposition": "attachment; filename="
                                                        + services.dated_name(f"uppfoljning-{period.label}", "xlsx")},
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -345,7 +345,7 @@ def survey_save():
     if form.validate_on_submit():
         source, indicator = form.indicator.data.split(":", 1)
         try:
-            ind.save_survey_value(source, indicator, form.area.data, form.year.data, float(form.value.data), actor())
+            ind.save_survey_value(source=source, indicator=indicator, area=form.area.data, year=form.year.data, value=float(form.value.data), actor=actor())
             flash(_("The value was saved."), "info")
         except ReportError as exc:
             flash(str(exc.message), "error")

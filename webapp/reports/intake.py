@@ -182,7 +182,7 @@ def cleaned(data: NewReport) -> NewReport:
                    answers={clean_line(k): clean_line(v) for k, v in (data.answers or {}).items()})
 
 
-def create_report(data: NewReport, photos: PhotoSettings, actor: str = "resident",
+def create_report(data: NewReport, photos: PhotoSettings, *, actor: str = "resident",
                   processed: list[ProcessedPhoto] | None = None,
                   districts: geo.AreaLocator | None = None,
                   zones: geo.AreaLocator | None = None, allow_unplaced: bool = False,
@@ -268,7 +268,7 @@ def _degree_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, 
     return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
-def nearby_open_reports(lat: float, lon: float, category_key: str | None = None, radius_m: float | None = None,
+def nearby_open_reports(lat: float, lon: float, *, category_key: str | None = None, radius_m: float | None = None,
                         limit: int = 5, exclude_id: int | None = None) -> list[tuple[Report, float]]:
     """Open, public reports near a point (nearest first), with their distance in metres."""
     category = category_by_key(category_key) if category_key else None

@@ -27,7 +27,7 @@ from webapp.reports.models import PropertyOwner
 from webapp.reports import notify
 
 
-def change_status(report: Report, to_status: str, actor: str, public_note: str = "",
+def change_status(report: Report, to_status: str, actor: str, *, public_note: str = "",
                   when: datetime | None = None) -> StatusChange:
     """Move a report to another status if the flow allows it, and record the step."""
     if not can_change(report.status, to_status):
@@ -77,7 +77,7 @@ def claim(report: Report, expected_version: int | None) -> None:
     report.updated_at = utcnow()
 
 
-def edit_report(report: Report, actor: str, expected_version: int | None, reason: str,
+def edit_report(report: Report, *, actor: str, expected_version: int | None, reason: str,
                 category_key: str | None = None, lat: float | None = None, lon: float | None = None) -> None:
     """Change category and/or position, with a reason, keeping district and zone right."""
     if not (reason or "").strip():
@@ -134,7 +134,7 @@ def merge_reports(duplicate: Report, target: Report, actor: str, expected_versio
     db.session.commit()
 
 
-def assign_report(report: Report, actor: str, expected_version: int | None, department: str | None = None,
+def assign_report(report: Report, *, actor: str, expected_version: int | None, department: str | None = None,
                   external_kind: str | None = None, external_name: str = "", external_contact: str = "",
                   public_note: str = "") -> None:
     """Give the report to a department, or refer it to someone outside the city with a public explanation."""
@@ -178,7 +178,7 @@ def closes(status: str) -> bool:
     return status in CLOSED_STATUSES
 
 
-def set_status(report: Report, status: str, actor: str, expected_version: int | None, public_note: str = "") -> None:
+def set_status(report: Report, status: str, *, actor: str, expected_version: int | None, public_note: str = "") -> None:
     claim(report, expected_version)
     change_status(report, status, actor, public_note=public_note.strip())
 
@@ -221,7 +221,7 @@ def info_requests(report: Report) -> list[InfoRequest]:
 def open_reports_nearby(report: Report, radius_m: float = 100) -> list[tuple[Report, float]]:
     if report.lat is None:
         return []
-    return intake.nearby_open_reports(report.lat, report.lon, None, radius_m=radius_m, limit=10,
+    return intake.nearby_open_reports(report.lat, report.lon, category_key=None, radius_m=radius_m, limit=10,
                                        exclude_id=report.id)
 
 

@@ -19,7 +19,7 @@ from webapp.media import encode_jpeg
 from webapp.errors import ReportError
 
 
-def set_hidden(report: Report, hidden: bool, actor: str, expected_version: int | None, reason: str = "") -> None:
+def set_hidden(report: Report, hidden: bool, *, actor: str, expected_version: int | None, reason: str = "") -> None:
     """Hide a report from the public (e.g. personal data in it), or show it again. Hiding needs a reason."""
     if hidden and not (reason or "").strip():
         raise ReportError("reason", _l("Say why the report is hidden."))
@@ -58,7 +58,7 @@ class Box:
         return left, top, right, bottom
 
 
-def redact_photo(photo: Photo, boxes: list[Box], mode: str, actor: str, store: PhotoStore) -> None:
+def redact_photo(photo: Photo, boxes: list[Box], *, mode: str, actor: str, store: PhotoStore) -> None:
     """Blur or black out areas (faces, licence plates). New files replace the old ones, which are deleted:
     no unredacted copy remains."""
     if not boxes:

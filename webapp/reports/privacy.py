@@ -33,7 +33,7 @@ class RetentionResult:
     dry_run: bool
 
 
-def run_retention(months: int, outbox_dir: str | Path | None = None, today: date | None = None,
+def run_retention(*, months: int, outbox_dir: str | Path | None = None, today: date | None = None,
                   dry_run: bool = False, actor: str = "retention") -> RetentionResult:
     """Erase the reporter's e-mail, name and phone from reports closed more than `months` ago (closed: fixed,
     closed, referred or merged, and not reopened since), and the answers they gave to staff questions; delete

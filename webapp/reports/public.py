@@ -176,7 +176,7 @@ def _public_in_box_statement(dialect: str, category: str | None = None, status: 
 
 
 def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
-                           limit: int, category: str | None = None,
+                           *, limit: int, category: str | None = None,
                            status: str | None = None) -> tuple[list[MapRow], bool]:
     """Public reports with a position inside the box (read through the spatial index), newest first, of one
     category and one status or group of statuses (MAP_STATUS_FILTERS) when asked.
@@ -200,7 +200,7 @@ def _square_range(min_lon: float, min_lat: float, max_lon: float, max_lat: float
 
 
 def public_areas_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
-                         columns: int = 8) -> list[tuple[float, float, int]]:
+                         *, columns: int = 8) -> list[tuple[float, float, int]]:
     """The public reports in the box counted per area, the box cut into about `columns` × `columns` areas of
     whole squares: (lon, lat, count), placed at the count-weighted middle of the area's squares, biggest first.
     The database does the counting (a busy view of a million reports touches thousands of squares)."""
@@ -221,7 +221,7 @@ def public_areas_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_lat
 
 
 def public_areas_in_bbox_filtered(min_lon: float, min_lat: float, max_lon: float, max_lat: float,
-                                  category: str | None, status: str | None,
+                                  *, category: str | None, status: str | None,
                                   columns: int = 8) -> list[tuple[float, float, int]]:
     """As public_areas_in_bbox, for the reports of a category and status only (MAP_STATUS_FILTERS): counted from
     the reports themselves (the kept counts per square know no category), each area at its reports' middle."""

@@ -1,6 +1,8 @@
 """The resident's pages: report a place, the public map, a report's page, the private tracking page."""
 from __future__ import annotations
 
+from webapp.reports.submission import checked_report_form, report_from_form, show_refusal, support_limit, to_receipt
+
 from webapp.reports.status import Source
 
 from webapp.media import photo_settings
@@ -16,14 +18,12 @@ from wtforms.fields.choices import SelectChoice
 from webapp.extensions import csrf, limiter
 from webapp.formfields import empty_choice
 from webapp.geo import geocoder
-from webapp.responses import go_to
 from webapp.i18n import current_language
 from webapp.reports import notify, presenters
 from webapp.reports import catalogue
 from webapp.reports import public
 from webapp.reports import intake
 from webapp.reports.forms import AnswerForm, FeedbackForm, FollowForm, ReportForm, SupportForm
-from webapp.reports.intake import NewReport
 from webapp.errors import ReportError
 from webapp.reports import lifecycle
 
@@ -36,71 +36,6 @@ def site_message() -> dict:
     if not has_request_context() or request.blueprint not in ("reports", None):
         return {"site_message": ""}
     return {"site_message": catalogue.current_site_message()}
-
-
-def _uploaded_photos(limit_bytes: int) -> list[bytes]:
-    """The non-empty files of the photos field, each read to at most one byte past the limit."""
-    return [f.stream.read(limit_bytes + 1) for f in request.files.getlist("photos") if f and f.filename]
-
-
-def submitted_answers(category_key: str | None) -> dict:
-    """The extra-question answers for the chosen category (fields answer_<category>_<code>)."""
-    prefix = f"answer_{category_key}_"
-    return {key[len(prefix):]: value for key, value in request.form.items() if key.startswith(prefix)}
-
-
-# Which form field shows a refused report's message.
-FIELD_FOR_ERROR = {"location": "lat", "support": "category", "answers": "category", "campaign": "category",
-                   "idempotency_key": "category"}
-
-
-def report_from_form(form: ReportForm, source: str, with_photos: bool = True) -> NewReport:
-    """The report a filled-in form describes (the resident's, a campaign's or staff's own)."""
-    lat, lon = (None, None) if form.lat.errors or form.lon.errors else form.coordinates()
-    return NewReport(
-        category_key=form.category.data, description=form.description.data or "", lat=lat, lon=lon,
-        district_id=form.district.data if isinstance(form.district.data, int) else None,
-        location_text=form.location_text.data or "",
-        # A field the form refused already has its message; its raw value is not handed on.
-        time_of_day=None if form.time_of_day.errors else form.time_of_day.data or None,
-        safety_rating=None if form.safety_rating.errors else form.safety_rating.data, email=form.email.data or None, locale=current_language(),
-        source=source, photos=_uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]) if with_photos else [],
-        answers=submitted_answers(form.category.data), idempotency_key=form.idempotency_key.data or None,
-    )
-
-
-def show_refusal(form: ReportForm, exc: ReportError) -> None:
-    """Put a refused report's message next to the field it is about."""
-    field = getattr(form, FIELD_FOR_ERROR.get(exc.field, exc.field), form.category)
-    if not isinstance(field.errors, list):  # a field the form did not validate has a tuple
-        field.errors = list(field.errors)
-    field.errors.append(exc.message)
-    if exc.field == "location":
-        form.location_errors = [*getattr(form, "location_errors", []), exc.message]
-
-
-def checked_report_form(form: ReportForm, source: str) -> bool:
-    """Validate a sent report form with the form's checks and the service's rules together, so that every
-    problem is shown at once, each at its field (not one per attempt). True when there is nothing to fix."""
-    form_ok = form.validate_on_submit()
-    if request.method != "POST":
-        return False
-    data = report_from_form(form, source, with_photos=False)
-    problems = intake.report_problems(data, catalogue.category_by_key(data.category_key) if data.category_key
-                                        else None)
-    for problem in problems:
-        field = getattr(form, FIELD_FOR_ERROR.get(problem.field, problem.field), form.category)
-        if not field.errors:  # the form's own message for that field comes first and is enough
-            show_refusal(form, problem)
-    return form_ok and not problems
-
-
-def to_receipt(report, token: str):
-    """Mail the receipt (if there is an e-mail; not again for a report sent twice) and show it."""
-    if not getattr(report, "was_replayed", False):
-        notify.receipt(report, token)
-    session["new_report"] = report.reference
-    return go_to(url_for("reports.track", token=token), reference=report.reference)
 
 
 def _build_form() -> ReportForm:
@@ -228,12 +163,6 @@ def unfollow(follower_id: int, token: str):
         return render_template("reports/unfollow.html", done=True, reference=reference)
     return render_template("reports/unfollow.html", done=False, reference=reference, email=follower.email,
                            form=SupportForm())
-
-
-def support_limit():
-    """One budget per client address for "me too", shared by the page's button and the JSON API."""
-    return limiter.shared_limit(lambda: current_app.config["SUPPORT_LIMIT"], scope="support",
-                                override_defaults=False)
 
 
 @bp.post("/r/<reference>/support")

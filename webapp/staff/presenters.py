@@ -156,7 +156,7 @@ def report_row(r: Report) -> dict:
     }
 
 
-def inbox_page(rows: list[Report], total: int, page: int, per_page: int, criteria, views: list[dict],
+def inbox_page(rows: list[Report], total: int, *, page: int, per_page: int, criteria, views: list[dict],
                args: MultiDict) -> dict:
     """The inbox's list, map and pager for what `args` asks. The filter box opens by itself when the filter is
     no view's."""

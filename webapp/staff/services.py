@@ -146,7 +146,7 @@ def views_for(user) -> list[SavedView]:
                                    .order_by(func.lower(SavedView.name), SavedView.id)).scalars())
 
 
-def save_view(owner, name: str, query: str, scope: str, actor: str) -> SavedView:
+def save_view(owner, *, name: str, query: str, scope: str, actor: str) -> SavedView:
     """Keep an inbox filter under a name, for its owner alone or shared with their department or all staff.
     The query must already be the inbox's own (validated at the edge); a name is needed, and a person keeps at
     most MAX_VIEWS_PER_USER views so that the inbox's counts stay cheap."""

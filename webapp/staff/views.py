@@ -37,7 +37,7 @@ from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choi
 from webapp.reports.models import Category, Photo, Report
 from webapp.errors import ReportError
 from webapp.media import photo_settings
-from webapp.reports.views import report_from_form, show_refusal
+from webapp.reports.submission import report_from_form, show_refusal
 from webapp.staff import forms, presenters
 from webapp.reports import moderation
 from webapp.staff import services
@@ -79,7 +79,7 @@ def inbox():
     views = presenters.inbox_views(current_user, args, choices)
     current = presenters.canonical_query(args)
     return render_template("staff/inbox.html", form=form, views=views,
-                           page=presenters.inbox_page(rows, total, page, per_page, criteria, views, args),
+                           page=presenters.inbox_page(rows, total, page=page, per_page=per_page, criteria=criteria, views=views, args=args),
                            save_view=presenters.save_view_form(current_user, current),
                            delete_view=forms.ButtonForm(formdata=None, data={"query": current}),
                            can_order=current_user.can("workorders")), 200 if valid else 400
@@ -101,7 +101,7 @@ def save_view():
             flash(_("Choose a filter to save first."), "error")
         else:
             try:
-                view = services.save_view(current_user, form.name.data, query, form.scope.data, actor())
+                view = services.save_view(current_user, name=form.name.data, query=query, scope=form.scope.data, actor=actor())
                 flash(_("The view %(name)s was saved.", name=view.name), "info")
             except ReportError as exc:
                 _fail(exc)
@@ -140,7 +140,7 @@ def edit(report_id: int):
     form.category.choices = category_choices()
     if form.validate_on_submit():
         try:
-            lifecycle.edit_report(found, actor(), form.expected_version(), form.reason.data,
+            lifecycle.edit_report(found, actor=actor(), expected_version=form.expected_version(), reason=form.reason.data,
                                  category_key=form.category.data, lat=form.lat.data, lon=form.lon.data)
             flash(_("The report was changed."), "info")
         except ReportError as exc:
@@ -158,7 +158,7 @@ def hide(report_id: int):
     hidden = request.args.get("hidden", "1") == "1"
     if form.validate_on_submit():
         try:
-            moderation.set_hidden(found, hidden, actor(), form.expected_version(), form.reason.data or "")
+            moderation.set_hidden(found, hidden, actor=actor(), expected_version=form.expected_version(), reason=form.reason.data or "")
             flash(_("The report is hidden from the public.") if hidden else _("The report is public again."), "info")
         except ReportError as exc:
             _fail(exc)
@@ -194,7 +194,7 @@ def assign(report_id: int):
     form = forms.AssignForm()
     if form.validate_on_submit():
         try:
-            lifecycle.assign_report(found, actor(), form.expected_version(), department=form.department.data or None,
+            lifecycle.assign_report(found, actor=actor(), expected_version=form.expected_version(), department=form.department.data or None,
                                    external_kind=form.external_kind.data or None,
                                    external_name=form.external_name.data or "",
                                    external_contact=form.external_contact.data or "",
@@ -215,7 +215,7 @@ def status(report_id: int):
     form.status.choices = presenters.status_choices(found)
     if form.validate_on_submit():
         try:
-            lifecycle.set_status(found, form.status.data, actor(), form.expected_version(), form.public_note.data or "")
+            lifecycle.set_status(found, form.status.data, actor=actor(), expected_version=form.expected_version(), public_note=form.public_note.data or "")
             flash(_("The status was changed."), "info")
         except ReportError as exc:
             _fail(exc)
@@ -279,7 +279,7 @@ def redact(photo_id: int):
     if form.validate_on_submit():
         try:
             box = moderation.Box(form.x.data, form.y.data, form.w.data, form.h.data)
-            moderation.redact_photo(photo, [box], form.mode.data, actor(), current_app.extensions["photo_store"])
+            moderation.redact_photo(photo, [box], mode=form.mode.data, actor=actor(), store=current_app.extensions["photo_store"])
             flash(_("The area was covered. The uncovered photo no longer exists."), "info")
         except ReportError as exc:
             _fail(exc)
@@ -333,8 +333,8 @@ def admin_users():
     status_code = 200
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.email.data, form.name.data, form.password.data, form.role.data,
-                                        form.department.data or None, actor=actor())
+            user = accounts.create_user(form.email.data, form.name.data, password=form.password.data, role=form.role.data,
+                                        department=form.department.data or None, actor=actor())
             flash(_("The account for %(email)s was created.", email=user.email), "info")
             return redirect(url_for("staff.admin_users"))
         except accounts.AccountError as exc:

@@ -111,7 +111,7 @@ def orders_for(report: Report) -> list[WorkOrder]:
         .where(WorkOrderReport.report_id == report.id).order_by(WorkOrder.id)).scalars())
 
 
-def create_work_order(report_ids: list[int], kind: str, priority_code: str, title: str, actor: str,
+def create_work_order(report_ids: list[int], *, kind: str, priority_code: str, title: str, actor: str,
                       instructions: str = "", assignee_id: int | None = None, confirm: bool = False,
                       today: date | None = None) -> WorkOrder:
     """Make one job from one or several reports. A hidden report, or one already in another open work order,
@@ -177,7 +177,7 @@ def _reports_follow(order: WorkOrder, report_status: str, actor: str) -> list[Re
     return moved
 
 
-def change_status(order: WorkOrder, to_status: str, actor: str, expected_version: int | None = None,
+def change_status(order: WorkOrder, to_status: str, actor: str, *, expected_version: int | None = None,
                   note: str = "", reason: str = "",
                   bump_version: bool = True) -> WorkOrder:
     """Move a work order through its flow; refused steps raise. Linked reports follow; when the work is done,
@@ -231,7 +231,7 @@ def start(order: WorkOrder, actor: str, expected_version: int | None = None) -> 
     return change_status(order, WorkOrderStatus.IN_PROGRESS, actor, expected_version=expected_version, bump_version=False)
 
 
-def complete(order: WorkOrder, actor: str, note: str, photo: bytes | None, settings: PhotoSettings,
+def complete(order: WorkOrder, *, actor: str, note: str, photo: bytes | None, settings: PhotoSettings,
              expected_version: int | None = None, idempotency_key: str | None = None) -> WorkOrder:
     """The crew's "done": a note and an after-photo (the same pipeline, no EXIF kept). A completion sent again
     with the same key (queued offline, the first answer lost) is taken as already done."""

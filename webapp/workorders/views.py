@@ -56,8 +56,8 @@ def new():
     needs_confirm = None
     if form.validate_on_submit():
         try:
-            order = services.create_work_order(form.reports.data, form.kind.data, form.priority.data, form.title.data,
-                                               actor(), instructions=form.instructions.data or "",
+            order = services.create_work_order(form.reports.data, kind=form.kind.data, priority_code=form.priority.data, title=form.title.data,
+                                               actor=actor(), instructions=form.instructions.data or "",
                                                assignee_id=form.assignee.data if isinstance(form.assignee.data, int) else None,
                                                confirm=form.confirm.data)
             flash(_("Work order %(number)s was created.", number=order.number), "info")
@@ -190,7 +190,7 @@ def complete(order_id: int):
         upload = request.files.get("photo")
         data = upload.stream.read(settings.max_bytes + 1) if upload and upload.filename else None
         try:
-            services.complete(order, actor(), form.note.data, data, settings,
+            services.complete(order, actor=actor(), note=form.note.data, photo=data, settings=settings,
                               expected_version=forms.expected_version(form),
                               idempotency_key=form.idempotency_key.data or None)
             flash(_("Done! The reporters have been told."), "info")
