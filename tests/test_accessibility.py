@@ -1,5 +1,6 @@
 """axe-core (from npm) in a real browser on the public and staff pages: no serious or critical violation."""
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,50 @@ def test_resident_pages_in_light_and_dark_mode_have_no_serious_violations(world,
         background = page.evaluate("getComputedStyle(document.querySelector('main')).backgroundColor")
     assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
     assert (background == "rgb(255, 255, 255)") == (scheme == "light")  # the scheme really changed the page
+
+
+class _Ids(HTMLParser):
+    """The ids of a page (hidden inputs apart: each form carries its own csrf_token and version) and what labels and
+    aria-describedby point at."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.references = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id") and not (tag == "input" and attrs.get("type") == "hidden"):
+            self.ids.append(attrs["id"])
+        if tag == "label" and attrs.get("for"):
+            self.references.append(attrs["for"])
+        self.references.extend((attrs.get("aria-describedby") or "").split())
+
+
+def test_staff_pages_have_unique_ids_for_every_label_and_description(sqlite_app):
+    """A label or error message tied to an id used twice names the wrong field for a screen reader: every staff page
+    without parameters in the URL map, a report's page and a work order's page."""
+    from tests.factories import login, make_report, make_user
+    from webapp.workorders import services as workorders
+
+    client = sqlite_app.test_client()
+    login(client, make_user("admin", email="ids@landskrona.se"))
+    report, _ = make_report(category="littered")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Städa",
+                                         actor="test")
+    pages = sorted(rule.rule for rule in sqlite_app.url_map.iter_rules()
+                   if rule.rule.startswith("/staff") and "GET" in rule.methods and not rule.arguments
+                   and not rule.rule.endswith((".csv", ".xlsx", ".geojson", ".png", ".json", ".zip", "logout")))
+    pages += [f"/staff/reports/{report.id}", f"/staff/workorders/{order.id}"]
+    assert len(pages) > 15
+    problems = []
+    for page in pages:
+        response = client.get(page)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        parser = _Ids()
+        parser.feed(response.get_data(as_text=True))
+        doubled = sorted({i for i in parser.ids if parser.ids.count(i) > 1})
+        dangling = sorted({r for r in parser.references if r not in parser.ids})
+        if doubled or dangling:
+            problems.append((page, doubled, dangling))
+    assert problems == []

@@ -181,6 +181,28 @@ def test_site_message_is_shown_on_resident_pages_until_it_expires(sqlite_app):
     assert "Gammalt" not in sqlite_app.test_client().get("/").get_data(as_text=True)
 
 
+def test_a_response_template_saved_on_the_settings_page_fills_the_next_public_note(sqlite_app):
+    """Each template has its own form on the settings page: the one saved changes, the others stay."""
+    from webapp.workorders import services as workorders
+
+    admin_client = sqlite_app.test_client()
+    login(admin_client, make_user("admin"))
+    page = admin_client.get("/staff/admin/settings").get_data(as_text=True)
+    fixed = next(t for t in workorders.templates() if t.key == "fixed")
+    others = {t.key: dict(t.texts) for t in workorders.templates() if t.key != "fixed"}
+    prefix = f"template{fixed.id}"
+    assert f'name="{prefix}-text_sv"' in page
+    token = re.search(rf'id="{prefix}-csrf_token" name="{prefix}-csrf_token" type="hidden" value="([^"]+)"',
+                      page).group(1)
+    response = admin_client.post(f"/staff/admin/templates/{fixed.id}", data={
+        f"{prefix}-csrf_token": token, f"{prefix}-text_sv": "Nu är det lagat, tack!",
+        f"{prefix}-text_en": "Fixed now, thank you!"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert workorders.template_text("fixed", "sv") == "Nu är det lagat, tack!"
+    assert {t.key: t.texts for t in workorders.templates() if t.key != "fixed"} == others
+
+
 def test_admin_category_settings_reach_the_resident_form(sqlite_app):
     admin_client = sqlite_app.test_client()
     login(admin_client, make_user("admin"))

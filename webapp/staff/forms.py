@@ -183,6 +183,11 @@ class SiteMessageForm(CleanForm):
     expires_on = DateField(_l("Shown until (inclusive)"), validators=[DataRequired(message=_l("Choose a date."))])
 
 
+def template_prefix(template_id: int) -> str:
+    """Each response template's form on the settings page has its own field names (and so its own ids)."""
+    return f"template{template_id}"
+
+
 class TemplateForm(CleanForm):
     text_sv = TextAreaField(_l("Swedish"), validators=[Length(max=1000)])
     text_en = TextAreaField(_l("English"), validators=[Length(max=1000)])

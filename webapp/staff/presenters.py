@@ -279,7 +279,7 @@ def settings_page() -> dict:
     return {
         "current_message": current_site_message(),
         "templates": [{"id": t.id, "title": t.title, "form": forms.TemplateForm(
-            formdata=None, data={"text_sv": t.texts.get("sv", ""), "text_en": t.texts.get("en", "")})}
+            formdata=None, prefix=forms.template_prefix(t.id), data={"text_sv": t.texts.get("sv", ""), "text_en": t.texts.get("en", "")})}
             for t in workorders.templates()],
         "categories": [{"key": c.key, "name": category_name(c), "department": c.department_code or "—",
                         "priority": c.default_priority, "radius": c.duplicate_radius_m, "active": c.active,

@@ -388,7 +388,7 @@ def admin_template(template_id: int):
     template = db.session.get(ResponseTemplate, template_id)
     if template is None:
         abort(404)
-    form = forms.TemplateForm()
+    form = forms.TemplateForm(prefix=forms.template_prefix(template.id))
     if form.validate_on_submit():
         try:
             workorders.update_template(template, {"sv": form.text_sv.data, "en": form.text_en.data}, actor())
