@@ -18,6 +18,7 @@ from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo import spatial
 from webapp.media import PhotoError, PhotoStore, ProcessedPhoto, process_photo
+from webapp.municipality import current_municipality
 from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Follower, Photo, Report, Satisfaction,
                                    StatusChange, Support, TrackingToken)
 from webapp.reports.status import OPEN_STATUSES, can_change
@@ -105,7 +106,7 @@ def replayed(data: NewReport) -> tuple[Report, str] | None:
 
 
 def reference_for(report_id: int, created_at: datetime) -> str:
-    return f"LK-{created_at.year}-{report_id:06d}"
+    return f"{current_municipality().reference_prefix}-{created_at.year}-{report_id:06d}"
 
 
 def active_categories() -> list[Category]:
@@ -144,8 +145,9 @@ def report_problems(data: NewReport, category: Category | None,
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (data.lat, data.lon)):
             problems.append(ReportError("location", _l("The position is not valid.")))
         elif not geo.is_in_kommun(data.lon, data.lat):
-            problems.append(ReportError("location", _l("That place is outside Landskrona kommun. "
-                                                       "We can only take reports about places in Landskrona.")))
+            problems.append(ReportError("location", _l("That place is outside %(name)s kommun. "
+                                                       "We can only take reports about places in %(name)s.",
+                                                       name=current_municipality().name)))
     elif allow_unplaced and (data.location_text or "").strip():
         pass  # an address only (Open311, imports): staff place it on the map during triage
     elif not (data.district_id and (data.location_text or "").strip()):

@@ -13,6 +13,7 @@ from webapp import audit
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.media import PhotoStore, ProcessedPhoto, encode_jpeg
+from webapp.municipality import current_municipality
 from webapp.reports import services as reports
 from webapp.reports.models import Category, InfoRequest, Photo, Report, StatusChange
 from webapp.reports.services import ReportError
@@ -153,8 +154,9 @@ def edit_report(report: Report, actor: str, expected_version: int | None, reason
         changes["category"] = [report.category.key, category.key]
     if lat is not None and lon is not None and (lat, lon) != (report.lat, report.lon):
         if not (math.isfinite(lat) and math.isfinite(lon)) or not geo.is_in_kommun(lon, lat):
-            raise ReportError("position", _l("That place is outside Landskrona kommun. "
-                                             "We can only take reports about places in Landskrona."))
+            raise ReportError("position", _l("That place is outside %(name)s kommun. "
+                                             "We can only take reports about places in %(name)s.",
+                                             name=current_municipality().name))
         changes["position"] = [[report.lat, report.lon], [lat, lon]]
     if not changes:
         return
