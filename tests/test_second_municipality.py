@@ -192,3 +192,13 @@ def test_no_module_or_template_spells_the_default_kommun():
         found += [f"{relative}:{number}" for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                   if re.search(r"Landskrona", line)]
     assert found == [], "use current_municipality() / {{ municipality.name }} instead: " + ", ".join(found)
+
+
+def test_the_municipality_is_a_base_layer_module():
+    """webapp/municipality.py may be imported by every package, so it imports none of them."""
+    import ast
+
+    tree = ast.parse((ROOT / "webapp" / "municipality.py").read_text(encoding="utf-8"))
+    imported = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    assert [name for name in imported if name and name.startswith("webapp")] == []
