@@ -4,6 +4,8 @@ Everything here is invented for demonstration except the kommun boundary and the
 """
 from __future__ import annotations
 
+from webapp.municipality import current_municipality
+
 import io
 import json
 import random
@@ -159,11 +161,11 @@ def database_is_empty() -> bool:
 
 def ensure_demo_areas() -> None:
     """Import the approximate demo districts and zone unless the city's layers are already there."""
-    data_dir = geo.DATA_DIR
-    if db.session.execute(select(func.count(District.id))).scalar_one() == 0:
-        geo.import_districts(data_dir / "demo-districts.geojson", source=DEMO_SOURCE, approximate=True)
-    if db.session.execute(select(func.count(Zone.id))).scalar_one() == 0:
-        geo.import_zones(data_dir / "demo-zone.geojson", source=DEMO_SOURCE, approximate=True)
+    municipality = current_municipality()
+    if municipality.districts_file and db.session.execute(select(func.count(District.id))).scalar_one() == 0:
+        geo.import_districts(municipality.districts_file, source=DEMO_SOURCE, approximate=True)
+    if municipality.zones_file and db.session.execute(select(func.count(Zone.id))).scalar_one() == 0:
+        geo.import_zones(municipality.zones_file, source=DEMO_SOURCE, approximate=True)
 
 
 def _point_in(geometry, rng: random.Random, villages: list[tuple[float, float]] | None) -> tuple[float, float]:

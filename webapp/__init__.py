@@ -1,4 +1,4 @@
-"""Trygghetskartan: safety walks and fault reports for Landskrona stad."""
+"""Trygghetskartan: safety walks and fault reports for a Swedish municipality (webapp/municipality.py)."""
 from __future__ import annotations
 
 import os
@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from webapp.config import Defaults, from_environment
 from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from webapp.municipality import load_municipality
 from webapp.urls import App
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    for key, value in load_municipality(app.config["MUNICIPALITY"]).config_defaults().items():
+        if not app.config.get(key):
+            app.config[key] = value
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from webapp.i18n import remember_language, select_locale

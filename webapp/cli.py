@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from webapp.geo import services as geo
 
-demo_cli = AppGroup("demo", help="Demo data for Landskrona.")
+demo_cli = AppGroup("demo", help="Demo data: districts, reports, campaigns and staff.")
 geo_cli = AppGroup("geo", help="Districts and zones from the city's GIS (GeoJSON, WGS84 or SWEREF 99 TM).")
 geo_import = AppGroup("import", help="Import districts or zones from a GeoJSON file.")
 geo_cli.add_command(geo_import)

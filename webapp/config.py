@@ -75,7 +75,10 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
-        "MAIL_SENDER": env.get("MAIL_SENDER") or "Trygghetskartan <noreply@landskrona.se>",
+        # Which kommun: a key of webapp/municipality.py's KNOWN or the path of a JSON/TOML settings file. It
+        # fills MAIL_SENDER, ACCESSIBILITY_CONTACT, OPEN311_*, MAP_CENTER and MAP_ZOOM unless they are set here.
+        "MUNICIPALITY": env.get("MUNICIPALITY") or "landskrona",
+        "MAIL_SENDER": env.get("MAIL_SENDER", ""),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
         "PUBLISH_PHOTOS_IMMEDIATELY": _bool(env.get("PUBLISH_PHOTOS_IMMEDIATELY")),
         # Secure cookies whenever the service is published over HTTPS (production), unless told otherwise.
@@ -86,9 +89,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         # Only for load tests on one machine, where every request comes from the same address.
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
-        "ACCESSIBILITY_CONTACT": env.get("ACCESSIBILITY_CONTACT") or "kommunen@landskrona.se",
-        "OPEN311_JURISDICTION": env.get("OPEN311_JURISDICTION") or "landskrona.se",
-        "OPEN311_CONTACT": env.get("OPEN311_CONTACT") or "Landskrona stad, Teknik- och serviceförvaltningen, 0418-47 00 00",
+        "ACCESSIBILITY_CONTACT": env.get("ACCESSIBILITY_CONTACT", ""),
+        "OPEN311_JURISDICTION": env.get("OPEN311_JURISDICTION", ""),
+        "OPEN311_CONTACT": env.get("OPEN311_CONTACT", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
@@ -111,8 +114,6 @@ class Defaults:
     DUPLICATE_RADIUS_M = 50
     # The simplified kommun boundary is off by a few hundred metres at the coast.
     KOMMUN_MARGIN_M = 500
-    MAP_CENTER = (55.8705, 12.8330)
-    MAP_ZOOM = 14
     API_MAX_FEATURES = 5000
     # How long one worker keeps an answer of the public map API for the same box (0: not at all).
     MAP_CACHE_SECONDS = 10

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from webapp.municipality import current_municipality
+
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +24,7 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="trygghetskartan.landskrona.se")
+    message["Message-ID"] = make_msgid(domain=f"trygghetskartan.{current_municipality().mail_domain}")
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)

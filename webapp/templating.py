@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from webapp.i18n import current_language, text_direction
+from webapp.municipality import current_municipality
 
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
 
@@ -48,6 +49,10 @@ def register(app) -> None:
         return {"lang": lang, "dir": text_direction(), "language_switch": switch, "staff_language_switch": staff_switch}
 
     app.jinja_env.globals["field_attributes"] = field_attributes
+
+    @app.context_processor
+    def municipality_context():
+        return {"municipality": current_municipality()}
 
     @app.context_processor
     def staff_context():

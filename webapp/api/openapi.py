@@ -1,6 +1,8 @@
 """The OpenAPI 3 description of /api/v1, served at /api/openapi.json; the tests check real traffic against it."""
 from __future__ import annotations
 
+from webapp.municipality import current_municipality
+
 from webapp.reports.status import ReportStatus
 
 from webapp.reports.status import MAP_STATUS_FILTERS
@@ -13,13 +15,14 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def document(server_url: str = "/") -> dict:
+    name = current_municipality().name
     return {
         "openapi": "3.0.3",
         "info": {
             "title": "Trygghetskartan API",
             "version": "1.0",
             "description": "The JSON the Trygghetskartan pages use: public reports of unsafe, littered and poorly "
-                           "maintained places in Landskrona. Reporters' contact data is never part of any response. "
+                           f"maintained places in {name}. Reporters' contact data is never part of any response. "
                            "Reads are open to every origin (CORS); writes need the page's CSRF token. "
                            "For system-to-system exchange use Open311 GeoReport v2 at /open311/v2/.",
         },
@@ -80,7 +83,7 @@ def document(server_url: str = "/") -> dict:
                                                 "responses": {"200": _json({"$ref": "#/components/schemas/AreaCollection"}, "Districts")}}},
             "/api/v1/areas/zones": {"get": {"summary": "Maintenance zones as GeoJSON",
                                             "responses": {"200": _json({"$ref": "#/components/schemas/AreaCollection"}, "Zones")}}},
-            "/api/v1/areas/kommun": {"get": {"summary": "Landskrona kommun's boundary (simplified) as GeoJSON",
+            "/api/v1/areas/kommun": {"get": {"summary": f"{name} kommun's boundary (simplified) as GeoJSON",
                                              "responses": {"200": _json({"type": "object"}, "The boundary")}}},
             "/healthz": {"get": {"summary": "Health check",
                                  "responses": {"200": _json({"type": "object", "required": ["status", "database"],

@@ -17,10 +17,10 @@ from webapp import audit
 from webapp.auth.models import User
 from webapp.auth.roles import ADMIN, CASE_OFFICER, CREW, ROLES
 from webapp.extensions import db
+from webapp.municipality import current_municipality
 from webapp.timeutil import utcnow
 
 MIN_PASSWORD = 10
-ISSUER = "Trygghetskartan Landskrona"
 # Compared against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
 
@@ -151,7 +151,7 @@ def new_secret() -> str:
 
 
 def provisioning_uri(user: User, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=current_municipality().totp_issuer)
 
 
 def qr_svg(uri: str) -> str:

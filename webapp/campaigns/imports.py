@@ -3,6 +3,8 @@ as a durable job that survives a restart with nothing imported twice; posts the 
 for a person."""
 from __future__ import annotations
 
+from webapp.municipality import current_municipality
+
 from webapp.reports.status import Source
 
 from webapp.reports.status import ReportStatus
@@ -100,15 +102,20 @@ def _position(row: dict) -> tuple[float | None, float | None]:
     if geo.is_in_kommun(lon, lat):
         return lat, lon
     if geo.is_in_kommun(lat, lon):
-        raise ReportError("lat", _l("lat %(lat)s and lon %(lon)s seem to be swapped: Landskrona lies around "
-                                    "lat 55.9, lon 12.8.", lat=raw["lat"], lon=raw["lon"]))
+        centre_lat, centre_lon = current_municipality().center
+        raise ReportError("lat", _l("lat %(lat)s and lon %(lon)s seem to be swapped: %(name)s lies around "
+                                    "lat %(centre_lat)s, lon %(centre_lon)s.", lat=raw["lat"], lon=raw["lon"],
+                                    name=current_municipality().name, centre_lat=f"{centre_lat:.1f}",
+                                    centre_lon=f"{centre_lon:.1f}"))
     min_lon, min_lat, max_lon, max_lat = geo.kommun_boundary().bounds
     if not min_lat - 0.01 <= lat <= max_lat + 0.01:
-        raise ReportError("lat", _l("lat %(value)s lies outside the kommun (Landskrona lies between lat %(low)s "
-                                    "and %(high)s).", value=raw["lat"], low=f"{min_lat:.2f}", high=f"{max_lat:.2f}"))
+        raise ReportError("lat", _l("lat %(value)s lies outside the kommun (%(name)s lies between lat %(low)s "
+                                    "and %(high)s).", value=raw["lat"], low=f"{min_lat:.2f}", high=f"{max_lat:.2f}",
+                                    name=current_municipality().name))
     if not min_lon - 0.01 <= lon <= max_lon + 0.01:
-        raise ReportError("lon", _l("lon %(value)s lies outside the kommun (Landskrona lies between lon %(low)s "
-                                    "and %(high)s).", value=raw["lon"], low=f"{min_lon:.2f}", high=f"{max_lon:.2f}"))
+        raise ReportError("lon", _l("lon %(value)s lies outside the kommun (%(name)s lies between lon %(low)s "
+                                    "and %(high)s).", value=raw["lon"], low=f"{min_lon:.2f}", high=f"{max_lon:.2f}",
+                                    name=current_municipality().name))
     raise ReportError("lat", _l("lat %(lat)s, lon %(lon)s lies outside the kommun.", lat=raw["lat"], lon=raw["lon"]))
 
 

@@ -2,6 +2,8 @@
 activities. Every change records who made it. The Instagram import is in imports.py, safety walks in walks.py."""
 from __future__ import annotations
 
+from webapp.municipality import current_municipality
+
 from webapp.reports.status import Moderation
 
 from webapp.reports.status import ReportStatus
@@ -86,7 +88,8 @@ def _area(data: CampaignInput) -> tuple[str, list[int]]:
             raise ReportError("drawn_area", _l("Draw the area as a polygon."))
         kommun = geo.kommun_boundary().buffer(0.005)
         if not kommun.contains(geometry.buffer(0)):
-            raise ReportError("drawn_area", _l("The area must lie inside Landskrona kommun."))
+            raise ReportError("drawn_area", _l("The area must lie inside %(name)s kommun.",
+                                                  name=current_municipality().name))
         return json.dumps(mapping(geometry)), []
     if not data.district_ids:
         raise ReportError("districts", _l("Choose at least one area or draw one on the map."))

@@ -17,6 +17,7 @@ from webapp import audit
 from webapp.campaigns.models import Campaign, SafetyAudit, Walk, WalkGroup, WalkPoint
 from webapp.extensions import db
 from webapp.geo import services as geo
+from webapp.municipality import current_municipality
 from webapp.reports.models import Report
 from webapp.errors import ReportError
 from webapp.timeutil import utcnow
@@ -241,7 +242,8 @@ def _route(drawn: str, stops: list[Report]) -> tuple[str, list[Report]]:
         if geometry.geom_type != "LineString" or geometry.is_empty:
             raise ReportError("route", _l("Draw the route as one line."))
         if not geo.kommun_boundary().buffer(0.005).contains(geometry):
-            raise ReportError("route", _l("The route must lie inside Landskrona kommun."))
+            raise ReportError("route", _l("The route must lie inside %(name)s kommun.",
+                                          name=current_municipality().name))
         return json.dumps({"type": "LineString", "coordinates": [[round(x, 6), round(y, 6)]
                                                                  for x, y in geometry.coords]}), \
             _walking_order(stops, geometry)

@@ -14,6 +14,7 @@ import time
 import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import requests
 from shapely.geometry import shape
@@ -22,9 +23,9 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
+from webapp.municipality import current_municipality
 
 log = logging.getLogger(__name__)
-TATORTER_FILE = geo.DATA_DIR / "tatorter-1282-2020.geojson"
 TIMEOUT_S = 3
 MAX_RESULTS = 6
 
@@ -54,9 +55,14 @@ def _folded(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=1)
 def _localities() -> tuple[tuple[str, float, float], ...]:
-    data = json.loads(TATORTER_FILE.read_text())
+    path = current_municipality().localities_file
+    return _localities_in(path) if path else ()
+
+
+@lru_cache(maxsize=4)
+def _localities_in(path: Path) -> tuple[tuple[str, float, float], ...]:
+    data = json.loads(path.read_text())
     return tuple((f["properties"]["name"], f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0])
                  for f in data["features"])
 

@@ -40,7 +40,7 @@ class Zone(db.Model):
 
 
 class MapSquare(db.Model):
-    """How many public reports lie in each 0.001° square (about 60 × 110 m in Landskrona): the public map shows
+    """How many public reports lie in each 0.001° square (about 60 × 110 m in southern Sweden): the public map shows
     very busy views as counts per area instead of every pin. Kept by database triggers on `report`
     (webapp/reports/spatial.py), so every way of writing a report keeps it right."""
 

@@ -1,4 +1,4 @@
-"""Geometry rules: is a point in Landskrona, which district and zone is it in, GeoJSON import."""
+"""Geometry rules: is a point in the kommun, which district and zone is it in, GeoJSON import."""
 from __future__ import annotations
 
 import math
@@ -21,9 +21,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.geo.models import District, Zone
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-KOMMUN_FILE = DATA_DIR / "kommun-1282.geojson"
+from webapp.municipality import DATA_DIR, current_municipality  # noqa: F401 - DATA_DIR: geo.DATA_DIR as before
 
 _to_sweref = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 _to_wgs84 = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
@@ -56,28 +54,32 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower().translate(table)).strip("-") or "omrade"
 
 
-@lru_cache(maxsize=1)
 def kommun_boundary() -> BaseGeometry:
-    """Landskrona kommun (simplified real boundary), WGS84."""
-    data = json.loads(KOMMUN_FILE.read_text())
-    return unary_union([shape(f["geometry"]) for f in data["features"]])
+    """The configured kommun (its simplified real boundary), WGS84."""
+    return _boundary(current_municipality().boundary_file)
 
 
 @lru_cache(maxsize=4)
-def _kommun_with_margin(margin_m: float) -> BaseGeometry:
-    projected = reproject(kommun_boundary(), _to_sweref)
+def _boundary(path: Path) -> BaseGeometry:
+    data = json.loads(path.read_text())
+    return unary_union([shape(f["geometry"]) for f in data["features"]])
+
+
+@lru_cache(maxsize=8)
+def _kommun_with_margin(path: Path, margin_m: float) -> BaseGeometry:
+    projected = reproject(_boundary(path), _to_sweref)
     return projected.buffer(margin_m)
 
 
 def is_in_kommun(lon: float, lat: float, margin_m: float = 500) -> bool:
-    """True when the point lies in Landskrona kommun, allowing for the simplified coastline."""
+    """True when the point lies in the configured kommun, allowing for the simplified coastline."""
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return False
-    return _kommun_with_margin(margin_m).contains(Point(to_sweref(lon, lat)))
+    return _kommun_with_margin(current_municipality().boundary_file, margin_m).contains(Point(to_sweref(lon, lat)))
 
 
 def kommun_geojson() -> dict:
-    return json.loads(KOMMUN_FILE.read_text())
+    return json.loads(current_municipality().boundary_file.read_text())
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def read_feature_polygons(path: Path | str, name_property: str | None = None) ->
         if not geom.is_valid:
             geom = geom.buffer(0)
         if not kommun_boundary().buffer(0.05).intersects(geom):
-            raise GeoImportError(f"Feature {number} ({name}) is not in Landskrona kommun.")
+            raise GeoImportError(f"Feature {number} ({name}) is not in {current_municipality().name} kommun.")
         result.append((str(name), geom))
     if not result:
         raise GeoImportError("The file has no features.")

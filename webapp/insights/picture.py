@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.geo import services as geo
+from webapp.municipality import current_municipality
 
 RAMP = [(255, 255, 204), (255, 237, 160), (254, 217, 118), (254, 178, 76), (253, 141, 60), (252, 78, 42),
         (227, 26, 28), (177, 0, 38)]
@@ -58,7 +59,8 @@ class Frame:
 # Backgrounds
 
 def _fetch(url: str) -> bytes:
-    request = Request(url, headers={"User-Agent": "Trygghetskartan heat-map export (Landskrona stad)"})
+    agent = f"Trygghetskartan heat-map export ({current_municipality().organisation})"
+    request = Request(url, headers={"User-Agent": agent})
     with urlopen(request, timeout=TILE_TIMEOUT_S) as answer:  # noqa: S310 - the URL is the admin's setting
         return answer.read()
 
@@ -113,7 +115,8 @@ def bundled_background(frame: Frame):
         ring = [frame.pixel(x, y) for x, y in polygon.exterior.coords]
         draw.polygon(ring, fill=LAND)
         draw.line(ring, fill=COAST, width=2)
-    localities = json.loads((geo.DATA_DIR / "tatorter-1282-2020.geojson").read_text(encoding="utf-8"))
+    localities_file = current_municipality().localities_file
+    localities = json.loads(localities_file.read_text(encoding="utf-8")) if localities_file else {"features": []}
     label = font(14)
     for feature in localities["features"]:
         x, y = frame.pixel(*geo.to_sweref(*feature["geometry"]["coordinates"]))
@@ -183,8 +186,9 @@ def _frame(result, town: list, width: int, margin_m: float = 300) -> Frame:
     town_box = box(xs, ys)
     cells_box = box([c["e"] for c in result.cells] + [c["e"] + result.size_m for c in result.cells],
                     [c["n"] for c in result.cells] + [c["n"] + result.size_m for c in result.cells])
-    if town_box is None and cells_box is None:  # no districts and no reports: the town of Landskrona
-        x, y = geo.to_sweref(12.833, 55.8705)
+    if town_box is None and cells_box is None:  # no districts and no reports: around the maps' centre
+        lat, lon = current_municipality().center
+        x, y = geo.to_sweref(lon, lat)
         return Frame(x - 3000, y - 3000, x + 3000, y + 3000, width)
     if town_box is None or cells_box is None:
         return Frame(*(town_box or cells_box), width)
@@ -219,9 +223,9 @@ def render(result, title: str, *, selection_lines: list[str], width: int = 1200,
         source = _("Background: %(attribution)s", attribution=tile_attribution or tile_url)
     if background is None:
         background = bundled_background(frame)
-        source = _("Background: Landskrona kommun's boundary, simplified (Valmyndigheten via okfse/sweden-geojson), "
-                   "and SCB's localities 2020 (CC0). The coastline is drawn coarsely and roads are not drawn: "
-                   "the project holds no road data.")
+        source = _("Background: the boundary of %(name)s kommun, simplified, and its localities (%(sources)s). "
+                   "The coastline is drawn coarsely and roads are not drawn: the project holds no road data.",
+                   name=current_municipality().name, sources=current_municipality().map_data_sources)
     map_layer = background.convert("RGBA")
     cells = Image.new("RGBA", map_layer.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(cells)

@@ -16,6 +16,7 @@ from webapp.campaigns.services import AGE_GROUPS, GENDERS, all_campaigns
 from webapp.formfields import empty_choice
 from webapp.insights import services
 from webapp.insights.forms import SelectionForm
+from webapp.municipality import current_municipality
 from webapp.reports.presenters import category_name
 from webapp.errors import ReportError
 from webapp.reports.catalogue import active_categories
@@ -268,10 +269,6 @@ def lighting_geojson():
 
 # The follow-up dashboard (Uppföljning)
 
-SURVEY_AREAS = ["Landskrona", "Centrum/Öster", "Övriga Centrum", "Karlslund/Norrestad", "Borstahusen/Västra Fäladen",
-                "Byarna"]
-
-
 def _period():
     from datetime import date as _date
 
@@ -293,7 +290,7 @@ def _survey_form():
 
     form = SurveyForm()
     form.indicator.choices = [SelectChoice(f"{s}:{i}", label) for (s, i), label in indicators.SURVEY.items()]
-    form.area.choices = [SelectChoice(a, a) for a in SURVEY_AREAS]
+    form.area.choices = [SelectChoice(a, a) for a in current_municipality().survey_areas]
     return form
 
 

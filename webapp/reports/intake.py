@@ -2,6 +2,8 @@
 and the API all call these; none of them reads the request."""
 from __future__ import annotations
 
+from webapp.municipality import current_municipality
+
 from webapp.reports.status import Source
 
 from webapp.reports.status import Moderation
@@ -95,7 +97,7 @@ def replayed(data: NewReport) -> tuple[Report, str] | None:
 
 
 def reference_for(report_id: int, created_at: datetime) -> str:
-    return f"LK-{created_at.year}-{report_id:06d}"
+    return f"{current_municipality().reference_prefix}-{created_at.year}-{report_id:06d}"
 
 
 def report_problems(data: NewReport, category: Category | None,
@@ -117,8 +119,9 @@ def report_problems(data: NewReport, category: Category | None,
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (data.lat, data.lon)):
             problems.append(ReportError("location", _l("The position is not valid.")))
         elif not geo.is_in_kommun(data.lon, data.lat):
-            problems.append(ReportError("location", _l("That place is outside Landskrona kommun. "
-                                                       "We can only take reports about places in Landskrona.")))
+            problems.append(ReportError("location", _l("That place is outside %(name)s kommun. "
+                                                       "We can only take reports about places in %(name)s.",
+                                                       name=current_municipality().name)))
     elif allow_unplaced and (data.location_text or "").strip():
         pass  # an address only (Open311, imports): staff place it on the map during triage
     elif not (data.district_id and (data.location_text or "").strip()):

@@ -3,6 +3,8 @@ status changes, merging duplicates and questions to the reporter. Each change re
 concurrent changes are refused (the version check)."""
 from __future__ import annotations
 
+from webapp.municipality import current_municipality
+
 from webapp.reports.status import ReportStatus
 
 from webapp.reports.public import confirmed_followers
@@ -90,8 +92,9 @@ def edit_report(report: Report, *, actor: str, expected_version: int | None, rea
         changes["category"] = [report.category.key, category.key]
     if lat is not None and lon is not None and (lat, lon) != (report.lat, report.lon):
         if not (math.isfinite(lat) and math.isfinite(lon)) or not geo.is_in_kommun(lon, lat):
-            raise ReportError("position", _l("That place is outside Landskrona kommun. "
-                                             "We can only take reports about places in Landskrona."))
+            raise ReportError("position", _l("That place is outside %(name)s kommun. "
+                                             "We can only take reports about places in %(name)s.",
+                                             name=current_municipality().name))
         changes["position"] = [[report.lat, report.lon], [lat, lon]]
     if not changes:
         return

@@ -12,6 +12,8 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, ur
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from webapp.municipality import current_municipality
+
 bp = Blueprint("offline", __name__)
 
 # Kept on the phone when the service worker installs: the resident pages and what they need to run.
@@ -51,9 +53,11 @@ def service_worker():
 
 @bp.get("/manifest.webmanifest")
 def manifest():
+    municipality = current_municipality()
     data = {
-        "name": f"{_('Trygghetskartan')} – {_('Landskrona stad')}", "short_name": _("Trygghetskartan"),
-        "description": _("Report places in Landskrona that feel unsafe, are littered or poorly maintained."),
+        "name": f"{_('Trygghetskartan')} – {municipality.organisation}", "short_name": _("Trygghetskartan"),
+        "description": _("Report places in %(name)s that feel unsafe, are littered or poorly maintained.",
+                         name=municipality.name),
         "start_url": "/", "scope": "/", "display": "standalone", "background_color": "#ffffff",
         "theme_color": "#0b4f8a", "lang": "sv",
         "icons": [{"src": url_for("static", filename=f"img/app-icon-{size}.png"), "sizes": f"{size}x{size}",

@@ -1,0 +1,121 @@
+"""The municipality the service runs for, as data: its names, boundary, map, mail, two-factor issuer, survey areas
+and Open311 jurisdiction. Landskrona is the default; another kommun is configuration (MUNICIPALITY = a key of
+KNOWN or the path of a JSON or TOML file with the same fields), not code.
+
+A base-layer module: it imports nothing from the domain packages, so any of them may use it.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app, has_app_context
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Municipality:
+    key: str
+    name: str  # the place, as in "Rapporter i Landskrona"
+    organisation: str  # who answers and signs, as in "Tack för din rapport till Landskrona stad"
+    kommun_code: str  # SCB's kommunkod
+    boundary_file: Path  # the kommun as GeoJSON polygons (WGS84): what lies outside is refused
+    center: tuple[float, float]  # (lat, lon) where the maps open
+    zoom: int = 14
+    reference_prefix: str = "LK"  # a report's reference: LK-2026-000123
+    districts_file: Path | None = None  # demo districts, imported when the database has none (`ensure_demo_areas`)
+    zones_file: Path | None = None
+    localities_file: Path | None = None  # SCB tätorter as points: the place search and the heat-map picture
+    map_data_sources: str = ""  # where the files above come from, named under the heat-map picture
+    mail_domain: str = ""
+    mail_from_name: str = "Trygghetskartan"
+    totp_issuer: str = ""  # the name an authenticator app shows beside the code
+    accessibility_contact: str = ""
+    phone: str = ""  # the department's telephone, as printed in letters
+    programme: str = ""  # the programme the service is part of ("Helt och rent"); empty: none is named
+    programme_area: str = ""  # where the programme works with property owners; empty: the whole kommun
+    survey_areas: tuple[str, ...] = ()  # the areas the safety survey reports on, the kommun as a whole first
+    open311_jurisdiction: str = ""
+    open311_contact: str = ""
+
+    @property
+    def mail_sender(self) -> str:
+        return f"{self.mail_from_name} <noreply@{self.mail_domain}>"
+
+    def config_defaults(self) -> dict:
+        """Settings that a deployment may still set one by one in the environment; these fill what it left out."""
+        return {"MAIL_SENDER": self.mail_sender, "ACCESSIBILITY_CONTACT": self.accessibility_contact,
+                "OPEN311_JURISDICTION": self.open311_jurisdiction, "OPEN311_CONTACT": self.open311_contact,
+                "MAP_CENTER": self.center, "MAP_ZOOM": self.zoom}
+
+
+LANDSKRONA = Municipality(
+    key="landskrona",
+    name="Landskrona",
+    organisation="Landskrona stad",
+    kommun_code="1282",
+    boundary_file=DATA_DIR / "kommun-1282.geojson",
+    center=(55.8705, 12.8330),
+    zoom=14,
+    reference_prefix="LK",
+    districts_file=DATA_DIR / "demo-districts.geojson",
+    zones_file=DATA_DIR / "demo-zone.geojson",
+    localities_file=DATA_DIR / "tatorter-1282-2020.geojson",
+    map_data_sources="Valmyndigheten via okfse/sweden-geojson; SCB 2020, CC0",
+    mail_domain="landskrona.se",
+    totp_issuer="Trygghetskartan Landskrona",
+    accessibility_contact="kommunen@landskrona.se",
+    phone="0418-47 00 00",
+    programme="Helt och rent",
+    programme_area="Centrum/Öster",
+    survey_areas=("Landskrona", "Centrum/Öster", "Övriga Centrum", "Karlslund/Norrestad",
+                  "Borstahusen/Västra Fäladen", "Byarna"),
+    open311_jurisdiction="landskrona.se",
+    open311_contact="Landskrona stad, Teknik- och serviceförvaltningen, 0418-47 00 00",
+)
+
+KNOWN = {LANDSKRONA.key: LANDSKRONA}
+_PATHS = ("boundary_file", "districts_file", "zones_file", "localities_file")
+
+
+@lru_cache(maxsize=8)
+def load_municipality(setting: str) -> Municipality:
+    """The municipality named by the MUNICIPALITY setting: a key of KNOWN, or a .json/.toml file whose keys are
+    the fields of Municipality (relative file names are read from the file's folder). Raises ValueError with a
+    reason when it cannot be used."""
+    setting = (setting or LANDSKRONA.key).strip()
+    if setting in KNOWN:
+        return KNOWN[setting]
+    path = Path(setting)
+    if not path.is_file():
+        raise ValueError(f"MUNICIPALITY={setting!r} is neither one of {sorted(KNOWN)} nor a settings file")
+    text = path.read_text(encoding="utf-8")
+    data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    known = {f.name for f in fields(Municipality)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown settings {unknown}")
+    for name in _PATHS:
+        if data.get(name):
+            data[name] = (path.parent / data[name]).resolve()
+    data["center"] = tuple(data["center"]) if "center" in data else None
+    data["survey_areas"] = tuple(data.get("survey_areas") or ())
+    data.setdefault("key", path.stem)
+    try:
+        municipality = Municipality(**data)
+    except TypeError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    if not municipality.center or not municipality.boundary_file.is_file():
+        raise ValueError(f"{path}: a center and an existing boundary_file are required")
+    return municipality
+
+
+def current_municipality() -> Municipality:
+    """The municipality the running app serves (Landskrona outside an app, e.g. in a plain script)."""
+    if not has_app_context():
+        return LANDSKRONA
+    return load_municipality(current_app.config.get("MUNICIPALITY") or LANDSKRONA.key)
