@@ -4,8 +4,6 @@ Everything here is invented for demonstration except the kommun boundary and the
 """
 from __future__ import annotations
 
-from webapp.municipality import current_municipality
-
 import io
 import json
 import random
@@ -19,11 +17,10 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
-from webapp.reports import intake
-from webapp.reports import lifecycle
-from webapp.reports import public
-from webapp.reports.models import Category, Report
 from webapp.media import photo_settings
+from webapp.municipality import current_municipality
+from webapp.reports import intake, lifecycle, public
+from webapp.reports.models import Category, Report
 from webapp.timeutil import as_utc
 
 DEMO_SOURCE = "Trygghetskartan demo (approximate)"

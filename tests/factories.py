@@ -7,8 +7,8 @@ import random
 from flask import current_app
 from PIL import Image
 
-from webapp.reports import intake
 from webapp.media import photo_settings
+from webapp.reports import intake
 
 # Points in Landskrona (WGS84): Rådhustorget in Centrum/Öster, a street in Karlslund, Tuna on Ven.
 CENTRUM = (12.8302, 55.8706)

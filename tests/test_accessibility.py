@@ -46,8 +46,8 @@ def world(sqlite_app):
     walks.record_walk(walk, walked_on=date.today(), participants=10, participant_note="Boende", summary="", points=[walks.PointRecord(report.id, "Mörkt", "work_order")],
                       actor="kom")
     walks.publish(walk, "kom")
-    from webapp.reports.lifecycle import save_owner
     from webapp.campaigns.imports import start_import
+    from webapp.reports.lifecycle import save_owner
 
     owner = save_owner("Fastighets AB Kronan", "info@kronan.example", "Storgatan 1", "kom")
     report.property_owner_id = owner.id

@@ -838,6 +838,8 @@ def test_inbox_starts_on_open_reports_of_ones_department_on_a_phone(sqlite_app, 
             assert box["y"] + box["height"] <= 844 and box["x"] + box["width"] <= 390, selector
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert world["elsewhere"].reference not in page.locator(".inbox-list").inner_text()
+        # The list comes before the map, as it is read and tabbed through.
+        assert page.locator(".inbox-list").bounding_box()["y"] < page.locator("#inbox-map").bounding_box()["y"]
 
 
 def test_closing_a_report_needs_a_status_chosen_and_a_confirmation(sqlite_app, server):

@@ -3,9 +3,9 @@ import re
 
 from sqlalchemy import func, select
 
+from webapp.campaigns.models import SafetyAudit
 from webapp.extensions import db
 from webapp.geo import services as geo
-from webapp.campaigns.models import SafetyAudit
 from webapp.reports.models import Photo, Report
 from webapp.reports.status import STATUS_LABELS
 
@@ -61,9 +61,9 @@ def test_demo_safety_walk_with_two_school_classes(app):
 
 
 def test_demo_logins_cover_every_role_and_work(app):
+    from devdata.demo import DEMO_PASSWORD
     from webapp.auth import services as accounts
     from webapp.auth.roles import ROLES
-    from devdata.demo import DEMO_PASSWORD
 
     runner = app.test_cli_runner()
     assert "No demo staff accounts" in runner.invoke(args=["demo", "logins"]).output

@@ -29,7 +29,6 @@ def everything(world):  # noqa: F811
     from tests.factories import make_report
     from webapp.campaigns.models import Campaign, WalkGroup
     from webapp.extensions import db
-
     from webapp.reports.public import follow_report
 
     report, token = make_report(email="fuzz@example.org")

@@ -14,11 +14,11 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from devdata.demo import ensure_demo_areas
 from tests.conftest import base_config, build_app, csrf_token
 from tests.factories import CENTRUM, form_token, login, make_user
 from webapp import create_app
 from webapp.auth import services as accounts
-from devdata.demo import ensure_demo_areas
 from webapp.extensions import db
 from webapp.mail import outbox_messages
 from webapp.municipality import LANDSKRONA, current_municipality, load_municipality

@@ -64,11 +64,11 @@ def hostile_data():
     a spreadsheet would take for a formula."""
     from webapp.campaigns import imports
     from webapp.campaigns import services as campaigns
-    from webapp.reports import lifecycle
     from webapp.campaigns.services import CampaignInput
     from webapp.extensions import db
     from webapp.geo.models import District
     from webapp.media import photo_settings
+    from webapp.reports import lifecycle
     from webapp.workorders import services as workorders
 
     dark, _ = make_report(category="dark_unsafe", time_of_day="night", description=HYPERLINK,

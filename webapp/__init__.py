@@ -53,24 +53,25 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["photo_store"] = PhotoStore(app.config["MEDIA_DIR"])
 
-    from webapp import geo, reports  # noqa: F401 - the models must be known to SQLAlchemy
-    from webapp.geo import models as _geo_models  # noqa: F401
-    from webapp.reports import models as _report_models  # noqa: F401
-    from webapp.auth import models as _auth_models  # noqa: F401
-    from webapp.workorders import models as _workorder_models  # noqa: F401
     from webapp import audit as _audit  # noqa: F401
-    from webapp.campaigns import models as _campaign_models  # noqa: F401
-    from webapp.insights import models as _insight_models  # noqa: F401
-    from webapp.staff import models as _staff_models  # noqa: F401
-    from webapp.jobs import models as _job_models  # noqa: F401
+    from webapp import geo, reports  # noqa: F401 - the models must be known to SQLAlchemy
     from webapp.api.open311 import bp as open311_bp
-    from webapp.api.views import bp as api_bp, docs_bp, health_bp
+    from webapp.api.views import bp as api_bp
+    from webapp.api.views import docs_bp, health_bp
+    from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.auth.views import bp as auth_bp
+    from webapp.campaigns import models as _campaign_models  # noqa: F401
     from webapp.campaigns.views import bp as campaigns_bp
+    from webapp.geo import models as _geo_models  # noqa: F401
+    from webapp.insights import models as _insight_models  # noqa: F401
     from webapp.insights.views import bp as insights_bp
+    from webapp.jobs import models as _job_models  # noqa: F401
+    from webapp.reports import models as _report_models  # noqa: F401
     from webapp.reports.offline import bp as offline_bp
     from webapp.reports.views import bp as reports_bp
+    from webapp.staff import models as _staff_models  # noqa: F401
     from webapp.staff.views import bp as staff_bp
+    from webapp.workorders import models as _workorder_models  # noqa: F401
     from webapp.workorders.views import bp as workorders_bp
 
     app.register_blueprint(reports_bp)

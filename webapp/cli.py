@@ -1,8 +1,6 @@
 """Command-line tools: flask demo load, flask geo import …"""
 from __future__ import annotations
 
-from webapp.auth.roles import Role
-
 import json
 from pathlib import Path
 
@@ -10,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp.auth.roles import Role
 from webapp.geo import services as geo
 
 demo_cli = AppGroup("demo", help="Demo data: districts, reports, campaigns and staff.")
@@ -196,10 +195,10 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
 
     from webapp import ROOT
     from webapp.campaigns.services import by_slug
+    from webapp.errors import ReportError
     from webapp.extensions import db
     from webapp.geo.models import District
     from webapp.insights import services as insights
-    from webapp.errors import ReportError
 
     fmt = fmt or {"points": "csv", "cells": "geojson", "heatmap": "png"}[kind]
     if (kind, fmt) not in {("points", "csv"), ("points", "geojson"), ("points", "xlsx"), ("cells", "geojson"),

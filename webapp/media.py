@@ -6,16 +6,15 @@ file is left without its report.
 """
 from __future__ import annotations
 
-from flask import current_app
-
 import io
 import os
 import secrets
 import warnings
-from struct import error as struct_error
 from dataclasses import dataclass
 from pathlib import Path
+from struct import error as struct_error
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageFile, UnidentifiedImageError
 

@@ -7,7 +7,6 @@ Create Date: 2026-11-24 19:36:34.160485
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0008'
 down_revision = '0007'

@@ -5,9 +5,8 @@ Revises: 0009
 Create Date: 2026-11-24 21:45:52.791100
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010'

@@ -7,8 +7,8 @@ Create Date: 2026-11-24 22:10:00
 """
 import json
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0011'
 down_revision = '0010'

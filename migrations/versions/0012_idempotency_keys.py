@@ -5,9 +5,8 @@ Revises: 0011
 Create Date: 2026-11-24 22:06:28.424228
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'

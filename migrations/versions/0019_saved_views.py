@@ -5,9 +5,8 @@ Revises: 0018
 Create Date: 2026-12-01 04:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0019'

@@ -9,9 +9,8 @@ import pytest
 from tests.factories import CENTRUM, image_bytes, make_report
 from webapp.auth import apikeys
 from webapp.extensions import db
-from webapp.reports import lifecycle
+from webapp.reports import lifecycle, moderation
 from webapp.reports.models import Report
-from webapp.reports import moderation
 
 W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 

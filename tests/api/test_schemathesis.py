@@ -1,11 +1,16 @@
 """Schemathesis reads /api/openapi.json and throws generated requests at every operation: no server error, and
 every response matches the schema it documents. (Its pytest plugin does not run on pytest 9 yet, so the
 operations are driven through its Python API and Hypothesis directly.)"""
-from hypothesis import HealthCheck, given, settings
-
 import schemathesis
-from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
-                                 response_schema_conformance, status_code_conformance)
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
 from tests.factories import image_bytes, make_report
 
 

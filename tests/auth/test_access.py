@@ -32,6 +32,7 @@ def world(sqlite_app):
     from webapp.reports.lifecycle import save_owner
     client, _ = create_key("FixMyStreet", "test")
     from datetime import date
+
     from webapp.geo.services import district_locator
     campaign = save_campaign(CampaignInput(name="Test", slug="test", kind="safety_walk", starts_on=date(2018, 1, 1),
                                            ends_on=date(2018, 2, 1), district_ids=[district_locator().areas[0].id]), "t")

@@ -8,17 +8,16 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
-from webapp.campaigns import services
-from webapp.campaigns import imports
-from webapp.reports import lifecycle
+from webapp.campaigns import imports, services
 from webapp.campaigns.services import CampaignInput
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
-from webapp.reports.models import Report
-from webapp.reports.intake import NewReport
-from webapp.errors import ReportError
 from webapp.media import photo_settings
+from webapp.reports import lifecycle
+from webapp.reports.intake import NewReport
+from webapp.reports.models import Report
 
 TODAY = date(2018, 2, 20)
 

@@ -8,11 +8,10 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from tests.factories import CENTRUM, KARLSLUND, form_token, login, make_user
-from webapp.campaigns import services
-from webapp.campaigns import imports
-from webapp.reports import lifecycle
+from webapp.campaigns import imports, services
 from webapp.extensions import db
 from webapp.geo.models import District
+from webapp.reports import lifecycle
 from webapp.reports.models import Report
 
 

@@ -7,10 +7,9 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token
 from tests.factories import CENTRUM, image_bytes, media_files
 from webapp.extensions import db
-from webapp.reports import intake
-from webapp.reports import public
-from webapp.reports.models import Photo, Report
 from webapp.media import photo_settings
+from webapp.reports import intake, public
+from webapp.reports.models import Photo, Report
 
 
 def count(model):
@@ -65,8 +64,8 @@ def test_a_key_from_another_form_never_changes_that_report(app):
     from datetime import date, timedelta
 
     from webapp.campaigns import services as campaigns
-    from webapp.geo.models import District
     from webapp.errors import ReportError
+    from webapp.geo.models import District
 
     key = uuid.uuid4().hex
     plain, _ = intake.create_report(intake.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from tests.factories import image_bytes, make_report, make_user
 from webapp.extensions import db
+from webapp.reports.lifecycle import ask_reporter, set_status
 from webapp.reports.models import Report, StatusChange
 from webapp.reports.privacy import run_retention, subject_export
-from webapp.reports.lifecycle import ask_reporter, set_status
 
 TODAY = date(2026, 11, 24)
 

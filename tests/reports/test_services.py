@@ -5,13 +5,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import CENTRUM, KARLSLUND, MALMO, image_bytes, make_report, media_files
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.media import PhotoStore
-from webapp.errors import ReportError
-from webapp.reports import lifecycle
-from webapp.reports import intake
-from webapp.reports import public
+from webapp.reports import intake, lifecycle, public
 from webapp.reports.models import Photo, Report, StatusChange
 
 

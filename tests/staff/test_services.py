@@ -6,13 +6,11 @@ from PIL import Image
 
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
 from webapp.audit import events_for
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.media import PhotoStore
-from webapp.errors import ReportError
-from webapp.reports import lifecycle
-from webapp.reports import public
+from webapp.reports import lifecycle, moderation, public
 from webapp.reports.models import Report
-from webapp.reports import moderation
 from webapp.staff import services
 from webapp.staff.services import ReportFilter
 

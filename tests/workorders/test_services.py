@@ -6,12 +6,10 @@ import pytest
 
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report, make_user
 from webapp.audit import events_for
-from webapp.mail import outbox_messages
 from webapp.errors import ReportError
-from webapp.reports import public
+from webapp.mail import outbox_messages
 from webapp.media import photo_settings
-from webapp.reports import lifecycle
-from webapp.reports import moderation
+from webapp.reports import lifecycle, moderation, public
 from webapp.workorders import services
 
 TODAY = date(2026, 3, 2)

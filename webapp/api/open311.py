@@ -1,10 +1,6 @@
 """Open311 GeoReport v2 at /open311/v2/, in JSON and XML, over the same services as the web form."""
 from __future__ import annotations
 
-from webapp.reports.status import Source
-
-from webapp.reports.status import ReportStatus
-
 import secrets
 from xml.etree import ElementTree as ET
 
@@ -12,20 +8,18 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from webapp.api import services as o311
-from webapp.auth import apikeys
 from webapp.api.services import Open311Error
+from webapp.auth import apikeys
+from webapp.errors import ReportError
 from webapp.extensions import csrf, db, limiter
 from webapp.i18n import localized
-from webapp.reports import intake
-from webapp.reports import public
-from webapp.reports.models import Report
+from webapp.media import photo_settings
+from webapp.reports import intake, notify, public
 from webapp.reports.intake import NewReport
-from webapp.errors import ReportError
-from webapp.reports.status import OPEN_STATUSES
+from webapp.reports.models import Report
+from webapp.reports.status import OPEN_STATUSES, ReportStatus, Source
 from webapp.textclean import clean_line, clean_text, xml_safe
 from webapp.workorders import services as workorders
-from webapp.media import photo_settings
-from webapp.reports import notify
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)  # writes need an API key instead

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 from webapp.municipality import current_municipality
-
-from webapp.reports.status import ReportStatus
-
-from webapp.reports.status import MAP_STATUS_FILTERS
+from webapp.reports.status import MAP_STATUS_FILTERS, ReportStatus
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 

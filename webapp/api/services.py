@@ -1,8 +1,6 @@
 """Open311 rules: API keys, the mapping of our reports and categories to GeoReport v2, and its dates."""
 from __future__ import annotations
 
-from webapp.reports.status import ReportStatus
-
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -10,7 +8,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.reports.models import KIND_SAFETY, Category, Report, StatusChange
-from webapp.reports.status import OPEN_STATUSES
+from webapp.reports.status import OPEN_STATUSES, ReportStatus
 from webapp.timeutil import as_utc, utcnow
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -4,27 +4,23 @@ from __future__ import annotations
 import math
 
 import orjson
-
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from sqlalchemy import text
 
+from webapp.api.openapi import document
+from webapp.errors import ReportError
 from webapp.extensions import db, limiter
 from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
 from webapp.i18n import localized
 from webapp.media import PhotoError, process_photo
-from webapp.errors import ReportError
-from webapp.reports import catalogue
-from webapp.reports import intake
-from webapp.reports import public
+from webapp.reports import catalogue, intake, public
+from webapp.reports.status import MAP_STATUS_FILTERS, STATUS_LABELS
 from webapp.reports.submission import support_limit
 from webapp.timeutil import as_utc
 from webapp.urls import public_base_url
-from webapp.api.openapi import document
-from webapp.reports.status import MAP_STATUS_FILTERS
-from webapp.reports.status import STATUS_LABELS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 limiter.limit(lambda: current_app.config["PUBLIC_API_LIMIT"])(bp)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+
 from webapp import audit
 from webapp.auth.models import ApiClient
-from webapp.extensions import db
 from webapp.errors import ReportError
+from webapp.extensions import db
 from webapp.timeutil import utcnow
 
 

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    FieldList,
-    FormField,
     BooleanField,
     DateField,
+    FieldList,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,

@@ -3,36 +3,32 @@ as a durable job that survives a restart with nothing imported twice; posts the 
 for a person."""
 from __future__ import annotations
 
-from webapp.municipality import current_municipality
-
-from webapp.reports.status import Source
-
-from webapp.reports.status import ReportStatus
-
 import csv
 import hashlib
 import io
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+
 from webapp import audit
+from webapp.campaigns.captions import classify_caption
 from webapp.campaigns.models import Campaign, ImportRun
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
-from webapp.reports import intake
-from webapp.reports.models import Category, Report
-from webapp.reports.intake import NewReport
-from webapp.media import PhotoSettings
-from webapp.errors import ReportError
-from webapp.textclean import clean_text
-from webapp.campaigns.captions import classify_caption
 from webapp.jobs import services as jobs
-from webapp.media import photo_settings
 from webapp.jobs.services import JobLost
+from webapp.media import PhotoSettings, photo_settings
+from webapp.municipality import current_municipality
+from webapp.reports import intake
+from webapp.reports.intake import NewReport
 from webapp.reports.lifecycle import edit_report
-
+from webapp.reports.models import Category, Report
+from webapp.reports.status import ReportStatus, Source
+from webapp.textclean import clean_text
 
 MAX_IMPORT_ROWS = 5000
 

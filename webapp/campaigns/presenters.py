@@ -1,23 +1,19 @@
 """Plain values for campaign pages: results as tables and bars, comparisons, owners' letters."""
 from __future__ import annotations
 
-from webapp.reports.status import Moderation
-
 import json
 
 from flask import url_for
-from flask_babel import gettext as _
 from flask_babel import format_date
+from flask_babel import gettext as _
 
-from webapp.campaigns import services
-from webapp.reports.models import Category
-from webapp.reports.presenters import category_name
-from webapp.reports.status import STATUS_LABELS
-from webapp.timeutil import as_utc
+from webapp.campaigns import services, walks
 from webapp.extensions import db
 from webapp.geo.services import to_sweref
-from webapp.campaigns import walks
-from webapp.reports.presenters import map_page
+from webapp.reports.models import Category
+from webapp.reports.presenters import category_name, map_page
+from webapp.reports.status import STATUS_LABELS, Moderation
+from webapp.timeutil import as_utc
 
 
 def _bars(counts: dict, labels: dict | None = None) -> list[dict]:

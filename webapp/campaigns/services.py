@@ -2,12 +2,6 @@
 activities. Every change records who made it. The Instagram import is in imports.py, safety walks in walks.py."""
 from __future__ import annotations
 
-from webapp.municipality import current_municipality
-
-from webapp.reports.status import Moderation
-
-from webapp.reports.status import ReportStatus
-
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,18 +13,19 @@ from shapely.ops import unary_union
 from sqlalchemy import func, select
 
 from webapp import audit
+from webapp.campaigns import walks
 from webapp.campaigns.models import Campaign, EngagementActivity
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
-from webapp.reports import catalogue
-from webapp.reports import intake
-from webapp.reports.models import Category, Report
-from webapp.reports.intake import NewReport
 from webapp.media import PhotoSettings
-from webapp.errors import ReportError
+from webapp.municipality import current_municipality
+from webapp.reports import catalogue, intake
+from webapp.reports.intake import NewReport
+from webapp.reports.models import Category, Report
+from webapp.reports.status import Moderation, ReportStatus
 from webapp.timeutil import utcnow
-from webapp.campaigns import walks
 
 KINDS = {
     "instagram_week": _l("Instagram week"),

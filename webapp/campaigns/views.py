@@ -2,8 +2,6 @@
 engagement activities; property owners and their letters."""
 from __future__ import annotations
 
-from webapp.reports.status import Source
-
 import io
 
 import segno
@@ -14,25 +12,21 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp import spreadsheets
 from webapp.auth.access import actor, require
-from webapp.campaigns import forms, presenters, walks
-from webapp.campaigns import services
-from webapp.campaigns import imports
-from webapp.reports import catalogue, lifecycle
-from webapp.campaigns.models import Campaign
-from webapp.reports.models import PropertyOwner
+from webapp.campaigns import forms, imports, presenters, services, walks
+from webapp.campaigns.models import Campaign, ImportRun, WalkGroup
+from webapp.errors import ReportError
 from webapp.extensions import db, limiter
 from webapp.formfields import empty_choice
 from webapp.i18n import localized
+from webapp.jobs import services as jobs
+from webapp.media import photo_settings
+from webapp.reports import catalogue, lifecycle
 from webapp.reports import presenters as report_presenters
 from webapp.reports.forms import ReportForm
-from webapp.errors import ReportError
-from webapp.media import photo_settings
-from webapp.reports.submission import report_from_form, show_refusal, to_receipt
 from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices
-from webapp.jobs import services as jobs
-from webapp.campaigns.models import ImportRun
-from webapp.reports.models import Report
-from webapp.campaigns.models import WalkGroup
+from webapp.reports.models import PropertyOwner, Report
+from webapp.reports.status import Source
+from webapp.reports.submission import report_from_form, show_refusal, to_receipt
 
 bp = Blueprint("campaigns", __name__)
 FIELD_SOURCES = (Source.CLEANING, Source.CONTRACTOR, Source.POLICE)

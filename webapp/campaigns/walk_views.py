@@ -8,13 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.access import actor, require
-from webapp.campaigns import forms, presenters, walks
-from webapp.campaigns import services
+from webapp.campaigns import forms, presenters, services, walks
 from webapp.campaigns.models import Campaign, Walk
 from webapp.campaigns.views import _campaign_page, bp, stored_campaign_form
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.reports import presenters as report_presenters
-from webapp.errors import ReportError
 
 
 @bp.post("/staff/campaigns/<int:campaign_id>/groups")

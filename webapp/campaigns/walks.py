@@ -2,8 +2,6 @@
 safety audit per point and its area scores, and the follow-up walk with its public protocol."""
 from __future__ import annotations
 
-from webapp.reports.status import ReportStatus
-
 import json
 import secrets
 from dataclasses import dataclass
@@ -15,13 +13,14 @@ from sqlalchemy import func, select
 
 from webapp import audit
 from webapp.campaigns.models import Campaign, SafetyAudit, Walk, WalkGroup, WalkPoint
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
+from webapp.geo.services import cell_polygon
 from webapp.municipality import current_municipality
 from webapp.reports.models import Report
-from webapp.errors import ReportError
+from webapp.reports.status import ReportStatus
 from webapp.timeutil import utcnow
-from webapp.geo.services import cell_polygon
 
 GROUP_KINDS = {
     "school_class": _l("School class"),

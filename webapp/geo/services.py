@@ -1,18 +1,17 @@
 """Geometry rules: is a point in the kommun, which district and zone is it in, GeoJSON import."""
 from __future__ import annotations
 
-import math
-import numpy as np
-
 import json
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from pyproj import Transformer
+import numpy as np
 import shapely
+from pyproj import Transformer
 from shapely import STRtree
 from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry

@@ -23,8 +23,7 @@ from sqlalchemy import and_, or_, select, update
 
 from webapp.extensions import db
 from webapp.jobs.models import Job
-from webapp.timeutil import utcnow
-from webapp.timeutil import as_utc
+from webapp.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 

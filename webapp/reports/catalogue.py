@@ -1,17 +1,17 @@
 """What can be reported and what the site says: categories, their questions, the site message."""
 from __future__ import annotations
 
-from webapp.errors import ReportError
-
 from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from webapp.extensions import db
-from webapp.reports.models import (Category)
-from webapp.timeutil import utcnow
-from webapp.i18n import localized
-from webapp.reports.models import SiteMessage
+
 from webapp import audit
+from webapp.errors import ReportError
+from webapp.extensions import db
+from webapp.i18n import localized
+from webapp.reports.models import Category, SiteMessage
+from webapp.timeutil import utcnow
 
 
 def active_categories() -> list[Category]:

@@ -2,18 +2,6 @@
 and the API all call these; none of them reads the request."""
 from __future__ import annotations
 
-from webapp.municipality import current_municipality
-
-from webapp.reports.status import Source
-
-from webapp.reports.status import Moderation
-
-from webapp.reports.status import ReportStatus
-
-from webapp.errors import ReportError
-from webapp.media import PhotoSettings
-from webapp.reports.catalogue import category_by_key
-
 import base64
 import hashlib
 import hmac
@@ -27,14 +15,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
-from webapp.media import PhotoError, ProcessedPhoto, process_photo
-from webapp.reports.models import (KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, StatusChange)
-from webapp.reports.status import OPEN_STATUSES
+from webapp.geo.models import District
+from webapp.media import PhotoError, PhotoSettings, ProcessedPhoto, process_photo
+from webapp.municipality import current_municipality
+from webapp.reports.catalogue import category_by_key
+from webapp.reports.models import KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, StatusChange
+from webapp.reports.status import OPEN_STATUSES, Moderation, ReportStatus, Source
 from webapp.textclean import clean_line, clean_text
 from webapp.timeutil import utcnow
-from webapp.geo.models import District
 
 MAX_DESCRIPTION = 2000
 MAX_LOCATION_TEXT = 300

@@ -2,8 +2,6 @@
 who outside the city it was referred to, and the choices of category and district."""
 from __future__ import annotations
 
-from webapp.reports.status import Source
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +10,7 @@ from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.reports.catalogue import active_categories
 from webapp.reports.presenters import category_name
+from webapp.reports.status import Source
 
 SOURCE_LABELS = {
     Source.WEB: _l("Website"), Source.PHONE: _l("Phone"), Source.VISIT: _l("Visit"), Source.CAMPAIGN: _l("Campaign"),

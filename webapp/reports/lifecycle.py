@@ -3,30 +3,23 @@ status changes, merging duplicates and questions to the reporter. Each change re
 concurrent changes are refused (the version check)."""
 from __future__ import annotations
 
-from webapp.municipality import current_municipality
-
-from webapp.reports.status import ReportStatus
-
-from webapp.reports.public import confirmed_followers
-
 import math
 from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+
+from webapp import audit
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
-from webapp.reports.models import (Report, StatusChange)
-from webapp.reports.status import can_change
+from webapp.municipality import current_municipality
+from webapp.reports import catalogue, intake, notify
+from webapp.reports.models import InfoRequest, PropertyOwner, Report, StatusChange
+from webapp.reports.public import confirmed_followers
+from webapp.reports.status import CLOSED_STATUSES, STATUS_LABELS, TRANSITIONS, ReportStatus, can_change
 from webapp.textclean import clean_line
 from webapp.timeutil import utcnow
-from webapp import audit
-from webapp.reports import catalogue
-from webapp.reports import intake
-from webapp.reports.models import InfoRequest
-from webapp.errors import ReportError
-from webapp.reports.status import CLOSED_STATUSES, STATUS_LABELS, TRANSITIONS
-from webapp.reports.models import PropertyOwner
-from webapp.reports import notify
 
 
 def change_status(report: Report, to_status: str, actor: str, *, public_note: str = "",

@@ -1,21 +1,29 @@
 from __future__ import annotations
 
-from webapp.reports.status import Source
-
-from webapp.reports.status import Moderation
-
-from webapp.reports.status import ReportStatus
-
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint, event, false)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.timeutil import utcnow
 from webapp.geo.services import cell_of
+from webapp.reports.status import Moderation, ReportStatus, Source
+from webapp.timeutil import utcnow
 
 # The two kinds of category: the four questions of the safety walk, and fault reports.
 KIND_SAFETY = "safety"

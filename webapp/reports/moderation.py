@@ -2,21 +2,19 @@
 (blur or black out faces and licence plates) so that no unredacted copy remains."""
 from __future__ import annotations
 
-from webapp.reports.status import Moderation
-
-from webapp.reports.lifecycle import claim
-
 import math
 from dataclasses import dataclass
-from flask_babel import lazy_gettext as _l
-from webapp.extensions import db
-from webapp.media import PhotoStore, ProcessedPhoto
-from webapp.reports.models import (Photo, Report)
-from PIL import Image, ImageDraw, ImageFilter
-from webapp import audit
-from webapp.media import encode_jpeg
 
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageDraw, ImageFilter
+
+from webapp import audit
 from webapp.errors import ReportError
+from webapp.extensions import db
+from webapp.media import PhotoStore, ProcessedPhoto, encode_jpeg
+from webapp.reports.lifecycle import claim
+from webapp.reports.models import Photo, Report
+from webapp.reports.status import Moderation
 
 
 def set_hidden(report: Report, hidden: bool, *, actor: str, expected_version: int | None, reason: str = "") -> None:

@@ -1,10 +1,6 @@
 """Plain values for the templates, so that templates only show and never decide."""
 from __future__ import annotations
 
-from webapp.reports.status import ReportStatus
-
-from webapp.reports.status import Moderation
-
 from flask import current_app, url_for
 from flask_babel import format_date, format_datetime
 from sqlalchemy import select
@@ -12,17 +8,13 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.geo import geocoder
 from webapp.geo import services as geo
-from webapp.i18n import current_language
 from webapp.geo.models import District
-from webapp.i18n import localized
-from webapp.reports import intake
-from webapp.reports import catalogue
-from webapp.reports import public
-from webapp.reports.models import Category, Report
-from webapp.reports.status import STATUS_LABELS, is_open
-from webapp.timeutil import as_utc
-from webapp.reports.status import MAP_STATUS_FILTERS
+from webapp.i18n import current_language, localized
+from webapp.reports import catalogue, intake, public
 from webapp.reports.lifecycle import open_info_request
+from webapp.reports.models import Category, Report
+from webapp.reports.status import MAP_STATUS_FILTERS, STATUS_LABELS, Moderation, ReportStatus, is_open
+from webapp.timeutil import as_utc
 
 
 def geocoder_settings() -> geocoder.GeocoderSettings:

@@ -11,12 +11,12 @@ from pathlib import Path
 from sqlalchemy import func, or_, select, update
 
 from webapp import audit
+from webapp.audit import AuditEvent
+from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.reports.models import InfoRequest, Report, Satisfaction, StatusChange
 from webapp.reports.status import CLOSED_STATUSES
 from webapp.timeutil import as_utc, utcnow
-from webapp.auth.models import User
-from webapp.audit import AuditEvent
 
 
 def _months_before(today: date, months: int) -> datetime:

@@ -2,33 +2,27 @@
 following it."""
 from __future__ import annotations
 
-from webapp.reports.status import Moderation
-
-from webapp.reports.status import ReportStatus
-
-from webapp.errors import ReportError
-from webapp.reports.intake import MAX_DESCRIPTION, hash_token
-
 import base64
 import hashlib
 import hmac
 import math
 import re
 from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, column, func, select, table, update
 from sqlalchemy.exc import IntegrityError
+
+from webapp.errors import ReportError
 from webapp.extensions import db
+from webapp.geo.models import MapSquare
+from webapp.rawsql import prepared_rows
 from webapp.reports import spatial
-from webapp.reports.models import (Category, Follower, Photo, Report, Satisfaction,
-                                   Support, TrackingToken)
-from webapp.reports.status import OPEN_STATUSES
+from webapp.reports.intake import MAX_DESCRIPTION, hash_token
+from webapp.reports.models import Category, Follower, Photo, Report, Satisfaction, Support, TrackingToken
+from webapp.reports.status import MAP_STATUS_FILTERS, OPEN_STATUSES, Moderation, ReportStatus
 from webapp.textclean import clean_line
 from webapp.timeutil import as_utc, utcnow
-from webapp.reports.status import MAP_STATUS_FILTERS
-from webapp.rawsql import prepared_rows
-from webapp.geo.models import MapSquare
-
 
 # How many supporters one client address may add to one report per day (UTC): requests without the session
 # cookie each look like a new browser, so the browser alone cannot be what is counted.

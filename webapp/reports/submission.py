@@ -2,16 +2,15 @@
 describes, every problem shown at once at its field, the receipt, and the shared budget for supports."""
 from __future__ import annotations
 
-from flask import (current_app, request, session, url_for)
+from flask import current_app, request, session, url_for
+
+from webapp.errors import ReportError
 from webapp.extensions import limiter
-from webapp.responses import go_to
 from webapp.i18n import current_language
-from webapp.reports import notify
-from webapp.reports import catalogue
-from webapp.reports import intake
+from webapp.reports import catalogue, intake, notify
 from webapp.reports.forms import ReportForm
 from webapp.reports.intake import NewReport
-from webapp.errors import ReportError
+from webapp.responses import go_to
 
 
 def uploaded_photos(limit_bytes: int) -> list[bytes]:

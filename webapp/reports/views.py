@@ -1,31 +1,36 @@
 """The resident's pages: report a place, the public map, a report's page, the private tracking page."""
 from __future__ import annotations
 
-from webapp.reports.submission import checked_report_form, report_from_form, show_refusal, support_limit, to_receipt
-
-from webapp.reports.status import Source
-
-from webapp.media import photo_settings
-
 import secrets
 
-from flask import (has_request_context, Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
+from webapp.errors import ReportError
 from webapp.extensions import csrf, limiter
 from webapp.formfields import empty_choice
 from webapp.geo import geocoder
 from webapp.i18n import current_language
-from webapp.reports import notify, presenters
-from webapp.reports import catalogue
-from webapp.reports import public
-from webapp.reports import intake
+from webapp.media import photo_settings
+from webapp.reports import catalogue, intake, lifecycle, notify, presenters, public
 from webapp.reports.forms import AnswerForm, FeedbackForm, FollowForm, ReportForm, SupportForm
-from webapp.errors import ReportError
-from webapp.reports import lifecycle
+from webapp.reports.status import Source
+from webapp.reports.submission import checked_report_form, report_from_form, show_refusal, support_limit, to_receipt
 
 bp = Blueprint("reports", __name__)
 

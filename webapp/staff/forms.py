@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from webapp.reports.status import ReportStatus
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -26,14 +24,11 @@ from wtforms.validators import (
 )
 
 from webapp.formfields import CleanForm, empty_choice, optional_int
+from webapp.reports import lifecycle
 from webapp.reports.forms import ReportForm
 from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS
-from webapp.reports.status import STATUS_LABELS
+from webapp.reports.status import STATUS_LABELS, ReportStatus
 from webapp.staff import services
-from webapp.reports import lifecycle
-
-
-
 
 # The inbox's filter fields, in the order its query string lists them (presenters.canonical_query).
 FILTER_FIELDS = ("status", "category", "department", "district", "zone", "campaign", "source", "date_from", "date_to",

@@ -1,39 +1,36 @@
 """Plain values for the staff templates."""
 from __future__ import annotations
 
-from webapp.reports.status import ReportStatus
-
 import math
 from urllib.parse import parse_qsl, urlencode
 
 from flask import url_for
+from flask_babel import format_datetime, format_decimal, ngettext
+from flask_babel import gettext as _
 from markupsafe import Markup
-from flask_babel import format_datetime, format_decimal, gettext as _, ngettext
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from webapp import audit
+from webapp.auth import apikeys
 from webapp.auth.roles import ROLE_LABELS
+from webapp.auth.services import all_users
+from webapp.campaigns.services import all_campaigns
 from webapp.extensions import db
 from webapp.formfields import empty_choice
 from webapp.geo.models import Zone
 from webapp.i18n import localized
-from webapp.reports import public
+from webapp.reports import lifecycle, public
+from webapp.reports.catalogue import current_site_message
+from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS, category_choices, district_choices
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name, icon_url, report_form_page
-from webapp.reports.status import STATUS_LABELS
-from webapp.staff import forms
-from webapp.staff import services
-from webapp.reports import lifecycle
-from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS, category_choices, district_choices
+from webapp.reports.status import STATUS_LABELS, ReportStatus
+from webapp.staff import forms, services
 from webapp.timeutil import as_utc
-from webapp.workorders import status as wo_status
 from webapp.workorders import services as workorders
-from webapp.campaigns.services import all_campaigns
-from webapp.auth.services import all_users
-from webapp.reports.catalogue import current_site_message
-from webapp.auth import apikeys
+from webapp.workorders import status as wo_status
 
 localized_name = localized
 

@@ -1,8 +1,6 @@
 """Triage rules: finding reports, and every change staff make to one (each recorded with who did it)."""
 from __future__ import annotations
 
-from webapp.reports.status import Moderation
-
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -10,13 +8,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 
 from webapp import audit
+from webapp.auth.roles import allowed
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.reports import public
 from webapp.reports.models import Category, Photo, Report
-from webapp.errors import ReportError
-from webapp.reports.status import OPEN_STATUSES
+from webapp.reports.status import OPEN_STATUSES, Moderation
 from webapp.staff.models import VIEW_SCOPES, SavedView
-from webapp.auth.roles import allowed
 from webapp.workorders import services as workorders
 
 SORTS = {

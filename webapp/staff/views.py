@@ -1,18 +1,7 @@
 """Staff pages for reports: the inbox, a report's full view and its actions, filing on someone's behalf, admin."""
 from __future__ import annotations
 
-from webapp.reports.status import Source
-
-from webapp.auth.roles import Role
-
-from webapp.reports.status import Moderation
-
-from webapp import audit
-from webapp.auth import apikeys
-from webapp.auth.models import ApiClient
-
 from datetime import datetime, time, timedelta, timezone
-
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -22,25 +11,23 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
+from webapp import audit
+from webapp.auth import apikeys
 from webapp.auth import services as accounts
 from webapp.auth.access import actor, require
 from webapp.auth.forms import EditUserForm, NewUserForm
-from webapp.auth.models import User
-from webapp.auth.roles import HOME
+from webapp.auth.models import ApiClient, User
+from webapp.auth.roles import HOME, Role
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.formfields import empty_choice
-from webapp.reports import notify
-from webapp.reports import catalogue
-from webapp.reports import intake
-from webapp.reports import lifecycle
+from webapp.media import photo_settings
+from webapp.reports import catalogue, intake, lifecycle, moderation, notify
 from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices
 from webapp.reports.models import Category, Photo, Report
-from webapp.errors import ReportError
-from webapp.media import photo_settings
+from webapp.reports.status import Moderation, Source
 from webapp.reports.submission import report_from_form, show_refusal
-from webapp.staff import forms, presenters
-from webapp.reports import moderation
-from webapp.staff import services
+from webapp.staff import forms, presenters, services
 from webapp.staff.models import SavedView
 from webapp.workorders import services as workorders
 from webapp.workorders.models import ResponseTemplate

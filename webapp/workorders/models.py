@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from webapp.workorders.status import WorkOrderStatus
-
 from datetime import date, datetime
 from typing import Optional
 
@@ -10,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.timeutil import utcnow
+from webapp.workorders.status import WorkOrderStatus
 
 
 class Priority(db.Model):

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import render_template, url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from webapp.mail import send_mail
 from webapp.reports.models import Report

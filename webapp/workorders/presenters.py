@@ -1,15 +1,14 @@
 """Plain values for the work order and task templates."""
 from __future__ import annotations
 
-from webapp.reports.status import Moderation
-
 from flask import abort, url_for
 from flask_babel import format_date, format_datetime
 
+from webapp import audit
 from webapp.i18n import localized
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS as REPORT_STATUS
-from webapp import audit
+from webapp.reports.status import Moderation
 from webapp.timeutil import as_utc, utcnow
 from webapp.workorders import services
 from webapp.workorders import status as wo_status

@@ -1,14 +1,6 @@
 """Work orders: made from reports, moved through their flow, completed by crews. Reports follow along."""
 from __future__ import annotations
 
-from webapp.auth.roles import Role
-
-from webapp.reports.status import Moderation
-
-from webapp.reports.status import ReportStatus
-
-from webapp.workorders.status import OPEN_STATUSES, REPORT_FOLLOWS, TEMPLATE_FOR, TRANSITIONS, WorkOrderStatus
-
 import secrets
 from datetime import date, timedelta
 
@@ -16,20 +8,21 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from webapp import audit
+from webapp.auth.models import User
+from webapp.auth.roles import Role
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.i18n import localized
-from webapp.reports import intake
-from webapp.reports import lifecycle
-from webapp.reports.models import Photo, Report, TrackingToken
 from webapp.media import PhotoSettings
-from webapp.errors import ReportError
+from webapp.reports import intake, lifecycle
 from webapp.reports.intake import hash_token
-from webapp.reports.status import can_change
+from webapp.reports.models import Photo, Report, TrackingToken
+from webapp.reports.status import Moderation, ReportStatus, can_change
 from webapp.timeutil import utcnow
-from webapp.workorders.models import Priority, ResponseTemplate, WorkOrder, WorkOrderReport
 from webapp.workorders import notify
-from webapp.auth.models import User
+from webapp.workorders.models import Priority, ResponseTemplate, WorkOrder, WorkOrderReport
+from webapp.workorders.status import OPEN_STATUSES, REPORT_FOLLOWS, TEMPLATE_FOR, TRANSITIONS, WorkOrderStatus
 
 KINDS = {
     "cleaning": ("TS", _l("Cleaning")),

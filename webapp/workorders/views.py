@@ -9,15 +9,14 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp import spreadsheets
 from webapp.auth.access import actor, require
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.formfields import empty_choice
-from webapp.responses import go_to
-from webapp.reports.models import Report
-from webapp.errors import ReportError
 from webapp.media import photo_settings
+from webapp.reports.models import Report
+from webapp.responses import go_to
 from webapp.timeutil import utcnow
-from webapp.workorders import forms, presenters
-from webapp.workorders import services
+from webapp.workorders import forms, presenters, services
 from webapp.workorders import status as wo_status
 from webapp.workorders.models import WorkOrder
 
