@@ -123,6 +123,10 @@ def test_a_resident_reports_inside_testby_and_is_refused_outside(testby):
         assert "Landskrona" not in response.get_data(as_text=True), path
     boundary = resident.get("/api/v1/areas/kommun").get_json()
     assert boundary["features"][0]["properties"]["kommunkod"] == "9999"
+    # Arabic pages name the kommun in Arabic script (local_names in the settings file).
+    arabic = resident.get("/?lang=ar").get_data(as_text=True)
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", arabic, re.S).group(1)
+    assert "تستبي" in heading and "Testby" not in heading
 
 
 def test_staff_log_in_find_the_report_and_order_the_work(testby):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import get_locale
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -41,6 +42,15 @@ class Municipality:
     survey_areas: tuple[str, ...] = ()  # the areas the safety survey reports on, the kommun as a whole first
     open311_jurisdiction: str = ""
     open311_contact: str = ""
+    # The name and organisation in languages not written in Latin letters: (language, name, organisation).
+    local_names: tuple[tuple[str, str, str], ...] = ()
+
+    def in_language(self, language: str) -> "Municipality":
+        """The same municipality named as readers of `language` know it (Arabic: in Arabic script)."""
+        for code, name, organisation in self.local_names:
+            if code == language:
+                return replace(self, name=name, organisation=organisation)
+        return self
 
     @property
     def mail_sender(self) -> str:
@@ -76,6 +86,7 @@ LANDSKRONA = Municipality(
                   "Borstahusen/Västra Fäladen", "Byarna"),
     open311_jurisdiction="landskrona.se",
     open311_contact="Landskrona stad, Teknik- och serviceförvaltningen, 0418-47 00 00",
+    local_names=(("ar", "لاندسكرونا", "بلدية لاندسكرونا"),),
 )
 
 KNOWN = {LANDSKRONA.key: LANDSKRONA}
@@ -104,6 +115,7 @@ def load_municipality(setting: str) -> Municipality:
             data[name] = (path.parent / data[name]).resolve()
     data["center"] = tuple(data["center"]) if "center" in data else None
     data["survey_areas"] = tuple(data.get("survey_areas") or ())
+    data["local_names"] = tuple((code, *names) for code, names in (data.get("local_names") or {}).items())
     data.setdefault("key", path.stem)
     try:
         municipality = Municipality(**data)
@@ -115,7 +127,12 @@ def load_municipality(setting: str) -> Municipality:
 
 
 def current_municipality() -> Municipality:
-    """The municipality the running app serves (Landskrona outside an app, e.g. in a plain script)."""
+    """The municipality the running app serves (Landskrona outside an app, e.g. in a plain script), named in the
+    language of the request."""
     if not has_app_context():
         return LANDSKRONA
-    return load_municipality(current_app.config.get("MUNICIPALITY") or LANDSKRONA.key)
+    municipality = load_municipality(current_app.config.get("MUNICIPALITY") or LANDSKRONA.key)
+    if municipality.local_names and has_request_context():
+        locale = get_locale()
+        return municipality.in_language(locale.language if locale else "")
+    return municipality
