@@ -163,8 +163,17 @@ def test_planner_sees_the_heat_map_and_downloads_an_export(sqlite_app, server):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         staff_login(page, planner)
         page.wait_for_selector("h1:has-text('Värmekarta')")
-        page.wait_for_selector("#heat-count[data-total='3']")
+        page.wait_for_selector("#heat-count[data-total='3'][data-cells='1']")
         assert page.locator(".leaflet-heatmap-layer").count() == 1
+        # The squares are drawn in the browser from [column, row, count]: its projection agrees with pyproj…
+        from webapp.geo.services import to_wgs84
+
+        corner = page.evaluate("async () => (await import('/static/js/sweref.js')).toWgs84(364200, 6193800)")
+        lon, lat = to_wgs84(364200, 6193800)
+        assert abs(corner[0] - lat) < 1e-8 and abs(corner[1] - lon) < 1e-8
+        # …and the cells layer shows them (one canvas, beside the heat layer's).
+        page.get_by_label("Rutor med antal").check()
+        page.wait_for_selector(".leaflet-overlay-pane canvas:not(.leaflet-heatmap-layer)")
         with page.expect_download() as download:
             page.get_by_role("link", name="GeoJSON (punkter)").click()
         data = _json.loads(open(download.value.path(), encoding="utf-8").read())

@@ -24,7 +24,7 @@ def test_heat_map_and_every_export(sqlite_app):
     assert client.get("/staff/heatmap", headers={"Accept-Language": "sv"}).status_code == 200
     query = "categories=dark_unsafe&times_of_day=night&cell=100"
     cells = client.get(f"/staff/heatmap/cells.json?{query}").get_json()
-    assert cells["total"] == 1 and cells["features"][0]["properties"]["count"] == 1
+    assert cells["total"] == 1 and [c[2] for c in cells["cells"]] == [1]
 
     points = json.loads(client.get(f"/staff/exports/points.geojson?{query}").get_data(as_text=True))
     assert points["type"] == "FeatureCollection" and len(points["features"]) == 1
@@ -41,6 +41,44 @@ def test_heat_map_and_every_export(sqlite_app):
         assert "hemlig@example.org" not in client.get(path).get_data(as_text=True)
     assert sorted(e.kind for e in export_log()) == ["cells", "heatmap"] + ["points"] * 5
     assert all(e.actor.startswith("lighting_planner") for e in export_log())
+
+
+def test_map_cells_are_the_geojson_export_cells_compactly_and_compressed(sqlite_app):
+    """The map's compact answer ([column, row, count] on the SWEREF 99 TM grid) holds the same cells and counts
+    as the GeoJSON cells a GIS user downloads, for the same selection; gzip-compressed when the browser accepts
+    it, plain JSON when it does not."""
+    import gzip
+    from datetime import datetime, timezone
+
+    from webapp.geo.services import to_wgs84
+
+    def near(dx, dy):
+        return to_wgs84(364200.0 + dx, 6193800.0 + dy)
+
+    for dx, dy, category, night in [(10, 10, "dark_unsafe", True), (50, 90, "dark_unsafe", True),
+                                    (150, 50, "dark_unsafe", False), (120, 20, "graffiti", False),
+                                    (530, 430, "littered", False), (-70, 260, "dark_unsafe", True)]:
+        make_report(at=near(dx, dy), category=category, time_of_day=("night" if night else "day")
+                    if category == "dark_unsafe" else None, created_at=datetime(2019, 5, 3, tzinfo=timezone.utc))
+    client = planner(sqlite_app)
+    for query in ("", "cell=100", "cell=200", "cell=150", "categories=dark_unsafe&times_of_day=night",
+                  "date_from=2019-05-01&date_to=2019-05-31", "kinds=fault&cell=500"):
+        response = client.get(f"/staff/heatmap/cells.json?{query}", headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        body = gzip.decompress(response.data) if response.content_encoding == "gzip" else response.data
+        compact = json.loads(body)
+        size = compact["size"]
+        e0, n0 = compact["origin"]
+        drawn = {(e0 + column * size, n0 + row * size): count for column, row, count in compact["cells"]}
+        export = json.loads(client.get(f"/staff/exports/cells.geojson?{query}").data)
+        exported = {(f["properties"]["sweref99tm_e"], f["properties"]["sweref99tm_n"]): f["properties"]["count"]
+                    for f in export["features"]}
+        assert drawn == exported and drawn, query
+        assert size == export["cell_size_m"] and compact["total"] == export["total"] == sum(drawn.values())
+    everything = client.get("/staff/heatmap/cells.json", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert everything.content_encoding == "gzip" and "Accept-Encoding" in everything.vary
+    plain = client.get("/staff/heatmap/cells.json", headers={"Accept-Encoding": "identity"})
+    assert plain.content_encoding is None and json.loads(plain.data)["total"] == 6
 
 
 def test_bad_selection_and_unknown_export(sqlite_app):

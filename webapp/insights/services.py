@@ -249,6 +249,16 @@ def grid_geojson(result: Grid) -> dict:
                          for c, ring in zip(result.cells, rings)]}
 
 
+def grid_compact(result: Grid) -> dict:
+    """The grid as the heat map draws it: per cell its column, row and count, where the cell's south-west corner
+    is (column × size, row × size) in SWEREF 99 TM metres. The same cells and counts as `grid_geojson` at a
+    fraction of the size and the work (no corners projected: the browser draws the squares itself)."""
+    size = result.size_m
+    return {"crs": "EPSG:3006", "size": size, "origin": [0, 0], "total": result.total,
+            "suppressed": result.suppressed,
+            "cells": [[c["e"] // size, c["n"] // size, c["count"]] for c in result.cells]}
+
+
 def point_rows(selection: Selection) -> Iterator[dict]:
     """The selected reports one by one, streamed from the database (no personal data). Refused at once (not
     when the stream is read) when split by gender or age."""
