@@ -171,3 +171,41 @@ def test_very_large_xlsx_becomes_a_job_with_a_download_link_instead_of_hanging(s
     assert export_log(1)[0].rows == 2  # logged when written
     colleague = planner(sqlite_app)  # another planner with the job's number finds nothing
     assert colleague.get(page).status_code == 404 and colleague.get(page + "/file").status_code == 404
+
+
+def test_full_geojson_above_the_limit_becomes_a_job_for_its_maker_and_administrators(sqlite_app):
+    """Above the same limit as the workbook, the full GeoJSON points export is written by a worker too: the
+    planner gets a page that links to the file when it is whole; another planner finds nothing, an
+    administrator finds it. Below the limit it still streams at once."""
+    from webapp.jobs import services as jobs
+
+    sqlite_app.config.update(XLSX_WEB_LIMIT=2, JOBS_IN_WEB_PROCESS=False)
+    make_report(category="dark_unsafe", time_of_day="night")
+    make_report(at=KARLSLUND)
+    client = planner(sqlite_app)
+    streamed = json.loads(client.get("/staff/exports/points.geojson").get_data(as_text=True))
+    assert len(streamed["features"]) == 2  # at the limit: no job
+    make_report(category="graffiti")
+    response = client.get("/staff/exports/points.geojson")
+    page = response.headers["Location"]
+    assert response.status_code == 302 and "/staff/exports/jobs/" in page
+    html = client.get(page, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "skriver GeoJSON-filen med 3 rapporter" in html and "data-busy" in html
+    assert client.get(page + "/file").status_code == 404  # not there before it is written
+
+    assert jobs.work(once=True, stale_seconds=60) == 1  # what `flask jobs work` does
+    html = client.get(page, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "GeoJSON-filen är klar: 3 rapporter" in html and "Ladda ner filen (GeoJSON)" in html
+    download = client.get(page + "/file")
+    assert download.mimetype == "application/geo+json"
+    assert download.headers["Content-Disposition"].endswith(".geojson")
+    written = json.loads(download.data)
+    assert written["type"] == "FeatureCollection" and len(written["features"]) == 3
+    assert written["features"][:2] == streamed["features"]  # the same features as the streamed export
+    assert export_log(1)[0].fmt == "geojson" and export_log(1)[0].rows == 3  # logged when written
+
+    colleague = planner(sqlite_app)
+    assert colleague.get(page).status_code == 404 and colleague.get(page + "/file").status_code == 404
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin"))
+    assert admin.get(page).status_code == 200 and json.loads(admin.get(page + "/file").data) == written

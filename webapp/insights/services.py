@@ -307,6 +307,18 @@ def points_geojson(selection: Selection) -> Iterator[str]:
     return pieces()
 
 
+def points_geojson_file(selection: Selection, path) -> int:
+    """The GeoJSON FeatureCollection of `points_geojson` written to `path` piece by piece. Returns the number of
+    reports written."""
+    pieces = points_geojson(selection)
+    written = -2  # the opening and closing pieces are no report
+    with open(path, "w", encoding="utf-8") as handle:
+        for piece in pieces:
+            handle.write(piece)
+            written += 1
+    return written
+
+
 def points_xlsx(selection: Selection, path) -> int:
     rows = point_rows(selection)
     written = spreadsheets.write_xlsx(path, [("Rapporter", itertools.chain(
@@ -369,12 +381,15 @@ def heat_png(result: Grid, title: str, width: int = 1200, selection: Selection |
                           tile_attribution=current_app.config.get("HEATMAP_TILE_ATTRIBUTION", ""))
 
 
+EXPORT_JOB_FORMATS = {"xlsx": points_xlsx, "geojson": points_geojson_file}
+
+
 def start_export(selection: Selection, fmt: str, actor: str, folder: str):
-    """Queue a points export too large to write while the browser waits (an XLSX above XLSX_WEB_LIMIT): a worker
-    writes it into `folder` and its page links to the file (webapp.jobs)."""
+    """Queue a points export too large to write while the browser waits (an XLSX or a GeoJSON file above
+    XLSX_WEB_LIMIT): a worker writes it into `folder` and its page links to the file (webapp.jobs)."""
     from webapp.jobs import services as jobs
 
-    if fmt != "xlsx":
+    if fmt not in EXPORT_JOB_FORMATS:
         raise ValueError(fmt)
     wanted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(selection).items()}
     return jobs.enqueue("points_export", {"selection": wanted, "fmt": fmt, "folder": folder}, actor,
@@ -394,7 +409,7 @@ def run_export_job(job, context) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"job-{job.id}.{params['fmt']}"
     partial = folder / f"{name}.part"
-    rows = points_xlsx(selection, partial)
+    rows = EXPORT_JOB_FORMATS[params["fmt"]](selection, partial)
     os.replace(partial, folder / name)
     context.step(rows, rows)
     log_export("points", params["fmt"], selection, rows, job.created_by)

@@ -142,17 +142,17 @@ def export(kind: str, fmt: str):
         services.log_export(kind, fmt, selection, len(result.cells), who)
         return Response(services.heat_png(result, "Trygghetskartan – värmekarta", selection=selection), mimetype="image/png",
                         headers=headers)
+    if fmt in ("xlsx", "geojson") and services.count(selection) > current_app.config["XLSX_WEB_LIMIT"]:
+        # A workbook cannot be streamed, and a full GeoJSON file takes minutes to stream (149 s at a million
+        # reports): rather than hold the request that long, a worker writes the file and its page links to it.
+        from pathlib import Path
+
+        from webapp.jobs import services as jobs
+
+        job = services.start_export(selection, fmt, who, str(Path(current_app.instance_path) / "exports"))
+        jobs.work_in_background(current_app._get_current_object())
+        return redirect(url_for("insights.export_job", job_id=job.id))
     if fmt == "xlsx":
-        limit = current_app.config["XLSX_WEB_LIMIT"]
-        if services.count(selection) > limit:
-            # A workbook cannot be streamed: rather than hold the request for minutes, a worker writes it.
-            from pathlib import Path
-
-            from webapp.jobs import services as jobs
-
-            job = services.start_export(selection, fmt, who, str(Path(current_app.instance_path) / "exports"))
-            jobs.work_in_background(current_app._get_current_object())
-            return redirect(url_for("insights.export_job", job_id=job.id))
         handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
         rows = services.points_xlsx(selection, handle.name)
         services.log_export(kind, fmt, selection, rows, who)
@@ -180,7 +180,8 @@ def export_job(job_id: int):
 
     db.session.expire_all()
     job = _own_export_job(jobs.get(job_id))
-    return render_template("insights/export_job.html", job=job, busy=job.status in ("queued", "running"),
+    return render_template("insights/export_job.html", job=job, fmt=job.params["fmt"],
+                           busy=job.status in ("queued", "running"),
                            ready=services.export_file(job) is not None)
 
 
@@ -189,11 +190,14 @@ def export_job(job_id: int):
 def export_job_file(job_id: int):
     from webapp.jobs import services as jobs
 
-    path = services.export_file(_own_export_job(jobs.get(job_id)))
+    job = _own_export_job(jobs.get(job_id))
+    path = services.export_file(job)
     if path is None:
         abort(404)
-    return send_file(path, as_attachment=True, download_name=services.dated_name("trygghetskartan-points", "xlsx"),
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    fmt = job.params["fmt"]
+    return send_file(path, as_attachment=True, download_name=services.dated_name("trygghetskartan-points", fmt),
+                     mimetype="application/geo+json" if fmt == "geojson" else
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/exports/cases.<any(csv, xlsx):fmt>")
