@@ -68,9 +68,9 @@ def recounted() -> dict:
 
 
 def kept() -> dict:
-    """The counts per cell in all three tables, which must agree with each other and with the reports."""
-    tables = [heat_counts(t) for t in ("heat_cell", "heat_cell_category", "heat_cell_month")]
-    assert tables[0] == tables[1] == tables[2] == recounted()
+    """The counts per cell in all four tables, which must agree with each other and with the reports."""
+    tables = [heat_counts(t) for t in ("heat_cell", "heat_cell_category", "heat_cell_month", "heat_cell_year")]
+    assert tables[0] == tables[1] == tables[2] == tables[3] == recounted()
     return tables[0]
 
 

@@ -163,10 +163,6 @@ def _cells_of_reports(selection: Selection, size_m: int) -> tuple[np.ndarray, np
             np.floor(np.asarray(north) / size_m).astype(np.int64), None)
 
 
-def _month(day: date) -> int:
-    return day.year * 100 + day.month
-
-
 def _month_start(day: date, months: int = 0) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -174,32 +170,17 @@ def _month_start(day: date, months: int = 0) -> date:
 
 def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The selection's cells (column, row at `size_m`) and counts from the counts per 100 m cell that triggers
-    keep (heat_cell, heat_cell_category, heat_cell_month; webapp/geo/spatial.py), or None when they cannot
-    answer: a size that is not a whole number of 100 m cells, an area, a campaign or a gender/age split. A
-    period reads the whole months from heat_cell_month and the days at either end from the reports themselves."""
-    from webapp.geo.models import HeatCell, HeatCellCategory, HeatCellMonth
+    keep (heat_cell, heat_cell_category, heat_cell_month, heat_cell_year; webapp/geo/spatial.py), or None when
+    they cannot answer: a size that is not a whole number of 100 m cells, an area, a campaign or a gender/age
+    split. A period reads its whole years from heat_cell_year (when no category or time of day is chosen), its
+    other whole months from heat_cell_month and the days at either end from the reports themselves."""
+    from webapp.geo.models import HeatCell, HeatCellCategory, HeatCellMonth, HeatCellYear
     from webapp.geo.spatial import CELL_M
 
     if size_m % CELL_M or selection.district or selection.campaign or selection.demographic:
         return None
-    edges, months = [], None
-    if selection.date_from or selection.date_to:
-        first = selection.date_from and (selection.date_from if selection.date_from.day == 1
-                                         else _month_start(selection.date_from, 1))
-        after = selection.date_to and _month_start(selection.date_to, 0 if (
-            selection.date_to + timedelta(days=1)).day != 1 else 1)   # the first day after the whole months
-        if first and after and first >= after:
-            return None   # no whole month inside: the reports themselves are few and quick to read
-        months = (first and _month(first), after and _month(_month_start(after, -1)))
-        if first and first != selection.date_from:
-            edges.append((selection.date_from, first - timedelta(days=1)))
-        if after and after != selection.date_to + timedelta(days=1):
-            edges.append((after, selection.date_to))
-    # The smallest table that holds the selection: per cell alone, per category and time of day, per month too.
     filtered = bool(selection.kinds or selection.categories or selection.times_of_day)
-    table = HeatCellMonth if months is not None else HeatCellCategory if filtered else HeatCell
-    # Summed per cell here rather than by GROUP BY: the rows come in key order, not by cell.
-    query = select(table.ce, table.cn, table.n).where(table.n > 0)
+    wanted_categories = None
     if filtered:
         # Always a list of categories, so that the database reads the key's ranges for them (with the times).
         wanted = select(Category.id)
@@ -207,22 +188,67 @@ def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.nd
             wanted = wanted.where(Category.kind.in_(selection.kinds))
         if selection.categories:
             wanted = wanted.where(Category.key.in_(selection.categories))
-        query = query.where(table.category_id.in_(db.session.execute(wanted).scalars().all()))
-    if selection.times_of_day:
-        query = query.where(table.time_of_day.in_(selection.times_of_day))
-    if months and months[0]:
-        query = query.where(HeatCellMonth.month >= months[0])
-    if months and months[1]:
-        query = query.where(HeatCellMonth.month <= months[1])
-    rows = raw_rows(query)
-    for start, end in edges:
-        edge = Selection(**{**asdict(selection), "date_from": start, "date_to": end})
-        rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n], counted=True))]
+        wanted_categories = db.session.execute(wanted).scalars().all()
+
+    def counts(table, *conditions):
+        # Summed per cell below rather than by GROUP BY: the rows come in key order, not by cell.
+        query = select(table.ce, table.cn, table.n).where(table.n > 0, *conditions)
+        if table is not HeatCell and table is not HeatCellYear and filtered:
+            query = query.where(table.category_id.in_(wanted_categories))
+            if selection.times_of_day:
+                query = query.where(table.time_of_day.in_(selection.times_of_day))
+        return raw_rows(query)
+
+    if not (selection.date_from or selection.date_to):
+        rows = counts(HeatCellCategory if filtered else HeatCell)
+    else:
+        # Months as whole numbers (year * 12 + month - 1); the whole months are [first, after), None: no end.
+        first = selection.date_from and _index(selection.date_from if selection.date_from.day == 1
+                                               else _month_start(selection.date_from, 1))
+        after = selection.date_to and _index(_month_start(selection.date_to, 0 if (
+            selection.date_to + timedelta(days=1)).day != 1 else 1))   # the first month after the whole months
+        if first is not None and after is not None and first >= after:
+            return None   # no whole month inside: the reports themselves are few and quick to read
+        rows = []
+        months = [(first, after)]
+        years_from = None if first is None else -(-first // 12)  # the whole years inside: [years_from, years_to)
+        years_to = None if after is None else after // 12
+        if not filtered and (years_from is None or years_to is None or years_from < years_to):
+            # The whole years from heat_cell_year (one row per cell); the months either side from heat_cell_month.
+            rows += counts(HeatCellYear, *([HeatCellYear.year >= years_from] if years_from is not None else []),
+                           *([HeatCellYear.year < years_to] if years_to is not None else []))
+            months = ([(first, years_from * 12)] if years_from is not None and first < years_from * 12 else []) + \
+                     ([(years_to * 12, after)] if years_to is not None and years_to * 12 < after else [])
+        for lo, hi in months:
+            rows += counts(HeatCellMonth, *([HeatCellMonth.month >= _month_key(lo)] if lo is not None else []),
+                           *([HeatCellMonth.month <= _month_key(hi - 1)] if hi is not None else []))
+        edges = []
+        if first is not None and _month_date(first) != selection.date_from:
+            edges.append((selection.date_from, _month_date(first) - timedelta(days=1)))
+        if after is not None and _month_date(after) != selection.date_to + timedelta(days=1):
+            edges.append((_month_date(after), selection.date_to))
+        for start, end in edges:
+            edge = Selection(**{**asdict(selection), "date_from": start, "date_to": end})
+            rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n], counted=True))]
     if not rows:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     array = np.array(rows, dtype=np.int64)
     factor = size_m // CELL_M
     return array[:, 0] // factor, array[:, 1] // factor, array[:, 2].astype(float)
+
+
+def _index(day: date) -> int:
+    """The month of `day` as one whole number, year * 12 + month - 1."""
+    return day.year * 12 + day.month - 1
+
+
+def _month_key(index: int) -> int:
+    """heat_cell_month's key (year * 100 + month) of a month number."""
+    return (index // 12) * 100 + index % 12 + 1
+
+
+def _month_date(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def cell_polygon(cell: dict, size_m: int) -> list[list[float]]:
