@@ -3,6 +3,7 @@ constant JSON under the same server, with wrk on loopback.
 
     .venv/bin/python bench/http_throughput.py                   # 100 000 reports, 3 rounds of 10 s per run
     .venv/bin/python bench/http_throughput.py --reports 1000000 --seconds 15
+    .venv/bin/python bench/http_throughput.py --reports 20000 --heatmap-only   # the floor and the heat map alone
 
 Needs wrk (Debian: apt-get install wrk). Both servers run as `gunicorn --workers 2 --threads 4` (one worker per
 core); wrk uses 2 threads and 32 connections and sends what a phone's browser sends (Accept-Encoding: gzip,
@@ -25,9 +26,9 @@ import random
 import re
 import shutil
 import signal
-import statistics
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,6 +154,8 @@ def main() -> int:
     parser.add_argument("--reports", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--heatmap-only", action="store_true",
+                        help="only the floor and the planners' heat map (the map API runs are left out)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk")
@@ -196,6 +199,8 @@ def main() -> int:
             ("map API, phones looking about town", "webapp:create_app()", views, {}),
             ("map API keeping nothing (worst case)", "webapp:create_app()", unique, {"MAP_CACHE_SECONDS": "0"}),
             ("heat map, 100 m cells, 4 views", "webapp:create_app()", HEATMAP_PATHS, {}))
+    if args.heatmap_only:
+        runs = (runs[0], runs[-1])
     # All servers stay up (idle ones cost nothing); the runs take turns, round after round, so that the
     # machine's ups and downs fall on all of them alike. Each row reports its median round.
     servers, cookies = [], {}

@@ -32,7 +32,6 @@ def throwaway_server():
     from flask_migrate import upgrade
 
     from tests.browser import live_server
-
     from webapp import create_app
 
     with tempfile.TemporaryDirectory() as folder:

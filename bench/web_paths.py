@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-
-import orjson
 import os
 import random
 import sqlite3
@@ -26,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -86,8 +86,8 @@ def run(n: int) -> list[tuple]:
     from devdata import benchdata, demo
     from webapp import create_app
     from webapp.extensions import db, limiter
-    from webapp.reports import intake
     from webapp.media import photo_settings
+    from webapp.reports import intake
     from webapp.staff.services import ReportFilter, search_reports
 
     folder = tempfile.mkdtemp(prefix="tk-bench-")

@@ -28,11 +28,14 @@ def free_port() -> int:
 
 
 class ThrowawayPostgres:
-    def __init__(self):
+    def __init__(self, keep_in: str | None = None):
+        """With `keep_in` (a folder), the server's data is kept there and used again by the next start (the
+        benchmarks keep their generated reports); otherwise it lives in a temporary folder removed at stop."""
         self.initdb = find_bin("initdb")
         self.pg_ctl = find_bin("pg_ctl")
         self.port = free_port()
-        self.base = Path(tempfile.mkdtemp(prefix="tk-pg-"))
+        self.keep = keep_in is not None
+        self.base = Path(keep_in) if keep_in else Path(tempfile.mkdtemp(prefix="tk-pg-"))
         self.data = self.base / "data"
         self.sockets = self.base / "sock"
         self.as_root = os.geteuid() == 0
@@ -48,21 +51,24 @@ class ThrowawayPostgres:
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
-        self.sockets.mkdir(parents=True)
+        kept = self.keep and (self.data / "PG_VERSION").exists()
+        self.sockets.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             shutil.chown(self.base, "postgres")
             shutil.chown(self.sockets, "postgres")
-        self._run(self.initdb, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "-D", str(self.data))
+        if not kept:
+            self._run(self.initdb, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "-D", str(self.data))
         options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off " \
                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.base / "log"), "-w", "start")
 
     def stop(self) -> None:
         try:
-            self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self._run(self.pg_ctl, "-D", str(self.data), "-m", "fast" if self.keep else "immediate", "-w", "stop")
         except (subprocess.SubprocessError, OSError):
             pass
-        shutil.rmtree(self.base, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.base, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

@@ -163,8 +163,17 @@ def test_planner_sees_the_heat_map_and_downloads_an_export(sqlite_app, server):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         staff_login(page, planner)
         page.wait_for_selector("h1:has-text('Värmekarta')")
-        page.wait_for_selector("#heat-count[data-total='3']")
+        page.wait_for_selector("#heat-count[data-total='3'][data-cells='1']")
         assert page.locator(".leaflet-heatmap-layer").count() == 1
+        # The squares are drawn in the browser from [column, row, count]: its projection agrees with pyproj…
+        from webapp.geo.services import to_wgs84
+
+        corner = page.evaluate("async () => (await import('/static/js/sweref.js')).toWgs84(364200, 6193800)")
+        lon, lat = to_wgs84(364200, 6193800)
+        assert abs(corner[0] - lat) < 1e-8 and abs(corner[1] - lon) < 1e-8
+        # …and the cells layer shows them (one canvas, beside the heat layer's).
+        page.get_by_label("Rutor med antal").check()
+        page.wait_for_selector(".leaflet-overlay-pane canvas:not(.leaflet-heatmap-layer)")
         with page.expect_download() as download:
             page.get_by_role("link", name="GeoJSON (punkter)").click()
         data = _json.loads(open(download.value.path(), encoding="utf-8").read())
@@ -247,8 +256,8 @@ def test_communications_plans_records_and_publishes_a_walk_and_a_resident_reads_
     from webapp.extensions import db
     from webapp.geo import services as geo
     from webapp.geo.models import District
-    from webapp.reports.intake import NewReport
     from webapp.media import photo_settings
+    from webapp.reports.intake import NewReport
 
     centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
     campaign = campaigns.save_campaign(campaigns.CampaignInput(
@@ -543,8 +552,8 @@ def test_import_progress_renews_itself_without_reloading_the_page(sqlite_app, se
     from sqlalchemy import select
 
     from tests.factories import make_user
-    from webapp.campaigns import services as campaigns
     from webapp.campaigns import imports
+    from webapp.campaigns import services as campaigns
     from webapp.extensions import db
     from webapp.geo.models import District
 

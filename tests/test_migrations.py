@@ -10,7 +10,6 @@ from sqlalchemy import inspect, select
 from webapp.extensions import db
 from webapp.reports.models import Category
 
-
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
 
@@ -103,3 +102,26 @@ def test_spatial_index_follows_new_moved_and_deleted_reports(app):
     db.session.delete(report)
     db.session.commit()
     assert public_reports_in_bbox(*box(KARLSLUND), limit=10)[0] == []
+
+
+def test_yearly_heat_counts_are_filled_by_0021_and_its_downgrade_leaves_working_triggers(app):
+    """0021 counts the reports already there per cell and year; below it the other counts go on being kept."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    from tests.factories import CENTRUM, KARLSLUND, make_report
+    from webapp.geo.services import cell_of
+
+    make_report(at=CENTRUM, created_at=datetime(2019, 5, 1, tzinfo=timezone.utc))
+    db.session.remove()
+    downgrade(revision="0020")
+    assert "heat_cell_year" not in inspect(db.engine).get_table_names()
+    make_report(at=KARLSLUND, created_at=datetime(2020, 5, 1, tzinfo=timezone.utc))  # the triggers still work
+    assert db.session.execute(text("SELECT sum(n) FROM heat_cell_month")).scalar_one() == 2
+    db.session.remove()
+    upgrade()
+    years = db.session.execute(text("SELECT year, ce, cn, n FROM heat_cell_year ORDER BY year")).all()
+    assert [tuple(row) for row in years] == [(2019, *cell_of(*CENTRUM), 1), (2020, *cell_of(*KARLSLUND), 1)]
+    make_report(at=CENTRUM, created_at=datetime(2019, 8, 1, tzinfo=timezone.utc))  # kept by the triggers again
+    assert db.session.execute(text("SELECT n FROM heat_cell_year WHERE year = 2019")).scalar_one() == 2

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from webapp.auth.roles import Role
 from webapp.geo import services as geo
+from webapp.insights.services import EXPORT_FORMATS
 
 demo_cli = AppGroup("demo", help="Demo data: districts, reports, campaigns and staff.")
 geo_cli = AppGroup("geo", help="Districts and zones from the city's GIS (GeoJSON, WGS84 or SWEREF 99 TM).")
@@ -177,8 +178,9 @@ def jobs_list():
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(["points", "cells", "heatmap"]))
-@click.option("--format", "fmt", type=click.Choice(["csv", "geojson", "xlsx", "png"]), default=None,
+@click.argument("kind", type=click.Choice(list(EXPORT_FORMATS)))
+@click.option("--format", "fmt", type=click.Choice(sorted({f for formats in EXPORT_FORMATS.values() for f in formats})),
+              default=None,
               help="points: csv, geojson or xlsx; cells: geojson; heatmap: png.")
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(["safety", "fault"]))
 @click.option("--category", "categories", multiple=True, help="A category key, e.g. dark_unsafe (repeatable).")
@@ -200,10 +202,10 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
     from webapp.geo.models import District
     from webapp.insights import services as insights
 
-    fmt = fmt or {"points": "csv", "cells": "geojson", "heatmap": "png"}[kind]
-    if (kind, fmt) not in {("points", "csv"), ("points", "geojson"), ("points", "xlsx"), ("cells", "geojson"),
-                           ("heatmap", "png")}:
-        raise click.ClickException(f"{kind} cannot be exported as {fmt}.")
+    try:
+        fmt = insights.export_format(kind, fmt)
+    except ReportError as exc:
+        raise click.ClickException(str(exc.message)) from None
     district_id = db.session.execute(select(District.id).where(District.name == district)).scalar_one_or_none() \
         if district else None
     if district and district_id is None:

@@ -1,5 +1,6 @@
 // The planner's heat map: grid cells from the server, coloured by count, over the district outlines.
 import { L, format, getJSON, makeMap } from "./map-common.js";
+import { toWgs84 } from "./sweref.js";
 
 const element = document.getElementById("heat-map");
 const map = makeMap(element);
@@ -9,24 +10,34 @@ getJSON(element.dataset.districtsUrl).then((geojson) => {
   L.geoJSON(geojson, { style: { color: "#333", weight: 1, fill: false, dashArray: "4 3" }, interactive: false }).addTo(map);
 }).catch(() => {});
 
-getJSON(element.dataset.cellsUrl).then((cells) => {
-  const top = Math.max(1, ...cells.features.map((f) => f.properties.count));
+// The server sends each cell as [column, row, count] on the SWEREF 99 TM grid (south-west corner at column × size,
+// row × size metres); the squares are drawn here, their corners projected in the browser.
+getJSON(element.dataset.cellsUrl).then((grid) => {
+  const { size, cells } = grid;
+  const [e0, n0] = grid.origin || [0, 0];
+  const top = cells.reduce((most, c) => Math.max(most, c[2]), 1);
   const colour = (n) => ramp[Math.min(ramp.length - 1, Math.floor((ramp.length - 1) * Math.log1p(n) / Math.log1p(top)))];
-  const layer = L.geoJSON(cells, {
-    style: (f) => ({ color: colour(f.properties.count), weight: 0, fillColor: colour(f.properties.count), fillOpacity: 0.75 }),
-    onEachFeature: (f, l) => l.bindTooltip(String(f.properties.count)),
-  });
-  // A smooth heat layer (Leaflet.heat) over the cell centres, weighted by count; the exact cells as an overlay.
-  const centres = cells.features.map((f) => {
-    const ring = f.geometry.coordinates[0];
-    return [(ring[0][1] + ring[2][1]) / 2, (ring[0][0] + ring[2][0]) / 2, f.properties.count / top];
-  });
+  const renderer = L.canvas();  // thousands of squares: one canvas rather than an SVG element each
+  const layer = L.featureGroup();
+  const centres = [];
+  for (const [column, row, count] of cells) {
+    const e = e0 + column * size;
+    const n = n0 + row * size;
+    const corners = [toWgs84(e, n), toWgs84(e + size, n), toWgs84(e + size, n + size), toWgs84(e, n + size)];
+    const fill = colour(count);
+    L.polygon(corners, { renderer, color: fill, weight: 0, fillColor: fill, fillOpacity: 0.75 })
+      .bindTooltip(String(count)).addTo(layer);
+    // A smooth heat layer (Leaflet.heat) over the cell centres, weighted by count; the exact cells as an overlay.
+    const centre = toWgs84(e + size / 2, n + size / 2);
+    centres.push([centre[0], centre[1], count / top]);
+  }
   const heat = L.heatLayer ? L.heatLayer(centres, { radius: 25, blur: 18, maxZoom: 16, max: 1, minOpacity: 0.3 }) : layer;
   heat.addTo(map);
   L.control.layers({ [element.dataset.heatLabel]: heat, [element.dataset.cellsLabel]: layer }, {}, { collapsed: false }).addTo(map);
-  if (cells.features.length) map.fitBounds(layer.getBounds(), { maxZoom: 16 });
+  if (cells.length) map.fitBounds(layer.getBounds(), { maxZoom: 16 });
   const count = document.getElementById("heat-count");
-  count.textContent = format(count.dataset.msg, { n: cells.total, c: cells.features.length })
-    + (cells.suppressed ? ` · ${format(count.dataset.suppressed, { s: cells.suppressed })}` : "");
-  count.dataset.total = String(cells.total);
+  count.textContent = format(count.dataset.msg, { n: grid.total, c: cells.length })
+    + (grid.suppressed ? ` · ${format(count.dataset.suppressed, { s: grid.suppressed })}` : "");
+  count.dataset.total = String(grid.total);
+  count.dataset.cells = String(cells.length);
 }).catch(() => {});

@@ -5,12 +5,11 @@ import pytest
 
 from tests.factories import CENTRUM, KARLSLUND, make_report
 from webapp.campaigns.services import add_activity
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.insights import indicators
 from webapp.insights.indicators import parse_period
-from webapp.reports import lifecycle
-from webapp.reports import public
-from webapp.errors import ReportError
+from webapp.reports import lifecycle, public
 
 
 def utc(*args):
@@ -97,7 +96,7 @@ def test_survey_values_entered_and_imported(app):
 def test_share_in_time_for_reports_fixed_without_a_work_order(app):
     """Fixed on the spot, without a work order: measured against the category's priority, the zone's days in the
     zone (issue 18: the page showed "–" for a year of such fixes)."""
-    from webapp.insights import presenters, charts
+    from webapp.insights import charts, presenters
     from webapp.reports.models import Category
     from webapp.workorders import services as workorders
 
@@ -127,7 +126,7 @@ def test_share_in_time_for_reports_fixed_without_a_work_order(app):
 
 
 def test_no_measurable_fix_is_explained(app):
-    from webapp.insights import presenters, charts
+    from webapp.insights import charts, presenters
     from webapp.reports.models import Category
 
     a, _ = make_report(category="littered", at=CENTRUM, created_at=utc(2019, 3, 1, 8))
@@ -161,7 +160,7 @@ def test_survey_beside_the_reports_per_area(app):
 
 def test_demo_survey_covers_the_five_areas_and_says_it_is_invented(app):
     from devdata import demo
-    from webapp.insights import presenters, charts
+    from webapp.insights import charts, presenters
 
     demo._demo_survey()
     demo._demo_survey()  # once only

@@ -10,16 +10,16 @@ from PIL import Image
 
 from tests.factories import CENTRUM, make_report
 from webapp.geo import services as geo
-from webapp.insights import picture
-from webapp.insights import services
+from webapp.insights import picture, services
 from webapp.insights.services import Grid, Selection
 
 TILE_COLOUR = (200, 0, 200)
 
 
 def town_frame(width=600):
-    from shapely.geometry import shape
     import json
+
+    from shapely.geometry import shape
 
     from webapp.extensions import db
     from webapp.geo.models import District

@@ -9,10 +9,10 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from tests.factories import make_report
+from webapp.errors import ReportError
 from webapp.geo import services as geo
 from webapp.insights import services
 from webapp.insights.services import Selection
-from webapp.errors import ReportError
 from webapp.reports.moderation import set_hidden
 
 
@@ -177,6 +177,12 @@ SELECTIONS = [
     Selection(date_from=date(2018, 3, 17), date_to=date(2019, 6, 9)),        # whole months and days at both ends
     Selection(date_from=date(2019, 2, 2), categories=["dark_unsafe"], times_of_day=["night"]),
     Selection(date_to=date(2018, 12, 30)),
+    Selection(date_from=date(2019, 1, 1), date_to=date(2019, 12, 31)),       # a whole year
+    Selection(date_from=date(2017, 11, 5), date_to=date(2019, 2, 12)),       # days, months, a year, months, days
+    Selection(date_from=date(2018, 7, 1)),                                   # months, then years with no end
+    Selection(date_to=date(2018, 12, 31)),                                   # every year up to one
+    Selection(date_from=date(2018, 2, 1), date_to=date(2018, 11, 30)),       # months of one year, no whole year
+    Selection(date_from=date(2019, 1, 1), date_to=date(2019, 12, 31), times_of_day=["night"]),  # a year, by month
     Selection(date_from=date(2018, 5, 3), date_to=date(2018, 6, 20)),        # no whole month inside
 ]
 

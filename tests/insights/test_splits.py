@@ -19,9 +19,9 @@ from webapp.campaigns.services import MIN_CELL
 from webapp.extensions import db
 from webapp.insights import services as insights
 from webapp.insights.views import FORMATS
-from webapp.reports.models import Report
-from webapp.reports.intake import NewReport
 from webapp.media import photo_settings
+from webapp.reports.intake import NewReport
+from webapp.reports.models import Report
 
 SPLIT = "gender=woman&age_group=u16"
 # The downloads and pages a split could reach: the heat map and its exports, the lighting basis, the follow-up

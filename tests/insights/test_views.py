@@ -24,7 +24,7 @@ def test_heat_map_and_every_export(sqlite_app):
     assert client.get("/staff/heatmap", headers={"Accept-Language": "sv"}).status_code == 200
     query = "categories=dark_unsafe&times_of_day=night&cell=100"
     cells = client.get(f"/staff/heatmap/cells.json?{query}").get_json()
-    assert cells["total"] == 1 and cells["features"][0]["properties"]["count"] == 1
+    assert cells["total"] == 1 and [c[2] for c in cells["cells"]] == [1]
 
     points = json.loads(client.get(f"/staff/exports/points.geojson?{query}").get_data(as_text=True))
     assert points["type"] == "FeatureCollection" and len(points["features"]) == 1
@@ -41,6 +41,44 @@ def test_heat_map_and_every_export(sqlite_app):
         assert "hemlig@example.org" not in client.get(path).get_data(as_text=True)
     assert sorted(e.kind for e in export_log()) == ["cells", "heatmap"] + ["points"] * 5
     assert all(e.actor.startswith("lighting_planner") for e in export_log())
+
+
+def test_map_cells_are_the_geojson_export_cells_compactly_and_compressed(sqlite_app):
+    """The map's compact answer ([column, row, count] on the SWEREF 99 TM grid) holds the same cells and counts
+    as the GeoJSON cells a GIS user downloads, for the same selection; gzip-compressed when the browser accepts
+    it, plain JSON when it does not."""
+    import gzip
+    from datetime import datetime, timezone
+
+    from webapp.geo.services import to_wgs84
+
+    def near(dx, dy):
+        return to_wgs84(364200.0 + dx, 6193800.0 + dy)
+
+    for dx, dy, category, night in [(10, 10, "dark_unsafe", True), (50, 90, "dark_unsafe", True),
+                                    (150, 50, "dark_unsafe", False), (120, 20, "graffiti", False),
+                                    (530, 430, "littered", False), (-70, 260, "dark_unsafe", True)]:
+        make_report(at=near(dx, dy), category=category, time_of_day=("night" if night else "day")
+                    if category == "dark_unsafe" else None, created_at=datetime(2019, 5, 3, tzinfo=timezone.utc))
+    client = planner(sqlite_app)
+    for query in ("", "cell=100", "cell=200", "cell=150", "categories=dark_unsafe&times_of_day=night",
+                  "date_from=2019-05-01&date_to=2019-05-31", "kinds=fault&cell=500"):
+        response = client.get(f"/staff/heatmap/cells.json?{query}", headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        body = gzip.decompress(response.data) if response.content_encoding == "gzip" else response.data
+        compact = json.loads(body)
+        size = compact["size"]
+        e0, n0 = compact["origin"]
+        drawn = {(e0 + column * size, n0 + row * size): count for column, row, count in compact["cells"]}
+        export = json.loads(client.get(f"/staff/exports/cells.geojson?{query}").data)
+        exported = {(f["properties"]["sweref99tm_e"], f["properties"]["sweref99tm_n"]): f["properties"]["count"]
+                    for f in export["features"]}
+        assert drawn == exported and drawn, query
+        assert size == export["cell_size_m"] and compact["total"] == export["total"] == sum(drawn.values())
+    everything = client.get("/staff/heatmap/cells.json", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert everything.content_encoding == "gzip" and "Accept-Encoding" in everything.vary
+    plain = client.get("/staff/heatmap/cells.json", headers={"Accept-Encoding": "identity"})
+    assert plain.content_encoding is None and json.loads(plain.data)["total"] == 6
 
 
 def test_bad_selection_and_unknown_export(sqlite_app):
@@ -133,3 +171,41 @@ def test_very_large_xlsx_becomes_a_job_with_a_download_link_instead_of_hanging(s
     assert export_log(1)[0].rows == 2  # logged when written
     colleague = planner(sqlite_app)  # another planner with the job's number finds nothing
     assert colleague.get(page).status_code == 404 and colleague.get(page + "/file").status_code == 404
+
+
+def test_full_geojson_above_the_limit_becomes_a_job_for_its_maker_and_administrators(sqlite_app):
+    """Above the same limit as the workbook, the full GeoJSON points export is written by a worker too: the
+    planner gets a page that links to the file when it is whole; another planner finds nothing, an
+    administrator finds it. Below the limit it still streams at once."""
+    from webapp.jobs import services as jobs
+
+    sqlite_app.config.update(XLSX_WEB_LIMIT=2, JOBS_IN_WEB_PROCESS=False)
+    make_report(category="dark_unsafe", time_of_day="night")
+    make_report(at=KARLSLUND)
+    client = planner(sqlite_app)
+    streamed = json.loads(client.get("/staff/exports/points.geojson").get_data(as_text=True))
+    assert len(streamed["features"]) == 2  # at the limit: no job
+    make_report(category="graffiti")
+    response = client.get("/staff/exports/points.geojson")
+    page = response.headers["Location"]
+    assert response.status_code == 302 and "/staff/exports/jobs/" in page
+    html = client.get(page, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "skriver GeoJSON-filen med 3 rapporter" in html and "data-busy" in html
+    assert client.get(page + "/file").status_code == 404  # not there before it is written
+
+    assert jobs.work(once=True, stale_seconds=60) == 1  # what `flask jobs work` does
+    html = client.get(page, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "GeoJSON-filen är klar: 3 rapporter" in html and "Ladda ner filen (GeoJSON)" in html
+    download = client.get(page + "/file")
+    assert download.mimetype == "application/geo+json"
+    assert download.headers["Content-Disposition"].endswith(".geojson")
+    written = json.loads(download.data)
+    assert written["type"] == "FeatureCollection" and len(written["features"]) == 3
+    assert written["features"][:2] == streamed["features"]  # the same features as the streamed export
+    assert export_log(1)[0].fmt == "geojson" and export_log(1)[0].rows == 3  # logged when written
+
+    colleague = planner(sqlite_app)
+    assert colleague.get(page).status_code == 404 and colleague.get(page + "/file").status_code == 404
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin"))
+    assert admin.get(page).status_code == 200 and json.loads(admin.get(page + "/file").data) == written

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, update
 
 from tests.factories import CENTRUM
 from tests.server import ROOT, environment
-from webapp.campaigns import services as campaigns
 from webapp.campaigns import imports
+from webapp.campaigns import services as campaigns
 from webapp.campaigns.models import ImportRun
 from webapp.extensions import db
 from webapp.geo import services as geo
@@ -148,3 +148,33 @@ def test_an_import_killed_with_kill_9_carries_on_after_a_restart_and_makes_nothi
     made = db.session.execute(select(func.count(Report.id), func.count(func.distinct(Report.media_url)))
                               .where(Report.campaign_id == campaign_id)).one()
     assert tuple(made) == (n, n)  # every post once, none twice
+
+
+def test_a_geojson_export_job_writes_the_whole_file_once_even_after_a_killed_attempt(app, tmp_path):
+    """A full GeoJSON points export as a job: the worker writes under a temporary name and renames the file when
+    whole, so a half file left by a worker killed mid-write is neither linked nor kept; the file holds the same
+    features as the streamed export."""
+    import json
+
+    from tests.factories import KARLSLUND, make_report
+    from webapp.insights import services as insights
+
+    make_report(category="dark_unsafe", time_of_day="night")
+    make_report(at=KARLSLUND, category="graffiti")
+    make_report(category="littered")
+    folder = tmp_path / "exports"
+    job = insights.start_export(insights.Selection(), "geojson", "planner@landskrona.se", str(folder))
+    assert job.total == 3 and insights.export_file(job) is None
+    # What a worker killed half-way through writing leaves behind.
+    folder.mkdir()
+    (folder / f"job-{job.id}.geojson.part").write_text('{"type": "FeatureCollection", "features": [{"ty')
+
+    assert jobs.work(once=True, stale_seconds=60) == 1
+    db.session.expire_all()
+    job = jobs.get(job.id)
+    path = insights.export_file(job)
+    assert job.status == "done" and job.result == {"file": f"job-{job.id}.geojson", "rows": 3}
+    assert [p.name for p in folder.iterdir()] == [path.name]  # no half file left
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert written == json.loads("".join(insights.points_geojson(insights.Selection())))
+    assert {f["properties"]["category"] for f in written["features"]} == {"dark_unsafe", "graffiti", "littered"}

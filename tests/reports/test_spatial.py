@@ -6,9 +6,7 @@ from sqlalchemy import text
 from tests.factories import CENTRUM, KARLSLUND, make_report
 from webapp.extensions import db
 from webapp.geo.services import cell_of
-from webapp.reports import public
-from webapp.reports import lifecycle
-from webapp.reports import moderation
+from webapp.reports import lifecycle, moderation, public
 
 
 def around(point, d=0.005):
@@ -70,9 +68,9 @@ def recounted() -> dict:
 
 
 def kept() -> dict:
-    """The counts per cell in all three tables, which must agree with each other and with the reports."""
-    tables = [heat_counts(t) for t in ("heat_cell", "heat_cell_category", "heat_cell_month")]
-    assert tables[0] == tables[1] == tables[2] == recounted()
+    """The counts per cell in all four tables, which must agree with each other and with the reports."""
+    tables = [heat_counts(t) for t in ("heat_cell", "heat_cell_category", "heat_cell_month", "heat_cell_year")]
+    assert tables[0] == tables[1] == tables[2] == tables[3] == recounted()
     return tables[0]
 
 

@@ -3,7 +3,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from webapp.formfields import CleanForm, CheckboxList, optional_int
+from webapp.formfields import CheckboxList, CleanForm, optional_int
 
 
 class SelectionForm(CleanForm):

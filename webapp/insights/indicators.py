@@ -2,10 +2,6 @@
 earlier, per district with Centrum/Öster against the rest of the city."""
 from __future__ import annotations
 
-from webapp.reports.status import Source
-
-from webapp.reports.status import ReportStatus
-
 import csv
 import io
 import re
@@ -18,13 +14,14 @@ from sqlalchemy import case, func, select
 
 from webapp import audit
 from webapp.campaigns.models import Campaign, EngagementActivity, WalkGroup
+from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.insights.models import SurveyIndicator
 from webapp.reports.models import Category, Report, Satisfaction, StatusChange
-from webapp.errors import ReportError
+from webapp.reports.status import ReportStatus, Source
 from webapp.timeutil import as_utc
-from webapp.workorders.models import WorkOrder, WorkOrderReport
+from webapp.workorders.models import Priority, WorkOrder, WorkOrderReport
 
 FOCUS = "Centrum/Öster"
 SURVEY = {
@@ -135,8 +132,6 @@ def _fixing(period: Period) -> dict:
     (crews often fix on the spot) is measured against its category's default priority instead: received date
     plus that priority's response days (the zone's shorter days inside the higher-intensity zone), as a work
     order made that day would have been due. Both counts are returned, so the page can say what was measured."""
-    from webapp.workorders.models import Priority
-
     start, end = period.bounds()
     due = (select(WorkOrderReport.report_id.label("report_id"), func.min(WorkOrder.due_date).label("due"))
            .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)

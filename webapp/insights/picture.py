@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.geo import services as geo
+from webapp.geo.models import District
 from webapp.municipality import current_municipality
 
 RAMP = [(255, 255, 204), (255, 237, 160), (254, 217, 118), (254, 178, 76), (253, 141, 60), (252, 78, 42),
@@ -207,7 +208,6 @@ def render(result, title: str, *, selection_lines: list[str], width: int = 1200,
     from PIL import Image, ImageDraw
     from shapely.geometry import shape
 
-    from webapp.geo.models import District
 
     districts = [(d.name, shape(json.loads(d.geometry)), d.is_approximate)
                  for d in db.session.execute(select(District).order_by(District.name)).scalars()]

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from webapp import spreadsheets
 from webapp.campaigns.presenters import category_labels
+from webapp.insights import charts
 from webapp.insights.indicators import AREA_INDICATORS, SURVEY
 
 SOURCE_KEYS = ["web", "campaign", "instagram", "field", "staff"]
@@ -94,8 +95,6 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
 
 
 def dashboard_workbook(data: dict) -> bytes:
-    from webapp.insights import charts
-
     page = dashboard_page(data, {}, charts)
     summary = [[_("Indicator"), page["period"], page["before"], _("Change")]]
     summary += [[row["label"], row["now"], row["then"], row["change"]] for row in page["rows"]]

@@ -2,16 +2,11 @@
 CLI (`flask export …`) and the tests call the same ones."""
 from __future__ import annotations
 
-from webapp.workorders.status import WorkOrderStatus
-
-from webapp.reports.status import Moderation
-
-from webapp.reports.status import ReportStatus
-
 import itertools
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -19,18 +14,41 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp import audit, spreadsheets
-from webapp.extensions import db
-from webapp.rawsql import raw_rows
-from webapp.geo import services as geo
-from webapp.insights.models import ExportLog
-from webapp.reports.models import Category, Report
+from webapp.campaigns.models import Campaign
+from webapp.campaigns.services import AGE_GROUPS, GENDERS, MIN_CELL, places
 from webapp.errors import ReportError
+from webapp.extensions import db
+from webapp.geo import services as geo
+from webapp.geo.models import District, HeatCell, HeatCellCategory, HeatCellMonth, HeatCellYear, Zone
+from webapp.geo.services import CELL_M
+from webapp.insights import picture
+from webapp.insights.models import ExportLog
+from webapp.jobs import services as jobs
+from webapp.rawsql import raw_rows
+from webapp.reports.models import Category, Report
+from webapp.reports.presenters import category_name
+from webapp.reports.status import Moderation, ReportStatus
 from webapp.timeutil import as_utc
+from webapp.workorders.models import WorkOrder, WorkOrderReport
+from webapp.workorders.status import WorkOrderStatus
 
 TIMES_OF_DAY = ("day", "evening", "night")
 MIN_CELL_M, MAX_CELL_M = 25, 2000
 POINT_COLUMNS = ["reference", "created", "category", "kind", "status", "time_of_day", "safety_rating", "district",
                  "zone", "source", "campaign", "support_count", "lon", "lat", "sweref99tm_e", "sweref99tm_n"]
+
+
+# What can be exported, and as what (the first format is the default): the same for the web and `flask export`.
+EXPORT_FORMATS = {"points": ("csv", "geojson", "xlsx"), "cells": ("geojson",), "heatmap": ("png",)}
+
+
+def export_format(kind: str, fmt: str | None) -> str:
+    """The format to export `kind` in (its default when none is given); ReportError when it cannot be had."""
+    formats = EXPORT_FORMATS.get(kind, ())
+    fmt = fmt or (formats[0] if formats else "")
+    if fmt not in formats:
+        raise ReportError("format", _l("%(kind)s cannot be exported as %(format)s.", kind=kind, format=fmt or "—"))
+    return fmt
 
 
 @dataclass
@@ -53,8 +71,6 @@ class Selection:
         return bool(self.gender or self.age_group)
 
     def check(self) -> "Selection":
-        from webapp.campaigns.services import AGE_GROUPS, GENDERS
-
         if self.gender and self.gender not in GENDERS or self.age_group and self.age_group not in AGE_GROUPS:
             raise ReportError("gender", _l("Choose one of the answers given."))
         if set(self.kinds) - {"safety", "fault"}:
@@ -153,8 +169,6 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
         ((keys // 10_000_000) * size_m).tolist(), ((keys % 10_000_000) * size_m).tolist(), counts.tolist())]
     suppressed = 0
     if selection.demographic:
-        from webapp.campaigns.services import MIN_CELL
-
         suppressed = sum(c["count"] for c in cells if c["count"] < MIN_CELL)
         cells = [c for c in cells if c["count"] >= MIN_CELL]
     return Grid(size_m, cells, sum(c["count"] for c in cells), suppressed)
@@ -168,10 +182,6 @@ def _cells_of_reports(selection: Selection, size_m: int) -> tuple[np.ndarray, np
             np.floor(np.asarray(north) / size_m).astype(np.int64), None)
 
 
-def _month(day: date) -> int:
-    return day.year * 100 + day.month
-
-
 def _month_start(day: date, months: int = 0) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -179,32 +189,14 @@ def _month_start(day: date, months: int = 0) -> date:
 
 def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The selection's cells (column, row at `size_m`) and counts from the counts per 100 m cell that triggers
-    keep (heat_cell, heat_cell_category, heat_cell_month; webapp/reports/spatial.py), or None when they cannot
-    answer: a size that is not a whole number of 100 m cells, an area, a campaign or a gender/age split. A
-    period reads the whole months from heat_cell_month and the days at either end from the reports themselves."""
-    from webapp.geo.models import HeatCell, HeatCellCategory, HeatCellMonth
-    from webapp.geo.services import CELL_M
-
+    keep (heat_cell, heat_cell_category, heat_cell_month, heat_cell_year; webapp/reports/spatial.py), or None when
+    they cannot answer: a size that is not a whole number of 100 m cells, an area, a campaign or a gender/age
+    split. A period reads its whole years from heat_cell_year (when no category or time of day is chosen), its
+    other whole months from heat_cell_month and the days at either end from the reports themselves."""
     if size_m % CELL_M or selection.district or selection.campaign or selection.demographic:
         return None
-    edges, months = [], None
-    if selection.date_from or selection.date_to:
-        first = selection.date_from and (selection.date_from if selection.date_from.day == 1
-                                         else _month_start(selection.date_from, 1))
-        after = selection.date_to and _month_start(selection.date_to, 0 if (
-            selection.date_to + timedelta(days=1)).day != 1 else 1)   # the first day after the whole months
-        if first and after and first >= after:
-            return None   # no whole month inside: the reports themselves are few and quick to read
-        months = (first and _month(first), after and _month(_month_start(after, -1)))
-        if first and first != selection.date_from:
-            edges.append((selection.date_from, first - timedelta(days=1)))
-        if after and after != selection.date_to + timedelta(days=1):
-            edges.append((after, selection.date_to))
-    # The smallest table that holds the selection: per cell alone, per category and time of day, per month too.
     filtered = bool(selection.kinds or selection.categories or selection.times_of_day)
-    table = HeatCellMonth if months is not None else HeatCellCategory if filtered else HeatCell
-    # Summed per cell here rather than by GROUP BY: the rows come in key order, not by cell.
-    query = select(table.ce, table.cn, table.n).where(table.n > 0)
+    wanted_categories = None
     if filtered:
         # Always a list of categories, so that the database reads the key's ranges for them (with the times).
         wanted = select(Category.id)
@@ -212,22 +204,67 @@ def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.nd
             wanted = wanted.where(Category.kind.in_(selection.kinds))
         if selection.categories:
             wanted = wanted.where(Category.key.in_(selection.categories))
-        query = query.where(table.category_id.in_(db.session.execute(wanted).scalars().all()))
-    if selection.times_of_day:
-        query = query.where(table.time_of_day.in_(selection.times_of_day))
-    if months and months[0]:
-        query = query.where(HeatCellMonth.month >= months[0])
-    if months and months[1]:
-        query = query.where(HeatCellMonth.month <= months[1])
-    rows = raw_rows(query)
-    for start, end in edges:
-        edge = Selection(**{**asdict(selection), "date_from": start, "date_to": end})
-        rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n], counted=True))]
+        wanted_categories = db.session.execute(wanted).scalars().all()
+
+    def counts(table, *conditions):
+        # Summed per cell below rather than by GROUP BY: the rows come in key order, not by cell.
+        query = select(table.ce, table.cn, table.n).where(table.n > 0, *conditions)
+        if table is not HeatCell and table is not HeatCellYear and filtered:
+            query = query.where(table.category_id.in_(wanted_categories))
+            if selection.times_of_day:
+                query = query.where(table.time_of_day.in_(selection.times_of_day))
+        return raw_rows(query)
+
+    if not (selection.date_from or selection.date_to):
+        rows = counts(HeatCellCategory if filtered else HeatCell)
+    else:
+        # Months as whole numbers (year * 12 + month - 1); the whole months are [first, after), None: no end.
+        first = selection.date_from and _index(selection.date_from if selection.date_from.day == 1
+                                               else _month_start(selection.date_from, 1))
+        after = selection.date_to and _index(_month_start(selection.date_to, 0 if (
+            selection.date_to + timedelta(days=1)).day != 1 else 1))   # the first month after the whole months
+        if first is not None and after is not None and first >= after:
+            return None   # no whole month inside: the reports themselves are few and quick to read
+        rows = []
+        months = [(first, after)]
+        years_from = None if first is None else -(-first // 12)  # the whole years inside: [years_from, years_to)
+        years_to = None if after is None else after // 12
+        if not filtered and (years_from is None or years_to is None or years_from < years_to):
+            # The whole years from heat_cell_year (one row per cell); the months either side from heat_cell_month.
+            rows += counts(HeatCellYear, *([HeatCellYear.year >= years_from] if years_from is not None else []),
+                           *([HeatCellYear.year < years_to] if years_to is not None else []))
+            months = ([(first, years_from * 12)] if years_from is not None and first < years_from * 12 else []) + \
+                     ([(years_to * 12, after)] if years_to is not None and years_to * 12 < after else [])
+        for lo, hi in months:
+            rows += counts(HeatCellMonth, *([HeatCellMonth.month >= _month_key(lo)] if lo is not None else []),
+                           *([HeatCellMonth.month <= _month_key(hi - 1)] if hi is not None else []))
+        edges = []
+        if first is not None and _month_date(first) != selection.date_from:
+            edges.append((selection.date_from, _month_date(first) - timedelta(days=1)))
+        if after is not None and _month_date(after) != selection.date_to + timedelta(days=1):
+            edges.append((_month_date(after), selection.date_to))
+        for start, end in edges:
+            edge = Selection(**{**asdict(selection), "date_from": start, "date_to": end})
+            rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n], counted=True))]
     if not rows:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     array = np.array(rows, dtype=np.int64)
     factor = size_m // CELL_M
     return array[:, 0] // factor, array[:, 1] // factor, array[:, 2].astype(float)
+
+
+def _index(day: date) -> int:
+    """The month of `day` as one whole number, year * 12 + month - 1."""
+    return day.year * 12 + day.month - 1
+
+
+def _month_key(index: int) -> int:
+    """heat_cell_month's key (year * 100 + month) of a month number."""
+    return (index // 12) * 100 + index % 12 + 1
+
+
+def _month_date(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def grid_geojson(result: Grid) -> dict:
@@ -248,12 +285,19 @@ def grid_geojson(result: Grid) -> dict:
                          for c, ring in zip(result.cells, rings)]}
 
 
+def grid_compact(result: Grid) -> dict:
+    """The grid as the heat map draws it: per cell its column, row and count, where the cell's south-west corner
+    is (column × size, row × size) in SWEREF 99 TM metres. The same cells and counts as `grid_geojson` at a
+    fraction of the size and the work (no corners projected: the browser draws the squares itself)."""
+    size = result.size_m
+    return {"crs": "EPSG:3006", "size": size, "origin": [0, 0], "total": result.total,
+            "suppressed": result.suppressed,
+            "cells": [[c["e"] // size, c["n"] // size, c["count"]] for c in result.cells]}
+
+
 def point_rows(selection: Selection) -> Iterator[dict]:
     """The selected reports one by one, streamed from the database (no personal data). Refused at once (not
     when the stream is read) when split by gender or age."""
-    from webapp.campaigns.models import Campaign
-    from webapp.geo.models import District, Zone
-
     query = _query(selection, [Report.reference, Report.created_at, Category.key, Category.kind, Report.status,
                                Report.time_of_day, Report.safety_rating, District.name, Zone.name, Report.source,
                                Campaign.slug, Report.support_count, Report.lon, Report.lat])
@@ -296,6 +340,18 @@ def points_geojson(selection: Selection) -> Iterator[str]:
     return pieces()
 
 
+def points_geojson_file(selection: Selection, path) -> int:
+    """The GeoJSON FeatureCollection of `points_geojson` written to `path` piece by piece. Returns the number of
+    reports written."""
+    pieces = points_geojson(selection)
+    written = -2  # the opening and closing pieces are no report
+    with open(path, "w", encoding="utf-8") as handle:
+        for piece in pieces:
+            handle.write(piece)
+            written += 1
+    return written
+
+
 def points_xlsx(selection: Selection, path) -> int:
     rows = point_rows(selection)
     written = spreadsheets.write_xlsx(path, [("Rapporter", itertools.chain(
@@ -307,9 +363,6 @@ def describe_for_people(selection: Selection) -> list[str]:
     """The selection in words, one line per filter, for the legend of a picture ("all" where nothing was chosen)."""
     from flask_babel import gettext as _
 
-    from webapp.campaigns.models import Campaign
-    from webapp.geo.models import District
-    from webapp.reports.presenters import category_name
 
     if selection.date_from or selection.date_to:
         period = f"{selection.date_from.isoformat() if selection.date_from else '…'} – " \
@@ -336,8 +389,6 @@ def describe_for_people(selection: Selection) -> list[str]:
         campaign = db.session.get(Campaign, selection.campaign)
         lines.append(_("Campaign: %(name)s", name=campaign.name if campaign else selection.campaign))
     if selection.demographic:
-        from webapp.campaigns.services import AGE_GROUPS, GENDERS, MIN_CELL
-
         chosen = [str(GENDERS[selection.gender])] if selection.gender else []
         chosen += [str(AGE_GROUPS[selection.age_group])] if selection.age_group else []
         lines.append(_("Answered: %(answers)s (squares with fewer than %(n)d reports are left out)",
@@ -351,19 +402,19 @@ def heat_png(result: Grid, title: str, width: int = 1200, selection: Selection |
     a north arrow and a legend that prints the selection (see webapp.insights.picture)."""
     from flask import current_app
 
-    from webapp.insights import picture
 
     return picture.render(result, title, selection_lines=describe_for_people(selection or Selection()), width=width,
                           tile_url=current_app.config.get("HEATMAP_TILE_URL", ""),
                           tile_attribution=current_app.config.get("HEATMAP_TILE_ATTRIBUTION", ""))
 
 
-def start_export(selection: Selection, fmt: str, actor: str, folder: str):
-    """Queue a points export too large to write while the browser waits (an XLSX above XLSX_WEB_LIMIT): a worker
-    writes it into `folder` and its page links to the file (webapp.jobs)."""
-    from webapp.jobs import services as jobs
+EXPORT_JOB_FORMATS = {"xlsx": points_xlsx, "geojson": points_geojson_file}
 
-    if fmt != "xlsx":
+
+def start_export(selection: Selection, fmt: str, actor: str, folder: str):
+    """Queue a points export too large to write while the browser waits (an XLSX or a GeoJSON file above
+    XLSX_WEB_LIMIT): a worker writes it into `folder` and its page links to the file (webapp.jobs)."""
+    if fmt not in EXPORT_JOB_FORMATS:
         raise ValueError(fmt)
     wanted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(selection).items()}
     return jobs.enqueue("points_export", {"selection": wanted, "fmt": fmt, "folder": folder}, actor,
@@ -374,8 +425,6 @@ def run_export_job(job, context) -> dict:
     """The job handler for a queued export: writes the file under a temporary name and renames it when whole,
     so that a worker killed half-way leaves no half file behind a link, and a second attempt starts afresh."""
     import os
-    from pathlib import Path
-
     params = job.params
     selection = Selection(**{k: (date.fromisoformat(v) if k.startswith("date_") and v else v)
                              for k, v in params["selection"].items()})
@@ -383,17 +432,15 @@ def run_export_job(job, context) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"job-{job.id}.{params['fmt']}"
     partial = folder / f"{name}.part"
-    rows = points_xlsx(selection, partial)
+    rows = EXPORT_JOB_FORMATS[params["fmt"]](selection, partial)
     os.replace(partial, folder / name)
     context.step(rows, rows)
     log_export("points", params["fmt"], selection, rows=rows, actor=job.created_by)
     return {"file": name, "rows": rows}
 
 
-def export_file(job) -> "Path | None":
+def export_file(job) -> Path | None:
     """The finished file of an export job, if it is there."""
-    from pathlib import Path
-
     if job is None or job.kind != "points_export" or job.status != "done" or not job.result:
         return None
     path = Path(job.params["folder"]) / job.result["file"]
@@ -428,7 +475,6 @@ def case_rows(selection: Selection) -> Iterator[list]:
     """Every selected report with when it was received, planned and fixed or closed, and its work order."""
     from sqlalchemy.orm import selectinload
 
-    from webapp.workorders.models import WorkOrder, WorkOrderReport
 
     query = (_query(selection, [Report]).options(selectinload(Report.history), selectinload(Report.category),
                                                   selectinload(Report.district), selectinload(Report.zone),
@@ -475,8 +521,6 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
     "no lighting here" (SB, new lighting)."""
     from sqlalchemy.orm import selectinload
 
-    from webapp.campaigns.services import places
-    from webapp.workorders.models import WorkOrder, WorkOrderReport
 
     wanted = Selection(**{**asdict(selection), "categories": ["dark_unsafe", "street_light"], "kinds": []})
     # Counted into places; split by gender or age, small places and everything per report are left out below.
@@ -516,8 +560,6 @@ def _without_single_reports(entry: dict) -> dict | None:
     """A place split by gender or age as a counted group only: none under MIN_CELL reports, no references or
     photos, and the times of day only when no time of day has 1 to MIN_CELL - 1 reports (else all are blank,
     so that a small one cannot be worked out from the others)."""
-    from webapp.campaigns.services import MIN_CELL
-
     if entry["count"] < MIN_CELL:
         return None
     times = entry["times"]

@@ -11,10 +11,9 @@ Beside it, the counts of public reports per 0.001° square (the table map_square
 triggers on both databases (`ensure_squares`), from which the public map counts busy views per area."""
 from __future__ import annotations
 
-from webapp.geo.services import cells_of
-
 from sqlalchemy import and_, bindparam, text
 
+from webapp.geo.services import cells_of
 from webapp.reports.models import Report
 
 RTREE = "report_rtree"
@@ -159,10 +158,14 @@ def in_box(dialect: str):
     return and_(Report.lon.between(min_lon, max_lon), Report.lat.between(min_lat, max_lat))
 
 
+# The heat map's counts per 100 m SWEREF 99 TM cell (tables heat_cell, heat_cell_category, heat_cell_month and
+# heat_cell_year, models HeatCell, HeatCellCategory, HeatCellMonth and HeatCellYear), kept by triggers from the cell stored with each report. A report counts as the heat map's own
+# query (webapp.insights.services._query) does: placed, not hidden, not merged as a duplicate.
 _HEAT_COUNTED = "{r}.cell_e IS NOT NULL AND {r}.lat IS NOT NULL AND NOT {r}.hidden AND {r}.status <> 'duplicate'"
 _HEAT_COLUMNS = {"heat_cell": ("ce", "cn"),
                  "heat_cell_category": ("category_id", "time_of_day", "ce", "cn"),
-                 "heat_cell_month": ("month", "category_id", "time_of_day", "ce", "cn")}
+                 "heat_cell_month": ("month", "category_id", "time_of_day", "ce", "cn"),
+                 "heat_cell_year": ("year", "ce", "cn")}  # since migration 0021
 _HEAT_WATCHED = "lat, lon, cell_e, cell_n, hidden, status, category_id, time_of_day, created_at"
 
 
@@ -171,15 +174,19 @@ def _heat_keys(r: str, sqlite: bool) -> dict[str, str]:
     month = (f"CAST(substr({r}.created_at, 1, 4) || substr({r}.created_at, 6, 2) AS INTEGER)" if sqlite else
              f"(extract(year FROM {r}.created_at AT TIME ZONE 'UTC') * 100"
              f" + extract(month FROM {r}.created_at AT TIME ZONE 'UTC'))::int")
-    return {"month": month, "ce": f"{r}.cell_e", "cn": f"{r}.cell_n", "category_id": f"{r}.category_id",
+    year = (f"CAST(substr({r}.created_at, 1, 4) AS INTEGER)" if sqlite else
+            f"extract(year FROM {r}.created_at AT TIME ZONE 'UTC')::int")
+    return {"month": month, "year": year, "ce": f"{r}.cell_e", "cn": f"{r}.cell_n", "category_id": f"{r}.category_id",
             "time_of_day": f"coalesce({r}.time_of_day, '')"}
 
 
-def _heat_statements(r: str, sign: str, sqlite: bool, guard: str = "") -> list[str]:
+def _heat_statements(r: str, sign: str, sqlite: bool, guard: str = "", tables=_HEAT_COLUMNS) -> list[str]:
     """Add (sign '+') or take away ('-') the report `r` (NEW or OLD) in each count table."""
     keys = _heat_keys(r, sqlite)
     out = []
     for table, columns in _HEAT_COLUMNS.items():
+        if table not in tables:
+            continue
         values = ", ".join(keys[c] for c in columns)
         if sign == "+":
             select = f"SELECT {values}, 1 WHERE {guard}" if guard else f"VALUES ({values}, 1)"
@@ -191,36 +198,36 @@ def _heat_statements(r: str, sign: str, sqlite: bool, guard: str = "") -> list[s
     return out
 
 
-def _sqlite_heat_triggers() -> dict[str, str]:
+def _sqlite_heat_triggers(tables=_HEAT_COLUMNS) -> dict[str, str]:
     new, old = _HEAT_COUNTED.format(r="NEW"), _HEAT_COUNTED.format(r="OLD")
     body = lambda statements: "\n          ".join(statements)  # noqa: E731
     return {
         "heat_cell_insert": f"""CREATE TRIGGER IF NOT EXISTS heat_cell_insert AFTER INSERT ON report WHEN {new}
         BEGIN
-          {body(_heat_statements("NEW", "+", True))}
+          {body(_heat_statements("NEW", "+", True, tables=tables))}
         END""",
         "heat_cell_delete": f"""CREATE TRIGGER IF NOT EXISTS heat_cell_delete AFTER DELETE ON report WHEN {old}
         BEGIN
-          {body(_heat_statements("OLD", "-", True))}
+          {body(_heat_statements("OLD", "-", True, tables=tables))}
         END""",
         "heat_cell_update": f"""CREATE TRIGGER IF NOT EXISTS heat_cell_update AFTER UPDATE OF {_HEAT_WATCHED} ON report
         WHEN ({old}) OR ({new})
         BEGIN
-          {body(_heat_statements("OLD", "-", True, old) + _heat_statements("NEW", "+", True, new))}
+          {body(_heat_statements("OLD", "-", True, old, tables) + _heat_statements("NEW", "+", True, new, tables))}
         END""",
     }
 
 
-def _postgres_heat() -> list[str]:
+def _postgres_heat(tables=_HEAT_COLUMNS) -> list[str]:
     new, old = _HEAT_COUNTED.format(r="NEW"), _HEAT_COUNTED.format(r="OLD")
     return [
         f"""CREATE OR REPLACE FUNCTION heat_cell_keep() RETURNS trigger AS $$
         BEGIN
           IF TG_OP IN ('UPDATE', 'DELETE') AND {old} THEN
-            {" ".join(_heat_statements("OLD", "-", False))}
+            {" ".join(_heat_statements("OLD", "-", False, tables=tables))}
           END IF;
           IF TG_OP IN ('UPDATE', 'INSERT') AND {new} THEN
-            {" ".join(_heat_statements("NEW", "+", False))}
+            {" ".join(_heat_statements("NEW", "+", False, tables=tables))}
           END IF;
           RETURN NULL;
         END $$ LANGUAGE plpgsql""",
@@ -233,12 +240,17 @@ def _postgres_heat() -> list[str]:
 def ensure_heat_cells(connection) -> None:
     """Create the triggers that keep heat_cell, heat_cell_category and heat_cell_month, give every placed report
     its cell, and recount the tables if they disagree with the reports; safe to run after every migration."""
+    from sqlalchemy import inspect
+
     sqlite = connection.dialect.name == "sqlite"
+    # Only the tables the database has (heat_cell_year came with 0021; a database downgraded below it lacks it).
+    present = set(inspect(connection).get_table_names())
+    tables = {t: c for t, c in _HEAT_COLUMNS.items() if t in present}
     if sqlite:
-        for statement in _sqlite_heat_triggers().values():
+        for statement in _sqlite_heat_triggers(tables).values():
             connection.exec_driver_sql(statement)
     elif connection.dialect.name == "postgresql":
-        for statement in _postgres_heat():
+        for statement in _postgres_heat(tables):
             connection.exec_driver_sql(statement)
     else:
         return
@@ -251,7 +263,7 @@ def ensure_heat_cells(connection) -> None:
     public = connection.exec_driver_sql(
         f"SELECT count(*) FROM report WHERE {_HEAT_COUNTED.format(r='report')}").scalar()
     keys = _heat_keys("report", sqlite)
-    for table, columns in _HEAT_COLUMNS.items():
+    for table, columns in tables.items():
         if connection.exec_driver_sql(f"SELECT coalesce(sum(n), 0) FROM {table}").scalar() == public:
             continue
         values = ", ".join(keys[c] for c in columns)
