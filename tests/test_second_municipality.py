@@ -156,6 +156,16 @@ def test_staff_log_in_find_the_report_and_order_the_work(testby):
     survey = officer.get("/staff/indicators", headers=SV).get_data(as_text=True)
     assert "Södra Testby" in survey and "Landskrona" not in survey  # the survey's areas are Testby's
 
+    # The letter to a property owner comes from Testby's department, with Testby's telephone.
+    from webapp.reports import lifecycle
+
+    lifecycle.assign_report(report, actor="test", expected_version=report.version, external_kind="property_owner",
+                            external_name="Dammens fastigheter AB", public_note="Marken är privat.")
+    owner = lifecycle.owners()[0]
+    letter = officer.get(f"/staff/owners/{owner.id}/letter", headers=SV).get_data(as_text=True)
+    assert "Samhällsbyggnadsförvaltningen, 0999-12 34 56" in letter and report.reference in letter
+    assert "Teknik- och service" not in letter and "Landskrona" not in letter
+
 
 def test_exports_and_open311_name_testby(testby):
     resident = testby.test_client()

@@ -37,6 +37,7 @@ class Municipality:
     totp_issuer: str = ""  # the name an authenticator app shows beside the code
     accessibility_contact: str = ""
     phone: str = ""  # the department's telephone, as printed in letters
+    owner_department: str = ""  # who writes to property owners (the letter's sender), a proper name
     programme: str = ""  # the programme the service is part of ("Helt och rent"); empty: none is named
     programme_area: str = ""  # where the programme works with property owners; empty: the whole kommun
     survey_areas: tuple[str, ...] = ()  # the areas the safety survey reports on, the kommun as a whole first
@@ -80,6 +81,7 @@ LANDSKRONA = Municipality(
     totp_issuer="Trygghetskartan Landskrona",
     accessibility_contact="kommunen@landskrona.se",
     phone="0418-47 00 00",
+    owner_department="Teknik- och serviceförvaltningen",
     programme="Helt och rent",
     programme_area="Centrum/Öster",
     survey_areas=("Landskrona", "Centrum/Öster", "Övriga Centrum", "Karlslund/Norrestad",

@@ -164,6 +164,7 @@ def test_activities_and_owner_letter(sqlite_app):
                   public_note="Fastighetsägaren ansvarar.")
     letter = client.get(f"/staff/owners/{owner.id}/letter", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert report.reference in letter and "Östergatan 20" in letter
+    assert "Har ni frågor, kontakta Teknik- och serviceförvaltningen, 0418-47 00 00" in letter
     rows = client.get(f"/staff/owners/{owner.id}.csv").get_data(as_text=True).splitlines()
     assert len(rows) == 2 and report.reference in rows[1]
 
