@@ -121,6 +121,7 @@ def test_a_resident_reports_inside_testby_and_is_refused_outside(testby):
         response = resident.get(path, headers=SV)
         assert response.status_code == 200, path
         assert "Landskrona" not in response.get_data(as_text=True), path
+    assert "bbox=14.00,57.00,14.10,57.05" in resident.get("/api/docs").get_data(as_text=True)  # around Testby
     boundary = resident.get("/api/v1/areas/kommun").get_json()
     assert boundary["features"][0]["properties"]["kommunkod"] == "9999"
     # Arabic pages name the kommun in Arabic script (local_names in the settings file).

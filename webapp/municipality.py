@@ -57,6 +57,12 @@ class Municipality:
     def mail_sender(self) -> str:
         return f"{self.mail_from_name} <noreply@{self.mail_domain}>"
 
+    @property
+    def example_bbox(self) -> str:
+        """A box around the centre for examples in the API documentation: min_lon,min_lat,max_lon,max_lat."""
+        lat, lon = self.center
+        return f"{lon - 0.05:.2f},{lat - 0.025:.2f},{lon + 0.05:.2f},{lat + 0.025:.2f}"
+
     def config_defaults(self) -> dict:
         """Settings that a deployment may still set one by one in the environment; these fill what it left out."""
         return {"MAIL_SENDER": self.mail_sender, "ACCESSIBILITY_CONTACT": self.accessibility_contact,

@@ -29,7 +29,7 @@ def document(server_url: str = "/") -> dict:
                 "summary": "Public reports in a bounding box, as GeoJSON",
                 "parameters": [{"name": "bbox", "in": "query", "required": True,
                                 "description": "minLon,minLat,maxLon,maxLat (WGS84)",
-                                "schema": {"type": "string", "example": "12.80,55.85,12.90,55.90"}},
+                                "schema": {"type": "string", "example": current_municipality().example_bbox}},
                                {"name": "clusters", "in": "query", "required": False,
                                 "description": "auto: when the box holds more public reports than the map shows "
                                                "one by one (1 000), answer with counts per area instead "
