@@ -18,7 +18,7 @@ from webapp.campaigns import services as campaigns
 from webapp.campaigns.services import MIN_CELL
 from webapp.extensions import db
 from webapp.insights import services as insights
-from webapp.insights.views import FORMATS
+from webapp.insights.services import EXPORT_FORMATS
 from webapp.media import photo_settings
 from webapp.reports.intake import NewReport
 from webapp.reports.models import Report
@@ -110,8 +110,8 @@ def test_no_route_gives_single_reports_or_small_groups_when_split(sqlite_app):
     from webapp.jobs import services as jobs
 
     job = jobs.enqueue("points_export", {"selection": {}, "fmt": "xlsx", "folder": "/nonexistent"}, "t")
-    urls = split_urls(sqlite_app, {"campaign_id": [made.id], "kind": sorted({k for k, _ in FORMATS}),
-                                   "fmt": sorted({f for _, f in FORMATS}), "job_id": [job.id]})
+    urls = split_urls(sqlite_app, {"campaign_id": [made.id], "kind": sorted(EXPORT_FORMATS),
+                                   "fmt": sorted({f for formats in EXPORT_FORMATS.values() for f in formats}), "job_id": [job.id]})
     assert len(urls) >= 20, f"only {len(urls)} routes found: has the URL map or the pattern changed? {urls}"
     answered_ok = []
     for url in urls:
