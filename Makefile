@@ -7,7 +7,7 @@ export FLASK_APP := webapp
 # Links in mails and QR codes are built from this, never from the request (set it to the real address in production).
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint setup vendor translations browser migrate demo bench extract clean
+.PHONY: run test test-fast lint setup vendor translations browser migrate demo bench extract clean
 
 run: setup migrate
 	@$(BIN)/flask demo load --if-empty
@@ -17,6 +17,11 @@ run: setup migrate
 
 test: setup browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fast loop: the unit and service tests on SQLite, spread over the cores; leaves out what starts servers or
+# processes (slow), the PostgreSQL runs (postgres) and headless Chromium (browser). `make test` runs everything.
+test-fast: setup lint
+	$(BIN)/python -m pytest -m "not slow and not postgres and not browser" -n auto -q $(PYTEST_ARGS)
 
 # ruff (pyflakes, pycodestyle, import order) and the import-linter contract in pyproject.toml: a package may import
 # only those below it (see README, Architecture).

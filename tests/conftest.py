@@ -19,6 +19,14 @@ BACKENDS = ["sqlite", "postgresql"]
 _counter = itertools.count()
 
 
+def pytest_collection_modifyitems(config, items):
+    """`postgres` on every test that runs on PostgreSQL (the backend parameter or the server fixture), so that
+    `make test-fast` (-m "not slow and not postgres and not browser") can leave them out."""
+    for item in items:
+        if "[postgresql" in item.nodeid or {"postgres", "postgres_template"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.postgres)
+
+
 def base_config(tmp_path: Path, database_url: str) -> dict:
     return {
         "TESTING": True,

@@ -19,6 +19,7 @@ from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.reports.models import Report
 
+pytestmark = pytest.mark.slow
 PHOTO = image_bytes(size=(1200, 900))
 
 
@@ -38,6 +39,17 @@ def submit(url: str, key: str, rng: random.Random) -> tuple[str, int]:
         return key, 0  # the connection broke (the crash test kills the server)
 
 
+def submit_as_phone(url: str, key: str, rng: random.Random, tries: int = 6) -> tuple[str, int]:
+    """What the phone's offline queue does: a 503 (the documented answer of a server that is too busy) is sent
+    again with the same idempotency key after a pause, so the report arrives once whatever the machine's load."""
+    for attempt in range(tries):
+        key, status = submit(url, key, rng)
+        if status != 503:
+            return key, status
+        threading.Event().wait(0.5 * (attempt + 1))
+    return key, status
+
+
 def stored(key: str) -> Report | None:
     digest = hashlib.sha256(key.encode()).hexdigest()
     return db.session.execute(select(Report).where(Report.idempotency_hash == digest)).scalar_one_or_none()
@@ -48,12 +60,12 @@ def test_200_concurrent_submissions_are_each_stored_once_or_clearly_refused(app)
     with gunicorn(app.config, workers=2, threads=8) as server:
         keys = [uuid.uuid4().hex for _ in range(200)]
         with ThreadPoolExecutor(max_workers=50) as pool:
-            results = list(pool.map(lambda k: submit(server.url, k, random.Random(k)), keys))
+            results = list(pool.map(lambda k: submit_as_phone(server.url, k, random.Random(k)), keys))
     db.session.expire_all()
     accepted = [k for k, status in results if status == 302]
     refused = [(k, status) for k, status in results if status != 302]
     assert all(400 <= status < 500 or status == 503 for _k, status in refused), refused
-    assert len(accepted) >= 190, f"only {len(accepted)} of 200 accepted: {refused[:5]}"
+    assert len(accepted) >= 190, f"only {len(accepted)} of 200 accepted after retries: {refused[:5]}"
     for key in accepted:
         report = stored(key)
         assert report is not None and len(report.photos) == 1
@@ -164,7 +176,7 @@ def test_two_gunicorn_workers_on_one_postgresql_never_conflict(app):
             statuses = list(pool.map(merge, jobs))
         keys = [uuid.uuid4().hex for _ in range(40)]
         with ThreadPoolExecutor(max_workers=20) as pool:
-            submitted = list(pool.map(lambda k: submit(server.url, k, random.Random(k)), keys))
+            submitted = list(pool.map(lambda k: submit_as_phone(server.url, k, random.Random(k)), keys))
     assert all(status < 500 for status in statuses), statuses
     assert all(status == 302 for _k, status in submitted)
     db.session.expire_all()

@@ -58,9 +58,10 @@ class Answer:
 class MapAnswerCache:
     """WSGI middleware in front of the Flask application (installed by create_app)."""
 
-    def __init__(self, wsgi_app, config):
+    def __init__(self, wsgi_app, config, clock=time.monotonic):
         self.wsgi_app = wsgi_app
         self.config = config
+        self.clock = clock  # seconds, only ever compared with itself (tests pass their own)
         self.answers: dict[tuple, Answer] = {}  # oldest first
         self.size = 0
         self.lock = threading.Lock()
@@ -77,7 +78,7 @@ class MapAnswerCache:
             return self.wsgi_app(environ, start_response)
         # CORS answers "*" to every origin (webapp/__init__.py), so only whether an Origin was sent matters.
         key = (environ.get("QUERY_STRING", ""), self._language(environ), bool(environ.get("HTTP_ORIGIN")))
-        now = time.monotonic()
+        now = self.clock()
         answer = self.answers.get(key)
         if answer is None or answer.expires <= now:
             with self.lock:
@@ -120,7 +121,7 @@ class MapAnswerCache:
                 result.close()
         status, headers = seen["status"], seen["headers"]
         if status.startswith("200") and not any(name.lower() == "set-cookie" for name, _ in headers):
-            answer = Answer(time.monotonic() + seconds, status, headers, body)
+            answer = Answer(self.clock() + seconds, status, headers, body)
             budget = self.config["MAP_CACHE_BYTES"]
             with self.lock:
                 old = self.answers.pop(key, None)
