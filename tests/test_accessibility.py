@@ -193,8 +193,8 @@ def test_resident_pages_in_light_and_dark_mode_have_no_serious_violations(world,
 
 
 class _Ids(HTMLParser):
-    """The ids of a page (hidden inputs apart: each form carries its own csrf_token and version) and what labels and
-    aria-describedby point at."""
+    """The ids of a page (hidden inputs included: each form's csrf_token and version carry none) and what labels
+    and aria-describedby point at."""
 
     def __init__(self):
         super().__init__()
@@ -202,7 +202,7 @@ class _Ids(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if attrs.get("id") and not (tag == "input" and attrs.get("type") == "hidden"):
+        if attrs.get("id"):
             self.ids.append(attrs["id"])
         if tag == "label" and attrs.get("for"):
             self.references.append(attrs["for"])
@@ -223,7 +223,7 @@ def test_staff_pages_have_unique_ids_for_every_label_and_description(sqlite_app)
     pages = sorted(rule.rule for rule in sqlite_app.url_map.iter_rules()
                    if rule.rule.startswith("/staff") and "GET" in rule.methods and not rule.arguments
                    and not rule.rule.endswith((".csv", ".xlsx", ".geojson", ".png", ".json", ".zip", "logout")))
-    pages += [f"/staff/reports/{report.id}", f"/staff/workorders/{order.id}"]
+    pages += [f"/staff/reports/{report.id}", f"/staff/workorders/{order.id}", f"/r/{report.reference}", "/"]
     assert len(pages) > 15
     problems = []
     for page in pages:

@@ -1,6 +1,6 @@
 """Form pieces shared by several domains."""
 from flask_wtf import FlaskForm
-from wtforms import Form, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import Form, HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -9,13 +9,17 @@ from webapp.textclean import clean_text
 
 class _CleansText:
     """Meta for forms whose text fields drop control characters before anything else sees the value: every
-    StringField (TextAreaField, EmailField, hidden fields…) but passwords, which are taken as typed."""
+    StringField (TextAreaField, EmailField, hidden fields…) but passwords, which are taken as typed. Hidden fields
+    (the CSRF token, versions, keys) carry no id: a page with several forms would repeat it, and nothing labels
+    them."""
 
     def bind_field(self, form, unbound_field, options):
         kind = unbound_field.field_class
         if issubclass(kind, StringField) and not issubclass(kind, PasswordField):
             multiline = issubclass(kind, TextAreaField)
             options = {**options, "filters": [_cleaner(multiline), *unbound_field.kwargs.get("filters", ())]}
+        if issubclass(kind, HiddenField):
+            options = {**options, "render_kw": {"id": False, **(unbound_field.kwargs.get("render_kw") or {})}}
         return super().bind_field(form, unbound_field, options)
 
 

@@ -104,7 +104,7 @@ function pin(feature) {
   const [lon, lat] = feature.geometry.coordinates;
   const p = feature.properties;
   const label = format(words.msgPin, { category: p.category_name, date: dateLabel(p.created) });
-  return L.marker([lat, lon], { title: label, alt: label }).bindPopup(() => popup(p));
+  return L.marker([lat, lon], { alt: label }).bindPopup(() => popup(p));
 }
 
 function forgetPins() {

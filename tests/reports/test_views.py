@@ -318,3 +318,11 @@ def test_an_empty_form_lists_every_problem_at_once_with_links_to_the_fields(clie
     for field in ("location-error", "category-error", "description-error", "email-error"):
         assert f'id="{field}"' in html
     assert report_count() == 0
+
+
+def test_the_place_field_does_not_offer_the_residents_home_address(web):
+    """The place of a problem is not where the resident lives: no street-address autofill (a privacy slip)."""
+    html = web.get("/").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="location_text"[^>]*>', html).group(0)
+    assert 'autocomplete="off"' in field and "street-address" not in html
+    assert 'id="csrf_token"' not in html  # hidden fields carry no id (a page with two forms would repeat it)
