@@ -134,3 +134,34 @@ def test_admin_sets_a_crew_members_kinds_of_work(sqlite_app):
     assert bogus.status_code == 400  # refused: the form shows again with the problem
     db.session.refresh(crew)
     assert crew.work_kinds == ["cleaning", "graffiti"]
+
+
+def test_the_status_menu_follows_the_flow_chooses_nothing_and_confirms_an_ending(sqlite_app):
+    """From "Ny" the menu offers Planerad, Pågår, Avvisad in the flow's order after an empty choice; Save with
+    nothing chosen changes nothing and says why at the field; ending the order needs the box ticked."""
+    report, _ = make_report(category="littered")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Städa",
+                                         actor="test")
+    db.session.commit()
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer", department="TS"))
+    page = officer.get(f"/staff/workorders/{order.id}?lang=sv").get_data(as_text=True)
+    menu = re.search(r'<select[^>]*name="status"[^>]*>(.*?)</select>', page, re.S).group(1)
+    options = re.findall(r'<option[^>]*value="([^"]*)"', menu)
+    assert options == ["", "planned", "in_progress", "rejected"]
+    assert "selected" not in menu
+    token = form_token(officer, f"/staff/workorders/{order.id}")
+    url = f"/staff/workorders/{order.id}/status"
+    nothing = officer.post(url, data={"csrf_token": token, "version": str(order.version), "status": ""})
+    assert nothing.status_code == 400 and "Välj den nya statusen" in nothing.get_data(as_text=True)
+    unconfirmed = officer.post(url, data={"csrf_token": token, "version": str(order.version), "status": "rejected",
+                                          "reason": "Dubblett"})
+    assert unconfirmed.status_code == 400
+    assert '<option selected value="rejected">' in unconfirmed.get_data(as_text=True)  # the choice is kept
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, order.id).status == "new"
+    confirmed = officer.post(url, data={"csrf_token": token, "version": str(order.version), "status": "rejected",
+                                        "reason": "Dubblett", "confirm_close": "y"})
+    assert confirmed.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(WorkOrder, order.id).status == "rejected"

@@ -9,11 +9,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from webapp.formfields import CleanForm, optional_int
+from webapp.formfields import CleanForm, empty_choice, optional_int
 from webapp.workorders.services import KINDS
-from webapp.workorders.status import STATUS_LABELS
+from webapp.workorders.status import CLOSING, STATUS_LABELS, next_statuses
 
 
 class NewWorkOrderForm(CleanForm):
@@ -29,10 +29,25 @@ class NewWorkOrderForm(CleanForm):
 
 
 class WorkOrderStatusForm(CleanForm):
+    """A new status for a work order: the steps the flow allows from its status, in the flow's order, after an
+    empty choice (nothing changes until the officer chooses), and a closing step confirmed."""
+
     version = HiddenField()
-    status = SelectField(_l("New status"), choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()])
+    status = SelectField(_l("New status"), validators=[DataRequired(message=_l("Choose the new status."))])
+    confirm_close = BooleanField(_l("Yes, end this work order"),
+                                 description=_l("Needed for Done, Verified and Rejected: the linked reports are "
+                                                "closed and their residents told."))
     note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
     reason = TextAreaField(_l("Reason (when rejecting)"), validators=[Length(max=1000)])
+
+    def for_status(self, current: str) -> "WorkOrderStatusForm":
+        self.status.choices = [empty_choice(_l("Choose a status"))] + [
+            SelectChoice(k, STATUS_LABELS[k]) for k in next_statuses(current)]
+        return self
+
+    def validate_confirm_close(self, field):
+        if self.status.data in CLOSING and not field.data:
+            raise ValidationError(_l("Tick the box to confirm that the work order is to be ended."))
 
 
 class StartForm(CleanForm):

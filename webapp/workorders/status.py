@@ -34,6 +34,16 @@ TRANSITIONS = {
     W.VERIFIED: set(),
     W.REJECTED: set(),
 }
+# Steps that end the order or close its reports: the officer confirms them.
+CLOSING = (W.DONE, W.VERIFIED, W.REJECTED)
+
+
+def next_statuses(status: str) -> list[WorkOrderStatus]:
+    """The steps allowed from `status`, in the flow's order (the order of STATUS_LABELS)."""
+    allowed = TRANSITIONS.get(status, set())
+    return [s for s in STATUS_LABELS if s in allowed]
+
+
 # What linked reports become, and which response template fills their public note.
 REPORT_FOLLOWS = {W.PLANNED: ReportStatus.PLANNED, W.IN_PROGRESS: ReportStatus.IN_PROGRESS,
                   W.DONE: ReportStatus.FIXED, W.REJECTED: ReportStatus.CLOSED}

@@ -74,9 +74,7 @@ def new():
 @require("workorders")
 def show(order_id: int):
     order = db.get_or_404(WorkOrder, order_id)
-    form = forms.WorkOrderStatusForm(formdata=None, data={"version": str(order.version)})
-    form.status.choices = [SelectChoice(k, wo_status.STATUS_LABELS[k]) for k in
-                           sorted(wo_status.TRANSITIONS.get(order.status, set()))]
+    form = forms.WorkOrderStatusForm(formdata=None, data={"version": str(order.version)}).for_status(order.status)
     return render_template("workorders/show.html", order=presenters.detail(order), form=form)
 
 
@@ -84,7 +82,7 @@ def show(order_id: int):
 @require("workorders")
 def status(order_id: int):
     order = db.get_or_404(WorkOrder, order_id)
-    form = forms.WorkOrderStatusForm()
+    form = forms.WorkOrderStatusForm().for_status(order.status)
     if form.validate_on_submit():
         try:
             services.change_status(order, form.status.data, actor(), expected_version=forms.expected_version(form),
@@ -92,7 +90,10 @@ def status(order_id: int):
             flash(_("The status was changed."), "info")
         except services.WorkOrderError as exc:
             flash(str(exc.message), "error")
-    return redirect(url_for("workorders.show", order_id=order.id))
+        return redirect(url_for("workorders.show", order_id=order.id))
+    # Refused (nothing chosen, an ending step not confirmed): the same page with the choice kept and the reason
+    # at the field, where the officer confirms or corrects it.
+    return render_template("workorders/show.html", order=presenters.detail(order), form=form), 400
 
 
 # The crew's task list
