@@ -258,3 +258,26 @@ def test_imported_posts_lose_control_characters_but_keep_their_lines(app):
     assert result.created == 1, result.errors
     report = db.session.execute(select(Report)).scalar_one()
     assert report.description == "Skräp vid\nbänken\t#skräp" and report.location_text == "Torget"
+
+
+@pytest.mark.parametrize("encoding, bom, separator, described", [
+    ("cp1252", b"", ";", "Windows-1252 text with columns separated by semicolons"),
+    ("utf-8", b"\xef\xbb\xbf", ";", "UTF-8 text with columns separated by semicolons"),
+    ("utf-8", b"", "\t", "UTF-8 text with columns separated by tabs"),
+    ("utf-8", b"", ",", "UTF-8 text with columns separated by commas"),
+])
+def test_exports_from_swedish_excel_are_read_and_the_way_they_were_read_is_said(app, encoding, bom, separator,
+                                                                                described):
+    """Swedish Excel saves "CSV (semikolonavgränsad)" in Windows-1252; others save UTF-8 with a BOM or tabs."""
+    made = campaign()
+    x, y = CENTRUM
+    rows = [["caption", "posted_at", "place", "lat", "lon"],
+            ["Skräp vid ån, och glas", "2026-06-02 21:15", "Södra Långgatan", f"{y}", f"{x}"]]
+    if separator == ",":
+        rows[1][0] = "Skräp vid ån och glas"
+    data = bom + "\n".join(separator.join(r) for r in rows).encode(encoding)
+    assert imports.read_csv(data).described().endswith(described + ".")
+    result = imports.import_posts(made, data, "export.csv", actor="x", settings=photo_settings())
+    assert (result.created, result.errors) == (1, [])
+    report = db.session.execute(select(Report).where(Report.campaign_id == made.id)).scalar_one()
+    assert report.description.startswith("Skräp vid ån") and report.location_text == "Södra Långgatan"

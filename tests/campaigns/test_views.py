@@ -237,3 +237,21 @@ def test_import_page_reads_the_job_and_says_when_its_worker_stopped(sqlite_app):
     db.session.commit()
     html = client.get(status_url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Avbröts efter 2 av 4 rader" in html and "data-busy" in html
+
+
+def test_a_semicolon_file_from_swedish_excel_is_read_and_a_file_without_the_columns_refused_at_once(sqlite_app):
+    sqlite_app.config["JOBS_IN_WEB_PROCESS"] = False
+    client = comms(sqlite_app)
+    create(client, slug="excel", categories=[])
+    campaign = services.by_slug("excel")
+    excel = "caption;posted_at\r\nSkräp vid ån;2026-01-01 10:00\r\n".encode("cp1252")
+    response = client.post(f"/staff/campaigns/{campaign.id}/import?lang=sv", content_type="multipart/form-data",
+                           data={"csrf_token": form_token(client), "csv_file": (io.BytesIO(excel), "export.csv")})
+    assert "/staff/imports/" in response.headers["Location"]
+    html = client.get(response.headers["Location"], headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Windows-1252" in html and "semikolon" in html and "1 rader" in html
+    wrong = "rubrik;datum\r\nSkräp;2026-01-01\r\n".encode("cp1252")
+    refused = client.post(f"/staff/campaigns/{campaign.id}/import", content_type="multipart/form-data",
+                          data={"csrf_token": form_token(client), "csv_file": (io.BytesIO(wrong), "fel.csv")})
+    page = client.get(refused.headers["Location"], headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "caption och posted_at" in page and "/staff/imports/" not in refused.headers["Location"]

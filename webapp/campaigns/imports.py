@@ -129,10 +129,56 @@ def _images(zip_bytes: bytes | None) -> dict[str, bytes]:
     return {m.filename.rsplit("/", 1)[-1]: archive.read(m) for m in members}
 
 
+# What a CSV export may come as: UTF-8 (with or without Excel's BOM) first, then Windows-1252, which Swedish
+# Excel writes when it saves "CSV (semikolonavgränsad)".
+ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))
+SEPARATOR_NAMES = {",": _l("commas"), ";": _l("semicolons"), "\t": _l("tabs")}
+
+
+@dataclass(frozen=True)
+class CsvText:
+    text: str
+    encoding: str  # the name people know: UTF-8, Windows-1252
+    delimiter: str
+
+    def rows(self) -> csv.DictReader:
+        return csv.DictReader(io.StringIO(self.text), delimiter=self.delimiter)
+
+    def described(self) -> str:
+        return str(_l("The file was read as %(encoding)s text with columns separated by %(separator)s.",
+                      encoding=self.encoding, separator=SEPARATOR_NAMES[self.delimiter]))
+
+
+def read_csv(csv_bytes: bytes) -> CsvText:
+    """The export's text, its encoding and its separator (csv.Sniffer on the header line, where the column names
+    are; a caption's commas further down cannot mislead it). Raises ReportError when it is not text or lacks the
+    columns every import needs."""
+    for codec, name in ENCODINGS:
+        try:
+            text = csv_bytes.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:  # UTF-16 and binary files decode as Windows-1252 too, full of NULs
+            break
+    else:
+        raise ReportError("csv", _l("The CSV file must be text (UTF-8 or Windows-1252, as Excel saves it)."))
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = max(",;\t", key=header.count)
+    found = CsvText(text, name, delimiter)
+    names = {(f or "").strip().lower() for f in (found.rows().fieldnames or [])}
+    if not {"caption", "posted_at"} <= names:
+        raise ReportError("csv", _l("The CSV file needs at least the columns caption and posted_at."))
+    return found
+
+
 def _count_rows(csv_bytes: bytes) -> int:
     try:
-        return max(0, len(list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))) - 1)
-    except (UnicodeDecodeError, csv.Error):
+        found = read_csv(csv_bytes)
+        return max(0, len(list(csv.reader(io.StringIO(found.text), delimiter=found.delimiter))) - 1)
+    except (ReportError, csv.Error):
         return 0
 
 
@@ -145,13 +191,7 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
     to date for the progress page: each row's outcome is committed together with its counts (and the job's
     progress, `job` being a webapp.jobs JobContext), so an import killed half-way and started again on the
     same `run` carries on after the last row it finished and never makes a report twice."""
-    try:
-        text = csv_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ReportError("csv", _l("The CSV file must be UTF-8 text.")) from None
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"caption", "posted_at"} <= {f.strip() for f in reader.fieldnames}:
-        raise ReportError("csv", _l("The CSV file needs at least the columns caption and posted_at."))
+    reader = read_csv(csv_bytes).rows()
     images = _images(zip_bytes)
     if run is None:
         run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200], created_by=actor,
@@ -182,7 +222,7 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
         if rows <= resume_after:
             continue  # done before the import was stopped
         # Posts are text from outside: no control characters; the caption keeps its lines.
-        row = {(k or "").strip(): clean_text(v or "", multiline=(k or "").strip() == "caption").strip()
+        row = {(k or "").strip().lower(): clean_text(v or "", multiline=(k or "").strip().lower() == "caption").strip()
                for k, v in row.items()}
         if rows > MAX_IMPORT_ROWS:
             count(errors=[[line, str(_l("Too many rows; at most %(n)d are imported at once.", n=MAX_IMPORT_ROWS))]])
@@ -246,6 +286,7 @@ def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
     from pathlib import Path
 
 
+    read_csv(csv_bytes)  # refused at once, in the officer's request, when it is not a usable export
     run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200], file_hash=hashlib.sha256(csv_bytes).hexdigest(),
                     status="queued", total_rows=_count_rows(csv_bytes), created_by=actor)
     db.session.add(run)

@@ -139,8 +139,13 @@ def import_posts(campaign_id: int):
         flash(_("The CSV file needs at least the columns caption and posted_at."), "error")
         return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
     work_dir = str(Path(current_app.instance_path) / "imports")
-    run = imports.start_import(campaign, csv_bytes, upload.filename, actor=actor(),
-                                zip_bytes=images.read() if images and images.filename else None, work_dir=work_dir)
+    try:
+        run = imports.start_import(campaign, csv_bytes, upload.filename, actor=actor(),
+                                   zip_bytes=images.read() if images and images.filename else None, work_dir=work_dir)
+    except ReportError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
+    flash(imports.read_csv(csv_bytes).described(), "info")
     jobs.work_in_background(current_app._get_current_object())
     return redirect(url_for("campaigns.import_status", run_id=run.id))
 
