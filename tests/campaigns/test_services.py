@@ -261,10 +261,10 @@ def test_imported_posts_lose_control_characters_but_keep_their_lines(app):
 
 
 @pytest.mark.parametrize("encoding, bom, separator, described", [
-    ("cp1252", b"", ";", "Windows-1252 text with columns separated by semicolons"),
-    ("utf-8", b"\xef\xbb\xbf", ";", "UTF-8 text with columns separated by semicolons"),
-    ("utf-8", b"", "\t", "UTF-8 text with columns separated by tabs"),
-    ("utf-8", b"", ",", "UTF-8 text with columns separated by commas"),
+    ("cp1252", b"", ";", "text i Windows-1252 med kolumner åtskilda av semikolon"),
+    ("utf-8", b"\xef\xbb\xbf", ";", "text i UTF-8 med kolumner åtskilda av semikolon"),
+    ("utf-8", b"", "\t", "text i UTF-8 med kolumner åtskilda av tabbtecken"),
+    ("utf-8", b"", ",", "text i UTF-8 med kolumner åtskilda av kommatecken"),
 ])
 def test_exports_from_swedish_excel_are_read_and_the_way_they_were_read_is_said(app, encoding, bom, separator,
                                                                                 described):
