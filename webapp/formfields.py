@@ -1,6 +1,16 @@
 """Form pieces shared by several domains."""
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -9,16 +19,15 @@ from webapp.textclean import clean_text
 
 class _CleansText:
     """Meta for forms whose text fields drop control characters before anything else sees the value: every
-    StringField (TextAreaField, EmailField, hidden fields…) but passwords, which are taken as typed. Hidden fields
-    (the CSRF token, versions, keys) carry no id: a page with several forms would repeat it, and nothing labels
-    them."""
+    StringField (TextAreaField, EmailField, hidden fields…) but passwords, which are taken as typed. The CSRF
+    token and the version carry no id: a page with several forms would repeat it, and nothing refers to them."""
 
     def bind_field(self, form, unbound_field, options):
         kind = unbound_field.field_class
         if issubclass(kind, StringField) and not issubclass(kind, PasswordField):
             multiline = issubclass(kind, TextAreaField)
             options = {**options, "filters": [_cleaner(multiline), *unbound_field.kwargs.get("filters", ())]}
-        if issubclass(kind, HiddenField):
+        if issubclass(kind, CSRFTokenField) or options.get("name") == "version":
             options = {**options, "render_kw": {"id": False, **(unbound_field.kwargs.get("render_kw") or {})}}
         return super().bind_field(form, unbound_field, options)
 
@@ -66,3 +75,36 @@ class CheckboxList(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def field_named(form, name: str, default):
+    """The field a service's refusal names: a plain field, or one inside a list of sub-forms by its full name
+    (`points-0-decision_note`); `default` when the form has no such field."""
+    for field in _all_fields(form):
+        if field.name == name:
+            return field
+    return getattr(form, name, None) or default
+
+
+def _all_fields(form):
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from (_all_fields(entry.form) if isinstance(entry, FormField) else [entry])
+        elif isinstance(field, FormField):
+            yield from _all_fields(field.form)
+        else:
+            yield field
+
+
+def form_problems(form) -> list[dict]:
+    """Every problem of a refused form, in the form's order, each with the link to its field (GOV.UK's error
+    summary): sub-forms' fields included, hidden fields' problems without a link."""
+    problems, seen = [], set()
+    for field in _all_fields(form):
+        for message in field.errors or []:
+            href = None if isinstance(field, HiddenField) else f"#{field.id}"
+            if (href, str(message)) not in seen:
+                seen.add((href, str(message)))
+                problems.append({"message": message, "href": href})
+    return problems + [{"message": message, "href": None} for message in getattr(form, "form_errors", [])]

@@ -1,6 +1,7 @@
 """The safety walk as municipalities run it: groups with their own links, the structured audit and its area
 scores, the walk with its protocol, and heat maps split by gender and age with small cells suppressed."""
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -217,8 +218,14 @@ def test_staff_plan_record_and_publish_a_walk_over_http(sqlite_app):
             "points-0-decision": "work_order", "points-0-decision_note": "",
             "points-1-report_id": str(walk.points[1].report_id), "points-1-notes": "",
             "points-1-decision": "no_action", "points-1-decision_note": ""}
-    missing_reason = client.post(f"/staff/walks/{walk.id}/record", data=data)
+    missing_reason = client.post(f"/staff/walks/{walk.id}/record", data=data, headers={"Accept-Language": "sv"})
     assert missing_reason.status_code == 400 and walk.walked_on is None
+    # The refusal is said at the stop's own field and in the summary at the top, which links to it.
+    html = missing_reason.get_data(as_text=True)
+    reason = f"Ange varför för {second.reference}"
+    assert html.count(reason) == 2 and 'href="#points-1-decision_note"' in html
+    assert re.search(r'id="points-1-decision_note"[^>]*aria-invalid="true"', html) or \
+        re.search(r'aria-invalid="true"[^>]*id="points-1-decision_note"', html)
     data["points-1-decision_note"] = "Redan åtgärdat av fastighetsägaren"
     tampered = client.post(f"/staff/walks/{walk.id}/record", data={**data, "points-1-report_id": "999999"})
     assert tampered.status_code == 400

@@ -38,7 +38,7 @@ def test_two_officers_saving_the_same_report(sqlite_app):
     report, _ = make_report(category="littered")
     first, second = officer_client(sqlite_app), officer_client(sqlite_app)
     page = first.get(f"/staff/reports/{report.id}").get_data(as_text=True)
-    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     data = {"version": version, "category": "graffiti", "lat": "", "lon": "", "reason": "Fel kategori"}
     first.post(f"/staff/reports/{report.id}/edit", data={**data, "csrf_token": form_token(first)})
     response = second.post(f"/staff/reports/{report.id}/edit",
@@ -192,7 +192,7 @@ def test_a_response_template_saved_on_the_settings_page_fills_the_next_public_no
     others = {t.key: dict(t.texts) for t in workorders.templates() if t.key != "fixed"}
     prefix = f"template{fixed.id}"
     assert f'name="{prefix}-text_sv"' in page
-    token = re.search(rf'id="{prefix}-csrf_token" name="{prefix}-csrf_token" type="hidden" value="([^"]+)"',
+    token = re.search(rf'name="{prefix}-csrf_token" type="hidden" value="([^"]+)"',
                       page).group(1)
     response = admin_client.post(f"/staff/admin/templates/{fixed.id}", data={
         f"{prefix}-csrf_token": token, f"{prefix}-text_sv": "Nu är det lagat, tack!",

@@ -13,6 +13,7 @@ from webapp.campaigns.models import Campaign, Walk
 from webapp.campaigns.views import _campaign_page, bp, stored_campaign_form
 from webapp.errors import ReportError
 from webapp.extensions import db
+from webapp.formfields import field_named, form_problems
 from webapp.reports import presenters as report_presenters
 
 
@@ -89,7 +90,8 @@ def _walk_page(walk: Walk, plan_form=None, record_form=None, status: int = 200):
                            campaign=presenters.campaign_row(campaign), can_manage=current_user.can("campaigns"),
                            plan_form=plan_form or _plan_form(campaign, walk, formdata=False),
                            record_form=record_form or _record_form(walk, formdata=False),
-                           publish_form=FlaskForm(formdata=None), map=presenters.walk_map(campaign, walk)), status
+                           publish_form=FlaskForm(formdata=None), map=presenters.walk_map(campaign, walk),
+                           problems=form_problems(record_form or plan_form) if (record_form or plan_form) else []), status
 
 
 @bp.get("/staff/walks/<int:walk_id>")
@@ -134,7 +136,8 @@ def record_walk(walk_id: int):
                               summary=form.summary.data, points=points, actor=actor())
         except ReportError as exc:
             db.session.rollback()
-            getattr(form, exc.field, form.summary).errors.append(exc.message)
+            field = field_named(form, exc.field, form.summary)
+            field.errors = [*field.errors, exc.message]
         else:
             flash(_("The walk was recorded."), "info")
             return redirect(url_for("campaigns.walk", walk_id=walk_.id))

@@ -297,14 +297,16 @@ def record_walk(walk: Walk, *, walked_on: date | None, participants: int | None,
     if participants is None or not 0 <= participants <= 10000:
         raise ReportError("participants", _l("Give the number of participants (0 or more)."))
     by_report = {p.report_id: p for p in walk.points}
-    for record in points:
+    for index, record in enumerate(points):
+        # The field names are the form's (points-0-decision…), so that each refusal stands at its stop.
         if record.report_id not in by_report:
             raise ReportError("points", _l("A stop does not belong to this walk. Reload the page."))
         if record.decision and record.decision not in DECISIONS:
-            raise ReportError("points", _l("Choose one of the decisions given."))
+            raise ReportError(f"points-{index}-decision", _l("Choose one of the decisions given."))
         if record.decision in NEEDS_REASON and not (record.decision_note or "").strip():
-            raise ReportError("points", _l("Say why for %(reference)s: the protocol shows the reason to residents.",
-                                           reference=by_report[record.report_id].report.reference))
+            raise ReportError(f"points-{index}-decision_note",
+                              _l("Say why for %(reference)s: the protocol shows the reason to residents.",
+                                 reference=by_report[record.report_id].report.reference))
     walk.walked_on, walk.participants = walked_on, participants
     walk.participant_note, walk.summary = (participant_note or "").strip(), (summary or "").strip()
     for record in points:

@@ -379,7 +379,8 @@ def survey_import():
         abort(400)
     upload = request.files.get("csv_file")
     if not upload or not upload.filename:
-        abort(400)
+        flash(_("Choose the CSV file."), "error")
+        return redirect(url_for("insights.indicators") + "#survey")
     try:
         saved, errors = ind.import_survey_csv(upload.read(1024 * 1024), actor())
         flash(_("%(n)d values were saved.", n=saved), "info")

@@ -152,7 +152,7 @@ class QuestionForm(CleanForm):
 
 
 class ModerateForm(CleanForm):
-    decision = HiddenField(validators=[DataRequired()])
+    decision = HiddenField(validators=[DataRequired(message=_l("Choose what to do: the buttons say it."))])
 
 
 class RedactForm(CleanForm):

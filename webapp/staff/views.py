@@ -44,6 +44,11 @@ def _fail(exc: ReportError):
     flash(str(exc.message), "error")
 
 
+def _refused(form) -> None:
+    """A small action form (a question, a photo decision) refused: say why, at the top of the page it returns to."""
+    flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
+
+
 @bp.get("/")
 @require("staff")
 def home():
@@ -225,6 +230,8 @@ def ask(report_id: int):
             flash(_("The question was sent to the reporter."), "info")
         except ReportError as exc:
             _fail(exc)
+    else:
+        _refused(form)
     return _back(found)
 
 
@@ -255,6 +262,8 @@ def moderate(photo_id: int):
             flash(_("The photo was approved.") if form.decision.data == Moderation.APPROVED else _("The photo was rejected."), "info")
         except ReportError as exc:
             _fail(exc)
+    else:
+        _refused(form)
     return redirect(url_for("staff.report", report_id=photo.report_id))
 
 
@@ -431,4 +440,6 @@ def admin_api_client_revoke(client_id: int):
     if form.validate_on_submit():
         apikeys.revoke_key(client, actor())
         flash(_("The key for %(name)s was revoked.", name=client.name), "info")
+    else:
+        _refused(form)
     return redirect(url_for("staff.admin_api_clients"))
