@@ -946,25 +946,29 @@ def test_resident_sees_every_problem_at_once_and_keeps_the_photos_when_the_serve
         assert len(posts) == 2 and count(Report) == 1 and count(Photo) == 1
 
 
-@pytest.mark.parametrize("screen", ["phone", "desktop"])
-def test_use_my_position_is_on_top_of_the_map_on_the_first_screen(sqlite_app, server, screen):
-    """Issue 15.2: "Use my position" lies over the map, inside the first screen, and places the pin."""
+@pytest.mark.parametrize("screen, language, name", [("phone", "sv", "Använd min position"),
+                                                     ("desktop", "sv", "Använd min position"),
+                                                     ("phone", "ar", "استخدم موقعي")])
+def test_use_my_position_is_on_top_of_the_map_on_the_first_screen(sqlite_app, server, screen, language, name):
+    """Issue 15.2: "Use my position" lies over the map, inside the first screen, and places the pin. Issue 24.1:
+    in Arabic too, the zoom buttons stay clear of the place search and the button (they sit on opposite sides)."""
     from tests.factories import CENTRUM
 
     options = RESIDENT_DESKTOP if screen == "desktop" else {}
-    with browser_page(server, f"position-{screen}", geolocation={"latitude": CENTRUM[1], "longitude": CENTRUM[0]},
-                      permissions=["geolocation"], **options) as page:
-        page.goto("/")
+    with browser_page(server, f"position-{screen}-{language}", permissions=["geolocation"],
+                      geolocation={"latitude": CENTRUM[1], "longitude": CENTRUM[0]}, **options) as page:
+        page.goto(f"/?lang={language}")
         page.wait_for_selector("#report-map.leaflet-container")
-        button = page.get_by_role("button", name="Använd min position")
+        button = page.get_by_role("button", name=name)
         box, map_box = button.bounding_box(), page.locator("#report-map").bounding_box()
         height = page.viewport_size["height"]
         assert box["y"] + box["height"] <= height, "not on the first screen"
         assert map_box["y"] <= box["y"] and box["y"] + box["height"] <= map_box["y"] + map_box["height"]
         assert map_box["x"] <= box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"]
-        # Not hiding the zoom buttons.
+        # Not hiding the zoom buttons, nor hidden by them: the button and the search field.
         zoom = page.locator(".leaflet-control-zoom").bounding_box()
-        assert zoom["x"] + zoom["width"] <= box["x"] or box["x"] + box["width"] <= zoom["x"]
+        for control in (box, page.locator("#place-query").bounding_box()):
+            assert zoom["x"] + zoom["width"] <= control["x"] or control["x"] + control["width"] <= zoom["x"]
         button.click()
         page.wait_for_selector(".leaflet-marker-icon")
         assert float(page.locator("#lat").input_value()) == pytest.approx(CENTRUM[1], abs=1e-5)
