@@ -22,8 +22,12 @@ self.addEventListener("activate", (event) => {
     .then(() => self.clients.claim()));
 });
 
+// Every page kept at install is served from what is kept when offline, whatever KEEP says.
+const PRECACHED_PAGES = new Set(PRECACHE.filter((path) => !path.startsWith("/static/")));
+
 function kept(url) {
-  return url.origin === self.location.origin && KEEP.some((pattern) => pattern.test(url.pathname));
+  return url.origin === self.location.origin
+    && (PRECACHED_PAGES.has(url.pathname) || KEEP.some((pattern) => pattern.test(url.pathname)));
 }
 
 async function networkFirst(request) {

@@ -1148,3 +1148,19 @@ def test_anyone_follows_a_report_by_mail_and_stops_with_one_click(sqlite_app, se
         page.wait_for_selector(f".notice:has-text('{words[5]}')")
     lifecycle.change_status(report, "in_progress", "officer")
     assert outbox_messages(outbox)[-1]["Subject"] == update["Subject"]  # no mail after stopping
+
+
+def test_my_reports_opens_without_a_connection(sqlite_app, server):
+    """Issue 24.2: "Mina rapporter" is kept when the service worker installs, and is served from there offline
+    (it was kept but not served: the page said "Ingen uppkoppling")."""
+    with browser_page(server, "my-reports-offline") as page:
+        page.goto("/mina-rapporter")
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.context.set_offline(True)
+        page.reload()
+        assert page.locator("h1").inner_text() == "Mina rapporter"
+        assert "Ingen uppkoppling" not in page.content()
+        page.goto("/mina-rapporter?lang=sv")  # with a query too, as the language links make it
+        assert page.locator("h1").inner_text() == "Mina rapporter"
