@@ -460,7 +460,9 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
 
         page.context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
-        page.wait_for_selector("#outbox .outbox-list li:has-text('Töm papperskorgen i parken')", timeout=30000)
+        # The exact "done" sentence (the "started" one names the job too): both presses have gone through.
+        page.wait_for_selector("#outbox .outbox-list li:has-text('Töm papperskorgen i parken är markerat som utfört')",
+                               timeout=30000)
         page.evaluate("window.dispatchEvent(new Event('online'))")  # a second nudge sends nothing more
         page.wait_for_timeout(500)
     db.session.expire_all()
@@ -1164,3 +1166,54 @@ def test_my_reports_opens_without_a_connection(sqlite_app, server):
         assert "Ingen uppkoppling" not in page.content()
         page.goto("/mina-rapporter?lang=sv")  # with a query too, as the language links make it
         assert page.locator("h1").inner_text() == "Mina rapporter"
+
+
+def test_crew_done_is_checked_on_the_phone_and_a_later_refusal_stays_on_the_jobs_card(sqlite_app, server, tmp_path):
+    """Issue 24.3: offline, "done" without a note (or photo) is refused on the phone, at the field, and nothing
+    waits; a completion the server refuses later (the job was rejected meanwhile) is named on the list and on
+    the job's card, and stays there until the crew member says it is seen, also after a reload."""
+    from tests.factories import make_report, make_user
+    from webapp.extensions import db
+    from webapp.workorders import services as workorders
+    from webapp.workorders.models import WorkOrder
+
+    report, _token = make_report(category="litter_bin")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal",
+                                         title="Töm korgen vid torget", actor="officer")
+    db.session.commit()
+    crew = make_user("crew", department="TS")
+    photo = tmp_path / "efter.jpg"
+    photo.write_bytes(image_bytes(size=(800, 600)))
+    with browser_page(server, "crew-refused") as page:
+        staff_login(page, crew)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.goto(f"/staff/tasks/{order.id}")
+        page.context.set_offline(True)
+        page.get_by_role("button", name="Markera som utförd").click()
+        note = page.get_by_label("Vad gjordes?")
+        page.wait_for_selector(".complete-form .field-errors:has-text('Skriv vad som gjordes')")
+        assert note.get_attribute("aria-invalid") == "true"
+        assert page.evaluate("document.activeElement.name") == "note"
+        assert page.locator(".complete-form .field-errors:has-text('Ta eller bifoga en bild')").count() == 1
+        assert page.locator("#outbox").count() == 0 or page.locator("#outbox").is_hidden()
+        note.fill("Tömd")
+        page.locator("input[name=photo]").set_input_files(str(photo))
+        page.get_by_role("button", name="Markera som utförd").click()
+        page.wait_for_url("**/staff/tasks?queued=*")
+        # Meanwhile the officer rejects the job.
+        workorders.change_status(db.session.get(WorkOrder, order.id), "rejected", "officer", reason="Dubblett")
+        db.session.commit()
+        page.context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        refusal = page.locator("#outbox .outbox-refused")
+        refusal.wait_for(timeout=30000)
+        assert "Töm korgen vid torget" in refusal.inner_text()
+        page.reload()  # still there: it does not vanish by itself
+        page.locator("#outbox .outbox-refused:has-text('Töm korgen vid torget')").wait_for()
+        page.locator("#outbox .outbox-refused").get_by_role("button").click()
+        page.wait_for_function("!document.querySelector('#outbox .outbox-refused')")
+        page.reload()
+        page.wait_for_timeout(300)
+        assert page.locator("#outbox .outbox-refused").count() == 0

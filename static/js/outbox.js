@@ -9,9 +9,17 @@ export async function remember(entry, outcome) {
   }
   const done = JSON.parse(localStorage.getItem(SENT) || "[]");
   done.push({ label: entry.label || "", url: outcome.url || "", refused: outcome.refused || "", kind: entry.kind,
-              reference: outcome.reference || "",
+              reference: outcome.reference || "", page: entry.page || "", key: entry.key || "",
               action: entry.action || "" });
-  localStorage.setItem(SENT, JSON.stringify(done.slice(-10)));
+  // A refusal is kept until the person has seen to it; what went through is kept for the next page only.
+  const refused = done.filter((item) => item.refused);
+  localStorage.setItem(SENT, JSON.stringify([...refused, ...done.filter((item) => !item.refused).slice(-10)]));
+}
+
+function dismiss(key) {
+  const stored = JSON.parse(localStorage.getItem(SENT) || "[]");
+  localStorage.setItem(SENT, JSON.stringify(stored.filter((item) => item.key !== key)));
+  render();
 }
 
 let retry = null;
@@ -42,10 +50,32 @@ export async function render() {
   const list = box.querySelector(".outbox-list");
   list.replaceChildren();
   status.textContent = waiting.length ? format(msg.msgWaiting, { n: waiting.length }) : "";
+  for (const card of document.querySelectorAll(".task-refused")) card.remove();
   for (const item of done) {
     const li = document.createElement("li");
     if (item.refused) {
-      li.textContent = format(msg.msgRefused, { reason: item.refused });
+      li.className = "outbox-refused";
+      li.append(`${format(msg.msgRefused, { label: item.label, reason: item.refused })} `);
+      if (item.page) {
+        const link = document.createElement("a");
+        link.href = item.page;
+        link.textContent = msg.msgOpen || item.label;
+        li.append(link, " ");
+      }
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button secondary";
+      button.textContent = msg.msgDismiss || "OK";
+      button.addEventListener("click", () => dismiss(item.key));
+      li.append(button);
+      // On the job's own card in the list, too.
+      const card = item.page && document.querySelector(`.task-link[href="${CSS.escape(item.page)}"]`);
+      if (card) {
+        const note = document.createElement("strong");
+        note.className = "task-refused";
+        note.textContent = format(msg.msgRefusedShort || "{reason}", { reason: item.refused });
+        card.append(note);
+      }
     } else if (msg.msgReceipt) {
       li.append(`${msg.msgSent} `);
       const link = document.createElement("a");
@@ -59,8 +89,10 @@ export async function render() {
     list.append(li);
   }
   box.hidden = !waiting.length && !done.length;
-  // Each is shown once.
-  if (done.length) localStorage.setItem(SENT, JSON.stringify(stored.filter((item) => item.kind !== kind)));
+  // What went through is shown once; a refusal stays until it is dismissed.
+  if (done.length) {
+    localStorage.setItem(SENT, JSON.stringify(stored.filter((item) => item.kind !== kind || item.refused)));
+  }
 }
 
 window.addEventListener("online", sendWaiting);

@@ -29,9 +29,39 @@ if (form) {
   const photoInput = form.querySelector("input[type=file][name=photo]");
   const button = form.querySelector("button[type=submit]");
   let sending = false;
+  // What the server will refuse is refused here first, offline too: a note and an after-photo are needed.
+  const needed = [
+    [form.querySelector("textarea[name=note]"), (input) => input.value.trim(), form.dataset.msgNoteRequired],
+    [photoInput, (input) => input.files.length, form.dataset.msgPhotoRequired],
+  ];
+  const problems = () => {
+    let first = null;
+    for (const [input, given, message] of needed) {
+      const field = input.closest(".field");
+      field.querySelector(".field-errors.on-phone")?.remove();
+      if (given(input)) {
+        field.classList.remove("has-error");
+        input.removeAttribute("aria-invalid");
+        continue;
+      }
+      const list = document.createElement("ul");
+      list.className = "field-errors on-phone";
+      list.id = `${input.id}-error`;
+      const item = document.createElement("li");
+      item.textContent = message;
+      list.append(item);
+      input.after(list);
+      field.classList.add("has-error");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", list.id);
+      first = first || input;
+    }
+    first?.focus();
+    return first !== null;
+  };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (sending) return;
+    if (sending || problems()) return;
     sending = true;
     button.disabled = true;
     try {
@@ -45,6 +75,7 @@ if (form) {
       } catch { /* an older browser sends the original */ }
       const entry = {
         key: keyInput.value, kind: "completion", url: form.action, label: document.querySelector("h1").textContent.trim(),
+        page: location.pathname,
         fields: [...new FormData(form)].filter(([, value]) => typeof value === "string"),
         files: photo ? [["photo", photo]] : [],
       };
@@ -77,7 +108,7 @@ if (startForm) {
     button.disabled = true;
     const entry = {
       key: newKey(), kind: "completion", action: "start", url: startForm.action,
-      label: document.querySelector("h1").textContent.trim(),
+      label: document.querySelector("h1").textContent.trim(), page: location.pathname,
       fields: [...new FormData(startForm)].filter(([, value]) => typeof value === "string"),
       files: [],
     };

@@ -11,7 +11,7 @@ from webapp import spreadsheets
 from webapp.auth.access import actor, require
 from webapp.errors import ReportError
 from webapp.extensions import db
-from webapp.formfields import empty_choice
+from webapp.formfields import empty_choice, form_problems
 from webapp.media import photo_settings
 from webapp.reports.models import Report
 from webapp.responses import go_to
@@ -176,7 +176,8 @@ def _task_page(order: WorkOrder, complete_form=None) -> str:
     version = {"version": str(order.version)}
     return render_template("workorders/task.html", task=presenters.detail(order),
                            start=forms.StartForm(formdata=None, data=version),
-                           complete=complete_form or forms.CompleteForm(formdata=None, data=version))
+                           complete=complete_form or forms.CompleteForm(formdata=None, data=version),
+                           problems=form_problems(complete_form) if complete_form else [])
 
 
 @bp.post("/tasks/<int:order_id>/complete")
