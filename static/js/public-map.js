@@ -46,6 +46,7 @@ getJSON(element.dataset.districtsUrl).then((geojson) => {
   }).addTo(map);
 }).catch(() => {});
 
+// The API's "created" is already the Stockholm calendar day: shown as that day (noon UTC is that day everywhere).
 const dates = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" });
 const dateLabel = (iso) => dates.format(new Date(`${iso}T12:00:00Z`));
 const metres = new Intl.NumberFormat(lang, { style: "unit", unit: "meter", maximumFractionDigits: 0 });

@@ -25,7 +25,7 @@ from webapp.reports import catalogue, intake
 from webapp.reports.intake import NewReport
 from webapp.reports.models import Category, Report
 from webapp.reports.status import Moderation, ReportStatus
-from webapp.timeutil import utcnow
+from webapp.timeutil import local_today
 
 KINDS = {
     "instagram_week": _l("Instagram week"),
@@ -150,7 +150,7 @@ def all_campaigns() -> list[Campaign]:
 
 
 def is_open(campaign: Campaign, today: date | None = None) -> bool:
-    today = today or utcnow().date()
+    today = today or local_today()
     return campaign.starts_on <= today <= campaign.ends_on
 
 

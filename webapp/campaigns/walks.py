@@ -20,7 +20,7 @@ from webapp.geo.services import cell_polygon
 from webapp.municipality import current_municipality
 from webapp.reports.models import Report
 from webapp.reports.status import ReportStatus
-from webapp.timeutil import utcnow
+from webapp.timeutil import local_today, utcnow
 
 GROUP_KINDS = {
     "school_class": _l("School class"),
@@ -289,7 +289,7 @@ def record_walk(walk: Walk, *, walked_on: date | None, participants: int | None,
                 points: list[PointRecord], actor: str, today: date | None = None) -> Walk:
     """What happened on the walk: the day, who walked (by role, not by name), and per stop what was seen and
     decided. A stop decided as "no action" or "to be investigated" says why."""
-    today = today or utcnow().date()
+    today = today or local_today()
     if walked_on is None:
         raise ReportError("walked_on", _l("Give the date of the walk."))
     if walked_on > today:

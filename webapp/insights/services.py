@@ -28,7 +28,7 @@ from webapp.rawsql import raw_rows
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name
 from webapp.reports.status import Moderation, ReportStatus
-from webapp.timeutil import as_utc
+from webapp.timeutil import as_utc, local_today
 from webapp.workorders.models import WorkOrder, WorkOrderReport
 from webapp.workorders.status import WorkOrderStatus
 
@@ -461,7 +461,7 @@ def export_log(limit: int = 50) -> list[ExportLog]:
 
 
 def dated_name(kind: str, fmt: str, today: date | None = None) -> str:
-    return f"{(today or date.today()).isoformat()}_{kind}.{fmt}"
+    return f"{(today or local_today()).isoformat()}_{kind}.{fmt}"
 
 
 # The case officers' export: one row per report with the times of its steps

@@ -38,6 +38,7 @@ from webapp.municipality import current_municipality
 from webapp.reports.catalogue import active_categories
 from webapp.reports.labels import district_choices
 from webapp.reports.presenters import category_name
+from webapp.timeutil import local_today
 
 bp = Blueprint("insights", __name__, url_prefix="/staff")
 SPLIT_ARGS = ("gender", "age_group")
@@ -307,7 +308,7 @@ def _period():
         except ValueError:
             raise ReportError(name, "date") from None
 
-    default = str(_date.today().year - 1)
+    default = str(local_today().year - 1)
     return ind.parse_period(request.args.get("period") or default, day("from"), day("to"))
 
 

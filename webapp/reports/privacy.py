@@ -16,7 +16,7 @@ from webapp.auth.models import User
 from webapp.extensions import db
 from webapp.reports.models import InfoRequest, Report, Satisfaction, StatusChange
 from webapp.reports.status import CLOSED_STATUSES
-from webapp.timeutil import as_utc, utcnow
+from webapp.timeutil import as_utc, local_today, utcnow
 
 
 def _months_before(today: date, months: int) -> datetime:
@@ -39,7 +39,7 @@ def run_retention(*, months: int, outbox_dir: str | Path | None = None, today: d
     closed, referred or merged, and not reopened since), and the answers they gave to staff questions; delete
     outgoing mails kept in the development outbox for longer than that. Reports, categories, places, dates and
     statuses stay, so every statistic is unchanged."""
-    cutoff = _months_before(today or utcnow().date(), months)
+    cutoff = _months_before(today or local_today(), months)
     last_change = (select(StatusChange.report_id, func.max(StatusChange.created_at).label("at"))
                    .group_by(StatusChange.report_id).subquery())
     due = (select(Report.id).join(last_change, last_change.c.report_id == Report.id)

@@ -22,7 +22,7 @@ from webapp.reports.intake import MAX_DESCRIPTION, hash_token
 from webapp.reports.models import Category, Follower, Photo, Report, Satisfaction, Support, TrackingToken
 from webapp.reports.status import MAP_STATUS_FILTERS, OPEN_STATUSES, Moderation, ReportStatus
 from webapp.textclean import clean_line
-from webapp.timeutil import as_utc, utcnow
+from webapp.timeutil import local_date, local_today, utcnow
 
 # How many supporters one client address may add to one report per day (UTC): requests without the session
 # cookie each look like a new browser, so the browser alone cannot be what is counted.
@@ -35,7 +35,7 @@ def _address_keys(report: Report, client_address: str) -> list[str]:
     from flask import current_app
 
     secret = current_app.config["SECRET_KEY"].encode()
-    day = utcnow().date().isoformat()
+    day = local_today().isoformat()
     return [hmac.new(secret, f"support-address:{report.id}:{day}:{slot}:{client_address}".encode(),
                      hashlib.sha256).hexdigest() for slot in range(SUPPORTS_PER_ADDRESS_PER_DAY)]
 
@@ -132,7 +132,7 @@ class MapRow:
     lon: float
     lat: float
     status: str
-    created: str          # the day it was received (UTC), ISO
+    created: str          # the day it was received (Europe/Stockholm), ISO
     support_count: int
     category: str
     photo_stem: str | None  # the first public photo's file name, which is also its public address
@@ -182,7 +182,7 @@ def public_reports_in_bbox(min_lon: float, min_lat: float, max_lon: float, max_l
                          min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat, limit=limit + 1,
                          **values)
     found = [MapRow(r[0], r[1], r[2], r[3], r[4],
-                    r[5][:10] if isinstance(r[5], str) else as_utc(r[5]).date().isoformat(), r[6], r[7], r[8])
+                    local_date(r[5]).isoformat(), r[6], r[7], r[8])
              for r in rows[:limit]]
     return found, len(rows) > limit
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
@@ -15,6 +15,7 @@ from webapp.reports import public
 from webapp.reports.models import Category, Photo, Report
 from webapp.reports.status import OPEN_STATUSES, Moderation
 from webapp.staff.models import VIEW_SCOPES, SavedView
+from webapp.timeutil import day_ends_utc, day_starts_utc
 from webapp.workorders import services as workorders
 
 SORTS = {
@@ -58,10 +59,9 @@ def _conditions(f: ReportFilter) -> list:
     if f.source:
         conditions.append(Report.source == f.source)
     if f.date_from:
-        conditions.append(Report.created_at >= datetime.combine(f.date_from, time.min, tzinfo=timezone.utc))
+        conditions.append(Report.created_at >= day_starts_utc(f.date_from))  # Stockholm's calendar days
     if f.date_to:
-        conditions.append(Report.created_at < datetime.combine(f.date_to + timedelta(days=1), time.min,
-                                                               tzinfo=timezone.utc))
+        conditions.append(Report.created_at < day_ends_utc(f.date_to))
     if f.has_photo:
         conditions.append(exists().where(Photo.report_id == Report.id))
     if f.text:

@@ -1,7 +1,6 @@
 """Staff pages for reports: the inbox, a report's full view and its actions, filing on someone's behalf, admin."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -29,6 +28,7 @@ from webapp.reports.status import Moderation, Source
 from webapp.reports.submission import report_from_form, show_refusal
 from webapp.staff import forms, presenters, services
 from webapp.staff.models import SavedView
+from webapp.timeutil import day_ends_utc
 from webapp.workorders import services as workorders
 from webapp.workorders.models import ResponseTemplate
 
@@ -368,7 +368,7 @@ def admin_user(user_id: int):
 def admin_settings():
     form = forms.SiteMessageForm()
     if form.validate_on_submit():
-        expires = datetime.combine(form.expires_on.data + timedelta(days=1), time.min, tzinfo=timezone.utc)
+        expires = day_ends_utc(form.expires_on.data)  # the message shows to the end of that day in Stockholm
         try:
             catalogue.set_site_message({"sv": form.text_sv.data, "en": form.text_en.data}, expires, actor())
             flash(_("The site message was saved."), "info")

@@ -9,7 +9,7 @@ from webapp.i18n import localized
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS as REPORT_STATUS
 from webapp.reports.status import Moderation
-from webapp.timeutil import as_utc, utcnow
+from webapp.timeutil import as_utc, local_today
 from webapp.workorders import services
 from webapp.workorders import status as wo_status
 from webapp.workorders.models import WorkOrder
@@ -48,12 +48,12 @@ def _row(o: WorkOrder, today) -> dict:
 
 
 def rows(orders) -> list[dict]:
-    today = utcnow().date()
+    today = local_today()
     return [_row(o, today) for o in orders]
 
 
 def tasks(orders, lat, lon) -> list[dict]:
-    today = utcnow().date()
+    today = local_today()
     result = []
     for o in orders:
         row = _row(o, today)
@@ -66,11 +66,11 @@ def tasks(orders, lat, lon) -> list[dict]:
 
 
 def today_label() -> str:
-    return format_date(utcnow().date(), "full")
+    return format_date(local_today(), "full")
 
 
 def detail(o: WorkOrder) -> dict:
-    row = _row(o, utcnow().date())
+    row = _row(o, local_today())
     row.update({
         "instructions": o.instructions, "completion_note": o.completion_note, "rejection_reason": o.rejection_reason,
         "created_by": o.created_by, "version": o.version, "lat": o.lat, "lon": o.lon,

@@ -19,7 +19,7 @@ from webapp.reports import intake, lifecycle
 from webapp.reports.intake import hash_token
 from webapp.reports.models import Photo, Report, TrackingToken
 from webapp.reports.status import Moderation, ReportStatus, can_change
-from webapp.timeutil import utcnow
+from webapp.timeutil import local_today, utcnow
 from webapp.workorders import notify
 from webapp.workorders.models import Priority, ResponseTemplate, WorkOrder, WorkOrderReport
 from webapp.workorders.status import OPEN_STATUSES, REPORT_FOLLOWS, TEMPLATE_FOR, TRANSITIONS, WorkOrderStatus
@@ -109,7 +109,7 @@ def create_work_order(report_ids: list[int], *, kind: str, priority_code: str, t
                       today: date | None = None) -> WorkOrder:
     """Make one job from one or several reports. A hidden report, or one already in another open work order,
     needs `confirm=True`; merged reports cannot be linked."""
-    today = today or utcnow().date()
+    today = today or local_today()
     if kind not in KINDS:
         raise WorkOrderError("kind", _l("Choose the type of work."))
     priority = db.session.get(Priority, priority_code or "")
@@ -266,7 +266,7 @@ def complete(order: WorkOrder, *, actor: str, note: str, photo: bytes | None, se
 
 def list_orders(status: str | None = None, department: str | None = None, overdue_only: bool = False,
                 today: date | None = None) -> list[WorkOrder]:
-    today = today or utcnow().date()
+    today = today or local_today()
     query = select(WorkOrder)
     if status == "open":
         query = query.where(WorkOrder.status.in_(OPEN_STATUSES))

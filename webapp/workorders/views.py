@@ -15,7 +15,7 @@ from webapp.formfields import empty_choice, form_problems
 from webapp.media import photo_settings
 from webapp.reports.models import Report
 from webapp.responses import go_to
-from webapp.timeutil import utcnow
+from webapp.timeutil import local_today
 from webapp.workorders import forms, presenters, services
 from webapp.workorders import status as wo_status
 from webapp.workorders.models import WorkOrder
@@ -137,7 +137,7 @@ def tasks_print():
 @require("tasks")
 def tasks_csv():
     orders = services.tasks_for(current_user)
-    today = utcnow().date()
+    today = local_today()
     rows = [[o.number, o.title, o.kind, o.priority_code, o.status, o.due_date.isoformat(),
              "yes" if services.is_overdue(o, today) else "no", o.lat or "", o.lon or "",
              " ".join(r.reference for r in o.reports), o.instructions] for o in orders]
