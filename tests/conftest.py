@@ -130,7 +130,7 @@ def s3_server():
     server.stop()
 
 
-STORES = ["disk", "s3"]
+STORES = ["disk", pytest.param("s3", marks=pytest.mark.slow)]  # s3: moto_server, a process of its own
 
 
 def store_config(kind: str, request) -> dict:

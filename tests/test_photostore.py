@@ -23,6 +23,7 @@ from webapp.extensions import db
 from webapp.media import process_photo
 from webapp.photostore import DiskPhotoStore, PhotoStoreUnavailable, S3PhotoStore, name_for
 from webapp.reports.models import Photo, Report
+from webapp.workorders import services as workorders
 
 LIMITS = {"max_bytes": 15 * 1024 * 1024, "max_pixels": 60_000_000}
 
@@ -233,6 +234,23 @@ def test_staff_forms_answer_503_when_photos_cannot_be_stored(store_app):
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "Bilder kan inte sparas" in response.get_data(as_text=True)
     assert_nothing_stored(store_app)
+
+
+def test_a_crews_done_with_an_after_photo_answers_503_and_the_order_stays_open(store_app):
+    report, _ = make_report(category="littered")
+    order = workorders.create_work_order([report.id], kind="cleaning", priority_code="normal", title="Städa",
+                                         actor="officer")
+    crew = store_app.test_client()
+    login(crew, make_user("crew", department="TS"))
+    page = crew.get(f"/staff/tasks/{order.id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    break_store(store_app)
+    response = crew.post(f"/staff/tasks/{order.id}/complete", content_type="multipart/form-data", data={
+        "csrf_token": form_token(crew), "version": version, "note": "Städat",
+        "photo": (io.BytesIO(image_bytes()), "efter.jpg")}, headers={"Accept-Language": "sv"})
+    assert response.status_code == 503 and "Bilder kan inte sparas" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert order.status != "done" and not order.after_photos and photo_count() == 0
 
 
 def test_a_full_photo_disk_through_the_report_form(sqlite_app):
