@@ -370,3 +370,10 @@ def test_the_app_builds_the_store_its_settings_ask_for(store_app):
     store = store_app.extensions["photo_store"]
     assert isinstance(store, S3PhotoStore if store_app.config["STORE"] == "s3" else DiskPhotoStore)
     store.health_check()
+
+
+@pytest.mark.parametrize("settings, named", [({"PHOTO_STORE": "s3", "S3_BUCKET": ""}, "S3_BUCKET"),
+                                             ({"PHOTO_STORE": "ftp"}, "PHOTO_STORE")])
+def test_a_photo_store_setting_that_cannot_work_stops_the_start_naming_the_setting(tmp_path, settings, named):
+    with pytest.raises(ValueError, match=named):
+        build_app(base_config(tmp_path, f"sqlite:///{tmp_path / 'x.sqlite'}") | settings)
