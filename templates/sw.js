@@ -35,6 +35,8 @@ async function networkFirst(request) {
   try {
     const response = await fetch(request);
     if (response.ok && !response.redirected) cache.put(request, response.clone());
+    // Gone (a redacted or rejected photo, a hidden report): drop the kept copy too, so it is not shown offline.
+    else if (response.status === 404 || response.status === 410) await cache.delete(request);
     return response;
   } catch (error) {
     const copy = await cache.match(request, { ignoreSearch: request.mode === "navigate" });

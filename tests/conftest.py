@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 
 from devdata.demo import ensure_demo_areas
 from tests.pg import ThrowawayPostgres
+from tests.s3 import ThrowawayS3
 from webapp import create_app
 from webapp.extensions import db
 
@@ -121,6 +122,39 @@ def app(request, tmp_path):
 def sqlite_app(request, tmp_path):
     """The app on SQLite only, for tests about the web layer rather than the database."""
     app = build_app(base_config(tmp_path, database_url("sqlite", request, tmp_path)))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's standalone S3 server, one process for the session; each test takes its own bucket."""
+    server = ThrowawayS3()
+    if not server.start():
+        pytest.skip(f"No S3-compatible server for the tests: {server.reason}")
+    yield server
+    server.stop()
+
+
+STORES = ["disk", pytest.param("s3", marks=pytest.mark.slow)]  # s3: moto_server, a process of its own
+
+
+def store_config(kind: str, request) -> dict:
+    """The settings of a photo store of this kind: the default disk store, or a fresh bucket on moto."""
+    if kind == "disk":
+        return {"PHOTO_STORE": "disk"}
+    server = request.getfixturevalue("s3_server")
+    return server.config(server.new_bucket())
+
+
+@pytest.fixture(params=STORES)
+def store_app(request, tmp_path):
+    """The app on SQLite with each photo store in turn (disk, then S3 on a real S3-compatible server)."""
+    config = base_config(tmp_path, database_url("sqlite", request, tmp_path)) | store_config(request.param, request)
+    app = build_app(config)
+    app.config["STORE"] = request.param
     with app.app_context():
         yield app
         db.session.remove()

@@ -66,6 +66,11 @@ def media_files() -> list:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+def stored_files() -> list[str]:
+    """Every file in the app's photo store (disk or S3), by name."""
+    return sorted(current_app.extensions["photo_store"].names())
+
+
 PASSWORD = "correct-horse-battery"
 
 

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from tests.factories import CENTRUM, image_bytes
-from webapp.media import PhotoError, PhotoStore, process_photo
+from webapp.media import PhotoError, process_photo
 
 LIMITS = {"max_bytes": 15 * 1024 * 1024, "max_pixels": 60_000_000}
 
@@ -114,14 +114,3 @@ def test_oversized_file_is_refused():
 def test_empty_file_is_refused():
     with pytest.raises(PhotoError, match="empty"):
         process_photo(b"", **LIMITS)
-
-
-def test_store_writes_both_sizes_and_discard_removes_them(tmp_path):
-    store = PhotoStore(tmp_path)
-    stem = store.new_stem()
-    store.save(stem, process_photo(image_bytes(), **LIMITS))
-    assert store.exists(stem)
-    assert not list(tmp_path.rglob("*.tmp"))
-    store.discard(stem)
-    assert not store.exists(stem)
-    assert not [p for p in tmp_path.rglob("*") if p.is_file()]

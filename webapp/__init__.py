@@ -49,9 +49,9 @@ def create_app(config: dict | None = None) -> Flask:
     CORS(app, resources={r"/api/v1/*": {"methods": ["GET"]}, r"/api/openapi.json": {"methods": ["GET"]},
                          r"/open311/v2/*": {"methods": ["GET"]}}, origins="*", send_wildcard=True, supports_credentials=False)
 
-    from webapp.media import PhotoStore
+    from webapp.photostore import make_store
 
-    app.extensions["photo_store"] = PhotoStore(app.config["MEDIA_DIR"])
+    app.extensions["photo_store"] = make_store(app.config)
 
     from webapp import audit as _audit  # noqa: F401
     from webapp import geo, reports  # noqa: F401 - the models must be known to SQLAlchemy

@@ -3,8 +3,10 @@ runs, in one .tar.gz; and its restoration into an empty instance.
 
 The database is copied first, as one consistent snapshot (SQLite's online backup API, or pg_dump, which reads
 one transaction snapshot), then the photos. A photo is written before the row that refers to it is committed,
-so every photo of the snapshot is on disk when the files are copied; files of reports made after the snapshot
-come along as leftovers that `flask doctor --repair` removes after a restore."""
+so every photo of the snapshot is in the store when the files are copied; files of reports made after the
+snapshot come along as leftovers that `flask doctor --repair` removes after a restore. The photos are read
+through the photo store, so a bucket's photos (PHOTO_STORE=s3) are in the archive as a disk's are, and a
+restore writes them into whichever store the restoring instance uses."""
 from __future__ import annotations
 
 import glob
@@ -23,6 +25,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from webapp.extensions import db
+from webapp.photostore import PhotoStore, is_temporary
 
 
 class BackupError(Exception):
@@ -49,7 +52,7 @@ def _counts_on(connection) -> dict:
             "revision": revision}
 
 
-def make_backup(media_dir: str | Path, out_dir: str | Path, progress: Callable[[int], None] | None = None) -> Path:
+def make_backup(store: PhotoStore, out_dir: str | Path, progress: Callable[[int], None] | None = None) -> Path:
     url = make_url(str(db.engine.url))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out = Path(out_dir)
@@ -78,15 +81,21 @@ def make_backup(media_dir: str | Path, out_dir: str | Path, progress: Callable[[
                     subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
                                     f"--snapshot={snapshot}", f"--file={database}", f"--dbname={_libpq_url(url)}"],
                                    check=True, capture_output=True)
-        media = Path(media_dir)
-        files = [p for p in media.rglob("*") if p.is_file() and not p.name.endswith(".tmp")] if media.exists() else []
+        files = sorted(name for name in store.names() if not is_temporary(name))
         manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "backend": url.get_backend_name(),
                     "database": database.name, "media_files": len(files), **manifest_counts}
         partial = target.with_suffix(".partial")
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(database, arcname=database.name)
-            for path in files:
-                archive.add(path, arcname=f"media/{path.relative_to(media)}")
+            for name in files:
+                content = store.get(name)
+                if content is None:  # deleted since the listing (a report discarded meanwhile)
+                    continue
+                info = tarfile.TarInfo(f"media/{name}")
+                info.size = len(content)
+                info.mtime = int(datetime.now(timezone.utc).timestamp())
+                info.mode = 0o644
+                archive.addfile(info, io.BytesIO(content))
                 if progress:
                     progress(1)
             data = json.dumps(manifest, indent=2).encode()
@@ -117,26 +126,29 @@ def _is_empty() -> bool:
     return db.session.execute(text("SELECT count(*) FROM report")).scalar_one() == 0
 
 
-def restore(archive_path: str | Path, media_dir: str | Path, progress: Callable[[int], None] | None = None) -> dict:
+def restore(archive_path: str | Path, store: PhotoStore, progress: Callable[[int], None] | None = None) -> dict:
     """Restore a backup into an empty instance (no reports, no photos). Returns the manifest."""
     manifest = read_manifest(archive_path)
     url = make_url(str(db.engine.url))
     if manifest["backend"] != url.get_backend_name():
         raise BackupError(f"The backup is of a {manifest['backend']} database; this instance uses "
                           f"{url.get_backend_name()}.")
-    media = Path(media_dir)
-    if not _is_empty() or (media.exists() and any(p.is_file() for p in media.rglob("*"))):
+    if not _is_empty() or next(iter(store.names()), None) is not None:
         raise BackupError("Restore only into an empty instance: this one already has reports or photos.")
     db.session.remove()
     with tempfile.TemporaryDirectory() as work, tarfile.open(archive_path, "r:gz") as archive:
         work = Path(work)
         members = archive.getmembers()
         archive.extract(manifest["database"], work, filter="data")
+        # The photos first, as a server writes them before their rows: a store that cannot be written stops
+        # the restore before the database is replaced.
         for member in members:
-            if member.name.startswith("media/") and member.isfile():
-                archive.extract(member, work, filter="data")
-                if progress:
-                    progress(1)
+            name = member.name.removeprefix("media/")
+            if not (member.name.startswith("media/") and member.isfile()) or ".." in name.split("/"):
+                continue
+            store.put(name, archive.extractfile(member).read())
+            if progress:
+                progress(1)
         if url.get_backend_name() == "sqlite":
             db.engine.dispose()
             target = Path(url.database)
@@ -152,7 +164,4 @@ def restore(archive_path: str | Path, media_dir: str | Path, progress: Callable[
             subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
                             f"--dbname={_libpq_url(url)}", str(work / manifest["database"])],
                            check=True, capture_output=True)
-        if (work / "media").exists():
-            media.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(work / "media", media, dirs_exist_ok=True)
     return manifest

@@ -341,10 +341,10 @@ def backup_command(out_dir):
 
     from webapp import backup
 
-    media = Path(current_app.config["MEDIA_DIR"])
-    total = sum(1 for p in media.rglob("*") if p.is_file()) if media.exists() else 0
+    store = current_app.extensions["photo_store"]
+    total = sum(1 for _ in store.names())
     with click.progressbar(length=total, label="Photos") as bar:
-        path = backup.make_backup(media, out_dir or Path(current_app.instance_path) / "backups", progress=bar.update)
+        path = backup.make_backup(store, out_dir or Path(current_app.instance_path) / "backups", progress=bar.update)
     manifest = backup.read_manifest(path)
     click.echo(f"{path}: {manifest['reports']} reports, {manifest['photos']} photos, "
                f"{manifest['media_files']} files (schema {manifest['revision']}).")
@@ -361,7 +361,7 @@ def restore_command(archive):
     manifest = backup.read_manifest(archive)
     with click.progressbar(length=manifest["media_files"], label="Photos") as bar:
         try:
-            backup.restore(archive, current_app.config["MEDIA_DIR"], progress=bar.update)
+            backup.restore(archive, current_app.extensions["photo_store"], progress=bar.update)
         except backup.BackupError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"Restored {manifest['reports']} reports and {manifest['photos']} photos. "

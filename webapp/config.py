@@ -37,6 +37,15 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(inst),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MEDIA_DIR": env.get("MEDIA_DIR") or str(inst / "media"),
+        # Where photos are kept: "disk" (MEDIA_DIR, one server) or "s3" (an S3-compatible bucket: MinIO, Ceph,
+        # AWS; needed by more than one app server). S3_ENDPOINT_URL empty means AWS itself.
+        "PHOTO_STORE": (env.get("PHOTO_STORE") or "disk").strip().lower(),
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL", ""),
+        "S3_BUCKET": env.get("S3_BUCKET", ""),
+        "S3_PREFIX": env.get("S3_PREFIX", ""),
+        "S3_REGION": env.get("S3_REGION", ""),
+        "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", ""),
+        "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", ""),
         "TILE_URL": env.get("TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": env.get("TILE_ATTRIBUTION")
         or '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',

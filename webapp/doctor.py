@@ -4,21 +4,20 @@ never happened), half-written temporary files, and rows whose files are gone."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select, text
 
 from webapp import audit
 from webapp.extensions import db
-from webapp.media import PhotoStore
+from webapp.photostore import SIZES, PhotoStore, is_temporary, name_for, stem_of
 from webapp.reports.models import Photo
 
 
 @dataclass
 class Findings:
     database: list[str] = field(default_factory=list)      # problems the database reports about itself
-    orphan_files: list[Path] = field(default_factory=list)  # photo files no row refers to
-    temp_files: list[Path] = field(default_factory=list)    # writes cut off half-way
+    orphan_files: list[str] = field(default_factory=list)   # photo files no row refers to (names in the store)
+    temp_files: list[str] = field(default_factory=list)     # writes cut off half-way
     missing_files: list[int] = field(default_factory=list)  # photo rows whose files are gone
 
     @property
@@ -41,25 +40,24 @@ def check_database() -> list[str]:
 def examine(store: PhotoStore) -> Findings:
     findings = Findings(database=check_database())
     rows = {stem: photo_id for photo_id, stem in db.session.execute(select(Photo.id, Photo.stem)).all()}
-    root = Path(store.root)
-    if root.exists():
-        for path in root.rglob("*"):
-            if not path.is_file():
-                continue
-            if path.name.startswith(".") and path.name.endswith(".tmp"):
-                findings.temp_files.append(path)
-                continue
-            stem = path.stem.removesuffix("_t")
-            if path.suffix == ".jpg" and stem not in rows:
-                findings.orphan_files.append(path)
-    findings.missing_files = sorted(photo_id for stem, photo_id in rows.items() if not store.exists(stem))
+    present = set()  # one listing, not a request per photo (an object store answers slowly one by one)
+    for name in store.names():
+        present.add(name)
+        if is_temporary(name):
+            findings.temp_files.append(name)
+            continue
+        stem = stem_of(name)
+        if stem is not None and stem not in rows:
+            findings.orphan_files.append(name)
+    findings.missing_files = sorted(photo_id for stem, photo_id in rows.items()
+                                    if not all(name_for(stem, size) in present for size in SIZES))
     return findings
 
 
 def repair(store: PhotoStore, findings: Findings, actor: str = "doctor") -> None:
     """Delete leftover files and the rows of photos whose files are lost (their reports stay)."""
-    for path in findings.orphan_files + findings.temp_files:
-        path.unlink(missing_ok=True)
+    for name in findings.orphan_files + findings.temp_files:
+        store.remove(name)
     for photo_id in findings.missing_files:
         photo = db.session.get(Photo, photo_id)
         if photo is not None:

@@ -1,13 +1,17 @@
 """Error pages in the user's language; JSON for the API. Never a traceback."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from xml.etree import ElementTree as ET
+
+from flask import Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from webapp.extensions import db
+from webapp.photostore import PhotoStoreUnavailable
+from webapp.responses import wants_json
 
 
 def _wants_json() -> bool:
@@ -60,12 +64,52 @@ def register(app) -> None:
         response.headers["Retry-After"] = "5"
         return response
 
+    register_photo_store(app)
+
     @app.errorhandler(Exception)
     def unexpected(exc):
         app.logger.exception("Unhandled error on %s", request.path)
         if _wants_json():
             return jsonify({"error": messages()[500]}), 500
         return render_template("errors/error.html", code=500, message=messages()[500]), 500
+
+
+# --- The photo store cannot be written (a read-only or full disk, an unreachable bucket): 503 in each interface's
+# own format, with Retry-After. The store left nothing half-written and the caller stored no row.
+PHOTO_STORE_RETRY_AFTER = "60"
+
+
+def unavailable_response(message: str, retry_after: str):
+    """503 as the asking interface expects it: Open311's error list (JSON or XML), JSON for the JSON API and
+    the pages' scripts, else the site's own page in the visitor's language."""
+    if request.path.startswith("/open311/"):
+        errors = [{"code": 503, "description": message}]
+        if request.path.endswith(".xml"):
+            root = ET.Element("errors")
+            item = ET.SubElement(root, "error")
+            ET.SubElement(item, "code").text = "503"
+            ET.SubElement(item, "description").text = message
+            response = Response(b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8"),
+                                mimetype="text/xml")
+        else:
+            response = jsonify(errors)
+    elif _wants_json() or wants_json():
+        response = jsonify({"error": message})
+    else:
+        response = Response(render_template("errors/error.html", code=503, message=message), mimetype="text/html")
+    response.status_code = 503
+    response.headers["Retry-After"] = retry_after
+    return response
+
+
+def register_photo_store(app) -> None:
+    @app.errorhandler(PhotoStoreUnavailable)
+    def photo_store_unavailable(exc: PhotoStoreUnavailable):
+        db.session.rollback()
+        app.logger.error("Photo store unavailable on %s: %s", request.url_rule.rule if request.url_rule else "-", exc)
+        message = _("Photos cannot be saved right now because of a fault on our side. Nothing you sent was "
+                    "saved; please try again in a few minutes.")
+        return unavailable_response(message, PHOTO_STORE_RETRY_AFTER)
 
 
 def _is_busy(exc: OperationalError) -> bool:

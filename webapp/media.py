@@ -1,22 +1,21 @@
 """The photo pipeline: check what a file really is, orient it, strip all metadata, resize, store.
 
-Originals are never kept. Files are written to a temporary name and renamed into place, and
+Originals are never kept. The files are kept by a PhotoStore (webapp/photostore.py: disk or S3), and
 `PhotoStore.discard` removes them again when the database transaction fails, so that no photo
 file is left without its report.
 """
 from __future__ import annotations
 
 import io
-import os
-import secrets
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from struct import error as struct_error
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageFile, UnidentifiedImageError
+
+from webapp.photostore import DiskPhotoStore, PhotoStore, PhotoStoreUnavailable  # noqa: F401 - re-exported
 
 try:  # HEIC from iPhones, when the wheel installs on this platform.
     from pillow_heif import register_heif_opener
@@ -160,47 +159,6 @@ def process_photo(data: bytes, *, max_bytes: int, max_pixels: int, display_size:
     thumbnail = image.copy()
     thumbnail.thumbnail((thumb_size, thumb_size), Image.Resampling.LANCZOS)
     return ProcessedPhoto(encode_jpeg(image), encode_jpeg(thumbnail), image.width, image.height, gps)
-
-
-class PhotoStore:
-    """Photo files on local disk, two levels deep so no folder grows huge."""
-
-    def __init__(self, root: str | Path):
-        self.root = Path(root)
-
-    def new_stem(self) -> str:
-        return secrets.token_hex(16)
-
-    def path(self, stem: str, size: str = "display") -> Path:
-        suffix = "_t.jpg" if size == "thumb" else ".jpg"
-        return self.root / stem[:2] / f"{stem}{suffix}"
-
-    def _write(self, path: Path, content: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-
-    def save(self, stem: str, photo: ProcessedPhoto) -> None:
-        try:
-            self._write(self.path(stem), photo.display)
-            self._write(self.path(stem, "thumb"), photo.thumbnail)
-        except OSError:
-            self.discard(stem)
-            raise
-
-    def discard(self, stem: str) -> None:
-        for size in ("display", "thumb"):
-            try:
-                self.path(stem, size).unlink()
-            except FileNotFoundError:
-                pass
-
-    def exists(self, stem: str) -> bool:
-        return self.path(stem).exists() and self.path(stem, "thumb").exists()
 
 
 @dataclass

@@ -3,7 +3,7 @@ scripts that send queued reports and completions (so that their fetch does not f
 the one-time receipt or message meant for the page they open next)."""
 from __future__ import annotations
 
-from flask import jsonify, redirect, request
+from flask import Response, abort, jsonify, redirect, request
 
 
 def wants_json() -> bool:
@@ -16,3 +16,25 @@ def go_to(url: str, **facts):
     if wants_json():
         return jsonify({"location": url, **facts})
     return redirect(url)
+
+
+# Published photos can still be rejected or redacted by staff, so caches may keep one only if they ask again
+# before each use (README, "Photos and caches").
+PUBLIC_PHOTO_CACHE = "public, no-cache"
+
+
+def photo_response(store, stem: str, size: str, cache_control: str) -> Response:
+    """A photo file from the photo store (disk or S3). A stem's files never change (a redaction makes a new stem),
+    so the stem is the ETag and a cache's question is answered without reading the file."""
+    etag = f"{stem}-{size}"
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        content = store.read(stem, size)
+        if content is None:
+            abort(404)
+        response = Response(content, mimetype="image/jpeg")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -8,7 +8,6 @@ from tests.factories import CENTRUM, KARLSLUND, MALMO, image_bytes, make_report,
 from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
-from webapp.media import PhotoStore
 from webapp.reports import intake, lifecycle, public
 from webapp.reports.models import Photo, Report, StatusChange
 
@@ -33,13 +32,14 @@ def test_fault_categories_do_not_keep_safety_answers(app):
     assert report.time_of_day is None and report.safety_rating is None
 
 
-def test_photos_are_stored_without_metadata_and_held_for_approval(app):
+def test_photos_are_stored_without_metadata_and_held_for_approval(store_app):
+    app = store_app
     report, _ = make_report(photos=[image_bytes(gps=CENTRUM), image_bytes("PNG")])
     assert [p.moderation for p in report.photos] == ["pending", "pending"]
-    store = PhotoStore(app.config["MEDIA_DIR"])
+    store = app.extensions["photo_store"]
     for photo in report.photos:
         assert store.exists(photo.stem)
-        assert b"Exif" not in store.path(photo.stem).read_bytes()
+        assert b"Exif" not in store.read(photo.stem)
     assert public.public_photos(report) == []
 
 

@@ -104,7 +104,8 @@ def test_public_page_shows_the_report_but_never_the_contact(client, app):
     assert client.get(f"/photos/{stem}/thumb.jpg").status_code == 404
 
 
-def test_approved_photo_is_public_and_carries_no_exif(client):
+def test_approved_photo_is_public_and_carries_no_exif(store_app):
+    client = store_app.test_client()
     report, _ = make_report(photos=[image_bytes(gps=CENTRUM)])
     report.photos[0].moderation = "approved"
     db.session.commit()

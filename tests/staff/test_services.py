@@ -1,4 +1,5 @@
 """Triage rules on SQLite and PostgreSQL: filters, conflicts, merging, hiding, referral, redaction."""
+import io
 from datetime import date, datetime, timezone
 
 import pytest
@@ -8,7 +9,6 @@ from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
 from webapp.audit import events_for
 from webapp.errors import ReportError
 from webapp.extensions import db
-from webapp.media import PhotoStore
 from webapp.reports import lifecycle, moderation, public
 from webapp.reports.models import Report
 from webapp.staff import services
@@ -97,17 +97,18 @@ def test_referral_to_an_outside_party_is_public_with_an_explanation(app):
     assert report.external_name == "Fastighets AB"
 
 
-def test_redaction_covers_the_area_and_leaves_no_uncovered_copy(app):
+def test_redaction_covers_the_area_and_leaves_no_uncovered_copy(store_app):
+    app = store_app
     report, _ = make_report(photos=[image_bytes(size=(1600, 1200), color=(250, 250, 250))])
     photo = report.photos[0]
-    store = PhotoStore(app.config["MEDIA_DIR"])
-    old_files = [store.path(photo.stem), store.path(photo.stem, "thumb")]
+    store = app.extensions["photo_store"]
+    old_stem = photo.stem
     moderation.redact_photo(photo, [moderation.Box(0.5, 0.5, 0.25, 0.25)], mode="black", actor="x", store=store)
-    assert not any(p.exists() for p in old_files)
-    with Image.open(store.path(photo.stem)) as image:
+    assert store.read(old_stem) is None and store.read(old_stem, "thumb") is None
+    with Image.open(io.BytesIO(store.read(photo.stem))) as image:
         assert image.getpixel((1000, 700)) == (0, 0, 0) or sum(image.getpixel((1000, 700))) < 30
         assert sum(image.getpixel((1500, 100))) > 600
-    assert len([p for p in store.root.rglob("*.jpg")]) == 2
+    assert len(list(store.names())) == 2
 
 
 def test_blur_removes_the_detail_in_the_marked_area_only(app):
@@ -115,10 +116,10 @@ def test_blur_removes_the_detail_in_the_marked_area_only(app):
 
     report, _ = make_report(photos=[image_bytes(size=(1600, 1200), noise=True)])
     photo = report.photos[0]
-    store = PhotoStore(app.config["MEDIA_DIR"])
+    store = app.extensions["photo_store"]
 
     def detail(box):
-        with Image.open(store.path(photo.stem)) as image:
+        with Image.open(io.BytesIO(store.read(photo.stem))) as image:
             return ImageStat.Stat(image.convert("L").crop(box)).stddev[0]
 
     inside, outside = (100, 100, 300, 300), (1200, 800, 1400, 1000)

@@ -104,8 +104,7 @@ def test_completion_with_after_photo_fixes_reports_and_tells_the_residents(app):
     assert a.status == b.status == "fixed"
     after = order.after_photos[0]
     assert after.kind == "after" and after.is_public
-    from webapp.media import PhotoStore
-    assert b"Exif" not in PhotoStore(app.config["MEDIA_DIR"]).path(after.stem).read_bytes()
+    assert b"Exif" not in app.extensions["photo_store"].read(after.stem)
 
     mails = [m for m in outbox_messages(app.config["MAIL_OUTBOX_DIR"]) if "fixed" in m["Subject"]]
     assert len(mails) == 1 and mails[0]["To"] == "boende@example.org"

@@ -164,7 +164,8 @@ def _place_in_cell(mapper, connection, report: Report) -> None:
 
 
 class Photo(db.Model):
-    """A re-encoded photo without metadata; the files are <stem>.jpg and <stem>_t.jpg in MEDIA_DIR."""
+    """A re-encoded photo without metadata; the files are <stem>.jpg and <stem>_t.jpg in the photo store
+    (MEDIA_DIR or an S3 bucket, webapp/photostore.py)."""
 
     __tablename__ = "photo"
     __table_args__ = (CheckConstraint("(report_id IS NULL) <> (work_order_id IS NULL)", name="one_owner"),)

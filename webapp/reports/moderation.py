@@ -2,6 +2,7 @@
 (blur or black out faces and licence plates) so that no unredacted copy remains."""
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 
@@ -11,7 +12,8 @@ from PIL import Image, ImageDraw, ImageFilter
 from webapp import audit
 from webapp.errors import ReportError
 from webapp.extensions import db
-from webapp.media import PhotoStore, ProcessedPhoto, encode_jpeg
+from webapp.media import ProcessedPhoto, encode_jpeg
+from webapp.photostore import PhotoStore
 from webapp.reports.lifecycle import claim
 from webapp.reports.models import Photo, Report
 from webapp.reports.status import Moderation
@@ -63,7 +65,10 @@ def redact_photo(photo: Photo, boxes: list[Box], *, mode: str, actor: str, store
         raise ReportError("box", _l("Mark the area to cover by dragging over the photo."))
     if mode not in ("blur", "black"):
         raise ReportError("mode", _l("Unknown decision."))
-    with Image.open(store.path(photo.stem)) as source:
+    original = store.read(photo.stem)
+    if original is None:
+        raise ReportError("photo", _l("The photo's file is missing; it cannot be covered."))
+    with Image.open(io.BytesIO(original)) as source:
         image = source.convert("RGB")
     for box in boxes:
         area = box.pixels(image.width, image.height)

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -31,6 +30,7 @@ from webapp.reports import catalogue, intake, lifecycle, notify, presenters, pub
 from webapp.reports.forms import AnswerForm, FeedbackForm, FollowForm, ReportForm, SupportForm
 from webapp.reports.status import Source
 from webapp.reports.submission import checked_report_form, report_from_form, show_refusal, support_limit, to_receipt
+from webapp.responses import PUBLIC_PHOTO_CACHE, photo_response
 
 bp = Blueprint("reports", __name__)
 
@@ -233,15 +233,12 @@ def feedback(token: str):
 
 @bp.get("/photos/<stem>/<any(display, thumb):size>.jpg")
 def photo(stem: str, size: str):
-    """A published photo, kept an hour by caches: its address changes whenever its files do (redaction)."""
+    """A published photo. Staff can still reject or redact it, so a cache must ask again before each use
+    (`no-cache`, answered 304 while unchanged): the old address of a redacted or rejected photo answers 404 at
+    once, and no proxy keeps handing out the uncovered picture."""
     found = public.public_photo(stem)
     if found is None:
         abort(404)
-    path = current_app.extensions["photo_store"].path(found.stem, size)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=3600)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(current_app.extensions["photo_store"], found.stem, size, PUBLIC_PHOTO_CACHE)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choi
 from webapp.reports.models import Category, Photo, Report
 from webapp.reports.status import Moderation, Source
 from webapp.reports.submission import report_from_form, show_refusal
+from webapp.responses import photo_response
 from webapp.staff import forms, presenters, services
 from webapp.staff.models import SavedView
 from webapp.timeutil import day_ends_utc
@@ -243,12 +244,7 @@ def photo_file(photo_id: int, size: str):
     photo = db.get_or_404(Photo, photo_id)
     if not services.photo_visible_to(photo, current_user):
         abort(403)
-    path = current_app.extensions["photo_store"].path(photo.stem, size)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return photo_response(current_app.extensions["photo_store"], photo.stem, size, "private, no-store")
 
 
 @bp.post("/photos/<int:photo_id>/moderate")
