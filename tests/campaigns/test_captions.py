@@ -66,3 +66,12 @@ def test_the_corpus_is_sorted_right_above_the_floor():
         got = classify_caption(row["caption"])
         if row["expected"] == "feels_safe":
             assert got in ("feels_safe", None), row["caption"]
+
+
+def test_thanks_for_a_removal_is_praise_not_the_problem_removed():
+    """Issue 24.16: thanks for removing graffiti speaks for a fine place, whatever the tense."""
+    from webapp.campaigns.captions import classify_caption
+
+    for caption in ("Tack för att ni tog bort klottret! Nu ser det bra ut",
+                    "Klottret togs bort i går, tack!", "Thanks, the graffiti was removed"):
+        assert classify_caption(caption) == "feels_safe", caption

@@ -210,6 +210,7 @@ def test_staff_plan_record_and_publish_a_walk_over_http(sqlite_app):
     walk = db.session.execute(select(Walk)).scalar_one()
     page = client.get(f"/staff/walks/{walk.id}").get_data(as_text=True)
     assert first.reference in page and second.reference in page
+    assert "/publish" not in page  # not offered before the walk is recorded (issue 24.16)
     early = client.post(f"/staff/walks/{walk.id}/publish", data={"csrf_token": token})
     assert early.status_code == 400 and walk.published_at is None
     data = {"csrf_token": token, "walked_on": TODAY.isoformat(), "participants": "14",

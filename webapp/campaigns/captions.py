@@ -95,7 +95,7 @@ PHRASES = [
     (r"\bsvammar\s+over\b", " xbrokenx "),
     (r"\bslagit\s+sonder\b|\bslagits\s+sonder\b|\bsparkat\s+sonder\b", " xvandalx "),
     (r"\beldat\s+upp\b|\btant\s+eld\s+pa\b|\bset\s+on\s+fire\b", " xvandalx "),
-    (r"\btagit\s+bort\b|\bcleaned\s+up\b", " xfixedx "),
+    (r"\b(?:tagit|tog|tagits|togs|tar)\s+bort\b|\bcleaned\s+up\b|\bremoved\b", " xfixedx "),
     (r"\bvagar\s+(?:inte|ej)\b|\bdare\s+not\b|\bdon'?t\s+dare\b", " xunsafex "),
     (r"\bvaxer\s+(?:ut|igen|over)\b", " xgrowsx "),
     (r"\b(?:dalig|daligt)\s+(?:belysning|belyst|upplyst)\b", " xdarkx "),

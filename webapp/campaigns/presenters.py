@@ -197,6 +197,8 @@ def _stop(point, public: bool) -> dict:
 
 def walk_page(walk) -> dict:
     return {"id": walk.id, "title": walk.title, "published": walk.published_at is not None,
+            # Publishing is offered once it can succeed: the walk recorded and every stop decided.
+            "publishable": walk.walked_on is not None and all(p.decision for p in walk.points),
             "planned_on": format_date(walk.planned_on, "medium") if walk.planned_on else None,
             "walked_on": format_date(walk.walked_on, "medium") if walk.walked_on else None,
             "participants": walk.participants, "participant_note": walk.participant_note, "summary": walk.summary,
