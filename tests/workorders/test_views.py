@@ -82,10 +82,11 @@ def test_day_list_print_and_csv(sqlite_app):
     crew = sqlite_app.test_client()
     login(crew, make_user("crew", department="TS"))
     assert "Tömma korgar" in crew.get("/staff/tasks/print").get_data(as_text=True)
-    response = crew.get("/staff/tasks.csv")
+    response = crew.get("/staff/tasks.csv", headers={"Accept-Language": "sv"})
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0]["title"] == "Tömma korgar" and rows[0]["reports"] == report.reference
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0]["Rubrik"] == "Tömma korgar" and rows[0]["Rapporter"] == report.reference
+    assert rows[0]["Typ"] == "Renhållning" and rows[0]["Status"] == "Ny" and rows[0]["Försenad"] == "nej"
 
 
 def test_linking_an_ordered_report_again_asks_for_confirmation(sqlite_app):

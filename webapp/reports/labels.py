@@ -10,13 +10,16 @@ from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.reports.catalogue import active_categories
 from webapp.reports.presenters import category_name
-from webapp.reports.status import Source
+from webapp.reports.status import STATUS_LABELS, Moderation, Source
 
 SOURCE_LABELS = {
     Source.WEB: _l("Website"), Source.PHONE: _l("Phone"), Source.VISIT: _l("Visit"), Source.CAMPAIGN: _l("Campaign"),
     Source.INSTAGRAM: _l("Instagram"), Source.FIELD: _l("Field"), Source.POLICE: _l("Police"),
     Source.CONTRACTOR: _l("Contractor"), Source.CLEANING: _l("Cleaning staff"), Source.OPEN311: _l("Open311"),
 }
+MODERATION_LABELS = {Moderation.PENDING: _l("waiting for review"), Moderation.APPROVED: _l("approved"),
+                     Moderation.REJECTED: _l("rejected")}
+TIME_OF_DAY_LABELS = {"day": _l("day"), "evening": _l("evening"), "night": _l("night")}
 EXTERNAL_LABELS = {
     "trafikverket": _l("Trafikverket (state road)"),
     "property_owner": _l("Private property owner"),
@@ -31,3 +34,14 @@ def category_choices() -> list[SelectChoice]:
 
 def district_choices() -> list[SelectChoice]:
     return [SelectChoice(d.id, d.name) for d in db.session.execute(select(District).order_by(District.name)).scalars()]
+
+
+def value_label(name: str, value):
+    """A report's stored value in words, for audit lines and exports: statuses, sources, referrals, times of day
+    and photo decisions by their labels; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    for labels in (STATUS_LABELS, SOURCE_LABELS, EXTERNAL_LABELS, TIME_OF_DAY_LABELS, MODERATION_LABELS):
+        if value in labels:
+            return labels[value]
+    return value

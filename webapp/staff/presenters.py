@@ -23,7 +23,15 @@ from webapp.geo.models import Zone
 from webapp.i18n import localized
 from webapp.reports import lifecycle, public
 from webapp.reports.catalogue import current_site_message
-from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS, category_choices, district_choices
+from webapp.reports.labels import (
+    EXTERNAL_LABELS,
+    MODERATION_LABELS,
+    SOURCE_LABELS,
+    TIME_OF_DAY_LABELS,
+    category_choices,
+    district_choices,
+    value_label,
+)
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name, icon_url, report_form_page
 from webapp.reports.status import STATUS_LABELS, ReportStatus
@@ -205,7 +213,8 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
                                                    "external_contact": r.external_contact or ""})
     photos = [{"id": p.id, "thumb": url_for("staff.photo_file", photo_id=p.id, size="thumb"),
                "display": url_for("staff.photo_file", photo_id=p.id, size="display"),
-               "moderation": p.moderation, "width": p.width, "height": p.height} for p in r.photos
+               "moderation": MODERATION_LABELS.get(p.moderation, p.moderation), "moderation_key": p.moderation,
+               "width": p.width, "height": p.height} for p in r.photos
               if services.photo_visible_to(p, viewer)]
     orders = [{"number": o.number, "status": wo_status.STATUS_LABELS.get(o.status, o.status),
                "url": url_for("workorders.show", order_id=o.id)} for o in workorders.orders_for(r)]
@@ -234,10 +243,10 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
         "merged_into": r.merged_into, "photos": photos, "orders": orders, "nearby": nearby,
         "questions": questions, "history": [{"when": _when(h.created_at), "status": STATUS_LABELS.get(h.to_status),
                                              "note": h.public_note, "actor": h.actor} for h in r.history],
-        "events": audit.history("report", r.id),
+        "events": audit.history("report", r.id, value_label),
         "satisfaction": satisfaction.score if satisfaction else None,
         "public_url": url_for("reports.show", reference=r.reference) if not r.hidden else None,
-        "safety": {"time_of_day": r.time_of_day, "rating": r.safety_rating},
+        "safety": {"time_of_day": TIME_OF_DAY_LABELS.get(r.time_of_day, r.time_of_day), "rating": r.safety_rating},
         "edit": edit, "status_form": status, "assign": assign,
         "closing_statuses": [k for k in next_statuses if lifecycle.closes(k)],
         "can_merge": r.status != ReportStatus.DUPLICATE,

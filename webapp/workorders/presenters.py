@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, url_for
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 
 from webapp import audit
 from webapp.i18n import localized
@@ -65,6 +66,27 @@ def tasks(orders, lat, lon) -> list[dict]:
     return result
 
 
+def _event_value(name: str, value):
+    """A work order's audit value in words: its statuses and type by their labels."""
+    if name in ("from", "to") and value in wo_status.STATUS_LABELS:
+        return wo_status.STATUS_LABELS[value]
+    if name == "kind" and value in services.KINDS:
+        return services.KINDS[value][1]
+    return value
+
+
+def csv_rows(orders) -> tuple[list[str], list[list]]:
+    """The crew's day list as a spreadsheet: headers and values in the reader's language, labels not keys."""
+    today = local_today()
+    headers = [_("Number"), _("Title"), _("Type"), _("Priority"), _("Status"), _("Due"), _("Overdue"),
+               _("Latitude"), _("Longitude"), _("Reports"), _("Instructions")]
+    rows = [[o.number, o.title, services.KINDS[o.kind][1], localized(o.priority.names),
+             wo_status.STATUS_LABELS.get(o.status, o.status), o.due_date.isoformat(),
+             _("yes") if services.is_overdue(o, today) else _("no"), o.lat or "", o.lon or "",
+             " ".join(r.reference for r in o.reports), o.instructions] for o in orders]
+    return headers, rows
+
+
 def today_label() -> str:
     return format_date(local_today(), "full")
 
@@ -83,7 +105,7 @@ def detail(o: WorkOrder) -> dict:
                                for p in r.photos if p.moderation != Moderation.REJECTED]}
                    for r in o.reports],
         "after_photos": [url_for("reports.photo", stem=p.stem, size="display") for p in o.after_photos],
-        "events": audit.history("work_order", o.id),
+        "events": audit.history("work_order", o.id, _event_value),
         "open": o.status in wo_status.OPEN_STATUSES,
     })
     return row

@@ -136,14 +136,9 @@ def tasks_print():
 @bp.get("/tasks.csv")
 @require("tasks")
 def tasks_csv():
-    orders = services.tasks_for(current_user)
-    today = local_today()
-    rows = [[o.number, o.title, o.kind, o.priority_code, o.status, o.due_date.isoformat(),
-             "yes" if services.is_overdue(o, today) else "no", o.lat or "", o.lon or "",
-             " ".join(r.reference for r in o.reports), o.instructions] for o in orders]
-    return Response(spreadsheets.csv_text(["number", "title", "type", "priority", "status", "due_date", "overdue",
-                                           "lat", "lon", "reports", "instructions"], rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=uppdrag-{today.isoformat()}.csv"})
+    headers, rows = presenters.csv_rows(services.tasks_for(current_user))
+    return Response(spreadsheets.csv_text(headers, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=uppdrag-{local_today().isoformat()}.csv"})
 
 
 @bp.get("/tasks/<int:order_id>")

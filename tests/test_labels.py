@@ -1,0 +1,89 @@
+"""Raw values as a class (issue 24.9): every value shown to a person or written to a spreadsheet goes through its
+label. Renders every staff page (from the URL map, as an administrator, with one of everything) and every CSV
+and XLSX download in Swedish, and finds no internal key among what a person reads."""
+import csv
+import html
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.auth.test_access import url_for_rule, world  # noqa: F401 - the fixture with one of everything
+from tests.factories import image_bytes, login, make_report, make_user
+from webapp.campaigns.walks import DECISIONS
+from webapp.extensions import db
+from webapp.reports.models import TIMES_OF_DAY, Category
+from webapp.reports.status import Moderation, ReportStatus, Source
+from webapp.workorders.services import KINDS
+from webapp.workorders.status import WorkOrderStatus
+
+
+def internal_keys() -> set[str]:
+    """Values stored in the database that have a label: none of them may be read on a Swedish page."""
+    keys = {str(v) for enum in (ReportStatus, Moderation, Source, WorkOrderStatus) for v in enum}
+    keys |= set(TIMES_OF_DAY) | set(DECISIONS) | set(KINDS)
+    keys |= set(db.session.execute(db.select(Category.key)).scalars())
+    return keys
+
+
+def visible_text(page: str) -> str:
+    """What a person reads as the page's own words: no scripts, styles, tags, attributes, e-mail addresses, nor
+    what a form holds for editing (a textarea's English reply text is data, not a label)."""
+    page = re.sub(r"<(script|style|template|textarea)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<[^>]+>", " ", page)
+    page = html.unescape(page)
+    return re.sub(r"\S+@\S+", " ", page)
+
+
+def raw_words(text: str, keys: set[str]) -> set[str]:
+    words = set(re.findall(r"[A-Za-z_]+", text))
+    return {w for w in words if w in keys}
+
+
+@pytest.fixture
+def more(world):  # noqa: F811
+    """A safety report with a time of day and a pending photo, so that their values show."""
+    report, _ = make_report(category="dark_unsafe", time_of_day="night", safety_rating=2, photos=[image_bytes()])
+    db.session.commit()
+    return {**world, "safety_report_id": report.id}
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_no_internal_key_on_any_staff_page_or_spreadsheet_in_swedish(sqlite_app, more):
+    keys = internal_keys()
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin", email="etiketter@landskrona.se"))
+    pages = []
+    for rule in sqlite_app.url_map.iter_rules():
+        if "GET" not in rule.methods or not rule.rule.startswith("/staff") or rule.rule.endswith(("logout", ".jpg")):
+            continue
+        if rule.endpoint == "staff.admin_category":  # the administrator edits the category whose key it shows
+            continue
+        if any(a not in more for a in rule.arguments):
+            continue
+        try:
+            pages.append(url_for_rule(sqlite_app, rule, more))
+        except ValueError:
+            continue
+    pages += [f"/staff/reports/{more['safety_report_id']}", f"/staff/reports/{more['report_id']}"]
+    found = {}
+    for url in pages:
+        response = admin.get(url, headers={"Accept-Language": "sv"})
+        if response.status_code != 200:
+            continue
+        if response.mimetype == "text/html":
+            text = visible_text(response.get_data(as_text=True))
+        elif response.mimetype == "text/csv":
+            rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+            text = "\n".join(" ".join(row) for row in rows[1:])  # the header row names columns
+        elif "spreadsheetml" in response.mimetype:
+            book = load_workbook(io.BytesIO(response.data), read_only=True)
+            text = "\n".join(" ".join(str(c) for c in row if c is not None)
+                             for sheet in book.worksheets for row in list(sheet.iter_rows(values_only=True))[1:])
+        else:
+            continue
+        raw = raw_words(text, keys)
+        if raw:
+            found[url] = sorted(raw)
+    assert found == {}, "\n".join(f"{u}: {v}" for u, v in found.items())
