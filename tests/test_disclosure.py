@@ -71,7 +71,7 @@ tables = st.integers(2, 3).flatmap(lambda r: st.integers(2, 3).flatmap(
                        min_size=r, max_size=r)))
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables, st.sampled_from([("total",), ("total", "columns"), ()]))
 def test_no_hidden_figure_follows_from_the_shown_ones(table, published):
     result = suppress(table, LIMIT, published=published)

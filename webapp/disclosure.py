@@ -84,8 +84,8 @@ def suppress(table: Sequence[Sequence[int]], limit: int | None = None, *, publis
     Seen as a graph whose nodes are the rows and columns (margins included) and whose edges are the hidden
     figures, a hidden figure could be one less, with every sum unchanged, when it lies on a cycle that takes one
     from it and from every second figure after it (all above zero) and gives one to the others (any, zeros too).
-    Hidden figures are added, the smallest next to an unprotected one first, until every hidden figure above
-    zero lies on such a cycle: then it has at least two possible values, and none follows by subtraction.
+    For each figure not yet so protected, the cheapest rectangle of figures through it is hidden (else the
+    smallest figure next to it), until every hidden figure above zero lies on such a cycle: then it has at least two possible values, and none follows by subtraction.
     A hidden zero is no one; it may follow from a published zero. Pure: no database, no request."""
     limit = limit or threshold()
     rows, columns = len(table), len(table[0]) if table else 0
@@ -106,6 +106,10 @@ def suppress(table: Sequence[Sequence[int]], limit: int | None = None, *, publis
         exposed = _unprotected(hidden, grid)
         if exposed is None:
             break
+        rectangle = _cheapest_rectangle(exposed, grid, hidden, fixed)
+        if rectangle:
+            hidden |= rectangle
+            continue
         complement = _complement(exposed, grid, hidden, fixed, everything)
         if complement is None:
             break   # nothing left to hide: a table of one row or one column cannot hide anything
@@ -113,6 +117,27 @@ def suppress(table: Sequence[Sequence[int]], limit: int | None = None, *, publis
     shown = [[None if (i, j) in hidden else grid[i][j] for j in range(columns + 1)] for i in range(rows + 1)]
     return Suppressed(cells=[r[:columns] for r in shown[:rows]], row_totals=[r[columns] for r in shown[:rows]],
                       column_totals=shown[rows][:columns], total=shown[rows][columns])
+
+
+def _cheapest_rectangle(exposed, grid, hidden, fixed) -> set[tuple[int, int]] | None:
+    """The figures to hide with `exposed` so that it is a corner of a hidden rectangle whose opposite corner is
+    above zero (then it and that corner can each be one less, the two others one more): the rectangle that hides
+    the least not yet hidden (by sum, then by how many figures), or None when every rectangle needs a published
+    margin."""
+    i, j = exposed
+    best, best_cost = None, None
+    for i2 in range(len(grid)):
+        for j2 in range(len(grid[0])):
+            if i2 == i or j2 == j or grid[i2][j2] <= 0:
+                continue
+            corners = {(i, j2), (i2, j), (i2, j2)}
+            if corners & fixed:
+                continue
+            new = corners - hidden
+            cost = (sum(grid[a][b] for a, b in new), len(new), i2, j2)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = new, cost
+    return best
 
 
 def _complement(exposed, grid, hidden, fixed, everything):
