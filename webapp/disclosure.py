@@ -82,8 +82,8 @@ def suppress(table: Sequence[Sequence[int]], limit: int | None = None, *, publis
     that they need not be.
 
     Seen as a graph whose nodes are the rows and columns (margins included) and whose edges are the hidden
-    figures, a hidden figure could be one less, with every sum unchanged, when it lies on a cycle that takes one
-    from it and from every second figure after it (all above zero) and gives one to the others (any, zeros too).
+    figures, a hidden figure could take another value, with every sum unchanged, when it lies on a cycle along
+    which the figures can move one step each, up and down in turn, none below zero.
     For each figure not yet so protected, the cheapest rectangle of figures through it is hidden (else the
     smallest figure next to it), until every hidden figure above zero lies on such a cycle: then it has at least two possible values, and none follows by subtraction.
     A hidden zero is no one; it may follow from a published zero. Pure: no database, no request."""
@@ -119,19 +119,31 @@ def suppress(table: Sequence[Sequence[int]], limit: int | None = None, *, publis
                       column_totals=shown[rows][:columns], total=shown[rows][columns])
 
 
+def _may_move(cell, grid, up: bool) -> bool:
+    """Whether a figure may move one step in the signed table (a margin counts with a minus sign, so that every
+    row and column sums to nought): up or down, a figure of the table may only go down from above zero."""
+    rows, columns = len(grid) - 1, len(grid[0]) - 1
+    margin = (cell[0] == rows) != (cell[1] == columns)
+    lowers = up == margin   # the figure itself goes down
+    return not lowers or grid[cell[0]][cell[1]] > 0
+
+
 def _cheapest_rectangle(exposed, grid, hidden, fixed) -> set[tuple[int, int]] | None:
-    """The figures to hide with `exposed` so that it is a corner of a hidden rectangle whose opposite corner is
-    above zero (then it and that corner can each be one less, the two others one more): the rectangle that hides
-    the least not yet hidden (by sum, then by how many figures), or None when every rectangle needs a published
-    margin."""
+    """The figures to hide with `exposed` so that it is a corner of a hidden rectangle along which every
+    corner can move one step, the sums unchanged: the rectangle that hides the least not yet hidden (by sum,
+    then by how many figures), or None when every such rectangle needs a published margin."""
     i, j = exposed
     best, best_cost = None, None
     for i2 in range(len(grid)):
         for j2 in range(len(grid[0])):
-            if i2 == i or j2 == j or grid[i2][j2] <= 0:
+            if i2 == i or j2 == j:
                 continue
             corners = {(i, j2), (i2, j), (i2, j2)}
             if corners & fixed:
+                continue
+            if not any(all(_may_move(c, grid, up) for c, up in
+                           (((i, j), first), ((i, j2), not first), ((i2, j2), first), ((i2, j), not first)))
+                       for first in (True, False)):
                 continue
             new = corners - hidden
             cost = (sum(grid[a][b] for a, b in new), len(new), i2, j2)
@@ -153,31 +165,38 @@ def _complement(exposed, grid, hidden, fixed, everything):
 
 
 def _unprotected(hidden: set[tuple[int, int]], grid) -> tuple[int, int] | None:
-    """A hidden figure above zero that could not be one less: no cycle of hidden figures through it on which it
-    and every second figure are above zero. As arcs: a figure above zero may be taken from (row -> column), any
-    figure may be given to (column -> row); the figure (i, j) can be one less when column j reaches row i
-    without going back over (i, j) itself."""
+    """A hidden figure above zero that could not move: no cycle of hidden figures through it along which each
+    can move one step, up and down in turn, every row and column sum unchanged. As arcs between rows and
+    columns: a figure that may go down in the signed table is an arc row -> column, one that may go up an arc
+    column -> row; the figure can move when the far end of one of its arcs leads back to the near end without
+    going over the figure itself."""
     arcs: dict[tuple[str, int], list[tuple[tuple[str, int], tuple[int, int]]]] = {}
     for cell in hidden:
         r, c = ("r", cell[0]), ("c", cell[1])
-        if grid[cell[0]][cell[1]] > 0:
+        if _may_move(cell, grid, up=False):
             arcs.setdefault(r, []).append((c, cell))
-        arcs.setdefault(c, []).append((r, cell))
+        if _may_move(cell, grid, up=True):
+            arcs.setdefault(c, []).append((r, cell))
     for cell in sorted(hidden):
         if grid[cell[0]][cell[1]] <= 0:
             continue
-        target, seen, todo = ("r", cell[0]), {("c", cell[1])}, [("c", cell[1])]
-        reached = False
-        while todo and not reached:
-            node = todo.pop()
-            for neighbour, via in arcs.get(node, []):
-                if via == cell or neighbour in seen:
-                    continue
-                if neighbour == target:
-                    reached = True
-                    break
-                seen.add(neighbour)
-                todo.append(neighbour)
-        if not reached:
+        r, c = ("r", cell[0]), ("c", cell[1])
+        ends = ([(c, r)] if _may_move(cell, grid, up=False) else []) + \
+               ([(r, c)] if _may_move(cell, grid, up=True) else [])
+        if not any(_reaches(arcs, start, target, cell) for start, target in ends):
             return cell
     return None
+
+
+def _reaches(arcs, start, target, without) -> bool:
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        for neighbour, via in arcs.get(node, []):
+            if via == without or neighbour in seen:
+                continue
+            if neighbour == target:
+                return True
+            seen.add(neighbour)
+            todo.append(neighbour)
+    return False
