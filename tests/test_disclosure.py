@@ -1,4 +1,5 @@
 """The disclosure rule as pure functions: complementary suppression and the release of split figures."""
+from collections import Counter
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -109,10 +110,10 @@ def test_nothing_small_nothing_hidden():
 def test_figures_are_released_in_steps_of_the_threshold():
     day = date(2026, 3, 1)
     days = [day] * 3 + [day + timedelta(1)] * 2 + [day + timedelta(2)] + [day + timedelta(3)] * 4
-    assert release_day(days[:5], day + timedelta(10), LIMIT) == day + timedelta(1)
-    assert release_day(days, day + timedelta(10), LIMIT) == day + timedelta(3)
-    assert release_day(days[:4], day + timedelta(10), LIMIT) is None
+    assert release_day(Counter(days[:5]), day + timedelta(10), LIMIT) == day + timedelta(1)
+    assert release_day(Counter(days), day + timedelta(10), LIMIT) == day + timedelta(3)
+    assert release_day(Counter(days[:4]), day + timedelta(10), LIMIT) is None
     # One more report moves nothing: the next release waits for a whole step.
-    assert release_day(days + [day + timedelta(4)], day + timedelta(10), LIMIT) == day + timedelta(3)
+    assert release_day(Counter(days + [day + timedelta(4)]), day + timedelta(10), LIMIT) == day + timedelta(3)
     # Today's reports wait for tomorrow.
-    assert release_day(days, day + timedelta(1), LIMIT) is None
+    assert release_day(Counter(days), day + timedelta(1), LIMIT) is None

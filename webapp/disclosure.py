@@ -11,10 +11,9 @@
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -39,14 +38,14 @@ class TooSmallToSplit(ReportError):
                                       "dates, a larger area or more categories) to see the split."))
 
 
-def release_day(days: Iterable[date], today: date, limit: int | None = None) -> date | None:
-    """The last day whose end split figures count up to, from the days the selection's reports came in (one
-    entry per report, the split left out). Days from `today` on are not counted yet; walking the others in order,
-    a release is made at the end of a day once at least `limit` reports came in since the release before.
-    None when not even the first release has `limit` reports: then the selection is too small to split."""
+def release_day(per_day: Mapping[date, int], today: date, limit: int | None = None) -> date | None:
+    """The last day whose end split figures count up to, from how many of the selection's reports (the split
+    left out) came in each day. Days from `today` on are not counted yet; walking the others in order, a release
+    is made at the end of a day once at least `limit` reports came in since the release before. None when not
+    even the first release has `limit` reports: then the selection is too small to split."""
     limit = limit or threshold()
     released, since = None, 0
-    for day, n in sorted(Counter(d for d in days if d < today).items()):
+    for day, n in sorted((d, n) for d, n in per_day.items() if d < today):
         since += n
         if since >= limit:
             released, since = day, 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -210,7 +211,7 @@ def split_results(campaign: Campaign) -> dict:
         select(Report.created_at, Report.gender, Report.age_group, Category.key)
         .join(Category, Category.id == Report.category_id)
         .where(Report.campaign_id == campaign.id, Report.status != ReportStatus.DUPLICATE)).all()
-    day = disclosure.release_day([as_utc(r[0]).date() for r in rows], utcnow().date())
+    day = disclosure.release_day(Counter(as_utc(r[0]).date() for r in rows), utcnow().date())
     if day is None:
         return {"too_small": True, "counted_until": None, "total": None, "categories": [], "gender": [],
                 "age_group": []}
