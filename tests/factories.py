@@ -128,3 +128,17 @@ def form_token(client, path: str = "/") -> str:
 
     html = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def backdate_reports(days: int = 1) -> None:
+    """Move every report's arrival `days` days back, so that split figures (released up to the day before,
+    webapp/disclosure.py) count them."""
+    from datetime import timedelta
+
+    from webapp.extensions import db
+    from webapp.reports.models import Report
+    from webapp.timeutil import as_utc
+
+    for report in db.session.query(Report):
+        report.created_at = as_utc(report.created_at) - timedelta(days=days)
+    db.session.commit()

@@ -75,6 +75,8 @@ def from_environment(instance_path: str) -> dict:
         "MAP_CACHE_BYTES": int(env.get("MAP_CACHE_BYTES") or Defaults.MAP_CACHE_BYTES),
         # A running background job whose worker has not beaten its heart for this long is taken up by another.
         "JOB_STALE_SECONDS": int(env.get("JOB_STALE_SECONDS") or 60),
+        # The smallest group of people a figure split by gender or age may count (webapp/disclosure.py); at least 2.
+        "DISCLOSURE_THRESHOLD": max(2, int(env.get("DISCLOSURE_THRESHOLD") or 5)),
         # Run queued jobs in a thread of the web process as well (laptops, tests); in production say 0 and run
         # `flask jobs work` beside the web server (docs/deploy.md).
         "JOBS_IN_WEB_PROCESS": _bool(env.get("JOBS_IN_WEB_PROCESS"), True),

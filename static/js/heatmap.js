@@ -12,7 +12,17 @@ getJSON(element.dataset.districtsUrl).then((geojson) => {
 
 // The server sends each cell as [column, row, count] on the SWEREF 99 TM grid (south-west corner at column × size,
 // row × size metres); the squares are drawn here, their corners projected in the browser.
-getJSON(element.dataset.cellsUrl).then((grid) => {
+// A selection too small to split by gender or age is answered 400 with the reason, shown above the map.
+const cellsOf = (url) => fetch(url, { headers: { Accept: "application/json" } }).then(async (response) => {
+  const body = await response.json();
+  if (!response.ok) {
+    document.getElementById("heat-count").textContent = body.error || "";
+    throw new Error(`${response.status} ${url}`);
+  }
+  return body;
+});
+
+cellsOf(element.dataset.cellsUrl).then((grid) => {
   const { size, cells } = grid;
   const [e0, n0] = grid.origin || [0, 0];
   const top = cells.reduce((most, c) => Math.max(most, c[2]), 1);
@@ -37,7 +47,7 @@ getJSON(element.dataset.cellsUrl).then((grid) => {
   if (cells.length) map.fitBounds(layer.getBounds(), { maxZoom: 16 });
   const count = document.getElementById("heat-count");
   count.textContent = format(count.dataset.msg, { n: grid.total, c: cells.length })
-    + (grid.suppressed ? ` · ${format(count.dataset.suppressed, { s: grid.suppressed })}` : "");
+    + (grid.split ? ` · ${count.dataset.suppressed}` : "");
   count.dataset.total = String(grid.total);
   count.dataset.cells = String(cells.length);
 }).catch(() => {});

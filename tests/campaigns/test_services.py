@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
+from tests.factories import CENTRUM, KARLSLUND, backdate_reports, image_bytes, make_report
 from webapp.campaigns import imports, services
 from webapp.campaigns.services import CampaignInput
 from webapp.errors import ReportError
@@ -237,11 +237,16 @@ def test_gender_and_age_only_in_aggregate_with_small_cells_suppressed(app):
     for _ in range(2):
         services.submit(made, data("littered"), photo_settings(), today=TODAY, gender="man", age_group="65+")
     services.submit(made, data(), photo_settings(), today=TODAY)  # did not answer
-    by_gender = {row["answer"]: row for row in services.split_by(made, "gender")}
-    assert by_gender["woman"]["total"] == 6 and by_gender["woman"]["by_category"] == {"dark_unsafe": 6}
-    assert by_gender["man"]["total"] is None and by_gender["man"]["by_category"] == {"littered": None}
-    assert by_gender["other"]["total"] is None
-    by_age = {row["answer"]: row for row in services.split_by(made, "age_group")}
+    # Today's reports are not counted yet (the figures move a whole step at a time, webapp/disclosure.py).
+    assert services.split_results(made)["too_small"] is True
+    backdate_reports()
+    split = services.split_results(made)
+    assert split["total"] == 9 and split["categories"] == ["dark_unsafe", "littered"]
+    by_gender = {row["answer"]: row for row in split["gender"]}
+    assert by_gender["woman"]["total"] == 6 and by_gender["woman"]["by_category"]["dark_unsafe"] == 6
+    assert by_gender["man"]["total"] is None and by_gender["man"]["by_category"]["littered"] is None
+    assert by_gender["other"]["total"] == 0
+    by_age = {row["answer"]: row for row in split["age_group"]}
     assert by_age["16-24"]["total"] == 6 and by_age["65+"]["total"] is None
     with pytest.raises(ReportError):
         services.submit(made, data(), photo_settings(), today=TODAY, gender="robot")

@@ -7,6 +7,7 @@ from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from webapp import disclosure
 from webapp.campaigns import services, walks
 from webapp.extensions import db
 from webapp.geo.services import to_sweref
@@ -97,16 +98,19 @@ def owner_page(owner, rows) -> dict:
             "csv_url": url_for("campaigns.owner_csv", owner_id=owner.id)}
 
 
-def splits(campaign) -> list[dict]:
-    """Results by gender and by age group, with small cells suppressed."""
+def splits(campaign) -> dict:
+    """Results by gender and by age group as the disclosure rule lets them be shown (services.split_results):
+    None for a hidden figure, or `too_small` with no tables at all."""
+    data = services.split_results(campaign)
     labels = category_labels()
-    keys = campaign.category_keys or sorted({k for attribute in ("gender", "age_group")
-                                            for row in services.split_by(campaign, attribute) for k in row["by_category"]})
-    return [{"title": title, "categories": [labels.get(k, k) for k in keys],
-             "rows": [{"label": row["label"], "total": row["total"],
-                       "cells": [row["by_category"].get(k) for k in keys]}
-                      for row in services.split_by(campaign, attribute)]}
-            for title, attribute in ((_("By gender"), "gender"), (_("By age group"), "age_group"))]
+    return {"too_small": data["too_small"],
+            "counted_until": format_date(data["counted_until"], "long") if data["counted_until"] else None,
+            "threshold": disclosure.threshold(),
+            "tables": [{"title": title, "categories": [labels.get(k, k) for k in data["categories"]],
+                        "rows": [{"label": row["label"], "total": row["total"],
+                                  "cells": [row["by_category"][k] for k in data["categories"]]}
+                                 for row in data[attribute]]}
+                       for title, attribute in ((_("By gender"), "gender"), (_("By age group"), "age_group"))]}
 
 
 # Groups, the structured audit and walks

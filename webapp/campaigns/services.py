@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import Point, mapping, shape
 from shapely.ops import unary_union
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from webapp import audit
+from webapp import audit, disclosure
 from webapp.campaigns import walks
 from webapp.campaigns.models import Campaign, EngagementActivity
 from webapp.errors import ReportError
@@ -25,7 +26,7 @@ from webapp.reports import catalogue, intake
 from webapp.reports.intake import NewReport
 from webapp.reports.models import Category, Report
 from webapp.reports.status import Moderation, ReportStatus
-from webapp.timeutil import local_today
+from webapp.timeutil import local_date, local_today
 
 KINDS = {
     "instagram_week": _l("Instagram week"),
@@ -43,7 +44,6 @@ ACTIVITY_KINDS = {
 GENDERS = {"woman": _l("Woman"), "man": _l("Man"), "other": _l("Other"), "undisclosed": _l("Prefer not to say")}
 AGE_GROUPS = {"u16": _l("Under 16"), "16-24": "16–24", "25-44": "25–44", "45-64": "45–64", "65+": "65+",
               "undisclosed": _l("Prefer not to say")}
-MIN_CELL = 5  # fewer answers than this are never shown, so that no one can be singled out
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 PLACE_RADIUS_M = 30
 
@@ -200,25 +200,34 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, *, acto
     return report, token
 
 
-def split_by(campaign: Campaign, attribute: str) -> list[dict]:
-    """Counts per answer (gender or age group) and safety-walk question, for aggregate results only.
-    A cell with fewer than MIN_CELL answers is returned as None ("too few to show")."""
-    labels = GENDERS if attribute == "gender" else AGE_GROUPS
-    column = Report.gender if attribute == "gender" else Report.age_group
+def split_results(campaign: Campaign) -> dict:
+    """The campaign's reports by gender and by age group, per category, through the disclosure rule
+    (webapp/disclosure.py): counted up to the campaign's release (so the figures move in steps of at least the
+    threshold, never with one new respondent), and each table (the answers, and no answer, by category)
+    suppressed with the campaign's total and each category's total taken as published, so that no hidden
+    figure follows by subtraction from the row totals, the category totals or the other cells.
+    `too_small` when the campaign has not yet had the threshold of reports before today."""
     rows = db.session.execute(
-        select(column, Category.key, func.count(Report.id)).join(Category, Category.id == Report.category_id)
-        .where(Report.campaign_id == campaign.id, column.is_not(None), Report.status != ReportStatus.DUPLICATE)
-        .group_by(column, Category.key)).all()
-    table = {}
-    for answer, key, count in rows:
-        table.setdefault(answer, {})[key] = count
-    result = []
-    for answer in labels:
-        counts = table.get(answer, {})
-        total = sum(counts.values())
-        result.append({"answer": answer, "label": labels[answer],
-                       "total": total if total >= MIN_CELL else None,
-                       "by_category": {k: (v if v >= MIN_CELL else None) for k, v in counts.items()}})
+        select(Report.created_at, Report.gender, Report.age_group, Category.key)
+        .join(Category, Category.id == Report.category_id)
+        .where(Report.campaign_id == campaign.id, Report.status != ReportStatus.DUPLICATE)).all()
+    day = disclosure.release_day(Counter(local_date(r[0]) for r in rows), local_today())  # Stockholm's days
+    if day is None:
+        return {"too_small": True, "counted_until": None, "total": None, "categories": [], "gender": [],
+                "age_group": []}
+    counted = [r for r in rows if local_date(r[0]) <= day]
+    keys = list(campaign.category_keys or [])
+    keys += sorted({r[3] for r in counted} - set(keys))
+    result = {"too_small": False, "counted_until": day, "total": len(counted), "categories": keys}
+    for attribute, labels, column in (("gender", GENDERS, 1), ("age_group", AGE_GROUPS, 2)):
+        answers = [*labels, None]
+        table = [[0] * len(keys) for _ in answers]
+        for r in counted:
+            table[answers.index(r[column] if r[column] in labels else None)][keys.index(r[3])] += 1
+        shown = disclosure.suppress(table, published=("total", "columns"))
+        result[attribute] = [{"answer": a, "label": labels[a], "total": shown.row_totals[i],
+                              "by_category": dict(zip(keys, shown.cells[i]))}
+                             for i, a in enumerate(answers) if a is not None]
     return result
 
 

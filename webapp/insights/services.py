@@ -11,11 +11,11 @@ from typing import Iterator
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
-from webapp import audit, spreadsheets
+from webapp import audit, disclosure, spreadsheets
 from webapp.campaigns.models import Campaign
-from webapp.campaigns.services import AGE_GROUPS, GENDERS, MIN_CELL, places
+from webapp.campaigns.services import AGE_GROUPS, GENDERS, places
 from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
@@ -28,7 +28,7 @@ from webapp.rawsql import raw_rows
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name
 from webapp.reports.status import Moderation, ReportStatus
-from webapp.timeutil import as_utc, local_today
+from webapp.timeutil import as_utc, local_today, utcnow
 from webapp.workorders.models import WorkOrder, WorkOrderReport
 from webapp.workorders.status import WorkOrderStatus
 
@@ -62,7 +62,8 @@ class Selection:
     date_to: date | None = None
     district: int | None = None
     campaign: int | None = None
-    # Split by the anonymous safety-walk answers: only ever shown as cells of MIN_CELL reports or more.
+    # Split by the anonymous safety-walk answers: only ever counted, through the disclosure rule
+    # (webapp/disclosure.py; `split_table` below).
     gender: str | None = None
     age_group: str | None = None
 
@@ -93,11 +94,12 @@ class SplitRefused(ReportError):
                                       "exported: single points could single someone out."))
 
 
-def _query(selection: Selection, columns, *, counted: bool = False):
-    """The selected reports. Split by gender or age, only callers that count (`counted=True`) get a query, and
-    they must leave out groups under MIN_CELL: anything else would give single reports, so it is refused here,
-    in the one place every export, map and CLI command reads reports through."""
-    if selection.demographic and not counted:
+def _query(selection: Selection, columns):
+    """The selected reports. Split by gender or age, no caller gets a query: anything read through it would be
+    single reports or exact counts of a split, so it is refused here, in the one place every export, map and
+    CLI command reads reports through. Counts of a split come from the selection without the split, through
+    the disclosure rule (`released`, `split_table`)."""
+    if selection.demographic:
         raise SplitRefused()
     query = (select(*columns).select_from(Report).join(Category, Category.id == Report.category_id)
              .where(Report.lat.is_not(None), Report.hidden.is_(False), Report.status != ReportStatus.DUPLICATE))
@@ -116,22 +118,67 @@ def _query(selection: Selection, columns, *, counted: bool = False):
         query = query.where(Report.district_id == selection.district)
     if selection.campaign:
         query = query.where(Report.campaign_id == selection.campaign)
-    if selection.gender:
-        query = query.where(Report.gender == selection.gender)
-    if selection.age_group:
-        query = query.where(Report.age_group == selection.age_group)
     return query
 
 
 def count(selection: Selection) -> int:
-    from sqlalchemy import func
+    """How many reports the selection holds. Refused when split by gender or age: an exact count of a split
+    is what the disclosure rule never gives (split figures come from `split_table`)."""
+    return db.session.execute(_query(selection, [func.count(Report.id)])).scalar_one()
 
-    return db.session.execute(_query(selection, [func.count(Report.id)], counted=True)).scalar_one()
+
+# The disclosure rule for the heat map and the lighting basis (the rule itself: webapp/disclosure.py)
+
+SPLIT_ROWS = [*GENDERS, None]        # the table's rows: each gender, and no answer
+SPLIT_COLUMNS = [*AGE_GROUPS, None]  # its columns: each age group, and no answer
+
+
+def unsplit(selection: Selection) -> Selection:
+    return Selection(**{**asdict(selection), "gender": None, "age_group": None})
+
+
+def released(selection: Selection) -> Selection:
+    """The selection without its split, counted up to its release (disclosure.release_day over the days its
+    reports came in, by the same day boundaries as the date filter). TooSmallToSplit when it holds too few
+    reports for a first release: the same answer whatever the split value, since the split is not looked at."""
+    base = unsplit(selection)
+    day = disclosure.release_day(_reports_per_day(base), utcnow().date())
+    if day is None:
+        raise disclosure.TooSmallToSplit()
+    return Selection(**{**asdict(base), "date_to": day})
+
+
+def _reports_per_day(selection: Selection) -> dict[date, int]:
+    """How many of the selected reports came in each (UTC) day, as the date filter counts days: summed by the
+    database, so that a selection of a million reports is a few thousand rows."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        day = func.date(func.timezone("UTC", Report.created_at))
+    else:
+        day = func.date(Report.created_at)   # SQLite keeps UTC times as text
+    rows = db.session.execute(_query(selection, [day, func.count(Report.id)]).group_by(day)).all()
+    return {(d if isinstance(d, date) else date.fromisoformat(str(d)[:10])): n for d, n in rows}
+
+
+def split_table(reports: list[tuple[str | None, str | None]], total: int) -> disclosure.Suppressed:
+    """One place's (or cell's) reports as a table of gender (rows) by age group (columns), the reports without
+    an answer included, suppressed by the disclosure rule with its total published (the unsplit map shows it)."""
+    table = [[0] * len(SPLIT_COLUMNS) for _ in SPLIT_ROWS]
+    for gender, age in reports:
+        table[SPLIT_ROWS.index(gender if gender in GENDERS else None)][
+            SPLIT_COLUMNS.index(age if age in AGE_GROUPS else None)] += 1
+    table[-1][-1] += total - len(reports)
+    return disclosure.suppress(table)
+
+
+def split_value(table: disclosure.Suppressed, selection: Selection) -> int | None:
+    """The figure of the table the selection's split asks for (None: hidden)."""
+    return table.value(SPLIT_ROWS.index(selection.gender) if selection.gender else None,
+                       SPLIT_COLUMNS.index(selection.age_group) if selection.age_group else None)
 
 
 def positions(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
     """Longitudes and latitudes of the selected reports, only for counting them into cells (grid)."""
-    rows = raw_rows(_query(selection, [Report.lon, Report.lat], counted=True))
+    rows = raw_rows(_query(selection, [Report.lon, Report.lat]))
     if not rows:
         return np.empty(0), np.empty(0)
     array = np.asarray(rows, dtype=float)
@@ -143,8 +190,9 @@ class Grid:
     size_m: int
     cells: list[dict]          # {"e", "n" (south-west corner, SWEREF 99 TM), "count"}
     total: int
-    # Reports in cells left out because they held fewer than MIN_CELL (only when split by gender or age).
-    suppressed: int = 0
+    # Split by gender or age: cells under the disclosure threshold, and those that would give them away, are
+    # left out (how many is never said).
+    split: bool = False
 
     @property
     def max_count(self) -> int:
@@ -152,9 +200,12 @@ class Grid:
 
 
 def grid(selection: Selection, size_m: int = 100) -> Grid:
-    """Count the selected reports per square cell of `size_m` metres on the SWEREF 99 TM grid."""
+    """Count the selected reports per square cell of `size_m` metres on the SWEREF 99 TM grid. Split by gender
+    or age, the cells go through the disclosure rule (`_split_grid`)."""
     if not MIN_CELL_M <= size_m <= MAX_CELL_M:
         raise ReportError("cell", _l("The cell size must be %(min)d–%(max)d m.", min=MIN_CELL_M, max=MAX_CELL_M))
+    if selection.demographic:
+        return _split_grid(selection, size_m)
     counted = _counted_cells(selection, size_m)
     i, j, weights = counted if counted is not None else _cells_of_reports(selection, size_m)
     if i.size == 0:
@@ -167,11 +218,31 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
     keys, counts = keys[order], counts[order]
     cells = [{"e": e, "n": n, "count": c} for e, n, c in zip(
         ((keys // 10_000_000) * size_m).tolist(), ((keys % 10_000_000) * size_m).tolist(), counts.tolist())]
-    suppressed = 0
-    if selection.demographic:
-        suppressed = sum(c["count"] for c in cells if c["count"] < MIN_CELL)
-        cells = [c for c in cells if c["count"] >= MIN_CELL]
-    return Grid(size_m, cells, sum(c["count"] for c in cells), suppressed)
+    return Grid(size_m, cells, sum(c["count"] for c in cells))
+
+
+def _split_grid(selection: Selection, size_m: int) -> Grid:
+    """The cells split by gender or age: the selection without the split, up to its release, counted per cell
+    (as the unsplit map shows it), each cell's answers as a gender-by-age table through disclosure.suppress, and
+    of each table only the figure asked for. Every split value reads the same tables, so a cell left out for one
+    answer says nothing about another."""
+    cut = released(selection)
+    totals = {(c["e"], c["n"]): c["count"] for c in grid(cut, size_m).cells}
+    rows = db.session.execute(_query(cut, [Report.lon, Report.lat, Report.gender, Report.age_group]).where(
+        or_(Report.gender.is_not(None), Report.age_group.is_not(None)))).all()
+    answers: dict[tuple[int, int], list] = {}
+    if rows:
+        east, north = geo.to_sweref(np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float))
+        for row, e, n in zip(rows, np.atleast_1d(east), np.atleast_1d(north)):
+            key = (int(np.floor(e / size_m)) * size_m, int(np.floor(n / size_m)) * size_m)
+            answers.setdefault(key, []).append((row[2], row[3]))
+    cells = []
+    for key, reports in answers.items():
+        value = split_value(split_table(reports, totals.get(key, len(reports))), selection)
+        if value:
+            cells.append({"e": key[0], "n": key[1], "count": value})
+    cells.sort(key=lambda c: (-c["count"], c["e"], c["n"]))
+    return Grid(size_m, cells, sum(c["count"] for c in cells), split=True)
 
 
 def _cells_of_reports(selection: Selection, size_m: int) -> tuple[np.ndarray, np.ndarray, None]:
@@ -245,7 +316,7 @@ def _counted_cells(selection: Selection, size_m: int) -> tuple[np.ndarray, np.nd
             edges.append((_month_date(after), selection.date_to))
         for start, end in edges:
             edge = Selection(**{**asdict(selection), "date_from": start, "date_to": end})
-            rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n], counted=True))]
+            rows += [(e, n, 1) for e, n in raw_rows(_query(edge, [Report.cell_e, Report.cell_n]))]
     if not rows:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
     array = np.array(rows, dtype=np.int64)
@@ -277,7 +348,7 @@ def grid_geojson(result: Grid) -> dict:
     rings = np.round(np.stack([np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)], axis=-1),
                      6).reshape(-1, 5, 2).tolist()
     return {"type": "FeatureCollection", "cell_size_m": size, "total": result.total,
-            "suppressed": result.suppressed,
+            "split": result.split,
             "features": [{"type": "Feature",
                           "geometry": {"type": "Polygon", "coordinates": [ring]},
                           "properties": {"count": c["count"], "sweref99tm_e": c["e"], "sweref99tm_n": c["n"],
@@ -291,7 +362,7 @@ def grid_compact(result: Grid) -> dict:
     fraction of the size and the work (no corners projected: the browser draws the squares itself)."""
     size = result.size_m
     return {"crs": "EPSG:3006", "size": size, "origin": [0, 0], "total": result.total,
-            "suppressed": result.suppressed,
+            "split": result.split,
             "cells": [[c["e"] // size, c["n"] // size, c["count"]] for c in result.cells]}
 
 
@@ -392,7 +463,7 @@ def describe_for_people(selection: Selection) -> list[str]:
         chosen = [str(GENDERS[selection.gender])] if selection.gender else []
         chosen += [str(AGE_GROUPS[selection.age_group])] if selection.age_group else []
         lines.append(_("Answered: %(answers)s (squares with fewer than %(n)d reports are left out)",
-                       answers=", ".join(chosen), n=MIN_CELL))
+                       answers=", ".join(chosen), n=disclosure.threshold()))
     return lines
 
 
@@ -518,13 +589,17 @@ def contact_rows(selection: Selection) -> Iterator[list]:
 def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
     """Dark and unsafe places and street-light faults grouped into places within `radius_m`. A place with a
     street-light report or a light-repair work order is "existing light broken or weak" (TS); the others are
-    "no lighting here" (SB, new lighting)."""
+    "no lighting here" (SB, new lighting). Split by gender or age, the places are those of the selection
+    without the split up to its release, and each shows only its split figure through the disclosure rule
+    (`split_table`): no references, photos or times of day, and a place whose figure is hidden or nought is left
+    out, without saying how many were."""
     from sqlalchemy.orm import selectinload
 
 
     wanted = Selection(**{**asdict(selection), "categories": ["dark_unsafe", "street_light"], "kinds": []})
-    # Counted into places; split by gender or age, small places and everything per report are left out below.
-    reports = db.session.execute(_query(wanted, [Report], counted=True).options(selectinload(Report.photos))
+    if selection.demographic:
+        wanted = released(wanted)
+    reports = db.session.execute(_query(wanted, [Report]).options(selectinload(Report.photos))
                                  .order_by(Report.created_at)).scalars().all()
     kinds = {}
     if reports:
@@ -533,7 +608,7 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
                 .join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
                 .where(WorkOrderReport.report_id.in_([r.id for r in reports]))).all():
             kinds.setdefault(report_id, []).append((kind, status))
-    existing, new, suppressed = [], [], 0
+    existing, new = [], []
     for place in places(reports, radius_m):
         group = place["reports"]
         orders = [o for r in group for o in kinds.get(r.id, [])]
@@ -548,21 +623,11 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
         }
         is_existing = any(r.category.key == "street_light" for r in group) or repairs
         if selection.demographic:
-            entry = _without_single_reports(entry)
-            if entry is None:
-                suppressed += place["count"]
+            answered = [(r.gender, r.age_group) for r in group if r.gender or r.age_group]
+            value = split_value(split_table(answered, len(group)), selection) if answered else 0
+            if not value:
                 continue
+            entry = {**entry, "count": value, "times": {t: None for t in TIMES_OF_DAY}, "references": [],
+                     "photos": []}
         (existing if is_existing else new).append(entry)
-    return {"existing": existing, "new": new, "suppressed": suppressed}
-
-
-def _without_single_reports(entry: dict) -> dict | None:
-    """A place split by gender or age as a counted group only: none under MIN_CELL reports, no references or
-    photos, and the times of day only when no time of day has 1 to MIN_CELL - 1 reports (else all are blank,
-    so that a small one cannot be worked out from the others)."""
-    if entry["count"] < MIN_CELL:
-        return None
-    times = entry["times"]
-    if any(0 < n < MIN_CELL for n in times.values()):
-        times = {t: None for t in times}
-    return {**entry, "times": times, "references": [], "photos": []}
+    return {"existing": existing, "new": new, "split": selection.demographic}

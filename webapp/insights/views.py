@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from webapp import spreadsheets
+from webapp import disclosure, spreadsheets
 from webapp.auth.access import actor, require
 from webapp.campaigns.services import AGE_GROUPS, GENDERS, all_campaigns
 from webapp.errors import ReportError
@@ -45,8 +45,9 @@ SPLIT_ARGS = ("gender", "age_group")
 
 
 def takes_split(view):
-    """Marks a view that reads the selection's gender and age through services.Selection, where the split
-    rule is kept (single reports refused, groups under five left out)."""
+    """Marks a view that reads the selection's gender and age through services.Selection, where the disclosure
+    rule is kept (webapp/disclosure.py: single reports refused, small selections not split, small figures and
+    those that would give them away left out)."""
     view.takes_split = True
     return view
 
@@ -63,7 +64,9 @@ def refuse_ignored_split():
 
 
 @bp.errorhandler(services.SplitRefused)
-def split_refused(exc: services.SplitRefused):
+@bp.errorhandler(disclosure.TooSmallToSplit)
+def split_refused(exc: services.SplitRefused | disclosure.TooSmallToSplit):
+    """One answer whatever the split value asked for: the refusal's message, nothing else."""
     return Response(str(exc.message), status=400, mimetype="text/plain")
 
 
@@ -249,9 +252,14 @@ def lighting():
     form = _form()
     valid = form.validate()
     selection = selection_from(form) if valid else services.Selection()
-    basis = services.lighting_basis(selection)
+    too_small = None
+    try:
+        basis = services.lighting_basis(selection)
+    except disclosure.TooSmallToSplit as exc:
+        basis, too_small = {"existing": [], "new": [], "split": True}, exc.message
     query = request.query_string.decode()
     return render_template("insights/lighting.html", form=form, basis=basis, split=selection.demographic,
+                           too_small=too_small,
                            geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else ""),
                            csv_url=url_for("insights.lighting_csv") + (f"?{query}" if query else "")), \
         200 if valid else 400
@@ -291,7 +299,7 @@ def lighting_geojson():
                 for group, key in (("existing_light", "existing"), ("no_lighting", "new")) for p in basis[key]]
     services.log_export("lighting", "geojson", selection, rows=len(features), actor=actor())
     return Response(json.dumps({"type": "FeatureCollection", "features": features,
-                                "suppressed": basis["suppressed"]}, ensure_ascii=False),
+                                "split": basis["split"]}, ensure_ascii=False),
                     mimetype="application/geo+json",
                     headers={"Content-Disposition": f"attachment; filename={services.dated_name('belysningsunderlag', 'geojson')}"})
 
