@@ -22,6 +22,7 @@ _counter = itertools.count()
 def base_config(tmp_path: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
+        "APP_ENV": "development",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,

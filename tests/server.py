@@ -27,7 +27,7 @@ def environment(config: dict) -> dict:
     return {**os.environ, "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": config["SECRET_KEY"],
             "INSTANCE_PATH": config["INSTANCE_PATH"], "MEDIA_DIR": config["MEDIA_DIR"],
             "MAIL_OUTBOX_DIR": config["MAIL_OUTBOX_DIR"], "MAIL_SERVER": "", "RATELIMIT_ENABLED": "0",
-            "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"],
+            "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"], "APP_ENV": config.get("APP_ENV", "development"),
             "PYTHONPATH": str(ROOT)}
 
 

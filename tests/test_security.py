@@ -24,9 +24,11 @@ def test_cookies_are_secure_when_the_service_is_published_over_https(monkeypatch
 
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://trygghetskartan.landskrona.se")
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+                "SECRET_KEY": "k" * 32}
+    app = create_app(settings)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     monkeypatch.setenv("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
-    local = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    local = create_app(settings)
     assert not local.config["SESSION_COOKIE_SECURE"]  # `make run` on plain HTTP keeps working

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -83,7 +84,10 @@ def make_backup(media_dir: str | Path, out_dir: str | Path, progress: Callable[[
         manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "backend": url.get_backend_name(),
                     "database": database.name, "media_files": len(files), **manifest_counts}
         partial = target.with_suffix(".partial")
-        with tarfile.open(partial, "w:gz") as archive:
+        # Readable by the owner only, from the first byte: the archive holds reporters' e-mail addresses.
+        partial.unlink(missing_ok=True)
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as raw, \
+                tarfile.open(fileobj=raw, mode="w:gz") as archive:
             archive.add(database, arcname=database.name)
             for path in files:
                 archive.add(path, arcname=f"media/{path.relative_to(media)}")
