@@ -108,7 +108,7 @@ class JsonLines(JsonFormatter):
     def __init__(self):
         super().__init__("%(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level",
                                                                                "name": "logger"},
-                         timestamp="time")
+                         timestamp="time", json_ensure_ascii=False)
 
     def process_log_record(self, log_data):
         return {key: value for key, value in log_data.items() if value is not None}
