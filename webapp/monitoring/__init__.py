@@ -6,7 +6,6 @@ import logging
 import time
 
 from flask import request
-from werkzeug.wsgi import ClosingIterator
 
 from webapp.monitoring import logs, metrics
 
@@ -51,7 +50,40 @@ class RequestLog:
         except BaseException:
             done()
             raise
-        return ClosingIterator(body, [done])
+        return Answered(body, done)
+
+
+class Answered:
+    """The answer's body, calling `finish` once: when its last part has been taken or when the server closes it,
+    whichever comes first."""
+
+    def __init__(self, body, finish):
+        self.body = body
+        self.parts = iter(body)
+        self.finish = finish
+        self.finished = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return next(self.parts)
+        except BaseException:  # StopIteration at the end, or the body failed half-way
+            self._finish()
+            raise
+
+    def close(self):
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self._finish()
+
+    def _finish(self):
+        if not self.finished:
+            self.finished = True
+            self.finish()
 
 
 def _remember_rule(exc) -> None:
