@@ -8,13 +8,16 @@ import logging
 import re
 import socket
 import threading
+import time
 from datetime import timedelta
 
 import pytest
+import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import base_config, build_app, database_url
 from tests.reports.test_views import submit
+from tests.server import gunicorn
 from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.monitoring.logs import redact
@@ -200,3 +203,35 @@ def test_metrics_are_closed_to_the_public(sqlite_app):
     monitoring = sqlite_app.test_client()
     monitoring.environ_base["REMOTE_ADDR"] = "10.20.3.4"
     assert monitoring.get("/metrics").status_code == 200
+
+
+def counting_workers(folder) -> set[str]:
+    """The worker processes that have counted something (prometheus_client keeps one file per process)."""
+    return {path.stem.rsplit("_", 1)[1] for path in folder.glob("counter_*.db")}
+
+
+@pytest.mark.slow
+def test_two_gunicorn_workers_in_production_log_json_and_count_together(sqlite_app, tmp_path, monkeypatch):
+    """As deployed: gunicorn, production settings, prometheus_client's multiprocess folder. Whichever worker
+    answers the scrape, it counts the requests of both; every request is one JSON line on stderr."""
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    config = {**sqlite_app.config, "APP_ENV": "production", "SECRET_KEY": "s" * 40}
+    key = ("trygghetskartan_http_requests_total", (("method", "GET"), ("rule", "/karta"), ("status", "200")))
+    with gunicorn(config, workers=2, threads=2) as server:
+        sent, deadline = 0, time.monotonic() + 60
+        while sent < 12 or (len(counting_workers(folder)) < 2 and time.monotonic() < deadline):
+            assert requests.get(f"{server.url}/karta", headers={"Connection": "close"}, timeout=30).ok
+            sent += 1
+        assert len(counting_workers(folder)) == 2
+        scrapes = [requests.get(f"{server.url}/metrics", headers={"Connection": "close"}, timeout=30)
+                   for _ in range(4)]
+        counted = [{(s.name, tuple(sorted(s.labels.items()))): s.value
+                    for f in text_string_to_metric_families(r.text) for s in f.samples}[key] for r in scrapes]
+        outside = requests.get(f"{server.url}/metrics", headers={"X-Forwarded-For": "203.0.113.7"}, timeout=30)
+    assert counted == [sent] * 4
+    assert outside.status_code == 404
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    answered = [line for line in lines if line.get("logger") == "webapp.request" and line["rule"] == "/karta"]
+    assert len(answered) == sent and all(line["status"] == 200 and line["request_id"] for line in answered)
