@@ -22,6 +22,7 @@ from webapp.extensions import db
 from webapp.jobs.models import Job
 from webapp.monitoring.logs import redact
 from webapp.timeutil import utcnow
+from webapp.urls import ConfigurationError
 
 
 def fetch(client, path: str, **kwargs):
@@ -203,6 +204,14 @@ def test_metrics_are_closed_to_the_public(sqlite_app):
     monitoring = sqlite_app.test_client()
     monitoring.environ_base["REMOTE_ADDR"] = "10.20.3.4"
     assert monitoring.get("/metrics").status_code == 200
+
+
+def test_a_wrong_metrics_or_log_setting_stops_the_start(tmp_path, request):
+    config = base_config(tmp_path, database_url("sqlite", request, tmp_path))
+    with pytest.raises(ConfigurationError, match="METRICS_ALLOW holds 'intranet'"):
+        build_app({**config, "METRICS_ALLOW": ["10.0.0.0/8", "intranet"]})
+    with pytest.raises(ConfigurationError, match="LOG_FORMAT must be json or text"):
+        build_app({**config, "LOG_FORMAT": "xml"})
 
 
 def counting_workers(folder) -> set[str]:

@@ -8,6 +8,7 @@ import time
 from flask import request
 
 from webapp.monitoring import logs, metrics
+from webapp.urls import ConfigurationError
 
 request_log = logging.getLogger("webapp.request")
 
@@ -92,7 +93,11 @@ def _remember_rule(exc) -> None:
 
 def install(app) -> None:
     """Logging (LOG_FORMAT), the request log and request ids, and /metrics."""
-    logs.configure(app)
+    try:
+        logs.configure(app)
+        metrics.allowed_networks(tuple(app.config["METRICS_ALLOW"]))
+    except ValueError as wrong:
+        raise ConfigurationError(str(wrong)) from None
     app.teardown_request(_remember_rule)
     app.add_url_rule("/metrics", "metrics", metrics.metrics_view, methods=["GET"])
     app.wsgi_app = RequestLog(app.wsgi_app)

@@ -14,6 +14,7 @@ import hmac
 import ipaddress
 import logging
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from flask import Response, abort, current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
@@ -94,7 +95,20 @@ def _allowed() -> bool:
         return False
     if address.version == 6 and address.ipv4_mapped:
         address = address.ipv4_mapped
-    return any(address in ipaddress.ip_network(network, strict=False) for network in config["METRICS_ALLOW"])
+    return any(address in network for network in allowed_networks(tuple(config["METRICS_ALLOW"])))
+
+
+@lru_cache(maxsize=8)
+def allowed_networks(allow: tuple[str, ...]) -> tuple:
+    """METRICS_ALLOW as networks; a ValueError names a value that is not an address or a CIDR."""
+    networks = []
+    for value in allow:
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            raise ValueError(f"METRICS_ALLOW holds {value!r}, which is not an address or a network "
+                             "(e.g. 10.0.0.0/24)") from None
+    return tuple(networks)
 
 
 def metrics_view():
