@@ -71,4 +71,5 @@ def test_backup_archives_are_readable_by_their_owner_only(sqlite_app, tmp_path):
     assert result.exit_code == 0, result.output
     archive = next((tmp_path / "backups").glob("trygghetskartan-backup-*.tar.gz"))
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700  # the folder it made, too
     assert backup.read_manifest(archive)["reports"] == 1

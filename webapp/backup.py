@@ -54,7 +54,7 @@ def make_backup(media_dir: str | Path, out_dir: str | Path, progress: Callable[[
     url = make_url(str(db.engine.url))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder for the archives is the owner's only
     target = out / f"trygghetskartan-backup-{stamp}.tar.gz"
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
