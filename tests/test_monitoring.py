@@ -16,6 +16,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import base_config, build_app, database_url
+from tests.factories import CENTRUM, make_report
 from tests.reports.test_views import submit
 from tests.server import gunicorn
 from webapp.extensions import db
@@ -52,6 +53,23 @@ def test_one_line_per_request_with_the_rule_and_the_request_id(web, caplog):
 
     fetch(web, "/no/such/page")
     assert (request_lines(caplog)[-1].rule, request_lines(caplog)[-1].status) == ("<unmatched>", 404)
+
+
+def test_the_maps_kept_answers_are_logged_and_counted_under_their_route(sqlite_app, caplog):
+    caplog.set_level(logging.INFO)
+    sqlite_app.config["MAP_CACHE_SECONDS"] = 60
+    client = sqlite_app.test_client()
+    url = f"/api/v1/reports?bbox={CENTRUM[0] - 0.01:.2f},{CENTRUM[1] - 0.01:.2f},{CENTRUM[0] + 0.01:.2f}," \
+          f"{CENTRUM[1] + 0.01:.2f}"
+    make_report(category="graffiti")
+    first = fetch(client, url)
+    make_report(category="graffiti")
+    kept = fetch(client, url)
+    assert len(kept.json["features"]) == len(first.json["features"]) == 1  # the second answer was a kept one
+    lines = request_lines(caplog)[-2:]
+    assert [(line.rule, line.status) for line in lines] == [("/api/v1/reports", 200)] * 2
+    assert [line.request_id for line in lines] == [first.headers["X-Request-ID"], kept.headers["X-Request-ID"]]
+    sqlite_app.extensions["map_cache"].clear()
 
 
 def test_an_application_error_is_logged_with_the_request_id_and_the_rule(sqlite_app, caplog):
