@@ -89,4 +89,8 @@ def test_development_is_asked_for_and_then_needs_no_secret(tmp_path):
     result = start(tmp_path, APP_ENV="development", FLASK_DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert "Production setting" not in result.stderr and "Refusing" not in result.stderr
-    assert len((tmp_path / "instance" / "secret_key").read_text()) == 64  # kept for the next start
+    key = tmp_path / "instance" / "secret_key"
+    assert len(key.read_text()) == 64  # kept for the next start
+    # An installation that ran in production on such a key (before production was the default) is told where it is.
+    refused = start(tmp_path)
+    assert refused.returncode != 0 and f"ran on the key generated in {key}" in refused.stderr

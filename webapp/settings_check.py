@@ -21,7 +21,7 @@ def is_development(config) -> bool:
     return config.get("APP_ENV") == "development" or bool(config.get("TESTING"))
 
 
-def refusals(config, debug: bool) -> list[str]:
+def refusals(config, debug: bool, instance_path: str | Path | None = None) -> list[str]:
     """What stops a production start, one sentence per setting (empty: nothing)."""
     problems = []
     environment = config.get("APP_ENV") or "production"
@@ -34,6 +34,11 @@ def refusals(config, debug: bool) -> list[str]:
         problems.append("SECRET_KEY is not set. Every server of the service needs the same long random key "
                         "(sessions, forms and residents' tracking links are signed with it), e.g. "
                         "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))').")
+        kept = Path(instance_path) / "secret_key" if instance_path else None
+        if kept and kept.exists():
+            problems.append(f"This installation ran on the key generated in {kept}: to keep the links already "
+                            "sent working (unsubscribe links, retried reports), set SECRET_KEY to its content "
+                            "on every server.")
     elif len(secret.encode()) < MIN_SECRET_BYTES:
         problems.append(f"SECRET_KEY is too short ({len(secret.encode())} bytes): use at least "
                         f"{MIN_SECRET_BYTES} random bytes, e.g. the output of "
@@ -85,7 +90,7 @@ def apply(app) -> None:
     """Refuse a production start with unsafe settings (a ConfigurationError naming every setting to fix),
     log a warning for each one-machine setting, and give a development server its instance secret."""
     config = app.config
-    problems = refusals(config, app.debug)
+    problems = refusals(config, app.debug, app.instance_path)
     if problems:
         raise ConfigurationError("Refusing to start in production (APP_ENV=production unless APP_ENV=development "
                           "is set):\n- " + "\n- ".join(problems))
