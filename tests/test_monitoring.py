@@ -187,6 +187,9 @@ def test_metrics_count_requests_per_rule_and_status(web):
     assert any(name == "trygghetskartan_http_requests_total" and ("rule", "/t/<token>") in labels
                for name, labels in after)
     assert not any("not-a-real-token" in str(labels) for _, labels in after)
+    web.open("/karta", method="BREW").close()  # made-up methods are one series, not one each
+    assert ("trygghetskartan_http_requests_total", (("method", "OTHER"), ("rule", "<unmatched>"), ("status", "405"))) \
+        in scrape(web)
 
 
 def test_metrics_show_the_job_queue_per_kind(client, app):
