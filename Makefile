@@ -9,6 +9,10 @@ export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test test-fast lint setup vendor translations browser migrate demo bench extract clean
 
+# A development server (SQLite, generated secret, text logs): production's refusals and warnings do not apply
+# (webapp/settings_check.py). A production server is what you get without APP_ENV.
+run migrate: export APP_ENV = development
+
 run: setup migrate
 	@$(BIN)/flask demo load --if-empty
 	@$(BIN)/flask demo logins

@@ -168,7 +168,7 @@ def main() -> int:
 
     folder = tempfile.mkdtemp(prefix="tk-http-")
     db_path = os.path.join(folder, "bench.sqlite")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "APP_ENV": "development",
                       "INSTANCE_PATH": folder, "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
     with app.app_context():
         upgrade()
@@ -186,7 +186,7 @@ def main() -> int:
         "SELECT count(*) FROM report_rtree WHERE min_lon >= ? AND max_lon <= ? AND min_lat >= ? AND max_lat <= ?",
         [float(v) for v in path.split("=")[1].split("&")[0].split(",")]).fetchone()[0] for path in views[:300])
     con.close()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "INSTANCE_PATH": folder,
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "APP_ENV": "development", "INSTANCE_PATH": folder,
            "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
            "RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
     # As the public map asks: with clusters=auto (a box of ~500 reports is answered pin by pin).

@@ -87,7 +87,7 @@ def run(n: int, backend: str = "sqlite", postgres=None, grid_only: bool = False,
 
     folder = tempfile.mkdtemp(prefix="tk-bench-")
     url, generated = database(backend, folder, postgres, n, keep)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "APP_ENV": "development",
                       "INSTANCE_PATH": folder, "MEDIA_DIR": os.path.join(folder, "media"),
                       "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
     rows = []

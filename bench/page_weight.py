@@ -36,7 +36,7 @@ def throwaway_server():
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"INSTANCE_PATH": folder, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/weight.db",
-                          "SECRET_KEY": "page-weight", "RATELIMIT_ENABLED": False,
+                          "SECRET_KEY": "page-weight", "APP_ENV": "development", "RATELIMIT_ENABLED": False,
                           "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))

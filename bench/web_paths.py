@@ -92,7 +92,7 @@ def run(n: int) -> list[tuple]:
 
     folder = tempfile.mkdtemp(prefix="tk-bench-")
     db_path = os.path.join(folder, "bench.sqlite")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench", "APP_ENV": "development",
                       "INSTANCE_PATH": folder, "MEDIA_DIR": os.path.join(folder, "media"),
                       "SERVER_NAME": "bench.local", "MAP_CACHE_SECONDS": 0,
                       "PUBLIC_BASE_URL": "http://bench.local"})  # every box from the database

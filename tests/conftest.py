@@ -31,6 +31,7 @@ def pytest_collection_modifyitems(config, items):
 def base_config(tmp_path: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
+        "APP_ENV": "development",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,

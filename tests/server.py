@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ def environment(config: dict) -> dict:
     return {**os.environ, "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": config["SECRET_KEY"],
             "INSTANCE_PATH": config["INSTANCE_PATH"], "MEDIA_DIR": config["MEDIA_DIR"],
             "MAIL_OUTBOX_DIR": config["MAIL_OUTBOX_DIR"], "MAIL_SERVER": "", "RATELIMIT_ENABLED": "0",
-            "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"],
+            "PUBLIC_BASE_URL": config["PUBLIC_BASE_URL"], "APP_ENV": config.get("APP_ENV", "development"),
             "PYTHONPATH": str(ROOT)}
 
 
@@ -35,10 +36,12 @@ def environment(config: dict) -> dict:
 def gunicorn(config: dict, workers: int = 2, threads: int = 4):
     """Serve the app like production: gunicorn with `workers` processes of `threads` threads."""
     port = free_port()
+    # stderr to a file, never a pipe nobody reads: a line per request would fill it and stop the workers.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
          "--timeout", "120", "--graceful-timeout", "5", "webapp:create_app()"],
-        cwd=ROOT, env=environment(config), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        cwd=ROOT, env=environment(config), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -49,8 +52,8 @@ def gunicorn(config: dict, workers: int = 2, threads: int = 4):
             time.sleep(0.2)
     else:
         process.kill()
-        raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
-    server = type("Server", (), {"url": url, "process": process})
+        raise RuntimeError(f"gunicorn did not start: {log_text(log)[-2000:]}")
+    server = type("Server", (), {"url": url, "process": process, "log": lambda: log_text(log)})
     try:
         yield server
     finally:
@@ -60,6 +63,13 @@ def gunicorn(config: dict, workers: int = 2, threads: int = 4):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+def log_text(log) -> str:
+    """What the server has written to stderr so far."""
+    log.flush()
+    log.seek(0)
+    return log.read().decode(errors="replace")
 
 
 def resident(url: str) -> tuple[requests.Session, str]:

@@ -1,5 +1,7 @@
 """`flask backup` while reports keep arriving, and `flask restore` into an empty instance gives the same
 reports and photos, on SQLite and PostgreSQL."""
+import os
+import stat
 import threading
 
 from sqlalchemy import select
@@ -55,3 +57,19 @@ def test_backup_while_writing_and_restore_into_an_empty_instance(app, request, t
         assert again.exit_code != 0 and "empty instance" in again.output
         db.session.remove()
         db.engine.dispose()
+
+
+def test_backup_archives_are_readable_by_their_owner_only(sqlite_app, tmp_path):
+    """The archive holds reporters' e-mail addresses: 0600 whatever the umask, from the first byte written."""
+    make_report(email="boende@example.org")
+    db.session.commit()
+    previous = os.umask(0)  # even a careless umask gives no one else a look
+    try:
+        result = sqlite_app.test_cli_runner().invoke(args=["backup", "--out", str(tmp_path / "backups")])
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    archive = next((tmp_path / "backups").glob("trygghetskartan-backup-*.tar.gz"))
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700  # the folder it made, too
+    assert backup.read_manifest(archive)["reports"] == 1

@@ -1,4 +1,5 @@
 """Security headers on pages, the API and errors."""
+from tests.conftest import base_config, build_app, database_url
 from webapp.security import content_security_policy
 
 
@@ -24,9 +25,23 @@ def test_cookies_are_secure_when_the_service_is_published_over_https(monkeypatch
 
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://trygghetskartan.landskrona.se")
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+                "SECRET_KEY": "k" * 32}
+    app = create_app(settings)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     monkeypatch.setenv("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
-    local = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    local = create_app(settings)
     assert not local.config["SESSION_COOKIE_SECURE"]  # `make run` on plain HTTP keeps working
+
+
+def test_hsts_on_every_answer_when_published_over_https(tmp_path, request):
+    config = base_config(tmp_path, database_url("sqlite", request, tmp_path))
+    secure = build_app({**config, "PUBLIC_BASE_URL": "https://trygghetskartan.test"})
+    with secure.app_context():
+        client = secure.test_client()
+        for path in ("/", "/karta", "/api/v1/categories", "/no-such-page", "/staff/login", "/healthz"):
+            assert client.get(path).headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    plain = build_app(config)  # http://trygghetskartan.test: a browser would ignore it, and it would pin nothing
+    with plain.app_context():
+        assert "Strict-Transport-Security" not in plain.test_client().get("/").headers

@@ -167,7 +167,8 @@ def test_no_code_takes_the_address_from_the_request():
 def test_production_refuses_to_start_without_a_public_address(tmp_path, monkeypatch):
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+                "SECRET_KEY": "k" * 32}
     with pytest.raises(ConfigurationError, match="PUBLIC_BASE_URL"):
         create_app(settings)
     with pytest.raises(ConfigurationError):
@@ -185,7 +186,7 @@ def test_production_refuses_to_start_without_a_public_address(tmp_path, monkeypa
 
         assert url_for("reports.track", token="abc") == "https://trygghetskartan.landskrona.se/t/abc"
     monkeypatch.setenv("FLASK_DEBUG", "1")
-    assert create_app(settings).debug  # a development server may run without it
+    assert create_app({**settings, "APP_ENV": "development"}).debug  # a development server may run without it
 
 
 def test_explicit_trusted_hosts(tmp_path, request):

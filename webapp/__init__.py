@@ -96,7 +96,10 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.api.mapcache import MapAnswerCache
 
     app.wsgi_app = app.extensions["map_cache"] = MapAnswerCache(app.wsgi_app, app.config)
-    from webapp import urls
+    from webapp import monitoring, settings_check, urls
+
+    monitoring.install(app)  # logs (JSON in production, redacted, a request id on each), the request log, /metrics
+    settings_check.apply(app)  # production refuses a weak SECRET_KEY or debug mode
 
     urls.install(app)  # PUBLIC_BASE_URL checked, the host check and the proxy layer in front of everything
     return app

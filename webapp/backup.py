@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import io
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -56,7 +57,7 @@ def make_backup(store: PhotoStore, out_dir: str | Path, progress: Callable[[int]
     url = make_url(str(db.engine.url))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder for the archives is the owner's only
     target = out / f"trygghetskartan-backup-{stamp}.tar.gz"
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
@@ -85,7 +86,10 @@ def make_backup(store: PhotoStore, out_dir: str | Path, progress: Callable[[int]
         manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "backend": url.get_backend_name(),
                     "database": database.name, "media_files": len(files), **manifest_counts}
         partial = target.with_suffix(".partial")
-        with tarfile.open(partial, "w:gz") as archive:
+        # Readable by the owner only, from the first byte: the archive holds reporters' e-mail addresses.
+        partial.unlink(missing_ok=True)
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as raw, \
+                tarfile.open(fileobj=raw, mode="w:gz") as archive:
             archive.add(database, arcname=database.name)
             for name in files:
                 content = store.get(name)

@@ -2,20 +2,7 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
-
-
-def _instance_secret(instance_path: Path) -> str:
-    """A development secret key generated once and kept in instance/."""
-    path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -34,7 +21,19 @@ def from_environment(instance_path: str) -> dict:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(inst),
+        # production unless development is asked for (make run, the tests): production refuses a missing or
+        # short SECRET_KEY and debug mode, and warns about one-machine settings (webapp/settings_check.py).
+        "APP_ENV": env.get("APP_ENV") or "production",
+        # The same long random key on every server; only a development server generates one in instance/.
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        # Log lines as JSON (default in production) or text (default in development); webapp/monitoring.
+        "LOG_FORMAT": env.get("LOG_FORMAT", ""),
+        # /metrics (Prometheus) answers these addresses (comma-separated CIDRs) or a bearer METRICS_TOKEN.
+        "METRICS_ALLOW": [a.strip() for a in (env.get("METRICS_ALLOW") or "127.0.0.1/32,::1/128").split(",")
+                          if a.strip()],
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        # prometheus_client's folder shared by gunicorn's workers (it reads the variable itself).
+        "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MEDIA_DIR": env.get("MEDIA_DIR") or str(inst / "media"),
         # Where photos are kept: "disk" (MEDIA_DIR, one server) or "s3" (an S3-compatible bucket: MinIO, Ceph,

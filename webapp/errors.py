@@ -53,7 +53,7 @@ def register(app) -> None:
         db.session.rollback()
         if not _is_busy(exc):
             return unexpected(exc)
-        app.logger.warning("Database busy on %s: %s", request.path, exc.orig)
+        app.logger.warning("Database busy on %s: %s", _route(), exc.orig)
         message = _("The service is very busy right now. Nothing you sent was saved; please try again in a "
                     "moment.")
         if _wants_json():
@@ -68,7 +68,7 @@ def register(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.exception("Unhandled error on %s", _route())
         if _wants_json():
             return jsonify({"error": messages()[500]}), 500
         return render_template("errors/error.html", code=500, message=messages()[500]), 500
@@ -106,10 +106,15 @@ def register_photo_store(app) -> None:
     @app.errorhandler(PhotoStoreUnavailable)
     def photo_store_unavailable(exc: PhotoStoreUnavailable):
         db.session.rollback()
-        app.logger.error("Photo store unavailable on %s: %s", request.url_rule.rule if request.url_rule else "-", exc)
+        app.logger.error("Photo store unavailable on %s: %s", _route(), exc)
         message = _("Photos cannot be saved right now because of a fault on our side. Nothing you sent was "
                     "saved; please try again in a few minutes.")
         return unavailable_response(message, PHOTO_STORE_RETRY_AFTER)
+
+
+def _route() -> str:
+    """The route's rule for a log line, never the path (which may hold a tracking token)."""
+    return request.url_rule.rule if request.url_rule else "<unmatched>"
 
 
 def _is_busy(exc: OperationalError) -> bool:

@@ -1,8 +1,10 @@
 """Security headers on every response: a strict Content-Security-Policy (no inline script or style in our
-markup), no sniffing, a careful referrer, and no framing."""
+markup), no sniffing, a careful referrer, no framing, and HSTS when the service is published over HTTPS."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def content_security_policy(tile_url: str) -> str:
@@ -26,6 +28,8 @@ def content_security_policy(tile_url: str) -> str:
 
 def register(app) -> None:
     policy = content_security_policy(app.config["TILE_URL"])
+    # Browsers that have seen the site over HTTPS never try plain HTTP for a year (nor on its subdomains).
+    https = (app.config.get("PUBLIC_BASE_URL") or "").startswith("https://")
 
     @app.after_request
     def add_headers(response):
@@ -34,4 +38,6 @@ def register(app) -> None:
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

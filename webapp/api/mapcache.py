@@ -25,6 +25,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 
 from webapp.i18n import LANG_COOKIE, choose_language
+from webapp.monitoring.logs import RULE
 
 PATH = "/api/v1/reports"
 
@@ -76,6 +77,7 @@ class MapAnswerCache:
         seconds = self.config["MAP_CACHE_SECONDS"]
         if not seconds or environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
+        environ[RULE] = PATH  # the request log's route, also for a kept answer (no request context runs for it)
         # CORS answers "*" to every origin (webapp/__init__.py), so only whether an Origin was sent matters.
         key = (environ.get("QUERY_STRING", ""), self._language(environ), bool(environ.get("HTTP_ORIGIN")))
         now = self.clock()
