@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webapp import audit as _audit  # noqa: F401
     from webapp import geo, reports  # noqa: F401 - the models must be known to SQLAlchemy
+    from webapp import mail as _mail  # noqa: F401 - the outbox table
     from webapp.api.open311 import bp as open311_bp
     from webapp.api.views import bp as api_bp
     from webapp.api.views import docs_bp, health_bp

@@ -66,6 +66,8 @@ def from_environment(instance_path: str) -> dict:
         "MAP_CACHE_BYTES": int(env.get("MAP_CACHE_BYTES") or Defaults.MAP_CACHE_BYTES),
         # A running background job whose worker has not beaten its heart for this long is taken up by another.
         "JOB_STALE_SECONDS": int(env.get("JOB_STALE_SECONDS") or 60),
+        # While the database is down a job worker waits 1, 2, 4 … s between tries, at most this long.
+        "JOBS_DB_RETRY_MAX_SECONDS": float(env.get("JOBS_DB_RETRY_MAX_SECONDS") or 30),
         # Run queued jobs in a thread of the web process as well (laptops, tests); in production say 0 and run
         # `flask jobs work` beside the web server (docs/deploy.md).
         "JOBS_IN_WEB_PROCESS": _bool(env.get("JOBS_IN_WEB_PROCESS"), True),
@@ -80,6 +82,8 @@ def from_environment(instance_path: str) -> dict:
         "MUNICIPALITY": env.get("MUNICIPALITY") or "landskrona",
         "MAIL_SENDER": env.get("MAIL_SENDER", ""),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
+        # A mail the server does not take is tried again with a growing delay and given up after this long.
+        "MAIL_GIVE_UP_HOURS": int(env.get("MAIL_GIVE_UP_HOURS") or 48),
         "PUBLISH_PHOTOS_IMMEDIATELY": _bool(env.get("PUBLISH_PHOTOS_IMMEDIATELY")),
         # Secure cookies whenever the service is published over HTTPS (production), unless told otherwise.
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),
