@@ -36,6 +36,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(inst),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # Seconds to wait for PostgreSQL to accept a connection before the request answers 503.
+        "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT") or 5),
         "MEDIA_DIR": env.get("MEDIA_DIR") or str(inst / "media"),
         "TILE_URL": env.get("TILE_URL") or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": env.get("TILE_ATTRIBUTION")

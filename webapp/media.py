@@ -202,6 +202,17 @@ class PhotoStore:
     def exists(self, stem: str) -> bool:
         return self.path(stem).exists() and self.path(stem, "thumb").exists()
 
+    def health_check(self) -> None:
+        """For /healthz: write, read back and remove a small probe file; raises OSError if the disk refuses."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        probe = self.root / f".healthz-{secrets.token_hex(4)}.probe"
+        try:
+            probe.write_bytes(b"ok")
+            if probe.read_bytes() != b"ok":
+                raise OSError("the photo store did not give back what was written")
+        finally:
+            probe.unlink(missing_ok=True)
+
 
 @dataclass
 class PhotoSettings:
