@@ -50,6 +50,9 @@ def service_unavailable(message: str | None = None, retry_after: int = UNAVAILAB
     """503 with Retry-After, in the format of the interface that was asked (Open311 JSON/XML, JSON, the HTML
     error page in the resident's language). Needs no database: callable while it is down."""
     setattr(g, NO_DATABASE, True)
+    if "_login_user" not in g and hasattr(current_app, "login_manager"):
+        # Flask-Login's template context would look the signed-in user up in the database: render as nobody.
+        g._login_user = current_app.login_manager.anonymous_user()
     message = message or _("The service is temporarily unavailable. Nothing you sent was saved; please try "
                            "again in a few minutes.")
     for prefix, render in _formats:

@@ -225,15 +225,11 @@ def work(once: bool = False, stale_seconds: int = 60, poll_seconds: float = 1.0,
                 outage_since = time.monotonic()
                 log.warning("Job worker: the database cannot be reached (%s); waiting and trying again, at "
                             "most every %s s", type(getattr(exc, "orig", None) or exc).__name__, int(max_backoff))
-                if echo:
-                    echo("the database cannot be reached; waiting for it")
             delay = min(max(delay * 2, poll_seconds), max_backoff)
             time.sleep(delay)
             continue
         if outage_since is not None:
             log.warning("Job worker: the database is back after %d s", time.monotonic() - outage_since)
-            if echo:
-                echo("the database is back")
             outage_since, delay = None, 0.0
         if status is None:
             if once:
