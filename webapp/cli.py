@@ -158,8 +158,12 @@ def jobs_work(once):
 
     stale = current_app.config["JOB_STALE_SECONDS"]
     click.echo(f"jobs worker: taking up jobs whose worker has been silent for {stale} s", err=True)
-    ran = jobs.work(once=once, stale_seconds=stale, max_backoff=current_app.config["JOBS_DB_RETRY_MAX_SECONDS"],
-                    echo=lambda line: click.echo(f"{datetime.now().isoformat(timespec='seconds')} {line}", err=True))
+    try:
+        ran = jobs.work(once=once, stale_seconds=stale, max_backoff=current_app.config["JOBS_DB_RETRY_MAX_SECONDS"],
+                        echo=lambda line: click.echo(f"{datetime.now().isoformat(timespec='seconds')} {line}",
+                                                     err=True))
+    except jobs.DATABASE_DOWN as exc:  # only with --once: the long-running worker waits for the database instead
+        raise click.ClickException(f"the database cannot be reached ({type(exc).__name__})") from None
     if once:
         click.echo(f"{ran} jobs run.")
 
