@@ -117,6 +117,11 @@ def test_every_interface_answers_503_in_its_own_format_and_recovers(app, databas
         as_json = requests.get(f"{url}/open311/v2/requests.json", timeout=30)
         assert as_json.status_code == 503 and int(as_json.headers["Retry-After"]) > 0
         assert as_json.json()[0]["code"] == 503 and as_json.json()[0]["description"]
+        posted = requests.post(f"{url}/open311/v2/requests.xml", data={
+            "api_key": "any", "service_code": "littered", "lat": CENTRUM[1], "long": CENTRUM[0],
+            "description": "Skräp"}, timeout=30)
+        assert posted.status_code == 503 and int(posted.headers["Retry-After"]) > 0
+        assert ET.fromstring(posted.content).find("error/code").text == "503"
         as_xml = requests.get(f"{url}/open311/v2/requests.xml", timeout=30)
         assert as_xml.status_code == 503 and as_xml.headers["Content-Type"].startswith("text/xml")
         assert ET.fromstring(as_xml.content).find("error/code").text == "503"
