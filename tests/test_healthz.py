@@ -4,7 +4,7 @@ import stat
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.factories import make_report
 from webapp.extensions import db
@@ -72,3 +72,27 @@ def test_the_mail_backlog_shows_count_and_age_and_no_address(client, app):
     assert status == 200 and body["status"] == "degraded"
     assert body["mail"]["status"] == "degraded" and body["mail"]["oldest_seconds"] >= 20 * 60
     assert "example.org" not in client.get("/healthz").get_data(as_text=True)
+
+
+def test_with_jobs_in_the_web_process_its_job_thread_counts_as_a_worker(client, app, tmp_path):
+    import time
+
+    from webapp.insights.services import Selection, start_export
+    from webapp.jobs.models import Job
+
+    app.config["JOBS_IN_WEB_PROCESS"] = True
+    job_id = start_export(Selection(), "geojson", "test", str(tmp_path / "exports")).id
+    assert health(client)[1]["jobs"]["status"] == "degraded"  # queued, and nobody has taken it up yet
+    db.session.remove()
+    jobs.work_in_background(app)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = db.session.execute(select(Job.status).where(Job.id == job_id)).scalar_one()
+        db.session.rollback()
+        if status == "done":
+            break
+        time.sleep(0.05)
+    assert status == "done"
+    status, body = health(client)
+    assert body["jobs"]["status"] == "ok" and body["jobs"]["queued"] == 0
+    assert body["jobs"]["last_beat_seconds"] is not None  # the web process's thread beat like a worker
