@@ -70,6 +70,16 @@ class ThrowawayPostgres:
         if not self.keep:
             shutil.rmtree(self.base, ignore_errors=True)
 
+    def pause(self) -> None:
+        """Stop the server as an outage would, keeping its data for `resume` (the outage tests)."""
+        self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start a paused server again on the same port with the same data."""
+        options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off " \
+                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        self._run(self.pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.base / "log"), "-w", "start")
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 

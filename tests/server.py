@@ -33,8 +33,9 @@ def environment(config: dict) -> dict:
 
 
 @contextmanager
-def gunicorn(config: dict, workers: int = 2, threads: int = 4):
-    """Serve the app like production: gunicorn with `workers` processes of `threads` threads."""
+def gunicorn(config: dict, workers: int = 2, threads: int = 4, healthy: bool = True):
+    """Serve the app like production: gunicorn with `workers` processes of `threads` threads. Ready when
+    /healthz says ok, or (healthy=False, a server started during an outage) when it answers at all."""
     port = free_port()
     # stderr to a file, never a pipe nobody reads: a line per request would fill it and stop the workers.
     log = tempfile.TemporaryFile()
@@ -46,7 +47,7 @@ def gunicorn(config: dict, workers: int = 2, threads: int = 4):
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            if requests.get(f"{url}/healthz", timeout=5).ok:
+            if requests.get(f"{url}/healthz", timeout=5).ok or not healthy:
                 break
         except requests.RequestException:  # not listening yet, or the workers still booting on a busy machine
             time.sleep(0.2)

@@ -31,6 +31,12 @@ def create_app(config: dict | None = None) -> Flask:
         if not app.config.get(key):
             app.config[key] = value
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A database host that does not answer at all (not merely refusing) fails a request in seconds, with
+        # the 503 page, instead of holding it until the operating system gives up on the connection.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"],
+                                   **options.get("connect_args", {})}
 
     from webapp.i18n import remember_language, select_locale
 
@@ -55,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from webapp import audit as _audit  # noqa: F401
     from webapp import geo, reports  # noqa: F401 - the models must be known to SQLAlchemy
+    from webapp import mail as _mail  # noqa: F401 - the outbox table
     from webapp.api.open311 import bp as open311_bp
     from webapp.api.views import bp as api_bp
     from webapp.api.views import docs_bp, health_bp

@@ -158,8 +158,12 @@ def jobs_work(once):
 
     stale = current_app.config["JOB_STALE_SECONDS"]
     click.echo(f"jobs worker: taking up jobs whose worker has been silent for {stale} s", err=True)
-    ran = jobs.work(once=once, stale_seconds=stale,
-                    echo=lambda line: click.echo(f"{datetime.now().isoformat(timespec='seconds')} {line}", err=True))
+    try:
+        ran = jobs.work(once=once, stale_seconds=stale, max_backoff=current_app.config["JOBS_DB_RETRY_MAX_SECONDS"],
+                        echo=lambda line: click.echo(f"{datetime.now().isoformat(timespec='seconds')} {line}",
+                                                     err=True))
+    except jobs.DATABASE_DOWN as exc:  # only with --once: the long-running worker waits for the database instead
+        raise click.ClickException(f"the database cannot be reached ({type(exc).__name__})") from None
     if once:
         click.echo(f"{ran} jobs run.")
 
@@ -175,6 +179,25 @@ def jobs_list():
     for job in db.session.execute(select(Job).order_by(Job.id.desc()).limit(20)).scalars():
         click.echo(f"{job.id:>6} {job.kind:<16} {job.status:<8} {job.done}/{job.total} attempts {job.attempts}"
                    f"{'  ' + job.error if job.error else ''}")
+    _echo_mail_backlog()
+
+
+mail_cli = AppGroup("mail", help="The outgoing mail outbox.")
+
+
+def _echo_mail_backlog() -> None:
+    from webapp import mail
+
+    waiting = mail.backlog()
+    age = f", oldest {int(waiting.oldest_age.total_seconds() // 60)} min" if waiting.oldest_age else ""
+    error = f", last error {waiting.last_error}" if waiting.last_error else ""
+    click.echo(f"mail outbox: {waiting.waiting} waiting{age}{error}; {waiting.failed} given up")
+
+
+@mail_cli.command("status")
+def mail_status():
+    """What waits in the mail outbox (how many, the oldest's age, the last error); never an address."""
+    _echo_mail_backlog()
 
 
 @click.command("export")
@@ -380,5 +403,6 @@ def register_cli(app) -> None:
     app.cli.add_command(open311_cli)
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(export_command)
     app.cli.add_command(bench_cli)

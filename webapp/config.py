@@ -35,6 +35,8 @@ def from_environment(instance_path: str) -> dict:
         # prometheus_client's folder shared by gunicorn's workers (it reads the variable itself).
         "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # Seconds to wait for PostgreSQL to accept a connection before the request answers 503.
+        "DATABASE_CONNECT_TIMEOUT": int(env.get("DATABASE_CONNECT_TIMEOUT") or 5),
         "MEDIA_DIR": env.get("MEDIA_DIR") or str(inst / "media"),
         # Where photos are kept: "disk" (MEDIA_DIR, one server) or "s3" (an S3-compatible bucket: MinIO, Ceph,
         # AWS; needed by more than one app server). S3_ENDPOINT_URL empty means AWS itself.
@@ -76,6 +78,8 @@ def from_environment(instance_path: str) -> dict:
         "JOB_STALE_SECONDS": int(env.get("JOB_STALE_SECONDS") or 60),
         # The smallest group of people a figure split by gender or age may count (webapp/disclosure.py); at least 2.
         "DISCLOSURE_THRESHOLD": max(2, int(env.get("DISCLOSURE_THRESHOLD") or 5)),
+        # While the database is down a job worker waits 1, 2, 4 … s between tries, at most this long.
+        "JOBS_DB_RETRY_MAX_SECONDS": float(env.get("JOBS_DB_RETRY_MAX_SECONDS") or 30),
         # Run queued jobs in a thread of the web process as well (laptops, tests); in production say 0 and run
         # `flask jobs work` beside the web server (docs/deploy.md).
         "JOBS_IN_WEB_PROCESS": _bool(env.get("JOBS_IN_WEB_PROCESS"), True),
@@ -90,6 +94,8 @@ def from_environment(instance_path: str) -> dict:
         "MUNICIPALITY": env.get("MUNICIPALITY") or "landskrona",
         "MAIL_SENDER": env.get("MAIL_SENDER", ""),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
+        # A mail the server does not take is tried again with a growing delay and given up after this long.
+        "MAIL_GIVE_UP_HOURS": int(env.get("MAIL_GIVE_UP_HOURS") or 48),
         "PUBLISH_PHOTOS_IMMEDIATELY": _bool(env.get("PUBLISH_PHOTOS_IMMEDIATELY")),
         # Secure cookies whenever the service is published over HTTPS (production), unless told otherwise.
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"),

@@ -1,21 +1,103 @@
 """Error pages in the user's language; JSON for the API. Never a traceback."""
 from __future__ import annotations
 
-from xml.etree import ElementTree as ET
+import logging
+from typing import Callable
 
-from flask import Response, jsonify, render_template, request
+from flask import Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from webapp.extensions import db
 from webapp.photostore import PhotoStoreUnavailable
-from webapp.responses import wants_json
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+# --- 503 in the interface's own format (service_unavailable) -------------------------------------------------
+# One way to say "a part of the service is down, come back later": the database (below), the photo store (its
+# own caller). Each interface answers in its format: Open311 registers its error format for its URL prefix;
+# /api/… and the staff pages' JSON routes get {"error": …}; everything else the site's error page, rendered
+# without the database (no signed-in user looked up, no site message read).
+
+log = logging.getLogger(__name__)
+UNAVAILABLE_RETRY_AFTER = 30  # seconds; a restarting PostgreSQL or a remounted disk takes about this long
+# g flag read by the context processors that would otherwise query the database while the error page renders.
+NO_DATABASE = "render_without_database"
+_formats: list[tuple[str, Callable[[str, int], Response]]] = []
+
+
+def register_error_format(prefix: str, render: Callable[[str, int], Response]) -> None:
+    """An interface with its own error format (Open311's) renders unavailability itself: `render(message,
+    status)` for requests whose path starts with `prefix`."""
+    _formats.append((prefix, render))
+
+
+def _json_route() -> bool:
+    path = request.path
+    if path.startswith("/api/") or path.endswith((".json", ".geojson")) or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes["application/json"] > \
+        request.accept_mimetypes["text/html"]
+
+
+def service_unavailable(message: str | None = None, retry_after: int = UNAVAILABLE_RETRY_AFTER) -> Response:
+    """503 with Retry-After, in the format of the interface that was asked (Open311 JSON/XML, JSON, the HTML
+    error page in the resident's language). Needs no database: callable while it is down."""
+    setattr(g, NO_DATABASE, True)
+    if "_login_user" not in g and hasattr(current_app, "login_manager"):
+        # Flask-Login's template context would look the signed-in user up in the database: render as nobody.
+        g._login_user = current_app.login_manager.anonymous_user()
+    message = message or _("The service is temporarily unavailable. Nothing you sent was saved; please try "
+                           "again in a few minutes.")
+    for prefix, render in _formats:
+        if request.path.startswith(prefix):
+            response = render(message, 503)
+            break
+    else:
+        if _json_route():
+            response = jsonify({"error": message})
+        else:
+            response = current_app.make_response(render_template("errors/error.html", code=503, message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database cannot be had at all (down, restarting, refusing connections, the pool exhausted), as
+    opposed to a wrong query: the same request will work once it is back."""
+    if isinstance(exc, (InterfaceError, DisconnectionError, PoolTimeoutError)):
+        return True
+    return isinstance(exc, OperationalError) and not _is_busy(exc)
+
+
+def _register_unavailable(app) -> None:
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_down(exc):
+        _forget_session()
+        log.warning("Database unreachable on %s: %s", _route(), type(getattr(exc, "orig", None) or exc).__name__)
+        if isinstance(exc, PoolTimeoutError):  # every connection in use: a rush, not an outage
+            return service_unavailable(_("The service is very busy right now. Nothing you sent was saved; please "
+                                         "try again in a moment."), retry_after=5)
+        return service_unavailable()
+
+
+def _forget_session() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the session is thrown away at teardown
+        pass
+# --- end of service_unavailable ----------------------------------------------------------------------------
 
 
 def register(app) -> None:
@@ -50,24 +132,24 @@ def register(app) -> None:
     def busy(exc: OperationalError):
         """The database could not be had in time (SQLite's write lock under a rush of reports, a PostgreSQL
         lock timeout): nothing was stored, so say so and ask to come back, with 503 and Retry-After."""
-        db.session.rollback()
+        _forget_session()
         if not _is_busy(exc):
-            return unexpected(exc)
+            app.logger.warning("Database unreachable on %s: %s", _route(), type(exc.orig).__name__)
+            return service_unavailable()
         app.logger.warning("Database busy on %s: %s", _route(), exc.orig)
         message = _("The service is very busy right now. Nothing you sent was saved; please try again in a "
                     "moment.")
-        if _wants_json():
-            response = jsonify({"error": message})
-        else:
-            response = app.make_response(render_template("errors/error.html", code=503, message=message))
-        response.status_code = 503
-        response.headers["Retry-After"] = "5"
-        return response
+        return service_unavailable(message, retry_after=5)
+
+    _register_unavailable(app)
 
     register_photo_store(app)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
+        if database_unreachable(exc):  # e.g. wrapped by a library that re-raises it
+            _forget_session()
+            return service_unavailable()
         app.logger.exception("Unhandled error on %s", _route())
         if _wants_json():
             return jsonify({"error": messages()[500]}), 500
@@ -76,30 +158,7 @@ def register(app) -> None:
 
 # --- The photo store cannot be written (a read-only or full disk, an unreachable bucket): 503 in each interface's
 # own format, with Retry-After. The store left nothing half-written and the caller stored no row.
-PHOTO_STORE_RETRY_AFTER = "60"
-
-
-def unavailable_response(message: str, retry_after: str):
-    """503 as the asking interface expects it: Open311's error list (JSON or XML), JSON for the JSON API and
-    the pages' scripts, else the site's own page in the visitor's language."""
-    if request.path.startswith("/open311/"):
-        errors = [{"code": 503, "description": message}]
-        if request.path.endswith(".xml"):
-            root = ET.Element("errors")
-            item = ET.SubElement(root, "error")
-            ET.SubElement(item, "code").text = "503"
-            ET.SubElement(item, "description").text = message
-            response = Response(b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8"),
-                                mimetype="text/xml")
-        else:
-            response = jsonify(errors)
-    elif _wants_json() or wants_json():
-        response = jsonify({"error": message})
-    else:
-        response = Response(render_template("errors/error.html", code=503, message=message), mimetype="text/html")
-    response.status_code = 503
-    response.headers["Retry-After"] = retry_after
-    return response
+PHOTO_STORE_RETRY_AFTER = 60
 
 
 def register_photo_store(app) -> None:
@@ -109,7 +168,7 @@ def register_photo_store(app) -> None:
         app.logger.error("Photo store unavailable on %s: %s", _route(), exc)
         message = _("Photos cannot be saved right now because of a fault on our side. Nothing you sent was "
                     "saved; please try again in a few minutes.")
-        return unavailable_response(message, PHOTO_STORE_RETRY_AFTER)
+        return service_unavailable(message, retry_after=PHOTO_STORE_RETRY_AFTER)
 
 
 def _route() -> str:

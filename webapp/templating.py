@@ -1,7 +1,7 @@
 """What every template may use: the language, its direction, the switch links."""
 from __future__ import annotations
 
-from flask import has_request_context, request, url_for
+from flask import g, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -56,7 +56,7 @@ def register(app) -> None:
 
     @app.context_processor
     def staff_context():
-        if not has_request_context():
+        if not has_request_context() or g.get("render_without_database"):  # errors.NO_DATABASE: an outage page
             return {"staff_nav": []}
         if not current_user.is_authenticated:
             return {"staff_nav": []}

@@ -79,7 +79,10 @@ def test_unknown_api_path_is_json_404(client):
 def test_health_check(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {
+        "status": "ok", "database": {"status": "ok"}, "photo_store": {"status": "ok"},
+        "jobs": {"status": "ok", "queued": 0, "mail_due": 0, "last_beat_seconds": None},
+        "mail": {"status": "ok", "waiting": 0, "oldest_seconds": None, "given_up": 0}}
 
 
 def test_health_check_reports_an_unreachable_database(app, tmp_path):
@@ -88,7 +91,8 @@ def test_health_check_reports_an_unreachable_database(app, tmp_path):
     broken = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite",
                          "TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path / "instance")})
     response = broken.test_client().get("/healthz")
-    assert response.status_code == 503 and response.get_json()["status"] == "error"
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.get_json()["status"] == "fail" and response.get_json()["database"] == {"status": "fail"}
 
 
 def test_photo_position_reads_exif_gps_and_stores_nothing(client, app):

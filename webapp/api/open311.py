@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from webapp.api import services as o311
 from webapp.api.services import Open311Error
 from webapp.auth import apikeys
-from webapp.errors import ReportError
+from webapp.errors import ReportError, register_error_format
 from webapp.extensions import csrf, db, limiter
 from webapp.i18n import localized
 from webapp.media import photo_settings
@@ -30,7 +30,10 @@ ITEM_NAMES = {"services": "service", "service_requests": "request", "errors": "e
 
 
 def _fmt() -> str:
-    return request.view_args.get("fmt", "json")
+    fmt = (request.view_args or {}).get("fmt")
+    if fmt is None:  # an error before routing (the database down in a hook): the URL's extension decides
+        fmt = "xml" if request.path.endswith(".xml") else "json"
+    return fmt
 
 
 def _to_xml(parent: ET.Element, value) -> None:
@@ -65,6 +68,13 @@ def respond(data, root: str, status: int = 200):
 @bp.errorhandler(Open311Error)
 def open311_error(exc: Open311Error):
     return respond([{"code": exc.status, "description": exc.description}], "errors", exc.status)
+
+
+def _unavailable(message: str, status: int):
+    return respond([{"code": status, "description": message}], "errors", status)
+
+
+register_error_format(bp.url_prefix + "/", _unavailable)  # 503 (database or photo store down) as Open311 errors
 
 
 @bp.before_request

@@ -82,13 +82,18 @@ def document(server_url: str = "/") -> dict:
                                             "responses": {"200": _json({"$ref": "#/components/schemas/AreaCollection"}, "Zones")}}},
             "/api/v1/areas/kommun": {"get": {"summary": f"{name} kommun's boundary (simplified) as GeoJSON",
                                              "responses": {"200": _json({"type": "object"}, "The boundary")}}},
-            "/healthz": {"get": {"summary": "Health check",
-                                 "responses": {"200": _json({"type": "object", "required": ["status", "database"],
-                                                             "properties": {"status": {"type": "string"},
-                                                                            "database": {"type": "string"}}}, "Healthy"),
-                                               "503": _json({"type": "object"}, "The database cannot be reached")}}},
+            "/healthz": {"get": {"summary": "Health check, part by part (database, photo store, jobs, mail)",
+                                 "responses": {"200": _json({"$ref": "#/components/schemas/Health"},
+                                                            "The database and the photo store work"),
+                                               "503": _json({"$ref": "#/components/schemas/Health"},
+                                                            "The database or the photo store does not work")}}},
         },
         "components": {"schemas": {
+            "Health": {"type": "object", "required": ["status", "database", "photo_store", "jobs", "mail"],
+                       "properties": {"status": {"type": "string", "enum": ["ok", "degraded", "fail"]},
+                                      **{part: {"type": "object", "required": ["status"], "properties": {
+                                          "status": {"type": "string", "enum": ["ok", "degraded", "fail"]}}}
+                                         for part in ("database", "photo_store", "jobs", "mail")}}},
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
             "Point": {"type": "object", "required": ["type", "coordinates"], "properties": {
                 "type": {"type": "string", "enum": ["Point"]},

@@ -35,3 +35,13 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class JobWorker(db.Model):
+    """A `flask jobs work` process (or the web process's job thread) and when it last said it was alive, idle or
+    busy: /healthz tells from it whether queued work has anyone to do it."""
+
+    __tablename__ = "job_worker"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

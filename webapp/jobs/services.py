@@ -19,10 +19,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from webapp import mail
 from webapp.extensions import db
-from webapp.jobs.models import Job
+from webapp.jobs.models import Job, JobWorker
 from webapp.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,10 @@ HANDLERS = {
     "points_export": "webapp.insights.services:run_export_job",
 }
 MAX_ATTEMPTS = 3
+# The database cannot be had (down, restarting, every connection taken): the worker waits and tries again.
+DATABASE_DOWN = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
+BEAT_EVERY = timedelta(seconds=5)  # how often an idle worker records that it is alive
+FORGET_WORKERS_AFTER = timedelta(days=1)
 
 
 class JobLost(RuntimeError):
@@ -147,6 +154,8 @@ def run(job: Job, worker: str, beat_seconds: float) -> str:
         db.session.rollback()
         log.warning("Job %s was taken up by another worker", job.id)
         return "lost"
+    except DATABASE_DOWN:
+        raise  # not the job's fault: it is taken up again once its heartbeat is stale and the database back
     except Exception as exc:  # noqa: BLE001 - the failure is kept on the job and shown on its page
         log.exception("Job %s (%s) failed", job.id, job.kind)
         db.session.rollback()
@@ -163,23 +172,79 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{secrets.token_hex(4)}"
 
 
-def work(once: bool = False, stale_seconds: int = 60, poll_seconds: float = 1.0, echo=None) -> int:
-    """Claim and run jobs until stopped (or, with `once`, until the queue is empty). Returns how many ran."""
+def beat_worker(worker: str) -> None:
+    """Record that this worker is alive (for /healthz), and forget workers silent for a day."""
+    now = utcnow()
+    db.session.merge(JobWorker(name=worker, seen_at=now))
+    db.session.execute(delete(JobWorker).where(JobWorker.seen_at < now - FORGET_WORKERS_AFTER))
+    db.session.commit()
+
+
+def newest_worker_beat():
+    return db.session.execute(select(JobWorker.seen_at).order_by(JobWorker.seen_at.desc()).limit(1)).scalar()
+
+
+def _round(worker: str, stale_seconds: int, beat_due: bool, echo) -> str | None:
+    """One round of the worker: say it is alive, send the mails whose time has come, run one job. Returns the
+    job's final status, or None when there was none."""
+    if beat_due:
+        beat_worker(worker)
+    mail.deliver_due()
+    job = claim(worker, stale_seconds)
+    if job is None:
+        return None
+    if echo:
+        echo(f"job {job.id} ({job.kind}) started, attempt {job.attempts}")
+    status = run(job, worker, beat_seconds=max(stale_seconds / 4, 0.2))
+    if echo:
+        echo(f"job {job.id} ({job.kind}) {status}")
+    return status
+
+
+def work(once: bool = False, stale_seconds: int = 60, poll_seconds: float = 1.0, echo=None,
+         max_backoff: float = 30.0) -> int:
+    """Claim and run jobs (and retry queued mail) until stopped, or with `once` until the queue is empty. While
+    the database cannot be reached the worker waits, longer each time up to `max_backoff` seconds, says so
+    once per outage (and once when it is back), and carries on. Returns how many jobs ran."""
     worker = worker_name()
     ran = 0
+    delay = 0.0
+    outage_since = None
+    last_beat = None
     while True:
-        job = claim(worker, stale_seconds)
-        if job is None:
+        try:
+            beat_due = last_beat is None or time.monotonic() - last_beat >= BEAT_EVERY.total_seconds()
+            status = _round(worker, stale_seconds, beat_due, echo)
+            if beat_due:
+                last_beat = time.monotonic()
+        except DATABASE_DOWN as exc:
+            _forget_connection()
+            if once:
+                raise
+            if outage_since is None:
+                outage_since = time.monotonic()
+                log.warning("Job worker: the database cannot be reached (%s); waiting and trying again, at "
+                            "most every %s s", type(getattr(exc, "orig", None) or exc).__name__, int(max_backoff))
+            delay = min(max(delay * 2, poll_seconds), max_backoff)
+            time.sleep(delay)
+            continue
+        if outage_since is not None:
+            log.warning("Job worker: the database is back after %d s", time.monotonic() - outage_since)
+            outage_since, delay = None, 0.0
+        if status is None:
             if once:
                 return ran
             time.sleep(poll_seconds)
             continue
-        if echo:
-            echo(f"job {job.id} ({job.kind}) started, attempt {job.attempts}")
-        status = run(job, worker, beat_seconds=max(stale_seconds / 4, 0.2))
         ran += 1
-        if echo:
-            echo(f"job {job.id} ({job.kind}) {status}")
+
+
+def _forget_connection() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the session starts afresh
+        pass
+    db.session.remove()
 
 
 def work_in_background(app) -> None:
@@ -193,6 +258,8 @@ def work_in_background(app) -> None:
         with app.app_context():
             try:
                 work(once=True, stale_seconds=app.config["JOB_STALE_SECONDS"])
+            except DATABASE_DOWN:
+                log.warning("Jobs in the web process: the database cannot be reached; the queue waits")
             finally:
                 db.session.remove()
 

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     has_request_context,
     jsonify,
     redirect,
@@ -20,7 +21,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
-from webapp.errors import ReportError
+from webapp.errors import NO_DATABASE, ReportError
 from webapp.extensions import csrf, limiter
 from webapp.formfields import empty_choice
 from webapp.geo import geocoder
@@ -38,7 +39,7 @@ bp = Blueprint("reports", __name__)
 @bp.app_context_processor
 def site_message() -> dict:
     """The city's message (an outage, a storm) on the resident's pages and the error pages, not on staff pages."""
-    if not has_request_context() or request.blueprint not in ("reports", None):
+    if not has_request_context() or request.blueprint not in ("reports", None) or g.get(NO_DATABASE):
         return {"site_message": ""}
     return {"site_message": catalogue.current_site_message()}
 
