@@ -134,8 +134,8 @@ def test_no_address_or_token_reaches_a_log_line(client, app, caplog, capsys):
     assert fetch(client, tracking_path).status_code == 200
     assert fetch(client, f"/t/{token}?mail=boende.svensson%40example.org").status_code == 200
 
-    failure = next(r for r in caplog.records if r.name == "webapp.mail")
-    assert "SMTPRecipientsRefused" in failure.exc_text and "[email]" in failure.exc_text
+    failure = next(r for r in caplog.records if r.name == "webapp.mail")  # the outbox names the mail, not the address
+    assert "SMTPRecipientsRefused" in failure.getMessage() + (failure.exc_text or "")
     assert [r.rule for r in request_lines(caplog)][-2:] == ["/t/<token>", "/t/<token>"]
     written = capsys.readouterr().err
     assert "Unhandled" not in written and "/t/<token>" in written
