@@ -38,6 +38,9 @@ class Municipality:
     accessibility_contact: str = ""
     phone: str = ""  # the department's telephone, as printed in letters
     owner_department: str = ""  # who writes to property owners (the letter's sender), a proper name
+    # The department code a case officer or crew member belongs to when none is given (one of the database's
+    # departments; empty: none), and whose work orders a crew member without a department sees.
+    default_department: str = ""
     programme: str = ""  # the programme the service is part of ("Helt och rent"); empty: none is named
     programme_area: str = ""  # where the programme works with property owners; empty: the whole kommun
     survey_areas: tuple[str, ...] = ()  # the areas the safety survey reports on, the kommun as a whole first
@@ -88,6 +91,7 @@ LANDSKRONA = Municipality(
     accessibility_contact="kommunen@landskrona.se",
     phone="0418-47 00 00",
     owner_department="Teknik- och serviceförvaltningen",
+    default_department="TS",
     programme="Helt och rent",
     programme_area="Centrum/Öster",
     survey_areas=("Landskrona", "Centrum/Öster", "Övriga Centrum", "Karlslund/Norrestad",

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.auth.roles import ROLE_LABELS
+from webapp.auth.services import department_codes
 from webapp.formfields import CleanForm
 
 
@@ -32,8 +33,9 @@ def role_choices():
     return [SelectChoice(key, label) for key, label in ROLE_LABELS.items()]
 
 
-DEPARTMENT_CHOICES = [SelectChoice("", "—"), SelectChoice("TS", "TS"), SelectChoice("SB", "SB"),
-                      SelectChoice("STA", "STA"), SelectChoice("KOM", "KOM")]
+def department_choices():
+    """The kommun's departments as the database holds them (retired ones are not offered)."""
+    return [SelectChoice("", "—")] + [SelectChoice(code, code) for code in department_codes()]
 
 
 class NewUserForm(CleanForm):
@@ -42,7 +44,7 @@ class NewUserForm(CleanForm):
                                                        check_deliverability=False)])
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=120)])
     role = SelectField(_l("Role"), choices=role_choices)
-    department = SelectField(_l("Department"), choices=DEPARTMENT_CHOICES, validators=[Optional()])
+    department = SelectField(_l("Department"), choices=department_choices, validators=[Optional()])
     password = PasswordField(_l("Password (at least 10 characters)"),
                              validators=[DataRequired(message=_l("Enter a password.")), Length(min=10, max=200,
                                          message=_l("The password must be at least 10 characters."))])
@@ -50,7 +52,7 @@ class NewUserForm(CleanForm):
 
 class EditUserForm(CleanForm):
     role = SelectField(_l("Role"), choices=role_choices)
-    department = SelectField(_l("Department"), choices=DEPARTMENT_CHOICES, validators=[Optional()])
+    department = SelectField(_l("Department"), choices=department_choices, validators=[Optional()])
     # The choices (work order kinds) are set by the view.
     work_kinds = SelectMultipleField(_l("Kinds of work (crew members; none ticked: every kind of the department)"),
                                      widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),

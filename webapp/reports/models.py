@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,8 @@ class Department(db.Model):
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     names: Mapped[dict] = mapped_column(JSON)
+    # A retired department keeps its reports and work orders but is no longer offered for new ones.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Category(db.Model):

@@ -22,7 +22,7 @@ from webapp.formfields import empty_choice
 from webapp.geo.models import Zone
 from webapp.i18n import localized
 from webapp.reports import lifecycle, public
-from webapp.reports.catalogue import current_site_message
+from webapp.reports.catalogue import LANGUAGES, current_site_message, departments, icon_names
 from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS, category_choices, district_choices
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name, icon_url, report_form_page
@@ -38,7 +38,7 @@ localized_name = localized
 def filter_choices() -> dict[str, list[SelectChoice]]:
     """The inbox filter's choices read from the database, once per page (the views' counts reuse them)."""
     return {
-        "category": [empty_choice("—")] + category_choices(),
+        "category": [empty_choice("—")] + category_choices(retired=True),
         "district": [empty_choice("—")] + district_choices(),
         "zone": [empty_choice("—")] + [
             SelectChoice(z.id, z.name) for z in db.session.execute(select(Zone).order_by(Zone.name)).scalars()],
@@ -278,6 +278,8 @@ def settings_page() -> dict:
         "templates": [{"id": t.id, "title": t.title, "form": forms.TemplateForm(
             formdata=None, prefix=forms.template_prefix(t.id), data={"text_sv": t.texts.get("sv", ""), "text_en": t.texts.get("en", "")})}
             for t in workorders.templates()],
+        "new_category_url": url_for("staff.admin_category_new"),
+        "departments_url": url_for("staff.admin_departments"),
         "categories": [{"key": c.key, "name": category_name(c), "department": c.department_code or "—",
                         "priority": c.default_priority, "radius": c.duplicate_radius_m, "active": c.active,
                         "questions": len(c.extra_questions or []),
@@ -290,18 +292,58 @@ def category_form_data(c: Category) -> dict:
     for q in c.extra_questions or []:
         answers = ";".join(localized(v["name"]) for v in q.get("values", []))
         lines.append(" | ".join([q["code"], q["label"].get("sv", ""), q["label"].get("en", "")] + ([answers] if answers else [])))
-    return {"name_sv": c.names.get("sv", ""), "name_en": c.names.get("en", ""),
-            "notice_sv": (c.notice or {}).get("sv", ""), "notice_en": (c.notice or {}).get("en", ""),
-            "department": c.department_code or "", "default_priority": c.default_priority,
-            "duplicate_radius_m": c.duplicate_radius_m, "active": c.active, "extra_questions": "\n".join(lines)}
+    data = {"icon": c.icon, "department": c.department_code or "", "default_priority": c.default_priority,
+            "duplicate_radius_m": c.duplicate_radius_m, "active": c.active, "positive": c.positive,
+            "extra_questions": "\n".join(lines)}
+    for lang in LANGUAGES:
+        data[f"name_{lang}"] = c.names.get(lang, "")
+        data[f"description_{lang}"] = (c.descriptions or {}).get(lang, "")
+        data[f"notice_{lang}"] = (c.notice or {}).get(lang, "")
+    return data
+
+
+def _texts(form, prefix: str) -> dict:
+    return {lang: (form[f"{prefix}_{lang}"].data or "").strip() for lang in LANGUAGES}
 
 
 def category_settings(form) -> dict:
-    notice = {k: v.strip() for k, v in (("sv", form.notice_sv.data), ("en", form.notice_en.data)) if v and v.strip()}
-    return {"names": {"sv": form.name_sv.data.strip(), "en": form.name_en.data.strip()},
-            "notice": notice or None, "department_code": form.department.data or None,
-            "default_priority": form.default_priority.data, "duplicate_radius_m": form.duplicate_radius_m.data,
-            "active": form.active.data, "extra_questions_text": form.extra_questions.data or ""}
+    """The settings a category form gives: a text left empty keeps what it was (names and explanations), the
+    notice is replaced as written, the icon kept when none is chosen."""
+    notice = {k: v for k, v in _texts(form, "notice").items() if v}
+    settings = {"names": _texts(form, "name"), "descriptions": _texts(form, "description"),
+                "notice": notice or None, "department_code": form.department.data or None,
+                "default_priority": form.default_priority.data, "duplicate_radius_m": form.duplicate_radius_m.data,
+                "active": form.active.data, "positive": form.positive.data,
+                "extra_questions_text": form.extra_questions.data or ""}
+    if form.icon.data:
+        settings["icon"] = form.icon.data
+    if "kind" in form:
+        settings["kind"] = form.kind.data
+    return settings
+
+
+def fill_category_choices(form, category: Category | None) -> None:
+    """The priorities, icons and departments a category form offers (a retired department stays shown on the
+    category that still names it)."""
+    form.default_priority.choices = [SelectChoice(p.code, localized_name(p.names)) for p in workorders.priorities()]
+    form.icon.choices = [SelectChoice(name, name) for name in icon_names()]
+    if category is not None and category.department_code and category.department_code not in \
+            {choice.value for choice in form.department.choices}:
+        form.department.choices = list(form.department.choices) + [
+            SelectChoice(category.department_code, category.department_code)]
+
+
+def departments_page() -> list[dict]:
+    return [{"code": d.code, "name": localized(d.names), "active": d.active,
+             "url": url_for("staff.admin_department", code=d.code)} for d in departments()]
+
+
+def department_form_data(d) -> dict:
+    return {**{f"name_{lang}": d.names.get(lang, "") for lang in LANGUAGES}, "active": d.active}
+
+
+def department_names(form) -> dict:
+    return _texts(form, "name")
 
 
 def api_clients() -> list[dict]:

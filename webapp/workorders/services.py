@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from webapp import audit
+from webapp.auth import services as accounts
 from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.errors import ReportError
@@ -282,7 +283,7 @@ def list_orders(status: str | None = None, department: str | None = None, overdu
 def _crew_jobs(user):
     """The condition for the jobs a crew member may see and work: their department's, of their kinds of work,
     free or assigned to them."""
-    condition = [WorkOrder.department_code == (user.department_code or "TS"),
+    condition = [WorkOrder.department_code == (user.department_code or accounts.default_department()),
                  or_(WorkOrder.assignee_id.is_(None), WorkOrder.assignee_id == user.id)]
     if user.work_kinds:
         # A job assigned to them by name is theirs whatever its kind.
