@@ -343,7 +343,7 @@ def admin_user(user_id: int):
         # A retired department stays shown on the accounts still in it.
         form.department.choices = list(form.department.choices) + [SelectChoice(user.department_code,
                                                                                 user.department_code)]
-    form.work_kinds.choices = [SelectChoice(key, str(label)) for key, (_dept, label) in workorders.KINDS.items()]
+    form.work_kinds.choices = [SelectChoice(key, str(label)) for key, label in workorders.KINDS.items()]
     if form.validate_on_submit():
         if user.id == current_user.id and (not form.active.data or form.role.data != user.role):
             flash(_("You cannot disable or re-role your own account."), "error")

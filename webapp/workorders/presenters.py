@@ -38,7 +38,7 @@ def linked(reports) -> list[dict]:
 
 def _row(o: WorkOrder, today) -> dict:
     return {
-        "id": o.id, "number": o.number, "title": o.title, "kind": services.KINDS[o.kind][1],
+        "id": o.id, "number": o.number, "title": o.title, "kind": services.KINDS[o.kind],
         "priority": localized(o.priority.names), "status": wo_status.STATUS_LABELS.get(o.status, o.status),
         "status_key": o.status, "due": format_date(o.due_date, "medium"), "due_iso": o.due_date.isoformat(),
         "overdue": services.is_overdue(o, today), "in_zone": o.in_zone, "department": o.department_code,

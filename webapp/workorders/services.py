@@ -16,6 +16,7 @@ from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.i18n import localized
 from webapp.media import PhotoSettings
+from webapp.municipality import current_municipality
 from webapp.reports import intake, lifecycle
 from webapp.reports.intake import hash_token
 from webapp.reports.models import Photo, Report, TrackingToken
@@ -25,17 +26,31 @@ from webapp.workorders import notify
 from webapp.workorders.models import Priority, ResponseTemplate, WorkOrder, WorkOrderReport
 from webapp.workorders.status import OPEN_STATUSES, REPORT_FOLLOWS, TEMPLATE_FOR, TRANSITIONS, WorkOrderStatus
 
+# The kinds of work; which department carries each out is the municipality's (work_kind_departments).
 KINDS = {
-    "cleaning": ("TS", _l("Cleaning")),
-    "graffiti": ("TS", _l("Graffiti removal")),
-    "maintenance": ("TS", _l("Maintenance")),
-    "light_repair": ("TS", _l("Lighting – repair")),
-    "light_new": ("SB", _l("Lighting – new")),
+    "cleaning": _l("Cleaning"),
+    "graffiti": _l("Graffiti removal"),
+    "maintenance": _l("Maintenance"),
+    "light_repair": _l("Lighting – repair"),
+    "light_new": _l("Lighting – new"),
 }
 SUGGESTED_KIND = {
     "littered": "cleaning", "litter_bin": "cleaning", "graffiti": "graffiti", "street_light": "light_repair",
     "dark_unsafe": "light_repair",
 }
+
+
+def department_for(kind: str, reports: list[Report]) -> str | None:
+    """The department that carries out a kind of work: the municipality's choice for that kind, else the department
+    the first report is with (its own or its category's), else the municipality's default department."""
+    chosen = dict(current_municipality().work_kind_departments).get(kind)
+    if chosen:
+        return chosen
+    for report in reports:
+        code = report.department_code or report.category.department_code
+        if code:
+            return code
+    return accounts.default_department()
 
 
 class WorkOrderError(ReportError):
@@ -141,7 +156,7 @@ def create_work_order(report_ids: list[int], *, kind: str, priority_code: str, t
     in_zone = any(r.zone_id is not None for r in found)
     placed = [r for r in found if r.lat is not None]
     order = WorkOrder(
-        kind=kind, department_code=KINDS[kind][0], priority_code=priority.code, title=title.strip(),
+        kind=kind, department_code=department_for(kind, found), priority_code=priority.code, title=title.strip(),
         instructions=(instructions or "").strip(), status=WorkOrderStatus.NEW, in_zone=in_zone,
         due_date=due_date_for(priority, in_zone, today), created_by=actor, assignee_id=assignee_id,
         lat=sum(r.lat for r in placed) / len(placed) if placed else None,
