@@ -75,6 +75,10 @@ def test_retiring_a_category_hides_it_from_residents_but_its_reports_keep_it(sql
     assert report.reference in inbox.get_data(as_text=True)
     staff_page = officer.get(f"/staff/reports/{report.id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Trasig skylt" in staff_page
+    # Its own edit form keeps it chosen, so that saving a new position does not move it to another category.
+    assert '<option selected value="broken_sign">Trasig skylt</option>' in staff_page
+    heatmap = admin.get("/staff/heatmap", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'value="broken_sign"' in heatmap
     db.session.expire_all()
     assert report.category.key == "broken_sign" and not report.category.active
 

@@ -188,6 +188,16 @@ def status_choices(r: Report) -> list[SelectChoice]:
     return [empty_choice(_("Choose a status"))] + [SelectChoice(k, STATUS_LABELS[k]) for k in lifecycle.next_statuses(r)]
 
 
+def keep_retired_choices(r: Report, edit_form=None, assign_form=None) -> None:
+    """A report in a retired category, or with a retired department, keeps it offered on its own forms, so that
+    saving something else does not move it silently (moving it to another is still possible)."""
+    if edit_form is not None and not r.category.active:
+        edit_form.category.choices = list(edit_form.category.choices) + [SelectChoice(r.category.key, category_name(r.category))]
+    department = r.department_code or r.category.department_code
+    if assign_form is not None and department and department not in {c.value for c in assign_form.department.choices}:
+        assign_form.department.choices = list(assign_form.department.choices) + [SelectChoice(department, department)]
+
+
 def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) -> dict:
     """The staff view of a report, as `viewer` may see it: photos by services.photo_visible_to, the reporter's
     contact by the reporter_contact permission. A refused status change comes back as `status_form`, with what
@@ -203,6 +213,7 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
                                                    r.category.department_code or "", "external_kind": r.external_kind or "",
                                                    "external_name": r.external_name or "",
                                                    "external_contact": r.external_contact or ""})
+    keep_retired_choices(r, edit, assign)
     photos = [{"id": p.id, "thumb": url_for("staff.photo_file", photo_id=p.id, size="thumb"),
                "display": url_for("staff.photo_file", photo_id=p.id, size="display"),
                "moderation": p.moderation, "width": p.width, "height": p.height} for p in r.photos

@@ -126,6 +126,7 @@ def edit(report_id: int):
     found = db.get_or_404(Report, report_id)
     form = forms.EditForm()
     form.category.choices = category_choices()
+    presenters.keep_retired_choices(found, edit_form=form)
     if form.validate_on_submit():
         try:
             lifecycle.edit_report(found, actor=actor(), expected_version=form.expected_version(), reason=form.reason.data,
@@ -180,6 +181,7 @@ def merge(report_id: int):
 def assign(report_id: int):
     found = db.get_or_404(Report, report_id)
     form = forms.AssignForm()
+    presenters.keep_retired_choices(found, assign_form=form)
     if form.validate_on_submit():
         try:
             lifecycle.assign_report(found, actor=actor(), expected_version=form.expected_version(), department=form.department.data or None,
