@@ -1,4 +1,5 @@
-"""Departments can be retired: kept for the reports and work orders that name them, no longer offered
+"""Departments can be retired (kept for the reports and work orders that name them, no longer offered), and each
+category names the kind of work its reports usually need (the work order form's suggestion), as data
 
 Revision ID: 0022
 Revises: 0021
@@ -13,12 +14,22 @@ down_revision = '0021'
 branch_labels = None
 depends_on = None
 
+SUGGESTED = [("littered", "cleaning"), ("litter_bin", "cleaning"), ("graffiti", "graffiti"),
+             ("street_light", "light_repair"), ("dark_unsafe", "light_repair")]
+
 
 def upgrade():
     with op.batch_alter_table('department', schema=None) as batch_op:
         batch_op.add_column(sa.Column('active', sa.Boolean(), nullable=False, server_default=sa.true()))
+    with op.batch_alter_table('category', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('work_kind', sa.String(length=30), nullable=True))
+    # What the code suggested until now, for the categories seeded by 0002.
+    for key, kind in SUGGESTED:
+        op.execute(sa.text("UPDATE category SET work_kind = :kind WHERE key = :key").bindparams(kind=kind, key=key))
 
 
 def downgrade():
+    with op.batch_alter_table('category', schema=None) as batch_op:
+        batch_op.drop_column('work_kind')
     with op.batch_alter_table('department', schema=None) as batch_op:
         batch_op.drop_column('active')

@@ -10,7 +10,7 @@ from webapp.reports import catalogue
 NEW = {"key": "broken_sign", "kind": "fault", "name_sv": "Trasig skylt", "name_en": "Broken sign",
        "name_ar": "لافتة مكسورة", "description_sv": "En skylt som är trasig eller borta.",
        "description_en": "A sign that is broken or missing.", "description_ar": "لافتة مكسورة أو مفقودة.",
-       "notice_sv": "", "notice_en": "", "notice_ar": "", "icon": "other", "department": "TS",
+       "notice_sv": "", "notice_en": "", "notice_ar": "", "icon": "other", "department": "TS", "work_kind": "graffiti",
        "default_priority": "normal", "duplicate_radius_m": "50", "active": "y", "extra_questions": ""}
 
 
@@ -39,6 +39,12 @@ def test_an_admin_adds_a_category_that_residents_see_in_three_languages(sqlite_a
         assert 'value="broken_sign"' in html and name in html and description in html, lang
     category = catalogue.category_by_key("broken_sign")
     assert (category.department_code, category.icon, category.kind) == ("TS", "other", "fault")
+    # A work order for its reports is suggested the category's kind of work.
+    report, _ = make_report(category="broken_sign")
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer", department="TS"))
+    order_form = officer.get(f"/staff/workorders/new?report={report.id}").get_data(as_text=True)
+    assert '<option selected value="graffiti">' in order_form
 
 
 def test_a_refused_category_form_says_what_to_fix_and_adds_nothing(sqlite_app):

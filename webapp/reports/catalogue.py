@@ -15,7 +15,7 @@ from webapp import audit
 from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.i18n import localized
-from webapp.reports.models import KIND_FAULT, KIND_SAFETY, Category, Department, Report, SiteMessage
+from webapp.reports.models import KIND_FAULT, KIND_SAFETY, WORK_KINDS, Category, Department, Report, SiteMessage
 from webapp.timeutil import utcnow
 
 
@@ -184,7 +184,7 @@ def change_department(department: Department | None, actor: str, *, code: str | 
 
 
 CATEGORY_FIELDS = ("kind", "names", "descriptions", "icon", "department_code", "notice", "extra_questions",
-                   "default_priority", "duplicate_radius_m", "positive", "active", "sort_order")
+                   "default_priority", "duplicate_radius_m", "positive", "active", "sort_order", "work_kind")
 
 
 def _category_values(settings: dict, *, new: bool) -> dict:
@@ -235,6 +235,10 @@ def _category_values(settings: dict, *, new: bool) -> dict:
         values["extra_questions"] = questions
     if "sort_order" in settings:
         values["sort_order"] = int(settings["sort_order"])
+    if "work_kind" in settings:
+        if settings["work_kind"] and settings["work_kind"] not in WORK_KINDS:
+            raise ReportError("work_kind", _l("Unknown kind of work."))
+        values["work_kind"] = settings["work_kind"] or None
     return values
 
 

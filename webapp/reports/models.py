@@ -32,6 +32,9 @@ KIND_FAULT = "fault"
 
 TIMES_OF_DAY = ("day", "evening", "night")
 
+# The kinds of work a work order can be (their names and departments: webapp/workorders, the municipality).
+WORK_KINDS = ("cleaning", "graffiti", "maintenance", "light_repair", "light_new")
+
 
 class Department(db.Model):
     __tablename__ = "department"
@@ -65,6 +68,10 @@ class Category(db.Model):
     default_priority: Mapped[str] = mapped_column(String(20), default="normal")
     # A positive report ("here it feels safe") tells the programme what works; it is never a job.
     positive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The kind of work its reports usually need: the work order form's suggestion (none: maintenance). Deferred:
+    # only the work order form and the catalogue read it, so loading a category does not need it (nor a schema
+    # below 0022, as in the migration tests' downgrades).
+    work_kind: Mapped[Optional[str]] = mapped_column(String(30), deferred=True)
 
     department: Mapped[Optional[Department]] = relationship()
 

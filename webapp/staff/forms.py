@@ -205,6 +205,8 @@ class CategorySettingsForm(CleanForm):
     department = SelectField(_l("Department"), choices=lambda: [SelectChoice("", "—")] + department_choices(),
                              validators=[Optional()])
     default_priority = SelectField(_l("Default priority"))
+    # The kinds of work, set by the view.
+    work_kind = SelectField(_l("Usual kind of work (suggested for its work orders)"), validators=[Optional()])
     duplicate_radius_m = IntegerField(_l("Radius for duplicate suggestions (m)"),
                                       validators=[InputRequired(), NumberRange(5, 500)])
     positive = BooleanField(_l("Positive (\"here it feels safe\"): never becomes a job"))

@@ -303,7 +303,7 @@ def category_form_data(c: Category) -> dict:
     for q in c.extra_questions or []:
         answers = ";".join(localized(v["name"]) for v in q.get("values", []))
         lines.append(" | ".join([q["code"], q["label"].get("sv", ""), q["label"].get("en", "")] + ([answers] if answers else [])))
-    data = {"icon": c.icon, "department": c.department_code or "", "default_priority": c.default_priority,
+    data = {"icon": c.icon, "department": c.department_code or "", "work_kind": c.work_kind or "", "default_priority": c.default_priority,
             "duplicate_radius_m": c.duplicate_radius_m, "active": c.active, "positive": c.positive,
             "extra_questions": "\n".join(lines)}
     for lang in LANGUAGES:
@@ -325,7 +325,7 @@ def category_settings(form) -> dict:
                 "notice": notice or None, "department_code": form.department.data or None,
                 "default_priority": form.default_priority.data, "duplicate_radius_m": form.duplicate_radius_m.data,
                 "active": form.active.data, "positive": form.positive.data,
-                "extra_questions_text": form.extra_questions.data or ""}
+                "work_kind": form.work_kind.data or None, "extra_questions_text": form.extra_questions.data or ""}
     if form.icon.data:
         settings["icon"] = form.icon.data
     if "kind" in form:
@@ -338,6 +338,7 @@ def fill_category_choices(form, category: Category | None) -> None:
     category that still names it)."""
     form.default_priority.choices = [SelectChoice(p.code, localized_name(p.names)) for p in workorders.priorities()]
     form.icon.choices = [SelectChoice(name, name) for name in icon_names()]
+    form.work_kind.choices = [SelectChoice("", "—")] + [SelectChoice(k, str(label)) for k, label in workorders.KINDS.items()]
     if category is not None and category.department_code and category.department_code not in \
             {choice.value for choice in form.department.choices}:
         form.department.choices = list(form.department.choices) + [

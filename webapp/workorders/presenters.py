@@ -24,7 +24,7 @@ def prefill(form, reports) -> None:
     if not reports:
         return
     first = reports[0]
-    form.kind.data = services.SUGGESTED_KIND.get(first.category.key, "maintenance")
+    form.kind.data = services.suggested_kind(first.category)
     form.priority.data = first.category.default_priority or "normal"
     place = first.location_text or (first.district.name if first.district else "")
     form.title.data = f"{category_name(first.category)}{', ' + place if place else ''}"[:200]

@@ -19,7 +19,7 @@ from webapp.media import PhotoSettings
 from webapp.municipality import current_municipality
 from webapp.reports import intake, lifecycle
 from webapp.reports.intake import hash_token
-from webapp.reports.models import Photo, Report, TrackingToken
+from webapp.reports.models import WORK_KINDS, Photo, Report, TrackingToken
 from webapp.reports.status import Moderation, ReportStatus, can_change
 from webapp.timeutil import utcnow
 from webapp.workorders import notify
@@ -34,10 +34,12 @@ KINDS = {
     "light_repair": _l("Lighting – repair"),
     "light_new": _l("Lighting – new"),
 }
-SUGGESTED_KIND = {
-    "littered": "cleaning", "litter_bin": "cleaning", "graffiti": "graffiti", "street_light": "light_repair",
-    "dark_unsafe": "light_repair",
-}
+assert tuple(KINDS) == WORK_KINDS
+
+
+def suggested_kind(category) -> str:
+    """The kind of work a report in this category usually needs: the category's (data), else maintenance."""
+    return category.work_kind if category.work_kind in KINDS else "maintenance"
 
 
 def department_for(kind: str, reports: list[Report]) -> str | None:
