@@ -202,3 +202,37 @@ def test_campaigns_import_queue_leaves_the_import_to_a_worker(app):
     assert db.session.get(Job, job_id).status == "done"
     assert db.session.execute(select(func.count(Report.id)).where(Report.campaign_id == campaign.id)).scalar_one() == 2
     assert os.path.isdir(os.path.join(app.instance_path, "imports"))
+
+
+def test_odd_files_are_refused_with_a_message_never_a_traceback(app, tmp_path):
+    runner = app.test_cli_runner()
+    odd = [
+        "not json at all",
+        '{"categories": {"key": "x"}}',
+        '{"categories": ["just text"]}',
+        '{"categories": [{"key": 7, "kind": "fault"}]}',
+        '{"categories": [{"key": "x", "kind": ["fault"], "icon": "other", "names": {"sv": "X", "en": "X"}}]}',
+        '{"categories": [{"key": "x", "kind": "fault", "icon": "other", "names": "X"}]}',
+        '{"categories": [{"key": "x", "kind": "fault", "icon": "other", "names": {"sv": 1, "en": "X"}}]}',
+        '{"categories": [{"key": "x", "kind": "fault", "icon": "other", "names": {"sv": "X", "en": "X", "fi": "X"}}]}',
+        '{"categories": [{"key": "x", "kind": "fault", "icon": "other", "names": {"sv": "X", "en": "X"}, '
+        '"sort_order": "first"}]}',
+        '{"categories": [{"key": "x", "kind": "fault", "icon": "other", "names": {"sv": "X", "en": "X"}, '
+        '"duplicate_radius_m": 1e9}]}',
+        '{"categories": [{"key": "x", "kind": "fault", "icon": "other", "names": {"sv": "X", "en": "X"}, '
+        '"department": "NOPE"}]}',
+        '{"categories": [{"key": "x", "kind": "fault", "icon": "other", "names": {"sv": "X", "en": "X"}, '
+        '"work_kind": "juggling"}]}',
+        '{"categories": [{"key": "x", "kind": "fault", "icon": "../../etc/passwd", "names": {"sv": "X", "en": "X"}}]}',
+        '{"departments": [{"code": "a b c", "names": {"sv": "X"}}]}',
+        '{"departments": [{"code": "OK", "names": {"en": "No Swedish"}}]}',
+        '{"departments": [{"code": ["OK"], "names": {"sv": "X"}}]}',
+        '{"reports": []}',
+    ]
+    before = db.session.execute(select(func.count()).select_from(Category)).scalar_one()
+    for number, text in enumerate(odd):
+        path = tmp_path / f"odd{number}.json"
+        path.write_text(text, encoding="utf-8")
+        result = runner.invoke(args=["categories", "load", str(path)])
+        assert result.exit_code == 1 and result.output.startswith("Error: "), (text, result.output, result.exception)
+    assert db.session.execute(select(func.count()).select_from(Category)).scalar_one() == before

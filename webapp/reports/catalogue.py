@@ -191,7 +191,7 @@ def _category_values(settings: dict, *, new: bool) -> dict:
     """The settings checked one by one; raises ReportError naming the field."""
     values = {}
     if "kind" in settings or new:
-        if settings.get("kind") not in KINDS:
+        if not isinstance(settings.get("kind"), str) or settings["kind"] not in KINDS:
             raise ReportError("kind", _l("Choose whether it is a safety or a fault category."))
         values["kind"] = settings["kind"]
     if "names" in settings or new:
@@ -201,18 +201,20 @@ def _category_values(settings: dict, *, new: bool) -> dict:
     if "notice" in settings:
         values["notice"] = _texts(settings.get("notice"), "notice") or None
     if "icon" in settings or new:
-        if settings.get("icon") not in icon_names():
+        if not isinstance(settings.get("icon"), str) or settings["icon"] not in icon_names():
             raise ReportError("icon", _l("Choose an icon from the site's icon set."))
         values["icon"] = settings["icon"]
     if "department_code" in settings:
         code = settings.get("department_code") or None
         if code is not None:
+            if not isinstance(code, str):
+                raise ReportError("department", _l("Unknown department."))
             department = department_by_code(code)
             if department is None:
                 raise ReportError("department", _l("Unknown department."))
         values["department_code"] = code
     if "default_priority" in settings:
-        if not db.session.execute(select(_priority.c.code).where(
+        if not isinstance(settings["default_priority"], str) or not db.session.execute(select(_priority.c.code).where(
                 _priority.c.code == settings["default_priority"])).first():
             raise ReportError("default_priority", _l("Unknown priority."))
         values["default_priority"] = settings["default_priority"]
@@ -234,9 +236,12 @@ def _category_values(settings: dict, *, new: bool) -> dict:
             raise ReportError("extra_questions", _l("Each question needs a code and a label per language."))
         values["extra_questions"] = questions
     if "sort_order" in settings:
-        values["sort_order"] = int(settings["sort_order"])
+        if not isinstance(settings["sort_order"], int) or isinstance(settings["sort_order"], bool):
+            raise ReportError("sort_order", _l("A whole number."))
+        values["sort_order"] = settings["sort_order"]
     if "work_kind" in settings:
-        if settings["work_kind"] and settings["work_kind"] not in WORK_KINDS:
+        if settings["work_kind"] and (not isinstance(settings["work_kind"], str)
+                                      or settings["work_kind"] not in WORK_KINDS):
             raise ReportError("work_kind", _l("Unknown kind of work."))
         values["work_kind"] = settings["work_kind"] or None
     return values
@@ -319,6 +324,8 @@ def load_catalogue(data: dict, actor: str, *, categories: bool = True) -> dict:
 def _load_entry(section: str, entry, actor: str) -> str:
     if not isinstance(entry, dict):
         raise ReportError("entry", "expected a table of settings")
+    if not isinstance(entry.get("code" if section == "departments" else "key", ""), str):
+        raise ReportError("entry", "the code or key must be text")
     if section == "departments":
         unknown = set(entry) - {"code", "names", "active"}
         if unknown:
