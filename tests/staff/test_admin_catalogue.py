@@ -65,6 +65,7 @@ def test_retiring_a_category_hides_it_from_residents_but_its_reports_keep_it(sql
     admin = admin_client(sqlite_app)
     admin.post("/staff/admin/categories/new", data={**NEW, "csrf_token": form_token(admin)})
     report, _ = make_report(category="broken_sign")
+    assert 'value="broken_sign"' in sqlite_app.test_client().get("/karta").get_data(as_text=True)
     edit = admin.get("/staff/admin/categories/broken_sign").get_data(as_text=True)
     assert 'value="لافتة مكسورة"' in edit
     fields = {k: v for k, v in NEW.items() if k not in ("key", "kind", "active")}
@@ -72,6 +73,7 @@ def test_retiring_a_category_hides_it_from_residents_but_its_reports_keep_it(sql
     assert response.status_code == 302
     for lang in ("sv", "en", "ar"):
         assert 'value="broken_sign"' not in resident_form(sqlite_app, lang)
+    assert 'value="broken_sign"' not in sqlite_app.test_client().get("/karta").get_data(as_text=True)
     assert "broken_sign" not in sqlite_app.test_client().get("/api/v1/categories").get_data(as_text=True)
     # Staff filters still offer it, and the old report still names it.
     officer = sqlite_app.test_client()
