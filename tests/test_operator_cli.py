@@ -74,7 +74,7 @@ def test_reset_password_and_2fa_end_sessions_and_work_at_the_next_login(app):
 
     result = runner.invoke(args=["users", "reset-password", "andra@landskrona.se"])
     assert result.exit_code == 0, result.output
-    password = re.search(r"One-time password for andra@landskrona.se: (\S+)", result.output).group(1)
+    password = re.search(r"New password for andra@landskrona.se \(shown only now\): (\S+)", result.output).group(1)
     assert not _logged_in(browser)
     assert accounts.authenticate("andra@landskrona.se", "correct-horse-battery") is None
     assert accounts.authenticate("andra@landskrona.se", password) is not None
