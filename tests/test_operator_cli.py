@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.factories import login, make_user
+from tests.factories import form_token, login, make_user
 from webapp.auth import services as accounts
 from webapp.campaigns import services as campaigns
 from webapp.extensions import db
@@ -74,10 +74,25 @@ def test_reset_password_and_2fa_end_sessions_and_work_at_the_next_login(app):
 
     result = runner.invoke(args=["users", "reset-password", "andra@landskrona.se"])
     assert result.exit_code == 0, result.output
-    password = re.search(r"New password for andra@landskrona.se \(shown only now\): (\S+)", result.output).group(1)
+    password = re.search(r"One-time password for andra@landskrona.se \(shown only now\): (\S+)", result.output).group(1)
     assert not _logged_in(browser)
     assert accounts.authenticate("andra@landskrona.se", "correct-horse-battery") is None
     assert accounts.authenticate("andra@landskrona.se", password) is not None
+    # The one-time password opens only the page where they choose their own.
+    response = login(browser, second, password=password)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/account/password")
+    assert browser.get("/staff/admin/users").headers["Location"].endswith("/staff/account/password")
+    token = form_token(browser, "/staff/account/password")
+    same = browser.post("/staff/account/password", data={"csrf_token": token, "current_password": password,
+                                                          "password": password, "confirm": password})
+    assert same.status_code == 400
+    chosen = browser.post("/staff/account/password", data={
+        "csrf_token": token, "current_password": password, "password": "mitt-eget-losenord",
+        "confirm": "mitt-eget-losenord"})
+    assert chosen.status_code == 302
+    assert browser.get("/staff/admin/users").status_code == 200
+    assert accounts.authenticate("andra@landskrona.se", "mitt-eget-losenord") is not None
+    assert accounts.authenticate("andra@landskrona.se", password) is None
 
     typed = runner.invoke(args=["users", "reset-password", "andra@landskrona.se", "--prompt"],
                           input="ett-eget-losenord\nett-eget-losenord\n")

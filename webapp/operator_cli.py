@@ -111,15 +111,17 @@ def users_set_role(email, role, department):
 @click.argument("email")
 @click.option("--prompt", "ask", is_flag=True, help="Type the new password instead of getting a random one.")
 def users_reset_password(email, ask):
-    """Give an account a new random password, printed once (or one typed with --prompt); its sessions end."""
+    """Give an account a one-time password, printed once, which they replace with their own at the next login (or
+    set one typed with --prompt); their sessions end."""
     user = _user(email)
     given = click.prompt("New password", hide_input=True, confirmation_prompt=True) if ask else None
     password = _commit(lambda: accounts.reset_password(user, "cli", given))
     if given:
         click.echo(f"The password of {user.email} was changed; their sessions have ended.")
     else:
-        click.echo(f"New password for {user.email} (shown only now): {password}")
-        click.echo("Hand it over in person or by phone; their sessions have ended.")
+        click.echo(f"One-time password for {user.email} (shown only now): {password}")
+        click.echo("Hand it over in person or by phone; they choose their own at the next login. "
+                   "Their sessions have ended.")
 
 
 @users_cli.command("reset-2fa")

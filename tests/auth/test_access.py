@@ -9,7 +9,7 @@ from webapp.auth.roles import ROLES, allowed
 from webapp.extensions import db
 from webapp.workorders import services as workorders
 
-PUBLIC_STAFF_ROUTES = {"auth.login", "auth.second_factor", "auth.logout", "auth.setup_2fa"}
+PUBLIC_STAFF_ROUTES = {"auth.login", "auth.second_factor", "auth.logout", "auth.setup_2fa", "auth.choose_password"}
 
 
 def staff_routes(app):

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.auth.roles import ROLE_LABELS
@@ -18,6 +18,16 @@ class LoginForm(CleanForm):
 class CodeForm(CleanForm):
     code = StringField(_l("Code from your authenticator app, or a recovery code"),
                        validators=[DataRequired(message=_l("Enter the code.")), Length(max=20)])
+
+
+class ChoosePasswordForm(CleanForm):
+    current_password = PasswordField(_l("The one-time password you were given"),
+                                     validators=[DataRequired(message=_l("Enter your password."))])
+    password = PasswordField(_l("New password (at least 10 characters)"),
+                             validators=[DataRequired(message=_l("Enter a password.")), Length(max=200)])
+    confirm = PasswordField(_l("The new password again"),
+                            validators=[DataRequired(message=_l("Enter a password.")),
+                                        EqualTo("password", message=_l("The two passwords are not the same."))])
 
 
 class ReenrolForm(CodeForm):

@@ -179,16 +179,34 @@ def set_password(user: User, password: str, actor: str) -> None:
 
 
 def reset_password(user: User, actor: str, password: str | None = None) -> str:
-    """Give the account a new password (a random one-time password when none is given) and end its sessions;
-    returns the password, to be handed to the user once. Flushes."""
+    """Give the account a new password and end its sessions; returns the password, to be handed over once. None
+    given: a random one-time password, which the user must replace with their own at the next login. Flushes."""
+    one_time = not password
     password = password or secrets.token_urlsafe(12)
     if len(password) < MIN_PASSWORD:
         raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
     user.password_hash = generate_password_hash(password)
+    user.password_must_change = one_time
     user.session_epoch += 1
-    audit.record("user", user.id, "password_reset", actor)
+    audit.record("user", user.id, "password_reset", actor, one_time=one_time)
     db.session.flush()
     return password
+
+
+def choose_password(user: User, current: str, new: str, actor: str) -> None:
+    """The user replaces a one-time password with their own: the current one must be right and the new one
+    different and long enough. Ends the user's other sessions. Flushes."""
+    if not password_is_right(user, current):
+        raise AccountError("current_password", _l("The password is not right."))
+    if len(new or "") < MIN_PASSWORD:
+        raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
+    if new == current:
+        raise AccountError("password", _l("Choose a password other than the one-time password."))
+    user.password_hash = generate_password_hash(new)
+    user.password_must_change = False
+    user.session_epoch += 1
+    audit.record("user", user.id, "password_changed", actor)
+    db.session.flush()
 
 
 def reset_second_factor(user: User, actor: str) -> None:
