@@ -87,6 +87,8 @@ def test_retiring_a_category_hides_it_from_residents_but_its_reports_keep_it(sql
     assert '<option selected value="broken_sign">Trasig skylt</option>' in staff_page
     heatmap = admin.get("/staff/heatmap", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert 'value="broken_sign"' in heatmap
+    public = sqlite_app.test_client().get(f"/r/{report.reference}?lang=ar").get_data(as_text=True)
+    assert "لافتة مكسورة" in public  # the resident's own report page, in their language
     db.session.expire_all()
     assert report.category.key == "broken_sign" and not report.category.active
 
