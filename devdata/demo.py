@@ -307,7 +307,7 @@ def _demo_work_orders(rng: random.Random) -> None:
         .order_by(Report.created_at.desc()).limit(24)).scalars())
     today = datetime.now(timezone.utc).date()
     for number, report in enumerate(open_reports[:12]):
-        kind = workorders.SUGGESTED_KIND.get(report.category.key, "maintenance")
+        kind = workorders.suggested_kind(report.category)
         order = workorders.create_work_order(
             [report.id], kind=kind, priority_code=report.category.default_priority or "normal",
             title=f"{report.category.names.get('sv', '')}, {report.district.name if report.district else ''}".strip(", "),

@@ -86,7 +86,8 @@ def test_public_pages_have_no_serious_violations(world):
                         "/staff/campaigns/1/compare?with=1", "/staff/campaigns/new", "/staff/imports/{run}",
                         "/staff/owners/{owner}/letter"]),
     ("admin", ["/staff/admin/users", "/staff/admin/users/{user}", "/staff/admin/settings",
-               "/staff/admin/categories/littered", "/staff/admin/api-clients", "/staff/account/2fa"]),
+               "/staff/admin/categories/littered", "/staff/admin/categories/new", "/staff/admin/departments",
+               "/staff/admin/departments/TS", "/staff/admin/api-clients", "/staff/account/2fa"]),
 ])
 def test_staff_pages_have_no_serious_violations(world, role, paths):
     import pyotp

@@ -218,3 +218,24 @@ def test_the_municipality_is_a_base_layer_module():
     imported = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
     imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
     assert [name for name in imported if name and name.startswith("webapp")] == []
+
+
+def test_testby_loads_its_own_categories_and_departments_and_work_goes_to_them(testby):
+    """Testby's set (tests/fixtures/testby/categories.toml) is loaded with `flask categories load`: residents
+    report in it, and work orders go to the department of its category (Testby names none per kind of work)."""
+    result = testby.test_cli_runner().invoke(args=["categories", "load", str(TESTBY.parent / "categories.toml")])
+    assert result.exit_code == 0 and "categories: 4 created" in result.output, result.output
+    resident = testby.test_client()
+    assert "Potthål" in resident.get("/", headers=SV).get_data(as_text=True)
+    assert "حفرة في الطريق" in resident.get("/?lang=ar").get_data(as_text=True)
+    assert resident.post("/", data=report_form(resident, SOUTH, category="testby_pothole"), headers=SV).status_code == 302
+    report = db.session.execute(select(Report)).scalar_one()
+    assert report.category.department_code == "GATA"
+
+    order = workorders.create_work_order([report.id], kind="maintenance", priority_code="high", title="Laga hålet",
+                                         actor="test")
+    assert order.department_code == "GATA"
+    crew = make_user("crew", email="gata@testby.example", department="GATA")
+    assert [o.id for o in workorders.tasks_for(crew)] == [order.id]
+    # Testby names no default department: an account given none has none (Landskrona's TS is not assumed).
+    assert make_user("case_officer", email="utan@testby.example").department_code is None

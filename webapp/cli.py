@@ -8,9 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from webapp.auth.roles import Role
 from webapp.geo import services as geo
 from webapp.insights.services import EXPORT_FORMATS
+from webapp.operator_cli import register_operator_cli
 
 demo_cli = AppGroup("demo", help="Demo data: districts, reports, campaigns and staff.")
 geo_cli = AppGroup("geo", help="Districts and zones from the city's GIS (GeoJSON, WGS84 or SWEREF 99 TM).")
@@ -47,26 +47,6 @@ def demo_logins():
     click.echo("Demo staff logins (password for all: %s):" % demo.DEMO_PASSWORD)
     for email, role, note in rows:
         click.echo(f"  {role:<18} {email}{'  ' + note if note else ''}")
-
-
-users_cli = AppGroup("users", help="Staff accounts.")
-
-
-@users_cli.command("create")
-@click.option("--email", required=True)
-@click.option("--name", default="", help="Shown in the audit log and to colleagues.")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--department", type=click.Choice(["TS", "SB", "STA", "KOM"]), default=None)
-@click.password_option(help="At least 10 characters; asked for when not given.")
-def users_create(email, name, role, department, password):
-    """Create a staff account."""
-    from webapp.auth import services as accounts
-
-    try:
-        user = accounts.create_user(email, name or email, password=password, role=role, department=department, actor="cli")
-    except accounts.AccountError as exc:
-        raise click.ClickException(str(exc.message)) from None
-    click.echo(f"Created {user.email} ({user.role}).")
 
 
 def _import(kind: str, path: str, name_property: str | None, approximate: bool):
@@ -120,7 +100,8 @@ campaigns_cli = AppGroup("campaigns", help="Campaigns and their imports.")
 @click.argument("slug")
 @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--images", type=click.Path(exists=True, dir_okay=False), help="A zip file with the posts' images.")
-def campaigns_import(slug, csv_path, images):
+@click.option("--queue", is_flag=True, help="Queue the import as a job for `flask jobs work` instead of running it here.")
+def campaigns_import(slug, csv_path, images, queue):
     """Import posts collected during an Instagram week into the campaign SLUG."""
     from webapp.campaigns import imports
     from webapp.campaigns import services as campaigns
@@ -131,6 +112,15 @@ def campaigns_import(slug, csv_path, images):
     if campaign is None:
         raise click.ClickException(f"No campaign {slug}.")
     data = Path(csv_path).read_bytes()
+    if queue:
+        # The same queue as an import from the campaign page: a worker carries it out, and carries it on after
+        # a restart.
+        run = imports.start_import(campaign, data, Path(csv_path).name, actor="cli",
+                                   zip_bytes=Path(images).read_bytes() if images else None,
+                                   work_dir=str(Path(current_app.instance_path) / "imports"))
+        click.echo(f"Queued job {run.job_id} (import {run.id}, {run.total_rows} rows). "
+                   "Follow it with `flask jobs list`; `flask jobs work` carries it out.")
+        return
     with click.progressbar(length=imports._count_rows(data), label="Posts") as bar:
         try:
             result = imports.import_posts(campaign, data, Path(csv_path).name, actor="cli", settings=photo_settings(),
@@ -399,7 +389,7 @@ def register_cli(app) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
-    app.cli.add_command(users_cli)
+    register_operator_cli(app)
     app.cli.add_command(open311_cli)
     app.cli.add_command(campaigns_cli)
     app.cli.add_command(jobs_cli)

@@ -38,6 +38,12 @@ class Municipality:
     accessibility_contact: str = ""
     phone: str = ""  # the department's telephone, as printed in letters
     owner_department: str = ""  # who writes to property owners (the letter's sender), a proper name
+    # The department code a case officer or crew member belongs to when none is given (one of the database's
+    # departments; empty: none), and whose work orders a crew member without a department sees.
+    default_department: str = ""
+    # Which department carries out each kind of work order: (kind, department code). A kind left out goes to the
+    # department its reports are with.
+    work_kind_departments: tuple[tuple[str, str], ...] = ()
     programme: str = ""  # the programme the service is part of ("Helt och rent"); empty: none is named
     programme_area: str = ""  # where the programme works with property owners; empty: the whole kommun
     survey_areas: tuple[str, ...] = ()  # the areas the safety survey reports on, the kommun as a whole first
@@ -88,6 +94,9 @@ LANDSKRONA = Municipality(
     accessibility_contact="kommunen@landskrona.se",
     phone="0418-47 00 00",
     owner_department="Teknik- och serviceförvaltningen",
+    default_department="TS",
+    work_kind_departments=(("cleaning", "TS"), ("graffiti", "TS"), ("maintenance", "TS"), ("light_repair", "TS"),
+                           ("light_new", "SB")),
     programme="Helt och rent",
     programme_area="Centrum/Öster",
     survey_areas=("Landskrona", "Centrum/Öster", "Övriga Centrum", "Karlslund/Norrestad",
@@ -123,6 +132,7 @@ def load_municipality(setting: str) -> Municipality:
             data[name] = (path.parent / data[name]).resolve()
     data["center"] = tuple(data["center"]) if "center" in data else None
     data["survey_areas"] = tuple(data.get("survey_areas") or ())
+    data["work_kind_departments"] = tuple((data.get("work_kind_departments") or {}).items())
     data["local_names"] = tuple((code, *names) for code, names in (data.get("local_names") or {}).items())
     data.setdefault("key", path.stem)
     try:

@@ -1,7 +1,7 @@
 """A durable mail outbox (mail waits and is retried while the mail server is down) and the job workers' heartbeat
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 01:40:00
 
 mail_outbox holds one row per outgoing mail: the whole message until it is delivered or given up (then it is
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

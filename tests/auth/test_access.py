@@ -9,7 +9,7 @@ from webapp.auth.roles import ROLES, allowed
 from webapp.extensions import db
 from webapp.workorders import services as workorders
 
-PUBLIC_STAFF_ROUTES = {"auth.login", "auth.second_factor", "auth.logout", "auth.setup_2fa"}
+PUBLIC_STAFF_ROUTES = {"auth.login", "auth.second_factor", "auth.logout", "auth.setup_2fa", "auth.choose_password"}
 
 
 def staff_routes(app):
@@ -49,7 +49,7 @@ def world(sqlite_app):
     from webapp.jobs import services as jobs
     job = jobs.enqueue("points_export", {"selection": {}, "fmt": "xlsx", "folder": "/nonexistent"}, "t")
     return {"job_id": job.id, "view_id": view.id, "walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
-            "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb"}
+            "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb", "code": "TS"}
 
 
 def file_routes(app):

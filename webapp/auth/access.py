@@ -18,6 +18,8 @@ def require(permission: str):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            if current_user.password_must_change:
+                return redirect(url_for("auth.choose_password"))
             if services.must_enrol(current_user) and request.endpoint != "auth.setup_2fa":
                 return redirect(url_for("auth.setup_2fa"))
             if not current_user.can(permission):

@@ -10,7 +10,7 @@ import pyotp
 import segno
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Boolean, String, column, func, or_, select, table, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp import audit
@@ -23,6 +23,11 @@ from webapp.timeutil import utcnow
 MIN_PASSWORD = 10
 # Compared against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+# The departments table belongs to the reports domain (above this one): read here through a light table
+# reference, only to check a code and to find the default one.
+_department = table("department", column("code", String), column("active", Boolean))
 
 
 class AccountError(ValueError):
@@ -43,9 +48,29 @@ def user_by_email(email: str) -> User | None:
     return db.session.execute(select(User).where(func.lower(User.email) == email.strip().lower())).scalar_one_or_none()
 
 
+def department_codes(*, active_only: bool = True) -> list[str]:
+    """The codes of the kommun's departments (by default only those not retired), as the database holds them."""
+    query = select(_department.c.code).order_by(_department.c.code)
+    if active_only:
+        query = query.where(_department.c.active.is_(True))
+    return list(db.session.execute(query).scalars())
+
+
+def default_department() -> str | None:
+    """The municipality's default department, when the database has it and it is not retired."""
+    code = current_municipality().default_department
+    return code if code and code in department_codes() else None
+
+
+def _check_department(department: str | None) -> None:
+    if department and department not in department_codes():
+        raise AccountError("department", _l("Unknown department."))
+
+
 def create_user(email: str, name: str, *, password: str, role: str, department: str | None = None,
                 actor: str = "system") -> User:
-    """Create an active staff account. Refuses unknown roles, weak passwords and taken e-mails."""
+    """Create an active staff account. Refuses unknown roles and departments, weak passwords and taken e-mails.
+    A case officer or crew member given no department belongs to the municipality's default one."""
     email = normalise_email(email)
     if role not in ROLES:
         raise AccountError("role", _l("Unknown role."))
@@ -53,8 +78,9 @@ def create_user(email: str, name: str, *, password: str, role: str, department: 
         raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
     if user_by_email(email):
         raise AccountError("email", _l("There is already an account with that e-mail address."))
+    _check_department(department)
     if role in (CASE_OFFICER, CREW) and not department:
-        department = "TS"
+        department = default_department()
     user = User(email=email, name=name.strip() or email, password_hash=generate_password_hash(password),
                 role=role, department_code=department, active=True)
     db.session.add(user)
@@ -85,13 +111,28 @@ def record_login(user: User) -> None:
     db.session.commit()
 
 
-def update_user(user: User, actor: str, *, role: str | None = None, department: str | None = None,
-                active: bool | None = None, name: str | None = None, work_kinds: list[str] | None = None) -> None:
-    """Change an account; a change of role, department or whether it is active ends the user's sessions."""
+def is_last_active_admin(user: User) -> bool:
+    """True when no other active administrator is left besides this one."""
+    if user.role != ADMIN or not user.active:
+        return False
+    others = db.session.execute(select(func.count(User.id)).where(
+        User.role == ADMIN, User.active.is_(True), User.id != user.id)).scalar_one()
+    return others == 0
+
+
+def change_account(user: User, actor: str, *, role: str | None = None, department: str | None = None,
+                   active: bool | None = None, name: str | None = None, work_kinds: list[str] | None = None) -> dict:
+    """Change an account and flush; returns what changed. A change of role, department or whether it is active
+    ends the user's sessions. Refuses to disable or demote the last active administrator (nobody could then
+    manage accounts without SQL), unknown roles and unknown or retired departments."""
+    if role is not None and role != user.role and role not in ROLES:
+        raise AccountError("role", _l("Unknown role."))
+    if ((role is not None and role != user.role) or active is False) and is_last_active_admin(user):
+        raise AccountError("role", _l("This is the last active administrator: make another one first."))
+    if department and department != (user.department_code or ""):
+        _check_department(department)
     changes = {}
     if role is not None and role != user.role:
-        if role not in ROLES:
-            raise AccountError("role", _l("Unknown role."))
         changes["role"] = [user.role, role]
         user.role = role
     if department is not None and department != (user.department_code or ""):
@@ -111,6 +152,13 @@ def update_user(user: User, actor: str, *, role: str | None = None, department: 
         user.session_epoch += 1
     if changes:
         audit.record("user", user.id, "updated", actor, **changes)
+    db.session.flush()
+    return changes
+
+
+def update_user(user: User, actor: str, **settings) -> None:
+    """change_account, committed (the admin page's save)."""
+    change_account(user, actor, **settings)
     db.session.commit()
 
 
@@ -128,6 +176,49 @@ def set_password(user: User, password: str, actor: str) -> None:
     user.session_epoch += 1
     audit.record("user", user.id, "password_changed", actor)
     db.session.commit()
+
+
+def reset_password(user: User, actor: str, password: str | None = None) -> str:
+    """Give the account a new password and end its sessions; returns the password, to be handed over once. None
+    given: a random one-time password, which the user must replace with their own at the next login. Flushes."""
+    one_time = not password
+    password = password or secrets.token_urlsafe(12)
+    if len(password) < MIN_PASSWORD:
+        raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
+    user.password_hash = generate_password_hash(password)
+    user.password_must_change = one_time
+    user.session_epoch += 1
+    audit.record("user", user.id, "password_reset", actor, one_time=one_time)
+    db.session.flush()
+    return password
+
+
+def choose_password(user: User, current: str, new: str, actor: str) -> None:
+    """The user replaces a one-time password with their own: the current one must be right and the new one
+    different and long enough. Ends the user's other sessions. Flushes."""
+    if not password_is_right(user, current):
+        raise AccountError("current_password", _l("The password is not right."))
+    if len(new or "") < MIN_PASSWORD:
+        raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
+    if new == current:
+        raise AccountError("password", _l("Choose a password other than the one-time password."))
+    user.password_hash = generate_password_hash(new)
+    user.password_must_change = False
+    user.session_epoch += 1
+    audit.record("user", user.id, "password_changed", actor)
+    db.session.flush()
+
+
+def reset_second_factor(user: User, actor: str) -> None:
+    """Turn two-factor authentication off for a user who lost their phone: the secret and recovery codes are
+    gone, sessions end, and the next login enrols again (an administrator must). Flushes."""
+    user.totp_secret = None
+    user.totp_enabled = False
+    user.totp_last_step = None
+    user.recovery_codes = []
+    user.session_epoch += 1
+    audit.record("user", user.id, "2fa_reset", actor)
+    db.session.flush()
 
 
 def all_users() -> list[User]:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.auth import services
-from webapp.auth.forms import CodeForm, LoginForm, ReenrolForm
+from webapp.auth.forms import ChoosePasswordForm, CodeForm, LoginForm, ReenrolForm
 from webapp.auth.models import User
 from webapp.auth.roles import FIELD_ROLES, HOME
 from webapp.extensions import db, limiter, login_manager
@@ -39,6 +39,8 @@ def _finish_login(user: User):
     session.permanent = False
     session["login_at"] = session["seen_at"] = int(time.time())
     services.record_login(user)
+    if user.password_must_change:
+        return redirect(url_for("auth.choose_password"))
     if services.must_enrol(user):
         return redirect(url_for("auth.setup_2fa"))
     return redirect(safe_next(next_page) or url_for(HOME.get(user.role, "staff.home")))
@@ -143,6 +145,29 @@ def setup_2fa():
     return render_template("auth/setup_2fa.html", form=form, qr=services.qr_svg(uri), secret=secret,
                            required=services.must_enrol(current_user),
                            enabled=enabled), 400 if form.errors else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def choose_password():
+    """After a one-time password: the user chooses their own before any other staff page."""
+    if not current_user.password_must_change:
+        return redirect(url_for(HOME.get(current_user.role, "staff.home")))
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.choose_password(user, form.current_password.data, form.password.data, user.email)
+        except services.AccountError as exc:
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            login_user(user)  # the session epoch changed with the password
+            flash(_("Your password was changed."), "info")
+            if services.must_enrol(user):
+                return redirect(url_for("auth.setup_2fa"))
+            return redirect(url_for(HOME.get(user.role, "staff.home")))
+    return render_template("auth/choose_password.html", form=form), 400 if form.errors else 200
 
 
 def _check_owner(user: User, form: ReenrolForm) -> None:

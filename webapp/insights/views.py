@@ -35,7 +35,7 @@ from webapp.insights.forms import SelectionForm, SurveyForm
 from webapp.insights.presenters import dashboard_page, dashboard_workbook
 from webapp.jobs import services as jobs
 from webapp.municipality import current_municipality
-from webapp.reports.catalogue import active_categories
+from webapp.reports.catalogue import all_categories
 from webapp.reports.labels import district_choices
 from webapp.reports.presenters import category_name
 from webapp.timeutil import local_today
@@ -72,7 +72,8 @@ def split_refused(exc: services.SplitRefused | disclosure.TooSmallToSplit):
 
 def _form() -> SelectionForm:
     form = SelectionForm(request.args)
-    form.categories.choices = [SelectChoice(c.key, category_name(c)) for c in active_categories()]
+    # Staff filters offer retired categories too: their reports still count.
+    form.categories.choices = [SelectChoice(c.key, category_name(c)) for c in all_categories()]
     form.district.choices = [empty_choice("—")] + district_choices()
     form.campaign.choices = [empty_choice("—")] + [SelectChoice(c.id, c.name) for c in all_campaigns()]
     form.gender.choices = [SelectChoice("", "—")] + [SelectChoice(k, v) for k, v in GENDERS.items()]

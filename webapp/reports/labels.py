@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.extensions import db
 from webapp.geo.models import District
-from webapp.reports.catalogue import active_categories
+from webapp.reports.catalogue import active_categories, all_categories, departments
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS, Moderation, Source
 
@@ -28,8 +28,15 @@ EXTERNAL_LABELS = {
 }
 
 
-def category_choices() -> list[SelectChoice]:
-    return [SelectChoice(c.key, category_name(c)) for c in active_categories()]
+def category_choices(*, retired: bool = False) -> list[SelectChoice]:
+    """The categories to choose from: residents and new reports get the active ones; staff filters (retired=True)
+    every one, so that old reports in a retired category can still be found."""
+    return [SelectChoice(c.key, category_name(c)) for c in (all_categories() if retired else active_categories())]
+
+
+def department_choices(*, retired: bool = False) -> list[SelectChoice]:
+    """The kommun's departments by code, as the database holds them; filters (retired=True) include retired ones."""
+    return [SelectChoice(d.code, d.code) for d in departments(retired=retired)]
 
 
 def district_choices() -> list[SelectChoice]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,12 +32,17 @@ KIND_FAULT = "fault"
 
 TIMES_OF_DAY = ("day", "evening", "night")
 
+# The kinds of work a work order can be (their names and departments: webapp/workorders, the municipality).
+WORK_KINDS = ("cleaning", "graffiti", "maintenance", "light_repair", "light_new")
+
 
 class Department(db.Model):
     __tablename__ = "department"
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     names: Mapped[dict] = mapped_column(JSON)
+    # A retired department keeps its reports and work orders but is no longer offered for new ones.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Category(db.Model):
@@ -62,6 +68,10 @@ class Category(db.Model):
     default_priority: Mapped[str] = mapped_column(String(20), default="normal")
     # A positive report ("here it feels safe") tells the programme what works; it is never a job.
     positive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The kind of work its reports usually need: the work order form's suggestion (none: maintenance). Deferred:
+    # only the work order form and the catalogue read it, so loading a category does not need it (nor a schema
+    # below 0022, as in the migration tests' downgrades).
+    work_kind: Mapped[Optional[str]] = mapped_column(String(30), deferred=True)
 
     department: Mapped[Optional[Department]] = relationship()
 

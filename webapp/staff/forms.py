@@ -26,7 +26,7 @@ from wtforms.validators import (
 from webapp.formfields import CleanForm, empty_choice, optional_int
 from webapp.reports import lifecycle
 from webapp.reports.forms import ReportForm
-from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS
+from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS, department_choices
 from webapp.reports.status import STATUS_LABELS, ReportStatus
 from webapp.staff import services
 
@@ -45,7 +45,7 @@ class FilterForm(CleanForm):
                                  validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     department = SelectField(_l("Department"), validators=[Optional()],
-                             choices=[empty_choice(_l("All")), SelectChoice("TS", "TS"), SelectChoice("SB", "SB")])
+                             choices=lambda: [empty_choice(_l("All"))] + department_choices(retired=True))
     district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()])
     zone = SelectField(_l("Zone"), coerce=optional_int, validators=[Optional()])
     campaign = SelectField(_l("Campaign"), coerce=optional_int, validators=[Optional()])
@@ -121,7 +121,7 @@ class MergeForm(VersionedForm):
 
 class AssignForm(VersionedForm):
     department = SelectField(_l("Department"), validators=[Optional()],
-                             choices=[SelectChoice("", "—"), SelectChoice("TS", "TS"), SelectChoice("SB", "SB")])
+                             choices=lambda: [SelectChoice("", "—")] + department_choices())
     external_kind = SelectField(_l("Or refer to"), validators=[Optional()],
                                 choices=[SelectChoice("", "—")] + [SelectChoice(k, v) for k, v in EXTERNAL_LABELS.items()])
     external_name = StringField(_l("Name of the party responsible"), validators=[Length(max=200)])
@@ -189,19 +189,50 @@ class TemplateForm(CleanForm):
 
 
 class CategorySettingsForm(CleanForm):
-    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(), Length(max=100)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=100)])
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(message=_l("Enter the name in Swedish.")),
+                                                             Length(max=100)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(message=_l("Enter the name in English.")),
+                                                             Length(max=100)])
+    name_ar = StringField(_l("Name in Arabic"), validators=[Length(max=100)])
+    description_sv = TextAreaField(_l("Explanation for residents, Swedish"), validators=[Length(max=500)])
+    description_en = TextAreaField(_l("Explanation for residents, English"), validators=[Length(max=500)])
+    description_ar = TextAreaField(_l("Explanation for residents, Arabic"), validators=[Length(max=500)])
     notice_sv = TextAreaField(_l("Notice to residents, Swedish"), validators=[Length(max=500)])
     notice_en = TextAreaField(_l("Notice to residents, English"), validators=[Length(max=500)])
-    department = SelectField(_l("Department"), choices=[SelectChoice("", "—"), SelectChoice("TS", "TS"),
-                                                        SelectChoice("SB", "SB")], validators=[Optional()])
+    notice_ar = TextAreaField(_l("Notice to residents, Arabic"), validators=[Length(max=500)])
+    # The icon set's names, set by the view; none posted keeps the icon.
+    icon = SelectField(_l("Icon"), validators=[Optional()], validate_choice=False)
+    department = SelectField(_l("Department"), choices=lambda: [SelectChoice("", "—")] + department_choices(),
+                             validators=[Optional()])
     default_priority = SelectField(_l("Default priority"))
+    # The kinds of work, set by the view.
+    work_kind = SelectField(_l("Usual kind of work (suggested for its work orders)"), validators=[Optional()])
     duplicate_radius_m = IntegerField(_l("Radius for duplicate suggestions (m)"),
                                       validators=[InputRequired(), NumberRange(5, 500)])
-    active = BooleanField(_l("Active"))
+    positive = BooleanField(_l("Positive (\"here it feels safe\"): never becomes a job"))
+    active = BooleanField(_l("Active (offered to residents; untick to retire it, its reports keep it)"))
     extra_questions = TextAreaField(_l("Extra questions (one per line: code | question in Swedish | question in English | optional answers separated by ;)"),
                                     validators=[Length(max=3000)])
 
+
+class NewCategoryForm(CategorySettingsForm):
+    key = StringField(_l("Key (lower-case letters, digits and _; never changes)"),
+                      validators=[DataRequired(message=_l("Enter a key.")), Length(max=40)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("fault", _l("Fault report")),
+                                            SelectChoice("safety", _l("Safety walk (how safe it feels)"))])
+
+
+class DepartmentForm(CleanForm):
+    name_sv = StringField(_l("Name in Swedish"), validators=[DataRequired(message=_l("Enter the name in Swedish.")),
+                                                             Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=120)])
+    name_ar = StringField(_l("Name in Arabic"), validators=[Length(max=120)])
+    active = BooleanField(_l("Active (offered for new reports and accounts; untick to retire it)"), default=True)
+
+
+class NewDepartmentForm(DepartmentForm):
+    code = StringField(_l("Code (short, e.g. the department's abbreviation; never changes)"),
+                       validators=[DataRequired(message=_l("Enter a code.")), Length(max=20)])
 
 
 class ApiClientForm(CleanForm):

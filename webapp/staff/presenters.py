@@ -22,7 +22,7 @@ from webapp.formfields import empty_choice
 from webapp.geo.models import Zone
 from webapp.i18n import localized
 from webapp.reports import lifecycle, public
-from webapp.reports.catalogue import current_site_message
+from webapp.reports.catalogue import LANGUAGES, current_site_message, departments, icon_names
 from webapp.reports.labels import (
     EXTERNAL_LABELS,
     MODERATION_LABELS,
@@ -46,7 +46,7 @@ localized_name = localized
 def filter_choices() -> dict[str, list[SelectChoice]]:
     """The inbox filter's choices read from the database, once per page (the views' counts reuse them)."""
     return {
-        "category": [empty_choice("—")] + category_choices(),
+        "category": [empty_choice("—")] + category_choices(retired=True),
         "district": [empty_choice("—")] + district_choices(),
         "zone": [empty_choice("—")] + [
             SelectChoice(z.id, z.name) for z in db.session.execute(select(Zone).order_by(Zone.name)).scalars()],
@@ -196,6 +196,16 @@ def status_choices(r: Report) -> list[SelectChoice]:
     return [empty_choice(_("Choose a status"))] + [SelectChoice(k, STATUS_LABELS[k]) for k in lifecycle.next_statuses(r)]
 
 
+def keep_retired_choices(r: Report, edit_form=None, assign_form=None) -> None:
+    """A report in a retired category, or with a retired department, keeps it offered on its own forms, so that
+    saving something else does not move it silently (moving it to another is still possible)."""
+    if edit_form is not None and not r.category.active:
+        edit_form.category.choices = list(edit_form.category.choices) + [SelectChoice(r.category.key, category_name(r.category))]
+    department = r.department_code or r.category.department_code
+    if assign_form is not None and department and department not in {c.value for c in assign_form.department.choices}:
+        assign_form.department.choices = list(assign_form.department.choices) + [SelectChoice(department, department)]
+
+
 def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) -> dict:
     """The staff view of a report, as `viewer` may see it: photos by services.photo_visible_to, the reporter's
     contact by the reporter_contact permission. A refused status change comes back as `status_form`, with what
@@ -211,6 +221,7 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
                                                    r.category.department_code or "", "external_kind": r.external_kind or "",
                                                    "external_name": r.external_name or "",
                                                    "external_contact": r.external_contact or ""})
+    keep_retired_choices(r, edit, assign)
     photos = [{"id": p.id, "thumb": url_for("staff.photo_file", photo_id=p.id, size="thumb"),
                "display": url_for("staff.photo_file", photo_id=p.id, size="display"),
                "moderation": MODERATION_LABELS.get(p.moderation, p.moderation), "moderation_key": p.moderation,
@@ -287,6 +298,8 @@ def settings_page() -> dict:
         "templates": [{"id": t.id, "title": t.title, "form": forms.TemplateForm(
             formdata=None, prefix=forms.template_prefix(t.id), data={"text_sv": t.texts.get("sv", ""), "text_en": t.texts.get("en", "")})}
             for t in workorders.templates()],
+        "new_category_url": url_for("staff.admin_category_new"),
+        "departments_url": url_for("staff.admin_departments"),
         "categories": [{"key": c.key, "name": category_name(c), "department": c.department_code or "—",
                         "priority": c.default_priority, "radius": c.duplicate_radius_m, "active": c.active,
                         "questions": len(c.extra_questions or []),
@@ -299,18 +312,59 @@ def category_form_data(c: Category) -> dict:
     for q in c.extra_questions or []:
         answers = ";".join(localized(v["name"]) for v in q.get("values", []))
         lines.append(" | ".join([q["code"], q["label"].get("sv", ""), q["label"].get("en", "")] + ([answers] if answers else [])))
-    return {"name_sv": c.names.get("sv", ""), "name_en": c.names.get("en", ""),
-            "notice_sv": (c.notice or {}).get("sv", ""), "notice_en": (c.notice or {}).get("en", ""),
-            "department": c.department_code or "", "default_priority": c.default_priority,
-            "duplicate_radius_m": c.duplicate_radius_m, "active": c.active, "extra_questions": "\n".join(lines)}
+    data = {"icon": c.icon, "department": c.department_code or "", "work_kind": c.work_kind or "", "default_priority": c.default_priority,
+            "duplicate_radius_m": c.duplicate_radius_m, "active": c.active, "positive": c.positive,
+            "extra_questions": "\n".join(lines)}
+    for lang in LANGUAGES:
+        data[f"name_{lang}"] = c.names.get(lang, "")
+        data[f"description_{lang}"] = (c.descriptions or {}).get(lang, "")
+        data[f"notice_{lang}"] = (c.notice or {}).get(lang, "")
+    return data
+
+
+def _texts(form, prefix: str) -> dict:
+    return {lang: (form[f"{prefix}_{lang}"].data or "").strip() for lang in LANGUAGES}
 
 
 def category_settings(form) -> dict:
-    notice = {k: v.strip() for k, v in (("sv", form.notice_sv.data), ("en", form.notice_en.data)) if v and v.strip()}
-    return {"names": {"sv": form.name_sv.data.strip(), "en": form.name_en.data.strip()},
-            "notice": notice or None, "department_code": form.department.data or None,
-            "default_priority": form.default_priority.data, "duplicate_radius_m": form.duplicate_radius_m.data,
-            "active": form.active.data, "extra_questions_text": form.extra_questions.data or ""}
+    """The settings a category form gives: a text left empty keeps what it was (names and explanations), the
+    notice is replaced as written, the icon kept when none is chosen."""
+    notice = {k: v for k, v in _texts(form, "notice").items() if v}
+    settings = {"names": _texts(form, "name"), "descriptions": _texts(form, "description"),
+                "notice": notice or None, "department_code": form.department.data or None,
+                "default_priority": form.default_priority.data, "duplicate_radius_m": form.duplicate_radius_m.data,
+                "active": form.active.data, "positive": form.positive.data,
+                "work_kind": form.work_kind.data or None, "extra_questions_text": form.extra_questions.data or ""}
+    if form.icon.data:
+        settings["icon"] = form.icon.data
+    if "kind" in form:
+        settings["kind"] = form.kind.data
+    return settings
+
+
+def fill_category_choices(form, category: Category | None) -> None:
+    """The priorities, icons and departments a category form offers (a retired department stays shown on the
+    category that still names it)."""
+    form.default_priority.choices = [SelectChoice(p.code, localized_name(p.names)) for p in workorders.priorities()]
+    form.icon.choices = [SelectChoice(name, name) for name in icon_names()]
+    form.work_kind.choices = [SelectChoice("", "—")] + [SelectChoice(k, str(label)) for k, label in workorders.KINDS.items()]
+    if category is not None and category.department_code and category.department_code not in \
+            {choice.value for choice in form.department.choices}:
+        form.department.choices = list(form.department.choices) + [
+            SelectChoice(category.department_code, category.department_code)]
+
+
+def departments_page() -> list[dict]:
+    return [{"code": d.code, "name": localized(d.names), "active": d.active,
+             "url": url_for("staff.admin_department", code=d.code)} for d in departments()]
+
+
+def department_form_data(d) -> dict:
+    return {**{f"name_{lang}": d.names.get(lang, "") for lang in LANGUAGES}, "active": d.active}
+
+
+def department_names(form) -> dict:
+    return _texts(form, "name")
 
 
 def api_clients() -> list[dict]:

@@ -23,7 +23,8 @@ from webapp.formfields import empty_choice
 from webapp.media import photo_settings
 from webapp.reports import catalogue, intake, lifecycle, moderation, notify
 from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices
-from webapp.reports.models import Category, Photo, Report
+from webapp.reports.models import Photo, Report
+from webapp.reports.presenters import form_problems
 from webapp.reports.status import Moderation, Source
 from webapp.reports.submission import report_from_form, show_refusal
 from webapp.responses import photo_response
@@ -131,6 +132,7 @@ def edit(report_id: int):
     found = db.get_or_404(Report, report_id)
     form = forms.EditForm()
     form.category.choices = category_choices()
+    presenters.keep_retired_choices(found, edit_form=form)
     if form.validate_on_submit():
         try:
             lifecycle.edit_report(found, actor=actor(), expected_version=form.expected_version(), reason=form.reason.data,
@@ -185,6 +187,7 @@ def merge(report_id: int):
 def assign(report_id: int):
     found = db.get_or_404(Report, report_id)
     form = forms.AssignForm()
+    presenters.keep_retired_choices(found, assign_form=form)
     if form.validate_on_submit():
         try:
             lifecycle.assign_report(found, actor=actor(), expected_version=form.expected_version(), department=form.department.data or None,
@@ -343,7 +346,11 @@ def admin_user(user_id: int):
     if user is None:
         abort(404)
     form = EditUserForm(obj=None if request.method == "POST" else presenters.user_form_data(user))
-    form.work_kinds.choices = [SelectChoice(key, str(label)) for key, (_dept, label) in workorders.KINDS.items()]
+    if user.department_code and user.department_code not in accounts.department_codes():
+        # A retired department stays shown on the accounts still in it.
+        form.department.choices = list(form.department.choices) + [SelectChoice(user.department_code,
+                                                                                user.department_code)]
+    form.work_kinds.choices = [SelectChoice(key, str(label)) for key, label in workorders.KINDS.items()]
     if form.validate_on_submit():
         if user.id == current_user.id and (not form.active.data or form.role.data != user.role):
             flash(_("You cannot disable or re-role your own account."), "error")
@@ -390,23 +397,91 @@ def admin_template(template_id: int):
     return redirect(url_for("staff.admin_settings") + "#templates")
 
 
+@bp.route("/admin/categories/new", methods=["GET", "POST"])
+@require("admin")
+def admin_category_new():
+    """Add a category: residents can report in it at once."""
+    form = forms.NewCategoryForm(data=None if request.method == "POST" else {"active": True, "duplicate_radius_m": 50,
+                                                                               "default_priority": "normal"})
+    presenters.fill_category_choices(form, None)
+    if form.validate_on_submit():
+        settings = presenters.category_settings(form)
+        settings["extra_questions"] = catalogue.parse_extra_questions(settings.pop("extra_questions_text"))
+        try:
+            category = catalogue.create_category(form.key.data, actor(), settings)
+            db.session.commit()
+            flash(_("The category %(name)s was added.", name=presenters.category_name(category)), "info")
+            return redirect(url_for("staff.admin_settings") + "#categories")
+        except ReportError as exc:
+            db.session.rollback()
+            _field_error(form, exc, "key")
+    return render_template("staff/admin_category.html", form=form, category=None,
+                           problems=form_problems(form, None)), 400 if form.errors else 200
+
+
+def _field_error(form, exc: ReportError, fallback: str) -> None:
+    field = {"names": "name_sv", "descriptions": "description_sv", "notice": "notice_sv"}.get(exc.field, exc.field)
+    getattr(form, field if hasattr(form, field) else fallback).errors.append(exc.message)
+
+
 @bp.route("/admin/categories/<key>", methods=["GET", "POST"])
 @require("admin")
 def admin_category(key: str):
-    category = db.session.execute(select(Category).where(Category.key == key)).scalar_one_or_none()
+    category = catalogue.category_by_any_key(key)
     if category is None:
         abort(404)
     form = forms.CategorySettingsForm(data=None if request.method == "POST" else presenters.category_form_data(category))
-    form.default_priority.choices = [SelectChoice(p.code, presenters.localized_name(p.names))
-                                     for p in workorders.priorities()]
+    presenters.fill_category_choices(form, category)
     if form.validate_on_submit():
         try:
             catalogue.update_category(category, actor(), presenters.category_settings(form))
             flash(_("The category was saved."), "info")
             return redirect(url_for("staff.admin_settings") + "#categories")
         except ReportError as exc:
-            getattr(form, exc.field, form.extra_questions).errors.append(exc.message)
-    return render_template("staff/admin_category.html", form=form, category=category), 400 if form.errors else 200
+            db.session.rollback()
+            _field_error(form, exc, "extra_questions")
+    return render_template("staff/admin_category.html", form=form, category=category,
+                           problems=form_problems(form, None)), 400 if form.errors else 200
+
+
+@bp.route("/admin/departments", methods=["GET", "POST"])
+@require("admin")
+def admin_departments():
+    """The kommun's departments, and a form to add one."""
+    form = forms.NewDepartmentForm()
+    if form.validate_on_submit():
+        try:
+            department = catalogue.change_department(None, actor(), code=form.code.data,
+                                                     names=presenters.department_names(form))
+            db.session.commit()
+            flash(_("The department %(code)s was added.", code=department.code), "info")
+            return redirect(url_for("staff.admin_departments"))
+        except ReportError as exc:
+            db.session.rollback()
+            _field_error(form, exc, "code")
+    return render_template("staff/admin_departments.html", form=form, departments=presenters.departments_page(),
+                           problems=form_problems(form, None)), 400 if form.errors else 200
+
+
+@bp.route("/admin/departments/<code>", methods=["GET", "POST"])
+@require("admin")
+def admin_department(code: str):
+    department = catalogue.department_by_code(code)
+    if department is None:
+        abort(404)
+    form = forms.DepartmentForm(data=None if request.method == "POST" else presenters.department_form_data(department))
+    if form.validate_on_submit():
+        try:
+            catalogue.change_department(department, actor(), names=presenters.department_names(form),
+                                        active=form.active.data)
+            db.session.commit()
+            flash(_("The department was saved."), "info")
+            return redirect(url_for("staff.admin_departments"))
+        except ReportError as exc:
+            db.session.rollback()
+            _field_error(form, exc, "name_sv")
+    return render_template("staff/admin_department.html", form=form, department=department,
+                           problems=form_problems(form, None)), 400 if form.errors else 200
 
 
 @bp.route("/admin/api-clients", methods=["GET", "POST"])

@@ -19,7 +19,7 @@ from webapp.workorders.status import CLOSING, STATUS_LABELS, next_statuses
 class NewWorkOrderForm(CleanForm):
     reports = SelectMultipleField(_l("Reports"), coerce=int,
                                   validators=[DataRequired(message=_l("Choose at least one report."))])
-    kind = SelectField(_l("Type of work"), choices=[SelectChoice(k, label) for k, (_, label) in KINDS.items()])
+    kind = SelectField(_l("Type of work"), choices=[SelectChoice(k, label) for k, label in KINDS.items()])
     priority = SelectField(_l("Priority"))
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the work order a short title.")),
                                                  Length(max=200)])

@@ -25,7 +25,7 @@ def prefill(form, reports) -> None:
     if not reports:
         return
     first = reports[0]
-    form.kind.data = services.SUGGESTED_KIND.get(first.category.key, "maintenance")
+    form.kind.data = services.suggested_kind(first.category)
     form.priority.data = first.category.default_priority or "normal"
     place = first.location_text or (first.district.name if first.district else "")
     form.title.data = f"{category_name(first.category)}{', ' + place if place else ''}"[:200]
@@ -39,7 +39,7 @@ def linked(reports) -> list[dict]:
 
 def _row(o: WorkOrder, today) -> dict:
     return {
-        "id": o.id, "number": o.number, "title": o.title, "kind": services.KINDS[o.kind][1],
+        "id": o.id, "number": o.number, "title": o.title, "kind": services.KINDS[o.kind],
         "priority": localized(o.priority.names), "status": wo_status.STATUS_LABELS.get(o.status, o.status),
         "status_key": o.status, "due": format_date(o.due_date, "medium"), "due_iso": o.due_date.isoformat(),
         "overdue": services.is_overdue(o, today), "in_zone": o.in_zone, "department": o.department_code,

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from webapp import audit
+from webapp.auth import services as accounts
 from webapp.auth.models import User
 from webapp.auth.roles import Role
 from webapp.errors import ReportError
@@ -15,26 +16,43 @@ from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.i18n import localized
 from webapp.media import PhotoSettings
+from webapp.municipality import current_municipality
 from webapp.reports import intake, lifecycle
 from webapp.reports.intake import hash_token
-from webapp.reports.models import Photo, Report, TrackingToken
+from webapp.reports.models import WORK_KINDS, Photo, Report, TrackingToken
 from webapp.reports.status import Moderation, ReportStatus, can_change
 from webapp.timeutil import local_today, utcnow
 from webapp.workorders import notify
 from webapp.workorders.models import Priority, ResponseTemplate, WorkOrder, WorkOrderReport
 from webapp.workorders.status import OPEN_STATUSES, REPORT_FOLLOWS, TEMPLATE_FOR, TRANSITIONS, WorkOrderStatus
 
+# The kinds of work; which department carries each out is the municipality's (work_kind_departments).
 KINDS = {
-    "cleaning": ("TS", _l("Cleaning")),
-    "graffiti": ("TS", _l("Graffiti removal")),
-    "maintenance": ("TS", _l("Maintenance")),
-    "light_repair": ("TS", _l("Lighting – repair")),
-    "light_new": ("SB", _l("Lighting – new")),
+    "cleaning": _l("Cleaning"),
+    "graffiti": _l("Graffiti removal"),
+    "maintenance": _l("Maintenance"),
+    "light_repair": _l("Lighting – repair"),
+    "light_new": _l("Lighting – new"),
 }
-SUGGESTED_KIND = {
-    "littered": "cleaning", "litter_bin": "cleaning", "graffiti": "graffiti", "street_light": "light_repair",
-    "dark_unsafe": "light_repair",
-}
+assert tuple(KINDS) == WORK_KINDS
+
+
+def suggested_kind(category) -> str:
+    """The kind of work a report in this category usually needs: the category's (data), else maintenance."""
+    return category.work_kind if category.work_kind in KINDS else "maintenance"
+
+
+def department_for(kind: str, reports: list[Report]) -> str | None:
+    """The department that carries out a kind of work: the municipality's choice for that kind, else the department
+    the first report is with (its own or its category's), else the municipality's default department."""
+    chosen = dict(current_municipality().work_kind_departments).get(kind)
+    if chosen:
+        return chosen
+    for report in reports:
+        code = report.department_code or report.category.department_code
+        if code:
+            return code
+    return accounts.default_department()
 
 
 class WorkOrderError(ReportError):
@@ -140,7 +158,7 @@ def create_work_order(report_ids: list[int], *, kind: str, priority_code: str, t
     in_zone = any(r.zone_id is not None for r in found)
     placed = [r for r in found if r.lat is not None]
     order = WorkOrder(
-        kind=kind, department_code=KINDS[kind][0], priority_code=priority.code, title=title.strip(),
+        kind=kind, department_code=department_for(kind, found), priority_code=priority.code, title=title.strip(),
         instructions=(instructions or "").strip(), status=WorkOrderStatus.NEW, in_zone=in_zone,
         due_date=due_date_for(priority, in_zone, today), created_by=actor, assignee_id=assignee_id,
         lat=sum(r.lat for r in placed) / len(placed) if placed else None,
@@ -282,7 +300,7 @@ def list_orders(status: str | None = None, department: str | None = None, overdu
 def _crew_jobs(user):
     """The condition for the jobs a crew member may see and work: their department's, of their kinds of work,
     free or assigned to them."""
-    condition = [WorkOrder.department_code == (user.department_code or "TS"),
+    condition = [WorkOrder.department_code == (user.department_code or accounts.default_department()),
                  or_(WorkOrder.assignee_id.is_(None), WorkOrder.assignee_id == user.id)]
     if user.work_kinds:
         # A job assigned to them by name is theirs whatever its kind.

@@ -13,6 +13,7 @@ from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.formfields import empty_choice, form_problems
 from webapp.media import photo_settings
+from webapp.reports.labels import department_choices
 from webapp.reports.models import Report
 from webapp.responses import go_to
 from webapp.timeutil import local_today
@@ -34,6 +35,7 @@ def index():
                                   overdue_only=overdue)
     return render_template("workorders/index.html", rows=presenters.rows(orders), status=status,
                            department=department or "", overdue=overdue,
+                           departments=[d.value for d in department_choices(retired=True)],
                            statuses=[("open", _("Open")), ("all", _("All"))] + [
                                (k, str(v)) for k, v in wo_status.STATUS_LABELS.items()])
 
