@@ -1,5 +1,5 @@
 """Timestamps are stored in UTC; calendar days are shown and counted in Europe/Stockholm (a report at 00:33 in
-Landskrona belongs to that day, not the previous one, and a campaign ending on the 6th ends at midnight there)."""
+the kommun belongs to that day, not the previous one, and a campaign ending on the 6th ends at midnight there)."""
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 

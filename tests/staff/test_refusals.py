@@ -10,7 +10,9 @@ from tests.factories import form_token, login, make_user
 
 MESSAGE = re.compile(r'class="(field-errors|error-summary|flash flash-error|flash flash-info|flash flash-warning)')
 # Not forms a person fills in: logging out, and the crew's offline queue, which answers JSON to its script.
-NOT_FORMS = {"auth.logout", "auth.login", "auth.second_factor"}  # the last two: already logged in, sent on
+# Logging in and choosing a new password: an administrator already logged in, with no password to change, is
+# sent on.
+NOT_FORMS = {"auth.logout", "auth.login", "auth.second_factor", "auth.choose_password"}
 
 
 @pytest.mark.filterwarnings("ignore")
