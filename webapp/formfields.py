@@ -1,10 +1,11 @@
 """Form pieces shared by several domains."""
 from flask_wtf import FlaskForm
-from wtforms import Form, PasswordField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, Form, PasswordField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.textclean import clean_text
+from webapp.timeutil import day_in_range, out_of_range_message
 
 
 class _CleansText:
@@ -62,3 +63,12 @@ class CheckboxList(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class DayField(DateField):
+    """A date a filter or a form names: only days the app can compute with (webapp/timeutil.py's range), so
+    that 9999-12-31 is a field error and never reaches a query."""
+
+    def post_validate(self, form, validation_stopped):
+        if not validation_stopped and self.data is not None and not day_in_range(self.data):
+            self.errors.append(str(out_of_range_message()))

@@ -38,6 +38,7 @@ from webapp.municipality import current_municipality
 from webapp.reports.catalogue import active_categories
 from webapp.reports.labels import district_choices
 from webapp.reports.presenters import category_name
+from webapp.timeutil import parse_day
 
 bp = Blueprint("insights", __name__, url_prefix="/staff")
 SPLIT_ARGS = ("gender", "age_group")
@@ -247,7 +248,11 @@ def lighting():
     """The basis for lighting work: dark places, existing lights (TS) and places without lighting (SB)."""
     form = _form()
     valid = form.validate()
-    selection = selection_from(form) if valid else services.Selection()
+    try:
+        selection = selection_from(form) if valid else services.Selection()
+    except ReportError as exc:  # fields that each pass but say nothing together: the form shows why
+        form.date_to.errors = [*form.date_to.errors, str(exc.message)] if exc.field == "date_to" else form.date_to.errors
+        valid, selection = False, services.Selection()
     basis = services.lighting_basis(selection)
     query = request.query_string.decode()
     return render_template("insights/lighting.html", form=form, basis=basis, split=selection.demographic,
@@ -302,10 +307,7 @@ def _period():
 
 
     def day(name):
-        try:
-            return _date.fromisoformat(request.args[name]) if request.args.get(name) else None
-        except ValueError:
-            raise ReportError(name, "date") from None
+        return parse_day(request.args.get(name), name)
 
     default = str(_date.today().year - 1)
     return ind.parse_period(request.args.get("period") or default, day("from"), day("to"))

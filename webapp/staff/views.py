@@ -29,6 +29,7 @@ from webapp.reports.status import Moderation, Source
 from webapp.reports.submission import report_from_form, show_refusal
 from webapp.staff import forms, presenters, services
 from webapp.staff.models import SavedView
+from webapp.urls import query_number
 from webapp.workorders import services as workorders
 from webapp.workorders.models import ResponseTemplate
 
@@ -60,7 +61,7 @@ def inbox():
     presenters.fill_filter_choices(form, choices)
     valid = form.validate()
     criteria = form.criteria() if valid else services.ReportFilter()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_number(request.args, "page", default=1)
     per_page = current_app.config["STAFF_PAGE_SIZE"]
     rows, total = services.search_reports(criteria, page=page, per_page=per_page)
     views = presenters.inbox_views(current_user, args, choices)
