@@ -151,3 +151,14 @@ def test_every_get_route_survives_hostile_values_of_every_parameter_for_every_ro
         probe()
     finally:
         limiter.enabled = True
+
+
+def test_an_imported_post_dated_out_of_range_is_a_named_error_not_a_failed_import(sqlite_app):
+    from tests.campaigns.test_services import campaign
+    from webapp.campaigns import imports
+    from webapp.media import photo_settings
+
+    text = "caption,posted_at\nEtt,0001-01-01T00:00:00+14:00\nTvå,9999-12-31T23:59:59-12:00\nTre,2018-02-20T10:00\n"
+    result = imports.import_posts(campaign(), text.encode(), "posts.csv", actor="kom", settings=photo_settings())
+    assert result.created == 1 and sorted(dict(result.errors)) == [2, 3]
+    assert all("posted_at" in message for _, message in result.errors)

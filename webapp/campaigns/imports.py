@@ -29,6 +29,7 @@ from webapp.reports.lifecycle import edit_report
 from webapp.reports.models import Category, Report
 from webapp.reports.status import ReportStatus, Source
 from webapp.textclean import clean_text
+from webapp.timeutil import instant_in_range
 
 MAX_IMPORT_ROWS = 5000
 
@@ -67,6 +68,8 @@ def _posted_at(raw: str) -> datetime:
         raise ReportError("posted_at", _l("posted_at is empty: every post needs the time it was posted."))
     try:
         value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        if not instant_in_range(value):  # the one date range (webapp/timeutil.py), before any arithmetic
+            raise ValueError(value)
     except ValueError:
         raise ReportError("posted_at", _l("posted_at “%(value)s” is not a date (write it as 2018-02-20 14:30).",
                                           value=raw.strip()[:40])) from None
