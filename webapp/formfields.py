@@ -1,6 +1,7 @@
 """Form pieces shared by several domains."""
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     FieldList,
     Form,
     FormField,
@@ -15,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.textclean import clean_text
+from webapp.timeutil import day_in_range, out_of_range_message
 
 
 class _CleansText:
@@ -108,3 +110,12 @@ def form_problems(form) -> list[dict]:
                 seen.add((href, str(message)))
                 problems.append({"message": message, "href": href})
     return problems + [{"message": message, "href": None} for message in getattr(form, "form_errors", [])]
+
+
+class DayField(DateField):
+    """A date a filter or a form names: only days the app can compute with (webapp/timeutil.py's range), so
+    that 9999-12-31 is a field error and never reaches a query."""
+
+    def post_validate(self, form, validation_stopped):
+        if not validation_stopped and self.data is not None and not day_in_range(self.data):
+            self.errors.append(str(out_of_range_message()))

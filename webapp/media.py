@@ -52,9 +52,16 @@ def _rational(value) -> float:
 
 
 def gps_from_exif(image: Image.Image) -> tuple[float, float] | None:
-    """The (lon, lat) an image's EXIF says it was taken at, or None."""
+    """The (lon, lat) an image's EXIF says it was taken at, or None. Reads only the EXIF block found while the
+    file was opened (image.info), never the pixels: Pillow's PNG getexif() would decode the whole image to look
+    for a block after the pixel data, and a phone puts its EXIF before them."""
+    raw = image.info.get("exif")
+    if not raw:
+        return None
     try:
-        gps = image.getexif().get_ifd(GPS_IFD)
+        exif = Image.Exif()
+        exif.load(raw)
+        gps = exif.get_ifd(GPS_IFD)
     except Exception:  # noqa: BLE001 - a broken EXIF block is not the resident's problem
         return None
     try:
@@ -95,6 +102,48 @@ def _fitted(size: tuple[int, int], longest_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+# What a phone photo looks like, checked from the header before a pixel is decoded (issue 23.4). Decoding costs
+# memory and time per pixel, not per byte of file: a 58 KB grey PNG of 7700 × 7700 decodes to 60 MP. A camera's
+# photo carries a few pixels per byte (a 12 MP JPEG is 2–5 MB); a small picture may be anything.
+FREE_PIXELS = 4_000_000         # up to this many pixels (16 MB decoded), any proportion is fine
+MAX_PIXELS_PER_BYTE = 100       # above it, a file this small for its pixels is no photo but a decompression bomb
+# JPEG is decoded at 1/2 to 1/8 scale (draft), so only the configured cap (MAX_IMAGE_PIXELS) bounds it; PNG,
+# WebP and HEIC are decoded whole, so they are held to what a phone's camera or screen makes (24 MP HEIC).
+FULL_DECODE_MAX_PIXELS = 25_000_000
+
+
+def check_proportions(image: Image.Image, size_in_bytes: int, max_pixels: int) -> None:
+    """Refuse (PhotoError, in the resident's language) an opened but not yet decoded image whose pixel count or
+    pixels per byte of file are out of proportion for a phone photo."""
+    pixels = image.width * image.height
+    cap = max_pixels if image.format == "JPEG" else min(max_pixels, FULL_DECODE_MAX_PIXELS)
+    if pixels > FREE_PIXELS and pixels > MAX_PIXELS_PER_BYTE * max(size_in_bytes, 1):
+        raise PhotoError(_l("This file has far more pixels than its size allows for a photo, so it was not "
+                            "opened. Send the photo as your camera saved it."))
+    if pixels > cap:
+        raise PhotoError(_l("The photo has too many pixels to be handled safely."))
+
+
+def position_from_photo(data: bytes, max_bytes: int) -> tuple[float, float] | None:
+    """Where a photo's EXIF says it was taken, (lon, lat) or None, read from the file's header and EXIF block
+    alone: no pixel is decoded, so a picture of any size costs the same (the photo-position helper)."""
+    if not data:
+        raise PhotoError(_l("The photo file is empty."))
+    if len(data) > max_bytes:
+        raise PhotoError(_l("The photo is too large (at most %(mb)d MB).", mb=max_bytes // (1024 * 1024)))
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ACCEPTED_FORMATS:
+                raise PhotoError(_l("Only JPEG, PNG and WebP photos can be used."))
+            return gps_from_exif(image)
+    except PhotoError:
+        raise
+    except UnidentifiedImageError:
+        raise PhotoError(_l("The file is not a photo we can read (JPEG, PNG or WebP).")) from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct_error, Image.DecompressionBombError):
+        raise PhotoError(_l("The photo file is damaged or incomplete.")) from None
+
+
 def _open_checked(data: bytes, max_pixels: int, display_size: int) -> tuple[Image.Image, int, tuple | None]:
     """The decoded image (a JPEG decoded at the smallest DCT scale still at least display_size), its EXIF
     orientation and GPS position. Raises PhotoError for anything that is not a sound photo."""
@@ -106,12 +155,10 @@ def _open_checked(data: bytes, max_pixels: int, display_size: int) -> tuple[Imag
             with Image.open(io.BytesIO(data)) as probe:  # verify() checks the structure, then the file is spent
                 if probe.format not in ACCEPTED_FORMATS:
                     raise PhotoError(_l("Only JPEG, PNG and WebP photos can be used."))
-                if probe.width * probe.height > max_pixels:
-                    raise too_many_pixels
+                check_proportions(probe, len(data), max_pixels)
                 probe.verify()
             image = Image.open(io.BytesIO(data))
-            exif = image.getexif()
-            orientation = exif.get(ORIENTATION, 1)
+            orientation = _orientation(image)
             gps = gps_from_exif(image)
             if image.format == "JPEG":
                 # Decode at 1/2, 1/4 or 1/8 scale when that still leaves at least the display size: a 12 MP
@@ -128,6 +175,19 @@ def _open_checked(data: bytes, max_pixels: int, display_size: int) -> tuple[Imag
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError, struct_error):
             raise PhotoError(_l("The photo file is damaged or incomplete.")) from None
     return image, orientation if orientation in UPRIGHT else 1, gps
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation, from the block read at open (see gps_from_exif: never a decode to find it)."""
+    raw = image.info.get("exif")
+    if not raw:
+        return 1
+    try:
+        exif = Image.Exif()
+        exif.load(raw)
+        return exif.get(ORIENTATION, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block: shown as it is stored
+        return 1
 
 
 def _flattened(image: Image.Image) -> Image.Image:

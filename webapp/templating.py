@@ -39,7 +39,8 @@ def register(app) -> None:
             return {"lang": lang, "dir": text_direction(), "language_switch": [], "staff_language_switch": []}
         if request.endpoint and request.method == "GET":
             endpoint = request.endpoint
-            values = {**(request.view_args or {}), **{k: v for k, v in request.args.items() if k != "lang"}}
+            # The path's own values win: a query parameter named like one (?report_id=) must not rebuild the link.
+            values = {**{k: v for k, v in request.args.items() if k != "lang"}, **(request.view_args or {})}
         else:  # error pages and POST results switch language on the front page
             endpoint, values = "reports.new_report", {}
         switch = [{"code": code, "name": LANGUAGE_NAMES[code], "url": url_for(endpoint, **values, lang=code)}

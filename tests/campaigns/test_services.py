@@ -118,7 +118,7 @@ def test_instagram_import_reports_bad_rows_and_imports_nothing_twice(app):
     assert (again.created, again.skipped) == (0, 2)
     assert db.session.execute(select(db.func.count(Report.id))).scalar_one() == 2
 
-    imports.place_report(rows[1], 55.871, 12.831, "officer")
+    imports.place_report(rows[1], 55.871, 12.831, "officer", rows[1].version)
     assert imports.needing_a_place() == [] and rows[1].district.name == "Centrum/Öster"
 
 
@@ -155,7 +155,7 @@ def test_unsure_captions_wait_uncategorised_for_a_person(app):
     rows = db.session.execute(select(Report).order_by(Report.id)).scalars().all()
     assert [r.category.key for r in rows] == ["feels_safe", "other", "street_light"]
     assert [r.id for r in imports.needing_a_category()] == [rows[1].id]
-    imports.categorise_report(rows[1], "feels_safe", "officer")
+    imports.categorise_report(rows[1], "feels_safe", "officer", rows[1].version)
     assert imports.needing_a_category() == [] and rows[1].category.key == "feels_safe"
 
 

@@ -208,7 +208,8 @@ def test_unsure_posts_get_their_category_in_the_queue(sqlite_app):
     html = officer.get("/staff/places", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Importerade inlägg som behöver en kategori" in html and "Vilken utsikt" in html
     response = officer.post("/staff/places/category", data={"csrf_token": form_token(officer, "/staff/places"),
-                                                           "report_id": str(post.id), "category": "feels_safe"})
+                                                           "report_id": str(post.id), "category": "feels_safe",
+                                                           "version": str(post.version)})
     assert response.status_code == 302
     db.session.refresh(post)
     assert post.category.key == "feels_safe" and imports.needing_a_category() == []
@@ -256,3 +257,65 @@ def test_a_semicolon_file_from_swedish_excel_is_read_and_a_file_without_the_colu
                           data={"csrf_token": form_token(client), "csv_file": (io.BytesIO(wrong), "fel.csv")})
     page = client.get(refused.headers["Location"], headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "caption och posted_at" in page and "/staff/imports/" not in refused.headers["Location"]
+
+
+def test_the_place_and_category_queue_changes_only_reports_in_it_at_the_version_shown(sqlite_app):
+    """Issue 23.8: the queue's forms name a report by id; one that has a place (or a category) is not moved or
+    recategorised by a crafted post, and a stale page is refused, each with a 409 and a message."""
+    import re
+
+    from tests.factories import make_report
+    from webapp.media import photo_settings
+
+    placed, _ = make_report(at=CENTRUM)
+    unplaced, _ = make_report(at=CENTRUM, location_text="Slottsgatan")
+    unplaced.lat = unplaced.lon = None  # as an Open311 report with only an address arrives
+    db.session.commit()
+    client = comms(sqlite_app)
+    create(client, slug="insta-q2", categories=[])
+    imports.import_posts(services.by_slug("insta-q2"), ("caption,posted_at,place\n"
+                                                        "Vilken utsikt 😍,2026-01-01T10:00:00+01:00,Kajen\n").encode(),
+                         "p.csv", actor="kom@landskrona.se", settings=photo_settings())
+    post = db.session.execute(select(Report).where(Report.import_key.is_not(None))).scalar_one()
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer"))
+    page = officer.get("/staff/places").get_data(as_text=True)
+    assert re.search(rf'name="version-{unplaced.id}" value="{unplaced.version}"', page)
+    token = form_token(officer, "/staff/places")
+    lang = {"Accept-Language": "sv"}
+
+    def place(report_id, version, lat=55.88, lon=12.84):
+        return officer.post("/staff/places", headers=lang, data={
+            "csrf_token": token, "report_id": str(report_id), f"version-{report_id}": str(version),
+            "lat": str(lat), "lon": str(lon)})
+
+    # The audit's request: a public report that has a place, with or without its version — not moved.
+    before = (placed.lat, placed.lon, placed.version)
+    for version in (placed.version, ""):
+        refused = place(placed.id, version)
+        assert refused.status_code == 409 and "inte längre i kön" in refused.get_data(as_text=True)
+        db.session.refresh(placed)
+        assert (placed.lat, placed.lon, placed.version) == before
+    # A report in the queue, but the page was loaded before someone else changed it: refused too.
+    lifecycle.edit_report(unplaced, actor="other", expected_version=unplaced.version, reason="x",
+                          category_key="graffiti")
+    stale = place(unplaced.id, unplaced.version - 1)
+    assert stale.status_code == 409 and "Någon annan ändrade" in stale.get_data(as_text=True)
+    db.session.refresh(unplaced)
+    assert unplaced.lat is None
+    # With the version the page shows: placed.
+    assert place(unplaced.id, unplaced.version).status_code == 302
+    db.session.refresh(unplaced)
+    assert unplaced.lat == 55.88
+    # The category queue: a report that is not an uncategorised import is refused, a stale version too.
+    def categorise(report, version):
+        return officer.post("/staff/places/category", headers=lang, data={
+            "csrf_token": token, "report_id": str(report.id), "category": "feels_safe", "version": str(version)})
+
+    assert categorise(placed, placed.version).status_code == 409
+    db.session.refresh(placed)
+    assert placed.category.key == "littered"
+    assert categorise(post, post.version + 1).status_code == 409
+    assert categorise(post, post.version).status_code == 302
+    db.session.refresh(post)
+    assert post.category.key == "feels_safe"

@@ -54,7 +54,7 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
 def test_following_twice_and_bad_links_reveal_nothing(client, app):
     report, _ = make_report()
     follow(client, report.reference, "a@example.org")
-    follow(client, report.reference, "a@example.org")  # unconfirmed: the confirmation is sent again
+    follow(client, report.reference, "a@example.org")  # unconfirmed, asked again the same day: nothing sent
     assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 1
     follower = db.session.execute(select(Follower)).scalar_one()
     assert client.get(f"/r/folj/{follower.id}/not-the-token").status_code == 404
@@ -73,3 +73,42 @@ def test_update_mail_speaks_the_followers_language(client, app):
     lifecycle.change_status(report, "planned", "officer")
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
     assert "تحديث عن البلاغ" in update["Subject"]
+
+
+def test_follow_requests_send_one_confirmation_per_day_and_few_to_one_recipient(client, app):
+    """Issue 23.7: three follow requests for the same address and report give one mail (the page answers the
+    same each time); many reports followed for one outside address give at most five mails a day; the count is
+    kept without the address."""
+    from datetime import timedelta
+
+    from webapp.extensions import limiter
+    from webapp.reports.models import FollowConfirmationSent
+    from webapp.reports.public import CONFIRMATIONS_PER_RECIPIENT
+
+    outbox = app.config["MAIL_OUTBOX_DIR"]
+    report, _ = make_report()
+    answers = [follow(client, report.reference, "granne@example.org") for _ in range(3)]
+    assert [a.status_code for a in answers] == [302, 302, 302]
+    assert len(outbox_messages(outbox)) == 1
+    follower = db.session.execute(select(Follower)).scalar_one()
+    page = client.get(answers[-1].headers["Location"]).get_data(as_text=True)
+    assert "Titta i din e-post" in page
+    # A day later the confirmation may go once more (it may have been lost).
+    follower.confirmation_sent_at -= timedelta(hours=25)
+    db.session.commit()
+    follow(client, report.reference, "granne@example.org")
+    follow(client, report.reference, "granne@example.org")
+    assert len(outbox_messages(outbox)) == 2
+
+    # One outside address, many reports (from many clients: the per-client rate limit steps aside): five mails.
+    limiter.enabled = False
+    try:
+        reports = [make_report()[0] for _ in range(8)]
+        for other in reports:
+            assert follow(client, other.reference, "Offer@Example.org").status_code == 302
+    finally:
+        limiter.enabled = True
+    to_victim = [m for m in outbox_messages(outbox) if m["To"] == "offer@example.org"]
+    assert len(to_victim) == CONFIRMATIONS_PER_RECIPIENT == 5
+    stored = db.session.execute(select(FollowConfirmationSent.recipient)).scalars().all()
+    assert stored and all("@" not in r and "offer" not in r and "granne" not in r for r in stored)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.reports.models import KIND_SAFETY, Category, Report, StatusChange
 from webapp.reports.status import OPEN_STATUSES, ReportStatus
-from webapp.timeutil import as_utc, utcnow
+from webapp.timeutil import EARLIEST_DAY, LATEST_DAY, as_utc, instant_in_range, utcnow
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEFAULT_WINDOW = timedelta(days=90)
@@ -54,6 +54,8 @@ def parse_w3c(value: str | None, name: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
     except ValueError:
         raise Open311Error(400, f"{name} is not a valid W3C date-time, e.g. 2019-03-01T18:30:00+01:00") from None
+    if not instant_in_range(parsed):  # checked before any arithmetic: year 1 at +14:00 has no UTC
+        raise Open311Error(400, f"{name} must lie between {EARLIEST_DAY.year} and {LATEST_DAY.year}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=STOCKHOLM)
     return parsed.astimezone(timezone.utc)

@@ -15,7 +15,7 @@ from webapp.extensions import limiter
 from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
 from webapp.i18n import localized
-from webapp.media import PhotoError, process_photo
+from webapp.media import PhotoError, position_from_photo
 from webapp.reports import catalogue, intake, public
 from webapp.reports.status import MAP_STATUS_FILTERS, STATUS_LABELS
 from webapp.reports.submission import support_limit
@@ -229,16 +229,14 @@ def photo_position():
     upload = request.files.get("photo")
     if upload is None:
         return error(_("Send one photo in the field 'photo'."))
-    config = current_app.config
-    try:
-        processed = process_photo(upload.stream.read(config["MAX_PHOTO_BYTES"] + 1),
-                                  max_bytes=config["MAX_PHOTO_BYTES"], max_pixels=config["MAX_IMAGE_PIXELS"],
-                                  display_size=64, thumb_size=16)
+    limit = current_app.config["MAX_PHOTO_BYTES"]
+    try:  # the EXIF only: no pixel is decoded, whatever the picture's size
+        position = position_from_photo(upload.stream.read(limit + 1), max_bytes=limit)
     except PhotoError as exc:
         return error(str(exc.args[0]))
-    if processed.gps is None:
+    if position is None:
         return jsonify({"position": None})
-    lon, lat = processed.gps
+    lon, lat = position
     return jsonify({"position": {"lat": lat, "lon": lon, "in_kommun": geo.is_in_kommun(lon, lat)}})
 
 

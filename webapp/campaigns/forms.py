@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
 
 from webapp.campaigns.services import ACTIVITY_KINDS, KINDS
 from webapp.campaigns.walks import DECISIONS, GROUP_KINDS, MAX_GROUP_SIZE
-from webapp.formfields import CheckboxList, CleanForm, CleanSubForm, optional_int
+from webapp.formfields import CheckboxList, CleanForm, CleanSubForm, DayField, optional_int
 
 
 class CampaignForm(CleanForm):
@@ -30,8 +29,8 @@ class CampaignForm(CleanForm):
     slug = StringField(_l("Short name in the link (/k/…)"), validators=[Length(max=80)],
                        description=_l("Lower-case letters, digits and hyphens; made from the name when empty."))
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in KINDS.items()])
-    starts_on = DateField(_l("Starts"), validators=[InputRequired(message=_l("Give a start and an end date."))])
-    ends_on = DateField(_l("Ends"), validators=[InputRequired(message=_l("Give a start and an end date."))])
+    starts_on = DayField(_l("Starts"), validators=[InputRequired(message=_l("Give a start and an end date."))])
+    ends_on = DayField(_l("Ends"), validators=[InputRequired(message=_l("Give a start and an end date."))])
     districts = CheckboxList(_l("Area: districts"), coerce=int, validators=[Optional()])
     drawn_area = HiddenField()
     categories = CheckboxList(_l("What the campaign asks about (none ticked: everything)"), validators=[Optional()])
@@ -51,7 +50,7 @@ class ImportForm(CleanForm):
 
 
 class ActivityForm(CleanForm):
-    held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
+    held_on = DayField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in ACTIVITY_KINDS.items()])
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the activity a title.")), Length(max=200)])
     district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()])
@@ -90,7 +89,7 @@ class GroupForm(CleanForm):
 
 class WalkPlanForm(CleanForm):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the walk a title.")), Length(max=200)])
-    planned_on = DateField(_l("Planned for"), validators=[Optional()])
+    planned_on = DayField(_l("Planned for"), validators=[Optional()])
     points = CheckboxList(_l("Stops (put in walking order along the route)"), coerce=int, validators=[Optional()])
     route = HiddenField()
 
@@ -104,7 +103,7 @@ class PointForm(CleanSubForm):
 
 
 class WalkRecordForm(CleanForm):
-    walked_on = DateField(_l("Walked on"), validators=[InputRequired(message=_l("Give the date of the walk."))])
+    walked_on = DayField(_l("Walked on"), validators=[InputRequired(message=_l("Give the date of the walk."))])
     participants = IntegerField(_l("Participants"), validators=[InputRequired(
         message=_l("Give the number of participants (0 or more).")), NumberRange(0, 10000)])
     participant_note = TextAreaField(_l("Who walked (by role, not by name)"), validators=[Length(max=2000)])

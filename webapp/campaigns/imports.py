@@ -29,6 +29,7 @@ from webapp.reports.lifecycle import edit_report
 from webapp.reports.models import Category, Report
 from webapp.reports.status import ReportStatus, Source
 from webapp.textclean import clean_text
+from webapp.timeutil import instant_in_range
 
 MAX_IMPORT_ROWS = 5000
 
@@ -67,6 +68,8 @@ def _posted_at(raw: str) -> datetime:
         raise ReportError("posted_at", _l("posted_at is empty: every post needs the time it was posted."))
     try:
         value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        if not instant_in_range(value):  # the one date range (webapp/timeutil.py), before any arithmetic
+            raise ValueError(value)
     except ValueError:
         raise ReportError("posted_at", _l("posted_at “%(value)s” is not a date (write it as 2018-02-20 14:30).",
                                           value=raw.strip()[:40])) from None
@@ -343,9 +346,17 @@ def imports_for(campaign: Campaign) -> list[ImportRun]:
                                    .order_by(ImportRun.id.desc())).scalars())
 
 
+def _needs_a_place():
+    return (Report.lat.is_(None), Report.hidden.is_(False), Report.status != ReportStatus.DUPLICATE)
+
+
+def _needs_a_category():
+    return (Report.import_key.is_not(None), Category.key == UNSORTED, Report.status == ReportStatus.RECEIVED,
+            Report.hidden.is_(False))
+
+
 def needing_a_place(limit: int = 200) -> list[Report]:
-    return list(db.session.execute(select(Report).where(Report.lat.is_(None), Report.hidden.is_(False),
-                                                        Report.status != ReportStatus.DUPLICATE)
+    return list(db.session.execute(select(Report).where(*_needs_a_place())
                                    .order_by(Report.created_at).limit(limit)).scalars())
 
 
@@ -353,16 +364,38 @@ def needing_a_category(limit: int = 200) -> list[Report]:
     """Imported posts the caption rules left uncategorised (UNSORTED) that nobody has triaged yet: once a
     person chooses a category, or triage takes the report further than received, it leaves the queue."""
     return list(db.session.execute(
-        select(Report).join(Category, Category.id == Report.category_id)
-        .where(Report.import_key.is_not(None), Category.key == UNSORTED, Report.status == ReportStatus.RECEIVED,
-               Report.hidden.is_(False))
+        select(Report).join(Category, Category.id == Report.category_id).where(*_needs_a_category())
         .order_by(Report.created_at).limit(limit)).scalars())
 
 
-def categorise_report(report: Report, category_key: str, actor: str) -> None:
-    """A person chooses the category of an uncategorised post from the queue (recorded like any edit)."""
-    edit_report(report, actor=actor, expected_version=report.version, reason=str(_l("Category chosen from the queue")), category_key=category_key)
+class NotInQueue(ReportError):
+    """The queue only places reports without a position and categorises uncategorised posts: any other report
+    is changed from its own page (with its reason), never by a report id sent to the queue."""
+
+    def __init__(self):
+        super().__init__("report_id", _l("This report is no longer waiting in the queue (it already has a place "
+                                         "or a category). Change it from the report's own page."))
 
 
-def place_report(report: Report, lat: float, lon: float, actor: str) -> None:
-    edit_report(report, actor=actor, expected_version=report.version, reason=str(_l("Placed on the map from the queue")), lat=lat, lon=lon)
+def _in_queue(report: Report, conditions) -> bool:
+    query = select(Report.id).join(Category, Category.id == Report.category_id).where(Report.id == report.id,
+                                                                                     *conditions)
+    return db.session.execute(query).first() is not None
+
+
+def categorise_report(report: Report, category_key: str, actor: str, expected_version: int | None) -> None:
+    """A person chooses the category of an uncategorised post from the queue (recorded like any edit). Only a
+    post still in the queue, as it was when the page was loaded (NotInQueue, ConflictError otherwise)."""
+    if not _in_queue(report, _needs_a_category()):
+        raise NotInQueue()
+    edit_report(report, actor=actor, expected_version=-1 if expected_version is None else expected_version,
+                reason=str(_l("Category chosen from the queue")), category_key=category_key)
+
+
+def place_report(report: Report, lat: float, lon: float, actor: str, expected_version: int | None) -> None:
+    """Place a report without a position from the queue. Only a report still in the queue, as it was when the
+    page was loaded (NotInQueue, ConflictError otherwise): a report that has a place is moved from its own page."""
+    if not _in_queue(report, _needs_a_place()):
+        raise NotInQueue()
+    edit_report(report, actor=actor, expected_version=-1 if expected_version is None else expected_version,
+                reason=str(_l("Placed on the map from the queue")), lat=lat, lon=lon)

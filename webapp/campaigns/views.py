@@ -27,6 +27,7 @@ from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choi
 from webapp.reports.models import PropertyOwner, Report
 from webapp.reports.status import Source
 from webapp.reports.submission import report_from_form, show_refusal, to_receipt
+from webapp.urls import query_number
 
 bp = Blueprint("campaigns", __name__)
 FIELD_SOURCES = (Source.CLEANING, Source.CONTRACTOR, Source.POLICE)
@@ -201,7 +202,7 @@ def results_export(campaign_id: int, fmt: str):
 @require("campaign_results")
 def compare(campaign_id: int):
     follow_up = db.get_or_404(Campaign, campaign_id)
-    baseline = db.session.get(Campaign, request.args.get("with", type=int) or follow_up.follows_id or 0)
+    baseline = db.session.get(Campaign, query_number(request.args, "with") or follow_up.follows_id or 0)
     if baseline is None:
         flash(_("Choose the campaign to compare with."), "error")
         return redirect(url_for("campaigns.results", campaign_id=follow_up.id))
@@ -210,29 +211,54 @@ def compare(campaign_id: int):
                            audit=presenters.audit_comparison(baseline, follow_up))
 
 
+def _queue_version(name: str) -> int:
+    """The version of the report as the queue page showed it (a missing or tampered one never matches)."""
+    return query_number(request.form, name, default=-1, low=0)
+
+
+def _queue_refusal(exc: ReportError) -> int:
+    """The status for a refused queue action: 409 when the report changed or left the queue, 400 otherwise."""
+    flash(str(exc.message), "error")
+    return 409 if isinstance(exc, (imports.NotInQueue, lifecycle.ConflictError)) else 400
+
+
 @bp.route("/staff/places", methods=["GET", "POST"])
 @require("triage")
 def needs_place():
-    """Reports without a position (imported posts, Open311 addresses) waiting to be placed on the map."""
+    """Reports without a position (imported posts, Open311 addresses) waiting to be placed on the map. Only a
+    report in this queue is placed from it, and only as it was when the page was loaded (its version)."""
     form = forms.PlaceForm()
+    status = 200
     if form.validate_on_submit():
-        report = db.session.get(Report, request.form.get("report_id", type=int) or 0)
+        report_id = query_number(request.form, "report_id")
+        report = db.session.get(Report, report_id or 0)
         if report is None:
             abort(404)
         try:
-            imports.place_report(report, float(form.lat.data), float(form.lon.data), actor())
+            imports.place_report(report, float(form.lat.data), float(form.lon.data), actor(),
+                                 _queue_version(f"version-{report_id}"))
             flash(_("%(reference)s was placed on the map.", reference=report.reference), "info")
-        except (ReportError, ValueError) as exc:
-            flash(str(getattr(exc, "message", exc)), "error")
-        return redirect(url_for("campaigns.needs_place"))
-    rows = [{"id": r.id, "reference": r.reference, "category": report_presenters.category_name(r.category),
+            return redirect(url_for("campaigns.needs_place"))
+        except ReportError as exc:
+            db.session.rollback()
+            status = _queue_refusal(exc)
+        except ValueError:
+            flash(_("Tap the map where the report is, then save."), "error")
+            status = 400
+    return _queue_page(status)
+
+
+def _queue_page(status: int = 200):
+    rows = [{"id": r.id, "version": r.version, "reference": r.reference,
+             "category": report_presenters.category_name(r.category),
              "description": r.description, "place": r.location_text, "source": r.source,
              "url": url_for("staff.report", report_id=r.id)} for r in imports.needing_a_place()]
-    unsorted = [{"id": r.id, "reference": r.reference, "description": r.description, "place": r.location_text,
-                 "url": url_for("staff.report", report_id=r.id)} for r in imports.needing_a_category()]
+    unsorted = [{"id": r.id, "version": r.version, "reference": r.reference, "description": r.description,
+                 "place": r.location_text, "url": url_for("staff.report", report_id=r.id)}
+                for r in imports.needing_a_category()]
     return render_template("campaigns/places.html", rows=rows, form=forms.PlaceForm(formdata=None),
                            unsorted=unsorted, category_form=_category_form(formdata=None),
-                           map=report_presenters.map_page()["map"])
+                           map=report_presenters.map_page()["map"]), status
 
 
 def _category_form(**kwargs) -> forms.ChooseCategoryForm:
@@ -245,17 +271,19 @@ def _category_form(**kwargs) -> forms.ChooseCategoryForm:
 @bp.post("/staff/places/category")
 @require("triage")
 def choose_category():
-    """Choose the category of an imported post the caption rules were unsure of."""
+    """Choose the category of an imported post the caption rules were unsure of (only a post in the queue, at
+    the version the page showed)."""
     form = _category_form()
-    report = db.session.get(Report, request.form.get("report_id", type=int) or 0)
+    report = db.session.get(Report, query_number(request.form, "report_id") or 0)
     if report is None:
         abort(404)
     if form.validate_on_submit():
         try:
-            imports.categorise_report(report, form.category.data, actor())
+            imports.categorise_report(report, form.category.data, actor(), _queue_version("version"))
             flash(_("%(reference)s now has a category.", reference=report.reference), "info")
         except ReportError as exc:
-            flash(str(exc.message), "error")
+            db.session.rollback()
+            return _queue_page(_queue_refusal(exc))
     else:
         flash(_("Choose what you want to report."), "error")
     return redirect(url_for("campaigns.needs_place") + "#unsorted")

@@ -1,7 +1,8 @@
 """Finding places by name (the report form's search box) and a street for a point (a report's public page).
 
 An external Nominatim- or Photon-compatible geocoder is used when GEOCODER_URL is set; it is asked by the server
-(so the pages' Content-Security-Policy stays `connect-src 'self'`), bounded to the kommun, with a short timeout.
+(so the pages' Content-Security-Policy stays `connect-src 'self'`), bounded to the kommun, through the one outgoing client (webapp/outbound.py: a total deadline, a size cap, no
+redirects); an answer of the wrong shape counts as no answer.
 Whatever it answers or not, the built-in gazetteer (the kommun's localities and the districts) is searched too,
 so the search works without any external service. The project holds no street list (none under an open licence
 was within reach), so streets come only from the external geocoder.
@@ -16,7 +17,6 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import requests
 from shapely.geometry import shape
 from sqlalchemy import select
 
@@ -24,9 +24,11 @@ from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
 from webapp.municipality import current_municipality
+from webapp.outbound import OutboundError, json_answer
 
 log = logging.getLogger(__name__)
-TIMEOUT_S = 3
+TIMEOUT_S = 3            # for the whole exchange, not per read
+MAX_ANSWER_BYTES = 512 * 1024  # a search answer of six places is a few KB
 MAX_RESULTS = 6
 
 
@@ -96,11 +98,27 @@ def _viewbox() -> tuple[float, float, float, float]:
     return geo.kommun_boundary().bounds  # min lon, min lat, max lon, max lat
 
 
-def _get(settings: GeocoderSettings, path: str, params: dict):
-    response = requests.get(settings.url.rstrip("/") + path, params=params, timeout=TIMEOUT_S,
-                            headers={"User-Agent": settings.user_agent, "Accept": "application/json"})
-    response.raise_for_status()
-    return response.json()
+def _get(settings: GeocoderSettings, path: str, params: dict, expect: type):
+    return json_answer(settings.url.rstrip("/") + path, params=params, expect=expect, deadline_s=TIMEOUT_S,
+                       max_bytes=MAX_ANSWER_BYTES, headers={"User-Agent": settings.user_agent})
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _coordinate(value) -> float:
+    """A number from the answer (Nominatim sends strings); ValueError for anything else (the place is skipped)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("not a coordinate")
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("not a coordinate")
+    return number
 
 
 def _zoom_for(kind: str) -> int:
@@ -109,25 +127,38 @@ def _zoom_for(kind: str) -> int:
 
 
 def _photon_places(data: dict) -> list[Place]:
+    """Places from a Photon answer; a feature of another shape is skipped."""
     places = []
-    for feature in data.get("features", []):
-        p = feature.get("properties", {})
-        lon, lat = feature["geometry"]["coordinates"][:2]
-        name = p.get("name") or " ".join(x for x in (p.get("street"), p.get("housenumber")) if x)
-        detail = ", ".join(x for x in (p.get("street") if p.get("name") else None, p.get("district"),
-                                        p.get("city") or p.get("locality")) if x)
-        places.append(Place(name, detail, float(lat), float(lon), _zoom_for(p.get("osm_value", ""))))
+    features = data.get("features")
+    for feature in features if isinstance(features, list) else []:
+        try:
+            p = _dict(feature.get("properties"))
+            lon, lat = (_coordinate(c) for c in feature["geometry"]["coordinates"][:2])
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+            continue
+        name = _text(p.get("name")) or " ".join(x for x in (_text(p.get("street")), _text(p.get("housenumber"))) if x)
+        detail = ", ".join(x for x in (_text(p.get("street")) if p.get("name") else None, _text(p.get("district")),
+                                        _text(p.get("city")) or _text(p.get("locality"))) if x)
+        places.append(Place(name, detail, lat, lon, _zoom_for(_text(p.get("osm_value")))))
     return places
 
 
 def _nominatim_places(data: list) -> list[Place]:
+    """Places from a Nominatim answer; an item of another shape (a string, a list) is skipped."""
     places = []
     for item in data:
-        address = item.get("address") or {}
-        name = item.get("name") or address.get("road") or item.get("display_name", "").split(",")[0]
-        rest = [part.strip() for part in item.get("display_name", "").split(",")[1:3]]
-        places.append(Place(name, ", ".join(x for x in rest if x), float(item["lat"]), float(item["lon"]),
-                            _zoom_for(item.get("type", "") or item.get("addresstype", ""))))
+        if not isinstance(item, dict):
+            continue
+        try:
+            lat, lon = _coordinate(item.get("lat")), _coordinate(item.get("lon"))
+        except ValueError:
+            continue
+        address = _dict(item.get("address"))
+        display = _text(item.get("display_name"))
+        name = _text(item.get("name")) or _text(address.get("road")) or display.split(",")[0]
+        rest = [part.strip() for part in display.split(",")[1:3]]
+        places.append(Place(name, ", ".join(x for x in rest if x), lat, lon,
+                            _zoom_for(_text(item.get("type")) or _text(item.get("addresstype")))))
     return places
 
 
@@ -139,15 +170,15 @@ def search_external(query: str, settings: GeocoderSettings) -> list[Place]:
     try:
         if settings.flavour == "photon":
             data = _get(settings, "/api", {"q": query, "limit": MAX_RESULTS, "lang": settings.language,
-                                           "bbox": f"{min_lon},{min_lat},{max_lon},{max_lat}"})
+                                           "bbox": f"{min_lon},{min_lat},{max_lon},{max_lat}"}, dict)
             places = _photon_places(data)
         else:
             data = _get(settings, "/search", {"q": query, "format": "jsonv2", "limit": MAX_RESULTS,
                                               "viewbox": f"{min_lon},{max_lat},{max_lon},{min_lat}", "bounded": 1,
-                                              "countrycodes": "se", "accept-language": settings.language})
+                                              "countrycodes": "se", "accept-language": settings.language}, list)
             places = _nominatim_places(data)
-    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
-        log.warning("geocoder search failed: %s", exc)
+    except OutboundError as exc:
+        log.warning("geocoder search failed: %s", exc.reason)
         return []
     return [p for p in places if p.name and geo.is_in_kommun(p.lon, p.lat)]
 
@@ -183,17 +214,20 @@ def street_at(lat: float, lon: float, settings: GeocoderSettings) -> str | None:
     street = None
     try:
         if settings.flavour == "photon":
-            data = _get(settings, "/reverse", {"lat": lat, "lon": lon, "limit": 1, "lang": settings.language})
-            props = (data.get("features") or [{}])[0].get("properties", {})
-            street = props.get("street") or (props.get("name") if props.get("osm_key") == "highway" else None)
+            data = _get(settings, "/reverse", {"lat": lat, "lon": lon, "limit": 1, "lang": settings.language}, dict)
+            features = data.get("features")
+            first = features[0] if isinstance(features, list) and features else {}
+            props = _dict(_dict(first).get("properties"))
+            street = _text(props.get("street")) or (_text(props.get("name")) if props.get("osm_key") == "highway"
+                                                    else None)
         else:
             data = _get(settings, "/reverse", {"lat": lat, "lon": lon, "format": "jsonv2", "zoom": 17,
-                                               "accept-language": settings.language})
-            address = data.get("address") or {}
-            street = address.get("road") or address.get("pedestrian") or address.get("footway")
+                                               "accept-language": settings.language}, dict)
+            address = _dict(data.get("address"))
+            street = _text(address.get("road")) or _text(address.get("pedestrian")) or _text(address.get("footway"))
         keep = STREET_KEEP_S
-    except (requests.RequestException, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        log.warning("geocoder reverse failed: %s", exc)
+    except OutboundError as exc:
+        log.warning("geocoder reverse failed: %s", exc.reason)
         keep = FAILURE_KEEP_S
     if len(_streets) > 10_000:
         _streets.clear()

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, IntegerField, SelectField
+from wtforms import DecimalField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from webapp.formfields import CheckboxList, CleanForm, optional_int
+from webapp.formfields import CheckboxList, CleanForm, DayField, optional_int
 
 
 class SelectionForm(CleanForm):
@@ -18,8 +18,8 @@ class SelectionForm(CleanForm):
     times_of_day = CheckboxList(_l("Time of day"), choices=[SelectChoice("day", _l("Daytime")),
                                                             SelectChoice("evening", _l("Evening")),
                                                             SelectChoice("night", _l("Night"))], validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
     district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()])
     campaign = SelectField(_l("Campaign"), coerce=optional_int, validators=[Optional()])
     gender = SelectField(_l("Gender (safety walks)"), validators=[Optional()])

@@ -20,7 +20,7 @@ from webapp.geo.models import District
 from webapp.insights.models import SurveyIndicator
 from webapp.reports.models import Category, Report, Satisfaction, StatusChange
 from webapp.reports.status import ReportStatus, Source
-from webapp.timeutil import as_utc
+from webapp.timeutil import EARLIEST_DAY, LATEST_DAY, as_utc, check_period, out_of_range_message
 from webapp.workorders.models import Priority, WorkOrder, WorkOrderReport
 
 FOCUS = "Centrum/Öster"
@@ -57,14 +57,15 @@ class Period:
 def parse_period(text: str | None, date_from: date | None = None, date_to: date | None = None) -> Period:
     """2018, 2018-H1, 2018-Q3, or a custom from–to."""
     if date_from and date_to:
-        if date_to < date_from:
-            raise ReportError("date_to", _l("The end date must not be before the start date."))
+        check_period(date_from, date_to)
         return Period(date_from, date_to, f"{date_from}–{date_to}")
     text = (text or "").strip().upper()
     match = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]))?", text)
     if not match:
         raise ReportError("period", _l("Choose a year, half-year or quarter, e.g. 2018, 2018-H1 or 2018-Q1."))
     year, part = int(match.group(1)), match.group(2)
+    if not EARLIEST_DAY.year <= year <= LATEST_DAY.year:
+        raise ReportError("period", out_of_range_message())
     if part is None:
         return Period(date(year, 1, 1), date(year, 12, 31), str(year))
     if part.startswith("H"):

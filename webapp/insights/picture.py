@@ -12,17 +12,19 @@ from __future__ import annotations
 import io
 import json
 import math
+import time
 from pathlib import Path
-from urllib.request import Request, urlopen
 
 import numpy as np
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from webapp import outbound
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
 from webapp.municipality import current_municipality
+from webapp.outbound import OutboundError
 
 RAMP = [(255, 255, 204), (255, 237, 160), (254, 217, 118), (254, 178, 76), (253, 141, 60), (252, 78, 42),
         (227, 26, 28), (177, 0, 38)]
@@ -31,7 +33,9 @@ FONT_PATHS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
               "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
               "/usr/share/fonts/truetype/freefont/FreeSans.ttf"]
 MAX_TILES = 64
-TILE_TIMEOUT_S = 4
+TILE_TIMEOUT_S = 4         # one tile, all in
+TILES_DEADLINE_S = 20      # every tile of one picture together
+MAX_TILE_BYTES = 2 * 1024 * 1024
 
 
 def font(size: int):
@@ -59,11 +63,14 @@ class Frame:
 
 # Backgrounds
 
-def _fetch(url: str) -> bytes:
+def _fetch(url: str, until: float) -> bytes:
+    """One tile through the one outgoing client (a deadline, a size cap, no redirects); OutboundError when it
+    does not come, and none is asked once the whole background's deadline (`until`) has passed."""
+    left = min(TILE_TIMEOUT_S, until - time.monotonic())
+    if left <= 0:
+        raise OutboundError("the tiles' deadline has passed")
     agent = f"Trygghetskartan heat-map export ({current_municipality().organisation})"
-    request = Request(url, headers={"User-Agent": agent})
-    with urlopen(request, timeout=TILE_TIMEOUT_S) as answer:  # noqa: S310 - the URL is the admin's setting
-        return answer.read()
+    return outbound.get(url, headers={"User-Agent": agent}, deadline_s=left, max_bytes=MAX_TILE_BYTES).body
 
 
 def tile_background(frame: Frame, tile_url: str):
@@ -88,14 +95,17 @@ def tile_background(frame: Frame, tile_url: str):
     if (tx1 - tx0 + 1) * (ty1 - ty0 + 1) > MAX_TILES:
         return None
     mosaic = Image.new("RGB", ((tx1 - tx0 + 1) * 256, (ty1 - ty0 + 1) * 256), (255, 255, 255))
+    until = time.monotonic() + TILES_DEADLINE_S
     try:
         for tx in range(tx0, tx1 + 1):
             for ty in range(ty0, ty1 + 1):
                 url = tile_url.replace("{z}", str(zoom)).replace("{x}", str(tx)).replace("{y}", str(ty)) \
                     .replace("{s}", "a")
-                tile = Image.open(io.BytesIO(_fetch(url))).convert("RGB")
-                mosaic.paste(tile.resize((256, 256)), ((tx - tx0) * 256, (ty - ty0) * 256))
-    except (OSError, ValueError):  # unreachable, timed out, refused, or not a picture
+                with Image.open(io.BytesIO(_fetch(url, until))) as tile:
+                    if tile.width * tile.height > 1024 * 1024:  # a tile is 256 or 512 pixels square
+                        return None
+                    mosaic.paste(tile.convert("RGB").resize((256, 256)), ((tx - tx0) * 256, (ty - ty0) * 256))
+    except (OutboundError, OSError, ValueError):  # unreachable, too slow, too large, refused, or not a picture
         return None
     pixels = np.asarray(mosaic)
     ix = np.clip((px - tx0 * 256).astype(int), 0, pixels.shape[1] - 1)

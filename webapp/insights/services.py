@@ -28,7 +28,7 @@ from webapp.rawsql import raw_rows
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name
 from webapp.reports.status import Moderation, ReportStatus
-from webapp.timeutil import as_utc, local_today, utcnow
+from webapp.timeutil import as_utc, check_period, local_today, utcnow
 from webapp.workorders.models import WorkOrder, WorkOrderReport
 from webapp.workorders.status import WorkOrderStatus
 
@@ -78,8 +78,7 @@ class Selection:
             raise ReportError("kinds", _l("Unknown decision."))
         if set(self.times_of_day) - set(TIMES_OF_DAY):
             raise ReportError("times_of_day", _l("Choose day, evening or night."))
-        if self.date_from and self.date_to and self.date_to < self.date_from:
-            raise ReportError("date_to", _l("The end date must not be before the start date."))
+        check_period(self.date_from, self.date_to)
         return self
 
     def describe(self) -> dict:

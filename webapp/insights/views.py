@@ -38,7 +38,7 @@ from webapp.municipality import current_municipality
 from webapp.reports.catalogue import all_categories
 from webapp.reports.labels import district_choices
 from webapp.reports.presenters import category_name
-from webapp.timeutil import local_today
+from webapp.timeutil import local_today, parse_day
 
 bp = Blueprint("insights", __name__, url_prefix="/staff")
 SPLIT_ARGS = ("gender", "age_group")
@@ -252,7 +252,11 @@ def lighting():
     """The basis for lighting work: dark places, existing lights (TS) and places without lighting (SB)."""
     form = _form()
     valid = form.validate()
-    selection = selection_from(form) if valid else services.Selection()
+    try:
+        selection = selection_from(form) if valid else services.Selection()
+    except ReportError as exc:  # fields that each pass but say nothing together: the form shows why
+        form.date_to.errors = [*form.date_to.errors, str(exc.message)] if exc.field == "date_to" else form.date_to.errors
+        valid, selection = False, services.Selection()
     too_small = None
     try:
         basis = services.lighting_basis(selection)
@@ -308,14 +312,10 @@ def lighting_geojson():
 # The follow-up dashboard (Uppföljning)
 
 def _period():
-    from datetime import date as _date
 
 
     def day(name):
-        try:
-            return _date.fromisoformat(request.args[name]) if request.args.get(name) else None
-        except ValueError:
-            raise ReportError(name, "date") from None
+        return parse_day(request.args.get(name), name)
 
     default = str(local_today().year - 1)
     return ind.parse_period(request.args.get("period") or default, day("from"), day("to"))

@@ -295,8 +295,23 @@ class Follower(db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="sv")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     confirmed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # When the last confirmation mail went out: asked again within a day, none is sent again.
+    confirmation_sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     report: Mapped[Report] = relationship()
+
+
+class FollowConfirmationSent(db.Model):
+    """One confirmation mail sent, counted per recipient so that many follow requests (for many reports) cannot
+    flood someone's mailbox. The recipient is an HMAC of the address with the app's secret: enough to count,
+    never the address itself. Rows older than the counting window are deleted as new ones are written."""
+
+    __tablename__ = "follow_confirmation_sent"
+    __table_args__ = (Index("ix_follow_confirmation_sent_recipient_sent_at", "recipient", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class PropertyOwner(db.Model):

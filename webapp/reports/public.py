@@ -8,9 +8,10 @@ import hmac
 import math
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, column, func, select, table, update
+from sqlalchemy import bindparam, column, delete, func, select, table, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.errors import ReportError
@@ -19,10 +20,19 @@ from webapp.geo.models import MapSquare
 from webapp.rawsql import prepared_rows
 from webapp.reports import spatial
 from webapp.reports.intake import MAX_DESCRIPTION, hash_token
-from webapp.reports.models import Category, Follower, Photo, Report, Satisfaction, Support, TrackingToken
+from webapp.reports.models import (
+    Category,
+    FollowConfirmationSent,
+    Follower,
+    Photo,
+    Report,
+    Satisfaction,
+    Support,
+    TrackingToken,
+)
 from webapp.reports.status import MAP_STATUS_FILTERS, OPEN_STATUSES, Moderation, ReportStatus
 from webapp.textclean import clean_line
-from webapp.timeutil import local_date, local_today, utcnow
+from webapp.timeutil import as_utc, local_date, local_today, utcnow
 
 # How many supporters one client address may add to one report per day (UTC): requests without the session
 # cookie each look like a new browser, so the browser alone cannot be what is counted.
@@ -265,27 +275,71 @@ def follower_by_token(follower_id: int, token: str, purpose: str) -> Follower | 
     return follower
 
 
+# A confirmation mail goes to an address at most once per report within this window (asked again, the page says
+# the same "check your mail" and nothing is sent), and at most this many a day to one recipient over all reports,
+# so that follow requests cannot be used to flood someone else's mailbox.
+CONFIRMATION_WINDOW = timedelta(hours=24)
+CONFIRMATIONS_PER_RECIPIENT = 5
+
+
+def recipient_key(address: str) -> str:
+    """What the per-recipient count stores: an HMAC of the address with the app's secret, never the address."""
+    from flask import current_app
+
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"follow-recipient:{address}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _may_send_confirmation(follower: Follower, now) -> bool:
+    if follower.confirmed_at is not None:
+        return False
+    if follower.confirmation_sent_at is not None and now - as_utc(follower.confirmation_sent_at) < CONFIRMATION_WINDOW:
+        return False
+    recipient = recipient_key(follower.email)
+    db.session.execute(delete(FollowConfirmationSent).where(FollowConfirmationSent.sent_at < now - CONFIRMATION_WINDOW))
+    sent = db.session.execute(select(func.count(FollowConfirmationSent.id)).where(
+        FollowConfirmationSent.recipient == recipient,
+        FollowConfirmationSent.sent_at >= now - CONFIRMATION_WINDOW)).scalar_one()
+    return sent < CONFIRMATIONS_PER_RECIPIENT
+
+
 def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bool]:
     """Ask for e-mail updates on an open, public report. Returns the follower and whether a confirmation mail
-    should go out (not for an address that already follows it: nobody is told who follows what)."""
+    should go out now (recorded as sent when True). None for an address that already follows it (nobody is told
+    who follows what), none again within CONFIRMATION_WINDOW for the same address and report, and none beyond
+    CONFIRMATIONS_PER_RECIPIENT a day to one address: the caller answers the same either way."""
     address = clean_line(email or "").strip().lower()
     if not EMAIL_RE.match(address) or len(address) > 254:
         raise ReportError("email", _l("That does not look like an e-mail address."))
     if report.hidden or report.status not in OPEN_STATUSES:
         raise ReportError("email", _l("This report is closed: there will be no more updates to follow."))
-    existing = db.session.execute(select(Follower).where(
+    follower = db.session.execute(select(Follower).where(
         Follower.report_id == report.id, Follower.email == address)).scalar_one_or_none()
-    if existing is not None:
-        return existing, existing.confirmed_at is None
-    follower = Follower(report_id=report.id, email=address, locale=locale)
-    try:
-        db.session.add(follower)
+    if follower is None:
+        follower = Follower(report_id=report.id, email=address, locale=locale)
+        try:
+            db.session.add(follower)
+            db.session.commit()
+        except IntegrityError:  # the same address twice at once
+            db.session.rollback()
+            follower = db.session.execute(select(Follower).where(
+                Follower.report_id == report.id, Follower.email == address)).scalar_one()
+    now = utcnow()
+    # Claim the right to send in one conditional UPDATE, so that two requests at once send one mail.
+    if not _may_send_confirmation(follower, now):
         db.session.commit()
-    except IntegrityError:  # the same address twice at once
-        db.session.rollback()
-        follower = db.session.execute(select(Follower).where(
-            Follower.report_id == report.id, Follower.email == address)).scalar_one()
-    return follower, follower.confirmed_at is None
+        return follower, False
+    previous = follower.confirmation_sent_at
+    claimed = db.session.execute(
+        update(Follower).where(Follower.id == follower.id,
+                               Follower.confirmation_sent_at.is_(None) if previous is None
+                               else Follower.confirmation_sent_at == previous)
+        .values(confirmation_sent_at=now).execution_options(synchronize_session=False)).rowcount == 1
+    if claimed:
+        follower.confirmation_sent_at = now
+        db.session.add(FollowConfirmationSent(recipient=recipient_key(address), sent_at=now))
+    db.session.commit()
+    return follower, claimed
 
 
 def confirm_follower(follower: Follower) -> None:

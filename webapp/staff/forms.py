@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     FloatField,
     HiddenField,
     IntegerField,
@@ -23,7 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from webapp.formfields import CleanForm, empty_choice, optional_int
+from webapp.formfields import CleanForm, DayField, empty_choice, optional_int
 from webapp.reports import lifecycle
 from webapp.reports.forms import ReportForm
 from webapp.reports.labels import EXTERNAL_LABELS, SOURCE_LABELS, department_choices
@@ -51,13 +50,17 @@ class FilterForm(CleanForm):
     campaign = SelectField(_l("Campaign"), coerce=optional_int, validators=[Optional()])
     source = SelectField(_l("Source"), validators=[Optional()],
                          choices=[empty_choice(_l("All"))] + [SelectChoice(k, v) for k, v in SOURCE_LABELS.items()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
     has_photo = BooleanField(_l("Has photo"))
     text = StringField(_l("Search text or reference"), validators=[Optional(), Length(max=100)])
     sort = SelectField(_l("Sort"), validators=[Optional()], choices=[
         SelectChoice("newest", _l("Newest first")), SelectChoice("oldest", _l("Oldest first")),
         SelectChoice("support", _l("Most supported"))])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date must not be before the start date."))
 
     def criteria(self) -> services.ReportFilter:
         """The filter the (validated) fields describe."""
@@ -175,7 +178,7 @@ class FieldReportForm(ReportForm):
 class SiteMessageForm(CleanForm):
     text_sv = TextAreaField(_l("Message in Swedish"), validators=[Length(max=500)])
     text_en = TextAreaField(_l("Message in English"), validators=[Length(max=500)])
-    expires_on = DateField(_l("Shown until (inclusive)"), validators=[DataRequired(message=_l("Choose a date."))])
+    expires_on = DayField(_l("Shown until (inclusive)"), validators=[DataRequired(message=_l("Choose a date."))])
 
 
 def template_prefix(template_id: int) -> str:

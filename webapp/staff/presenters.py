@@ -120,13 +120,15 @@ def inbox_views(user, args: MultiDict, choices: dict) -> list[dict]:
         mine = view.owner_id == user.id
         items.append({"name": view.name, "query": view.query, "builtin": False, "mine": mine,
                       "shared": _scope_label(view), "owner": None if mine else view.owner.name,
-                      "delete_url": url_for("staff.delete_view", view_id=view.id) if mine else None})
+                      "delete_url": url_for("staff.delete_view", view_id=view.id)
+                      if services.may_delete_view(view, user) else None})
     for item in items:
         criteria = criteria_for(item["query"], choices)
         item["count"] = services.count_reports(criteria) if criteria is not None else None
         item["count_text"] = format_decimal(item["count"]) if item["count"] is not None else "—"
         item["count_label"] = ngettext("%(num)d report", "%(num)d reports", item["count"]) \
             if item["count"] is not None else _("the filter no longer works")
+        item["broken"] = item["count"] is None
         item["url"] = inbox_url(item["query"])
         item["current"] = item["query"] == current
     return items

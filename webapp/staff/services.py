@@ -15,7 +15,7 @@ from webapp.reports import public
 from webapp.reports.models import Category, Photo, Report
 from webapp.reports.status import OPEN_STATUSES, Moderation
 from webapp.staff.models import VIEW_SCOPES, SavedView
-from webapp.timeutil import day_ends_utc, day_starts_utc
+from webapp.timeutil import check_period, day_ends_utc, day_starts_utc
 from webapp.workorders import services as workorders
 
 SORTS = {
@@ -43,6 +43,7 @@ class ReportFilter:
 
 
 def _conditions(f: ReportFilter) -> list:
+    check_period(f.date_from, f.date_to)
     conditions = []
     if f.status:
         conditions.append(Report.status.in_(f.status))
@@ -171,9 +172,16 @@ def save_view(owner, *, name: str, query: str, scope: str, actor: str) -> SavedV
     return view
 
 
+def may_delete_view(view: SavedView, user) -> bool:
+    """Its owner may delete a view; an administrator may delete any shared view too (one that no longer works,
+    or should not be shared, must not stay on everyone's inbox until its owner comes back)."""
+    return view.owner_id == user.id or (view.scope != "personal" and allowed(user.role, "admin"))
+
+
 def delete_view(view: SavedView, user, actor: str) -> None:
-    """Delete a saved view; only its owner may (a shared view disappears for everyone it was shared with)."""
-    if view.owner_id != user.id:
+    """Delete a saved view; its owner or, for a shared view, an administrator (a shared view disappears for
+    everyone it was shared with)."""
+    if not may_delete_view(view, user):
         raise ReportError("view", _l("Only the person who saved a view can delete it."))
     audit.record("saved_view", view.id, "deleted", actor, name=view.name)
     db.session.delete(view)

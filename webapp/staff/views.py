@@ -31,6 +31,7 @@ from webapp.responses import photo_response
 from webapp.staff import forms, presenters, services
 from webapp.staff.models import SavedView
 from webapp.timeutil import day_ends_utc
+from webapp.urls import query_number
 from webapp.workorders import services as workorders
 from webapp.workorders.models import ResponseTemplate
 
@@ -67,7 +68,7 @@ def inbox():
     presenters.fill_filter_choices(form, choices)
     valid = form.validate()
     criteria = form.criteria() if valid else services.ReportFilter()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_number(request.args, "page", default=1)
     per_page = current_app.config["STAFF_PAGE_SIZE"]
     rows, total = services.search_reports(criteria, page=page, per_page=per_page)
     views = presenters.inbox_views(current_user, args, choices)

@@ -17,6 +17,7 @@ from webapp.reports.labels import department_choices
 from webapp.reports.models import Report
 from webapp.responses import go_to
 from webapp.timeutil import local_today
+from webapp.urls import query_numbers
 from webapp.workorders import forms, presenters, services
 from webapp.workorders import status as wo_status
 from webapp.workorders.models import WorkOrder
@@ -44,8 +45,8 @@ def index():
 @require("workorders")
 def new():
     form = forms.NewWorkOrderForm()
-    chosen = request.form.getlist("reports", type=int) if request.method == "POST" else \
-        request.args.getlist("report", type=int)
+    chosen = query_numbers(request.form, "reports") if request.method == "POST" else \
+        query_numbers(request.args, "report")
     found = list(db.session.execute(select(Report).where(Report.id.in_(chosen))).scalars()) if chosen else []
     form.reports.choices = [SelectChoice(r.id, r.reference) for r in found]
     form.priority.choices = [SelectChoice(p.code, presenters.priority_label(p)) for p in services.priorities()]
