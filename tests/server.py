@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,23 +35,35 @@ def environment(config: dict) -> dict:
 @contextmanager
 def gunicorn(config: dict, workers: int = 2, threads: int = 4):
     """Serve the app like production: gunicorn with `workers` processes of `threads` threads."""
+    with serve(environment(config), workers, threads) as server:
+        yield server
+
+
+@contextmanager
+def serve(env: dict, workers: int = 2, threads: int = 4):
+    """gunicorn with exactly this environment (the scale-out tests build a production one). Its log goes to a
+    temporary file (a pipe nobody reads would stop the server once full), shown if it does not start."""
     port = free_port()
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
          "--timeout", "120", "--graceful-timeout", "5", "webapp:create_app()"],
-        cwd=ROOT, env=environment(config), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
-    while time.time() < deadline:
+    started = False
+    while not started and process.poll() is None and time.time() < deadline:
         try:
-            if requests.get(f"{url}/healthz", timeout=5).ok:
-                break
+            started = requests.get(f"{url}/healthz", timeout=5).ok
         except requests.RequestException:  # not listening yet, or the workers still booting on a busy machine
             time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
-    server = type("Server", (), {"url": url, "process": process})
+    if not started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        log.seek(0)
+        raise RuntimeError(f"gunicorn did not start: {log.read().decode(errors='replace')[-3000:]}")
+    server = type("Server", (), {"url": url, "port": port, "process": process})
     try:
         yield server
     finally:
@@ -60,6 +73,7 @@ def gunicorn(config: dict, workers: int = 2, threads: int = 4):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        log.close()
 
 
 def resident(url: str) -> tuple[requests.Session, str]:
