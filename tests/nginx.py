@@ -58,9 +58,10 @@ def render_site(upstreams: list[int], https_port: int, http_port: int, cert: Pat
 
 
 class ThrowawayNginx:
-    """nginx in the foreground with its own prefix; `X-Upstream` on proxied answers names the app server."""
+    """nginx in the foreground with its own prefix; `X-Upstream` on proxied answers names the app server. One
+    worker process by default, so that requests go round robin in a known order."""
 
-    def __init__(self, upstreams: list[int]):
+    def __init__(self, upstreams: list[int], workers: str = "1"):
         self.base = Path(tempfile.mkdtemp(prefix="tk-nginx-"))
         self.https_port, self.http_port = free_port(), free_port()
         self.cert, self.key = self_signed(self.base)
@@ -70,7 +71,7 @@ class ThrowawayNginx:
                                                                                   "uwsgi", "scgi"))
         # As root, the workers stay root (they read the checkout and write the temporary folder, both ours).
         user = "user root;\n" if os.geteuid() == 0 else ""
-        (self.base / "nginx.conf").write_text(f"""{user}worker_processes 1;
+        (self.base / "nginx.conf").write_text(f"""{user}worker_processes {workers};
 pid {self.base / 'nginx.pid'};
 error_log {self.base / 'error.log'} warn;
 events {{ worker_connections 512; }}
