@@ -7,7 +7,7 @@ export FLASK_APP := webapp
 # Links in mails and QR codes are built from this, never from the request (set it to the real address in production).
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test test-fast lint setup vendor translations browser migrate demo bench extract clean
+.PHONY: run test test-fast lint setup vendor translations browser services migrate demo bench extract clean
 
 # A development server (SQLite, generated secret, text logs): production's refusals and warnings do not apply
 # (webapp/settings_check.py). A production server is what you get without APP_ENV.
@@ -19,7 +19,7 @@ run: setup migrate
 	@echo "Trygghetskartan: http://127.0.0.1:$(PORT)/"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup browser lint
+test: setup browser services lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fast loop: the unit and service tests on SQLite, spread over the cores; leaves out what starts servers or
@@ -85,6 +85,15 @@ browser:
 		echo "Installing Debian's chromium for the browser tests…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	else echo "chromium is missing: the browser tests will be skipped (install it with: sudo apt-get install chromium)"; fi
+
+# redis-server and nginx for the scale-out tests (two app servers behind the shipped nginx site, limits shared
+# through Redis): Debian's packages, installed when missing and we are root; the tests start their own.
+services:
+	@if command -v redis-server >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's redis-server and nginx for the scale-out tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server nginx openssl >/dev/null; \
+	else echo "redis-server or nginx is missing: the scale-out tests will be skipped (sudo apt-get install redis-server nginx)"; fi
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

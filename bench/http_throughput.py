@@ -4,6 +4,7 @@ constant JSON under the same server, with wrk on loopback.
     .venv/bin/python bench/http_throughput.py                   # 100 000 reports, 3 rounds of 10 s per run
     .venv/bin/python bench/http_throughput.py --reports 1000000 --seconds 15
     .venv/bin/python bench/http_throughput.py --reports 20000 --heatmap-only   # the floor and the heat map alone
+    .venv/bin/python bench/http_throughput.py --through-nginx   # the public map: nginx + 2 app servers vs 1 server
 
 Needs wrk (Debian: apt-get install wrk). Both servers run as `gunicorn --workers 2 --threads 4` (one worker per
 core); wrk uses 2 threads and 32 connections and sends what a phone's browser sends (Accept-Encoding: gzip,
@@ -16,6 +17,11 @@ every request: the database and the encoder every time, the worst case). A fifth
 (`/staff/heatmap/cells.json`, logged in as a lighting planner, wrk sending the session cookie): 100 m cells over
 the whole kommun, for all reports, one category, night and one year in turn. Rate limits are off for the run:
 all requests come from one address.
+
+--through-nginx measures the public map (the map API for 20 boxes of about 500 reports, and the `/karta` page)
+two ways in the same run, taking turns: one app server asked directly over HTTP, and the shipped nginx site
+(deploy/nginx/trygghetskartan.conf, TLS with a self-signed certificate, Debian's nginx) in front of two app
+servers, each `gunicorn --workers 2 --threads 4`, sharing the database. Needs nginx and openssl as well.
 """
 from __future__ import annotations
 
@@ -156,10 +162,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--heatmap-only", action="store_true",
                         help="only the floor and the planners' heat map (the map API runs are left out)")
+    parser.add_argument("--through-nginx", action="store_true",
+                        help="the public map through nginx and two app servers beside one app server, same run")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk")
         return 2
+    if args.through_nginx:
+        return through_nginx(args)
     from flask_migrate import upgrade
 
     from bench.web_paths import boxes_of_about
@@ -233,6 +243,79 @@ def main() -> int:
         goal = "" if name.startswith("bare") else "(not a goal of its own)" if name.startswith("heat") else \
             "≥ 50 % of the floor, p99 < 100 ms"
         print(f"{name:<38} {rps:>9.0f} {p99:>8.1f} {rps / floor:>8.0%} {min(shares):>5.0%}–{max(shares):<5.0%}  {goal}")
+    return 0
+
+
+def generated_database(reports: int) -> tuple[str, str, float]:
+    """A fresh SQLite database with `reports` generated reports: (folder, file, seconds to generate)."""
+    from flask_migrate import upgrade
+
+    from devdata import benchdata, demo
+    from webapp import create_app
+
+    folder = tempfile.mkdtemp(prefix="tk-http-")
+    db_path = os.path.join(folder, "bench.sqlite")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": folder, "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
+    with app.app_context():
+        upgrade()
+        demo.ensure_demo_areas()
+        started = time.perf_counter()
+        benchdata.generate(reports)
+        return folder, db_path, time.perf_counter() - started
+
+
+def through_nginx(args) -> int:
+    """The public map through the shipped nginx site and two app servers, beside one app server asked directly."""
+    from bench.web_paths import boxes_of_about
+    from tests import nginx
+
+    if not nginx.available():
+        print("nginx or openssl is not installed: apt-get install nginx openssl")
+        return 2
+    folder, db_path, generated = generated_database(args.reports)
+    con = sqlite3.connect(db_path)
+    boxes = boxes_of_about(con, 500, 20)
+    con.close()
+    box_paths = ["/api/v1/reports?bbox=" + ",".join(f"{v:.6f}" for v in b) + "&clusters=auto" for b in boxes]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "b" * 64, "INSTANCE_PATH": folder,
+           "PUBLIC_BASE_URL": "https://127.0.0.1", "TRUSTED_HOSTS": "127.0.0.1,localhost", "PROXY_COUNT": "1",
+           "RATELIMIT_ENABLED": "0", "JOBS_IN_WEB_PROCESS": "0", "PYTHONPATH": str(ROOT)}
+    runs = (("map API, 20 boxes of ~500 reports", box_paths), ("/karta (the public map's page)", ["/karta"]))
+    ports = [free_port() for _ in range(3)]
+    processes = [serve("webapp:create_app()", env, port) for port in ports]
+    proxy = nginx.ThrowawayNginx(ports[1:], workers="auto")
+    proxy.start()
+    setups = (("one app server, directly", f"http://127.0.0.1:{ports[0]}"),
+              ("nginx + two app servers", proxy.url))
+    measured = {(run, setup): [] for run, _ in runs for setup, _ in setups}
+    try:
+        for _run, paths in runs:
+            for _setup, url in setups:
+                wrk(url, paths, 2)  # warm up
+        for _ in range(args.rounds):
+            for run, paths in runs:
+                for setup, url in setups:
+                    measured[run, setup].append(wrk(url, paths, args.seconds))
+    finally:
+        proxy.stop()
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end")
+    print(f"{args.reports:,} reports (generated in {generated:.0f} s); every app server gunicorn 2 workers × 4 "
+          f"threads; nginx {nginx.binary()} with TLS; wrk 2 threads, 32 connections, {args.rounds} rounds of "
+          f"{args.seconds} s, medians")
+    print(f"{'path':<34} " + " ".join(f"{setup:>34}" for setup, _ in setups) + "   ratio")
+    for run, _paths in runs:
+        cells, rates = [], []
+        for setup, _url in setups:
+            rps = statistics.median(r for r, _ in measured[run, setup])
+            p99 = statistics.median(p for _, p in measured[run, setup])
+            rates.append(rps)
+            cells.append(f"{rps:>8.0f} req/s, p99 {p99:>6.1f} ms")
+        print(f"{run:<34} " + " ".join(f"{c:>34}" for c in cells) + f"   {rates[1] / rates[0]:.2f}×")
     return 0
 
 

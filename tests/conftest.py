@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 
 from devdata.demo import ensure_demo_areas
 from tests.pg import ThrowawayPostgres
+from tests.redis_server import ThrowawayRedis
 from tests.s3 import ThrowawayS3
 from webapp import create_app
 from webapp.extensions import db
@@ -75,6 +76,17 @@ def postgres():
     server = ThrowawayPostgres()
     if not server.available:
         pytest.skip("PostgreSQL's initdb/pg_ctl are not installed (apt-get install postgresql-15)")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server for the limits shared by several app servers; emptied with .forget() per test."""
+    server = ThrowawayRedis()
+    if not server.available:
+        pytest.skip("redis-server is not installed (apt-get install redis-server; make test installs it as root)")
     server.start()
     yield server
     server.stop()

@@ -34,27 +34,38 @@ def environment(config: dict) -> dict:
 
 @contextmanager
 def gunicorn(config: dict, workers: int = 2, threads: int = 4, healthy: bool = True):
-    """Serve the app like production: gunicorn with `workers` processes of `threads` threads. Ready when
-    /healthz says ok, or (healthy=False, a server started during an outage) when it answers at all."""
+    """Serve the app like production: gunicorn with `workers` processes of `threads` threads."""
+    with serve(environment(config), workers, threads, healthy=healthy) as server:
+        yield server
+
+
+@contextmanager
+def serve(env: dict, workers: int = 2, threads: int = 4, healthy: bool = True):
+    """gunicorn with exactly this environment (the scale-out tests build a production one). Ready when /healthz
+    says ok, or (healthy=False, a server started during an outage) when it answers at all. Its log goes to a
+    temporary file (a pipe nobody reads would stop the server once full: a line per request), shown if it does
+    not start and readable as `server.log()`."""
     port = free_port()
-    # stderr to a file, never a pipe nobody reads: a line per request would fill it and stop the workers.
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
          "--timeout", "120", "--graceful-timeout", "5", "webapp:create_app()"],
-        cwd=ROOT, env=environment(config), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
-    while time.time() < deadline:
+    started = False
+    while not started and process.poll() is None and time.time() < deadline:
         try:
-            if requests.get(f"{url}/healthz", timeout=5).ok or not healthy:
-                break
+            answer = requests.get(f"{url}/healthz", timeout=5)
+            started = answer.ok or not healthy
         except requests.RequestException:  # not listening yet, or the workers still booting on a busy machine
             time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError(f"gunicorn did not start: {log_text(log)[-2000:]}")
-    server = type("Server", (), {"url": url, "process": process, "log": lambda: log_text(log)})
+    if not started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise RuntimeError(f"gunicorn did not start: {log_text(log)[-3000:]}")
+    server = type("Server", (), {"url": url, "port": port, "process": process, "log": lambda: log_text(log)})
     try:
         yield server
     finally:
@@ -64,6 +75,7 @@ def gunicorn(config: dict, workers: int = 2, threads: int = 4, healthy: bool = T
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        log.close()
 
 
 def log_text(log) -> str:

@@ -138,6 +138,9 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     LOGIN_RATE_LIMIT = "10 per minute;40 per hour"
+    # Each limit counts the requests of the last minute (hour, day) at every moment, so that no burst slips
+    # through where two fixed windows meet (in Redis as in memory).
+    RATELIMIT_STRATEGY = "moving-window"
     # An office session ends after an hour without a request; crews and field reporters work a shift with
     # the phone in a pocket (and send queued jobs when the signal returns), so theirs lasts the shift.
     STAFF_IDLE_MINUTES = 60
