@@ -29,13 +29,15 @@ needs_nginx = pytest.mark.skipif(not nginx.available(), reason="nginx or openssl
 
 
 def server_environment(database_url: str, limits_url: str, shared: Path, instance: Path,
-                       public_url: str = f"https://{PUBLIC_HOST}", proxies: int = 1) -> dict:
+                       public_url: str = f"https://{PUBLIC_HOST}", proxies: int = 1,
+                       photos: dict | None = None) -> dict:
     """One app server's environment, as an operator writes it in /etc/trygghetskartan.env: the same on every
-    server but for `instance` (each machine's own folder). Photos: one MEDIA_DIR shared by all (a network share);
-    an S3-compatible store is chosen here instead once it exists (PHOTO_STORE=s3, S3_ENDPOINT_URL, S3_BUCKET)."""
+    server but for `instance` (each machine's own folder). Photos: `photos` (an S3-compatible bucket's settings:
+    PHOTO_STORE=s3, S3_ENDPOINT_URL, S3_BUCKET…), else one MEDIA_DIR shared by all (a network share)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("FLASK_", "RATELIMIT_"))}
-    return {**env, "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url,
-            "RATELIMIT_STORAGE_URI": limits_url, "MEDIA_DIR": str(shared / "media"), "INSTANCE_PATH": str(instance),
+    media = str(instance / "media") if photos else str(shared / "media")  # with a bucket, no folder is shared
+    return {**env, **(photos or {}), "APP_ENV": "production", "SECRET_KEY": SECRET_KEY, "DATABASE_URL": database_url,
+            "RATELIMIT_STORAGE_URI": limits_url, "MEDIA_DIR": media, "INSTANCE_PATH": str(instance),
             "PUBLIC_BASE_URL": public_url, "PROXY_COUNT": str(proxies),
             "TRUSTED_HOSTS": f"{PUBLIC_HOST},127.0.0.1,localhost", "MAIL_SERVER": "",
             "MAIL_OUTBOX_DIR": str(instance / "outbox"), "JOBS_IN_WEB_PROCESS": "0",
@@ -131,13 +133,16 @@ def test_the_shipped_nginx_site_passes_nginx_t(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def cluster(postgres, postgres_template, redis_server, tmp_path_factory):
-    """Two gunicorn instances (one worker each) on one PostgreSQL, one Redis and one photo folder, behind nginx."""
+def cluster(postgres, postgres_template, redis_server, s3_server, tmp_path_factory):
+    """Two gunicorn instances (one worker each) on one PostgreSQL, one Redis and one S3-compatible bucket (moto's
+    server), behind nginx: nothing on disk is shared between them."""
     if not nginx.available():
         pytest.skip("nginx or openssl is not installed (apt-get install nginx; make test installs it as root)")
     folder = tmp_path_factory.mktemp("cluster")
     database, planner = fresh_database(postgres, postgres_template, folder, staff=True)
-    envs = [server_environment(database, redis_server.url, folder, folder / f"instance-{n}") for n in (1, 2)]
+    photos = s3_server.config(s3_server.new_bucket())
+    envs = [server_environment(database, redis_server.url, folder, folder / f"instance-{n}", photos=photos)
+            for n in (1, 2)]
     with serve(envs[0], workers=1, threads=4) as one, serve(envs[1], workers=1, threads=4) as other:
         proxy = nginx.ThrowawayNginx([one.port, other.port])
         proxy.start()
