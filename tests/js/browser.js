@@ -62,6 +62,54 @@ export async function startServer() {
 export const json = (data, status = 200) => ({ status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
 export const html = (body, status = 200) => ({ status, headers: { "Content-Type": "text/html; charset=utf-8" }, body });
 
+// Work in flight (IndexedDB connections open, requests unanswered), so that a test can wait until a page has
+// finished what it started: all tests share one node process, and a page script still running when the next page
+// opens would read that page's storage as its own.
+let busy = 0;
+
+function counted(factory) {
+  const open = factory.open.bind(factory);
+  factory.open = (...args) => {
+    const request = open(...args);
+    busy++;
+    request.addEventListener("success", () => {
+      const db = request.result;
+      const close = db.close.bind(db);
+      db.close = () => { busy--; close(); };
+    });
+    request.addEventListener("error", () => { busy--; });
+    return request;
+  };
+  return factory;
+}
+
+// The answer read whole before it is handed over, so that "no request in flight" means what it says.
+async function countedFetch(url, init) {
+  busy++;
+  try {
+    const response = await nodeFetch(url, init);
+    const body = await response.arrayBuffer();
+    const copy = new Response([101, 204, 205, 304].includes(response.status) ? null : body,
+                              { status: response.status, statusText: response.statusText, headers: response.headers });
+    Object.defineProperties(copy, { url: { value: response.url }, redirected: { value: response.redirected } });
+    return copy;
+  } finally {
+    busy--;
+  }
+}
+
+// Wait until the page scripts have nothing in flight: no open IndexedDB connection and no unanswered request
+// through a few turns of the event loop (so that whatever a finished step starts next has started).
+export async function settle() {
+  await until(async () => {
+    for (let turn = 0; turn < 5; turn++) {
+      if (busy) return false;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return busy === 0;
+  }, "the page scripts to finish");
+}
+
 // A fresh browser at `path` of `server`: a new page, empty IndexedDB and localStorage unless `keep` is given
 // (a reload: the same phone's storage, a new page).
 export function openPage(server, path, body = "", { online = true, keep = null } = {}) {
@@ -75,8 +123,8 @@ export function openPage(server, path, body = "", { online = true, keep = null }
   // jsdom has no CSS.escape; for a path inside a quoted attribute selector, quotes and backslashes are what matter.
   globalThis.CSS = { escape: (text) => text.replace(/["\\]/g, "\\$&") };
   globalThis.navigator = { onLine: online };
-  globalThis.indexedDB = keep ? keep.indexedDB : new IDBFactory();
-  globalThis.fetch = (url, init) => nodeFetch(new URL(url, window.location.href), init);
+  globalThis.indexedDB = keep ? keep.indexedDB : counted(new IDBFactory());
+  globalThis.fetch = (url, init) => countedFetch(new URL(url, window.location.href), init);
   return {
     window,
     document: window.document,
