@@ -61,7 +61,7 @@ export default [
     rules: { ...mistakes, "no-implicit-globals": "off" },
   },
   {
-    files: ["tests/js/**/*.js", "scripts/*.js", "eslint.config.js"],
+    files: ["tests/js/**/*.js", "eslint.config.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
     rules: mistakes,
   },

@@ -144,7 +144,7 @@ export function openPage(server, path, body = "", { online = true, keep = null }
 }
 
 // Wait until `check()` returns something truthy (the exact state a test waits for), or fail after `seconds`.
-export async function until(check, what, seconds = 5) {
+export async function until(check, what, seconds = 10) {
   const deadline = performance.now() + seconds * 1000;  // not Date: some tests set the clock
   for (;;) {
     const value = await check();
