@@ -7,7 +7,7 @@ export FLASK_APP := webapp
 # Links in mails and QR codes are built from this, never from the request (set it to the real address in production).
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test test-fast lint setup vendor translations browser services migrate demo bench extract clean
+.PHONY: run test test-fast test-js lint setup vendor translations browser services migrate demo bench extract clean
 
 # A development server (SQLite, generated secret, text logs): production's refusals and warnings do not apply
 # (webapp/settings_check.py). A production server is what you get without APP_ENV.
@@ -19,19 +19,26 @@ run: setup migrate
 	@echo "Trygghetskartan: http://127.0.0.1:$(PORT)/"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup browser services lint
+test: setup browser services lint test-js
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The fast loop: the unit and service tests on SQLite, spread over the cores; leaves out what starts servers or
 # processes (slow), the PostgreSQL runs (postgres) and headless Chromium (browser). `make test` runs everything.
-test-fast: setup lint
+test-fast: setup lint test-js
 	$(BIN)/python -m pytest -m "not slow and not postgres and not browser" -n auto -q $(PYTEST_ARGS)
 
-# ruff (pyflakes, pycodestyle, import order) and the import-linter contract in pyproject.toml: a package may import
-# only those below it (see README, Architecture).
-lint: setup
+# The page scripts' unit tests (node's own test runner; IndexedDB from fake-indexeddb, the DOM from jsdom):
+# the offline queue and the outbox, where a mistake loses a resident's report. Needs no Python.
+test-js: node_modules/.installed
+	node --test tests/js/
+
+# ruff (pyflakes, pycodestyle, import order), the import-linter contract in pyproject.toml: a package may import
+# only those below it (see README, Architecture), and ESLint on the page scripts, the service worker and their tests
+# (eslint.config.js).
+lint: setup node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	node_modules/.bin/eslint static/js templates/sw.js tests/js eslint.config.js
 
 setup: $(VENV)/.installed vendor translations
 

@@ -5,6 +5,8 @@ const DB_NAME = "trygghetskartan";
 const STORE = "outbox";
 // "Mina rapporter": the references and private links of the reports sent from this phone (version 2).
 const MINE = "mine";
+// Where the server sends a request from someone who is not (or no longer) logged in.
+const LOGIN_PATH = "/staff/login";
 
 function open() {
   return new Promise((resolve, reject) => {
@@ -51,7 +53,8 @@ async function freshToken() {
 }
 
 // Send one entry. Returns {sent: true, url} when the server took it (or had it already), {refused: message, page}
-// (page: the server's answer, parsed) when the server said no (it will not change its mind), or {waiting: true} to try again later.
+// (page: the server's answer, parsed) when the server said no (it will not change its mind), or {waiting: true}
+// to try again later (no connection, a lost answer, a busy server, a session to log in to again).
 export async function send(entry) {
   let token;
   try {
@@ -79,7 +82,12 @@ export async function send(entry) {
       return { waiting: true };
     }
   }
-  if (response.ok && response.redirected) return { sent: true, url: response.url };
+  if (response.ok && response.redirected) {
+    // Sent to the login page (a crew member's session ended while the phone was offline): not taken. It waits
+    // on the phone and goes when they have logged in again, instead of being counted as sent and forgotten.
+    if (new URL(response.url).pathname.startsWith(LOGIN_PATH)) return { waiting: true };
+    return { sent: true, url: response.url };
+  }
   if (response.status === 429 || response.status >= 500) return { waiting: true };
   const page = new DOMParser().parseFromString(await response.text(), "text/html");
   const reason = [...page.querySelectorAll(".field-errors li, .field-errors, .flash-error")]

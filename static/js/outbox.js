@@ -34,6 +34,7 @@ export async function sendWaiting() {
 }
 
 const box = document.getElementById("outbox");
+const shownHere = [];
 
 function format(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
@@ -45,7 +46,11 @@ export async function render() {
   const kind = box.dataset.kind || "report";
   const waiting = (await all()).filter((entry) => entry.kind === kind);
   const stored = JSON.parse(localStorage.getItem(SENT) || "[]");
-  const done = stored.filter((item) => item.kind === kind);
+  // What went through is taken from storage once and shown for as long as this page is open: the page renders
+  // again (the crew's list twice as it opens, every 20 s, when the connection returns) and must not lose it.
+  const fresh = stored.filter((item) => item.kind === kind && !item.refused);
+  shownHere.push(...fresh);
+  const done = [...stored.filter((item) => item.kind === kind && item.refused), ...shownHere];
   const status = box.querySelector(".outbox-status");
   const list = box.querySelector(".outbox-list");
   list.replaceChildren();
@@ -89,8 +94,8 @@ export async function render() {
     list.append(li);
   }
   box.hidden = !waiting.length && !done.length;
-  // What went through is shown once; a refusal stays until it is dismissed.
-  if (done.length) {
+  // What went through is shown on this page only; a refusal stays until it is dismissed.
+  if (fresh.length) {
     localStorage.setItem(SENT, JSON.stringify(stored.filter((item) => item.kind !== kind || item.refused)));
   }
 }
