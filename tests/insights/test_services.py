@@ -71,7 +71,7 @@ def test_point_exports_read_back_without_personal_data(known):
     assert props["category"] == "dark_unsafe" and props["time_of_day"] == "night" and props["district"] == "Centrum/Öster"
     assert props["sweref99tm_e"] == pytest.approx(364210, abs=0.5)
     rows = list(csv.DictReader(io.StringIO("".join(services.points_csv(Selection(categories=["graffiti"]))))))
-    assert len(rows) == 1 and rows[0]["category"] == "graffiti"
+    assert len(rows) == 1 and rows[0]["category"] == "Klotter" and rows[0]["category_code"] == "graffiti"
     text = "".join(services.points_csv(Selection()))
     assert "@" not in text  # no e-mail addresses
 

@@ -11,6 +11,7 @@ from webapp import disclosure
 from webapp.campaigns import services, walks
 from webapp.extensions import db
 from webapp.geo.services import to_sweref
+from webapp.reports.labels import export_words, worded
 from webapp.reports.models import Category
 from webapp.reports.presenters import category_name, map_page
 from webapp.reports.status import STATUS_LABELS, Moderation
@@ -74,14 +75,16 @@ def compare_page(baseline, follow_up, data: dict) -> dict:
 
 def export_rows(rows) -> tuple[list[str], list[list]]:
     header = ["reference", "created", "category", "kind", "status", "district", "place", "lon", "lat",
-              "sweref99tm_e", "sweref99tm_n", "source", "support_count", "description"]
+              "sweref99tm_e", "sweref99tm_n", "source", "support_count", "description", "category_code"]
+    words = export_words()
     table = []
     for r in rows:
         e, n = to_sweref(r.lon, r.lat) if r.lat is not None else (None, None)
-        table.append([r.reference, as_utc(r.created_at).isoformat(), r.category.key, r.category.kind, r.status,
+        table.append([r.reference, as_utc(r.created_at).isoformat(), worded(words, "category", r.category.key),
+                      worded(words, "kind", r.category.kind), worded(words, "status", r.status),
                       r.district.name if r.district else "", r.location_text, r.lon, r.lat,
-                      round(e, 1) if e else None, round(n, 1) if n else None, r.source, r.support_count,
-                      r.description])
+                      round(e, 1) if e else None, round(n, 1) if n else None, worded(words, "source", r.source),
+                      r.support_count, r.description, r.category.key])
     return header, table
 
 

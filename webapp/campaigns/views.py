@@ -23,7 +23,7 @@ from webapp.media import photo_settings
 from webapp.reports import catalogue, lifecycle
 from webapp.reports import presenters as report_presenters
 from webapp.reports.forms import ReportForm
-from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices
+from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices, export_words
 from webapp.reports.models import PropertyOwner, Report
 from webapp.reports.status import Source
 from webapp.reports.submission import report_from_form, show_refusal, to_receipt
@@ -192,7 +192,8 @@ def results_export(campaign_id: int, fmt: str):
     data = services.results(campaign)
     summary = [["Kampanj", campaign.name], ["Period", f"{campaign.starts_on} – {campaign.ends_on}"],
                ["Rapporter", data["total"]], ["Åtgärdade", data["fixed"]], [], ["Kategori", "Antal"]]
-    summary += [[key, count] for key, count in sorted(data["by_category"].items())]
+    names = export_words()["category"]
+    summary += [[names.get(key, key), count] for key, count in sorted(data["by_category"].items())]
     return Response(spreadsheets.xlsx_bytes([("Rapporter", [header, *rows]), ("Sammanfattning", summary)]),
                     mimetype=spreadsheets.XLSX_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})

@@ -25,11 +25,13 @@ from webapp.insights import picture
 from webapp.insights.models import ExportLog
 from webapp.jobs import services as jobs
 from webapp.rawsql import raw_rows
+from webapp.reports.labels import export_words, worded
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name
 from webapp.reports.status import Moderation, ReportStatus
 from webapp.timeutil import as_utc, check_period, local_today, utcnow
 from webapp.workorders.models import WorkOrder, WorkOrderReport
+from webapp.workorders.services import KINDS
 from webapp.workorders.status import WorkOrderStatus
 
 TIMES_OF_DAY = ("day", "evening", "night")
@@ -388,9 +390,20 @@ def _point_stream(query) -> Iterator[dict]:
                                            round(row[13], 6), round(float(e), 1), round(float(n), 1)]))
 
 
+# Spreadsheets carry words where the database has codes (the category's name, the status in the reader's
+# language…) and the category's code in a column of its own for joining in a GIS.
+SHEET_COLUMNS = [*POINT_COLUMNS, "category_code"]
+
+
+def _sheet_rows(rows: Iterator[dict]) -> Iterator[list]:
+    words = export_words()
+    for row in rows:
+        yield [worded(words, c, row[c]) for c in POINT_COLUMNS] + [row["category"]]
+
+
 def points_csv(selection: Selection) -> Iterator[str]:
     rows = point_rows(selection)
-    return spreadsheets.csv_lines(POINT_COLUMNS, ([row[c] for c in POINT_COLUMNS] for row in rows))
+    return spreadsheets.csv_lines(SHEET_COLUMNS, _sheet_rows(rows))
 
 
 def points_geojson(selection: Selection) -> Iterator[str]:
@@ -424,8 +437,7 @@ def points_geojson_file(selection: Selection, path) -> int:
 
 def points_xlsx(selection: Selection, path) -> int:
     rows = point_rows(selection)
-    written = spreadsheets.write_xlsx(path, [("Rapporter", itertools.chain(
-        [POINT_COLUMNS], ([row[c] for c in POINT_COLUMNS] for row in rows)))])
+    written = spreadsheets.write_xlsx(path, [("Rapporter", itertools.chain([SHEET_COLUMNS], _sheet_rows(rows)))])
     return written - 1
 
 
@@ -538,7 +550,7 @@ def dated_name(kind: str, fmt: str, today: date | None = None) -> str:
 
 CASE_COLUMNS = ["reference", "category", "kind", "district", "zone", "source", "campaign", "lon", "lat",
                 "sweref99tm_e", "sweref99tm_n", "status", "department", "work_order", "work_order_type",
-                "received", "planned", "fixed_or_closed", "days_to_fix"]
+                "received", "planned", "fixed_or_closed", "days_to_fix", "category_code"]
 
 
 def case_rows(selection: Selection) -> Iterator[list]:
@@ -551,6 +563,7 @@ def case_rows(selection: Selection) -> Iterator[list]:
                                                   selectinload(Report.campaign))
              .order_by(Report.id))
     reports = db.session.execute(query).scalars().all()
+    words = export_words()
     orders = {}
     if reports:
         for report_id, order in db.session.execute(
@@ -565,13 +578,15 @@ def case_rows(selection: Selection) -> Iterator[list]:
         done = steps.get("fixed") or steps.get("closed") or steps.get("referred")
         order = orders.get(r.id)
         e, n = geo.to_sweref(r.lon, r.lat)
-        yield [r.reference, r.category.key, r.category.kind, r.district.name if r.district else "",
-               r.zone.name if r.zone else "", r.source, r.campaign.slug if r.campaign else "", round(r.lon, 6),
-               round(r.lat, 6), round(e, 1), round(n, 1), r.status,
+        yield [r.reference, worded(words, "category", r.category.key), worded(words, "kind", r.category.kind),
+               r.district.name if r.district else "", r.zone.name if r.zone else "", worded(words, "source", r.source),
+               r.campaign.slug if r.campaign else "", round(r.lon, 6),
+               round(r.lat, 6), round(e, 1), round(n, 1), worded(words, "status", r.status),
                r.department_code or r.category.department_code or "", order.number if order else "",
-               order.kind if order else "", received.isoformat(),
+               str(KINDS[order.kind][1]) if order and order.kind in KINDS else (order.kind if order else ""),
+               received.isoformat(),
                steps["planned"].isoformat() if "planned" in steps else "", done.isoformat() if done else "",
-               round((done - received).total_seconds() / 86400, 2) if done else ""]
+               round((done - received).total_seconds() / 86400, 2) if done else "", r.category.key]
 
 
 def contact_rows(selection: Selection) -> Iterator[list]:

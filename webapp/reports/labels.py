@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.reports.catalogue import active_categories, all_categories, departments
+from webapp.reports.models import Category
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS, Moderation, Source
 
@@ -20,6 +21,7 @@ SOURCE_LABELS = {
 MODERATION_LABELS = {Moderation.PENDING: _l("waiting for review"), Moderation.APPROVED: _l("approved"),
                      Moderation.REJECTED: _l("rejected")}
 TIME_OF_DAY_LABELS = {"day": _l("day"), "evening": _l("evening"), "night": _l("night")}
+KIND_LABELS = {"safety": _l("Safety walk"), "fault": _l("Fault report")}
 EXTERNAL_LABELS = {
     "trafikverket": _l("Trafikverket (state road)"),
     "property_owner": _l("Private property owner"),
@@ -48,7 +50,21 @@ def value_label(name: str, value):
     and photo decisions by their labels; anything else as it is."""
     if not isinstance(value, str):
         return value
-    for labels in (STATUS_LABELS, SOURCE_LABELS, EXTERNAL_LABELS, TIME_OF_DAY_LABELS, MODERATION_LABELS):
+    for labels in (STATUS_LABELS, SOURCE_LABELS, EXTERNAL_LABELS, TIME_OF_DAY_LABELS, MODERATION_LABELS, KIND_LABELS):
         if value in labels:
             return labels[value]
     return value
+
+
+def export_words() -> dict:
+    """What a spreadsheet writes for a report's coded values, in the reader's language: one lookup per column,
+    built once per export (category names from the database). Codes stay only in columns named *_code."""
+    names = {c.key: str(category_name(c)) for c in db.session.execute(select(Category)).scalars()}
+    return {"category": names, "kind": {k: str(v) for k, v in KIND_LABELS.items()},
+            "status": {k: str(v) for k, v in STATUS_LABELS.items()},
+            "time_of_day": {k: str(v) for k, v in TIME_OF_DAY_LABELS.items()},
+            "source": {k: str(v) for k, v in SOURCE_LABELS.items()}}
+
+
+def worded(words: dict, column: str, value):
+    return words.get(column, {}).get(value, value) if value is not None else value
