@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_compress import Compress
 from flask_cors import CORS
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -43,6 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "webapp" / "translations"))
     app.after_request(remember_language)
+    # Pages, styles, scripts and JSON compressed by the app itself, so a small install without a proxy is fast too.
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "text/plain", "text/javascript", "application/javascript", "application/json",
+        "application/geo+json", "application/manifest+json", "image/svg+xml"])
+    Compress(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     # Other sites may read the public data; writes stay behind CSRF tokens or API keys.
