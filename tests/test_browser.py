@@ -403,7 +403,7 @@ def test_report_made_offline_waits_on_the_phone_and_arrives_exactly_once(sqlite_
         page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Mina rapporter").click()
         page.wait_for_selector(".my-report")
         assert page.locator(".my-report h2").all_inner_texts() == [report.reference]
-        page.get_by_role("link", name="Följ din rapport").click()
+        page.get_by_role("link", name="Se hur det går med din rapport").click()
         page.wait_for_selector("h1:has-text('Din rapport')")
         assert report.reference in page.locator("main").inner_text()
 
@@ -1087,7 +1087,7 @@ def test_public_page_shows_the_place_text_and_the_street(sqlite_app, server, loc
 
 
 @pytest.mark.parametrize("locale, screen, words", [
-    ("sv-SE", "phone", ("Mina rapporter", "Följ din rapport", "Ta bort från telefonen")),
+    ("sv-SE", "phone", ("Mina rapporter", "Se hur det går med din rapport", "Ta bort från telefonen")),
     ("ar-SE", "desktop", ("بلاغاتي", "تابع بلاغك", "احذفه من هذا الهاتف"))])
 def test_reports_sent_online_are_kept_in_my_reports_on_the_phone(sqlite_app, server, locale, screen, words):
     """Issue 15.6: a report sent with a connection is kept in "Mina rapporter" too, and can be removed there
