@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_compress import Compress
 from flask_cors import CORS
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -49,6 +50,15 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(ROOT / "webapp" / "translations"))
     app.after_request(remember_language)
+    # Pages, styles, scripts and JSON compressed by the app itself, so a small install without a proxy is fast too.
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "text/plain", "text/javascript", "application/javascript", "application/json",
+        "application/geo+json", "application/manifest+json", "image/svg+xml"])
+    # Brotli where the browser takes it (every current one), else gzip; not zstd, which older phones and many
+    # HTTP clients (the kommun's GIS scripts) cannot read.
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    Compress(app)
     login_manager.init_app(app)
     limiter.init_app(app)
     # Other sites may read the public data; writes stay behind CSRF tokens or API keys.

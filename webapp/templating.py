@@ -1,6 +1,10 @@
 """What every template may use: the language, its direction, the switch links."""
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
 from flask import g, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -31,7 +35,49 @@ STAFF_MENU = [
 STAFF_LANGUAGES = ("sv", "en")
 
 
+# A versioned static URL (…/app.css?v=<hash of its content>) never changes its content: phones keep it a year.
+IMMUTABLE = 365 * 24 * 3600
+
+
+@lru_cache(maxsize=512)
+def _content_hash(path: str, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def static_version(static_folder: str, filename: str) -> str | None:
+    """The short hash of a static file's content (None when there is no such file)."""
+    path = Path(static_folder) / filename
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _content_hash(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def register_static_versions(app) -> None:
+    """Every url_for('static', …) carries ?v=<content hash>; such a URL is cached for a year, immutable."""
+    @app.url_defaults
+    def version_static_urls(endpoint, values):
+        if endpoint == "static" and "v" not in values and values.get("filename"):
+            version = static_version(app.static_folder, values["filename"])
+            if version:
+                values["v"] = version
+
+    @app.after_request
+    def cache_versioned_static(response):
+        if request.endpoint == "static" and response.status_code in (200, 304):
+            asked = request.args.get("v")
+            filename = (request.view_args or {}).get("filename", "")
+            if asked and asked == static_version(app.static_folder, filename):
+                response.cache_control.no_cache = None
+                response.cache_control.public = True
+                response.cache_control.max_age = IMMUTABLE
+                response.cache_control.immutable = True
+        return response
+
+
 def register(app) -> None:
+    register_static_versions(app)
     @app.context_processor
     def language_context():
         lang = current_language()

@@ -16,7 +16,12 @@ export async function remember(entry, outcome) {
   localStorage.setItem(SENT, JSON.stringify([...refused, ...done.filter((item) => !item.refused).slice(-10)]));
 }
 
+// What went through, shown on this page until the person dismisses it (it is taken out of storage when first
+// shown, so the next page does not repeat it).
+let shownSent = [];
+
 function dismiss(key) {
+  shownSent = shownSent.filter((item) => item.key !== key);
   const stored = JSON.parse(localStorage.getItem(SENT) || "[]");
   localStorage.setItem(SENT, JSON.stringify(stored.filter((item) => item.key !== key)));
   render();
@@ -34,7 +39,15 @@ export async function sendWaiting() {
 }
 
 const box = document.getElementById("outbox");
-const shownHere = [];
+
+function dismissButton(msg, key) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button secondary";
+  button.textContent = msg.msgDismiss || "OK";
+  button.addEventListener("click", () => dismiss(key));
+  return button;
+}
 
 function format(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
@@ -46,11 +59,11 @@ export async function render() {
   const kind = box.dataset.kind || "report";
   const waiting = (await all()).filter((entry) => entry.kind === kind);
   const stored = JSON.parse(localStorage.getItem(SENT) || "[]");
-  // What went through is taken from storage once and shown for as long as this page is open: the page renders
-  // again (the crew's list twice as it opens, every 20 s, when the connection returns) and must not lose it.
-  const fresh = stored.filter((item) => item.kind === kind && !item.refused);
-  shownHere.push(...fresh);
-  const done = [...stored.filter((item) => item.kind === kind && item.refused), ...shownHere];
+  const mine = stored.filter((item) => item.kind === kind);
+  for (const item of mine) {
+    if (!item.refused && !shownSent.some((other) => other.key === item.key)) shownSent.push(item);
+  }
+  const done = [...mine.filter((item) => item.refused), ...shownSent];
   const status = box.querySelector(".outbox-status");
   const list = box.querySelector(".outbox-list");
   list.replaceChildren();
@@ -67,12 +80,7 @@ export async function render() {
         link.textContent = msg.msgOpen || item.label;
         li.append(link, " ");
       }
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "button secondary";
-      button.textContent = msg.msgDismiss || "OK";
-      button.addEventListener("click", () => dismiss(item.key));
-      li.append(button);
+      li.append(dismissButton(msg, item.key));
       // On the job's own card in the list, too.
       const card = item.page && document.querySelector(`.task-link[href="${CSS.escape(item.page)}"]`);
       if (card) {
@@ -86,16 +94,16 @@ export async function render() {
       const link = document.createElement("a");
       link.href = item.url;
       link.textContent = item.reference ? `${msg.msgReceipt} (${item.reference})` : msg.msgReceipt;
-      li.append(link);
+      li.append(link, " ", dismissButton(msg, item.key));
     } else {
       const template = item.action === "start" && msg.msgStarted ? msg.msgStarted : msg.msgSent;
-      li.textContent = format(template, { label: item.label });
+      li.append(`${format(template, { label: item.label })} `, dismissButton(msg, item.key));
     }
     list.append(li);
   }
   box.hidden = !waiting.length && !done.length;
-  // What went through is shown on this page only; a refusal stays until it is dismissed.
-  if (fresh.length) {
+  // What went through is taken out of storage (this page keeps showing it); a refusal stays until dismissed.
+  if (mine.length) {
     localStorage.setItem(SENT, JSON.stringify(stored.filter((item) => item.kind !== kind || item.refused)));
   }
 }

@@ -12,6 +12,33 @@ const count = document.getElementById("map-count");
 const filters = document.getElementById("map-filters");
 const nearMe = document.getElementById("near-me");
 const nearMeStatus = document.getElementById("near-me-status");
+const more = document.getElementById("list-more");
+
+// The list is built when it is opened, PAGE items at a time ("Show more"), so that a phone does not lay out a
+// thousand rows nobody looks at. Each entry makes its <li> when it is shown.
+const PAGE = 50;
+let entries = [];
+let shown = 0;
+function showMore(focusFirst) {
+  const next = entries.slice(shown, shown + PAGE).map((make) => make());
+  list.append(...next);
+  shown += next.length;
+  const left = entries.length - shown;
+  more.hidden = left <= 0;
+  more.textContent = format(words.msgMore, { n: Math.min(PAGE, left), total: left });
+  if (focusFirst && next.length) next[0].querySelector("a, button").focus();
+}
+function setList(makers) {
+  entries = makers;
+  shown = 0;
+  list.replaceChildren();
+  more.hidden = true;
+  if (listBox.open) showMore(false);
+}
+listBox.addEventListener("toggle", () => {
+  if (listBox.open && shown === 0) showMore(false);
+});
+more.addEventListener("click", () => showMore(true));
 
 // Markers drawn as HTML (clusters, counts per area) are named in words for screen readers ("48 rapporter"),
 // not by the bare number they show.
@@ -32,7 +59,7 @@ const clusters = L.markerClusterGroup({
     const n = cluster.getChildCount();
     const size = n < 10 ? "small" : n < 100 ? "medium" : "large";
     return new NamedDivIcon({ html: `<div><span>${n}</span></div>`, className: `marker-cluster marker-cluster-${size}`,
-      iconSize: L.point(40, 40), label: reportsLabel(n) });
+      iconSize: L.point(44, 44), label: reportsLabel(n) });
   },
 });
 map.addLayer(clusters);
@@ -52,6 +79,12 @@ const dateLabel = (iso) => dates.format(new Date(`${iso}T12:00:00Z`));
 const metres = new Intl.NumberFormat(lang, { style: "unit", unit: "meter", maximumFractionDigits: 0 });
 const kilometres = new Intl.NumberFormat(lang, { style: "unit", unit: "kilometer", maximumFractionDigits: 1 });
 const distanceLabel = (m) => (m < 1000 ? metres.format(Math.round(m / 10) * 10) : kilometres.format(m / 1000));
+
+// A popup opened near the top moves the map far enough that the zoom buttons (at the start of the top) do not
+// cover it.
+const rtl = document.documentElement.dir === "rtl";
+const popupRoom = { autoPanPaddingTopLeft: L.point(rtl ? 10 : 64, 110),
+  autoPanPaddingBottomRight: L.point(rtl ? 64 : 10, 10) };
 
 function popup(properties) {
   const box = document.createElement("div");
@@ -105,7 +138,7 @@ function pin(feature) {
   const [lon, lat] = feature.geometry.coordinates;
   const p = feature.properties;
   const label = format(words.msgPin, { category: p.category_name, date: dateLabel(p.created) });
-  return L.marker([lat, lon], { alt: label }).bindPopup(() => popup(p));
+  return L.marker([lat, lon], { alt: label }).bindPopup(() => popup(p), popupRoom);
 }
 
 function forgetPins() {
@@ -150,17 +183,18 @@ async function load() {
     return;
   }
   listOrder.textContent = position ? words.msgOrderYou : words.msgOrderCentre;
-  list.replaceChildren();
   const inView = data.features.filter((f) => b.contains([f.geometry.coordinates[1], f.geometry.coordinates[0]]));
   if (data.clustered) {
     forgetPins();
     areas.clearLayers();
     let total = 0;
+    const makers = [];
     for (const { marker, li, n } of byDistance(inView.map(area))) {
       areas.addLayer(marker);
-      list.append(li);
+      makers.push(() => li);
       total += n;
     }
+    setList(makers);
     count.textContent = format(words.msgClustered, { n: total });
     count.dataset.count = String(total);
     return;
@@ -179,7 +213,7 @@ async function load() {
   }
   clusters.addLayers(fresh);
   const items = inView.map((f) => ({ p: f.properties, latlng: L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]) }));
-  for (const { p, metres: m } of byDistance(items)) {
+  setList(byDistance(items).map(({ p, metres: m }) => () => {
     const li = document.createElement("li");
     const link = document.createElement("a");
     link.href = p.url;
@@ -191,8 +225,8 @@ async function load() {
     away.className = "distance";
     away.textContent = ` · ${format(words.msgDistance, { distance: distanceLabel(m) })}`;
     li.append(link, away);
-    list.append(li);
-  }
+    return li;
+  }));
   // Very busy views are answered with the newest reports only (the API says "truncated"): say so.
   const message = data.truncated ? words.msgTruncated : words.msgCount;
   count.textContent = format(message, { n: inView.length });

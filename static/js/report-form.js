@@ -195,7 +195,11 @@ function problemsBeforeSending() {
   }
   return problems;
 }
-const summaryWords = { title: msg.msgErrorTitle, kept: msg.msgErrorKept };
+// "Your photos are kept" only when photos were chosen.
+const summaryWords = {
+  title: msg.msgErrorTitle,
+  get kept() { return photoInput.files.length ? msg.msgErrorKept : msg.msgErrorNothingSaved; },
+};
 
 // A refusal the server rendered when the page was sent without the script: focus its summary.
 document.getElementById("error-summary")?.focus();

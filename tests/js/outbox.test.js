@@ -91,7 +91,8 @@ describe("the report form's outbox", () => {
 
     page.goOnline();
     await until(() => page.items().length === 1, "the receipt");
-    assert.deepEqual(page.items(), ["A report made without a connection has been sent. See its receipt (LK-2026-0042)"]);
+    // Kept until the resident dismisses it (a notice that goes by itself may go unread).
+    assert.deepEqual(page.items(), ["A report made without a connection has been sent. See its receipt (LK-2026-0042) OK"]);
     assert.equal(page.document.querySelector(".outbox-list a").getAttribute("href"), "/t/abc");
     assert.equal(page.status(), "");
     assert.deepEqual(await queue.all(), []);
@@ -101,7 +102,7 @@ describe("the report form's outbox", () => {
     // The page asks again every 20 s: the receipt stays while the page is open.
     mock.timers.tick(20000);
     await page.outbox.render();
-    assert.deepEqual(page.items(), ["A report made without a connection has been sent. See its receipt (LK-2026-0042)"]);
+    assert.deepEqual(page.items(), ["A report made without a connection has been sent. See its receipt (LK-2026-0042) OK"]);
 
     const again = await open("/", REPORT_OUTBOX, { keep: page.storage() });
     await again.outbox.render();
@@ -189,9 +190,15 @@ describe("the crew's list", () => {
     const page = await open("/staff/tasks", CREW_OUTBOX, { keep: jobPage.storage() });
     await page.outbox.render();  // task-offline.js renders the outbox too as the list opens
     await until(() => page.items().length === 2, "both receipts");
-    assert.deepEqual(page.items(), ["Sent: Töm papperskorgen vid torget is marked as started.",
-                                    "Sent: Plocka skräp vid hamnen is marked as done."]);
+    assert.deepEqual(page.items(), ["Sent: Töm papperskorgen vid torget is marked as started. OK, seen",
+                                    "Sent: Plocka skräp vid hamnen is marked as done. OK, seen"]);
     assert.equal(page.box().hidden, false);
+
+    // Each stays until 'OK, seen'; the list's next render does not bring a dismissed one back.
+    page.document.querySelector(".outbox-list button").click();
+    await until(() => page.items().length === 1, "one receipt left");
+    await page.outbox.render();
+    assert.deepEqual(page.items(), ["Sent: Plocka skräp vid hamnen is marked as done. OK, seen"]);
   });
 
   test("a done job waits, and its count is shown, while the crew member's session has ended", async () => {
@@ -209,7 +216,7 @@ describe("the crew's list", () => {
     loggedIn = true;
     const after = await open("/staff/tasks", CREW_OUTBOX, { keep: page.storage() });
     await until(() => after.items().length === 1, "the receipt after logging in");
-    assert.deepEqual(after.items(), ["Sent: Töm papperskorgen vid torget is marked as done."]);
+    assert.deepEqual(after.items(), ["Sent: Töm papperskorgen vid torget is marked as done. OK, seen"]);
     assert.equal(after.status(), "");
   });
 });

@@ -115,7 +115,8 @@ class MapAnswerCache:
             seen.update(status=status, headers=headers)
             return lambda data: None
 
-        result = self.wsgi_app(environ, capture)
+        # Asked uncompressed: the answer is kept gzipped here, so the app's own compression must not run first.
+        result = self.wsgi_app({**environ, "HTTP_ACCEPT_ENCODING": "identity"}, capture)
         try:
             body = b"".join(result)
         finally:

@@ -42,7 +42,9 @@ def _version(static_folder: str) -> str:
 
 @bp.get("/sw.js")
 def service_worker():
+    # The versioned URLs the pages ask for (…?v=<hash>), and the plain ones that scripts import each other by.
     static = [url_for("static", filename=name) for name in STATIC]
+    static += [url_for("static", filename=name, v=None) for name in STATIC if name.startswith("js/")]
     body = render_template("sw.js", version=_version(current_app.static_folder),
                            precache=json.dumps(PAGES + static), offline_url=url_for("offline.offline_page"))
     response = Response(body, mimetype="text/javascript")
