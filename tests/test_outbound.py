@@ -147,7 +147,7 @@ def test_answers_of_the_wrong_shape_are_no_results_never_a_500(sqlite_app, serve
     assert [p["name"] for p in client.get("/platser?q=Storgatan").get_json()["places"]] == ["Storgatan"]
 
 
-def test_a_body_sent_one_byte_at_a_time_ends_at_the_total_deadline(server):
+def test_a_body_sent_one_byte_at_a_time_ends_at_the_total_deadline(server, sqlite_app):
     url, record = server
     with pytest.raises(outbound.OutboundError, match="within"):
         outbound.get(f"{url}/drip/search", deadline_s=2)
@@ -158,8 +158,8 @@ def test_a_body_sent_one_byte_at_a_time_ends_at_the_total_deadline(server):
         outbound.get(f"{url}/driphead/search", deadline_s=2)
     assert record["sent"]["driphead"] < 100
     # The geocoder: no street results, the built-in places, no error.
-    places = geocoder.find_places("Drip", geocoder.GeocoderSettings(url=f"{url}/drip"), [])
-    assert places == []
+    found = geocoder.find_places("Drip", geocoder.GeocoderSettings(url=f"{url}/drip"), [])
+    assert found.places == []
 
 
 def test_an_endless_body_is_stopped_at_the_cap(server):

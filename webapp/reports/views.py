@@ -74,11 +74,14 @@ def new_report():
 @bp.get("/platser")
 @limiter.limit("60 per minute")
 def find_place():
-    """The report form's place search: streets (from the geocoder, when there is one), localities and districts
-    in the kommun, as JSON. Asked by our page only, so that the browser never talks to the geocoder itself."""
-    places = geocoder.find_places(request.args.get("q", ""), presenters.geocoder_settings(),
-                                  geocoder.gazetteer(_("Locality"), _("Area")))
-    return jsonify({"places": [p.as_dict() for p in places]})
+    """The report form's place search: streets (the kommun's own list, or the geocoder), localities and districts
+    in the kommun, as JSON. Asked by our page only, so that the browser never talks to the geocoder itself.
+    When streets cannot be searched here and nothing was found, the areas are offered instead."""
+    built_in = geocoder.gazetteer(_("Locality"), _("Area"))
+    found = geocoder.find_places(request.args.get("q", ""), presenters.geocoder_settings(), built_in, _("Street"))
+    areas = [] if found.places or found.streets_searchable else built_in
+    return jsonify({"places": [p.as_dict() for p in found.places], "streets": found.streets_searchable,
+                    "areas": [p.as_dict() for p in areas]})
 
 
 @bp.get("/mina-rapporter")
