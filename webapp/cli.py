@@ -32,7 +32,7 @@ def demo_load(reports: int, if_empty: bool, seed: int):
     with click.progressbar(length=reports, label="Demo reports") as bar:
         created, walk_reports = demo.load(reports=reports, seed=seed, progress=bar.update)
     click.echo(f"Loaded {created} demo reports (approximate demo districts, labelled as such), and "
-               f"{walk_reports} from the safety walk in Centrum/Öster with two school classes.")
+               f"{walk_reports} from a safety walk with two school classes.")
 
 
 @demo_cli.command("logins")
@@ -72,7 +72,7 @@ def import_districts(path, name_property, approximate):
 @click.option("--name-property", help="The feature property holding the name (default: name or namn).")
 @click.option("--approximate", is_flag=True, help="Mark the geometry as approximate on every page.")
 def import_zones(path, name_property, approximate):
-    """Import zones, e.g. the higher-intensity maintenance zone Centrum/Öster."""
+    """Import zones, e.g. a higher-intensity maintenance zone."""
     _import("zones", path, name_property, approximate)
 
 

@@ -58,7 +58,7 @@ def document(server_url: str = "/") -> dict:
             "/api/v1/reports/{reference}": {"get": {
                 "summary": "One public report",
                 "parameters": [{"name": "reference", "in": "path", "required": True,
-                                "schema": {"type": "string", "example": "LK-2026-000123"}}],
+                                "schema": {"type": "string", "example": current_municipality().example_reference}}],
                 "responses": {"200": _json({"$ref": "#/components/schemas/Report"}, "The report"),
                               "404": _json(ERROR, "No such public report")}}},
             "/api/v1/reports/{reference}/support": {"post": {

@@ -83,8 +83,8 @@ def _area(data: CampaignInput) -> tuple[str, list[int]]:
             raise ReportError("drawn_area", _l("Draw the area as a polygon."))
         kommun = geo.kommun_boundary().buffer(0.005)
         if not kommun.contains(geometry.buffer(0)):
-            raise ReportError("drawn_area", _l("The area must lie inside %(name)s kommun.",
-                                                  name=current_municipality().name))
+            raise ReportError("drawn_area", _l("The area must lie inside %(kommun)s.",
+                                                  kommun=current_municipality().kommun))
         return json.dumps(mapping(geometry)), []
     if not data.district_ids:
         raise ReportError("districts", _l("Choose at least one area or draw one on the map."))

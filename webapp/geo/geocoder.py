@@ -55,7 +55,7 @@ class GeocoderSettings:
 
 
 def _folded(text: str) -> str:
-    """Lower case without accents, so that "ostra" finds "Östra" and "Centrum/Öster" is found by "öster"."""
+    """Lower case without accents, so that "ostra" finds "Östra" and "Gamla Staden/Öster" is found by "öster"."""
     return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
@@ -82,8 +82,8 @@ def gazetteer(locality_label: str, district_label: str) -> list[Place]:
 
 def search_gazetteer(query: str, places: list[Place]) -> list[Place]:
     """Places whose name starts with the query, or whose words start with each word of it (in any order), best
-    first; the kommun's own name is left out of the query ("Landskrona centrum" finds Centrum) unless it is all
-    there is ("Landskrona" finds the town)."""
+    first; the kommun's own name is left out of the query ("<kommun> centrum" finds Centrum) unless it is all
+    there is (the kommun's name alone finds the town)."""
     wanted = _folded(query.strip())
     if not wanted:
         return []

@@ -26,7 +26,7 @@ class District(db.Model):
 
 
 class Zone(db.Model):
-    """An area with its own maintenance rules, e.g. the higher-intensity zone Centrum/Öster."""
+    """An area with its own maintenance rules, e.g. a higher-intensity maintenance zone in the centre."""
 
     __tablename__ = "zone"
 

@@ -4,7 +4,7 @@ A kommun loads the list it has with `flask geo import-streets FILE`: an OpenStre
 streets as lines, or addresses as points with `addr:street` and `addr:housenumber`), Lantmäteriet's open address
 data or its own register as CSV (street, number, and a position in WGS 84 or SWEREF 99 TM). A new import of the
 same source replaces what that source gave before. Searching matches the start of every word typed, in any order
-("storg 2", "2 Storgatan"), and ignores the kommun's own name ("Storgatan Landskrona").
+("storg 2", "2 Storgatan"), and ignores the kommun's own name ("Storgatan <kommun>").
 """
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def read_street_file(path: Path | str, street_field: str | None = None,
         rows = read_csv_rows(data, street_field, number_field)
     inside = [r for r in rows if geo.is_in_kommun(r.lon, r.lat)]
     if not inside:
-        raise GeoImportError(f"No street in the file lies in {current_municipality().name} kommun.")
+        raise GeoImportError(f"No street in the file lies in {current_municipality().kommun}.")
     return inside
 
 
@@ -184,7 +184,7 @@ def has_streets() -> bool:
 
 
 def query_words(query: str) -> list[str]:
-    """The words of a search, folded, without the kommun's own name ("Storgatan Landskrona", "Landskrona
+    """The words of a search, folded, without the kommun's own name ("Storgatan <kommun>", "<kommun>
     centrum") and without words such as "kommun" and "stad"."""
     own = set(folded(current_municipality().name).split()) | {"kommun", "stad", "staden", "kommuns"}
     words = re.findall(r"[\w:]+", folded(query))
