@@ -68,6 +68,13 @@ def misbehaving_server():
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+            elif kind == "nested":  # 200 KB of brackets: deeper than the JSON parser goes
+                body = b"[" * 100_000 + b"]" * 100_000
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
             elif kind == "drip":  # headers at once, then the body one byte every half second
                 body = json.dumps([INSIDE] * 3).encode()
                 self.send_response(200)
@@ -136,7 +143,7 @@ def test_answers_of_the_wrong_shape_are_no_results_never_a_500(sqlite_app, serve
     client = sqlite_app.test_client()
     report, _ = make_report()
     for flavour in ("nominatim", "photon"):
-        for kind in ("object", "strings", "numbers", "features"):
+        for kind in ("object", "strings", "numbers", "features", "nested"):
             sqlite_app.config.update(GEOCODER_URL=f"{url}/{kind}", GEOCODER_FLAVOUR=flavour)
             response = client.get("/platser?q=Häljarp")
             assert response.status_code == 200, (flavour, kind)
