@@ -211,7 +211,8 @@ def split_results(campaign: Campaign) -> dict:
         select(Report.created_at, Report.gender, Report.age_group, Category.key)
         .join(Category, Category.id == Report.category_id)
         .where(Report.campaign_id == campaign.id, Report.status != ReportStatus.DUPLICATE)).all()
-    day = disclosure.release_day(Counter(local_date(r[0]) for r in rows), local_today())  # Stockholm's days
+    # Blocks of respondents (reports whose reporter answered gender or age), by Stockholm's days.
+    day = disclosure.release_day(Counter(local_date(r[0]) for r in rows if r[1] or r[2]), local_today())
     if day is None:
         return {"too_small": True, "counted_until": None, "total": None, "categories": [], "gender": [],
                 "age_group": []}

@@ -146,11 +146,17 @@ def follow(reference: str):
                            follow_form=form), 400
 
 
-@bp.get("/r/folj/<int:follower_id>/<token>")
+@bp.route("/r/folj/<int:follower_id>/<token>", methods=["GET", "POST"])
 def confirm_follow(follower_id: int, token: str):
+    """The link in the confirmation mail shows a button; only pressing it (a POST with the page's token) starts
+    the updates. A mail system that opens every link to scan it (Safe Links) subscribes no one."""
     follower = public.follower_by_token(follower_id, token, "confirm")
     if follower is None:
         abort(404)
+    form = SupportForm()
+    if not form.validate_on_submit():
+        return render_template("reports/follow_confirm.html", reference=follower.report.reference,
+                               email=follower.email, form=form), 400 if request.method == "POST" else 200
     public.confirm_follower(follower)
     flash(_("Done: you will get an e-mail when report %(reference)s changes.",
             reference=follower.report.reference), "info")
