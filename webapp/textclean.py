@@ -30,3 +30,21 @@ def clean_line(value):
 def xml_safe(value: str) -> str:
     """`value` with every character XML 1.0 forbids removed, for writing XML from any stored text."""
     return _NOT_XML.sub("", value)
+
+
+# What a resident may write about themselves without meaning to publish it: an e-mail address, a telephone
+# number (Swedish, with or without +46 and spaces or dashes), a personal identity number (personnummer or
+# samordningsnummer, with or without the century). Not dates (2018-02-05), times or report references.
+_CONTACT_DETAILS = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"                                  # e-mail
+    r"|(?<![\w-])(?:19|20)?\d{2}[01]\d[0-3]\d[-+]?\d{4}(?![\w-])"   # personnummer
+    r"|(?<![\w+-])(?:\+46[\s-]?|0)\d{1,3}(?:[\s-]?\d){5,8}(?![\w-])")  # telephone
+MASK = "[…]"
+
+
+def mask_contact_details(text: str | None) -> str | None:
+    """`text` as the public may read it: e-mail addresses, telephone numbers and personal identity numbers
+    replaced by […]. The stored text keeps them for the staff who contact the reporter."""
+    if not text:
+        return text
+    return _CONTACT_DETAILS.sub(MASK, text)

@@ -239,13 +239,13 @@ def _request(report: Report) -> dict:
         "status_notes": notes[-1] if notes else None,
         "service_name": report.category.names.get(lang) or report.category.names["sv"],
         "service_code": report.category.key,
-        "description": report.description or None,
+        "description": report.public_description or None,
         "agency_responsible": (department.names.get(lang) or department.names["sv"]) if department else None,
         "service_notice": localized(report.category.notice) or None,
         "requested_datetime": o311.w3c(report.created_at),
         "updated_datetime": o311.w3c(report.updated_at),
         "expected_datetime": o311.w3c(_end_of(order.due_date)) if order else None,
-        "address": ", ".join(p for p in [report.location_text, report.district.name if report.district else ""] if p)
+        "address": ", ".join(p for p in [report.public_location_text, report.district.name if report.district else ""] if p)
         or None,
         "address_id": None,
         "zipcode": None,

@@ -173,7 +173,7 @@ def report(reference: str):
     return jsonify({
         "reference": found.reference, "category": found.category.key, "category_name": localized(found.category.names),
         "status": found.status, "status_name": str(STATUS_LABELS.get(found.status, found.status)),
-        "description": found.description, "place": found.location_text or None,
+        "description": found.public_description, "place": found.public_location_text or None,
         "district": found.district.name if found.district else None,
         "lat": found.lat, "lon": found.lon, "created": as_utc(found.created_at).isoformat(),
         "support_count": found.support_count,
@@ -215,7 +215,7 @@ def nearby():
     return jsonify({"reports": [{
         "reference": r.reference,
         "category_name": localized(r.category.names),
-        "description": r.description[:200],
+        "description": r.public_description[:200],
         "distance_m": round(distance),
         "support_count": r.support_count,
         "url": url_for("reports.show", reference=r.reference),

@@ -194,7 +194,7 @@ def _stop(point, public: bool) -> dict:
     return {"position": point.position, "reference": report.reference, "category": category_name(report.category),
             "place": "" if report.hidden else ", ".join(x for x in [report.location_text,
                                                                      report.district.name if report.district else ""] if x),
-            "description": "" if report.hidden else report.description, "photos": photos,
+            "description": "" if report.hidden else report.public_description, "photos": photos,
             "hidden": report.hidden, "notes": point.notes, "decision": _decision(point),
             "decision_key": point.decision or "", "decision_note": point.decision_note,
             "status": str(STATUS_LABELS.get(now.status, now.status)), "status_key": now.status,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.geo.services import cell_of
 from webapp.reports.status import Moderation, ReportStatus, Source
+from webapp.textclean import mask_contact_details
 from webapp.timeutil import utcnow
 
 # The two kinds of category: the four questions of the safety walk, and fault reports.
@@ -159,6 +160,16 @@ class Report(db.Model):
                                                  cascade="all, delete-orphan")
     history: Mapped[list["StatusChange"]] = relationship(back_populates="report", order_by="StatusChange.id",
                                                          cascade="all, delete-orphan")
+
+    # What the public reads of the resident's own words: e-mail addresses, telephone numbers and personal
+    # identity numbers written into them are masked (webapp/textclean.py); staff read the stored text.
+    @property
+    def public_description(self) -> str:
+        return mask_contact_details(self.description) or ""
+
+    @property
+    def public_location_text(self) -> str:
+        return mask_contact_details(self.location_text) or ""
 
 
 @event.listens_for(Report, "before_insert")

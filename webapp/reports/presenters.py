@@ -134,7 +134,7 @@ def map_page(category: str | None = None, status: str | None = None) -> dict:
 
 
 def _place(report: Report) -> str:
-    parts = [report.location_text, report.district.name if report.district else ""]
+    parts = [report.public_location_text, report.district.name if report.district else ""]
     return ", ".join(p for p in parts if p)
 
 
@@ -165,9 +165,9 @@ def public_report(report: Report) -> dict:
         "reference": report.reference,
         "category": category_name(report.category),
         "icon": icon_url(report.category.icon),
-        "description": report.description,
+        "description": report.public_description,
         "place": _place(report),
-        "location_text": report.location_text,
+        "location_text": report.public_location_text,
         "street": _street(report),
         "district": report.district.name if report.district else None,
         "district_approximate": bool(report.district and report.district.is_approximate),
