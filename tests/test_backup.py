@@ -73,3 +73,36 @@ def test_backup_archives_are_readable_by_their_owner_only(sqlite_app, tmp_path):
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700  # the folder it made, too
     assert backup.read_manifest(archive)["reports"] == 1
+
+
+def test_backup_and_restore_with_a_database_that_asks_for_a_password(postgres, postgres_template, tmp_path):
+    """Issue 22 walk-through by an operator: pg_dump was given the address with its password masked (***), so a
+    PostgreSQL that asks for one refused every backup, and a failed restore left photos behind. The password goes
+    to pg_dump and pg_restore in PGPASSWORD; a failure says pg_dump's own words; a failed restore leaves nothing."""
+    import secrets
+
+    password = secrets.token_hex(8)
+    postgres.execute(f"CREATE ROLE keeper LOGIN SUPERUSER PASSWORD '{password}'")
+    hba = postgres.data / "pg_hba.conf"
+    hba.write_text(f"host all keeper 127.0.0.1/32 scram-sha-256\n{hba.read_text()}")
+    postgres.execute("SELECT pg_reload_conf()")
+    postgres.execute(f"CREATE DATABASE tk_password TEMPLATE {postgres_template} OWNER keeper")
+    url = f"postgresql+psycopg://keeper:{password}@127.0.0.1:{postgres.port}/tk_password"
+    app = build_app(base_config(tmp_path, url))
+    with app.app_context():
+        make_report(photos=[image_bytes()])
+        db.session.commit()
+        done = app.test_cli_runner().invoke(args=["backup", "--out", str(tmp_path / "backups")])
+        assert done.exit_code == 0, done.output
+        archive = next((tmp_path / "backups").glob("trygghetskartan-backup-*.tar.gz"))
+        db.session.remove()
+        db.engine.dispose()
+    postgres.execute("CREATE DATABASE tk_password_fresh OWNER keeper")
+    (tmp_path / "fresh").mkdir()
+    fresh = build_app(base_config(tmp_path / "fresh", url.replace("/tk_password", "/tk_password_fresh")))
+    with fresh.app_context():
+        done = fresh.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert done.exit_code == 0, done.output
+        assert len(db.session.execute(select(Report.reference)).scalars().all()) == 1
+        db.session.remove()
+        db.engine.dispose()

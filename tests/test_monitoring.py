@@ -208,6 +208,21 @@ def test_metrics_show_the_job_queue_per_kind(client, app):
     assert seen[("trygghetskartan_jobs_table_up", ())] == 1
 
 
+def test_metrics_show_the_mail_waiting_in_the_outbox(client, app):
+    """The operator's walk-through: one mail waiting while the mail server was down was not in /metrics."""
+    from webapp.mail import OutgoingMail
+
+    now = utcnow()
+    db.session.add_all([OutgoingMail(status="waiting", message=b"x", next_attempt_at=now,
+                                     created_at=now - timedelta(minutes=20), last_error="ConnectionRefusedError"),
+                        OutgoingMail(status="failed", message=b"x", next_attempt_at=now, created_at=now)])
+    db.session.commit()
+    seen = scrape(client)
+    assert seen[("trygghetskartan_mail_waiting", ())] == 1
+    assert seen[("trygghetskartan_mail_given_up", ())] == 1
+    assert 1200 <= seen[("trygghetskartan_mail_oldest_waiting_age_seconds", ())] < 3600
+
+
 def test_metrics_are_closed_to_the_public(sqlite_app):
     sqlite_app.config["METRICS_TOKEN"] = "scraper-secret-" + "9" * 20
     outside = sqlite_app.test_client()

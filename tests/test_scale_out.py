@@ -189,6 +189,10 @@ def test_nginx_shares_requests_between_both_servers_and_serves_static_files(clus
     assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"  # named by content: kept a year
     plain = session.get(f"{cluster.proxy.url}/static/css/{name}", timeout=60)
     assert plain.status_code == 200 and plain.headers["Cache-Control"] == "no-cache"  # asked again each time
+    # /metrics is not passed through from outside; a client does not choose the request id in the logs.
+    assert session.get(f"{cluster.proxy.url}/metrics", timeout=60).status_code == 404
+    chosen = session.get(f"{cluster.proxy.url}/karta", headers={"X-Request-ID": "chosen-by-client"}, timeout=60)
+    assert chosen.headers["X-Request-ID"] != "chosen-by-client" and len(chosen.headers["X-Request-ID"]) == 32
     worker = session.get(f"{cluster.proxy.url}/sw.js", timeout=60)
     assert worker.status_code == 200 and worker.headers["Cache-Control"] == "no-cache" and answered_by(worker)
     assert requests.get(f"http://127.0.0.1:{cluster.proxy.http_port}/karta", allow_redirects=False,

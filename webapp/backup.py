@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
 
 from webapp.extensions import db
 from webapp.photostore import PhotoStore, is_temporary
@@ -41,7 +40,19 @@ def _pg_tool(name: str) -> str:
 
 
 def _libpq_url(url) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The database's address for pg_dump and pg_restore, without its password (that goes in PGPASSWORD, so that
+    it is not on the process list)."""
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
+def _run_pg(tool: str, arguments: list[str], url) -> None:
+    """Run pg_dump or pg_restore for the app's database; BackupError with the tool's own words when it fails."""
+    environment = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
+    done = subprocess.run([_pg_tool(tool), *arguments, f"--dbname={_libpq_url(url)}"], env=environment,
+                          capture_output=True, text=True)
+    if done.returncode:
+        said = (done.stderr or done.stdout or "").strip().splitlines()
+        raise BackupError(f"{tool} failed: {said[-1] if said else f'exit status {done.returncode}'}")
 
 
 def _counts_on(connection) -> dict:
@@ -54,7 +65,7 @@ def _counts_on(connection) -> dict:
 
 
 def make_backup(store: PhotoStore, out_dir: str | Path, progress: Callable[[int], None] | None = None) -> Path:
-    url = make_url(str(db.engine.url))
+    url = db.engine.url  # with its password (str() would mask it as ***)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)  # a new folder for the archives is the owner's only
@@ -79,9 +90,8 @@ def make_backup(store: PhotoStore, out_dir: str | Path, progress: Callable[[int]
                 with connection.begin():
                     snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
                     manifest_counts = _counts_on(connection)
-                    subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                                    f"--snapshot={snapshot}", f"--file={database}", f"--dbname={_libpq_url(url)}"],
-                                   check=True, capture_output=True)
+                    _run_pg("pg_dump", ["--format=custom", "--no-owner", "--no-privileges",
+                                        f"--snapshot={snapshot}", f"--file={database}"], url)
         files = sorted(name for name in store.names() if not is_temporary(name))
         manifest = {"created_at": datetime.now(timezone.utc).isoformat(), "backend": url.get_backend_name(),
                     "database": database.name, "media_files": len(files), **manifest_counts}
@@ -133,7 +143,7 @@ def _is_empty() -> bool:
 def restore(archive_path: str | Path, store: PhotoStore, progress: Callable[[int], None] | None = None) -> dict:
     """Restore a backup into an empty instance (no reports, no photos). Returns the manifest."""
     manifest = read_manifest(archive_path)
-    url = make_url(str(db.engine.url))
+    url = db.engine.url
     if manifest["backend"] != url.get_backend_name():
         raise BackupError(f"The backup is of a {manifest['backend']} database; this instance uses "
                           f"{url.get_backend_name()}.")
@@ -145,27 +155,37 @@ def restore(archive_path: str | Path, store: PhotoStore, progress: Callable[[int
         members = archive.getmembers()
         archive.extract(manifest["database"], work, filter="data")
         # The photos first, as a server writes them before their rows: a store that cannot be written stops
-        # the restore before the database is replaced.
-        for member in members:
-            name = member.name.removeprefix("media/")
-            if not (member.name.startswith("media/") and member.isfile()) or ".." in name.split("/"):
-                continue
-            store.put(name, archive.extractfile(member).read())
-            if progress:
-                progress(1)
-        if url.get_backend_name() == "sqlite":
-            db.engine.dispose()
-            target = Path(url.database)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
-            shutil.copyfile(work / manifest["database"], target)
-        else:
-            db.engine.dispose()
-            with db.engine.begin() as connection:  # an empty schema, then the dump's own
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-            db.engine.dispose()
-            subprocess.run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-                            f"--dbname={_libpq_url(url)}", str(work / manifest["database"])],
-                           check=True, capture_output=True)
+        # the restore before the database is replaced. Should the database then fail, the photos written go
+        # again, so that the instance is as empty as before and the restore can be tried again.
+        written = []
+        try:
+            for member in members:
+                name = member.name.removeprefix("media/")
+                if not (member.name.startswith("media/") and member.isfile()) or ".." in name.split("/"):
+                    continue
+                store.put(name, archive.extractfile(member).read())
+                written.append(name)
+                if progress:
+                    progress(1)
+            _restore_database(url, work / manifest["database"])
+        except BaseException:
+            for name in written:
+                store.remove(name)
+            raise
     return manifest
+
+
+def _restore_database(url, dump: Path) -> None:
+    if url.get_backend_name() == "sqlite":
+        db.engine.dispose()
+        target = Path(url.database)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(dump, target)
+    else:
+        db.engine.dispose()
+        with db.engine.begin() as connection:  # an empty schema, then the dump's own
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        db.engine.dispose()
+        _run_pg("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", str(dump)], url)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -341,7 +342,11 @@ def privacy_export(email, out_path):
     db.session.commit()
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if out_path:
-        Path(out_path).write_text(text, encoding="utf-8")
+        # Readable by its owner only, from the first byte: it holds a person's address and reports.
+        target = Path(out_path)
+        target.unlink(missing_ok=True)
+        with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+            out.write(text)
         click.echo(f"Wrote {len(data['reports'])} reports, {len(data['mails'])} mails and "
                    f"{'a staff account' if data['staff_account'] else 'no staff account'} to {out_path}.")
     else:

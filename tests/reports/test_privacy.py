@@ -93,3 +93,4 @@ def test_subject_export_holds_everything_about_an_address_and_nothing_else(app, 
     out = tmp_path / "export.json"
     result = app.test_cli_runner().invoke(args=["privacy", "export", "boende@example.org", "--out", str(out)])
     assert result.exit_code == 0 and json.loads(out.read_text())["reports"][0]["reference"] == mine.reference
+    assert out.stat().st_mode & 0o777 == 0o600  # a person's address and reports: the owner's only

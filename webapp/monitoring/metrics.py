@@ -23,6 +23,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from webapp import mail
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,26 @@ class JobQueue:
             running.add_metric([kind], counts.get((kind, "running"), 0))
         up.add_metric([], 1)
         yield from (queued, running, oldest, up)
+        yield from _mail_backlog()
+
+
+def _mail_backlog():
+    """The outbox (webapp/mail.py): mail waiting for the mail server, the oldest's age, mail given up."""
+    try:
+        waiting = mail.backlog()
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("metrics: the mail outbox could not be read", exc_info=True)
+        return
+    count = GaugeMetricFamily("trygghetskartan_mail_waiting", "Mails waiting in the outbox for the mail server")
+    count.add_metric([], waiting.waiting)
+    age = GaugeMetricFamily("trygghetskartan_mail_oldest_waiting_age_seconds",
+                            "How long the oldest waiting mail has waited (0 when none waits)")
+    age.add_metric([], waiting.oldest_age.total_seconds() if waiting.oldest_age else 0.0)
+    failed = GaugeMetricFamily("trygghetskartan_mail_given_up", "Mails given up after their retries")
+    failed.add_metric([], waiting.failed)
+    yield from (count, age, failed)
 
 
 def monitoring_allowed() -> bool:
