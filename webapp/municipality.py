@@ -51,6 +51,10 @@ class Municipality:
     open311_contact: str = ""
     # The name and organisation in languages not written in Latin letters: (language, name, organisation).
     local_names: tuple[tuple[str, str, str], ...] = ()
+    # The licence of the reports as open data (a URI): CC0 unless the kommun chooses another.
+    open_data_license: str = "http://creativecommons.org/publicdomain/zero/1.0/"
+    # The kommun's own address on the web, named as the open data's publisher (its homepage).
+    homepage: str = ""
 
     def in_language(self, language: str) -> "Municipality":
         """The same municipality named as readers of `language` know it (Arabic: in Arabic script)."""
@@ -73,7 +77,7 @@ class Municipality:
         """Settings that a deployment may still set one by one in the environment; these fill what it left out."""
         return {"MAIL_SENDER": self.mail_sender, "ACCESSIBILITY_CONTACT": self.accessibility_contact,
                 "OPEN311_JURISDICTION": self.open311_jurisdiction, "OPEN311_CONTACT": self.open311_contact,
-                "MAP_CENTER": self.center, "MAP_ZOOM": self.zoom}
+                "MAP_CENTER": self.center, "MAP_ZOOM": self.zoom, "OPENDATA_LICENSE": self.open_data_license}
 
 
 LANDSKRONA = Municipality(
@@ -90,6 +94,7 @@ LANDSKRONA = Municipality(
     localities_file=DATA_DIR / "tatorter-1282-2020.geojson",
     map_data_sources="Valmyndigheten via okfse/sweden-geojson; SCB 2020, CC0",
     mail_domain="landskrona.se",
+    homepage="https://www.landskrona.se/",
     totp_issuer="Trygghetskartan Landskrona",
     accessibility_contact="kommunen@landskrona.se",
     phone="0418-47 00 00",
