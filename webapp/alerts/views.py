@@ -98,8 +98,9 @@ def unsubscribe(token: str):
                            form=UnsubscribeForm())
 
 
-def _feed(title: str, reports) -> Response:
-    body = feeds.atom(title, request.base_url, url_for("reports.public_map", _external=True), reports,
+def _feed(title: str, slug: str, reports) -> Response:
+    body = feeds.atom(title, url_for(request.endpoint, slug=slug, _external=True),
+                      url_for("alerts.subscribe_page", _external=True), reports,
                       current_municipality().organisation)
     return Response(body, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=300"})
 
@@ -109,7 +110,7 @@ def district_feed(slug: str):
     district = services.district_by_slug(slug)
     if district is None:
         abort(404)
-    return _feed(_("New reports in %(area)s", area=district.name), services.feed_reports(district=district))
+    return _feed(_("New reports in %(area)s", area=district.name), slug, services.feed_reports(district=district))
 
 
 @bp.get("/bevakning/kampanj/<slug>.atom")
@@ -117,4 +118,4 @@ def campaign_feed(slug: str):
     campaign = services.campaign_by_slug(slug)
     if campaign is None:
         abort(404)
-    return _feed(_("New reports in %(area)s", area=campaign.name), services.feed_reports(campaign=campaign))
+    return _feed(_("New reports in %(area)s", area=campaign.name), slug, services.feed_reports(campaign=campaign))

@@ -15,8 +15,9 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.geo.models import District
 from webapp.municipality import current_municipality
-from webapp.reports.models import Report
+from webapp.reports.models import Category, Report
 from webapp.reports.status import ReportStatus
 from webapp.spreadsheets import csv_lines
 from webapp.timeutil import as_utc, utcnow
@@ -43,9 +44,6 @@ def _stamp(value) -> str:
 def public_rows():
     """The published rows, oldest first, read as plain tuples in batches (a million reports never sit in memory
     as objects)."""
-    from webapp.geo.models import District
-    from webapp.reports.models import Category
-
     last_id = 0
     while True:
         batch = db.session.execute(
@@ -175,7 +173,7 @@ def catalogue_rdf(languages=("sv", "en")) -> bytes:
     resource(dataset, "dcat:landingPage", page_url)
     resource(dataset, "dcterms:accrualPeriodicity", "http://publications.europa.eu/resource/authority/frequency/DAILY")
     for fmt, name in FILES.items():
-        url = url_for("opendata.download", fmt=fmt, _external=True)
+        url = url_for(f"opendata.download_{fmt}", _external=True)
         distribution = ET.SubElement(ET.SubElement(dataset, q("dcat:distribution")), q("dcat:Distribution"),
                                      {q("rdf:about"): url})
         literal(distribution, "dcterms:title", name)

@@ -14,13 +14,22 @@ def dataset_page():
     changed = services.modified()
     return render_template("opendata/dataset.html", licence=services.licence(), columns=services.COLUMNS,
                            modified=local_date(changed).isoformat() if changed else None,
-                           downloads=[{"format": fmt.upper(), "url": url_for("opendata.download", fmt=fmt)}
+                           downloads=[{"format": fmt.upper(), "url": url_for(f"opendata.download_{fmt}")}
                                       for fmt in services.FILES],
                            catalogue_url=url_for("opendata.catalogue"))
 
 
-@bp.get("/opendata/rapporter.<any(geojson, csv):fmt>")
-def download(fmt: str):
+@bp.get("/opendata/rapporter.geojson")
+def download_geojson():
+    return _download("geojson")
+
+
+@bp.get("/opendata/rapporter.csv")
+def download_csv():
+    return _download("csv")
+
+
+def _download(fmt: str):
     """The whole dataset as last built (built here first if it never was)."""
     path = services.file_path(fmt)
     if path is None:
