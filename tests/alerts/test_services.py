@@ -236,3 +236,18 @@ def test_the_page_is_in_arabic_too(sqlite_app):
     page = client.get("/bevakning?lang=ar").get_data(as_text=True)
     assert 'dir="rtl"' in page
     assert "Alerts for an area" not in page
+
+
+def test_an_alert_never_confirmed_is_deleted_after_a_week(app):
+    from webapp.jobs import services as jobs
+
+    lat, lon = CENTRUM[1], CENTRUM[0]
+    for email in ("kvar@example.org", "glomd@example.org"):
+        services.subscribe(services.AlertRequest(email=email, kind="radius", lat=lat, lon=lon, radius_m=250))
+    db.session.commit()
+    old = db.session.execute(select(AreaAlert).where(AreaAlert.email == "glomd@example.org")).scalar_one()
+    old.created_at = as_utc(old.created_at) - timedelta(days=8)
+    db.session.commit()
+    assert "alerts_immediate" in jobs.enqueue_periodic()
+    jobs.work(once=True)
+    assert [a.email for a in db.session.execute(select(AreaAlert)).scalars()] == ["kvar@example.org"]

@@ -34,7 +34,10 @@ def send_digests(day=None) -> int:
 
 
 def run_immediate_job(job, context) -> dict:
-    return {"sent": send_immediate()}
+    sent = send_immediate()
+    forgotten = services.forget_unconfirmed(utcnow())
+    db.session.commit()  # boundary
+    return {"sent": sent, "forgotten": forgotten}
 
 
 def run_digest_job(job, context) -> dict:

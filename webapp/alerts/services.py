@@ -41,6 +41,8 @@ RADIUS_RANGE_M = (100, 5000)
 # The immediate mails look this far back for reports they have not sent yet (a worker that was down catches up).
 LOOKBACK = timedelta(days=2)
 FEED_SIZE = 50
+# An alert whose confirmation link was never opened is deleted, address and all, after this long.
+UNCONFIRMED_KEPT = timedelta(days=7)
 
 
 @dataclass
@@ -160,6 +162,18 @@ def unsubscribe(alert: AreaAlert) -> None:
     """No more mails for this alert; the row and its address are deleted."""
     db.session.delete(alert)
     db.session.flush()
+
+
+def forget_unconfirmed(now: datetime | None = None) -> int:
+    """Delete the alerts never confirmed within UNCONFIRMED_KEPT (an address someone else typed is not kept).
+    Returns how many."""
+    cutoff = (now or utcnow()) - UNCONFIRMED_KEPT
+    stale = db.session.execute(select(AreaAlert).where(AreaAlert.confirmed_at.is_(None),
+                                                       AreaAlert.created_at < cutoff)).scalars().all()
+    for alert in stale:
+        db.session.delete(alert)
+    db.session.flush()
+    return len(stale)
 
 
 def _public(start: datetime, end: datetime) -> list:
