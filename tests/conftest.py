@@ -33,6 +33,7 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
     return {
         "TESTING": True,
         "APP_ENV": "development",
+        "JOBS_SCHEDULE": False,  # periodic jobs only where a test asks for them (`flask jobs schedule`)
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,

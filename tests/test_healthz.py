@@ -106,3 +106,27 @@ def test_the_public_learns_whether_each_part_works_not_the_queues_behind_it(sqli
     assert all(part == {"status": part["status"]} for name, part in answer.items() if name != "status")
     inside = sqlite_app.test_client().get("/healthz").get_json()  # from the machine itself, as METRICS_ALLOW says
     assert "waiting" in inside["mail"] and "queued" in inside["jobs"]
+
+
+def test_an_almost_full_photo_disk_and_a_dead_idle_worker_are_reported(sqlite_app):
+    """An operator's drills: with 4 kB free every upload got 503 while /healthz said ok (its probe still fit),
+    and a worker that never ran was "ok" while nothing was queued, though it also runs the periodic jobs."""
+    from webapp.photostore import DiskPhotoStore
+
+    store = sqlite_app.extensions["photo_store"]
+    client = sqlite_app.test_client()
+    assert client.get("/healthz").get_json()["photo_store"]["status"] == "ok"
+    sqlite_app.extensions["photo_store"] = DiskPhotoStore(store.root, min_free_bytes=2**62)  # more than any disk
+    try:
+        answer = client.get("/healthz")
+        assert answer.status_code == 503 and answer.get_json()["photo_store"]["status"] == "fail"
+    finally:
+        sqlite_app.extensions["photo_store"] = store
+    sqlite_app.config["JOBS_SCHEDULE"] = False
+    assert client.get("/healthz").get_json()["jobs"]["status"] == "ok"  # nothing waits, no periodic jobs
+    sqlite_app.config["JOBS_SCHEDULE"] = True
+    try:
+        jobs_part = client.get("/healthz").get_json()["jobs"]
+        assert jobs_part["status"] == "degraded" and jobs_part["last_beat_seconds"] is None
+    finally:
+        sqlite_app.config["JOBS_SCHEDULE"] = False

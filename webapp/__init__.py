@@ -78,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp import audit as _audit  # noqa: F401
     from webapp import geo, reports  # noqa: F401 - the models must be known to SQLAlchemy
     from webapp import mail as _mail  # noqa: F401 - the outbox table
+    from webapp.alerts import models as _alert_models  # noqa: F401
+    from webapp.alerts.views import bp as alerts_bp
     from webapp.api.open311 import bp as open311_bp
     from webapp.api.views import bp as api_bp
     from webapp.api.views import docs_bp, health_bp
@@ -89,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.insights import models as _insight_models  # noqa: F401
     from webapp.insights.views import bp as insights_bp
     from webapp.jobs import models as _job_models  # noqa: F401
+    from webapp.opendata.views import bp as opendata_bp
     from webapp.reports import models as _report_models  # noqa: F401
     from webapp.reports.offline import bp as offline_bp
     from webapp.reports.views import bp as reports_bp
@@ -108,6 +111,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(workorders_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(insights_bp)
+    app.register_blueprint(alerts_bp)
+    app.register_blueprint(opendata_bp)
 
     from webapp import errors, security, templating
     from webapp.cli import register_cli

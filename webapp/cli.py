@@ -177,12 +177,23 @@ def jobs_work(once):
     click.echo(f"jobs worker: taking up jobs whose worker has been silent for {stale} s", err=True)
     try:
         ran = jobs.work(once=once, stale_seconds=stale, max_backoff=current_app.config["JOBS_DB_RETRY_MAX_SECONDS"],
+                        schedule=current_app.config["JOBS_SCHEDULE"],
                         echo=lambda line: click.echo(f"{datetime.now().isoformat(timespec='seconds')} {line}",
                                                      err=True))
     except jobs.DATABASE_DOWN as exc:  # only with --once: the long-running worker waits for the database instead
         raise click.ClickException(f"the database cannot be reached ({type(exc).__name__})") from None
     if once:
         click.echo(f"{ran} jobs run.")
+
+
+@jobs_cli.command("schedule")
+def jobs_schedule():
+    """Queue the periodic jobs whose time has come (area alerts, the daily digest, the open-data refresh); each
+    period once, however often it runs. For a cron job or timer when the workers do not (JOBS_SCHEDULE=0)."""
+    from webapp.jobs import services as jobs
+
+    queued = jobs.enqueue_periodic()
+    click.echo(f"{len(queued)} periodic jobs queued{': ' + ', '.join(queued) if queued else ''}.")
 
 
 @jobs_cli.command("list")
@@ -427,3 +438,16 @@ def register_cli(app) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(export_command)
     app.cli.add_command(bench_cli)
+    app.cli.add_command(opendata_cli)
+
+
+opendata_cli = AppGroup("opendata", help="The public reports as open data.")
+
+
+@opendata_cli.command("build")
+def opendata_build():
+    """Write the open dataset (GeoJSON and CSV) to OPENDATA_DIR now, as the daily job does."""
+    from webapp.opendata import services as opendata
+
+    built = opendata.build()
+    click.echo(f"{built.rows} public reports written to {opendata.folder()}.")

@@ -83,6 +83,15 @@ def from_environment(instance_path: str) -> dict:
         # Run queued jobs in a thread of the web process as well (laptops, tests); in production say 0 and run
         # `flask jobs work` beside the web server (docs/deploy.md).
         "JOBS_IN_WEB_PROCESS": _bool(env.get("JOBS_IN_WEB_PROCESS"), True),
+        # `flask jobs work` queues the periodic jobs (area alerts, the daily digest, the open-data refresh) in each
+        # round; by default in production only (elsewhere `flask jobs schedule` does it when asked).
+        "JOBS_SCHEDULE": _bool(env.get("JOBS_SCHEDULE"), (env.get("APP_ENV") or "production") == "production"),
+        # A new report goes out to area alerts (and their feeds) only this long after it came: staff may hide it.
+        "AREA_ALERT_DELAY_MINUTES": int(env.get("AREA_ALERT_DELAY_MINUTES") or 30),
+        # The open data's licence (a URI); empty: the municipality's choice (CC0 unless it says otherwise).
+        "OPENDATA_LICENSE": env.get("OPENDATA_LICENSE", ""),
+        # Where the open-data files are written; empty: instance/opendata.
+        "OPENDATA_DIR": env.get("OPENDATA_DIR") or str(inst / "opendata"),
         # Views of the public map holding more reports than this show counts per area instead of every pin.
         "MAP_CLUSTER_ABOVE": int(env.get("MAP_CLUSTER_ABOVE") or 1000),
         "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
@@ -152,5 +161,8 @@ class Defaults:
     REPORT_SUBMIT_LIMIT = "20 per minute;200 per day"
     SUPPORT_LIMIT = "10 per minute;60 per day"  # "me too" per client address, over all reports
     RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Limiter would set Retry-After on every answer of a limited route (a 302 after a report, a 503 that
+    # says 30 s): its own header carries the window; Retry-After is ours, on 429 and 503 only (webapp/errors.py).
+    RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
     # A workbook cannot stream: larger selections are pointed to CSV/GeoJSON or the CLI.
     XLSX_WEB_LIMIT = 100_000

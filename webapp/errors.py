@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable
 
 from flask import Response, current_app, g, jsonify, render_template, request
@@ -11,7 +12,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.photostore import PhotoStoreUnavailable
 
 
@@ -100,6 +101,12 @@ def _forget_session() -> None:
 # --- end of service_unavailable ----------------------------------------------------------------------------
 
 
+def _seconds_until_the_limit_resets() -> int:
+    """When the limit that was hit lets the client in again (60 s when it cannot be told)."""
+    limit = getattr(limiter, "current_limit", None)
+    return max(1, int(limit.reset_at - time.time())) if limit else 60
+
+
 def register(app) -> None:
     def messages():
         return {
@@ -125,8 +132,13 @@ def register(app) -> None:
         code = exc.code or 500
         message = messages().get(code, exc.description)
         if _wants_json():
-            return jsonify({"error": message}), code
-        return render_template("errors/error.html", code=code, message=message), code
+            response = jsonify({"error": message})
+        else:
+            response = current_app.make_response(render_template("errors/error.html", code=code, message=message))
+        response.status_code = code
+        if code == 429:
+            response.headers["Retry-After"] = str(_seconds_until_the_limit_resets())
+        return response
 
     @app.errorhandler(OperationalError)
     def busy(exc: OperationalError):

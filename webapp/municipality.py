@@ -59,6 +59,10 @@ class Municipality:
     # A folder of templates that replace the shipped ones of the same name, for a kommun that needs a page to
     # differ in more than its values (FixMyStreet's cobrand templates); relative to the settings file.
     templates_dir: Path | None = None
+    # The licence of the reports as open data (a URI): CC0 unless the kommun chooses another.
+    open_data_license: str = "http://creativecommons.org/publicdomain/zero/1.0/"
+    # The kommun's own address on the web, named as the open data's publisher (its homepage).
+    homepage: str = ""
 
     def in_language(self, language: str) -> "Municipality":
         """The same municipality named as readers of `language` know it (Arabic: in Arabic script)."""
@@ -91,7 +95,7 @@ class Municipality:
         """Settings that a deployment may still set one by one in the environment; these fill what it left out."""
         return {"MAIL_SENDER": self.mail_sender, "ACCESSIBILITY_CONTACT": self.accessibility_contact,
                 "OPEN311_JURISDICTION": self.open311_jurisdiction, "OPEN311_CONTACT": self.open311_contact,
-                "MAP_CENTER": self.center, "MAP_ZOOM": self.zoom}
+                "MAP_CENTER": self.center, "MAP_ZOOM": self.zoom, "OPENDATA_LICENSE": self.open_data_license}
 
 
 LANDSKRONA = Municipality(
@@ -108,6 +112,7 @@ LANDSKRONA = Municipality(
     localities_file=DATA_DIR / "tatorter-1282-2020.geojson",
     map_data_sources="Valmyndigheten via okfse/sweden-geojson; SCB 2020, CC0",
     mail_domain="landskrona.se",
+    homepage="https://www.landskrona.se/",
     totp_issuer="Trygghetskartan Landskrona",
     accessibility_contact="kommunen@landskrona.se",
     phone="0418-47 00 00",

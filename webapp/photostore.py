@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -114,8 +115,11 @@ class PhotoStore(ABC):
 class DiskPhotoStore(PhotoStore):
     """Photo files on local disk, two levels deep so no folder grows huge."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, min_free_bytes: int = 0):
         self.root = Path(root)
+        # Less free space than this and /healthz says the store fails: a report's photos would not fit (a small
+        # probe still would, so writing one proves nothing on an almost full disk).
+        self.min_free_bytes = min_free_bytes
 
     def describe(self) -> str:
         return f"disk {self.root}"
@@ -171,6 +175,8 @@ class DiskPhotoStore(PhotoStore):
         probe = f".probe-{secrets.token_hex(4)}.tmp"
         self.put(probe, b"probe")
         self.remove(probe)
+        if self.min_free_bytes and shutil.disk_usage(self.root).free < self.min_free_bytes:
+            raise PhotoStoreUnavailable(f"less than {self.min_free_bytes // 2**20} MB free under {self.root}")
 
 
 class S3PhotoStore(PhotoStore):
@@ -244,7 +250,7 @@ def make_store(config) -> PhotoStore:
     """The store the settings ask for (PHOTO_STORE: disk or s3)."""
     kind = (config.get("PHOTO_STORE") or "disk").strip().lower()
     if kind == "disk":
-        return DiskPhotoStore(config["MEDIA_DIR"])
+        return DiskPhotoStore(config["MEDIA_DIR"], int(config.get("PHOTO_STORE_MIN_FREE_MB", 64)) * 2**20)
     if kind == "s3":
         return S3PhotoStore(config.get("S3_BUCKET", ""), prefix=config.get("S3_PREFIX", ""),
                             endpoint_url=config.get("S3_ENDPOINT_URL", ""), region=config.get("S3_REGION", ""),

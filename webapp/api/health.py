@@ -53,15 +53,18 @@ def photo_store() -> dict:
 
 
 def job_workers() -> dict:
-    """Stale when work waits (queued jobs, mail due for a retry) and no worker has beaten within
-    JOB_STALE_SECONDS. With JOBS_IN_WEB_PROCESS the web process's job thread beats like a worker."""
+    """Stale when no worker has beaten within JOB_STALE_SECONDS while one is needed: work waits (queued jobs,
+    mail due for a retry), or the worker also runs the periodic jobs (JOBS_SCHEDULE, production's default: the
+    alerts and the open data), when a dead idle worker matters too. With JOBS_IN_WEB_PROCESS the web process's
+    job thread beats like a worker."""
     now = utcnow()
     queued = db.session.execute(select(func.count(Job.id)).where(Job.status == "queued")).scalar_one()
     mail_due = db.session.execute(select(func.count(mail.OutgoingMail.id)).where(
         mail.OutgoingMail.status == "waiting", mail.OutgoingMail.next_attempt_at <= now)).scalar_one()
     beat = jobs.newest_worker_beat()
     age = now - as_utc(beat) if beat else None
-    stale = (queued or mail_due) and (age is None or age > timedelta(seconds=current_app.config["JOB_STALE_SECONDS"]))
+    needed = queued or mail_due or current_app.config.get("JOBS_SCHEDULE")
+    stale = needed and (age is None or age > timedelta(seconds=current_app.config["JOB_STALE_SECONDS"]))
     return {"status": "degraded" if stale else "ok", "queued": queued, "mail_due": mail_due,
             "last_beat_seconds": _seconds(age)}
 

@@ -45,3 +45,13 @@ class JobWorker(db.Model):
 
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobSchedule(db.Model):
+    """The last period (a day, a five-minute slot) for which a periodic job was queued: the conditional UPDATE
+    on this row makes sure that of several workers exactly one queues it."""
+
+    __tablename__ = "job_schedule"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_period: Mapped[str] = mapped_column(String(40), default="")

@@ -25,8 +25,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from webapp import mail
 from webapp.extensions import db
-from webapp.jobs.models import Job, JobWorker
-from webapp.timeutil import as_utc, utcnow
+from webapp.jobs.models import Job, JobSchedule, JobWorker
+from webapp.timeutil import as_utc, local_now, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,16 @@ log = logging.getLogger(__name__)
 HANDLERS = {
     "campaign_import": "webapp.campaigns.imports:run_import_job",
     "points_export": "webapp.insights.services:run_export_job",
+    "alerts_immediate": "webapp.alerts.jobs:run_immediate_job",
+    "alerts_digest": "webapp.alerts.jobs:run_digest_job",
+    "opendata_build": "webapp.opendata.services:run_build_job",
+}
+# Jobs queued by the clock (`flask jobs schedule`, or each round of a worker with JOBS_SCHEDULE): kind ->
+# ("every", minutes) or ("daily", the Europe/Stockholm hour from which that day's run is due).
+PERIODIC = {
+    "alerts_immediate": ("every", 5),
+    "alerts_digest": ("daily", 6),
+    "opendata_build": ("daily", 4),
 }
 MAX_ATTEMPTS = 3
 # The database cannot be had (down, restarting, every connection taken): the worker waits and tries again.
@@ -73,6 +83,54 @@ def enqueue(kind: str, params: dict, actor: str, total: int = 0) -> Job:
     db.session.add(job)
     db.session.commit()
     return job
+
+
+def _period(kind: str, now) -> str | None:
+    """The period a periodic job is due for now (its key), or None when today's daily run is not due yet."""
+    how, value = PERIODIC[kind]
+    if how == "every":
+        return str(int(now.timestamp() // (value * 60)))
+    local = now.astimezone(local_now().tzinfo)
+    return local.date().isoformat() if local.hour >= value else None
+
+
+def enqueue_periodic(now=None) -> list[str]:
+    """Queue each periodic job whose period has come and was not queued yet. The period is claimed with one
+    conditional UPDATE (or the first INSERT) in the same transaction as the job, so of several workers exactly
+    one queues it. A daily job gets the day before as `day` (the digest's day). Returns the kinds queued."""
+    from datetime import date, timedelta
+
+    from sqlalchemy.exc import IntegrityError
+
+    now = now or utcnow()
+    queued = []
+    for kind in PERIODIC:
+        period = _period(kind, now)
+        if period is None:
+            continue
+        row = db.session.get(JobSchedule, kind)
+        if row is None:
+            try:
+                with db.session.begin_nested():
+                    db.session.add(JobSchedule(kind=kind, last_period=period))
+                    db.session.flush()
+                claimed = True
+            except IntegrityError:
+                claimed = False
+        elif row.last_period == period:
+            claimed = False
+        else:
+            claimed = db.session.execute(
+                update(JobSchedule).where(JobSchedule.kind == kind, JobSchedule.last_period == row.last_period)
+                .values(last_period=period).execution_options(synchronize_session=False)).rowcount == 1
+        if claimed:
+            params = {}
+            if PERIODIC[kind][0] == "daily":
+                params["day"] = (date.fromisoformat(period) - timedelta(days=1)).isoformat()
+            db.session.add(Job(kind=kind, params=params, status="queued", total=0, created_by="schedule"))
+            queued.append(kind)
+    db.session.commit()
+    return queued
 
 
 def get(job_id: int | None) -> Job | None:
@@ -184,12 +242,14 @@ def newest_worker_beat():
     return db.session.execute(select(JobWorker.seen_at).order_by(JobWorker.seen_at.desc()).limit(1)).scalar()
 
 
-def _round(worker: str, stale_seconds: int, beat_due: bool, echo) -> str | None:
+def _round(worker: str, stale_seconds: int, beat_due: bool, echo, schedule: bool = False) -> str | None:
     """One round of the worker: say it is alive, send the mails whose time has come, run one job. Returns the
     job's final status, or None when there was none."""
     if beat_due:
         beat_worker(worker)
     mail.deliver_due()
+    if schedule:
+        enqueue_periodic()
     job = claim(worker, stale_seconds)
     if job is None:
         return None
@@ -202,7 +262,7 @@ def _round(worker: str, stale_seconds: int, beat_due: bool, echo) -> str | None:
 
 
 def work(once: bool = False, stale_seconds: int = 60, poll_seconds: float = 1.0, echo=None,
-         max_backoff: float = 30.0) -> int:
+         max_backoff: float = 30.0, schedule: bool = False) -> int:
     """Claim and run jobs (and retry queued mail) until stopped, or with `once` until the queue is empty. While
     the database cannot be reached the worker waits, longer each time up to `max_backoff` seconds, says so
     once per outage (and once when it is back), and carries on. Returns how many jobs ran."""
@@ -214,7 +274,7 @@ def work(once: bool = False, stale_seconds: int = 60, poll_seconds: float = 1.0,
     while True:
         try:
             beat_due = last_beat is None or time.monotonic() - last_beat >= BEAT_EVERY.total_seconds()
-            status = _round(worker, stale_seconds, beat_due, echo)
+            status = _round(worker, stale_seconds, beat_due, echo, schedule)
             if beat_due:
                 last_beat = time.monotonic()
         except DATABASE_DOWN as exc:

@@ -261,10 +261,14 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 def follower_token(follower: Follower, purpose: str) -> str:
     """The token in a follower's confirmation or unsubscribe link: an HMAC of the row with the app's secret, so
     that nothing needs storing and a link works only for its own row and purpose."""
+    return link_token(f"follower:{purpose}:{follower.id}:{follower.email}")
+
+
+def link_token(message: str) -> str:
+    """An HMAC of `message` with the app's secret, short enough for a link (followers, area alerts)."""
     from flask import current_app
 
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(),
-                      f"follower:{purpose}:{follower.id}:{follower.email}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), message.encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
@@ -295,12 +299,23 @@ def _may_send_confirmation(follower: Follower, now) -> bool:
         return False
     if follower.confirmation_sent_at is not None and now - as_utc(follower.confirmation_sent_at) < CONFIRMATION_WINDOW:
         return False
-    recipient = recipient_key(follower.email)
+    return recipient_may_get_confirmation(follower.email, now)
+
+
+def recipient_may_get_confirmation(address: str, now) -> bool:
+    """Fewer than CONFIRMATIONS_PER_RECIPIENT confirmation mails (report follows and area alerts together) went
+    to this address within CONFIRMATION_WINDOW."""
+    recipient = recipient_key(address)
     db.session.execute(delete(FollowConfirmationSent).where(FollowConfirmationSent.sent_at < now - CONFIRMATION_WINDOW))
     sent = db.session.execute(select(func.count(FollowConfirmationSent.id)).where(
         FollowConfirmationSent.recipient == recipient,
         FollowConfirmationSent.sent_at >= now - CONFIRMATION_WINDOW)).scalar_one()
     return sent < CONFIRMATIONS_PER_RECIPIENT
+
+
+def count_confirmation(address: str, now) -> None:
+    """Count one confirmation mail to this address (by its HMAC) against CONFIRMATIONS_PER_RECIPIENT."""
+    db.session.add(FollowConfirmationSent(recipient=recipient_key(address), sent_at=now))
 
 
 def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bool]:
@@ -337,7 +352,7 @@ def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bo
         .values(confirmation_sent_at=now).execution_options(synchronize_session=False)).rowcount == 1
     if claimed:
         follower.confirmation_sent_at = now
-        db.session.add(FollowConfirmationSent(recipient=recipient_key(address), sent_at=now))
+        count_confirmation(address, now)
     db.session.commit()
     return follower, claimed
 
