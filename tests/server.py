@@ -65,7 +65,9 @@ def serve(env: dict, workers: int = 2, threads: int = 4, healthy: bool = True):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         raise RuntimeError(f"gunicorn did not start: {log_text(log)[-3000:]}")
-    server = type("Server", (), {"url": url, "port": port, "process": process, "log": lambda: log_text(log)})
+    final = []  # the whole log once the server has stopped: still readable after the `with` block
+    server = type("Server", (), {"url": url, "port": port, "process": process,
+                                 "log": lambda: final[0] if final else log_text(log)})
     try:
         yield server
     finally:
@@ -75,6 +77,7 @@ def serve(env: dict, workers: int = 2, threads: int = 4, healthy: bool = True):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        final.append(log_text(log))
         log.close()
 
 

@@ -591,7 +591,7 @@ def case_rows(selection: Selection) -> Iterator[list]:
                r.campaign.slug if r.campaign else "", round(r.lon, 6),
                round(r.lat, 6), round(e, 1), round(n, 1), worded(words, "status", r.status),
                r.department_code or r.category.department_code or "", order.number if order else "",
-               str(KINDS[order.kind][1]) if order and order.kind in KINDS else (order.kind if order else ""),
+               str(KINDS[order.kind]) if order and order.kind in KINDS else (order.kind if order else ""),
                received.isoformat(),
                steps["planned"].isoformat() if "planned" in steps else "", done.isoformat() if done else "",
                round((done - received).total_seconds() / 86400, 2) if done else "", r.category.key]

@@ -71,7 +71,7 @@ def _event_value(name: str, value):
     if name in ("from", "to") and value in wo_status.STATUS_LABELS:
         return wo_status.STATUS_LABELS[value]
     if name == "kind" and value in services.KINDS:
-        return services.KINDS[value][1]
+        return services.KINDS[value]
     return value
 
 
@@ -80,7 +80,7 @@ def csv_rows(orders) -> tuple[list[str], list[list]]:
     today = local_today()
     headers = [_("Number"), _("Title"), _("Type"), _("Priority"), _("Status"), _("Due"), _("Overdue"),
                _("Latitude"), _("Longitude"), _("Reports"), _("Instructions")]
-    rows = [[o.number, o.title, services.KINDS[o.kind][1], localized(o.priority.names),
+    rows = [[o.number, o.title, str(services.KINDS[o.kind]), localized(o.priority.names),
              wo_status.STATUS_LABELS.get(o.status, o.status), o.due_date.isoformat(),
              _("yes") if services.is_overdue(o, today) else _("no"), o.lat or "", o.lon or "",
              " ".join(r.reference for r in o.reports), o.instructions] for o in orders]
