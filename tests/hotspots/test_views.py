@@ -104,3 +104,15 @@ def test_exports_parse_carry_no_personal_data_and_hide_small_squares(police, sql
     # Narrowing the page to a time or a square's area does not narrow the file (no figure by subtraction).
     narrowed = police.get(f"/staff/hotspots/cells.csv?{PERIOD}&time_of_day=night").get_data(as_text=True)
     assert list(csv.DictReader(io.StringIO(narrowed)))[0]["reports"] == "6"
+
+
+def test_the_role_is_given_by_the_cli_and_offered_on_the_admin_pages(sqlite_app):
+    officer = make_user("case_officer", email="konstapel@landskrona.se")
+    result = sqlite_app.test_cli_runner().invoke(args=["users", "set-role", "konstapel@landskrona.se", "police"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert officer.role == "police"
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin"))
+    form = admin.get(f"/staff/admin/users/{officer.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'value="police"' in form and ">Police<" in form
