@@ -8,8 +8,10 @@ if (element) {
   const layer = L.featureGroup();
   for (const cell of cells) {
     const corners = cell.polygon.map(([lon, lat]) => [lat, lon]);
+    // The place's number as in the table, always shown; its count on hover or tap.
     L.polygon(corners, { color: "#a4161a", weight: 2, fillColor: "#fc4e2a", fillOpacity: 0.35 })
-      .bindTooltip(format(element.dataset.placeLabel, cell), { permanent: cells.length <= 10, direction: "top" })
+      .bindTooltip(String(cell.rank), { permanent: true, direction: "top", className: "hotspot-rank" })
+      .bindPopup(format(element.dataset.placeLabel, cell))
       .addTo(layer);
   }
   layer.addTo(map);
