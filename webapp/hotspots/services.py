@@ -185,8 +185,10 @@ def hotspots(query: HotspotQuery, top: int | None = TOP_PLACES) -> Hotspots:
     chosen_now = [r for r in now if _matches(r, query)]
     counts, counts_before = Counter(r.cell for r in chosen_now), Counter(r.cell for r in before if _matches(r, query))
     order = sorted(set(counts) | set(counts_before), key=lambda c: (-counts[c], -counts_before[c], c))
-    places = [_place(cell, [r for r in now if r.cell == cell], query, counts_before[cell])
-              for cell in (order[:top] if top else order)]
+    by_cell: dict[tuple[int, int], list[Felt]] = {}
+    for row in now:
+        by_cell.setdefault(row.cell, []).append(row)
+    places = [_place(cell, by_cell.get(cell, []), query, counts_before[cell]) for cell in (order[:top] if top else order)]
     return Hotspots(query=query, total=len(chosen_now), total_before=sum(counts_before.values()), table=table,
                     by_district=by_district, by_district_before=dict(by_district_before), places=places)
 
