@@ -37,6 +37,7 @@ DEMO_USERS = [
     ("belysning", "Bo Belysningsplanerare", "lighting_planner", "SB"),
     ("kommunikation", "Kim Kommunikatör", "communications", "KOM"),
     ("polis", "Petra Polis", "field_reporter", None),
+    ("polis.hotspots", "Per Patrull (polisen)", "police", None),
 ]
 
 # Each demo crew member's kinds of work: the cleaning crew does not get lighting repairs.

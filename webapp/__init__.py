@@ -88,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.campaigns import models as _campaign_models  # noqa: F401
     from webapp.campaigns.views import bp as campaigns_bp
     from webapp.geo import models as _geo_models  # noqa: F401
+    from webapp.hotspots.views import bp as hotspots_bp
     from webapp.insights import models as _insight_models  # noqa: F401
     from webapp.insights.views import bp as insights_bp
     from webapp.jobs import models as _job_models  # noqa: F401
@@ -113,6 +114,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(insights_bp)
     app.register_blueprint(alerts_bp)
     app.register_blueprint(opendata_bp)
+    app.register_blueprint(hotspots_bp)
 
     from webapp import errors, security, templating
     from webapp.cli import register_cli

@@ -21,6 +21,7 @@ STAFF_MENU = [
     ("workorders.tasks", _l("My tasks"), "tasks"),
     ("staff.field_report", _l("New report"), "field_report"),
     ("insights.heatmap", _l("Heat map"), "insights"),
+    ("hotspots.index", _l("Hot spots"), "hotspots"),
     ("insights.indicators", _l("Follow-up"), "indicators"),
     ("campaigns.index", _l("Campaigns"), "campaign_results"),
     ("campaigns.activities", _l("Activities"), "activities"),

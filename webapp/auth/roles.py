@@ -12,11 +12,13 @@ class Role(StrEnum):
     LIGHTING_PLANNER = "lighting_planner"
     COMMUNICATIONS = "communications"
     FIELD_REPORTER = "field_reporter"
+    POLICE = "police"
 
 
 # Short names for the tables below.
 ADMIN, CASE_OFFICER, CREW = Role.ADMIN, Role.CASE_OFFICER, Role.CREW
 LIGHTING_PLANNER, COMMUNICATIONS, FIELD_REPORTER = Role.LIGHTING_PLANNER, Role.COMMUNICATIONS, Role.FIELD_REPORTER
+POLICE = Role.POLICE
 
 ROLE_LABELS = {
     ADMIN: _l("Administrator"),
@@ -25,6 +27,7 @@ ROLE_LABELS = {
     LIGHTING_PLANNER: _l("Lighting planner"),
     COMMUNICATIONS: _l("Communications officer"),
     FIELD_REPORTER: _l("Field reporter"),
+    POLICE: _l("Police"),
 }
 ROLES = tuple(ROLE_LABELS)
 # Roles that work outdoors on a phone through a shift: their sessions allow a longer pause (webapp/config.py).
@@ -43,7 +46,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "activities": {ADMIN, COMMUNICATIONS, CASE_OFFICER},
     "owners": {ADMIN, CASE_OFFICER, COMMUNICATIONS},
     "insights": {ADMIN, CASE_OFFICER, LIGHTING_PLANNER},  # heat maps and GIS exports (no personal data)
-    "indicators": {ADMIN, CASE_OFFICER, COMMUNICATIONS, LIGHTING_PLANNER},  # the follow-up dashboard
+    "indicators": {ADMIN, CASE_OFFICER, COMMUNICATIONS, LIGHTING_PLANNER, POLICE},  # the follow-up dashboard
+    # Where residents feel unsafe, by time of day and weekday, and the patrol sheet (annex 1, hot-spot patrols):
+    # counts and the public text of public reports only, never who reported.
+    "hotspots": {ADMIN, POLICE, CASE_OFFICER, LIGHTING_PLANNER},
     "survey_data": {ADMIN, CASE_OFFICER, COMMUNICATIONS},  # enter external survey indicators
     # Photos not on the public site (pending, rejected, or of a hidden report): all of them for those who
     # moderate; of the reports one filed oneself; of the reports in the work orders one may work on.
@@ -63,6 +69,7 @@ HOME = {
     LIGHTING_PLANNER: "insights.heatmap",
     COMMUNICATIONS: "campaigns.index",
     FIELD_REPORTER: "staff.field_report",
+    POLICE: "hotspots.index",
 }
 
 

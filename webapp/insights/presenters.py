@@ -71,6 +71,7 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
     return {
         "title": (_("Follow-up: %(programme)s", programme=current_municipality().programme)
                   if current_municipality().programme else _("Follow-up")),
+        "annex1": _annex1(by_area, period.start.year, before.start.year),
         "response_time_notes": notes,
         "by_area_columns": [{"key": k, "label": str(SURVEY[("trygghetsmatning", k)])} for k in AREA_INDICATORS],
         "by_area": [{"area": r["area"], "reports_now": r["reports_now"], "reports_then": r["reports_then"],
@@ -95,6 +96,19 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
                     "points": ", ".join(f"{y}: {v:g}" for y, v in s["points"])} for s in survey],
         "by_year": sorted(by_year.items()),
     }
+
+
+ANNEX1_INDICATORS = ["safe_evening", "avoided_activity"]
+
+
+def _annex1(by_area: list[dict], year: int, last: int) -> dict:
+    """Annex 1's follow-up (hot-spot patrols): the safety survey's evening-safety and avoided-activity shares per
+    area, for the period's year and the year before; areas with neither value are left out."""
+    columns = [{"label": _("%(indicator)s, %(year)d", indicator=SURVEY[("trygghetsmatning", k)], year=y),
+                "key": k, "when": when} for k in ANNEX1_INDICATORS for y, when in ((year, "now"), (last, "then"))]
+    rows = [{"area": r["area"], "figures": [_number(r["survey"][c["key"]][c["when"]]) for c in columns]}
+            for r in by_area if any(r["survey"][k][w] is not None for k in ANNEX1_INDICATORS for w in ("now", "then"))]
+    return {"columns": [c["label"] for c in columns], "rows": rows}
 
 
 def dashboard_workbook(data: dict) -> bytes:

@@ -340,7 +340,7 @@ def indicators():
         return redirect(url_for("insights.indicators"))
     page = dashboard_page(ind.dashboard(period), ind.report_counts_by_year(), charts)
     return render_template("insights/indicators.html", page=page, survey_form=_survey_form(),
-                           can_enter=current_user.can("survey_data"),
+                           can_enter=current_user.can("survey_data"), can_see_hotspots=current_user.can("hotspots"),
                            xlsx_url=url_for("insights.indicators_xlsx", **request.args))
 
 

@@ -76,9 +76,14 @@ def support_report(report: Report, supporter_key: str, client_address: str | Non
     return False
 
 
+def is_public(report: Report) -> bool:
+    """Whether anyone may read the report (its public page, its description): not hidden by staff."""
+    return not report.hidden
+
+
 def public_report(reference: str) -> Report | None:
     report = db.session.execute(select(Report).where(Report.reference == reference)).scalar_one_or_none()
-    if report is None or report.hidden:
+    if report is None or not is_public(report):
         return None
     return report
 
