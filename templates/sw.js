@@ -39,7 +39,8 @@ async function networkFirst(request) {
     else if (response.status === 404 || response.status === 410) await cache.delete(request);
     return response;
   } catch (error) {
-    const copy = await cache.match(request, { ignoreSearch: request.mode === "navigate" });
+    // ignoreVary: the answers vary by Accept-Encoding and Cookie, which a page on this phone has the same of.
+    const copy = await cache.match(request, { ignoreSearch: request.mode === "navigate", ignoreVary: true });
     if (copy) return copy;
     if (request.mode === "navigate") return (await cache.match(OFFLINE_URL)) || Response.error();
     throw error;

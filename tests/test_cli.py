@@ -15,7 +15,7 @@ def test_demo_load_fills_an_empty_database_once(app):
     result = runner.invoke(args=["demo", "load", "--reports", "80", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "Loaded 80 demo reports" in result.output
-    walk = int(re.search(r"and (\d+) from the safety walk", result.output).group(1))
+    walk = int(re.search(r"and (\d+) from a safety walk", result.output).group(1))
     assert walk > 100
     again = runner.invoke(args=["demo", "load", "--reports", "80", "--if-empty"])
     assert "already has reports" in again.output

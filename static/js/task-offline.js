@@ -21,6 +21,18 @@ if (list && navigator.onLine && navigator.serviceWorker?.controller) {
   })();
 }
 
+// On a job opened offline: a photo that failed (asked before the kept copy could answer) is asked once more,
+// which the service worker answers from what it kept.
+function askAgain(img) {
+  if (img.dataset.askedAgain) return;
+  img.dataset.askedAgain = "1";
+  img.src = img.getAttribute("src");
+}
+for (const img of document.querySelectorAll("main .photos img")) {
+  if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) askAgain(img);
+  else img.addEventListener("error", () => askAgain(img), { once: true });
+}
+
 // On a job: "Mark as done" works offline.
 const form = document.querySelector(".complete-form");
 if (form) {
