@@ -319,3 +319,46 @@ def test_the_place_and_category_queue_changes_only_reports_in_it_at_the_version_
     assert categorise(post, post.version).status_code == 302
     db.session.refresh(post)
     assert post.category.key == "feels_safe"
+
+
+def test_the_communications_officer_places_and_categorises_the_campaigns_posts_only(sqlite_app):
+    """Issue 24.4: the import page links the queue; the role that imports works it, for campaign reports only."""
+    from tests.factories import make_report
+    from webapp.media import photo_settings
+
+    other, _ = make_report(at=CENTRUM, location_text="Slottsgatan")
+    other.lat = other.lon = None  # an Open311 address: not the communications officer's to place
+    db.session.commit()
+    client = comms(sqlite_app)
+    create(client, slug="insta-comms", categories=[])
+    imports.import_posts(services.by_slug("insta-comms"), (
+        "caption,posted_at,place\n"
+        "Vilken utsikt 😍,2026-01-01T10:00:00+01:00,Kajen\n"
+        "Skräp överallt vid ån,2026-01-01T11:00:00+01:00,Ån\n").encode(),
+        "p.csv", actor="kom@landskrona.se", settings=photo_settings())
+    unsure = db.session.execute(select(Report).where(Report.description.like("Vilken%"))).scalar_one()
+    litter = db.session.execute(select(Report).where(Report.description.like("Skräp överallt%"))).scalar_one()
+    lang = {"Accept-Language": "sv"}
+    page = client.get("/staff/places", headers=lang)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Vilken utsikt" in html and "Skräp överallt" in html
+    assert "Slottsgatan" not in html and "rapporterna från kampanjer" in html
+    token = form_token(client, "/staff/places")
+    placed = client.post("/staff/places", headers=lang, data={
+        "csrf_token": token, "report_id": str(litter.id), f"version-{litter.id}": str(litter.version),
+        "lat": "55.8705", "lon": "12.83"})
+    assert placed.status_code == 302
+    refused = client.post("/staff/places", headers=lang, data={
+        "csrf_token": token, "report_id": str(other.id), f"version-{other.id}": str(other.version),
+        "lat": "55.8705", "lon": "12.83"})
+    assert refused.status_code == 409
+    chosen = client.post("/staff/places/category", headers=lang, data={
+        "csrf_token": token, "report_id": str(unsure.id), "category": "feels_safe", "version": str(unsure.version)})
+    assert chosen.status_code == 302
+    for report in (litter, unsure, other):
+        db.session.refresh(report)
+    assert litter.lat == 55.8705 and unsure.category.key == "feels_safe" and other.lat is None
+    # A case officer still sees every report in the queue.
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer"))
+    assert "Slottsgatan" in officer.get("/staff/places").get_data(as_text=True)

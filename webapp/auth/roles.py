@@ -42,6 +42,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "field_report": {ADMIN, CASE_OFFICER, FIELD_REPORTER, CREW},  # report on behalf / from the field
     "admin": {ADMIN},                         # users, categories, templates, site message
     "campaigns": {ADMIN, COMMUNICATIONS},     # create and run campaigns, import posts
+    # The queue of reports that need a place or a category: triage sees every report in it; the role that
+    # imports campaign posts places and categorises those (the campaigns' reports only, see place_queue_all).
+    "place_queue": {ADMIN, CASE_OFFICER, COMMUNICATIONS},
+    "place_queue_all": {ADMIN, CASE_OFFICER},
     "campaign_results": {ADMIN, COMMUNICATIONS, CASE_OFFICER, LIGHTING_PLANNER},
     "activities": {ADMIN, COMMUNICATIONS, CASE_OFFICER},
     "owners": {ADMIN, CASE_OFFICER, COMMUNICATIONS},
