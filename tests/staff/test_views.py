@@ -402,3 +402,32 @@ def test_get_forms_send_no_none_for_an_empty_choice(sqlite_app):
     source = Path(__file__).resolve().parents[2] / "webapp"
     offenders = [str(p) for p in source.rglob("*.py") if "SelectChoice(None" in p.read_text(encoding="utf-8")]
     assert offenders == []  # use webapp.formfields.empty_choice
+
+
+def test_overdue_work_orders_show_on_the_report_and_in_the_inbox_and_the_order_comes_before_creating_another(sqlite_app):
+    """Issue 24.11: the order's number, status and "overdue" where the officer looks; "Create work order" is the
+    first offer only on a report without an open order."""
+    from datetime import timedelta
+
+    from webapp.timeutil import local_today
+    from webapp.workorders import services as workorders
+
+    client = officer_client(sqlite_app)
+    late, _ = make_report(category="littered", description="Sent ärende")
+    plain, _ = make_report(category="graffiti", description="Utan order")
+    order = workorders.create_work_order([late.id], kind="cleaning", priority_code="normal", title="Städa",
+                                         actor="x", today=local_today() - timedelta(days=60))
+    workorders.start(order, "x")
+    lang = {"Accept-Language": "sv"}
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/staff/reports/{late.id}", headers=lang)
+                                      .get_data(as_text=True)))
+    assert f"{order.number} – Pågår – försenad" in text
+    assert "Skapa arbetsorder" not in text and "Skapa ytterligare en arbetsorder" in text
+    assert text.index(f"{order.number} – Pågår") < text.index("Skapa ytterligare en arbetsorder")
+    bare = client.get(f"/staff/reports/{plain.id}", headers=lang).get_data(as_text=True)
+    assert 'class="button primary" href="/staff/workorders/new' in bare and "AO-" not in bare
+    inbox = client.get("/staff/reports?sort=newest", headers=lang).get_data(as_text=True)
+    rows = {ref: row for row in re.findall(r"<tr.*?</tr>", inbox, re.S) for ref in (late.reference, plain.reference)
+            if ref in row}
+    assert order.number in rows[late.reference] and "försenad" in rows[late.reference]
+    assert "AO-" not in rows[plain.reference]
