@@ -220,6 +220,35 @@ def keep_retired_choices(r: Report, edit_form=None, assign_form=None) -> None:
         assign_form.department.choices = list(assign_form.department.choices) + [SelectChoice(department, department)]
 
 
+def _candidate(n: Report, distance: float) -> dict:
+    """A nearby report offered to merge into."""
+    return {"reference": n.reference, "category": category_name(n.category), "distance": round(distance),
+            "status": STATUS_LABELS.get(n.status, n.status), "status_key": n.status,
+            "description": (n.description or "")[:100], "support_count": n.support_count,
+            # Kept on one line in the merge button's label (a reference broken at its hyphen misreads).
+            "reference_unbroken": Markup('<span class="nowrap">%s</span>') % n.reference,
+            "url": url_for("staff.report", report_id=n.id)}
+
+
+def _merge_side(r: Report) -> dict:
+    return {"reference": r.reference, "category": category_name(r.category),
+            "status": STATUS_LABELS.get(r.status, r.status), "status_key": r.status, "created": _when(r.created_at),
+            "place": ", ".join(p for p in [r.location_text, r.district.name if r.district else ""] if p),
+            "description": r.description or "", "support_count": r.support_count,
+            "url": url_for("staff.report", report_id=r.id)}
+
+
+def merge_confirmation(duplicate: Report, target: Report, form: forms.MergeForm) -> dict:
+    """What the officer confirms before a merge: both reports side by side, and a warning when their categories
+    differ (a likely mistake, though not refused)."""
+    confirm = forms.MergeForm(formdata=None, data={"version": form.version.data, "target": target.reference,
+                                                   "confirmed": True})
+    return {"duplicate": _merge_side(duplicate), "target": _merge_side(target), "form": confirm,
+            "different_categories": duplicate.category_id != target.category_id,
+            "action_url": url_for("staff.merge", report_id=duplicate.id),
+            "cancel_url": url_for("staff.report", report_id=duplicate.id)}
+
+
 def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) -> dict:
     """The staff view of a report, as `viewer` may see it: photos by services.photo_visible_to, the reporter's
     contact by the reporter_contact permission. A refused status change comes back as `status_form`, with what
@@ -243,12 +272,7 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
               if services.photo_visible_to(p, viewer)]
     linked_orders = workorders.orders_for(r)
     orders = order_summaries(linked_orders)
-    nearby = [{"reference": n.reference, "category": category_name(n.category), "distance": round(d),
-               "status": STATUS_LABELS.get(n.status, n.status), "status_key": n.status,
-               "description": (n.description or "")[:100], "support_count": n.support_count,
-               # Kept on one line in the merge button's label (a reference broken at its hyphen misreads).
-               "reference_unbroken": Markup('<span class="nowrap">%s</span>') % n.reference,
-               "url": url_for("staff.report", report_id=n.id)} for n, d in lifecycle.open_reports_nearby(r)]
+    same, other = lifecycle.merge_candidates(r)
     questions = [{"question": q.question, "asked": _when(q.asked_at), "by": q.asked_by,
                   "answer": q.answer, "answered": _when(q.answered_at) if q.answered_at else None}
                  for q in lifecycle.info_requests(r)]
@@ -265,7 +289,8 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
         "r": r, "row": report_row(r, linked_orders), "can_triage": can_triage, "contact": reporter_contact(r, viewer),
         "department": r.department_code or r.category.department_code or "—",
         "external": EXTERNAL_LABELS.get(r.external_kind) if r.external_kind else None,
-        "merged_into": r.merged_into, "photos": photos, "orders": orders, "nearby": nearby,
+        "merged_into": r.merged_into, "photos": photos, "orders": orders,
+        "nearby": [_candidate(n, d) for n, d in same], "nearby_other": [_candidate(n, d) for n, d in other],
         "questions": questions, "history": [{"when": _when(h.created_at), "status": STATUS_LABELS.get(h.to_status),
                                              "note": h.public_note, "actor": h.actor} for h in r.history],
         "events": audit.history("report", r.id, value_label),
@@ -277,6 +302,7 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
         "can_merge": r.status != ReportStatus.DUPLICATE,
         "hide": forms.HideForm(formdata=None, data={"version": version}),
         "merge": forms.MergeForm(formdata=None, data={"version": version}),
+        "unmerge": forms.UnmergeForm(formdata=None, data={"version": version}),
         "question": forms.QuestionForm(formdata=None), "moderate": forms.ModerateForm(formdata=None),
         "redact": forms.RedactForm(formdata=None),
         "can_order": r.status != ReportStatus.DUPLICATE and not r.hidden,
