@@ -70,7 +70,8 @@ def new():
             getattr(form, exc.field, form.title).errors.append(exc.message)
     status_code = 400 if request.method == "POST" else 200
     return render_template("workorders/new.html", form=form, reports=presenters.linked(found),
-                           needs_confirm=needs_confirm), status_code
+                           needs_confirm=needs_confirm, kind_warning=presenters.kind_warning(form.kind.data, found),
+                           kind_fits=presenters.kind_fits(found)), status_code
 
 
 @bp.get("/workorders/<int:order_id>")
