@@ -362,3 +362,19 @@ def test_the_communications_officer_places_and_categorises_the_campaigns_posts_o
     officer = sqlite_app.test_client()
     login(officer, make_user("case_officer"))
     assert "Slottsgatan" in officer.get("/staff/places").get_data(as_text=True)
+
+
+def test_the_comparison_page_warns_of_a_running_follow_up_and_another_area(sqlite_app):
+    """Issue 24.15: 116→34 with the follow-up still running, or against another area, is said on the page."""
+    client = comms(sqlite_app)
+    today = date.today()
+    create(client, name="Bas", slug="bas", starts_on=(today - timedelta(days=400)).isoformat(),
+           ends_on=(today - timedelta(days=380)).isoformat())
+    karlslund = db.session.execute(select(District.id).where(District.name == "Karlslund/Norrestad")).scalar_one()
+    centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
+    create(client, name="Uppföljning", slug="uppf", kind="follow_up", follows=str(services.by_slug("bas").id),
+           districts=[str(centrum), str(karlslund)])
+    follow_up = services.by_slug("uppf")
+    html = client.get(f"/staff/campaigns/{follow_up.id}/compare", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Uppföljning pågår fortfarande" in html
+    assert "olika områden (Centrum/Öster; Centrum/Öster, Karlslund/Norrestad)" in html

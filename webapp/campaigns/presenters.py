@@ -6,10 +6,12 @@ import json
 from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from webapp import disclosure
 from webapp.campaigns import services, walks
 from webapp.extensions import db
+from webapp.geo.models import District
 from webapp.geo.services import to_sweref
 from webapp.reports.labels import export_words, worded
 from webapp.reports.models import Category
@@ -25,8 +27,6 @@ def _bars(counts: dict, labels: dict | None = None) -> list[dict]:
 
 
 def category_labels() -> dict:
-    from sqlalchemy import select
-
     return {c.key: category_name(c) for c in db.session.execute(select(Category)).scalars()}
 
 
@@ -61,6 +61,7 @@ def compare_page(baseline, follow_up, data: dict) -> dict:
     top = max([c["before"] for c in data["cells"]] + [c["after"] for c in data["cells"]] + [1])
     return {
         "baseline": campaign_row(baseline), "follow_up": campaign_row(follow_up),
+        "caveats": comparison_caveats(baseline, follow_up),
         "before_total": data["before_total"], "after_total": data["after_total"],
         "cells": [{**c, "kind": kinds.get(c["kind"], c["kind"]), "before_pct": round(100 * c["before"] / top),
                    "after_pct": round(100 * c["after"] / top)} for c in data["cells"]],
@@ -71,6 +72,32 @@ def compare_page(baseline, follow_up, data: dict) -> dict:
         "disappeared": [{"count": p["count"], "lat": round(p["lat"], 5), "lon": round(p["lon"], 5),
                          "category": category_name(p["reports"][0].category)} for p in data["disappeared"]],
     }
+
+
+def _area_name(campaign) -> str:
+    if not campaign.district_ids:
+        return _("an area drawn on the map")
+    names = db.session.execute(select(District.name).where(District.id.in_(campaign.district_ids))
+                               .order_by(District.name)).scalars()
+    return ", ".join(names)
+
+
+def comparison_caveats(baseline, follow_up) -> list[str]:
+    """Why the comparison's figures cannot be read as they stand (services.comparison_caveats), in words."""
+    found = services.comparison_caveats(baseline, follow_up)
+    said = []
+    for campaign in found["running"]:
+        if services.is_open(campaign):
+            said.append(_("%(name)s is still running (until %(end)s): its figures will still grow.",
+                          name=campaign.name, end=format_date(campaign.ends_on, "long")))
+        else:
+            said.append(_("%(name)s has not started yet (it runs %(start)s – %(end)s).", name=campaign.name,
+                          start=format_date(campaign.starts_on, "long"), end=format_date(campaign.ends_on, "long")))
+    if found["areas_differ"]:
+        said.append(_("The two campaigns cover different areas (%(before)s; %(after)s): a change may come from the "
+                      "area rather than from the place itself.", before=_area_name(baseline),
+                      after=_area_name(follow_up)))
+    return said
 
 
 def export_rows(rows) -> tuple[list[str], list[list]]:
