@@ -131,7 +131,7 @@ def test_indicator_dashboard_page_xlsx_and_survey_entry(sqlite_app):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "2019 jämfört med 2018" in html and "<svg" in html
     assert "report-print.css" in html
-    assert comms.get("/staff/indicators?period=nonsense").status_code == 302
+    assert comms.get("/staff/indicators?period=nonsense").status_code == 400
     from tests.factories import form_token
     token = form_token(comms, "/staff/indicators?period=2019")
     comms.post("/staff/indicators/survey", data={"csrf_token": token, "indicator": "trygghetsmatning:safe_evening",
@@ -209,3 +209,32 @@ def test_full_geojson_above_the_limit_becomes_a_job_for_its_maker_and_administra
     admin = sqlite_app.test_client()
     login(admin, make_user("admin"))
     assert admin.get(page).status_code == 200 and json.loads(admin.get(page + "/file").data) == written
+
+
+def test_an_invalid_period_is_said_and_the_xlsx_keeps_the_demo_note(sqlite_app):
+    """Issue 24.16: `2018-H3` or `abc` is refused at the period field with what was typed kept, and the page says
+    which period it shows instead; the XLSX of demo survey values says they are invented."""
+    import re
+
+    from webapp.insights import indicators
+    from webapp.timeutil import local_today
+
+    comms = sqlite_app.test_client()
+    login(comms, make_user("communications"))
+    shown = str(local_today().year - 1)
+    for typed in ("2018-H3", "abc"):
+        page = comms.get(f"/staff/indicators?period={typed}", headers={"Accept-Language": "sv"})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 400 and f'name="period" value="{typed}"' in html
+        assert 'aria-invalid="true"' in html and "Välj ett år, halvår eller kvartal" in html
+        assert f"Sidan visar {shown} i stället." in html
+        assert re.search(rf'href="/staff/indicators.xlsx\?period={shown}"', html)
+    assert comms.get("/staff/indicators.xlsx?period=abc").status_code == 302
+    indicators.save_survey_value(source="trygghetsmatning", indicator="safe_evening", area="Centrum/Öster",
+                                 year=2019, value=61.0, actor=indicators.DEMO_ACTOR)
+    book = load_workbook(io.BytesIO(comms.get("/staff/indicators.xlsx?period=2019",
+                                              headers={"Accept-Language": "sv"}).data))
+    summary = " ".join(str(c.value) for row in book["Uppföljning"].iter_rows() for c in row if c.value)
+    assert "påhittade demovärden" in summary
+    survey = [[c.value for c in row] for row in book.worksheets[-1].iter_rows()]
+    assert survey[1][-1] and "påhitta" in survey[1][-1]

@@ -311,14 +311,15 @@ def lighting_geojson():
 
 # The follow-up dashboard (Uppföljning)
 
+def _default_period() -> str:
+    return str(local_today().year - 1)  # the last full year (Stockholm's calendar)
+
+
 def _period():
-
-
     def day(name):
         return parse_day(request.args.get(name), name)
 
-    default = str(local_today().year - 1)
-    return ind.parse_period(request.args.get("period") or default, day("from"), day("to"))
+    return ind.parse_period(request.args.get("period") or _default_period(), day("from"), day("to"))
 
 
 def _survey_form():
@@ -331,17 +332,23 @@ def _survey_form():
 @bp.get("/indicators")
 @require("indicators")
 def indicators():
+    """The dashboard for a period. A period that cannot be read is said at its field, with what was typed kept,
+    and the page says which period it shows instead (400), rather than showing another year silently."""
+    refusal = None
     try:
         period = _period()
     except ReportError as exc:
-        from flask import flash
-
-        flash(str(exc.message) if exc.field == "period" else _("A date, a number or a value is not valid."), "error")
-        return redirect(url_for("insights.indicators"))
+        period = ind.parse_period(_default_period())
+        field = {"date_from": "from", "date_to": "to"}.get(exc.field, exc.field)
+        refusal = {"field": field if field in ("period", "from", "to") else "period", "message": str(exc.message),
+                   "typed": {name: (request.args.get(name) or "")[:40] for name in ("period", "from", "to")},
+                   "instead": _("The page shows %(period)s instead.", period=period.label)}
     page = dashboard_page(ind.dashboard(period), ind.report_counts_by_year(), charts)
     return render_template("insights/indicators.html", page=page, survey_form=_survey_form(),
                            can_enter=current_user.can("survey_data"), can_see_hotspots=current_user.can("hotspots"),
-                           xlsx_url=url_for("insights.indicators_xlsx", **request.args))
+                           refusal=refusal,
+                           xlsx_url=url_for("insights.indicators_xlsx", period=period.label) if refusal
+                           else url_for("insights.indicators_xlsx", **request.args)), 400 if refusal else 200
 
 
 @bp.get("/indicators.xlsx")
@@ -350,7 +357,7 @@ def indicators_xlsx():
     try:
         period = _period()
     except ReportError:
-        abort(400)
+        return redirect(url_for("insights.indicators", **request.args))  # the page says what is wrong
     data = ind.dashboard(period)
     services.log_export("indicators", "xlsx", services.Selection(date_from=period.start, date_to=period.end), rows=0,
                         actor=actor())
