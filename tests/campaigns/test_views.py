@@ -378,3 +378,27 @@ def test_the_comparison_page_warns_of_a_running_follow_up_and_another_area(sqlit
     html = client.get(f"/staff/campaigns/{follow_up.id}/compare", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Uppföljning pågår fortfarande" in html
     assert "olika områden (Centrum/Öster; Centrum/Öster, Karlslund/Norrestad)" in html
+
+
+def test_the_queue_shows_the_photo_or_the_instagram_link_to_place_a_post_by(sqlite_app):
+    """Issue 24.16: a post is placed by what it shows: its photo (pending, but public on Instagram already, so
+    the communications officer sees it) and a link to the post."""
+    import re
+    import zipfile
+
+    from tests.factories import image_bytes
+    from webapp.media import photo_settings
+
+    client = comms(sqlite_app)
+    create(client, slug="insta-photo", categories=[])
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a.jpg", image_bytes())
+    imports.import_posts(services.by_slug("insta-photo"), (
+        "caption,posted_at,link,image\n"
+        "Skräp på stranden,2026-01-01T10:00:00+01:00,https://www.instagram.com/p/abc123/,a.jpg\n").encode(),
+        "p.csv", actor="kom@landskrona.se", settings=photo_settings(), zip_bytes=archive.getvalue())
+    html = client.get("/staff/places", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'href="https://www.instagram.com/p/abc123/"' in html and "Öppna inlägget på Instagram" in html
+    photo = re.search(r'<img src="(/staff/photos/\d+/thumb\.jpg)"', html).group(1)
+    assert client.get(photo).status_code == 200

@@ -57,10 +57,12 @@ PERMISSIONS: dict[str, set[str]] = {
     "survey_data": {ADMIN, CASE_OFFICER, COMMUNICATIONS},  # enter external survey indicators
     # Photos not on the public site (pending, rejected, or of a hidden report): all of them for those who
     # moderate; of the reports one filed oneself; of the reports in the work orders one may work on.
-    # webapp/staff/services.py photo_visible_to applies these three.
+    # webapp/staff/services.py photo_visible_to applies these four.
     "moderate_photos": {ADMIN, CASE_OFFICER},
     "photos_of_own_reports": {FIELD_REPORTER, CREW},
     "photos_of_own_tasks": {CREW},
+    # Photos of posts imported from Instagram (public there already), to place and sort them in the queue.
+    "photos_of_imported_posts": {COMMUNICATIONS},
     # Reporters' e-mail, name and phone: only the roles that contact reporters.
     "reporter_contact": {ADMIN, CASE_OFFICER},
 }

@@ -16,7 +16,8 @@ from webapp.geo.services import to_sweref
 from webapp.reports.labels import export_words, worded
 from webapp.reports.models import Category
 from webapp.reports.presenters import category_name, map_page
-from webapp.reports.status import STATUS_LABELS, Moderation
+from webapp.reports.public import is_published
+from webapp.reports.status import STATUS_LABELS, Moderation, Source
 from webapp.timeutil import as_utc
 
 
@@ -98,6 +99,30 @@ def comparison_caveats(baseline, follow_up) -> list[str]:
                       "area rather than from the place itself.", before=_area_name(baseline),
                       after=_area_name(follow_up)))
     return said
+
+
+def queue_photo(report, can) -> str | None:
+    """The photo to place a queued post by, for a user whose permissions `can` tells: the first not rejected
+    that staff.photo_file will show them (the rule of webapp/staff/services.py photo_visible_to, for the roles
+    that work this queue)."""
+    for photo in report.photos:
+        if photo.moderation == Moderation.REJECTED:
+            continue
+        if can("moderate_photos") or is_published(photo) or (report.import_key and can("photos_of_imported_posts")):
+            return url_for("staff.photo_file", photo_id=photo.id, size="thumb")
+    return None
+
+
+def queue_row(report, can) -> dict:
+    """A report in the queue of reports that need a place or a category, with what helps to place it: its photo
+    and the post it came from."""
+    return {"id": report.id, "version": report.version, "reference": report.reference,
+            "category": category_name(report.category), "description": report.description,
+            "place": report.location_text, "source": report.source,
+            "url": url_for("staff.report", report_id=report.id), "photo": queue_photo(report, can),
+            "link": report.media_url if (report.media_url or "").startswith(("https://", "http://")) else None,
+            "link_text": _("Open the post on Instagram") if report.source == Source.INSTAGRAM
+            else _("Open the linked photo")}
 
 
 def export_rows(rows) -> tuple[list[str], list[list]]:

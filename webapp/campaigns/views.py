@@ -255,13 +255,9 @@ def needs_place():
 
 
 def _queue_page(status: int = 200):
-    rows = [{"id": r.id, "version": r.version, "reference": r.reference,
-             "category": report_presenters.category_name(r.category),
-             "description": r.description, "place": r.location_text, "source": r.source,
-             "url": url_for("staff.report", report_id=r.id)}
+    rows = [presenters.queue_row(r, current_user.can)
             for r in imports.needing_a_place(campaigns_only=_campaigns_only())]
-    unsorted = [{"id": r.id, "version": r.version, "reference": r.reference, "description": r.description,
-                 "place": r.location_text, "url": url_for("staff.report", report_id=r.id)}
+    unsorted = [presenters.queue_row(r, current_user.can)
                 for r in imports.needing_a_category(campaigns_only=_campaigns_only())]
     return render_template("campaigns/places.html", rows=rows, form=forms.PlaceForm(formdata=None),
                            unsorted=unsorted, category_form=_category_form(formdata=None),
