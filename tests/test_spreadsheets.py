@@ -224,3 +224,17 @@ def test_no_module_but_the_writer_makes_csv_or_xlsx():
                  if p != WEBAPP / "spreadsheets.py" and (found := writers_outside(p))}
     assert offenders == {}, f"write CSV and XLSX through webapp.spreadsheets: {offenders}"
     assert writers_outside(WEBAPP / "spreadsheets.py")  # the check does see a writer
+
+
+def test_csv_for_excel_has_a_bom_semicolons_and_decimal_commas():
+    """Issue 24.14: Swedish Excel opens "CSV för Excel" as columns, with å/ä/ö intact and numbers as numbers."""
+    from webapp.spreadsheets import csv_name, csv_text
+
+    text = csv_text(["plats", "lat", "antal"], [["Östra Fäladen; vid ån", 55.8706, 3], ["=1+1", -12.5, 0]],
+                    excel=True)
+    assert text.startswith("\ufeff")
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines == ["plats;lat;antal", '"Östra Fäladen; vid ån";55,8706;3', "'=1+1;-12,5;0"]
+    plain = csv_text(["lat"], [[55.8706]])
+    assert plain == "lat\r\n55.8706\r\n"  # the plain CSV is unchanged
+    assert csv_name("x-2026-12-07.csv", True) == "x-2026-12-07-excel.csv" and csv_name("x.csv", False) == "x.csv"

@@ -238,3 +238,31 @@ def test_an_invalid_period_is_said_and_the_xlsx_keeps_the_demo_note(sqlite_app):
     assert "påhittade demovärden" in summary
     survey = [[c.value for c in row] for row in book.worksheets[-1].iter_rows()]
     assert survey[1][-1] and "påhitta" in survey[1][-1]
+
+
+def test_the_heat_maps_case_export_links_carry_the_selection_and_csv_for_excel_is_offered(sqlite_app):
+    """Issue 24.14: "Ärendeexport" exports what the map shows, not every report; each CSV has a Swedish-Excel
+    twin (BOM, semicolons, decimal commas)."""
+    import html as html_lib
+    import re
+
+    graffiti, _ = make_report(category="graffiti")
+    litter, _ = make_report(category="littered")
+    planner = sqlite_app.test_client()
+    login(planner, make_user("lighting_planner"))
+    page = planner.get("/staff/heatmap?categories=graffiti", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    links = {html_lib.unescape(text): html_lib.unescape(url)
+             for url, text in re.findall(r'<a (?:class="[^"]*" )?href="([^"]*)">([^<]*)</a>', page)}
+    assert links["Ärendeexport (CSV)"] == "/staff/exports/cases.csv?categories=graffiti"
+    assert links["Ärendeexport (XLSX)"] == "/staff/exports/cases.xlsx?categories=graffiti"
+    excel_url = links["Ärendeexport (CSV för Excel)"]
+    assert excel_url == "/staff/exports/cases.csv?categories=graffiti&excel=1"
+    assert links["CSV för Excel"] == "/staff/exports/points.csv?categories=graffiti&excel=1"
+    response = planner.get(excel_url)
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff") and ";" in text.splitlines()[0] and "-excel.csv" in response.headers[
+        "Content-Disposition"]
+    assert graffiti.reference in text and litter.reference not in text
+    assert re.search(r";55,\d+;", text)  # a coordinate with a decimal comma
+    points = planner.get(links["CSV för Excel"]).get_data(as_text=True)
+    assert points.startswith("\ufeff") and graffiti.reference in points and litter.reference not in points

@@ -150,7 +150,8 @@ def owner_page(owner, rows) -> dict:
                                     for p in r.photos if p.moderation == Moderation.APPROVED],
                          "url": url_for("staff.report", report_id=r.id)} for r in rows],
             "letter_url": url_for("campaigns.owner_letter", owner_id=owner.id),
-            "csv_url": url_for("campaigns.owner_csv", owner_id=owner.id)}
+            "csv_url": url_for("campaigns.owner_csv", owner_id=owner.id),
+            "excel_url": url_for("campaigns.owner_csv", owner_id=owner.id, excel=1)}
 
 
 def splits(campaign) -> dict:

@@ -187,8 +187,9 @@ def results_export(campaign_id: int, fmt: str):
     header, rows = presenters.export_rows(services.campaign_reports(campaign))
     name = f"kampanj-{campaign.slug}"
     if fmt == "csv":
-        return Response(spreadsheets.csv_text(header, rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+        excel = request.args.get("excel") == "1"  # "CSV för Excel" (webapp/spreadsheets.py)
+        return Response(spreadsheets.csv_text(header, rows, excel=excel), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={spreadsheets.csv_name(name + '.csv', excel)}"})
     data = services.results(campaign)
     summary = [["Kampanj", campaign.name], ["Period", f"{campaign.starts_on} – {campaign.ends_on}"],
                ["Rapporter", data["total"]], ["Åtgärdade", data["fixed"]], [], ["Kategori", "Antal"]]
@@ -461,8 +462,10 @@ def owner_letter(owner_id: int):
 def owner_csv(owner_id: int):
     owner = db.get_or_404(PropertyOwner, owner_id)
     header, rows = presenters.export_rows(lifecycle.owner_reports(owner))
-    return Response(spreadsheets.csv_text(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=fastighetsagare-{owner.id}.csv"})
+    excel = request.args.get("excel") == "1"  # "CSV för Excel" (webapp/spreadsheets.py)
+    name = spreadsheets.csv_name(f"fastighetsagare-{owner.id}.csv", excel)
+    return Response(spreadsheets.csv_text(header, rows, excel=excel), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 from webapp.campaigns import walk_views  # noqa: E402,F401 - the walk pages share this blueprint

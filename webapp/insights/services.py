@@ -409,9 +409,9 @@ def _sheet_rows(rows: Iterator[dict]) -> Iterator[list]:
         yield [worded(words, c, row[c]) for c in POINT_COLUMNS] + [row["category"]]
 
 
-def points_csv(selection: Selection) -> Iterator[str]:
+def points_csv(selection: Selection, *, excel: bool = False) -> Iterator[str]:
     rows = point_rows(selection)
-    return spreadsheets.csv_lines(SHEET_COLUMNS, _sheet_rows(rows))
+    return spreadsheets.csv_lines(SHEET_COLUMNS, _sheet_rows(rows), excel=excel)
 
 
 def points_geojson(selection: Selection) -> Iterator[str]:

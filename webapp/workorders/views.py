@@ -141,8 +141,10 @@ def tasks_print():
 @require("tasks")
 def tasks_csv():
     headers, rows = presenters.csv_rows(services.tasks_for(current_user))
-    return Response(spreadsheets.csv_text(headers, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=uppdrag-{local_today().isoformat()}.csv"})
+    excel = request.args.get("excel") == "1"  # "CSV för Excel" (webapp/spreadsheets.py)
+    name = spreadsheets.csv_name(f"uppdrag-{local_today().isoformat()}.csv", excel)
+    return Response(spreadsheets.csv_text(headers, rows, excel=excel), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/tasks/<int:order_id>")
