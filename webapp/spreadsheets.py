@@ -49,6 +49,11 @@ EXCEL_BOM = "\ufeff"
 EXCEL_DELIMITER = ";"
 
 
+def _csv_cell(value):
+    """A CSV cell: a time with its zone as ISO 8601 (2026-12-07T00:33:00+01:00), anything else as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def _for_excel(value):
     """A cell as Swedish Excel reads it: a decimal number with a decimal comma, anything else as it is."""
     if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
@@ -65,7 +70,7 @@ def csv_lines(header: Sequence | None, rows: Iterable[Sequence], *, excel: bool 
     def line(row) -> str:
         out.seek(0)
         out.truncate()
-        cells = [neutralise(v) for v in row]
+        cells = [_csv_cell(neutralise(v)) for v in row]
         writer.writerow([_for_excel(v) for v in cells] if excel else cells)
         return out.getvalue()
 
@@ -100,9 +105,17 @@ def write_xlsx(target: str | IO[bytes], sheets: Iterable[tuple[str, Iterable[Seq
             cells = []
             for value in row:
                 value = None if value is None else neutralise(value)  # None stays an empty cell
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    # Excel has no time zones: a time is written as the wall time it was given in (the caller
+                    # gives the kommun's, webapp.timeutil.local_time), as a real date a sheet can sort and count.
+                    value = value.replace(tzinfo=None)
                 cell = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # text stays text, whatever it looks like
+                elif isinstance(value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                elif isinstance(value, date):
+                    cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             sheet.append(cells)
             written += 1

@@ -266,3 +266,24 @@ def test_the_heat_maps_case_export_links_carry_the_selection_and_csv_for_excel_i
     assert re.search(r";55,\d+;", text)  # a coordinate with a decimal comma
     points = planner.get(links["CSV för Excel"]).get_data(as_text=True)
     assert points.startswith("\ufeff") and graffiti.reference in points and litter.reference not in points
+
+
+def test_case_and_point_workbooks_hold_real_dates_in_stockholm_time(sqlite_app):
+    """Issue 24.14: a report at 23:30 UTC on 6 December was received at 00:30 on the 7th in Landskrona: the
+    XLSX says so as a date, and the CSV with its offset."""
+    from datetime import datetime, timezone
+
+    from webapp.insights.services import CASE_COLUMNS, SHEET_COLUMNS
+
+    report, _ = make_report(category="graffiti", created_at=datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc))
+    client = sqlite_app.test_client()
+    login(client, make_user("lighting_planner"))
+    book = load_workbook(io.BytesIO(client.get("/staff/exports/cases.xlsx").data))
+    rows = list(book.active.iter_rows(values_only=True))
+    received = rows[1][CASE_COLUMNS.index("received")]
+    assert received == datetime(2026, 12, 7, 0, 30)
+    book = load_workbook(io.BytesIO(client.get("/staff/exports/points.xlsx").data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[1][SHEET_COLUMNS.index("created")] == datetime(2026, 12, 7, 0, 30)
+    text = client.get("/staff/exports/cases.csv").get_data(as_text=True)
+    assert report.reference in text and "2026-12-07T00:30:00+01:00" in text

@@ -18,7 +18,7 @@ from webapp.reports.models import Category
 from webapp.reports.presenters import category_name, map_page
 from webapp.reports.public import is_published
 from webapp.reports.status import STATUS_LABELS, Moderation, Source
-from webapp.timeutil import as_utc
+from webapp.timeutil import as_utc, local_time
 
 
 def _bars(counts: dict, labels: dict | None = None) -> list[dict]:
@@ -132,7 +132,7 @@ def export_rows(rows) -> tuple[list[str], list[list]]:
     table = []
     for r in rows:
         e, n = to_sweref(r.lon, r.lat) if r.lat is not None else (None, None)
-        table.append([r.reference, as_utc(r.created_at).isoformat(), worded(words, "category", r.category.key),
+        table.append([r.reference, local_time(r.created_at), worded(words, "category", r.category.key),
                       worded(words, "kind", r.category.kind), worded(words, "status", r.status),
                       r.district.name if r.district else "", r.location_text, r.lon, r.lat,
                       round(e, 1) if e else None, round(n, 1) if n else None, worded(words, "source", r.source),
