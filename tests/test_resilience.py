@@ -166,7 +166,8 @@ def test_two_gunicorn_workers_on_one_postgresql_never_conflict(app):
         def merge(job):
             (session, token), duplicate_id, target_reference = job
             response = session.post(f"{server.url}/staff/reports/{duplicate_id}/merge",
-                                    data={"csrf_token": token, "version": "1", "target": target_reference},
+                                    data={"csrf_token": token, "version": "1", "target": target_reference,
+                                          "confirmed": "y"},
                                     allow_redirects=False, timeout=60)
             return response.status_code
 

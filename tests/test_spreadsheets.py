@@ -224,3 +224,33 @@ def test_no_module_but_the_writer_makes_csv_or_xlsx():
                  if p != WEBAPP / "spreadsheets.py" and (found := writers_outside(p))}
     assert offenders == {}, f"write CSV and XLSX through webapp.spreadsheets: {offenders}"
     assert writers_outside(WEBAPP / "spreadsheets.py")  # the check does see a writer
+
+
+def test_csv_for_excel_has_a_bom_semicolons_and_decimal_commas():
+    """Issue 24.14: Swedish Excel opens "CSV för Excel" as columns, with å/ä/ö intact and numbers as numbers."""
+    from webapp.spreadsheets import csv_name, csv_text
+
+    text = csv_text(["plats", "lat", "antal"], [["Östra Fäladen; vid ån", 55.8706, 3], ["=1+1", -12.5, 0]],
+                    excel=True)
+    assert text.startswith("\ufeff")
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines == ["plats;lat;antal", '"Östra Fäladen; vid ån";55,8706;3', "'=1+1;-12,5;0"]
+    plain = csv_text(["lat"], [[55.8706]])
+    assert plain == "lat\r\n55.8706\r\n"  # the plain CSV is unchanged
+    assert csv_name("x-2026-12-07.csv", True) == "x-2026-12-07-excel.csv" and csv_name("x.csv", False) == "x.csv"
+
+
+def test_xlsx_dates_are_real_dates_at_the_kommuns_wall_time_and_csv_keeps_the_zone():
+    """Issue 24.14: a time in a workbook is a date Excel can sort (not text), as the kommun's clock read it."""
+    from datetime import datetime, timezone
+
+    from openpyxl import load_workbook
+
+    from webapp.spreadsheets import csv_text, xlsx_bytes
+    from webapp.timeutil import local_time
+
+    late = local_time(datetime(2026, 12, 6, 23, 33, tzinfo=timezone.utc))  # 00:33 on 7 December in Landskrona
+    book = load_workbook(io.BytesIO(xlsx_bytes([("Blad", [["created"], [late]])])))
+    cell = book["Blad"]["A2"]
+    assert cell.is_date and cell.value == datetime(2026, 12, 7, 0, 33)
+    assert csv_text(None, [[late]]) == "2026-12-07T00:33:00+01:00\r\n"

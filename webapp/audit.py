@@ -43,7 +43,7 @@ def events_for(entity: str, entity_id: int) -> list[AuditEvent]:
 ACTION_LABELS = {
     "created": _l("Created"), "status": _l("Status changed"), "edited": _l("Edited"), "assigned": _l("Assigned"),
     "hidden": _l("Hidden"), "shown": _l("Shown again"), "merged_from": _l("A duplicate merged into this"),
-    "merged_into": _l("Merged into another report"), "photo_approved": _l("Photo approved"),
+    "merged_into": _l("Merged into another report"), "merge_undone": _l("Merge undone"), "photo_approved": _l("Photo approved"),
     "photo_rejected": _l("Photo rejected"), "photo_redacted": _l("Photo redacted"),
     "question_asked": _l("Question to the reporter"), "question_answered": _l("The reporter answered"),
     "referred": _l("Referred"), "updated": _l("Updated"), "saved": _l("Saved"), "revoked": _l("Revoked"),

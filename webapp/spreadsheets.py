@@ -43,25 +43,52 @@ def neutralise(value):
     return text
 
 
-def csv_lines(header: Sequence | None, rows: Iterable[Sequence]) -> Iterator[str]:
-    """CSV text one line at a time (for streaming responses and files of any size)."""
+# "CSV för Excel": what Excel set to Swedish opens as columns with å, ä and ö intact: a byte order mark (so it
+# reads UTF-8), semicolons between fields (the comma is the decimal sign there) and decimal commas.
+EXCEL_BOM = "\ufeff"
+EXCEL_DELIMITER = ";"
+
+
+def _csv_cell(value):
+    """A CSV cell: a time with its zone as ISO 8601 (2026-12-07T00:33:00+01:00), anything else as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _for_excel(value):
+    """A cell as Swedish Excel reads it: a decimal number with a decimal comma, anything else as it is."""
+    if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
+        return str(value).replace(".", ",")
+    return value
+
+
+def csv_lines(header: Sequence | None, rows: Iterable[Sequence], *, excel: bool = False) -> Iterator[str]:
+    """CSV text one line at a time (for streaming responses and files of any size). With `excel`, the dialect
+    of "CSV för Excel" (EXCEL_BOM, EXCEL_DELIMITER, decimal commas); else plain CSV (UTF-8, commas, points)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=EXCEL_DELIMITER if excel else ",")
 
     def line(row) -> str:
         out.seek(0)
         out.truncate()
-        writer.writerow([neutralise(v) for v in row])
+        cells = [_csv_cell(neutralise(v)) for v in row]
+        writer.writerow([_for_excel(v) for v in cells] if excel else cells)
         return out.getvalue()
 
+    if excel:
+        yield EXCEL_BOM
     if header is not None:
         yield line(header)
     for row in rows:
         yield line(row)
 
 
-def csv_text(header: Sequence | None, rows: Iterable[Sequence]) -> str:
-    return "".join(csv_lines(header, rows))
+def csv_text(header: Sequence | None, rows: Iterable[Sequence], *, excel: bool = False) -> str:
+    return "".join(csv_lines(header, rows, excel=excel))
+
+
+def csv_name(name: str, excel: bool) -> str:
+    """A CSV download's file name; "CSV för Excel" is told apart by its name (x.csv, x-excel.csv)."""
+    return name[:-4] + "-excel.csv" if excel and name.endswith(".csv") else name
 
 
 def write_xlsx(target: str | IO[bytes], sheets: Iterable[tuple[str, Iterable[Sequence]]]) -> int:
@@ -78,9 +105,17 @@ def write_xlsx(target: str | IO[bytes], sheets: Iterable[tuple[str, Iterable[Seq
             cells = []
             for value in row:
                 value = None if value is None else neutralise(value)  # None stays an empty cell
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    # Excel has no time zones: a time is written as the wall time it was given in (the caller
+                    # gives the kommun's, webapp.timeutil.local_time), as a real date a sheet can sort and count.
+                    value = value.replace(tzinfo=None)
                 cell = WriteOnlyCell(sheet, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"  # text stays text, whatever it looks like
+                elif isinstance(value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                elif isinstance(value, date):
+                    cell.number_format = "yyyy-mm-dd"
                 cells.append(cell)
             sheet.append(cells)
             written += 1

@@ -21,6 +21,12 @@ def as_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def local_time(value: datetime) -> datetime:
+    """A stored UTC time as the kommun's wall time (aware, Europe/Stockholm): what spreadsheets write, so that
+    a report at 00:33 there reads 00:33 and its day is that day."""
+    return as_utc(value).astimezone(LOCAL)
+
+
 def local_today() -> date:
     """Today's date in Europe/Stockholm: the day people in the kommun are living."""
     return utcnow().astimezone(LOCAL).date()

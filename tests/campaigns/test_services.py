@@ -286,3 +286,18 @@ def test_exports_from_swedish_excel_are_read_and_the_way_they_were_read_is_said(
     assert (result.created, result.errors) == (1, [])
     report = db.session.execute(select(Report).where(Report.campaign_id == made.id)).scalar_one()
     assert report.description.startswith("Skräp vid ån") and report.location_text == "Södra Långgatan"
+
+
+def test_a_comparison_says_when_a_campaign_still_runs_and_when_the_areas_differ(app):
+    """Issue 24.15: a running follow-up (its count still grows) and another area are caveats of a comparison."""
+    base = campaign("bas-2025", start=date(2025, 2, 1), end=date(2025, 3, 1), areas=("Centrum/Öster",))
+    same_area = campaign("uppf-2026", start=date(2026, 2, 1), end=date(2026, 3, 1), areas=("Centrum/Öster",))
+    wider = campaign("alla-2026", start=date(2026, 11, 20), end=date(2026, 12, 20),
+                     areas=("Centrum/Öster", "Karlslund/Norrestad"))
+    assert services.comparison_caveats(base, same_area, today=date(2026, 6, 1)) == {"running": [],
+                                                                                   "areas_differ": False}
+    caveats = services.comparison_caveats(base, wider, today=date(2026, 12, 7))
+    assert caveats == {"running": [wider], "areas_differ": True}
+    # The last day still counts as running; the day after, the campaign is over.
+    assert services.comparison_caveats(base, wider, today=date(2026, 12, 20))["running"] == [wider]
+    assert services.comparison_caveats(base, wider, today=date(2026, 12, 21))["running"] == []

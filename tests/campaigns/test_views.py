@@ -319,3 +319,86 @@ def test_the_place_and_category_queue_changes_only_reports_in_it_at_the_version_
     assert categorise(post, post.version).status_code == 302
     db.session.refresh(post)
     assert post.category.key == "feels_safe"
+
+
+def test_the_communications_officer_places_and_categorises_the_campaigns_posts_only(sqlite_app):
+    """Issue 24.4: the import page links the queue; the role that imports works it, for campaign reports only."""
+    from tests.factories import make_report
+    from webapp.media import photo_settings
+
+    other, _ = make_report(at=CENTRUM, location_text="Slottsgatan")
+    other.lat = other.lon = None  # an Open311 address: not the communications officer's to place
+    db.session.commit()
+    client = comms(sqlite_app)
+    create(client, slug="insta-comms", categories=[])
+    imports.import_posts(services.by_slug("insta-comms"), (
+        "caption,posted_at,place\n"
+        "Vilken utsikt 😍,2026-01-01T10:00:00+01:00,Kajen\n"
+        "Skräp överallt vid ån,2026-01-01T11:00:00+01:00,Ån\n").encode(),
+        "p.csv", actor="kom@landskrona.se", settings=photo_settings())
+    unsure = db.session.execute(select(Report).where(Report.description.like("Vilken%"))).scalar_one()
+    litter = db.session.execute(select(Report).where(Report.description.like("Skräp överallt%"))).scalar_one()
+    lang = {"Accept-Language": "sv"}
+    page = client.get("/staff/places", headers=lang)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Vilken utsikt" in html and "Skräp överallt" in html
+    assert "Slottsgatan" not in html and "rapporterna från kampanjer" in html
+    token = form_token(client, "/staff/places")
+    placed = client.post("/staff/places", headers=lang, data={
+        "csrf_token": token, "report_id": str(litter.id), f"version-{litter.id}": str(litter.version),
+        "lat": "55.8705", "lon": "12.83"})
+    assert placed.status_code == 302
+    refused = client.post("/staff/places", headers=lang, data={
+        "csrf_token": token, "report_id": str(other.id), f"version-{other.id}": str(other.version),
+        "lat": "55.8705", "lon": "12.83"})
+    assert refused.status_code == 409
+    chosen = client.post("/staff/places/category", headers=lang, data={
+        "csrf_token": token, "report_id": str(unsure.id), "category": "feels_safe", "version": str(unsure.version)})
+    assert chosen.status_code == 302
+    for report in (litter, unsure, other):
+        db.session.refresh(report)
+    assert litter.lat == 55.8705 and unsure.category.key == "feels_safe" and other.lat is None
+    # A case officer still sees every report in the queue.
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer"))
+    assert "Slottsgatan" in officer.get("/staff/places").get_data(as_text=True)
+
+
+def test_the_comparison_page_warns_of_a_running_follow_up_and_another_area(sqlite_app):
+    """Issue 24.15: 116→34 with the follow-up still running, or against another area, is said on the page."""
+    client = comms(sqlite_app)
+    today = date.today()
+    create(client, name="Bas", slug="bas", starts_on=(today - timedelta(days=400)).isoformat(),
+           ends_on=(today - timedelta(days=380)).isoformat())
+    karlslund = db.session.execute(select(District.id).where(District.name == "Karlslund/Norrestad")).scalar_one()
+    centrum = db.session.execute(select(District.id).where(District.name == "Centrum/Öster")).scalar_one()
+    create(client, name="Uppföljning", slug="uppf", kind="follow_up", follows=str(services.by_slug("bas").id),
+           districts=[str(centrum), str(karlslund)])
+    follow_up = services.by_slug("uppf")
+    html = client.get(f"/staff/campaigns/{follow_up.id}/compare", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Uppföljning pågår fortfarande" in html
+    assert "olika områden (Centrum/Öster; Centrum/Öster, Karlslund/Norrestad)" in html
+
+
+def test_the_queue_shows_the_photo_or_the_instagram_link_to_place_a_post_by(sqlite_app):
+    """Issue 24.16: a post is placed by what it shows: its photo (pending, but public on Instagram already, so
+    the communications officer sees it) and a link to the post."""
+    import re
+    import zipfile
+
+    from tests.factories import image_bytes
+    from webapp.media import photo_settings
+
+    client = comms(sqlite_app)
+    create(client, slug="insta-photo", categories=[])
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a.jpg", image_bytes())
+    imports.import_posts(services.by_slug("insta-photo"), (
+        "caption,posted_at,link,image\n"
+        "Skräp på stranden,2026-01-01T10:00:00+01:00,https://www.instagram.com/p/abc123/,a.jpg\n").encode(),
+        "p.csv", actor="kom@landskrona.se", settings=photo_settings(), zip_bytes=archive.getvalue())
+    html = client.get("/staff/places", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'href="https://www.instagram.com/p/abc123/"' in html and "Öppna inlägget på Instagram" in html
+    photo = re.search(r'<img src="(/staff/photos/\d+/thumb\.jpg)"', html).group(1)
+    assert client.get(photo).status_code == 200

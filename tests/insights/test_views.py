@@ -131,7 +131,7 @@ def test_indicator_dashboard_page_xlsx_and_survey_entry(sqlite_app):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "2019 jämfört med 2018" in html and "<svg" in html
     assert "report-print.css" in html
-    assert comms.get("/staff/indicators?period=nonsense").status_code == 302
+    assert comms.get("/staff/indicators?period=nonsense").status_code == 400
     from tests.factories import form_token
     token = form_token(comms, "/staff/indicators?period=2019")
     comms.post("/staff/indicators/survey", data={"csrf_token": token, "indicator": "trygghetsmatning:safe_evening",
@@ -209,3 +209,81 @@ def test_full_geojson_above_the_limit_becomes_a_job_for_its_maker_and_administra
     admin = sqlite_app.test_client()
     login(admin, make_user("admin"))
     assert admin.get(page).status_code == 200 and json.loads(admin.get(page + "/file").data) == written
+
+
+def test_an_invalid_period_is_said_and_the_xlsx_keeps_the_demo_note(sqlite_app):
+    """Issue 24.16: `2018-H3` or `abc` is refused at the period field with what was typed kept, and the page says
+    which period it shows instead; the XLSX of demo survey values says they are invented."""
+    import re
+
+    from webapp.insights import indicators
+    from webapp.timeutil import local_today
+
+    comms = sqlite_app.test_client()
+    login(comms, make_user("communications"))
+    shown = str(local_today().year - 1)
+    for typed in ("2018-H3", "abc"):
+        page = comms.get(f"/staff/indicators?period={typed}", headers={"Accept-Language": "sv"})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 400 and f'name="period" value="{typed}"' in html
+        assert 'aria-invalid="true"' in html and "Välj ett år, halvår eller kvartal" in html
+        assert f"Sidan visar {shown} i stället." in html
+        assert re.search(rf'href="/staff/indicators.xlsx\?period={shown}"', html)
+    assert comms.get("/staff/indicators.xlsx?period=abc").status_code == 302
+    indicators.save_survey_value(source="trygghetsmatning", indicator="safe_evening", area="Centrum/Öster",
+                                 year=2019, value=61.0, actor=indicators.DEMO_ACTOR)
+    book = load_workbook(io.BytesIO(comms.get("/staff/indicators.xlsx?period=2019",
+                                              headers={"Accept-Language": "sv"}).data))
+    summary = " ".join(str(c.value) for row in book["Uppföljning"].iter_rows() for c in row if c.value)
+    assert "påhittade demovärden" in summary
+    survey = [[c.value for c in row] for row in book.worksheets[-1].iter_rows()]
+    assert survey[1][-1] and "påhitta" in survey[1][-1]
+
+
+def test_the_heat_maps_case_export_links_carry_the_selection_and_csv_for_excel_is_offered(sqlite_app):
+    """Issue 24.14: "Ärendeexport" exports what the map shows, not every report; each CSV has a Swedish-Excel
+    twin (BOM, semicolons, decimal commas)."""
+    import html as html_lib
+    import re
+
+    graffiti, _ = make_report(category="graffiti")
+    litter, _ = make_report(category="littered")
+    planner = sqlite_app.test_client()
+    login(planner, make_user("lighting_planner"))
+    page = planner.get("/staff/heatmap?categories=graffiti", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    links = {html_lib.unescape(text): html_lib.unescape(url)
+             for url, text in re.findall(r'<a (?:class="[^"]*" )?href="([^"]*)">([^<]*)</a>', page)}
+    assert links["Ärendeexport (CSV)"] == "/staff/exports/cases.csv?categories=graffiti"
+    assert links["Ärendeexport (XLSX)"] == "/staff/exports/cases.xlsx?categories=graffiti"
+    excel_url = links["Ärendeexport (CSV för Excel)"]
+    assert excel_url == "/staff/exports/cases.csv?categories=graffiti&excel=1"
+    assert links["CSV för Excel"] == "/staff/exports/points.csv?categories=graffiti&excel=1"
+    response = planner.get(excel_url)
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff") and ";" in text.splitlines()[0] and "-excel.csv" in response.headers[
+        "Content-Disposition"]
+    assert graffiti.reference in text and litter.reference not in text
+    assert re.search(r";55,\d+;", text)  # a coordinate with a decimal comma
+    points = planner.get(links["CSV för Excel"]).get_data(as_text=True)
+    assert points.startswith("\ufeff") and graffiti.reference in points and litter.reference not in points
+
+
+def test_case_and_point_workbooks_hold_real_dates_in_stockholm_time(sqlite_app):
+    """Issue 24.14: a report at 23:30 UTC on 6 December was received at 00:30 on the 7th in Landskrona: the
+    XLSX says so as a date, and the CSV with its offset."""
+    from datetime import datetime, timezone
+
+    from webapp.insights.services import CASE_COLUMNS, SHEET_COLUMNS
+
+    report, _ = make_report(category="graffiti", created_at=datetime(2026, 12, 6, 23, 30, tzinfo=timezone.utc))
+    client = sqlite_app.test_client()
+    login(client, make_user("lighting_planner"))
+    book = load_workbook(io.BytesIO(client.get("/staff/exports/cases.xlsx").data))
+    rows = list(book.active.iter_rows(values_only=True))
+    received = rows[1][CASE_COLUMNS.index("received")]
+    assert received == datetime(2026, 12, 7, 0, 30)
+    book = load_workbook(io.BytesIO(client.get("/staff/exports/points.xlsx").data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[1][SHEET_COLUMNS.index("created")] == datetime(2026, 12, 7, 0, 30)
+    text = client.get("/staff/exports/cases.csv").get_data(as_text=True)
+    assert report.reference in text and "2026-12-07T00:30:00+01:00" in text

@@ -366,6 +366,17 @@ def test_status_choices_follow_the_flow_and_closing_must_be_confirmed(sqlite_app
                                                                    "status": "received"}).status_code == 302
 
 
+def confirm_merge(client, duplicate, fields):
+    """Press a merge button, then confirm on the page it shows (issue 24.12): nothing is merged before that."""
+    asked = client.post(f"/staff/reports/{duplicate.id}/merge", data=fields, headers={"Accept-Language": "sv"})
+    assert asked.status_code == 200 and "Ja, slå samman med" in asked.get_data(as_text=True)
+    db.session.refresh(duplicate)
+    assert duplicate.merged_into_id is None
+    form = re.search(r'<form method="post" action="[^"]+" class="merge-confirm-form">(.*?)</form>',
+                     asked.get_data(as_text=True), re.S).group(1)
+    return client.post(f"/staff/reports/{duplicate.id}/merge", data=dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', form)))
+
+
 def test_merging_into_a_nearby_report_with_its_button(sqlite_app):
     client = officer_client(sqlite_app)
     keep, _ = make_report(category="littered", at=CENTRUM)
@@ -377,7 +388,7 @@ def test_merging_into_a_nearby_report_with_its_button(sqlite_app):
     assert len(forms_) == 1 and f'name="target" value="{keep.reference}"' in forms_[0]
     assert f"Slå samman med {keep.reference}" in re.sub(r"<[^>]+>", "", forms_[0]) and far.reference not in html
     fields = dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', forms_[0]))
-    response = client.post(f"/staff/reports/{duplicate.id}/merge", data=fields)
+    response = confirm_merge(client, duplicate, fields)
     assert response.status_code == 302 and response.headers["Location"] == f"/staff/reports/{keep.id}"
     db.session.refresh(duplicate)
     assert duplicate.merged_into_id == keep.id
@@ -402,3 +413,79 @@ def test_get_forms_send_no_none_for_an_empty_choice(sqlite_app):
     source = Path(__file__).resolve().parents[2] / "webapp"
     offenders = [str(p) for p in source.rglob("*.py") if "SelectChoice(None" in p.read_text(encoding="utf-8")]
     assert offenders == []  # use webapp.formfields.empty_choice
+
+
+def test_overdue_work_orders_show_on_the_report_and_in_the_inbox_and_the_order_comes_before_creating_another(sqlite_app):
+    """Issue 24.11: the order's number, status and "overdue" where the officer looks; "Create work order" is the
+    first offer only on a report without an open order."""
+    from datetime import timedelta
+
+    from webapp.timeutil import local_today
+    from webapp.workorders import services as workorders
+
+    client = officer_client(sqlite_app)
+    late, _ = make_report(category="littered", description="Sent ärende")
+    plain, _ = make_report(category="graffiti", description="Utan order")
+    order = workorders.create_work_order([late.id], kind="cleaning", priority_code="normal", title="Städa",
+                                         actor="x", today=local_today() - timedelta(days=60))
+    workorders.start(order, "x")
+    lang = {"Accept-Language": "sv"}
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/staff/reports/{late.id}", headers=lang)
+                                      .get_data(as_text=True)))
+    assert f"{order.number} – Pågår – försenad" in text
+    assert "Skapa arbetsorder" not in text and "Skapa ytterligare en arbetsorder" in text
+    assert text.index(f"{order.number} – Pågår") < text.index("Skapa ytterligare en arbetsorder")
+    bare = client.get(f"/staff/reports/{plain.id}", headers=lang).get_data(as_text=True)
+    assert 'class="button primary" href="/staff/workorders/new' in bare and "AO-" not in bare
+    inbox = client.get("/staff/reports?sort=newest", headers=lang).get_data(as_text=True)
+    rows = {ref: row for row in re.findall(r"<tr.*?</tr>", inbox, re.S) for ref in (late.reference, plain.reference)
+            if ref in row}
+    assert order.number in rows[late.reference] and "försenad" in rows[late.reference]
+    assert "AO-" not in rows[plain.reference]
+
+
+def test_merging_offers_the_same_category_first_asks_to_confirm_and_can_be_undone(sqlite_app):
+    """Issue 24.12: a "feels safe" report is no likely duplicate of a "dark and unsafe" one: other categories wait
+    behind a disclosure; a merge is confirmed on a page that warns when the categories differ; the merged report's
+    page undoes it, and both reports' logs say so."""
+    from webapp import audit
+
+    client = officer_client(sqlite_app)
+    lang = {"Accept-Language": "sv"}
+    keep, _ = make_report(category="dark_unsafe", at=CENTRUM, description="Mörkt vid bron")
+    safe, _ = make_report(category="feels_safe", at=(CENTRUM[0] + 0.0002, CENTRUM[1]), description="Tryggt här")
+    duplicate, _ = make_report(category="dark_unsafe", at=(CENTRUM[0] + 0.0003, CENTRUM[1]), description="Mörkt")
+    html = client.get(f"/staff/reports/{duplicate.id}", headers=lang).get_data(as_text=True)
+    same_part, other_part = html.split('class="merge-other"')
+    assert keep.reference in same_part and safe.reference not in same_part
+    assert safe.reference in other_part.split("</details>")[0]
+    token = form_token(client, f"/staff/reports/{duplicate.id}")
+    asked = client.post(f"/staff/reports/{duplicate.id}/merge", headers=lang,
+                        data={"csrf_token": token, "version": str(duplicate.version), "target": safe.reference})
+    assert asked.status_code == 200 and "olika kategorier" in asked.get_data(as_text=True)
+    db.session.refresh(duplicate)
+    assert duplicate.status != "duplicate"
+
+    response = confirm_merge(client, duplicate, {"csrf_token": token, "version": str(duplicate.version),
+                                                 "target": keep.reference})
+    assert response.status_code == 302
+    db.session.refresh(keep)
+    db.session.refresh(duplicate)
+    assert duplicate.status == "duplicate" and keep.support_count == 1
+    page = client.get(f"/staff/reports/{duplicate.id}", headers=lang).get_data(as_text=True)
+    assert "Ångra sammanslagningen" in page
+    form = re.search(r'<form method="post" action="/staff/reports/\d+/unmerge">(.*?)</form>', page, re.S).group(1)
+    undone = client.post(f"/staff/reports/{duplicate.id}/unmerge", headers=lang,
+                         data=dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', form)))
+    assert undone.status_code == 302
+    db.session.expire_all()
+    duplicate, keep = db.session.get(Report, duplicate.id), db.session.get(Report, keep.id)
+    assert duplicate.status == "received" and duplicate.merged_into_id is None and keep.support_count == 0
+    assert [e.actor for e in audit.events_for("report", duplicate.id) if e.action == "merge_undone"] == \
+        [e.actor for e in audit.events_for("report", keep.id) if e.action == "merge_undone"] != []
+    after = client.get(f"/staff/reports/{duplicate.id}", headers=lang).get_data(as_text=True)
+    assert "Sammanslagningen ångrades" in after and "Ångra sammanslagningen" not in after
+    # Undoing twice is refused with a message, not a 5xx.
+    again = client.post(f"/staff/reports/{duplicate.id}/unmerge", headers=lang,
+                        data=dict(re.findall(r'name="(\w+)"[^>]*value="([^"]*)"', form)))
+    assert again.status_code == 302

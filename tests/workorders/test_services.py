@@ -185,3 +185,26 @@ def test_start_pressed_again_or_late_changes_nothing_and_keeps_the_done_form_val
     assert order.status == "done"
     assert [e.details["to"] for e in events_for("work_order", order.id) if e.action == "status"] == \
         ["in_progress", "done"]
+
+
+def test_a_bulk_orders_title_says_what_its_reports_share_and_a_misfitting_kind_is_named(sqlite_app):
+    """Issue 24.13: ten reports from four districts are not "Nedskräpat, Karlslund/Norrestad"; a lighting order
+    holding litter and graffiti is flagged (a category without a kind of its own fits any)."""
+    from flask_babel import force_locale
+
+    litter_c, _ = make_report(category="littered", at=CENTRUM, location_text="Torget")
+    litter_k, _ = make_report(category="littered", at=KARLSLUND)
+    graffiti_c, _ = make_report(category="graffiti", at=CENTRUM)
+    lamp_c, _ = make_report(category="street_light", at=CENTRUM)
+    with force_locale("sv"):
+        assert services.suggested_title([litter_c]) == "Nedskräpat, Torget"
+        assert services.suggested_title([litter_c, graffiti_c]) == "2 rapporter i Centrum/Öster"
+        assert services.suggested_title([litter_c, litter_k]) == "Nedskräpat – 2 rapporter i 2 områden"
+        assert services.suggested_title([litter_c, graffiti_c, litter_k]) == "3 rapporter i 2 områden"
+    litter_c2, _ = make_report(category="littered", at=(CENTRUM[0] + 0.001, CENTRUM[1]))
+    with force_locale("sv"):
+        assert services.suggested_title([litter_c, litter_c2]) == "Nedskräpat, Centrum/Öster"
+    mixed = [litter_c, graffiti_c, lamp_c]
+    assert services.usual_kind([litter_c, litter_k, graffiti_c]) == "cleaning"
+    assert services.kind_misfits("light_repair", mixed) == [litter_c, graffiti_c]
+    assert services.kind_misfits("cleaning", [litter_c, litter_k]) == []

@@ -166,3 +166,30 @@ def test_the_status_menu_follows_the_flow_chooses_nothing_and_confirms_an_ending
     assert confirmed.status_code == 302
     db.session.expire_all()
     assert db.session.get(WorkOrder, order.id).status == "rejected"
+
+
+def test_a_bulk_order_gets_a_shared_title_and_a_warning_when_its_kind_does_not_fit(sqlite_app):
+    """Issue 24.13: the form suggests a title from what the reports share and warns (without refusing) when the
+    type of work does not fit their categories; the order's page keeps saying so."""
+    import re
+
+    from tests.factories import KARLSLUND
+
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer"))
+    lang = {"Accept-Language": "sv"}
+    litter, _ = make_report(category="littered", at=CENTRUM)
+    graffiti, _ = make_report(category="graffiti", at=KARLSLUND)
+    page = officer.get(f"/staff/workorders/new?report={litter.id}&report={graffiti.id}", headers=lang)
+    html = page.get_data(as_text=True)
+    assert 'value="2 rapporter i 2 områden"' in html and "brukar behöva: Renhållning (1), Klotter (1)" in html
+    # Prefilled with the first report's kind, the other report is named at once.
+    assert f"1 rapport passar inte arbetstypen Renhållning: {graffiti.reference}" in html
+    data = {"csrf_token": form_token(officer, "/staff/workorders/new"), "reports": [str(litter.id), str(graffiti.id)],
+            "kind": "light_repair", "priority": "normal", "title": "Belysning", "assignee": ""}
+    created = officer.post("/staff/workorders/new", data=data, headers=lang)
+    assert created.status_code == 302
+    shown = officer.get(created.headers["Location"], headers=lang).get_data(as_text=True)
+    warning = re.search(r'class="flash flash-warning kind-warning">(.*?)</p>', shown, re.S).group(1)
+    assert "2 rapporter passar inte arbetstypen Belysning – reparation" in warning
+    assert litter.reference in warning and "Renhållning" in warning and "Klotter)" in warning

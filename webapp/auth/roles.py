@@ -42,6 +42,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "field_report": {ADMIN, CASE_OFFICER, FIELD_REPORTER, CREW},  # report on behalf / from the field
     "admin": {ADMIN},                         # users, categories, templates, site message
     "campaigns": {ADMIN, COMMUNICATIONS},     # create and run campaigns, import posts
+    # The queue of reports that need a place or a category: triage sees every report in it; the role that
+    # imports campaign posts places and categorises those (the campaigns' reports only, see place_queue_all).
+    "place_queue": {ADMIN, CASE_OFFICER, COMMUNICATIONS},
+    "place_queue_all": {ADMIN, CASE_OFFICER},
     "campaign_results": {ADMIN, COMMUNICATIONS, CASE_OFFICER, LIGHTING_PLANNER},
     "activities": {ADMIN, COMMUNICATIONS, CASE_OFFICER},
     "owners": {ADMIN, CASE_OFFICER, COMMUNICATIONS},
@@ -53,10 +57,12 @@ PERMISSIONS: dict[str, set[str]] = {
     "survey_data": {ADMIN, CASE_OFFICER, COMMUNICATIONS},  # enter external survey indicators
     # Photos not on the public site (pending, rejected, or of a hidden report): all of them for those who
     # moderate; of the reports one filed oneself; of the reports in the work orders one may work on.
-    # webapp/staff/services.py photo_visible_to applies these three.
+    # webapp/staff/services.py photo_visible_to applies these four.
     "moderate_photos": {ADMIN, CASE_OFFICER},
     "photos_of_own_reports": {FIELD_REPORTER, CREW},
     "photos_of_own_tasks": {CREW},
+    # Photos of posts imported from Instagram (public there already), to place and sort them in the queue.
+    "photos_of_imported_posts": {COMMUNICATIONS},
     # Reporters' e-mail, name and phone: only the roles that contact reporters.
     "reporter_contact": {ADMIN, CASE_OFFICER},
 }

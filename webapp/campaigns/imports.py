@@ -311,25 +311,33 @@ def imports_for(campaign: Campaign) -> list[ImportRun]:
                                    .order_by(ImportRun.id.desc())).scalars())
 
 
-def _needs_a_place():
-    return (Report.lat.is_(None), Report.hidden.is_(False), Report.status != ReportStatus.DUPLICATE)
+def _campaigns_only(campaigns_only: bool) -> tuple:
+    """The queue as the communications officer sees it: only reports that came in through a campaign."""
+    return (Report.campaign_id.is_not(None),) if campaigns_only else ()
 
 
-def _needs_a_category():
+def _needs_a_place(campaigns_only: bool = False):
+    return (Report.lat.is_(None), Report.hidden.is_(False), Report.status != ReportStatus.DUPLICATE,
+            *_campaigns_only(campaigns_only))
+
+
+def _needs_a_category(campaigns_only: bool = False):
     return (Report.import_key.is_not(None), Category.key == UNSORTED, Report.status == ReportStatus.RECEIVED,
-            Report.hidden.is_(False))
+            Report.hidden.is_(False), *_campaigns_only(campaigns_only))
 
 
-def needing_a_place(limit: int = 200) -> list[Report]:
-    return list(db.session.execute(select(Report).where(*_needs_a_place())
+def needing_a_place(limit: int = 200, *, campaigns_only: bool = False) -> list[Report]:
+    """Reports without a position; with `campaigns_only`, those of campaigns only (imported posts, campaign
+    pages), which is what the role that runs campaigns may place."""
+    return list(db.session.execute(select(Report).where(*_needs_a_place(campaigns_only))
                                    .order_by(Report.created_at).limit(limit)).scalars())
 
 
-def needing_a_category(limit: int = 200) -> list[Report]:
+def needing_a_category(limit: int = 200, *, campaigns_only: bool = False) -> list[Report]:
     """Imported posts the caption rules left uncategorised (UNSORTED) that nobody has triaged yet: once a
     person chooses a category, or triage takes the report further than received, it leaves the queue."""
     return list(db.session.execute(
-        select(Report).join(Category, Category.id == Report.category_id).where(*_needs_a_category())
+        select(Report).join(Category, Category.id == Report.category_id).where(*_needs_a_category(campaigns_only))
         .order_by(Report.created_at).limit(limit)).scalars())
 
 
@@ -348,19 +356,23 @@ def _in_queue(report: Report, conditions) -> bool:
     return db.session.execute(query).first() is not None
 
 
-def categorise_report(report: Report, category_key: str, actor: str, expected_version: int | None) -> None:
+def categorise_report(report: Report, category_key: str, actor: str, expected_version: int | None, *,
+                      campaigns_only: bool = False) -> None:
     """A person chooses the category of an uncategorised post from the queue (recorded like any edit). Only a
-    post still in the queue, as it was when the page was loaded (NotInQueue, ConflictError otherwise)."""
-    if not _in_queue(report, _needs_a_category()):
+    post still in the queue (of campaigns only, with `campaigns_only`), as it was when the page was loaded
+    (NotInQueue, ConflictError otherwise)."""
+    if not _in_queue(report, _needs_a_category(campaigns_only)):
         raise NotInQueue()
     edit_report(report, actor=actor, expected_version=-1 if expected_version is None else expected_version,
                 reason=str(_l("Category chosen from the queue")), category_key=category_key)
 
 
-def place_report(report: Report, lat: float, lon: float, actor: str, expected_version: int | None) -> None:
-    """Place a report without a position from the queue. Only a report still in the queue, as it was when the
-    page was loaded (NotInQueue, ConflictError otherwise): a report that has a place is moved from its own page."""
-    if not _in_queue(report, _needs_a_place()):
+def place_report(report: Report, lat: float, lon: float, actor: str, expected_version: int | None, *,
+                 campaigns_only: bool = False) -> None:
+    """Place a report without a position from the queue. Only a report still in the queue (of campaigns only,
+    with `campaigns_only`), as it was when the page was loaded (NotInQueue, ConflictError otherwise): a report
+    that has a place is moved from its own page."""
+    if not _in_queue(report, _needs_a_place(campaigns_only)):
         raise NotInQueue()
     edit_report(report, actor=actor, expected_version=-1 if expected_version is None else expected_version,
                 reason=str(_l("Placed on the map from the queue")), lat=lat, lon=lon)

@@ -6,16 +6,19 @@ import json
 from flask import url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from webapp import disclosure
 from webapp.campaigns import services, walks
 from webapp.extensions import db
+from webapp.geo.models import District
 from webapp.geo.services import to_sweref
 from webapp.reports.labels import export_words, worded
 from webapp.reports.models import Category
 from webapp.reports.presenters import category_name, map_page
-from webapp.reports.status import STATUS_LABELS, Moderation
-from webapp.timeutil import as_utc
+from webapp.reports.public import is_published
+from webapp.reports.status import STATUS_LABELS, Moderation, Source
+from webapp.timeutil import as_utc, local_time
 
 
 def _bars(counts: dict, labels: dict | None = None) -> list[dict]:
@@ -25,8 +28,6 @@ def _bars(counts: dict, labels: dict | None = None) -> list[dict]:
 
 
 def category_labels() -> dict:
-    from sqlalchemy import select
-
     return {c.key: category_name(c) for c in db.session.execute(select(Category)).scalars()}
 
 
@@ -61,6 +62,7 @@ def compare_page(baseline, follow_up, data: dict) -> dict:
     top = max([c["before"] for c in data["cells"]] + [c["after"] for c in data["cells"]] + [1])
     return {
         "baseline": campaign_row(baseline), "follow_up": campaign_row(follow_up),
+        "caveats": comparison_caveats(baseline, follow_up),
         "before_total": data["before_total"], "after_total": data["after_total"],
         "cells": [{**c, "kind": kinds.get(c["kind"], c["kind"]), "before_pct": round(100 * c["before"] / top),
                    "after_pct": round(100 * c["after"] / top)} for c in data["cells"]],
@@ -73,6 +75,56 @@ def compare_page(baseline, follow_up, data: dict) -> dict:
     }
 
 
+def _area_name(campaign) -> str:
+    if not campaign.district_ids:
+        return _("an area drawn on the map")
+    names = db.session.execute(select(District.name).where(District.id.in_(campaign.district_ids))
+                               .order_by(District.name)).scalars()
+    return ", ".join(names)
+
+
+def comparison_caveats(baseline, follow_up) -> list[str]:
+    """Why the comparison's figures cannot be read as they stand (services.comparison_caveats), in words."""
+    found = services.comparison_caveats(baseline, follow_up)
+    said = []
+    for campaign in found["running"]:
+        if services.is_open(campaign):
+            said.append(_("%(name)s is still running (until %(end)s): its figures will still grow.",
+                          name=campaign.name, end=format_date(campaign.ends_on, "long")))
+        else:
+            said.append(_("%(name)s has not started yet (it runs %(start)s – %(end)s).", name=campaign.name,
+                          start=format_date(campaign.starts_on, "long"), end=format_date(campaign.ends_on, "long")))
+    if found["areas_differ"]:
+        said.append(_("The two campaigns cover different areas (%(before)s; %(after)s): a change may come from the "
+                      "area rather than from the place itself.", before=_area_name(baseline),
+                      after=_area_name(follow_up)))
+    return said
+
+
+def queue_photo(report, can) -> str | None:
+    """The photo to place a queued post by, for a user whose permissions `can` tells: the first not rejected
+    that staff.photo_file will show them (the rule of webapp/staff/services.py photo_visible_to, for the roles
+    that work this queue)."""
+    for photo in report.photos:
+        if photo.moderation == Moderation.REJECTED:
+            continue
+        if can("moderate_photos") or is_published(photo) or (report.import_key and can("photos_of_imported_posts")):
+            return url_for("staff.photo_file", photo_id=photo.id, size="thumb")
+    return None
+
+
+def queue_row(report, can) -> dict:
+    """A report in the queue of reports that need a place or a category, with what helps to place it: its photo
+    and the post it came from."""
+    return {"id": report.id, "version": report.version, "reference": report.reference,
+            "category": category_name(report.category), "description": report.description,
+            "place": report.location_text, "source": report.source,
+            "url": url_for("staff.report", report_id=report.id), "photo": queue_photo(report, can),
+            "link": report.media_url if (report.media_url or "").startswith(("https://", "http://")) else None,
+            "link_text": _("Open the post on Instagram") if report.source == Source.INSTAGRAM
+            else _("Open the linked photo")}
+
+
 def export_rows(rows) -> tuple[list[str], list[list]]:
     header = ["reference", "created", "category", "kind", "status", "district", "place", "lon", "lat",
               "sweref99tm_e", "sweref99tm_n", "source", "support_count", "description", "category_code"]
@@ -80,7 +132,7 @@ def export_rows(rows) -> tuple[list[str], list[list]]:
     table = []
     for r in rows:
         e, n = to_sweref(r.lon, r.lat) if r.lat is not None else (None, None)
-        table.append([r.reference, as_utc(r.created_at).isoformat(), worded(words, "category", r.category.key),
+        table.append([r.reference, local_time(r.created_at), worded(words, "category", r.category.key),
                       worded(words, "kind", r.category.kind), worded(words, "status", r.status),
                       r.district.name if r.district else "", r.location_text, r.lon, r.lat,
                       round(e, 1) if e else None, round(n, 1) if n else None, worded(words, "source", r.source),
@@ -98,7 +150,8 @@ def owner_page(owner, rows) -> dict:
                                     for p in r.photos if p.moderation == Moderation.APPROVED],
                          "url": url_for("staff.report", report_id=r.id)} for r in rows],
             "letter_url": url_for("campaigns.owner_letter", owner_id=owner.id),
-            "csv_url": url_for("campaigns.owner_csv", owner_id=owner.id)}
+            "csv_url": url_for("campaigns.owner_csv", owner_id=owner.id),
+            "excel_url": url_for("campaigns.owner_csv", owner_id=owner.id, excel=1)}
 
 
 def splits(campaign) -> dict:

@@ -303,6 +303,25 @@ def compare(baseline: Campaign, follow_up: Campaign, radius_m: float = PLACE_RAD
             "before_total": len(before), "after_total": len(after)}
 
 
+def comparison_caveats(baseline: Campaign, follow_up: Campaign, today: date | None = None) -> dict:
+    """What makes two campaigns' counts not comparable as they stand: a campaign that has not ended (its count
+    still grows; Stockholm's calendar day) and areas that differ (by more than a sliver, so that the same
+    districts drawn twice are the same). `running` lists the campaigns not ended yet, the follow-up first;
+    `areas_differ` is None when an area cannot be read."""
+    today = today or local_today()
+    running = [c for c in (follow_up, baseline) if c.ends_on >= today]
+    if baseline.district_ids and follow_up.district_ids:
+        areas_differ = set(baseline.district_ids) != set(follow_up.district_ids)
+    else:
+        try:
+            before, after = area_shape(baseline), area_shape(follow_up)
+            union = before.union(after).area
+            areas_differ = union > 0 and before.symmetric_difference(after).area / union > 0.01
+        except (ValueError, TypeError, AttributeError, KeyError):
+            areas_differ = None
+    return {"running": running, "areas_differ": areas_differ}
+
+
 # Engagement activities
 
 def add_activity(*, held_on: date | None, kind: str, title: str, participants: int | None, actor: str,

@@ -187,8 +187,9 @@ def results_export(campaign_id: int, fmt: str):
     header, rows = presenters.export_rows(services.campaign_reports(campaign))
     name = f"kampanj-{campaign.slug}"
     if fmt == "csv":
-        return Response(spreadsheets.csv_text(header, rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+        excel = request.args.get("excel") == "1"  # "CSV för Excel" (webapp/spreadsheets.py)
+        return Response(spreadsheets.csv_text(header, rows, excel=excel), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={spreadsheets.csv_name(name + '.csv', excel)}"})
     data = services.results(campaign)
     summary = [["Kampanj", campaign.name], ["Period", f"{campaign.starts_on} – {campaign.ends_on}"],
                ["Rapporter", data["total"]], ["Åtgärdade", data["fixed"]], [], ["Kategori", "Antal"]]
@@ -223,8 +224,13 @@ def _queue_refusal(exc: ReportError) -> int:
     return 409 if isinstance(exc, (imports.NotInQueue, lifecycle.ConflictError)) else 400
 
 
+def _campaigns_only() -> bool:
+    """The communications officer works the queue for the campaigns' reports only; triage for all of them."""
+    return not current_user.can("place_queue_all")
+
+
 @bp.route("/staff/places", methods=["GET", "POST"])
-@require("triage")
+@require("place_queue")
 def needs_place():
     """Reports without a position (imported posts, Open311 addresses) waiting to be placed on the map. Only a
     report in this queue is placed from it, and only as it was when the page was loaded (its version)."""
@@ -237,7 +243,7 @@ def needs_place():
             abort(404)
         try:
             imports.place_report(report, float(form.lat.data), float(form.lon.data), actor(),
-                                 _queue_version(f"version-{report_id}"))
+                                 _queue_version(f"version-{report_id}"), campaigns_only=_campaigns_only())
             flash(_("%(reference)s was placed on the map.", reference=report.reference), "info")
             return redirect(url_for("campaigns.needs_place"))
         except ReportError as exc:
@@ -250,15 +256,13 @@ def needs_place():
 
 
 def _queue_page(status: int = 200):
-    rows = [{"id": r.id, "version": r.version, "reference": r.reference,
-             "category": report_presenters.category_name(r.category),
-             "description": r.description, "place": r.location_text, "source": r.source,
-             "url": url_for("staff.report", report_id=r.id)} for r in imports.needing_a_place()]
-    unsorted = [{"id": r.id, "version": r.version, "reference": r.reference, "description": r.description,
-                 "place": r.location_text, "url": url_for("staff.report", report_id=r.id)}
-                for r in imports.needing_a_category()]
+    rows = [presenters.queue_row(r, current_user.can)
+            for r in imports.needing_a_place(campaigns_only=_campaigns_only())]
+    unsorted = [presenters.queue_row(r, current_user.can)
+                for r in imports.needing_a_category(campaigns_only=_campaigns_only())]
     return render_template("campaigns/places.html", rows=rows, form=forms.PlaceForm(formdata=None),
                            unsorted=unsorted, category_form=_category_form(formdata=None),
+                           campaigns_only=_campaigns_only(),
                            map=report_presenters.map_page()["map"]), status
 
 
@@ -270,7 +274,7 @@ def _category_form(**kwargs) -> forms.ChooseCategoryForm:
 
 
 @bp.post("/staff/places/category")
-@require("triage")
+@require("place_queue")
 def choose_category():
     """Choose the category of an imported post the caption rules were unsure of (only a post in the queue, at
     the version the page showed)."""
@@ -280,7 +284,8 @@ def choose_category():
         abort(404)
     if form.validate_on_submit():
         try:
-            imports.categorise_report(report, form.category.data, actor(), _queue_version("version"))
+            imports.categorise_report(report, form.category.data, actor(), _queue_version("version"),
+                                      campaigns_only=_campaigns_only())
             flash(_("%(reference)s now has a category.", reference=report.reference), "info")
         except ReportError as exc:
             db.session.rollback()
@@ -457,8 +462,10 @@ def owner_letter(owner_id: int):
 def owner_csv(owner_id: int):
     owner = db.get_or_404(PropertyOwner, owner_id)
     header, rows = presenters.export_rows(lifecycle.owner_reports(owner))
-    return Response(spreadsheets.csv_text(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=fastighetsagare-{owner.id}.csv"})
+    excel = request.args.get("excel") == "1"  # "CSV för Excel" (webapp/spreadsheets.py)
+    name = spreadsheets.csv_name(f"fastighetsagare-{owner.id}.csv", excel)
+    return Response(spreadsheets.csv_text(header, rows, excel=excel), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 from webapp.campaigns import walk_views  # noqa: E402,F401 - the walk pages share this blueprint

@@ -120,8 +120,12 @@ def dashboard_workbook(data: dict) -> bytes:
               for name in sorted(set(data["now"]["by_district"]) | set(data["then"]["by_district"]))]
     categories = [[_("Category"), page["period"], page["before"]]]
     categories += [[row["label"], row["now"], row["then"]] for row in page["category_table"]]
-    survey = [["source", "indicator", "area", "year", "value"]]
-    survey += [[series["source"], series["indicator"], series["area"], year, value]
+    survey = [["source", "indicator", "area", "year", "value", _("Note")]]
+    survey += [[series["source"], series["indicator"], series["area"], year, value,
+                _("demo values, invented") if series["demo"] else ""]
                for series in data["survey"] for year, value in series["points"]]
+    if page["by_area_demo"]:
+        # A spreadsheet travels without the page: it says itself that the survey values are made up.
+        summary += [[], [_("The survey values shown are invented demo values, not the police's results.")]]
     return spreadsheets.xlsx_bytes([("Uppföljning", summary), (_("Areas"), areas), (_("Categories"), categories),
                                     (_("Survey"), survey)])

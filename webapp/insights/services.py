@@ -29,7 +29,7 @@ from webapp.reports.labels import export_words, worded
 from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name
 from webapp.reports.status import Moderation, ReportStatus
-from webapp.timeutil import as_utc, check_period, local_today, utcnow
+from webapp.timeutil import as_utc, check_period, local_time, local_today, utcnow
 from webapp.workorders.models import WorkOrder, WorkOrderReport
 from webapp.workorders.services import KINDS
 from webapp.workorders.status import WorkOrderStatus
@@ -393,7 +393,7 @@ def _point_stream(query) -> Iterator[dict]:
         east, north = geo.to_sweref(np.fromiter((r[12] for r in chunk), float, len(chunk)),
                                     np.fromiter((r[13] for r in chunk), float, len(chunk)))
         for row, e, n in zip(chunk, east, north):
-            yield dict(zip(POINT_COLUMNS, [row[0], as_utc(row[1]).isoformat(), row[2], row[3], row[4], row[5], row[6],
+            yield dict(zip(POINT_COLUMNS, [row[0], local_time(row[1]), row[2], row[3], row[4], row[5], row[6],
                                            row[7], row[8], row[9], row[10], row[11], round(row[12], 6),
                                            round(row[13], 6), round(float(e), 1), round(float(n), 1)]))
 
@@ -409,9 +409,9 @@ def _sheet_rows(rows: Iterator[dict]) -> Iterator[list]:
         yield [worded(words, c, row[c]) for c in POINT_COLUMNS] + [row["category"]]
 
 
-def points_csv(selection: Selection) -> Iterator[str]:
+def points_csv(selection: Selection, *, excel: bool = False) -> Iterator[str]:
     rows = point_rows(selection)
-    return spreadsheets.csv_lines(SHEET_COLUMNS, _sheet_rows(rows))
+    return spreadsheets.csv_lines(SHEET_COLUMNS, _sheet_rows(rows), excel=excel)
 
 
 def points_geojson(selection: Selection) -> Iterator[str]:
@@ -423,7 +423,8 @@ def points_geojson(selection: Selection) -> Iterator[str]:
         first = True
         for row in rows:
             feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-                       "properties": {k: v for k, v in row.items() if k not in ("lon", "lat")}}
+                       "properties": {k: v.isoformat() if isinstance(v, datetime) else v
+                                      for k, v in row.items() if k not in ("lon", "lat")}}
             yield ("" if first else ",") + json.dumps(feature, ensure_ascii=False)
             first = False
         yield "]}"
@@ -592,8 +593,8 @@ def case_rows(selection: Selection) -> Iterator[list]:
                round(r.lat, 6), round(e, 1), round(n, 1), worded(words, "status", r.status),
                r.department_code or r.category.department_code or "", order.number if order else "",
                str(KINDS[order.kind]) if order and order.kind in KINDS else (order.kind if order else ""),
-               received.isoformat(),
-               steps["planned"].isoformat() if "planned" in steps else "", done.isoformat() if done else "",
+               local_time(received),
+               local_time(steps["planned"]) if "planned" in steps else "", local_time(done) if done else "",
                round((done - received).total_seconds() / 86400, 2) if done else "", r.category.key]
 
 
@@ -603,7 +604,7 @@ def contact_rows(selection: Selection) -> Iterator[list]:
                                Report.created_at]).where(
         (Report.reporter_email.is_not(None)) | (Report.reporter_phone.is_not(None)))
     for row in db.session.execute(query.order_by(Report.id)):
-        yield [row[0], row[1] or "", row[2] or "", row[3] or "", as_utc(row[4]).isoformat()]
+        yield [row[0], row[1] or "", row[2] or "", row[3] or "", local_time(row[4])]
 
 
 # The basis for lighting work: dark places, split into broken lights (TS) and no lighting (SB)

@@ -100,6 +100,16 @@ def _selection_or_400():
         abort(400)
 
 
+def _with_query(url: str, query: str, excel: bool = False) -> str:
+    """A download's address with the page's selection, and excel=1 for "CSV för Excel" (spreadsheets.csv_lines)."""
+    query = "&".join(part for part in (query, "excel=1" if excel else "") if part)
+    return url + (f"?{query}" if query else "")
+
+
+def _excel() -> bool:
+    return request.args.get("excel") == "1"
+
+
 @bp.get("/heatmap")
 @takes_split
 @require("insights")
@@ -108,11 +118,18 @@ def heatmap():
     valid = form.validate()
     query = request.query_string.decode()
     split = bool(form.gender.data or form.age_group.data)
-    exports = [{"label": label, "url": url_for("insights.export", kind=kind, fmt=fmt) + (f"?{query}" if query else "")}
-               for kind, fmt, label in [("points", "geojson", "GeoJSON (punkter)"), ("cells", "geojson", "GeoJSON (rutor)"),
-                                        ("points", "csv", "CSV"), ("points", "xlsx", "XLSX"), ("heatmap", "png", "PNG")]
+    exports = [{"label": label, "url": _with_query(url_for("insights.export", kind=kind, fmt=fmt), query, excel)}
+               for kind, fmt, label, excel in [
+                   ("points", "geojson", "GeoJSON (punkter)", False), ("cells", "geojson", "GeoJSON (rutor)", False),
+                   ("points", "csv", "CSV", False), ("points", "csv", _("CSV for Excel"), True),
+                   ("points", "xlsx", "XLSX", False), ("heatmap", "png", "PNG", False)]
                if not (split and kind == "points")]
-    return render_template("insights/heatmap.html", form=form, exports=exports,
+    # The case export is of the same selection as the map (issue 24.14: it used to export every report).
+    cases = [{"label": label, "url": _with_query(url_for("insights.cases", fmt=fmt), query, excel)}
+             for fmt, label, excel in [("csv", _("Case export (CSV)"), False),
+                                       ("csv", _("Case export (CSV for Excel)"), True),
+                                       ("xlsx", _("Case export (XLSX)"), False)]]
+    return render_template("insights/heatmap.html", form=form, exports=exports, cases=cases,
                            cells_url=url_for("insights.cells") + (f"?{query}" if query else ""),
                            log=services.export_log(10), filtered=bool(query), split=split), 200 if valid else 400
 
@@ -179,9 +196,11 @@ def export(kind: str, fmt: str):
         services.log_export(kind, fmt, selection, rows=rows, actor=who)
         return send_file(handle.name, as_attachment=True, download_name=name,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    body = services.points_csv(selection) if fmt == "csv" else services.points_geojson(selection)
+    body = services.points_csv(selection, excel=_excel()) if fmt == "csv" else services.points_geojson(selection)
     services.log_export(kind, fmt, selection, rows=0, actor=who)  # streamed: the count is not known before it ends
     mimetype = "text/csv" if fmt == "csv" else "application/geo+json"
+    if fmt == "csv":
+        headers = {"Content-Disposition": f"attachment; filename={spreadsheets.csv_name(name, _excel())}"}
     return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
 
 
@@ -226,8 +245,8 @@ def cases(fmt: str):
     rows = list(services.case_rows(selection))
     services.log_export("cases", fmt, selection, rows=len(rows), actor=actor())
     if fmt == "csv":
-        return Response(spreadsheets.csv_lines(services.CASE_COLUMNS, rows), mimetype="text/csv",
-                        headers={"Content-Disposition": f"attachment; filename={name}"})
+        return Response(spreadsheets.csv_lines(services.CASE_COLUMNS, rows, excel=_excel()), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={spreadsheets.csv_name(name, _excel())}"})
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
     spreadsheets.write_xlsx(handle.name, [("Ärenden", [services.CASE_COLUMNS, *rows])])
     return send_file(handle.name, as_attachment=True, download_name=name, mimetype=spreadsheets.XLSX_MIMETYPE)
@@ -266,7 +285,8 @@ def lighting():
     return render_template("insights/lighting.html", form=form, basis=basis, split=selection.demographic,
                            too_small=too_small,
                            geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else ""),
-                           csv_url=url_for("insights.lighting_csv") + (f"?{query}" if query else "")), \
+                           csv_url=_with_query(url_for("insights.lighting_csv"), query),
+                           excel_url=_with_query(url_for("insights.lighting_csv"), query, excel=True)), \
         200 if valid else 400
 
 
@@ -287,8 +307,9 @@ def lighting_csv():
                          p["lat"], round(e, 1), round(n, 1), p["repairs"], p["repairs_done"],
                          p["new_lighting_orders"], " ".join(p["references"])])
     services.log_export("lighting", "csv", selection, rows=len(rows), actor=actor())
-    return Response(spreadsheets.csv_lines(header, rows), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename={services.dated_name('belysningsunderlag', 'csv')}"})
+    name = spreadsheets.csv_name(services.dated_name("belysningsunderlag", "csv"), _excel())
+    return Response(spreadsheets.csv_lines(header, rows, excel=_excel()), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/lighting.geojson")
@@ -311,14 +332,15 @@ def lighting_geojson():
 
 # The follow-up dashboard (Uppföljning)
 
+def _default_period() -> str:
+    return str(local_today().year - 1)  # the last full year (Stockholm's calendar)
+
+
 def _period():
-
-
     def day(name):
         return parse_day(request.args.get(name), name)
 
-    default = str(local_today().year - 1)
-    return ind.parse_period(request.args.get("period") or default, day("from"), day("to"))
+    return ind.parse_period(request.args.get("period") or _default_period(), day("from"), day("to"))
 
 
 def _survey_form():
@@ -331,17 +353,23 @@ def _survey_form():
 @bp.get("/indicators")
 @require("indicators")
 def indicators():
+    """The dashboard for a period. A period that cannot be read is said at its field, with what was typed kept,
+    and the page says which period it shows instead (400), rather than showing another year silently."""
+    refusal = None
     try:
         period = _period()
     except ReportError as exc:
-        from flask import flash
-
-        flash(str(exc.message) if exc.field == "period" else _("A date, a number or a value is not valid."), "error")
-        return redirect(url_for("insights.indicators"))
+        period = ind.parse_period(_default_period())
+        field = {"date_from": "from", "date_to": "to"}.get(exc.field, exc.field)
+        refusal = {"field": field if field in ("period", "from", "to") else "period", "message": str(exc.message),
+                   "typed": {name: (request.args.get(name) or "")[:40] for name in ("period", "from", "to")},
+                   "instead": _("The page shows %(period)s instead.", period=period.label)}
     page = dashboard_page(ind.dashboard(period), ind.report_counts_by_year(), charts)
     return render_template("insights/indicators.html", page=page, survey_form=_survey_form(),
                            can_enter=current_user.can("survey_data"), can_see_hotspots=current_user.can("hotspots"),
-                           xlsx_url=url_for("insights.indicators_xlsx", **request.args))
+                           refusal=refusal,
+                           xlsx_url=url_for("insights.indicators_xlsx", period=period.label) if refusal
+                           else url_for("insights.indicators_xlsx", **request.args)), 400 if refusal else 200
 
 
 @bp.get("/indicators.xlsx")
@@ -350,7 +378,7 @@ def indicators_xlsx():
     try:
         period = _period()
     except ReportError:
-        abort(400)
+        return redirect(url_for("insights.indicators", **request.args))  # the page says what is wrong
     data = ind.dashboard(period)
     services.log_export("indicators", "xlsx", services.Selection(date_from=period.start, date_to=period.end), rows=0,
                         actor=actor())

@@ -106,15 +106,27 @@ def edit_report(report: Report, *, actor: str, expected_version: int | None, rea
     db.session.commit()
 
 
-def merge_reports(duplicate: Report, target: Report, actor: str, expected_version: int | None = None) -> None:
-    """Merge a duplicate into another report: supporters add up (the duplicate's reporter counts as one),
-    the duplicate is closed as merged, and its tracking link keeps working and points to the target."""
+def report_by_reference(reference: str) -> Report | None:
+    """The report a person names by its reference (spaces and case forgiven)."""
+    return db.session.execute(select(Report).where(Report.reference == (reference or "").strip().upper())
+                              ).scalar_one_or_none()
+
+
+def check_merge(duplicate: Report, target: Report) -> None:
+    """Refuse a merge that cannot be made (into itself, into a merged report, of a merged report), before the
+    officer is asked to confirm it and again when it is made."""
     if duplicate.id == target.id:
         raise ReportError("target", _l("A report cannot be merged with itself."))
     if target.merged_into_id is not None or target.status == ReportStatus.DUPLICATE:
         raise ReportError("target", _l("That report has itself been merged; merge into the report it went to."))
     if duplicate.status == ReportStatus.DUPLICATE:
         raise ReportError("target", _l("This report has already been merged."))
+
+
+def merge_reports(duplicate: Report, target: Report, actor: str, expected_version: int | None = None) -> None:
+    """Merge a duplicate into another report: supporters add up (the duplicate's reporter counts as one),
+    the duplicate is closed as merged, and its tracking link keeps working and points to the target."""
+    check_merge(duplicate, target)
     # Claim both in the order of their ids: two officers merging A into B and B into A at the same moment
     # then wait for each other instead of deadlocking, and the second finds the first one's change.
     for report in sorted((duplicate, target), key=lambda r: r.id):
@@ -128,6 +140,32 @@ def merge_reports(duplicate: Report, target: Report, actor: str, expected_versio
     audit.record("report", duplicate.id, "merged_into", actor, target=target.reference)
     audit.record("report", target.id, "merged_from", actor, duplicate=duplicate.reference)
     db.session.commit()
+
+
+def undo_merge(duplicate: Report, *, actor: str, expected_version: int | None) -> Report:
+    """Undo a merge made by mistake: the report gets back the status it had before, is handled on its own again
+    (its tracking link shows it, not the other report), and the supporters it brought leave the report it was
+    merged into. Both reports' logs say who undid it. Returns the report it had been merged into. Flushes; the
+    caller commits."""
+    target = duplicate.merged_into
+    if duplicate.status != ReportStatus.DUPLICATE or target is None:
+        raise ReportError("merge", _l("This report is not merged with another report."))
+    merged = db.session.execute(select(StatusChange).where(StatusChange.report_id == duplicate.id,
+                                                           StatusChange.to_status == ReportStatus.DUPLICATE)
+                                .order_by(StatusChange.id.desc()).limit(1)).scalar_one_or_none()
+    previous = merged.from_status if merged and merged.from_status else ReportStatus.RECEIVED
+    for report in sorted((duplicate, target), key=lambda r: r.id):
+        claim(report, expected_version if report is duplicate else None)
+    target.support_count = max(0, target.support_count - duplicate.support_count - 1)
+    duplicate.merged_into_id = None
+    db.session.add(StatusChange(report=duplicate, from_status=ReportStatus.DUPLICATE, to_status=previous, actor=actor,
+                                public_note=str(_l("The merge with report %(reference)s was undone: this report "
+                                                   "is handled on its own again.", reference=target.reference))))
+    duplicate.status = previous
+    audit.record("report", duplicate.id, "merge_undone", actor, target=target.reference)
+    audit.record("report", target.id, "merge_undone", actor, duplicate=duplicate.reference)
+    db.session.flush()
+    return target
 
 
 def assign_report(report: Report, *, actor: str, expected_version: int | None, department: str | None = None,
@@ -219,6 +257,17 @@ def open_reports_nearby(report: Report, radius_m: float = 100) -> list[tuple[Rep
         return []
     return intake.nearby_open_reports(report.lat, report.lon, category_key=None, radius_m=radius_m, limit=10,
                                        exclude_id=report.id)
+
+
+def merge_candidates(report: Report, radius_m: float = 100) -> tuple[list[tuple[Report, float]],
+                                                                      list[tuple[Report, float]]]:
+    """Open reports nearby that this one may duplicate, split in two: those of the same category (the likely
+    duplicates, nearest first) and those of other categories (a report that a place feels safe is no duplicate of
+    one that it feels unsafe, so these are offered only on request)."""
+    nearby = open_reports_nearby(report, radius_m)
+    same = [(r, d) for r, d in nearby if r.category_id == report.category_id]
+    other = [(r, d) for r, d in nearby if r.category_id != report.category_id]
+    return same, other
 
 
 def save_owner(name: str, contact: str, address: str, actor: str) -> PropertyOwner:

@@ -120,6 +120,12 @@ class MergeForm(VersionedForm):
 
     target = StringField(_l("Merge into report (reference)"),
                          validators=[DataRequired(message=_l("Give the reference of the report to keep.")), Length(max=20)])
+    # Sent only by the confirmation page: without it, the merge is shown for the officer to confirm.
+    confirmed = BooleanField()
+
+
+class UnmergeForm(VersionedForm):
+    """Undo this report's merge (the version of the merged report as its page showed it)."""
 
 
 class AssignForm(VersionedForm):

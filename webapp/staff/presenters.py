@@ -36,7 +36,7 @@ from webapp.reports.models import Category, Report
 from webapp.reports.presenters import category_name, icon_url, report_form_page
 from webapp.reports.status import STATUS_LABELS, ReportStatus
 from webapp.staff import forms, services
-from webapp.timeutil import as_utc
+from webapp.timeutil import as_utc, local_today
 from webapp.workorders import services as workorders
 from webapp.workorders import status as wo_status
 
@@ -150,8 +150,19 @@ def _when(value) -> str:
     return format_datetime(as_utc(value), "short")
 
 
-def report_row(r: Report) -> dict:
+def order_summaries(orders, today=None) -> list[dict]:
+    """A report's work orders as the officer sees them beside it: number, status, whether it is overdue; the open
+    ones first (the one being worked on is what matters), then the ended ones."""
+    today = today or local_today()
+    rows = [{"number": o.number, "status": wo_status.STATUS_LABELS.get(o.status, o.status), "status_key": o.status,
+             "open": o.status in wo_status.OPEN_STATUSES, "overdue": workorders.is_overdue(o, today),
+             "url": url_for("workorders.show", order_id=o.id)} for o in orders]
+    return sorted(rows, key=lambda row: not row["open"])
+
+
+def report_row(r: Report, orders=()) -> dict:
     return {
+        "orders": order_summaries(orders),
         "id": r.id, "reference": r.reference, "category": category_name(r.category), "icon": icon_url(r.category.icon),
         "status": STATUS_LABELS.get(r.status, r.status), "status_key": r.status, "created": _when(r.created_at),
         "place": ", ".join(p for p in [r.location_text, r.district.name if r.district else ""] if p),
@@ -175,8 +186,9 @@ def inbox_page(rows: list[Report], total: int, *, page: int, per_page: int, crit
 
     points = [{"id": p.id, "ref": p.reference, "lat": p.lat, "lon": p.lon, "status": p.status}
               for p in services.map_points(criteria)]
+    orders = workorders.orders_by_report([r.id for r in rows])
     return {
-        "rows": [report_row(r) for r in rows], "total": total, "page": page, "pages": pages,
+        "rows": [report_row(r, orders.get(r.id, ())) for r in rows], "total": total, "page": page, "pages": pages,
         "prev_url": page_url(page - 1) if page > 1 else None,
         "next_url": page_url(page + 1) if page < pages else None,
         "points": points, "filtered": query != ALL_REPORTS_QUERY,
@@ -208,6 +220,35 @@ def keep_retired_choices(r: Report, edit_form=None, assign_form=None) -> None:
         assign_form.department.choices = list(assign_form.department.choices) + [SelectChoice(department, department)]
 
 
+def _candidate(n: Report, distance: float) -> dict:
+    """A nearby report offered to merge into."""
+    return {"reference": n.reference, "category": category_name(n.category), "distance": round(distance),
+            "status": STATUS_LABELS.get(n.status, n.status), "status_key": n.status,
+            "description": (n.description or "")[:100], "support_count": n.support_count,
+            # Kept on one line in the merge button's label (a reference broken at its hyphen misreads).
+            "reference_unbroken": Markup('<span class="nowrap">%s</span>') % n.reference,
+            "url": url_for("staff.report", report_id=n.id)}
+
+
+def _merge_side(r: Report) -> dict:
+    return {"reference": r.reference, "category": category_name(r.category),
+            "status": STATUS_LABELS.get(r.status, r.status), "status_key": r.status, "created": _when(r.created_at),
+            "place": ", ".join(p for p in [r.location_text, r.district.name if r.district else ""] if p),
+            "description": r.description or "", "support_count": r.support_count,
+            "url": url_for("staff.report", report_id=r.id)}
+
+
+def merge_confirmation(duplicate: Report, target: Report, form: forms.MergeForm) -> dict:
+    """What the officer confirms before a merge: both reports side by side, and a warning when their categories
+    differ (a likely mistake, though not refused)."""
+    confirm = forms.MergeForm(formdata=None, data={"version": form.version.data, "target": target.reference,
+                                                   "confirmed": True})
+    return {"duplicate": _merge_side(duplicate), "target": _merge_side(target), "form": confirm,
+            "different_categories": duplicate.category_id != target.category_id,
+            "action_url": url_for("staff.merge", report_id=duplicate.id),
+            "cancel_url": url_for("staff.report", report_id=duplicate.id)}
+
+
 def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) -> dict:
     """The staff view of a report, as `viewer` may see it: photos by services.photo_visible_to, the reporter's
     contact by the reporter_contact permission. A refused status change comes back as `status_form`, with what
@@ -229,14 +270,9 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
                "moderation": MODERATION_LABELS.get(p.moderation, p.moderation), "moderation_key": p.moderation,
                "width": p.width, "height": p.height} for p in r.photos
               if services.photo_visible_to(p, viewer)]
-    orders = [{"number": o.number, "status": wo_status.STATUS_LABELS.get(o.status, o.status),
-               "url": url_for("workorders.show", order_id=o.id)} for o in workorders.orders_for(r)]
-    nearby = [{"reference": n.reference, "category": category_name(n.category), "distance": round(d),
-               "status": STATUS_LABELS.get(n.status, n.status), "status_key": n.status,
-               "description": (n.description or "")[:100], "support_count": n.support_count,
-               # Kept on one line in the merge button's label (a reference broken at its hyphen misreads).
-               "reference_unbroken": Markup('<span class="nowrap">%s</span>') % n.reference,
-               "url": url_for("staff.report", report_id=n.id)} for n, d in lifecycle.open_reports_nearby(r)]
+    linked_orders = workorders.orders_for(r)
+    orders = order_summaries(linked_orders)
+    same, other = lifecycle.merge_candidates(r)
     questions = [{"question": q.question, "asked": _when(q.asked_at), "by": q.asked_by,
                   "answer": q.answer, "answered": _when(q.answered_at) if q.answered_at else None}
                  for q in lifecycle.info_requests(r)]
@@ -250,10 +286,11 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
     return {
         "templates": [{"title": t.title, "text": localized(t.texts)} for t in workorders.templates()],
         "answers": answers,
-        "r": r, "row": report_row(r), "can_triage": can_triage, "contact": reporter_contact(r, viewer),
+        "r": r, "row": report_row(r, linked_orders), "can_triage": can_triage, "contact": reporter_contact(r, viewer),
         "department": r.department_code or r.category.department_code or "—",
         "external": EXTERNAL_LABELS.get(r.external_kind) if r.external_kind else None,
-        "merged_into": r.merged_into, "photos": photos, "orders": orders, "nearby": nearby,
+        "merged_into": r.merged_into, "photos": photos, "orders": orders,
+        "nearby": [_candidate(n, d) for n, d in same], "nearby_other": [_candidate(n, d) for n, d in other],
         "questions": questions, "history": [{"when": _when(h.created_at), "status": STATUS_LABELS.get(h.to_status),
                                              "note": h.public_note, "actor": h.actor} for h in r.history],
         "events": audit.history("report", r.id, value_label),
@@ -265,10 +302,13 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
         "can_merge": r.status != ReportStatus.DUPLICATE,
         "hide": forms.HideForm(formdata=None, data={"version": version}),
         "merge": forms.MergeForm(formdata=None, data={"version": version}),
+        "unmerge": forms.UnmergeForm(formdata=None, data={"version": version}),
         "question": forms.QuestionForm(formdata=None), "moderate": forms.ModerateForm(formdata=None),
         "redact": forms.RedactForm(formdata=None),
         "can_order": r.status != ReportStatus.DUPLICATE and not r.hidden,
         "new_order_url": url_for("workorders.new", report=r.id),
+        # An open order is what the officer follows up; a second one is the exception, offered after it.
+        "has_open_order": any(o["open"] for o in orders),
         "map": {"lat": r.lat, "lon": r.lon},
     }
 

@@ -118,12 +118,15 @@ def map_points(f: ReportFilter, limit: int = 2000) -> list[tuple]:
 def photo_visible_to(photo: Photo, user) -> bool:
     """Whether a staff member may see a photo's files. Published photos: everyone on staff. The others
     (pending, rejected, or of a hidden report): those who moderate; otherwise only pending photos of the
-    reports one filed oneself (field reporters) or of reports in the work orders one may work on (crews).
+    reports one filed oneself (field reporters), of reports in the work orders one may work on (crews), or of
+    posts imported from Instagram (communications, who place them; webapp/campaigns/presenters.py queue_photo).
     The roles for each part are in the permission table (webapp/auth/roles.py)."""
     if allowed(user.role, "moderate_photos") or public.is_published(photo):
         return True
     if photo.moderation != Moderation.PENDING or photo.report is None:
         return False
+    if allowed(user.role, "photos_of_imported_posts") and photo.report.import_key is not None:
+        return True
     if allowed(user.role, "photos_of_own_reports") and photo.report.filed_by \
             and photo.report.filed_by.lower() == (user.email or "").lower():
         return True

@@ -6,7 +6,6 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
@@ -164,15 +163,19 @@ def hide(report_id: int):
 @bp.post("/reports/<int:report_id>/merge")
 @require("triage")
 def merge(report_id: int):
+    """Merge into another report, in two steps: the button (or a typed reference) shows what would be merged,
+    and only the confirmation on that page merges."""
     found = db.get_or_404(Report, report_id)
     form = forms.MergeForm()
     if form.validate_on_submit():
-        target = db.session.execute(select(Report).where(Report.reference == form.target.data.strip().upper())
-                                    ).scalar_one_or_none()
+        target = lifecycle.report_by_reference(form.target.data)
         if target is None:
             flash(_("There is no report %(reference)s.", reference=form.target.data), "error")
             return _back(found)
         try:
+            if not form.confirmed.data:
+                lifecycle.check_merge(found, target)
+                return render_template("staff/merge_confirm.html", **presenters.merge_confirmation(found, target, form))
             lifecycle.merge_reports(found, target, actor(), form.expected_version())
             flash(_("Merged into %(reference)s.", reference=target.reference), "info")
             return redirect(url_for("staff.report", report_id=target.id))
@@ -180,6 +183,25 @@ def merge(report_id: int):
             _fail(exc)
     else:
         flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
+    return _back(found)
+
+
+@bp.post("/reports/<int:report_id>/unmerge")
+@require("triage")
+def unmerge(report_id: int):
+    """Undo a merge made by mistake (from the merged report's page)."""
+    found = db.get_or_404(Report, report_id)
+    form = forms.UnmergeForm()
+    if form.validate_on_submit():
+        try:
+            target = lifecycle.undo_merge(found, actor=actor(), expected_version=form.expected_version())
+            db.session.commit()  # boundary
+            flash(_("The merge with %(reference)s was undone.", reference=target.reference), "info")
+        except ReportError as exc:
+            db.session.rollback()
+            _fail(exc)
+    else:
+        _refused(form)
     return _back(found)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 
 from webapp import audit
@@ -21,14 +21,34 @@ def priority_label(priority) -> str:
 
 
 def prefill(form, reports) -> None:
-    """Suggest type, priority and title from the reports chosen."""
+    """Suggest type, priority and title from the reports chosen (services.usual_kind, services.suggested_title)."""
     if not reports:
         return
     first = reports[0]
-    form.kind.data = services.suggested_kind(first.category)
+    form.kind.data = services.usual_kind(reports)
     form.priority.data = first.category.default_priority or "normal"
-    place = first.location_text or (first.district.name if first.district else "")
-    form.title.data = f"{category_name(first.category)}{', ' + place if place else ''}"[:200]
+    form.title.data = services.suggested_title(reports)
+
+
+def kind_fits(reports) -> str:
+    """What kinds of work the chosen reports usually need, with how many each ("Cleaning (3), Graffiti removal (1)")."""
+    kinds = [services.suggested_kind(r.category) for r in reports if r.category.work_kind in services.KINDS]
+    # The most needed first; a tie in the order of the reports (never the set's, which changes between runs).
+    return ", ".join(f"{services.KINDS[k]} ({kinds.count(k)})"
+                     for k in sorted(dict.fromkeys(kinds), key=lambda k: -kinds.count(k)))
+
+
+def kind_warning(kind: str | None, reports) -> str | None:
+    """Said (not refused) when the type of work does not fit some reports' categories."""
+    misfits = services.kind_misfits(kind, reports) if kind in services.KINDS else []
+    if not misfits:
+        return None
+    named = ", ".join(_("%(reference)s (%(category)s: usually %(kind)s)", reference=r.reference,
+                        category=category_name(r.category), kind=services.KINDS[r.category.work_kind])
+                      for r in misfits[:6])
+    return ngettext("%(num)d report does not fit the type of work %(kind)s: %(reports)s.",
+                    "%(num)d reports do not fit the type of work %(kind)s: %(reports)s.", len(misfits),
+                    kind=services.KINDS[kind], reports=named + (", …" if len(misfits) > 6 else ""))
 
 
 def linked(reports) -> list[dict]:
@@ -107,6 +127,7 @@ def detail(o: WorkOrder) -> dict:
         "after_photos": [url_for("reports.photo", stem=p.stem, size="display") for p in o.after_photos],
         "events": audit.history("work_order", o.id, _event_value),
         "open": o.status in wo_status.OPEN_STATUSES,
+        "kind_warning": kind_warning(o.kind, o.reports) if o.status in wo_status.OPEN_STATUSES else None,
     })
     return row
 

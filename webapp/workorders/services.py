@@ -5,6 +5,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import and_, or_, select
 
 from webapp import audit
@@ -40,6 +41,47 @@ assert tuple(KINDS) == WORK_KINDS
 def suggested_kind(category) -> str:
     """The kind of work a report in this category usually needs: the category's (data), else maintenance."""
     return category.work_kind if category.work_kind in KINDS else "maintenance"
+
+
+def usual_kind(reports: list[Report]) -> str:
+    """The kind of work most of these reports usually need (ties: the first report's)."""
+    kinds = [suggested_kind(r.category) for r in reports]
+    return max(dict.fromkeys(kinds), key=kinds.count) if kinds else "maintenance"
+
+
+def kind_misfits(kind: str, reports: list[Report]) -> list[Report]:
+    """The reports whose category names another kind of work than `kind` (a category that names none fits any):
+    the officer is warned, not stopped, since a crew may well take a bag of litter along with a lamp."""
+    return [r for r in reports if r.category.work_kind in KINDS and r.category.work_kind != kind]
+
+
+def suggested_title(reports: list[Report]) -> str:
+    """A work order's title from what its reports share: one report gives its category and place; several give
+    their category if they share one and their area if they share one, else how many reports in how many areas
+    ("Nedskräpat, Centrum/Öster", "Nedskräpat – 10 rapporter i 4 områden", "10 rapporter i 4 områden")."""
+    if not reports:
+        return ""
+    if len(reports) == 1:
+        first = reports[0]
+        place = first.location_text or (first.district.name if first.district else "")
+        return f"{localized(first.category.names)}{', ' + place if place else ''}"[:200]
+    categories = list(dict.fromkeys(localized(r.category.names) for r in reports))
+    districts = list(dict.fromkeys(r.district.name for r in reports if r.district))
+    one_place = len(districts) == 1 and all(r.district for r in reports)
+    if one_place:
+        counted = districts[0]
+    elif districts:
+        counted = ngettext("%(num)d report in %(areas)d area", "%(num)d reports in %(areas)d areas", len(reports),
+                           areas=len(districts))
+    else:
+        counted = ngettext("%(num)d report", "%(num)d reports", len(reports))
+    if len(categories) == 1:
+        title = f"{categories[0]}, {counted}" if one_place else f"{categories[0]} – {counted}"
+    elif one_place:
+        title = ngettext("%(num)d report in %(area)s", "%(num)d reports in %(area)s", len(reports), area=counted)
+    else:
+        title = counted
+    return title[:200]
 
 
 def department_for(kind: str, reports: list[Report]) -> str | None:
@@ -120,6 +162,20 @@ def orders_for(report: Report) -> list[WorkOrder]:
     return list(db.session.execute(
         select(WorkOrder).join(WorkOrderReport, WorkOrderReport.work_order_id == WorkOrder.id)
         .where(WorkOrderReport.report_id == report.id).order_by(WorkOrder.id)).scalars())
+
+
+def orders_by_report(report_ids: list[int]) -> dict[int, list[WorkOrder]]:
+    """The work orders of several reports at once (one query, for a page of the inbox), each report's in the
+    order they were made."""
+    if not report_ids:
+        return {}
+    found: dict[int, list[WorkOrder]] = {}
+    rows = db.session.execute(
+        select(WorkOrderReport.report_id, WorkOrder).join(WorkOrder, WorkOrder.id == WorkOrderReport.work_order_id)
+        .where(WorkOrderReport.report_id.in_(report_ids)).order_by(WorkOrder.id))
+    for report_id, order in rows:
+        found.setdefault(report_id, []).append(order)
+    return found
 
 
 def create_work_order(report_ids: list[int], *, kind: str, priority_code: str, title: str, actor: str,

@@ -70,7 +70,8 @@ def new():
             getattr(form, exc.field, form.title).errors.append(exc.message)
     status_code = 400 if request.method == "POST" else 200
     return render_template("workorders/new.html", form=form, reports=presenters.linked(found),
-                           needs_confirm=needs_confirm), status_code
+                           needs_confirm=needs_confirm, kind_warning=presenters.kind_warning(form.kind.data, found),
+                           kind_fits=presenters.kind_fits(found)), status_code
 
 
 @bp.get("/workorders/<int:order_id>")
@@ -140,8 +141,10 @@ def tasks_print():
 @require("tasks")
 def tasks_csv():
     headers, rows = presenters.csv_rows(services.tasks_for(current_user))
-    return Response(spreadsheets.csv_text(headers, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=uppdrag-{local_today().isoformat()}.csv"})
+    excel = request.args.get("excel") == "1"  # "CSV för Excel" (webapp/spreadsheets.py)
+    name = spreadsheets.csv_name(f"uppdrag-{local_today().isoformat()}.csv", excel)
+    return Response(spreadsheets.csv_text(headers, rows, excel=excel), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.get("/tasks/<int:order_id>")
