@@ -77,7 +77,7 @@ def asset_problem(asset_id: int, category_key: str | None, lat: float | None,
         return ReportError("location", _l("The chosen object is not in the inventory any more. "
                                           "Choose it again on the map, or send the report without it."))
     if category_key is not None and category_key not in (asset.kind.category_keys or []):
-        return ReportError("location", _l("A %(kind)s cannot be chosen for this kind of report. "
+        return ReportError("location", _l("The chosen object (%(kind)s) does not fit this kind of report. "
                                           "Choose another object, or send the report without it.",
                                           kind=localized(asset.kind.names).lower()))
     limit = current_app.config["ASSET_MAX_REPORT_DISTANCE_M"]
