@@ -145,3 +145,28 @@ def test_a_dark_place_without_a_lamp_nearby_is_a_candidate_for_new_lighting(sqli
 def test_the_same_rows_read_from_csv_with_lon_lat_columns(sqlite_app):
     rows = inventory.read_csv_rows(b"id,lon,lat,typ\nB-7,12.8303,55.8707,Betong\n")
     assert rows == [inventory.AssetRow("B-7", 12.8303, 55.8707, {"typ": "Betong"})]
+
+
+def test_the_inbox_filters_by_lamp_and_the_work_order_and_the_crew_task_name_it(sqlite_app, tmp_path):
+    from tests.factories import form_token
+    from webapp.workorders.models import WorkOrder
+
+    import_lamps(sqlite_app, lamps_geojson(tmp_path))
+    named, _ = make_report("street_light", at=CENTRUM, asset_id=lamp("L-1").id)
+    other, _ = make_report("street_light", at=CENTRUM)
+    officer = sqlite_app.test_client()
+    login(officer, make_user("case_officer", department="TS"))
+    inbox = officer.get("/staff/reports?asset=L-1", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert named.reference in inbox and other.reference not in inbox
+
+    response = officer.post("/staff/workorders/new", data={
+        "csrf_token": form_token(officer), "reports": [named.id], "kind": "light_repair", "priority": "normal",
+        "title": "Byt ljuskälla", "instructions": "", "assignee": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    order = db.session.execute(select(WorkOrder)).scalar_one()
+    page = officer.get(f"/staff/workorders/{order.id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Belysningsstolpe L-1" in page and "LED 30 W" in page
+    crew = sqlite_app.test_client()
+    login(crew, make_user("crew", department="TS"))
+    task = crew.get(f"/staff/tasks/{order.id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Belysningsstolpe L-1" in task and "LED 30 W" in task
