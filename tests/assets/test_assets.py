@@ -170,3 +170,16 @@ def test_the_inbox_filters_by_lamp_and_the_work_order_and_the_crew_task_name_it(
     login(crew, make_user("crew", department="TS"))
     task = crew.get(f"/staff/tasks/{order.id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Belysningsstolpe L-1" in task and "LED 30 W" in task
+
+
+def test_the_lighting_basis_counts_a_dark_place_by_a_lamp_as_a_repair_and_filters_by_need(sqlite_app, tmp_path):
+    import_lamps(sqlite_app, lamps_geojson(tmp_path))
+    near, _ = make_report("dark_unsafe", at=CENTRUM)
+    far, _ = make_report("dark_unsafe", at=KARLSLUND)
+    planner = sqlite_app.test_client()
+    login(planner, make_user("lighting_planner"))
+    html = planner.get("/staff/lighting?need=repair", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert near.reference in html and far.reference not in html and "Belysningsstolpe L-1" in html
+    html = planner.get("/staff/lighting?need=new", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert far.reference in html and near.reference not in html
+    assert planner.get("/staff/lighting?need=sometimes").status_code == 400
