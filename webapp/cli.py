@@ -33,6 +33,15 @@ def demo_load(reports: int, if_empty: bool, seed: int):
         created, walk_reports = demo.load(reports=reports, seed=seed, progress=bar.update)
     click.echo(f"Loaded {created} demo reports (approximate demo districts, labelled as such), and "
                f"{walk_reports} from a safety walk with two school classes.")
+    from devdata import lights
+    from webapp.extensions import db
+
+    lamp_rows = lights.invented_lights(seed)
+    with click.progressbar(length=len(lamp_rows), label="Invented street lights") as bar:
+        lamps = lights.load_invented_lights(lamp_rows, progress=bar.update)
+    db.session.commit()
+    click.echo(f"Loaded {lamps} INVENTED street lights (not Landskrona's real inventory; source: "
+               f"{lights.INVENTED_SOURCE!r}).")
 
 
 @demo_cli.command("logins")

@@ -183,3 +183,14 @@ def test_the_lighting_basis_counts_a_dark_place_by_a_lamp_as_a_repair_and_filter
     html = planner.get("/staff/lighting?need=new", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert far.reference in html and near.reference not in html
     assert planner.get("/staff/lighting?need=sometimes").status_code == 400
+
+
+def test_the_demo_loads_a_few_hundred_invented_street_lights_labelled_as_invented(sqlite_app):
+    result = sqlite_app.test_cli_runner().invoke(args=["demo", "load", "--reports", "40"])
+    assert result.exit_code == 0, result.output
+    assert "INVENTED street lights" in result.output
+    lamps = db.session.execute(select(Asset).where(Asset.kind_key == "street_light")).scalars().all()
+    assert 150 <= len(lamps) <= 600
+    assert all(a.source.startswith("INVENTED") and a.attributes["uppgift"] == "PÅHITTAD (demo)" for a in lamps)
+    from webapp.geo.services import is_in_kommun
+    assert all(is_in_kommun(a.lon, a.lat) for a in lamps)
