@@ -194,3 +194,17 @@ def test_the_demo_loads_a_few_hundred_invented_street_lights_labelled_as_invente
     assert all(a.source.startswith("INVENTED") and a.attributes["uppgift"] == "PÅHITTAD (demo)" for a in lamps)
     from webapp.geo.services import is_in_kommun
     assert all(is_in_kommun(a.lon, a.lat) for a in lamps)
+
+
+def test_the_report_form_offers_the_kinds_with_an_inventory_to_its_map_script(sqlite_app, tmp_path):
+    import html as html_lib
+    import re
+
+    client = sqlite_app.test_client()
+    page = client.get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'id="asset-pick"' in page and 'data-kinds="{}"' in page and 'name="asset"' in page
+    import_lamps(sqlite_app, lamps_geojson(tmp_path))
+    page = client.get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    kinds = json.loads(html_lib.unescape(re.search(r'data-kinds="([^"]*)"', page).group(1)))
+    assert kinds == {"street_light": "street_light", "dark_unsafe": "street_light"}
+    assert "Vilken är det?" in page and "/api/v1/assets/nearest" in page

@@ -1,6 +1,8 @@
 """What the staff, work order and crew pages show of a report's asset and of an asset's history."""
 from __future__ import annotations
 
+import json
+
 from flask import url_for
 from flask_babel import format_date
 
@@ -41,3 +43,14 @@ def asset_page(asset: Asset) -> dict:
             "reports": [{"reference": r.reference, "url": url_for("staff.report", report_id=r.id),
                          "category": localized(r.category.names), "status": STATUS_LABELS.get(r.status, r.status),
                          "date": format_date(local_date(r.created_at))} for r in services.reports_of(asset)]}
+
+
+def picker() -> dict:
+    """The report form's asset picker: {category key: kind} for the kinds with assets in use, and the API."""
+    by_category = {}
+    for kind in services.all_kinds():
+        if services.has_inventory(kind.key):
+            for key in kind.category_keys or []:
+                by_category.setdefault(key, kind.key)
+    return {"kinds_json": json.dumps(by_category), "assets_url": url_for("api.assets_in_bbox"),
+            "nearest_url": url_for("api.nearest_assets")}

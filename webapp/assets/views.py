@@ -18,6 +18,13 @@ def _register_report_check(state) -> None:
     state.app.extensions["report_asset_link"] = services.link_report
 
 
+@bp.app_template_global()
+def asset_picker() -> dict:
+    """What the report form's script needs to offer the assets near the pin: which kind each category may name
+    (only kinds with an inventory) and where to ask."""
+    return presenters.picker()
+
+
 @bp.get("/<int:asset_id>")
 @require("view_reports")
 def show(asset_id: int):
