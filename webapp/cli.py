@@ -151,7 +151,7 @@ def assets_kinds(key, sv, en, ar, categories):
         inventory.set_kind(key, {"sv": sv, "en": en, "ar": ar}, list(categories))
         db.session.commit()
     for kind in services.all_kinds():
-        names = " / ".join(kind.names.get(lang, "") for lang in ("sv", "en", "ar"))
+        names = " / ".join(kind.names[lang] for lang in ("sv", "en", "ar") if kind.names.get(lang))
         click.echo(f"{kind.key}: {names} (categories: {', '.join(kind.category_keys or []) or '-'})")
 
 

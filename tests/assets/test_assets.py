@@ -68,6 +68,10 @@ def test_kinds_are_data_seeded_and_listed(sqlite_app):
     output = sqlite_app.test_cli_runner().invoke(args=["assets", "kinds"]).output
     assert "street_light: Belysningsstolpe / Street light" in output
     assert "litter_bin: Papperskorg / Litter bin" in output and "bench: Bänk / Bench" in output
+    output = sqlite_app.test_cli_runner().invoke(args=["assets", "kinds", "--add", "bollard", "--sv", "Pollare",
+                                                       "--en", "Bollard", "--category", "path_damage"]).output
+    assert "bollard: Pollare / Bollard (categories: path_damage)" in output
+    assert [k.key for k in services.kinds_for_category("path_damage")] == ["bollard"]
 
 
 def test_the_api_gives_a_box_of_assets_and_the_nearest_within_a_few_metres(sqlite_app, tmp_path):
