@@ -1,5 +1,5 @@
 // The report form's asset picker (issue 26): when the chosen category may name a street light, bin or bench,
-// show those near the pin as a keyboard list, and on the map from zoom 16; choosing one moves the pin to it and
+// show those near the pin as a keyboard list, and on the map from zoom 16 (clustered); choosing one moves the pin to it and
 // names it in the form's hidden "asset" field. Without this script the form works as before (no asset).
 import { L, format, getJSON } from "./map-common.js";
 
@@ -11,7 +11,9 @@ export function assetPicker({ map, form, latInput, lonInput, setPin }) {
   const list = document.getElementById("asset-list");
   const chosenText = document.getElementById("asset-chosen");
   const clear = document.getElementById("asset-clear");
-  const layer = L.layerGroup().addTo(map);
+  // Clustered where the page loads the cluster plugin (the resident's form), one by one elsewhere.
+  const layer = (L.markerClusterGroup ? L.markerClusterGroup({ disableClusteringAtZoom: 18, maxClusterRadius: 40 })
+    : L.layerGroup()).addTo(map);
   let chosenName = "";
 
   function kind() {

@@ -29,6 +29,10 @@ def test_resident_chooses_the_street_light_from_the_list_and_it_comes_with_the_r
         page.get_by_role("button", name="Belysningsstolpe L-9").click()
         assert page.locator("#asset-chosen").inner_text() == "Vald: Belysningsstolpe L-9"
         assert float(page.locator("#lat").input_value()) == pytest.approx(lat, abs=1e-5)
+        for _ in range(5):  # in to zoom 16 and more: the lamp shows on the map
+            page.locator(".leaflet-control-zoom-in").click()
+            page.wait_for_timeout(300)
+        page.wait_for_selector("path.leaflet-interactive, .marker-cluster", timeout=10000)
         page.get_by_role("button", name="Skicka rapport").click()
         page.wait_for_selector(".receipt")
     assert db.session.execute(select(ReportAsset)).scalar_one()
