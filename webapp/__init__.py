@@ -83,6 +83,8 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.api.open311 import bp as open311_bp
     from webapp.api.views import bp as api_bp
     from webapp.api.views import docs_bp, health_bp
+    from webapp.assets import models as _asset_models  # noqa: F401
+    from webapp.assets.views import bp as assets_bp
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.auth.views import bp as auth_bp
     from webapp.campaigns import models as _campaign_models  # noqa: F401
@@ -115,6 +117,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(alerts_bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(hotspots_bp)
+    app.register_blueprint(assets_bp)
 
     from webapp import errors, security, templating
     from webapp.cli import register_cli

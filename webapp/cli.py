@@ -34,6 +34,15 @@ def demo_load(reports: int, if_empty: bool, seed: int):
         created, walk_reports = demo.load(reports=reports, seed=seed, progress=bar.update)
     click.echo(f"Loaded {created} demo reports (approximate demo districts, labelled as such), and "
                f"{walk_reports} from a safety walk with two school classes.")
+    from devdata import lights
+    from webapp.extensions import db
+
+    lamp_rows = lights.invented_lights(seed)
+    with click.progressbar(length=len(lamp_rows), label="Invented street lights") as bar:
+        lamps = lights.load_invented_lights(lamp_rows, progress=bar.update)
+    db.session.commit()
+    click.echo(f"Loaded {lamps} INVENTED street lights (not Landskrona's real inventory; source: "
+               f"{lights.INVENTED_SOURCE!r}).")
 
 
 @demo_cli.command("logins")
@@ -101,6 +110,50 @@ def import_streets(path, source, street_field, number_field):
     named = len({r.street for r in rows})
     click.echo(f"Imported {written} streets and addresses ({named} street names) from {path}. "
                "The report form's search now finds them.")
+
+
+assets_cli = AppGroup("assets", help="The kommun's inventory: street lights, litter bins, benches (issue 26).")
+
+
+@assets_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", required=True, help="The kind of asset, e.g. street_light (see `flask assets kinds`).")
+@click.option("--id-field", help="The column or property holding the inventory's own id (default: id, "
+                                 "external_id, objektid, nummer).")
+@click.option("--source", help="A name for this inventory (default: the file's name).")
+def assets_import(path, kind, id_field, source):
+    """Import or update one kind of asset from GeoJSON (points) or CSV (id, lon/lat or E/N in SWEREF 99 TM; as
+    Excel saves it). The same id updates the asset in place; one the file no longer holds is retired."""
+    from webapp.assets import inventory
+    from webapp.extensions import db
+
+    try:
+        rows = inventory.read_asset_file(path, id_field)
+        with click.progressbar(length=len(rows), label="Assets") as bar:
+            result = inventory.import_assets(kind, rows, source or Path(path).name, progress=bar.update)
+    except geo.GeoImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{kind}: {result.added} added, {result.updated} updated, {result.retired} retired (from {path}).")
+
+
+@assets_cli.command("kinds")
+@click.option("--add", "key", help="Add or change a kind with this key, e.g. bollard.")
+@click.option("--sv", help="Its Swedish name.")
+@click.option("--en", help="Its English name.")
+@click.option("--ar", help="Its Arabic name.")
+@click.option("--category", "categories", multiple=True, help="A category key whose reports may name it (repeatable).")
+def assets_kinds(key, sv, en, ar, categories):
+    """List the kinds of asset, or add or change one."""
+    from webapp.assets import inventory, services
+    from webapp.extensions import db
+
+    if key:
+        inventory.set_kind(key, {"sv": sv, "en": en, "ar": ar}, list(categories))
+        db.session.commit()
+    for kind in services.all_kinds():
+        names = " / ".join(kind.names[lang] for lang in ("sv", "en", "ar") if kind.names.get(lang))
+        click.echo(f"{kind.key}: {names} (categories: {', '.join(kind.category_keys or []) or '-'})")
 
 
 open311_cli = AppGroup("open311", help="Open311 GeoReport v2 clients.")
@@ -431,6 +484,7 @@ def register_cli(app) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(geo_cli)
+    app.cli.add_command(assets_cli)
     register_operator_cli(app)
     app.cli.add_command(open311_cli)
     app.cli.add_command(campaigns_cli)

@@ -66,6 +66,8 @@ def from_environment(instance_path: str) -> dict:
         "PROXY_COUNT": int(env.get("PROXY_COUNT") or 0),
         # Staff sessions end after this long without a request, and after STAFF_SESSION_HOURS in any case.
         "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES") or Defaults.STAFF_IDLE_MINUTES),
+        "ASSET_NEAREST_M": int(env.get("ASSET_NEAREST_M") or Defaults.ASSET_NEAREST_M),
+        "ASSET_NEW_LIGHT_DISTANCE_M": int(env.get("ASSET_NEW_LIGHT_DISTANCE_M") or Defaults.ASSET_NEW_LIGHT_DISTANCE_M),
         "FIELD_IDLE_MINUTES": int(env.get("FIELD_IDLE_MINUTES") or Defaults.FIELD_IDLE_MINUTES),
         "STAFF_SESSION_HOURS": int(env.get("STAFF_SESSION_HOURS") or Defaults.STAFF_SESSION_HOURS),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
@@ -140,6 +142,12 @@ class Defaults:
     # The simplified kommun boundary is off by a few hundred metres at the coast.
     KOMMUN_MARGIN_M = 500
     API_MAX_FEATURES = 5000
+    # Assets (issue 26): how many one map answer holds, how near "nearest" looks, how far from the pin a report's
+    # asset may stand, and how near a street light must be for a dark place to count as a repair, not new lighting.
+    ASSET_MAX_FEATURES = 2000
+    ASSET_NEAREST_M = 15
+    ASSET_MAX_REPORT_DISTANCE_M = 50
+    ASSET_NEW_LIGHT_DISTANCE_M = 30
     # How long one worker keeps an answer of the public map API for the same box (0: not at all).
     MAP_CACHE_SECONDS = 10
     MAP_CACHE_BYTES = 32 * 1024 * 1024  # compressed map answers kept per worker

@@ -5,6 +5,7 @@ import { render as renderOutbox } from "./outbox.js";
 import { shrinkAll } from "./photo-shrink.js";
 import { clearProblems, problemsInPage, showProblems } from "./form-problems.js";
 import { placeSearch } from "./place-search.js";
+import { assetPicker } from "./asset-picker.js";
 
 const form = document.getElementById("report-form");
 const msg = form.dataset;
@@ -15,6 +16,7 @@ const csrf = form.querySelector("input[name=csrf_token]").value;
 const mapElement = document.getElementById("report-map");
 const map = makeMap(mapElement);
 let marker = null;
+const picker = assetPicker({ map, form, latInput, lonInput, setPin });
 
 // On a campaign's page the map shows, and is limited to, the campaign's area.
 const campaignArea = document.getElementById("campaign-area");
@@ -28,7 +30,7 @@ getJSON(mapElement.dataset.kommunUrl)
   .then((geojson) => L.geoJSON(geojson, { style: { color: "#0b4f8a", weight: 2, fill: false }, interactive: false }).addTo(map))
   .catch(() => {});
 
-function setPin(lat, lon, message) {
+function setPin(lat, lon, message, fromAsset = false) {
   latInput.value = lat.toFixed(6);
   lonInput.value = lon.toFixed(6);
   if (!marker) {
@@ -42,6 +44,7 @@ function setPin(lat, lon, message) {
   }
   status.textContent = message;
   checkNearby();
+  picker.pinMoved(fromAsset);
 }
 
 if (latInput.value && lonInput.value) {
@@ -88,6 +91,7 @@ function updateSafety() {
 form.querySelectorAll("input[name=category]").forEach((input) => input.addEventListener("change", () => {
   updateSafety();
   checkNearby();
+  picker.categoryChanged();
 }));
 updateSafety();
 

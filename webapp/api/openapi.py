@@ -55,6 +55,26 @@ def document(server_url: str = "/") -> dict:
                 "responses": {"200": _json({"type": "object", "required": ["reports"], "properties": {
                     "reports": {"type": "array", "items": {"$ref": "#/components/schemas/NearbyReport"}}}}, "Nearby reports"),
                     "400": _json(ERROR, "lat/lon not numbers")}}},
+            "/api/v1/assets": {"get": {
+                "summary": "The kommun's inventory of one kind (street lights, litter bins, benches) in a bounding box, "
+                           "as GeoJSON (at most 2 000; truncated says there were more)",
+                "parameters": [{"name": "kind", "in": "query", "required": True,
+                                "schema": {"type": "string", "example": "street_light"}},
+                               {"name": "bbox", "in": "query", "required": True,
+                                "description": "minLon,minLat,maxLon,maxLat (WGS84)",
+                                "schema": {"type": "string", "example": current_municipality().example_bbox}}],
+                "responses": {"200": _json({"$ref": "#/components/schemas/AssetCollection"}, "GeoJSON FeatureCollection"),
+                              "400": _json(ERROR, "Unknown kind, missing or bad bbox"),
+                              "429": _json(ERROR, "Too many requests")}}},
+            "/api/v1/assets/nearest": {"get": {
+                "summary": "The assets of one kind nearest a point, within a few metres (15 by default), nearest first",
+                "parameters": [
+                    {"name": "kind", "in": "query", "required": True, "schema": {"type": "string", "example": "street_light"}},
+                    {"name": "lat", "in": "query", "required": True, "schema": {"type": "number"}},
+                    {"name": "lon", "in": "query", "required": True, "schema": {"type": "number"}}],
+                "responses": {"200": _json({"$ref": "#/components/schemas/AssetCollection"}, "GeoJSON FeatureCollection"),
+                              "400": _json(ERROR, "Unknown kind, lat/lon not numbers"),
+                              "429": _json(ERROR, "Too many requests")}}},
             "/api/v1/reports/{reference}": {"get": {
                 "summary": "One public report",
                 "parameters": [{"name": "reference", "in": "path", "required": True,
@@ -120,6 +140,17 @@ def document(server_url: str = "/") -> dict:
                 "truncated": {"type": "boolean"},
                 "clustered": {"type": "boolean"},
                 "total": {"type": "integer", "minimum": 0}}},
+            "AssetCollection": {"type": "object", "required": ["type", "features"], "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "truncated": {"type": "boolean"},
+                "features": {"type": "array", "items": {
+                    "type": "object", "required": ["type", "geometry", "properties"], "properties": {
+                        "type": {"type": "string", "enum": ["Feature"]},
+                        "geometry": {"$ref": "#/components/schemas/Point"},
+                        "properties": {"type": "object", "additionalProperties": False,
+                                       "required": ["id", "external_id", "kind", "name"], "properties": {
+                            "id": {"type": "integer"}, "external_id": {"type": "string"}, "kind": {"type": "string"},
+                            "name": {"type": "string"}, "distance_m": {"type": "number", "minimum": 0}}}}}}}},
             "Status": {"type": "string", "enum": [s.value for s in ReportStatus]},
             "Report": {"type": "object", "additionalProperties": False,
                        "required": ["reference", "category", "category_name", "status", "status_name", "description",

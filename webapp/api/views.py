@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 
 from webapp.api import health
 from webapp.api.openapi import document
+from webapp.assets import services as asset_services
 from webapp.errors import ReportError
 from webapp.extensions import limiter
 from webapp.geo import services as geo
@@ -221,6 +222,53 @@ def nearby():
         "url": url_for("reports.show", reference=r.reference),
         "support_url": url_for("reports.support", reference=r.reference),
     } for r, distance in found]})
+
+
+def _asset_feature(asset, distance: float | None = None) -> dict:
+    properties = {"id": asset.id, "external_id": asset.external_id, "kind": asset.kind_key,
+                  "name": asset_services.label(asset)}
+    if distance is not None:
+        properties["distance_m"] = round(distance, 1)
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(asset.lon, 6), round(asset.lat, 6)]},
+            "properties": properties}
+
+
+def _asset_kind_arg() -> str:
+    kind = request.args.get("kind") or ""
+    if kind not in {k.key for k in asset_services.all_kinds()}:
+        raise ValueError(_("Unknown kind of object: choose one of %(kinds)s.",
+                           kinds=", ".join(k.key for k in asset_services.all_kinds())))
+    return kind
+
+
+@bp.get("/assets")
+def assets_in_bbox():
+    """The kommun's inventory of one kind in a box, as GeoJSON (at most ASSET_MAX_FEATURES)."""
+    try:
+        kind = _asset_kind_arg()
+        bbox = parse_bbox(request.args.get("bbox"))
+    except ValueError as exc:
+        return error(str(exc))
+    found, truncated = asset_services.assets_in_bbox(kind, *bbox, limit=current_app.config["ASSET_MAX_FEATURES"])
+    return jsonify({"type": "FeatureCollection", "features": [_asset_feature(a) for a in found],
+                    "truncated": truncated})
+
+
+@bp.get("/assets/nearest")
+def nearest_assets():
+    """The kind's assets within ASSET_NEAREST_M metres of a point, nearest first (at most five)."""
+    try:
+        kind = _asset_kind_arg()
+    except ValueError as exc:
+        return error(str(exc))
+    try:
+        lat, lon = _float_arg("lat"), _float_arg("lon")
+    except (KeyError, ValueError):
+        return error(_("lat and lon must be numbers."))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return error(_("lat and lon must be numbers."))
+    found = asset_services.nearest_assets(kind, lat, lon, current_app.config["ASSET_NEAREST_M"])
+    return jsonify({"type": "FeatureCollection", "features": [_asset_feature(a, d) for a, d in found]})
 
 
 @bp.post("/photo-position")

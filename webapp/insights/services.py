@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from webapp import audit, disclosure, spreadsheets
+from webapp.assets import services as assets
 from webapp.campaigns.models import Campaign
 from webapp.campaigns.services import AGE_GROUPS, GENDERS, places
 from webapp.errors import ReportError
@@ -632,6 +634,10 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
                 .where(WorkOrderReport.report_id.in_([r.id for r in reports]))).all():
             kinds.setdefault(report_id, []).append((kind, status))
     existing, new = [], []
+    # With street lights in the inventory, a place with one within ASSET_NEW_LIGHT_DISTANCE_M has a light that is
+    # broken or weak (a repair, TS), not a want of lighting (issue 26.4).
+    light_radius = current_app.config["ASSET_NEW_LIGHT_DISTANCE_M"]
+    has_lights = bool(reports) and assets.has_inventory(assets.LIGHT_KIND)
     for place in places(reports, radius_m):
         group = place["reports"]
         orders = [o for r in group for o in kinds.get(r.id, [])]
@@ -644,7 +650,10 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
             "repairs_done": sum(1 for o in repairs if o[1] in (WorkOrderStatus.DONE, WorkOrderStatus.VERIFIED)), "repairs": len(repairs),
             "new_lighting_orders": sum(1 for o in orders if o[0] == "light_new"),
         }
-        is_existing = any(r.category.key == "street_light" for r in group) or repairs
+        lights = assets.nearest_assets(assets.LIGHT_KIND, place["lat"], place["lon"], light_radius, 1) \
+            if has_lights else []
+        entry["light"] = assets.label(lights[0][0]) if lights else None
+        is_existing = any(r.category.key == "street_light" for r in group) or repairs or lights
         if selection.demographic:
             answered = [(r.gender, r.age_group) for r in group if r.gender or r.age_group]
             value = split_value(split_table(answered, len(group)), selection) if answered else 0
@@ -653,4 +662,4 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
             entry = {**entry, "count": value, "times": {t: None for t in TIMES_OF_DAY}, "references": [],
                      "photos": []}
         (existing if is_existing else new).append(entry)
-    return {"existing": existing, "new": new, "split": selection.demographic}
+    return {"existing": existing, "new": new, "split": selection.demographic, "has_lights": has_lights}

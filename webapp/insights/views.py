@@ -281,9 +281,22 @@ def lighting():
         basis = services.lighting_basis(selection)
     except disclosure.TooSmallToSplit as exc:
         basis, too_small = {"existing": [], "new": [], "split": True}, exc.message
+    # Only new lighting (SB) or only repairs (TS): the same basis, one of its two lists.
+    need = request.args.get("need") or ""
+    if need not in ("", "new", "repair"):
+        valid, need = False, ""
+    groups = []
+    if need != "new":
+        groups.append((_("Existing light broken or weak (TS)"), basis["existing"]))
+    if need != "repair":
+        groups.append((_("No lighting here (SB)"), basis["new"]))
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "need"}
+    need_links = [(label, url_for("insights.lighting", **args, **({"need": key} if key else {})), key == need)
+                  for key, label in (("", _("Both")), ("repair", _("Only repairs (TS)")),
+                                     ("new", _("Only new lighting (SB)")))]
     query = request.query_string.decode()
     return render_template("insights/lighting.html", form=form, basis=basis, split=selection.demographic,
-                           too_small=too_small,
+                           too_small=too_small, groups=groups, need_links=need_links,
                            geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else ""),
                            csv_url=_with_query(url_for("insights.lighting_csv"), query),
                            excel_url=_with_query(url_for("insights.lighting_csv"), query, excel=True)), \

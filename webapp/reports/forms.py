@@ -38,6 +38,9 @@ class ReportForm(CleanForm):
     idempotency_key = HiddenField()
     lat = HiddenField(validators=[_coordinate(-90, 90)])
     lon = HiddenField(validators=[_coordinate(-180, 180)])
+    # The inventory's object the resident tapped (set by the map script): its id, checked by the intake.
+    # Anything but a number is refused by the intake like an asset that no longer exists.
+    asset = HiddenField()
     district = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()],
                            invalid_choice_message=_l("Choose an area from the list."))
     location_text = StringField(_l("Street or place"), validators=[Length(max=MAX_LOCATION_TEXT, message=_l(

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +51,8 @@ class NewReport:
     answers: dict = field(default_factory=dict)
     # Made by the phone (a report queued offline, or any form): sending it twice stores it once.
     idempotency_key: str | None = None
+    # The inventory's asset it is about (a street light), checked by the assets package's hook.
+    asset_id: int | None = None
 
 
 def hash_token(token: str) -> str:
@@ -123,6 +126,14 @@ def report_problems(data: NewReport, category: Category | None,
         problems.append(ReportError("time_of_day", _l("Choose day, evening or night.")))
     if data.safety_rating is not None and not (isinstance(data.safety_rating, int) and 1 <= data.safety_rating <= 5):
         problems.append(ReportError("safety_rating", _l("Choose a number from 1 to 5.")))
+    if data.asset_id is not None:
+        # The assets package registers the check (it sits above reports); without it no asset is accepted.
+        check = current_app.extensions.get("report_asset_check")
+        problem = check(data.asset_id, category.key if category else None, data.lat, data.lon) if check else \
+            ReportError("location", _l("The chosen object is not in the inventory any more. "
+                                       "Choose it again on the map, or send the report without it."))
+        if problem is not None:
+            problems.append(problem)
     if category is not None:
         try:
             clean_answers(category, data.answers)
@@ -231,6 +242,8 @@ def create_report(data: NewReport, photos: PhotoSettings, *, actor: str = "resid
         db.session.add(report)
         db.session.flush()
         report.reference = reference_for(report.id, created)
+        if data.asset_id is not None:  # checked above by the same hook's owner (webapp/assets)
+            current_app.extensions["report_asset_link"](report, data.asset_id)
         db.session.add(StatusChange(report=report, from_status=None, to_status=ReportStatus.RECEIVED, actor=actor,
                                     created_at=created))
         moderation = Moderation.APPROVED if photos.publish_immediately else Moderation.PENDING

@@ -19,7 +19,7 @@ bp = Blueprint("offline", __name__)
 # Kept on the phone when the service worker installs: the resident pages and what they need to run.
 PAGES = ["/", "/karta", "/tillganglighet", "/offline", "/mina-rapporter"]
 STATIC = ["css/app.css", "js/map-common.js", "js/report-form.js", "js/public-map.js", "js/report-page.js",
-          "js/offline-queue.js", "js/outbox.js", "js/photo-shrink.js", "js/form-problems.js", "js/place-search.js", "js/my-reports.js",
+          "js/offline-queue.js", "js/outbox.js", "js/photo-shrink.js", "js/form-problems.js", "js/place-search.js", "js/asset-picker.js", "js/my-reports.js",
           "js/register-sw.js",
           "js/tasks.js",
           "js/task-offline.js",

@@ -29,6 +29,14 @@ FIELD_FOR_ERROR = {"location": "lat", "support": "category", "answers": "categor
                    "idempotency_key": "category"}
 
 
+def chosen_asset(raw: str | None) -> int | None:
+    """The asset id the map script set: none, or a number (0 for anything else, which the intake refuses)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() and len(raw) <= 12 else 0
+
+
 def report_from_form(form: ReportForm, source: str, with_photos: bool = True) -> NewReport:
     """The report a filled-in form describes (the resident's, a campaign's or staff's own)."""
     lat, lon = (None, None) if form.lat.errors or form.lon.errors else form.coordinates()
@@ -41,6 +49,7 @@ def report_from_form(form: ReportForm, source: str, with_photos: bool = True) ->
         safety_rating=None if form.safety_rating.errors else form.safety_rating.data, email=form.email.data or None, locale=current_language(),
         source=source, photos=uploaded_photos(current_app.config["MAX_PHOTO_BYTES"]) if with_photos else [],
         answers=submitted_answers(form.category.data), idempotency_key=form.idempotency_key.data or None,
+        asset_id=chosen_asset(form.asset.data),
     )
 
 

@@ -31,7 +31,7 @@ from webapp.staff import services
 
 # The inbox's filter fields, in the order its query string lists them (presenters.canonical_query).
 FILTER_FIELDS = ("status", "category", "department", "district", "zone", "campaign", "source", "date_from", "date_to",
-                 "has_photo", "text", "sort")
+                 "has_photo", "text", "asset", "sort")
 
 
 class FilterForm(CleanForm):
@@ -54,6 +54,8 @@ class FilterForm(CleanForm):
     date_to = DayField(_l("To"), validators=[Optional()])
     has_photo = BooleanField(_l("Has photo"))
     text = StringField(_l("Search text or reference"), validators=[Optional(), Length(max=100)])
+    # The inventory's own id of a street light, bin or bench (issue 26): its reports.
+    asset = StringField(_l("Object (inventory id)"), validators=[Optional(), Length(max=80)])
     sort = SelectField(_l("Sort"), validators=[Optional()], choices=[
         SelectChoice("newest", _l("Newest first")), SelectChoice("oldest", _l("Oldest first")),
         SelectChoice("support", _l("Most supported"))])
@@ -72,7 +74,7 @@ class FilterForm(CleanForm):
             department=self.department.data or None, district=number(self.district), zone=number(self.zone),
             campaign=number(self.campaign), source=self.source.data or None, date_from=self.date_from.data,
             date_to=self.date_to.data, has_photo=self.has_photo.data, text=self.text.data or None,
-            sort=self.sort.data or "newest")
+            asset=(self.asset.data or "").strip() or None, sort=self.sort.data or "newest")
 
 
 class SaveViewForm(CleanForm):

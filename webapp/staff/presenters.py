@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from webapp import audit
+from webapp.assets import presenters as asset_presenters
 from webapp.auth import apikeys
 from webapp.auth.roles import ROLE_LABELS
 from webapp.auth.services import all_users
@@ -285,7 +286,7 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
             answers.append({"question": localized(q["label"]), "answer": names.get(value, value)})
     return {
         "templates": [{"title": t.title, "text": localized(t.texts)} for t in workorders.templates()],
-        "answers": answers,
+        "answers": answers, "asset": asset_presenters.report_asset(r), "lighting": asset_presenters.lighting(r),
         "r": r, "row": report_row(r, linked_orders), "can_triage": can_triage, "contact": reporter_contact(r, viewer),
         "department": r.department_code or r.category.department_code or "—",
         "external": EXTERNAL_LABELS.get(r.external_kind) if r.external_kind else None,

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 
 from webapp import audit
+from webapp.assets.models import Asset, ReportAsset
 from webapp.auth.roles import allowed
 from webapp.errors import ReportError
 from webapp.extensions import db
@@ -38,6 +39,7 @@ class ReportFilter:
     date_to: date | None = None
     has_photo: bool = False
     text: str | None = None
+    asset: str | None = None  # an asset's external id: the reports that name it
     include_hidden: bool = True
     sort: str = "newest"
 
@@ -69,6 +71,9 @@ def _conditions(f: ReportFilter) -> list:
         like = f"%{f.text.strip()}%"
         conditions.append(or_(Report.reference.ilike(like), Report.description.ilike(like),
                               Report.location_text.ilike(like)))
+    if f.asset:
+        conditions.append(exists().where(ReportAsset.report_id == Report.id, ReportAsset.asset_id == Asset.id,
+                                         Asset.external_id == f.asset))
     if not f.include_hidden:
         conditions.append(Report.hidden.is_(False))
     return conditions

@@ -6,6 +6,7 @@ from flask_babel import format_date, format_datetime, ngettext
 from flask_babel import gettext as _
 
 from webapp import audit
+from webapp.assets import presenters as asset_presenters
 from webapp.i18n import localized
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS as REPORT_STATUS
@@ -121,6 +122,7 @@ def detail(o: WorkOrder) -> dict:
                     "description": r.description, "status": REPORT_STATUS.get(r.status, r.status),
                     "place": ", ".join(p for p in [r.location_text, r.district.name if r.district else ""] if p),
                     "lat": r.lat, "lon": r.lon, "url": url_for("staff.report", report_id=r.id),
+                    "asset": asset_presenters.report_asset(r),
                     "photos": [url_for("staff.photo_file", photo_id=p.id, size="display")
                                for p in r.photos if p.moderation != Moderation.REJECTED]}
                    for r in o.reports],
