@@ -103,12 +103,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(insights_bp)
 
-    from webapp import errors, security, templating
+    from webapp import errors, security, templating, unitofwork
     from webapp.cli import register_cli
 
     errors.register(app)
     security.register(app)
     templating.register(app)
+    unitofwork.register(app)  # last of the after_request hooks, so the first to run: one commit per request
     register_cli(app)
     from webapp.api.mapcache import MapAnswerCache
 

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp import unitofwork
 from webapp.geo import services as geo
 from webapp.insights.services import EXPORT_FORMATS
 from webapp.operator_cli import register_operator_cli
@@ -307,12 +308,10 @@ def privacy_export(email, out_path):
     from flask import current_app
 
     from webapp import audit
-    from webapp.extensions import db
     from webapp.reports.privacy import subject_export
 
     data = subject_export(email, current_app.config["MAIL_OUTBOX_DIR"])
     audit.record("privacy", 0, "subject_export", "cli", reports=len(data["reports"]))
-    db.session.commit()
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if out_path:
         Path(out_path).write_text(text, encoding="utf-8")
@@ -396,3 +395,6 @@ def register_cli(app) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(export_command)
     app.cli.add_command(bench_cli)
+    # One commit at the end of each command, a rollback when it fails (webapp.unitofwork); `jobs work` and an
+    # import with a job commit per step inside.
+    unitofwork.commit_each_command(app.cli, skip=("db",))

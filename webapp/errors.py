@@ -97,6 +97,17 @@ def _forget_session() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is gone; the session is thrown away at teardown
         pass
+
+
+def unavailable_answer(exc: Exception) -> Response:
+    """The 503 for a request whose commit the database refused (webapp.unitofwork): busy (a lock, SQLite's
+    write lock) asks to come back in a moment, anything else that the service is down. Nothing was saved."""
+    if isinstance(exc, OperationalError) and _is_busy(exc):
+        log.warning("Database busy at the commit on %s: %s", _route(), exc.orig)
+        return service_unavailable(_("The service is very busy right now. Nothing you sent was saved; please "
+                                     "try again in a moment."), retry_after=5)
+    log.warning("Commit refused on %s: %s", _route(), type(getattr(exc, "orig", None) or exc).__name__)
+    return service_unavailable()
 # --- end of service_unavailable ----------------------------------------------------------------------------
 
 
