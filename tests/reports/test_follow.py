@@ -30,10 +30,12 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
 
     # Not confirmed yet: no update.
     lifecycle.change_status(report, "confirmed", "officer")
+    db.session.commit()  # the request's or command's commit: the mail goes after it
     assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 1
 
     assert client.get(confirm_url.removeprefix("http://trygghetskartan.test")).status_code == 302
     lifecycle.change_status(report, "in_progress", "officer", public_note="Vi städar i morgon.")
+    db.session.commit()  # the request's or command's commit: the mail goes after it
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
     assert update["To"] == "granne@example.org" and "Pågår" in update["Subject"]
     assert "Vi städar i morgon." in update.get_content()
@@ -48,6 +50,7 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
     assert response.status_code == 200
     assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 0
     lifecycle.change_status(report, "fixed", "officer")
+    db.session.commit()  # the request's or command's commit: the mail goes after it
     assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 2  # nothing after unsubscribing
 
 
@@ -71,6 +74,7 @@ def test_update_mail_speaks_the_followers_language(client, app):
     confirm = links(outbox_messages(app.config["MAIL_OUTBOX_DIR"])[0])[0]
     client.get(confirm.removeprefix("http://trygghetskartan.test"))
     lifecycle.change_status(report, "planned", "officer")
+    db.session.commit()  # the request's or command's commit: the mail goes after it
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
     assert "تحديث عن البلاغ" in update["Subject"]
 

@@ -23,7 +23,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from webapp import mail
+from webapp import mail, unitofwork
 from webapp.extensions import db
 from webapp.jobs.models import Job, JobWorker
 from webapp.timeutil import as_utc, utcnow
@@ -64,6 +64,11 @@ class JobContext:
         if result.rowcount != 1:
             raise JobLost(self.job_id)
 
+    def checkpoint(self) -> None:
+        """End a job step: commit its work together with its progress, so that a job taken up again after a
+        kill carries on from here. A handler with one step leaves this to `run`, which commits at its end."""
+        db.session.commit()
+
 
 def enqueue(kind: str, params: dict, actor: str, total: int = 0) -> Job:
     """Queue a job; a worker (`flask jobs work`) takes it up. Refuses unknown kinds."""
@@ -71,7 +76,7 @@ def enqueue(kind: str, params: dict, actor: str, total: int = 0) -> Job:
         raise ValueError(f"unknown job kind {kind}")
     job = Job(kind=kind, params=params, status="queued", total=total, created_by=actor)
     db.session.add(job)
-    db.session.commit()
+    db.session.flush()  # the request or command commits it; a worker sees it from then on
     return job
 
 
@@ -253,7 +258,6 @@ def work_in_background(app) -> None:
     what it left once its heartbeat is older than JOB_STALE_SECONDS."""
     if not app.config.get("JOBS_IN_WEB_PROCESS"):
         return
-
     def drain():
         with app.app_context():
             try:
@@ -263,7 +267,8 @@ def work_in_background(app) -> None:
             finally:
                 db.session.remove()
 
-    threading.Thread(target=drain, name="jobs-in-web-process", daemon=True).start()
+    # Started once the request has committed: the thread must find the job the request queued.
+    unitofwork.after_commit(lambda: threading.Thread(target=drain, name="jobs-in-web-process", daemon=True).start())
 
 
 def is_stalled(job: Job, stale_seconds: int) -> bool:
