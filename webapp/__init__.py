@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.auth.views import bp as auth_bp
     from webapp.campaigns import models as _campaign_models  # noqa: F401
+    from webapp.campaigns import walk_views as _walk_views  # noqa: F401 - the walk pages, on the campaigns blueprint
     from webapp.campaigns.views import bp as campaigns_bp
     from webapp.geo import models as _geo_models  # noqa: F401
     from webapp.insights import models as _insight_models  # noqa: F401

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.extensions import db
 from webapp.photostore import PhotoStoreUnavailable
+from webapp.refusal import ReportError  # noqa: F401 - defined at the bottom of the layers, imported from here
 
 
 def _wants_json() -> bool:
@@ -191,12 +192,3 @@ def _is_busy(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     return "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text \
         or getattr(exc.orig, "sqlstate", None) in ("55P03", "40001", "40P01")
-
-
-class ReportError(ValueError):
-    """Input a service refuses; `field` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message

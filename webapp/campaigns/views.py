@@ -460,5 +460,3 @@ def owner_csv(owner_id: int):
     return Response(spreadsheets.csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=fastighetsagare-{owner.id}.csv"})
 
-
-from webapp.campaigns import walk_views  # noqa: E402,F401 - the walk pages share this blueprint
