@@ -133,3 +133,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name):
+    """pysqlite opens a transaction only before a write, so a SAVEPOINT as the first statement would itself be
+    the outermost transaction and its RELEASE a commit: begin the transaction first, so that a service's
+    savepoint stays inside the request's one transaction (webapp.unitofwork)."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")

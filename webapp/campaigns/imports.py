@@ -284,6 +284,7 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
 def _keep(job) -> None:
     """In a job, each row's outcome is committed with the job's progress (a long list whose progress must
     survive a kill: the job step is the row); outside one, the command or request commits at its end."""
+    db.session.flush()
     if job is not None:
         job.checkpoint()
 
