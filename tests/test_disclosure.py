@@ -117,3 +117,25 @@ def test_figures_are_released_in_steps_of_the_threshold():
     assert release_day(Counter(days + [day + timedelta(4)]), day + timedelta(10), LIMIT) == day + timedelta(3)
     # Today's reports wait for tomorrow.
     assert release_day(Counter(days), day + timedelta(1), LIMIT) is None
+
+
+def test_a_period_is_narrowed_to_whole_release_blocks_at_both_ends():
+    """Issue 23 round 3: moving the start date one day changed a split figure by one respondent. Blocks are made
+    over all the selection's days; a period counts only the whole blocks inside it, at both ends."""
+    from webapp.disclosure import release_blocks, release_window
+
+    d = [date(2018, 2, 1) + timedelta(i) for i in range(30)]
+    per_day = Counter({d[0]: 2, d[2]: 3, d[5]: 1, d[6]: 4, d[10]: 5, d[20]: 2})   # blocks: 0–2, 5–6, 10; 20 open
+    today = date(2026, 1, 1)
+    assert release_blocks(per_day, today, LIMIT) == [(d[0], d[2]), (d[5], d[6]), (d[10], d[10])]
+    assert release_window(per_day, today, None, None, LIMIT) == (d[0], d[10])
+    # Any start from the day after a block's end up to its next block's first day gives the same answer...
+    for start in (d[3], d[4], d[5]):
+        assert release_window(per_day, today, start, None, LIMIT) == (d[5], d[10])
+    # ...and one day later a whole block (five respondents) goes, never one respondent.
+    assert release_window(per_day, today, d[6], None, LIMIT) == (d[10], d[10])
+    for end in (d[6], d[7], d[9]):
+        assert release_window(per_day, today, None, end, LIMIT) == (d[0], d[6])
+    assert release_window(per_day, today, d[1], d[9], LIMIT) == (d[5], d[6])
+    assert release_window(per_day, today, d[11], None, LIMIT) is None   # only the open block: too small
+    assert release_window(per_day, today, d[1], d[4], LIMIT) is None

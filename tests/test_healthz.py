@@ -98,3 +98,13 @@ def test_with_jobs_in_the_web_process_its_job_thread_counts_as_a_worker(client, 
     status, body = health(client)
     assert body["jobs"]["status"] == "ok" and body["jobs"]["queued"] == 0
     assert body["jobs"]["last_beat_seconds"] is not None  # the web process's thread beat like a worker
+
+
+def test_the_public_learns_whether_each_part_works_not_the_queues_behind_it(sqlite_app):
+    outside = sqlite_app.test_client().get("/healthz", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert outside.status_code == 200
+    answer = outside.get_json()
+    assert set(answer) == {"status", "database", "photo_store", "jobs", "mail"}
+    assert all(part == {"status": part["status"]} for name, part in answer.items() if name != "status")
+    inside = sqlite_app.test_client().get("/healthz").get_json()  # from the machine itself, as METRICS_ALLOW says
+    assert "waiting" in inside["mail"] and "queued" in inside["jobs"]

@@ -32,6 +32,17 @@ def test_jpeg_from_a_phone_loses_its_exif_and_gps_but_the_position_is_read():
         assert b"TestPhone" not in data and b"Exif" not in data
 
 
+def test_a_jpeg_comment_does_not_survive_into_the_stored_photos():
+    """A camera or an app may write the owner's name or number in the JPEG's comment (COM) segment."""
+    source = open_image(image_bytes("JPEG"))
+    buffer = io.BytesIO()
+    source.save(buffer, format="JPEG", comment=b"COMMENT Anna 0701234567")
+    assert b"Anna 0701234567" in buffer.getvalue()  # the input really has it
+    result = process_photo(buffer.getvalue(), **LIMITS)
+    for data in (result.display, result.thumbnail):
+        assert b"0701234567" not in data and "comment" not in open_image(data).info
+
+
 def test_exif_orientation_is_applied_before_stripping():
     # Orientation 6 = the camera was turned: the picture must be shown rotated 90° clockwise.
     result = process_photo(image_bytes("JPEG", size=(800, 600), orientation=6), **LIMITS)

@@ -68,6 +68,13 @@ def misbehaving_server():
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+            elif kind == "nested":  # 200 KB of brackets: deeper than the JSON parser goes
+                body = b"[" * 100_000 + b"]" * 100_000
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
             elif kind == "drip":  # headers at once, then the body one byte every half second
                 body = json.dumps([INSIDE] * 3).encode()
                 self.send_response(200)
@@ -136,7 +143,7 @@ def test_answers_of_the_wrong_shape_are_no_results_never_a_500(sqlite_app, serve
     client = sqlite_app.test_client()
     report, _ = make_report()
     for flavour in ("nominatim", "photon"):
-        for kind in ("object", "strings", "numbers", "features"):
+        for kind in ("object", "strings", "numbers", "features", "nested"):
             sqlite_app.config.update(GEOCODER_URL=f"{url}/{kind}", GEOCODER_FLAVOUR=flavour)
             response = client.get("/platser?q=Häljarp")
             assert response.status_code == 200, (flavour, kind)
@@ -147,7 +154,7 @@ def test_answers_of_the_wrong_shape_are_no_results_never_a_500(sqlite_app, serve
     assert [p["name"] for p in client.get("/platser?q=Storgatan").get_json()["places"]] == ["Storgatan"]
 
 
-def test_a_body_sent_one_byte_at_a_time_ends_at_the_total_deadline(server):
+def test_a_body_sent_one_byte_at_a_time_ends_at_the_total_deadline(server, sqlite_app):
     url, record = server
     with pytest.raises(outbound.OutboundError, match="within"):
         outbound.get(f"{url}/drip/search", deadline_s=2)
@@ -158,8 +165,8 @@ def test_a_body_sent_one_byte_at_a_time_ends_at_the_total_deadline(server):
         outbound.get(f"{url}/driphead/search", deadline_s=2)
     assert record["sent"]["driphead"] < 100
     # The geocoder: no street results, the built-in places, no error.
-    places = geocoder.find_places("Drip", geocoder.GeocoderSettings(url=f"{url}/drip"), [])
-    assert places == []
+    found = geocoder.find_places("Drip", geocoder.GeocoderSettings(url=f"{url}/drip"), [])
+    assert found.places == []
 
 
 def test_an_endless_body_is_stopped_at_the_cap(server):

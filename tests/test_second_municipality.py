@@ -96,7 +96,7 @@ def test_a_resident_reports_inside_testby_and_is_refused_outside(testby):
 
     outside = resident.post("/", data=report_form(resident, CENTRUM), headers=SV)  # Landskrona's town square
     assert outside.status_code == 400
-    assert "Platsen ligger utanför Testby kommun" in outside.get_data(as_text=True)
+    assert "Platsen ligger utanför Testbys kommun" in outside.get_data(as_text=True)
     assert db.session.execute(select(Report)).first() is None
 
     sent = resident.post("/", data=report_form(resident, INSIDE, email="boende@example.org"), headers=SV)
@@ -191,23 +191,52 @@ def test_exports_and_open311_name_testby(testby):
     assert resident.get("/open311/v2/services.json?jurisdiction_id=landskrona.se").status_code == 404
 
 
-# Where the name of the default kommun may be written: its settings, its data, the catalogs (the demo generators
+# Where the default kommun's values may be written: its settings, its data, the catalogs (the demo generators
 # are in devdata/, outside the runtime package).
 ALLOWED = {"webapp/municipality.py"}
 ALLOWED_FOLDERS = ("webapp/data/", "webapp/translations/")
 
 
-def test_no_module_or_template_spells_the_default_kommun():
+def default_kommun_values() -> list[str]:
+    """Every value the default municipality holds that could be copied into code: names, organisation, reference
+    prefix (as it starts a reference), programme and its area, survey areas, department codes (as quoted
+    strings), addresses, telephone, local names."""
+    m = LANDSKRONA
+    values = {m.name, m.organisation, m.kommun, m.programme, m.programme_area, m.owner_department, m.phone,
+              m.mail_domain, m.open311_jurisdiction, m.totp_issuer, f"{m.reference_prefix}-20",
+              *m.survey_areas, *m.rural_districts, *(n for _code, *names in m.local_names for n in names)}
+    codes = {m.default_department, *(code for _kind, code in m.work_kind_departments)}
+    values |= {f'"{c}"' for c in codes if c} | {f"'{c}'" for c in codes if c}
+    return sorted(v for v in values if v)
+
+
+def test_no_module_or_template_holds_a_value_of_the_default_kommun():
+    values = default_kommun_values()
+    assert "Centrum/Öster" in values and '"TS"' in values and "LK-20" in values  # the walk covers these
+    pattern = re.compile("|".join(re.escape(v) for v in values), re.IGNORECASE)
     found = []
-    for path in sorted([*ROOT.joinpath("webapp").rglob("*"), *ROOT.joinpath("templates").rglob("*")]):
+    for path in sorted([*ROOT.joinpath("webapp").rglob("*"), *ROOT.joinpath("templates").rglob("*"),
+                        *ROOT.joinpath("static", "js").rglob("*")]):
         relative = path.relative_to(ROOT).as_posix()
-        if not path.is_file() or path.suffix not in {".py", ".html", ".txt", ".js", ".xml"}:
+        if not path.is_file() or path.suffix not in {".py", ".html", ".txt", ".js", ".xml", ".toml", ".json"}:
             continue
         if relative in ALLOWED or relative.startswith(ALLOWED_FOLDERS):
             continue
-        found += [f"{relative}:{number}" for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                  if re.search(r"Landskrona", line)]
-    assert found == [], "use current_municipality() / {{ municipality.name }} instead: " + ", ".join(found)
+        found += [f"{relative}:{number}: {m.group(0)}"
+                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                  for m in [pattern.search(line)] if m]
+    assert found == [], "use current_municipality() / {{ municipality.… }} instead: " + ", ".join(found)
+
+
+def test_a_kommun_names_itself_and_may_replace_a_page_with_its_own(testby):
+    resident = testby.test_client()
+    form = resident.get("/", headers=SV).get_data(as_text=True)
+    assert "Din bild är tagen utanför Testbys kommun." in form  # its own genitive, not "Testby kommun"
+    page = resident.get("/mina-rapporter", headers=SV).get_data(as_text=True)
+    assert "Mina rapporter i Testbys kommun" in page  # tests/fixtures/testby/templates/reports/mine.html
+    assert "<footer" in page  # the shipped base page around it
+    default = build_app(base_config(Path(testby.instance_path), "sqlite://"))
+    assert default.jinja_loader is not testby.jinja_loader
 
 
 def test_the_municipality_is_a_base_layer_module():

@@ -45,3 +45,26 @@ def test_hsts_on_every_answer_when_published_over_https(tmp_path, request):
     plain = build_app(config)  # http://trygghetskartan.test: a browser would ignore it, and it would pin nothing
     with plain.app_context():
         assert "Strict-Transport-Security" not in plain.test_client().get("/").headers
+
+
+def test_no_staff_page_or_private_link_is_kept_by_a_cache(sqlite_app):
+    """Every staff answer (walked from the URL map, as the administrator) and a resident's private tracking
+    page are `private, no-store`: a shared kommun PC's back button or a proxy keeps no reporter's address."""
+    from tests.factories import login, make_report, make_user
+
+    admin = sqlite_app.test_client()
+    login(admin, make_user("admin", email="cache-admin@example.se"))
+    report, token = make_report(email="anna@example.se")
+    checked = []
+    for rule in sqlite_app.url_map.iter_rules():
+        if "GET" not in rule.methods or not rule.rule.startswith("/staff") or rule.arguments or "logout" in rule.rule:
+            continue
+        response = admin.get(rule.rule)
+        if response.status_code == 200:
+            assert response.headers["Cache-Control"] == "private, no-store", rule.rule
+            checked.append(rule.rule)
+    assert len(checked) > 20, checked
+    assert admin.get(f"/staff/reports/{report.id}").headers["Cache-Control"] == "private, no-store"
+    tracking = sqlite_app.test_client().get(f"/t/{token}")
+    assert tracking.status_code == 200 and tracking.headers["Cache-Control"] == "private, no-store"
+    assert "no-store" not in sqlite_app.test_client().get("/karta").headers.get("Cache-Control", "")

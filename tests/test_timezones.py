@@ -21,8 +21,8 @@ def test_no_utc_calendar_days_in_the_code():
     """`utcnow().date()` and `date.today()` give the wrong day for an hour or two every night."""
     found = []
     # The heat map's counts per day, month and year are kept by triggers in UTC (migration 0017/0021), so the
-    # planner's date filter and its disclosure releases count UTC days until those tables move (noted in the
-    # README); everything else counts Stockholm's days.
+    # planner's date filter and its disclosure releases count UTC days until those tables move (noted in
+    # docs/operations.md, "Time"); everything else counts Stockholm's days.
     allowed = {ROOT / "webapp/insights/services.py"}
     for path in set((ROOT / "webapp").rglob("*.py")) - allowed:
         text = path.read_text()

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from flask_compress import Compress
 from flask_cors import CORS
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -28,9 +29,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     if config:
         app.config.update(config)
-    for key, value in load_municipality(app.config["MUNICIPALITY"]).config_defaults().items():
+    municipality = load_municipality(app.config["MUNICIPALITY"])
+    for key, value in municipality.config_defaults().items():
         if not app.config.get(key):
             app.config[key] = value
+    if municipality.templates_dir:
+        # A kommun's own templates go before the shipped ones: the one place where a page may differ in more than
+        # its values (docs/configuration.md, "The municipality").
+        app.jinja_loader = ChoiceLoader([FileSystemLoader(str(municipality.templates_dir)), app.jinja_loader])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # A database host that does not answer at all (not merely refusing) fails a request in seconds, with

@@ -33,7 +33,7 @@ def demo_load(reports: int, if_empty: bool, seed: int):
     with click.progressbar(length=reports, label="Demo reports") as bar:
         created, walk_reports = demo.load(reports=reports, seed=seed, progress=bar.update)
     click.echo(f"Loaded {created} demo reports (approximate demo districts, labelled as such), and "
-               f"{walk_reports} from the safety walk in Centrum/Öster with two school classes.")
+               f"{walk_reports} from a safety walk with two school classes.")
 
 
 @demo_cli.command("logins")
@@ -73,8 +73,34 @@ def import_districts(path, name_property, approximate):
 @click.option("--name-property", help="The feature property holding the name (default: name or namn).")
 @click.option("--approximate", is_flag=True, help="Mark the geometry as approximate on every page.")
 def import_zones(path, name_property, approximate):
-    """Import zones, e.g. the higher-intensity maintenance zone Centrum/Öster."""
+    """Import zones, e.g. a higher-intensity maintenance zone."""
     _import("zones", path, name_property, approximate)
+
+
+@geo_cli.command("import-streets")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", help="A name for this list (default: the file's name); importing the same source again "
+                               "replaces what it gave before.")
+@click.option("--street-field", help="The column or property holding the street's name (default: street, gata, "
+                                     "gatunamn, addr:street, name or namn).")
+@click.option("--number-field", help="The column or property holding the house number (default: number, nummer, "
+                                     "husnummer, addr:housenumber).")
+def import_streets(path, source, street_field, number_field):
+    """Streets and addresses for the report form's place search, from GeoJSON (an OpenStreetMap extract: streets
+    as lines, addresses as points) or CSV (street, number, lon/lat or E/N in SWEREF 99 TM; as Excel saves it)."""
+    from webapp.extensions import db
+    from webapp.geo import streets
+
+    try:
+        rows = streets.read_street_file(path, street_field, number_field)
+    except geo.GeoImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    with click.progressbar(length=len(rows), label="Streets and addresses") as bar:
+        written = streets.import_streets(rows, source or Path(path).name, progress=bar.update)
+    db.session.commit()
+    named = len({r.street for r in rows})
+    click.echo(f"Imported {written} streets and addresses ({named} street names) from {path}. "
+               "The report form's search now finds them.")
 
 
 open311_cli = AppGroup("open311", help="Open311 GeoReport v2 clients.")

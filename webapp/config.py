@@ -91,7 +91,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         # Which kommun: a key of webapp/municipality.py's KNOWN or the path of a JSON/TOML settings file. It
         # fills MAIL_SENDER, ACCESSIBILITY_CONTACT, OPEN311_*, MAP_CENTER and MAP_ZOOM unless they are set here.
-        "MUNICIPALITY": env.get("MUNICIPALITY") or "landskrona",
+        "MUNICIPALITY": env.get("MUNICIPALITY", ""),  # empty: the default (webapp/municipality.py)
         "MAIL_SENDER": env.get("MAIL_SENDER", ""),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR") or str(inst / "outbox"),
         # A mail the server does not take is tried again with a growing delay and given up after this long.

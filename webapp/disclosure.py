@@ -5,9 +5,12 @@
    (DISCLOSURE_THRESHOLD, 5); otherwise the answer is `TooSmallToSplit`, the same whatever the split value.
 2. In a split table, a cell of 1 to threshold - 1 is hidden, and so many other cells or margins with it
    (`suppress`) that no hidden cell follows by subtraction from what is shown. How many were hidden is never told.
-3. Split figures count reports only up to a *release* (`release_day`): the end of the last day at which at
-   least `threshold()` reports had come in since the release before. They move in steps of at least that many
-   reports, never one respondent at a time.
+3. Split figures count whole *release blocks* only. A selection's blocks are made over all its days (its own
+   dates left out): walking the days in order, a block closes at the end of a day once at least `threshold()`
+   reports had come in since the block before (`release_window`; for a campaign, whose period is its own,
+   `release_day` is the end of its last block). A period asked for is narrowed to the whole blocks inside it, at
+   both ends: moving either date, or the day passing, changes a split figure by a whole block of at least the
+   threshold of reports or not at all, never one respondent at a time.
 """
 from __future__ import annotations
 
@@ -50,6 +53,30 @@ def release_day(per_day: Mapping[date, int], today: date, limit: int | None = No
         if since >= limit:
             released, since = day, 0
     return released
+
+
+def release_blocks(per_day: Mapping[date, int], today: date, limit: int | None = None) -> list[tuple[date, date]]:
+    """The release blocks (first day with reports, last day) of a selection from how many of its reports came in
+    each day, its own dates left out; days from `today` on are not counted yet."""
+    limit = limit or threshold()
+    blocks, first, since = [], None, 0
+    for day, n in sorted((d, n) for d, n in per_day.items() if d < today and n):
+        first = first or day
+        since += n
+        if since >= limit:
+            blocks.append((first, day))
+            first, since = None, 0
+    return blocks
+
+
+def release_window(per_day: Mapping[date, int], today: date, start: date | None, end: date | None,
+                   limit: int | None = None) -> tuple[date, date] | None:
+    """The period asked for (`start`, `end`, inclusive, None for open) narrowed to the whole release blocks
+    inside it: (first day of the first, last day of the last). None when not one whole block fits: then the
+    selection is too small to split, whatever the split value."""
+    inside = [(a, b) for a, b in release_blocks(per_day, today, limit)
+              if (start is None or a >= start) and (end is None or b <= end)]
+    return (inside[0][0], inside[-1][1]) if inside else None
 
 
 @dataclass

@@ -207,7 +207,7 @@ def backlog() -> Backlog:
 
 
 def outbox_messages(outbox_dir: str | Path) -> list[EmailMessage]:
-    """The development outbox, oldest first (used by tests and the README walk-through)."""
+    """The development outbox, oldest first (used by tests and the user guide, docs/user-guide.md)."""
     from email import policy
     from email.parser import BytesParser
 

@@ -90,7 +90,9 @@ def encode_jpeg(image: Image.Image, longest_side: int | None = None) -> bytes:
         image = image.copy()
         image.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    # No exif=, no icc_profile=: the file carries pixels and nothing else.
+    # No exif=, no icc_profile=, and none of what the file brought (Pillow writes a JPEG comment it read back
+    # out, and a comment can hold a name or a telephone number): the file carries pixels and nothing else.
+    image.info = {}
     image.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
     return out.getvalue()
 

@@ -51,13 +51,31 @@ class Municipality:
     open311_contact: str = ""
     # The name and organisation in languages not written in Latin letters: (language, name, organisation).
     local_names: tuple[tuple[str, str, str], ...] = ()
+    # The kommun's official name, as in "utanför Landskrona kommun" (the genitive varies: "Lunds kommun",
+    # "Malmö kommun"; a kommun may call itself "stad"); empty: the name followed by "kommun".
+    kommun_name: str = ""
+    # Districts left out when the heat-map picture frames "the town" (rural parts far from the centre).
+    rural_districts: tuple[str, ...] = ()
+    # A folder of templates that replace the shipped ones of the same name, for a kommun that needs a page to
+    # differ in more than its values (FixMyStreet's cobrand templates); relative to the settings file.
+    templates_dir: Path | None = None
 
     def in_language(self, language: str) -> "Municipality":
         """The same municipality named as readers of `language` know it (Arabic: in Arabic script)."""
         for code, name, organisation in self.local_names:
             if code == language:
-                return replace(self, name=name, organisation=organisation)
+                return replace(self, name=name, organisation=organisation, kommun_name=organisation)
         return self
+
+    @property
+    def kommun(self) -> str:
+        """The kommun as a sentence names it: "Landskrona kommun"."""
+        return self.kommun_name or f"{self.name} kommun"
+
+    @property
+    def example_reference(self) -> str:
+        """A report reference for examples and placeholders."""
+        return f"{self.reference_prefix}-2026-000123"
 
     @property
     def mail_sender(self) -> str:
@@ -97,6 +115,8 @@ LANDSKRONA = Municipality(
     default_department="TS",
     work_kind_departments=(("cleaning", "TS"), ("graffiti", "TS"), ("maintenance", "TS"), ("light_repair", "TS"),
                            ("light_new", "SB")),
+    kommun_name="Landskrona kommun",
+    rural_districts=("Byarna",),
     programme="Helt och rent",
     programme_area="Centrum/Öster",
     survey_areas=("Landskrona", "Centrum/Öster", "Övriga Centrum", "Karlslund/Norrestad",
@@ -107,7 +127,7 @@ LANDSKRONA = Municipality(
 )
 
 KNOWN = {LANDSKRONA.key: LANDSKRONA}
-_PATHS = ("boundary_file", "districts_file", "zones_file", "localities_file")
+_PATHS = ("boundary_file", "districts_file", "zones_file", "localities_file", "templates_dir")
 
 
 @lru_cache(maxsize=8)
@@ -132,6 +152,7 @@ def load_municipality(setting: str) -> Municipality:
             data[name] = (path.parent / data[name]).resolve()
     data["center"] = tuple(data["center"]) if "center" in data else None
     data["survey_areas"] = tuple(data.get("survey_areas") or ())
+    data["rural_districts"] = tuple(data.get("rural_districts") or ())
     data["work_kind_departments"] = tuple((data.get("work_kind_departments") or {}).items())
     data["local_names"] = tuple((code, *names) for code, names in (data.get("local_names") or {}).items())
     data.setdefault("key", path.stem)

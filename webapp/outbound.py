@@ -117,6 +117,8 @@ def json_answer(url: str, *, expect: type, **options) -> object:
         data = json.loads(answer.body)
     except ValueError:
         raise OutboundError("the answer is not JSON") from None
+    except RecursionError:  # "[[[[…]]]]" nested deeper than the parser goes: no honest answer looks so
+        raise OutboundError("the answer is nested too deeply") from None
     if not isinstance(data, expect):
         raise OutboundError(f"expected a JSON {expect.__name__}, got {type(data).__name__}")
     return data

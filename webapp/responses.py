@@ -19,7 +19,7 @@ def go_to(url: str, **facts):
 
 
 # Published photos can still be rejected or redacted by staff, so caches may keep one only if they ask again
-# before each use (README, "Photos and caches").
+# before each use (docs/operations.md, "Photos").
 PUBLIC_PHOTO_CACHE = "public, no-cache"
 
 

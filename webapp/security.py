@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import request
+
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -26,6 +28,10 @@ def content_security_policy(tile_url: str) -> str:
     ])
 
 
+# Where every answer is somebody's own: the staff side and the residents' private links (tracking, follow).
+PRIVATE_PREFIXES = ("/staff", "/t/", "/r/folj/", "/avfolj/")
+
+
 def register(app) -> None:
     policy = content_security_policy(app.config["TILE_URL"])
     # Browsers that have seen the site over HTTPS never try plain HTTP for a year (nor on its subdomains).
@@ -40,4 +46,9 @@ def register(app) -> None:
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
         if https:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.path.startswith(PRIVATE_PREFIXES):
+            # Staff pages show reporters' contact data and keys shown once; a private link shows the resident's
+            # own report: neither is kept by the browser's cache (the back button on a shared kommun PC) nor by
+            # a proxy. Set here for the whole class, so a page added later is covered too.
+            response.headers["Cache-Control"] = "private, no-store"
         return response

@@ -5,15 +5,22 @@ A text cell that starts with =, +, -, @, a tab or a carriage return (also after 
 an apostrophe, as OWASP advises against CSV injection; characters that XML (and so XLSX) forbids are dropped;
 in XLSX every text cell is written as a string (data type "s"), never as a formula. Numbers, dates and booleans
 stay what they are, so counts and coordinates remain numeric (a negative longitude is a number, not a formula).
-Tests check that no other module writes CSV or XLSX."""
+Tests check that no other module writes CSV or XLSX.
+
+It also reads the CSV files people bring (an Instagram export, a street list): as Excel saves them."""
 from __future__ import annotations
 
 import csv
 import io
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, Iterable, Iterator, Sequence
+
+from flask_babel import lazy_gettext as _l
+
+from webapp.errors import ReportError
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML 1.0 does not allow (tab, newline and carriage return are allowed).
@@ -85,3 +92,46 @@ def xlsx_bytes(sheets: Iterable[tuple[str, Iterable[Sequence]]]) -> bytes:
     out = io.BytesIO()
     write_xlsx(out, sheets)
     return out.getvalue()
+
+
+# What a CSV file may come as: UTF-8 (with or without Excel's BOM) first, then Windows-1252, which Swedish
+# Excel writes when it saves "CSV (semikolonavgränsad)".
+ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))
+SEPARATOR_NAMES = {",": _l("commas"), ";": _l("semicolons"), "\t": _l("tabs")}
+
+
+@dataclass(frozen=True)
+class CsvText:
+    text: str
+    encoding: str  # the name people know: UTF-8, Windows-1252
+    delimiter: str
+
+    def rows(self) -> csv.DictReader:
+        return csv.DictReader(io.StringIO(self.text), delimiter=self.delimiter)
+
+    def column_names(self) -> set[str]:
+        return {(f or "").strip().lower() for f in (self.rows().fieldnames or [])}
+
+    def described(self) -> str:
+        return str(_l("The file was read as %(encoding)s text with columns separated by %(separator)s.",
+                      encoding=self.encoding, separator=SEPARATOR_NAMES[self.delimiter]))
+
+
+def read_csv_text(data: bytes) -> CsvText:
+    """A CSV file's text, its encoding and its separator (csv.Sniffer on the header line, where the column names
+    are; a text's commas further down cannot mislead it). Raises ReportError when it is not text."""
+    for codec, name in ENCODINGS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:  # UTF-16 and binary files decode as Windows-1252 too, full of NULs
+            break
+    else:
+        raise ReportError("csv", _l("The CSV file must be text (UTF-8 or Windows-1252, as Excel saves it)."))
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = max(",;\t", key=header.count)
+    return CsvText(text, name, delimiter)

@@ -137,7 +137,7 @@ def install(app: Flask) -> None:
         raise ConfigurationError(
             "PUBLIC_BASE_URL is not set. Links in e-mails and QR codes are built from it and never from the "
             "request's Host header; set it to the service's public address, e.g. "
-            "PUBLIC_BASE_URL=https://trygghetskartan.landskrona.se (APP_ENV=development for a development server).")
+            "PUBLIC_BASE_URL=https://trygghetskartan.example.se (APP_ENV=development for a development server).")
     hosts = trusted_hosts_for(config)
     if hosts:
         config["TRUSTED_HOSTS"] = hosts

@@ -40,11 +40,20 @@ export function placeSearch(map, onMoved) {
       return;
     }
     if (mine !== asked) return;  // a later search has been asked
-    const places = data.places || [];
+    const found = data.places || [];
+    // Nothing found where streets cannot be searched: the areas and localities are offered instead.
+    const noStreets = !found.length && data.streets === false;
+    const places = noStreets ? data.areas || [] : found;
     results.replaceChildren();
-    if (pick && places.length === 1) {  // Enter with one answer: go there at once
-      go(places[0]);
+    if (pick && found.length === 1) {  // Enter with one answer: go there at once
+      go(found[0]);
       return;
+    }
+    if (noStreets) {
+      const item = document.createElement("li");
+      item.className = "place-none";
+      item.textContent = words.msgNoStreets;
+      results.append(item);
     }
     for (const place of places) {
       const item = document.createElement("li");
@@ -69,7 +78,8 @@ export function placeSearch(map, onMoved) {
       results.append(item);
     }
     results.hidden = false;
-    said.textContent = places.length ? format(words.msgFound, { n: places.length }) : words.msgNone;
+    said.textContent = noStreets ? words.msgNoStreets
+      : places.length ? format(words.msgFound, { n: places.length }) : words.msgNone;
     if (pick && places.length) results.querySelector("button").focus();
   }
 

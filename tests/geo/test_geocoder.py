@@ -13,7 +13,7 @@ def test_built_in_gazetteer_finds_localities_and_districts_without_accents_or_ca
 def test_geocoder_down_leaves_the_built_in_places(app):
     settings = geocoder.GeocoderSettings(url="http://127.0.0.1:9")
     found = geocoder.find_places("Häljarp", settings, geocoder.gazetteer("Tätort", "Område"))
-    assert [p.name for p in found] == ["Häljarp"]
+    assert [p.name for p in found.places] == ["Häljarp"]
     assert geocoder.street_at(55.87, 12.83, settings) is None
 
 
@@ -23,7 +23,7 @@ def test_external_places_outside_the_kommun_are_dropped_and_streets_come_first_a
     with fake_geocoder(places, street="Storgatan") as (url, asked):
         settings = geocoder.GeocoderSettings(url=url)
         found = geocoder.find_places("Landskrona", settings, geocoder.gazetteer("Tätort", "Område"))
-        assert [p.name for p in found] == ["Landskrona", "Landskronavägen"]
+        assert [p.name for p in found.places] == ["Landskrona", "Landskronavägen"]
         assert geocoder.street_at(55.8702, 12.8305, settings) == "Storgatan"
         geocoder.street_at(55.8702, 12.8305, settings)  # kept: not asked again
     assert [path for path, _ in asked].count("/reverse") == 1

@@ -127,6 +127,30 @@ def test_a_large_enough_selection_leaves_a_single_answer_out_for_every_split_val
     assert seen["gender=woman"] == seen["gender=other"] == seen["age_group=65%2B"] == seen["age_group=u16"] == []
 
 
+def test_moving_either_date_moves_a_split_figure_by_a_whole_block_or_not_at_all(sqlite_app):
+    """Issue 23, third round: with the end fixed, moving the start one day changed the men's total 17 -> 16,
+    and a date sweep told each day's respondents. Every date, one day at a time, at both ends."""
+    made = walk_campaign()
+    for i in range(14):  # one respondent a day, in one place, and a report without answers between them
+        report = answered(made, at(30, 30), gender="man" if i % 3 else "woman", age_group="u16")
+        report.created_at = datetime(2018, 2, 1 + i, 12, tzinfo=timezone.utc)
+    db.session.commit()
+    planner = sqlite_app.test_client()
+    login(planner, make_user("lighting_planner"))
+
+    def men(date_from: str, date_to: str) -> int:
+        answer = planner.get(f"/staff/heatmap/cells.json?date_from={date_from}&date_to={date_to}&gender=man")
+        return answer.get_json()["total"] if answer.status_code == 200 else 0
+
+    days = [f"2018-02-{d:02d}" for d in range(1, 16)]
+    starts = [men(day, "2018-12-31") for day in days]
+    ends = [men("2018-01-01", day) for day in days]
+    for figures in (starts, ends):
+        steps = {abs(a - b) for a, b in zip(figures, figures[1:])} - {0}
+        assert steps and all(step >= 3 for step in steps), figures  # a block of five: at least 3 men moved
+        assert sum(1 for a, b in zip(figures, figures[1:]) if a != b) <= 3, figures  # 14 respondents: 2 blocks
+
+
 def results_rows(html: str) -> list[list[str]]:
     """The rows of the split tables on a campaign's results page (answer, total, cells)."""
     rows = []

@@ -4,7 +4,7 @@ import re
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
-from tests.factories import make_report
+from tests.factories import form_token, make_report
 from webapp.extensions import db
 from webapp.mail import outbox_messages
 from webapp.reports import lifecycle
@@ -33,7 +33,13 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
     db.session.commit()  # the request's or command's commit: the mail goes after it
     assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 1
 
-    assert client.get(confirm_url.removeprefix("http://trygghetskartan.test")).status_code == 302
+    # Opening the link (as a mail system's link scanner does) only asks; the button confirms.
+    confirm_path = confirm_url.removeprefix("http://trygghetskartan.test")
+    asked = client.get(confirm_path)
+    assert asked.status_code == 200 and "Ja, skicka uppdateringarna till mig" in asked.get_data(as_text=True)
+    assert db.session.execute(select(Follower.confirmed_at)).scalar_one() is None  # still not following
+    assert client.post(confirm_path).status_code == 400  # no form token: nothing
+    assert client.post(confirm_path, data={"csrf_token": form_token(client)}).status_code == 302
     lifecycle.change_status(report, "in_progress", "officer", public_note="Vi städar i morgon.")
     db.session.commit()  # the request's or command's commit: the mail goes after it
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
@@ -72,7 +78,7 @@ def test_update_mail_speaks_the_followers_language(client, app):
     report, _ = make_report()
     follow(client, report.reference, "b@example.org", lang="ar")
     confirm = links(outbox_messages(app.config["MAIL_OUTBOX_DIR"])[0])[0]
-    client.get(confirm.removeprefix("http://trygghetskartan.test"))
+    client.post(confirm.removeprefix("http://trygghetskartan.test"), data={"csrf_token": form_token(client)})
     lifecycle.change_status(report, "planned", "officer")
     db.session.commit()  # the request's or command's commit: the mail goes after it
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]

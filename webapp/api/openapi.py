@@ -58,7 +58,7 @@ def document(server_url: str = "/") -> dict:
             "/api/v1/reports/{reference}": {"get": {
                 "summary": "One public report",
                 "parameters": [{"name": "reference", "in": "path", "required": True,
-                                "schema": {"type": "string", "example": "LK-2026-000123"}}],
+                                "schema": {"type": "string", "example": current_municipality().example_reference}}],
                 "responses": {"200": _json({"$ref": "#/components/schemas/Report"}, "The report"),
                               "404": _json(ERROR, "No such public report")}}},
             "/api/v1/reports/{reference}/support": {"post": {
@@ -80,7 +80,7 @@ def document(server_url: str = "/") -> dict:
                                                 "responses": {"200": _json({"$ref": "#/components/schemas/AreaCollection"}, "Districts")}}},
             "/api/v1/areas/zones": {"get": {"summary": "Maintenance zones as GeoJSON",
                                             "responses": {"200": _json({"$ref": "#/components/schemas/AreaCollection"}, "Zones")}}},
-            "/api/v1/areas/kommun": {"get": {"summary": f"{name} kommun's boundary (simplified) as GeoJSON",
+            "/api/v1/areas/kommun": {"get": {"summary": f"The boundary of {current_municipality().kommun} (simplified) as GeoJSON",
                                              "responses": {"200": _json({"type": "object"}, "The boundary")}}},
             "/healthz": {"get": {"summary": "Health check, part by part (database, photo store, jobs, mail)",
                                  "responses": {"200": _json({"$ref": "#/components/schemas/Health"},

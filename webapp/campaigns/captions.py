@@ -8,7 +8,7 @@ light-repair signal).
 How a caption is read:
 
 1. Lower-case; å/ä → a, ö → o, so that "morkt" (typed without dots) is "mörkt". A "#" starts a hashtag,
-   whose compound words (#tryggtlandskrona) are searched inside as well. A few emoji count as words.
+   whose compound words (#tryggtistan) are searched inside as well. A few emoji count as words.
 2. Phrases whose negation comes after the verb ("funkar inte", "lyser inte", "svämmar över",
    "slagit sönder") are read as one word first.
 3. The caption is split at a contrast ("men", "but"): the part after the last contrast counts double

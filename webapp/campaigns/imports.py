@@ -28,6 +28,7 @@ from webapp.reports.intake import NewReport
 from webapp.reports.lifecycle import edit_report
 from webapp.reports.models import Category, Report
 from webapp.reports.status import ReportStatus, Source
+from webapp.spreadsheets import CsvText, read_csv_text
 from webapp.textclean import clean_text
 from webapp.timeutil import instant_in_range
 
@@ -132,47 +133,11 @@ def _images(zip_bytes: bytes | None) -> dict[str, bytes]:
     return {m.filename.rsplit("/", 1)[-1]: archive.read(m) for m in members}
 
 
-# What a CSV export may come as: UTF-8 (with or without Excel's BOM) first, then Windows-1252, which Swedish
-# Excel writes when it saves "CSV (semikolonavgränsad)".
-ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))
-SEPARATOR_NAMES = {",": _l("commas"), ";": _l("semicolons"), "\t": _l("tabs")}
-
-
-@dataclass(frozen=True)
-class CsvText:
-    text: str
-    encoding: str  # the name people know: UTF-8, Windows-1252
-    delimiter: str
-
-    def rows(self) -> csv.DictReader:
-        return csv.DictReader(io.StringIO(self.text), delimiter=self.delimiter)
-
-    def described(self) -> str:
-        return str(_l("The file was read as %(encoding)s text with columns separated by %(separator)s.",
-                      encoding=self.encoding, separator=SEPARATOR_NAMES[self.delimiter]))
-
-
 def read_csv(csv_bytes: bytes) -> CsvText:
-    """The export's text, its encoding and its separator (csv.Sniffer on the header line, where the column names
-    are; a caption's commas further down cannot mislead it). Raises ReportError when it is not text or lacks the
-    columns every import needs."""
-    for codec, name in ENCODINGS:
-        try:
-            text = csv_bytes.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" not in text:  # UTF-16 and binary files decode as Windows-1252 too, full of NULs
-            break
-    else:
-        raise ReportError("csv", _l("The CSV file must be text (UTF-8 or Windows-1252, as Excel saves it)."))
-    header = text.lstrip("\ufeff").split("\n", 1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = max(",;\t", key=header.count)
-    found = CsvText(text, name, delimiter)
-    names = {(f or "").strip().lower() for f in (found.rows().fieldnames or [])}
-    if not {"caption", "posted_at"} <= names:
+    """The export's text, its encoding and its separator (webapp/spreadsheets.py). Raises ReportError when it is
+    not text or lacks the columns every import needs."""
+    found = read_csv_text(csv_bytes)
+    if not {"caption", "posted_at"} <= found.column_names():
         raise ReportError("csv", _l("The CSV file needs at least the columns caption and posted_at."))
     return found
 

@@ -83,8 +83,8 @@ def _area(data: CampaignInput) -> tuple[str, list[int]]:
             raise ReportError("drawn_area", _l("Draw the area as a polygon."))
         kommun = geo.kommun_boundary().buffer(0.005)
         if not kommun.contains(geometry.buffer(0)):
-            raise ReportError("drawn_area", _l("The area must lie inside %(name)s kommun.",
-                                                  name=current_municipality().name))
+            raise ReportError("drawn_area", _l("The area must lie inside %(kommun)s.",
+                                                  kommun=current_municipality().kommun))
         return json.dumps(mapping(geometry)), []
     if not data.district_ids:
         raise ReportError("districts", _l("Choose at least one area or draw one on the map."))
@@ -211,7 +211,8 @@ def split_results(campaign: Campaign) -> dict:
         select(Report.created_at, Report.gender, Report.age_group, Category.key)
         .join(Category, Category.id == Report.category_id)
         .where(Report.campaign_id == campaign.id, Report.status != ReportStatus.DUPLICATE)).all()
-    day = disclosure.release_day(Counter(local_date(r[0]) for r in rows), local_today())  # Stockholm's days
+    # Blocks of respondents (reports whose reporter answered gender or age), by Stockholm's days.
+    day = disclosure.release_day(Counter(local_date(r[0]) for r in rows if r[1] or r[2]), local_today())
     if day is None:
         return {"too_small": True, "counted_until": None, "total": None, "categories": [], "gender": [],
                 "age_group": []}

@@ -241,8 +241,8 @@ def _route(drawn: str, stops: list[Report]) -> tuple[str, list[Report]]:
         if geometry.geom_type != "LineString" or geometry.is_empty:
             raise ReportError("route", _l("Draw the route as one line."))
         if not geo.kommun_boundary().buffer(0.005).contains(geometry):
-            raise ReportError("route", _l("The route must lie inside %(name)s kommun.",
-                                          name=current_municipality().name))
+            raise ReportError("route", _l("The route must lie inside %(kommun)s.",
+                                          kommun=current_municipality().kommun))
         return json.dumps({"type": "LineString", "coordinates": [[round(x, 6), round(y, 6)]
                                                                  for x, y in geometry.coords]}), \
             _walking_order(stops, geometry)

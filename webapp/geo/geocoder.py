@@ -4,8 +4,9 @@ An external Nominatim- or Photon-compatible geocoder is used when GEOCODER_URL i
 (so the pages' Content-Security-Policy stays `connect-src 'self'`), bounded to the kommun, through the one outgoing client (webapp/outbound.py: a total deadline, a size cap, no
 redirects); an answer of the wrong shape counts as no answer.
 Whatever it answers or not, the built-in gazetteer (the kommun's localities and the districts) is searched too,
-so the search works without any external service. The project holds no street list (none under an open licence
-was within reach), so streets come only from the external geocoder.
+and the streets and addresses the kommun has imported (webapp/geo/streets.py, `flask geo import-streets`), so the
+search works without any external service. With neither a street list nor a geocoder, the answer says that
+streets cannot be searched, and the page offers the areas and the map instead.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.geo import services as geo
+from webapp.geo import streets
 from webapp.geo.models import District
 from webapp.municipality import current_municipality
 from webapp.outbound import OutboundError, json_answer
@@ -53,7 +55,7 @@ class GeocoderSettings:
 
 
 def _folded(text: str) -> str:
-    """Lower case without accents, so that "ostra" finds "Östra" and "Centrum/Öster" is found by "öster"."""
+    """Lower case without accents, so that "ostra" finds "Östra" and "Gamla Staden/Öster" is found by "öster"."""
     return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
@@ -79,19 +81,29 @@ def gazetteer(locality_label: str, district_label: str) -> list[Place]:
 
 
 def search_gazetteer(query: str, places: list[Place]) -> list[Place]:
-    """Places whose name starts with the query (or one of its words does), best first."""
+    """Places whose name starts with the query, or whose words start with each word of it (in any order), best
+    first; the kommun's own name is left out of the query ("<kommun> centrum" finds Centrum) unless it is all
+    there is (the kommun's name alone finds the town)."""
     wanted = _folded(query.strip())
     if not wanted:
         return []
+    words = streets.query_words(query) or wanted.split()
     def rank(place: Place) -> int | None:
         name = _folded(place.name)
-        if name.startswith(wanted):
+        parts = name.replace("/", " ").replace("-", " ").split()
+        if name.startswith(wanted) or name.startswith(" ".join(words)):
             return 0
-        if any(part.startswith(wanted) for part in name.replace("/", " ").split()):
+        if all(any(part.startswith(w) for part in parts) for w in words):
             return 1
-        return 2 if wanted in name else None
+        return 2 if all(w in name for w in words) else None
     ranked = [(r, p.name, p) for p in places if (r := rank(p)) is not None]
     return [p for _, _, p in sorted(ranked, key=lambda t: (t[0], t[1]))]
+
+
+def search_street_list(query: str, street_label: str) -> list[Place]:
+    """The kommun's own streets and addresses (imported), as places: an address zooms closer than a street."""
+    return [Place(f"{street} {number}".strip(), locality or street_label, lat, lon, 18 if number else 17)
+            for street, number, locality, lon, lat in streets.search_streets(query)]
 
 
 def _viewbox() -> tuple[float, float, float, float]:
@@ -183,17 +195,27 @@ def search_external(query: str, settings: GeocoderSettings) -> list[Place]:
     return [p for p in places if p.name and geo.is_in_kommun(p.lon, p.lat)]
 
 
-def find_places(query: str, settings: GeocoderSettings, built_in: list[Place]) -> list[Place]:
-    """What the search box offers for a query: the external geocoder's streets and places first, then the
-    built-in localities and districts; each inside the kommun, none twice, at most MAX_RESULTS."""
+@dataclass(frozen=True)
+class Found:
+    places: list[Place]
+    streets_searchable: bool  # False: neither a street list nor a geocoder; the page says so and offers areas
+
+
+def find_places(query: str, settings: GeocoderSettings, built_in: list[Place], street_label: str = "") -> Found:
+    """What the search box offers for a query: the kommun's own street list, then the external geocoder's streets
+    and places, then the built-in localities and districts; each inside the kommun, none twice, at most
+    MAX_RESULTS."""
     query = query.strip()[:100]
     found, seen = [], set()
-    for place in search_gazetteer(query, built_in)[:3] + search_external(query, settings):
+    own_streets = streets.has_streets()
+    candidates = search_street_list(query, street_label) if own_streets else []
+    candidates += search_gazetteer(query, built_in)[:3] + search_external(query, settings)
+    for place in candidates:
         key = _folded(place.name)
         if key not in seen:
             seen.add(key)
             found.append(place)
-    return found[:MAX_RESULTS]
+    return Found(found[:MAX_RESULTS], own_streets or bool(settings.url))
 
 
 # Streets for points are asked once per point and kept a day (a failure: a minute), so that a report's page

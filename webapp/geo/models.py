@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -26,7 +26,7 @@ class District(db.Model):
 
 
 class Zone(db.Model):
-    """An area with its own maintenance rules, e.g. the higher-intensity zone Centrum/Öster."""
+    """An area with its own maintenance rules, e.g. a higher-intensity maintenance zone in the centre."""
 
     __tablename__ = "zone"
 
@@ -106,3 +106,21 @@ class HeatCellYear(db.Model):
     ce: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     cn: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StreetPlace(db.Model):
+    """A street, or one address on it, that the place search finds without an outside geocoder: imported from a
+    list the kommun has (an OpenStreetMap extract, Lantmäteriet's open addresses, its own register) by
+    `flask geo import-streets`. `number` is empty for a street's own point (the middle of its line)."""
+
+    __tablename__ = "street_place"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street: Mapped[str] = mapped_column(String(120))
+    number: Mapped[str] = mapped_column(String(16), default="")
+    # The street's name folded (lower case, no accents) for searching by the start of any of its words.
+    folded: Mapped[str] = mapped_column(String(120), index=True)
+    locality: Mapped[str] = mapped_column(String(120), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(200), default="")

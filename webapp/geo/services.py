@@ -165,7 +165,7 @@ def read_feature_polygons(path: Path | str, name_property: str | None = None) ->
         if not geom.is_valid:
             geom = geom.buffer(0)
         if not kommun_boundary().buffer(0.05).intersects(geom):
-            raise GeoImportError(f"Feature {number} ({name}) is not in {current_municipality().name} kommun.")
+            raise GeoImportError(f"Feature {number} ({name}) is not in {current_municipality().kommun}.")
         result.append((str(name), geom))
     if not result:
         raise GeoImportError("The file has no features.")

@@ -1,5 +1,5 @@
 """The programme's follow-up indicators (Uppföljning, annex 4) for a period, set against the same period a year
-earlier, per district with Centrum/Öster against the rest of the city."""
+earlier, per district with the programme's area (the municipality's programme_area) against the rest."""
 from __future__ import annotations
 
 import csv
@@ -18,12 +18,12 @@ from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.insights.models import SurveyIndicator
+from webapp.municipality import current_municipality
 from webapp.reports.models import Category, Report, Satisfaction, StatusChange
 from webapp.reports.status import ReportStatus, Source
 from webapp.timeutil import EARLIEST_DAY, LATEST_DAY, as_utc, check_period, out_of_range_message
 from webapp.workorders.models import Priority, WorkOrder, WorkOrderReport
 
-FOCUS = "Centrum/Öster"
 SURVEY = {
     ("trygghetsmatning", "litter_vandalism_problem"): _l("See littering and vandalism as a problem (%)"),
     ("trygghetsmatning", "safe_evening"): _l("Feel safe outdoors in the evening (%)"),
@@ -102,7 +102,7 @@ def _counts(period: Period) -> dict:
         group = SOURCE_GROUPS.get(source, "web")
         by_source[group] = by_source.get(group, 0) + n
         by_kind[kind] = by_kind.get(kind, 0) + n
-    focus = by_district.get(FOCUS, 0)
+    focus = by_district.get(current_municipality().programme_area, 0)
     return {"total": total, "focus": focus, "rest": total - focus, "by_district": by_district,
             "by_category": by_category, "by_source": by_source,
             # The programme's own indicator: fault reports, and comments/opinions (the safety-walk answers).

@@ -221,7 +221,8 @@ def render(result, title: str, *, selection_lines: list[str], width: int = 1200,
 
     districts = [(d.name, shape(json.loads(d.geometry)), d.is_approximate)
                  for d in db.session.execute(select(District).order_by(District.name)).scalars()]
-    town = [g for name, g, _a in districts if name != "Byarna"] or [g for _n, g, _a in districts]
+    rural = set(current_municipality().rural_districts)
+    town = [g for name, g, _a in districts if name not in rural] or [g for _n, g, _a in districts]
     frame = _frame(result, town, width)
     outside = sum(c["count"] for c in result.cells
                   if not (frame.min_x <= c["e"] + result.size_m / 2 <= frame.max_x
@@ -233,9 +234,9 @@ def render(result, title: str, *, selection_lines: list[str], width: int = 1200,
         source = _("Background: %(attribution)s", attribution=tile_attribution or tile_url)
     if background is None:
         background = bundled_background(frame)
-        source = _("Background: the boundary of %(name)s kommun, simplified, and its localities (%(sources)s). "
+        source = _("Background: the boundary of %(kommun)s, simplified, and its localities (%(sources)s). "
                    "The coastline is drawn coarsely and roads are not drawn: the project holds no road data.",
-                   name=current_municipality().name, sources=current_municipality().map_data_sources)
+                   kommun=current_municipality().kommun, sources=current_municipality().map_data_sources)
     map_layer = background.convert("RGBA")
     cells = Image.new("RGBA", map_layer.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(cells)
@@ -268,7 +269,7 @@ def render(result, title: str, *, selection_lines: list[str], width: int = 1200,
         notes.insert(0, _("%(n)d reports lie outside the picture (in the villages); the counts above include them.",
                           n=outside))
     if any(approximate for _n, _g, approximate in districts):
-        notes.append(_("District outlines: approximate demo geometry, not the city's boundaries."))
+        notes.append(_("District outlines: approximate demo geometry, not the municipality's boundaries."))
     notes.append(_("Grid: SWEREF 99 TM, squares of %(size)d m.", size=result.size_m))
     lines += [(line, small) for text in notes for line in _wrap(measure, text, small, width - 40)]
     legend_h = 130 + sum(22 if face is normal else 19 for _l, face in lines) + 10

@@ -7,6 +7,7 @@ from webapp import spreadsheets
 from webapp.campaigns.presenters import category_labels
 from webapp.insights import charts
 from webapp.insights.indicators import AREA_INDICATORS, SURVEY
+from webapp.municipality import current_municipality
 
 SOURCE_KEYS = ["web", "campaign", "instagram", "field", "staff"]
 
@@ -29,12 +30,12 @@ def _number(value):
 def dashboard_page(data: dict, by_year: dict, charts) -> dict:
     now, then = data["now"], data["then"]
     period, before = data["period"], data["before"]
+    area = current_municipality().programme_area
     rows = [
         (_("Fault reports"), now["fault_reports"], then["fault_reports"]),
         (_("Comments and opinions (safety walk)"), now["comments"], then["comments"]),
         (_("All reports"), now["total"], then["total"]),
-        (_("Centrum/Öster"), now["focus"], then["focus"]),
-        (_("Rest of the city"), now["rest"], then["rest"]),
+        *([(area, now["focus"], then["focus"]), (_("Rest of the kommun"), now["rest"], then["rest"])] if area else []),
         (_("Fixed in the period"), now["fixed"], then["fixed"]),
         (_("Median days to fix"), now["median_days"], then["median_days"]),
         (_("90th percentile, days to fix"), now["p90_days"], then["p90_days"]),
@@ -68,6 +69,8 @@ def dashboard_page(data: dict, by_year: dict, charts) -> dict:
                            n=values["not_measured"]))
     by_area = data.get("by_area", [])
     return {
+        "title": (_("Follow-up: %(programme)s", programme=current_municipality().programme)
+                  if current_municipality().programme else _("Follow-up")),
         "response_time_notes": notes,
         "by_area_columns": [{"key": k, "label": str(SURVEY[("trygghetsmatning", k)])} for k in AREA_INDICATORS],
         "by_area": [{"area": r["area"], "reports_now": r["reports_now"], "reports_then": r["reports_then"],

@@ -139,24 +139,32 @@ def unsplit(selection: Selection) -> Selection:
 
 
 def released(selection: Selection) -> Selection:
-    """The selection without its split, counted up to its release (disclosure.release_day over the days its
-    reports came in, by the same day boundaries as the date filter). TooSmallToSplit when it holds too few
-    reports for a first release: the same answer whatever the split value, since the split is not looked at."""
+    """The selection without its split, its period narrowed to the whole release blocks inside it
+    (disclosure.release_window: the blocks are made over all the selection's days, its dates left out, by the same
+    day boundaries as the date filter), so that moving either date changes a split figure by a whole block or not
+    at all. TooSmallToSplit when not one whole block fits: the same answer whatever the split value, since the
+    split is not looked at."""
     base = unsplit(selection)
-    day = disclosure.release_day(_reports_per_day(base), utcnow().date())
-    if day is None:
+    every_day = Selection(**{**asdict(base), "date_from": None, "date_to": None})
+    window = disclosure.release_window(_reports_per_day(every_day, respondents=True), utcnow().date(),
+                                       base.date_from, base.date_to)
+    if window is None:
         raise disclosure.TooSmallToSplit()
-    return Selection(**{**asdict(base), "date_to": day})
+    return Selection(**{**asdict(base), "date_from": window[0], "date_to": window[1]})
 
 
-def _reports_per_day(selection: Selection) -> dict[date, int]:
+def _reports_per_day(selection: Selection, respondents: bool = False) -> dict[date, int]:
     """How many of the selected reports came in each (UTC) day, as the date filter counts days: summed by the
-    database, so that a selection of a million reports is a few thousand rows."""
+    database, so that a selection of a million reports is a few thousand rows. `respondents`: only the reports
+    whose reporter answered the gender or the age question (a release block is made of those)."""
     if db.session.get_bind().dialect.name == "postgresql":
         day = func.date(func.timezone("UTC", Report.created_at))
     else:
         day = func.date(Report.created_at)   # SQLite keeps UTC times as text
-    rows = db.session.execute(_query(selection, [day, func.count(Report.id)]).group_by(day)).all()
+    query = _query(selection, [day, func.count(Report.id)])
+    if respondents:
+        query = query.where(or_(Report.gender.is_not(None), Report.age_group.is_not(None)))
+    rows = db.session.execute(query.group_by(day)).all()
     return {(d if isinstance(d, date) else date.fromisoformat(str(d)[:10])): n for d, n in rows}
 
 

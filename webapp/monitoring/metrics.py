@@ -79,7 +79,9 @@ class JobQueue:
         yield from (queued, running, oldest, up)
 
 
-def _allowed() -> bool:
+def monitoring_allowed() -> bool:
+    """Whether this request may read the service's inner figures (/metrics, /healthz's details): from an address
+    in METRICS_ALLOW or with METRICS_TOKEN."""
     config = current_app.config
     token = config.get("METRICS_TOKEN") or ""
     given = request.headers.get("Authorization", "")
@@ -112,7 +114,7 @@ def allowed_networks(allow: tuple[str, ...]) -> tuple:
 
 
 def metrics_view():
-    if not _allowed():
+    if not monitoring_allowed():
         abort(404)
     if current_app.config.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

@@ -111,8 +111,9 @@ def report_problems(data: NewReport, category: Category | None,
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (data.lat, data.lon)):
             problems.append(ReportError("location", _l("The position is not valid.")))
         elif not geo.is_in_kommun(data.lon, data.lat):
-            problems.append(ReportError("location", _l("That place is outside %(name)s kommun. "
+            problems.append(ReportError("location", _l("That place is outside %(kommun)s. "
                                                        "We can only take reports about places in %(name)s.",
+                                                       kommun=current_municipality().kommun,
                                                        name=current_municipality().name)))
     elif allow_unplaced and (data.location_text or "").strip():
         pass  # an address only (Open311, imports): staff place it on the map during triage

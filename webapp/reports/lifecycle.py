@@ -84,9 +84,9 @@ def edit_report(report: Report, *, actor: str, expected_version: int | None, rea
         changes["category"] = [report.category.key, category.key]
     if lat is not None and lon is not None and (lat, lon) != (report.lat, report.lon):
         if not (math.isfinite(lat) and math.isfinite(lon)) or not geo.is_in_kommun(lon, lat):
-            raise ReportError("position", _l("That place is outside %(name)s kommun. "
+            raise ReportError("position", _l("That place is outside %(kommun)s. "
                                              "We can only take reports about places in %(name)s.",
-                                             name=current_municipality().name))
+                                             kommun=current_municipality().kommun, name=current_municipality().name))
         changes["position"] = [[report.lat, report.lon], [lat, lon]]
     if not changes:
         return

@@ -284,7 +284,7 @@ class SiteMessage(db.Model):
 
 class Follower(db.Model):
     """Someone (a supporter, anyone) who asked for e-mail updates on a report, like FixMyStreet's "alert me".
-    Updates go only to confirmed addresses (the confirmation link was opened), so nobody can be signed up by
+    Updates go only to confirmed addresses (the confirmation link was opened and its button pressed), so nobody can be signed up by
     someone else; the links in the mails carry HMAC tokens made from the row, so no token is stored."""
 
     __tablename__ = "report_follower"

@@ -74,11 +74,14 @@ def new_report():
 @bp.get("/platser")
 @limiter.limit("60 per minute")
 def find_place():
-    """The report form's place search: streets (from the geocoder, when there is one), localities and districts
-    in the kommun, as JSON. Asked by our page only, so that the browser never talks to the geocoder itself."""
-    places = geocoder.find_places(request.args.get("q", ""), presenters.geocoder_settings(),
-                                  geocoder.gazetteer(_("Locality"), _("Area")))
-    return jsonify({"places": [p.as_dict() for p in places]})
+    """The report form's place search: streets (the kommun's own list, or the geocoder), localities and districts
+    in the kommun, as JSON. Asked by our page only, so that the browser never talks to the geocoder itself.
+    When streets cannot be searched here and nothing was found, the areas are offered instead."""
+    built_in = geocoder.gazetteer(_("Locality"), _("Area"))
+    found = geocoder.find_places(request.args.get("q", ""), presenters.geocoder_settings(), built_in, _("Street"))
+    areas = [] if found.places or found.streets_searchable else built_in
+    return jsonify({"places": [p.as_dict() for p in found.places], "streets": found.streets_searchable,
+                    "areas": [p.as_dict() for p in areas]})
 
 
 @bp.get("/mina-rapporter")
@@ -143,11 +146,17 @@ def follow(reference: str):
                            follow_form=form), 400
 
 
-@bp.get("/r/folj/<int:follower_id>/<token>")
+@bp.route("/r/folj/<int:follower_id>/<token>", methods=["GET", "POST"])
 def confirm_follow(follower_id: int, token: str):
+    """The link in the confirmation mail shows a button; only pressing it (a POST with the page's token) starts
+    the updates. A mail system that opens every link to scan it (Safe Links) subscribes no one."""
     follower = public.follower_by_token(follower_id, token, "confirm")
     if follower is None:
         abort(404)
+    form = SupportForm()
+    if not form.validate_on_submit():
+        return render_template("reports/follow_confirm.html", reference=follower.report.reference,
+                               email=follower.email, form=form), 400 if request.method == "POST" else 200
     public.confirm_follower(follower)
     flash(_("Done: you will get an e-mail when report %(reference)s changes.",
             reference=follower.report.reference), "info")
