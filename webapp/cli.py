@@ -88,7 +88,6 @@ def import_zones(path, name_property, approximate):
 def import_streets(path, source, street_field, number_field):
     """Streets and addresses for the report form's place search, from GeoJSON (an OpenStreetMap extract: streets
     as lines, addresses as points) or CSV (street, number, lon/lat or E/N in SWEREF 99 TM; as Excel saves it)."""
-    from webapp.extensions import db
     from webapp.geo import streets
 
     try:
@@ -97,7 +96,6 @@ def import_streets(path, source, street_field, number_field):
         raise click.ClickException(str(exc)) from None
     with click.progressbar(length=len(rows), label="Streets and addresses") as bar:
         written = streets.import_streets(rows, source or Path(path).name, progress=bar.update)
-    db.session.commit()
     named = len({r.street for r in rows})
     click.echo(f"Imported {written} streets and addresses ({named} street names) from {path}. "
                "The report form's search now finds them.")
