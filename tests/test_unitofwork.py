@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import csrf_token
-from tests.factories import CENTRUM, image_bytes, stored_files
+from tests.factories import CENTRUM, PASSWORD, image_bytes, make_user, stored_files
 from webapp import audit, unitofwork
 from webapp.audit import AuditEvent
 from webapp.auth import apikeys
@@ -103,6 +103,21 @@ def test_a_busy_database_at_the_commit_asks_to_come_back_in_a_moment_in_json(web
     monkeypatch.undo()
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "very busy" in response.get_json()["error"]
+
+
+def test_a_login_whose_commit_fails_logs_nobody_in(web, monkeypatch):
+    user = make_user("case_officer")
+
+    def refused():
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    token = csrf_token(web, "/staff/login")
+    monkeypatch.setattr(unitofwork.db.session, "commit", refused)
+    response = web.post("/staff/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD})
+    monkeypatch.undo()
+    assert response.status_code == 503
+    assert web.get("/staff/login").status_code == 200  # still the login form: not signed in
+    assert web.get("/staff/reports").status_code == 302
 
 
 def test_a_command_commits_once_at_its_end_and_keeps_nothing_when_it_fails(sqlite_app):

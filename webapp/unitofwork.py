@@ -16,7 +16,7 @@ import logging
 from typing import Callable
 
 import click
-from flask import Flask, Response
+from flask import Flask, Response, request, session
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -86,6 +86,7 @@ def register(app: Flask) -> None:
             commit()
         except SQLAlchemyError as exc:
             _quiet_rollback()
+            _forget_session_changes(app)
             return unavailable_answer(exc)
         return response
 
@@ -93,6 +94,17 @@ def register(app: Flask) -> None:
     def roll_back_on_error(exc):
         if exc is not None:  # an error no handler answered: nothing of this request stays
             _quiet_rollback()
+
+
+def _forget_session_changes(app: Flask) -> None:
+    """Nothing of the request was saved, so neither is what it put in the session cookie: no login (Flask-Login
+    keeps it there, and its remember cookie follows it), no "saved" flash. The cookie the browser has stays."""
+    kept = app.session_interface.open_session(app, request)
+    if kept is None:
+        return
+    session.clear()
+    session.update(kept)
+    session.modified = False
 
 
 def _quiet_rollback() -> None:
