@@ -84,6 +84,7 @@ def test_with_jobs_in_the_web_process_its_job_thread_counts_as_a_worker(client, 
 
     app.config["JOBS_IN_WEB_PROCESS"] = True
     job_id = start_export(Selection(), "geojson", "test", str(tmp_path / "exports")).id
+    db.session.commit()  # as the request that queued it
     assert health(client)[1]["jobs"]["status"] == "degraded"  # queued, and nobody has taken it up yet
     db.session.remove()
     jobs.work_in_background(app)

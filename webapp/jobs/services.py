@@ -267,8 +267,13 @@ def work_in_background(app) -> None:
             finally:
                 db.session.remove()
 
-    # Started once the request has committed: the thread must find the job the request queued.
-    unitofwork.after_commit(lambda: threading.Thread(target=drain, name="jobs-in-web-process", daemon=True).start())
+    def start():
+        threading.Thread(target=drain, name="jobs-in-web-process", daemon=True).start()
+
+    if db.session().in_transaction():
+        unitofwork.after_commit(start)  # once the request has committed: the thread must find the job it queued
+    else:
+        start()
 
 
 def is_stalled(job: Job, stale_seconds: int) -> bool:
