@@ -48,8 +48,9 @@ class JobLost(RuntimeError):
 
 @dataclass
 class JobContext:
-    """What a handler gets to report progress with. `step` adds to the session without committing: the
-    handler commits it together with the work it stands for."""
+    """What a handler gets to report progress with. `step` adds to the session without committing; the handler
+    ends a step with `checkpoint`, which commits the progress together with the work it stands for (the job
+    step is the boundary, as the request is for a view: handlers never commit themselves)."""
 
     job_id: int
     worker: str
