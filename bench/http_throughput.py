@@ -187,8 +187,10 @@ def main() -> int:
         benchdata.generate(args.reports)
         generated = time.perf_counter() - started
         from webapp.auth import services as accounts
+        from webapp.extensions import db
 
         accounts.create_user("bench.planner@landskrona.se", "Planner", password=PLANNER_PASSWORD, role="lighting_planner")
+        db.session.commit()  # services flush; the server in another process must find the account
     con = sqlite3.connect(db_path)
     boxes = boxes_of_about(con, 500, 20)
     views = phone_views(con, 50000)

@@ -69,6 +69,8 @@ def _migrate(url: str, tmp_path: Path) -> None:
     with app.app_context():
         upgrade()
         ensure_demo_areas()
+        db.session.commit()  # services only flush; the caller (here the fixture) commits
+        db.session.remove()
         db.engine.dispose()
 
 

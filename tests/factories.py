@@ -56,7 +56,18 @@ def make_report(category: str = "littered", at: tuple[float, float] | None = CEN
     lon, lat = at if at else (None, None)
     data = intake.NewReport(category_key=category, lat=lat, lon=lon, email=email, photos=list(photos),
                               description=fields.pop("description", "Skräp vid bänken"), **fields)
-    return intake.create_report(data, photo_settings())
+    made = intake.create_report(data, photo_settings())
+    commit()
+    return made
+
+
+def commit() -> None:
+    """What the request, CLI command or job step does at its end (webapp.unitofwork): services only flush, so a
+    test that calls them directly commits before it looks from elsewhere (another connection, a server thread,
+    the mail outbox, the photo store)."""
+    from webapp.extensions import db
+
+    db.session.commit()
 
 
 def media_files() -> list:
@@ -86,7 +97,7 @@ def make_user(role: str = "case_officer", email: str | None = None, department: 
     if totp or role == "admin":
         user.totp_secret = pyotp.random_base32()
         user.totp_enabled = True
-        db.session.commit()
+    db.session.commit()
     return user
 
 

@@ -46,6 +46,7 @@ def world(sqlite_app):
     walks.record_walk(walk, walked_on=date.today(), participants=10, participant_note="Boende", summary="", points=[walks.PointRecord(report.id, "Mörkt", "work_order")],
                       actor="kom")
     walks.publish(walk, "kom")
+    db.session.commit()
     from webapp.campaigns.imports import start_import
     from webapp.reports.lifecycle import save_owner
 

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from tests.browser import browser_page, live_server, staff_login
-from tests.factories import image_bytes
+from tests.factories import commit, image_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +83,7 @@ def test_crew_member_closes_a_job_from_a_phone_with_an_after_photo(sqlite_app, s
     from webapp.auth import services as accounts
 
     accounts.update_user(crew, "admin", work_kinds=["cleaning", "graffiti", "maintenance"])
+    commit()  # services flush: the server thread and the outbox see it after the commit
     photo = tmp_path / "efter.jpg"
     photo.write_bytes(image_bytes(size=(3000, 2000)))
 
@@ -134,6 +135,7 @@ def test_campaign_qr_link_opened_on_a_phone_and_a_report_through_it(sqlite_app, 
         name="Trygghetsvandring Öster", slug="oster", kind="safety_walk", starts_on=date.today() - timedelta(days=1),
         ends_on=date.today() + timedelta(days=7), district_ids=[centrum], category_keys=["dark_unsafe", "littered"],
         intro_sv="Var är det mörkt på Öster?"), "kom@landskrona.se")
+    db.session.commit()  # services flush: the server thread and the outbox see it after the commit
 
     with browser_page(server, "campaign-qr") as page:
         qr = page.request.get(f"{server}/k/oster/qr.png")
@@ -513,6 +515,7 @@ def test_resident_pages_reflow_at_320_px_and_200_percent_zoom(sqlite_app, server
         name="Trygghetsvandring Öster", slug="oster", kind="safety_walk", starts_on=date.today(),
         ends_on=date.today() + timedelta(days=7), district_ids=[centrum], asks_demographics=True, uses_audit=True),
         "kom@landskrona.se")
+    db.session.commit()  # services flush: the server thread and the outbox see it after the commit
     for viewport, scale in (({"width": 320, "height": 640}, 1), ({"width": 640, "height": 450}, 2)):
         with browser_page(server, f"reflow{path.replace('/', '-')}-{viewport['width']}", viewport=viewport,
                           device_scale_factor=scale) as page:
@@ -1147,12 +1150,14 @@ def test_anyone_follows_a_report_by_mail_and_stops_with_one_click(sqlite_app, se
         page.wait_for_selector(f".flash:has-text('{words[3]}')")
 
         lifecycle.change_status(report, "planned", "officer")
+        commit()  # services flush: the server thread and the outbox see it after the commit
         update = outbox_messages(outbox)[-1]
         assert update["To"] == "granne@example.org" and report.reference in update["Subject"]
         page.goto(local(update["List-Unsubscribe"].strip().strip("<>")))
         page.get_by_role("button", name=words[4]).click()
         page.wait_for_selector(f".notice:has-text('{words[5]}')")
     lifecycle.change_status(report, "in_progress", "officer")
+    commit()  # services flush: the server thread and the outbox see it after the commit
     assert outbox_messages(outbox)[-1]["Subject"] == update["Subject"]  # no mail after stopping
 
 

@@ -45,6 +45,7 @@ def test_a_photo_store_on_a_missing_mount_makes_the_server_unhealthy(client, app
 def test_queued_jobs_without_a_live_worker_are_degraded_not_down(client, app):
     app.config["JOB_STALE_SECONDS"] = 60
     jobs.enqueue("campaign_import", {"run_id": 1}, "test")
+    db.session.commit()
     status, body = health(client)
     assert status == 200 and body["status"] == "degraded"
     assert body["jobs"] == {"status": "degraded", "queued": 1, "mail_due": 0, "last_beat_seconds": None}
@@ -64,6 +65,7 @@ def test_the_mail_backlog_shows_count_and_age_and_no_address(client, app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens: the mail waits
     make_report()
     send_mail("hemlig@example.org", "Hej", "Text")
+    db.session.commit()  # the request's commit: the first attempt fails, the mail waits
     status, body = health(client)
     assert status == 200 and body["mail"]["waiting"] == 1 and body["mail"]["status"] == "ok"
     db.session.execute(update(OutgoingMail).values(created_at=utcnow() - timedelta(minutes=20)))
@@ -82,6 +84,7 @@ def test_with_jobs_in_the_web_process_its_job_thread_counts_as_a_worker(client, 
 
     app.config["JOBS_IN_WEB_PROCESS"] = True
     job_id = start_export(Selection(), "geojson", "test", str(tmp_path / "exports")).id
+    db.session.commit()  # as the request that queued it
     assert health(client)[1]["jobs"]["status"] == "degraded"  # queued, and nobody has taken it up yet
     db.session.remove()
     jobs.work_in_background(app)

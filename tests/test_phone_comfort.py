@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import browser_page, live_server, staff_login
-from tests.factories import CENTRUM, image_bytes, make_report
+from tests.factories import CENTRUM, commit, image_bytes, make_report
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,7 @@ def test_every_target_is_big_enough_for_a_thumb(sqlite_app, server):
                                          title="Töm papperskorgen", actor="officer")
     crew = make_user("crew", department="TS")
     accounts.update_user(crew, "admin", work_kinds=["cleaning"])
+    commit()  # services flush: the server thread sees it after the commit
     with browser_page(server, "thumb-targets") as page:
         page.goto("/karta")
         page.wait_for_selector(".marker-cluster")

@@ -207,6 +207,7 @@ def test_the_report_form_answers_503_in_the_residents_language_when_photos_canno
 
 def test_open311_answers_503_in_its_own_error_format(store_app):
     key = apikeys.create_key("FixMyStreet", "test")[1]
+    db.session.commit()  # services flush; the request's rollback must not take the key with it
     break_store(store_app)
     client = store_app.test_client()
     for fmt in ("json", "xml"):

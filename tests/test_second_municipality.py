@@ -51,6 +51,8 @@ def testby_database(tmp_path_factory):
         fixed = next(t for t in workorders.templates() if t.key == "fixed")
         workorders.update_template(fixed, {"sv": "Nu är det åtgärdat. Tack för att du hjälper Testby!",
                                            "en": "It has now been fixed. Thank you for helping Testby!"}, "admin")
+        db.session.commit()  # services flush; the fixture commits as a command would
+        db.session.remove()
         db.engine.dispose()
     return path
 

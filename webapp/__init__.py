@@ -88,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.auth.views import bp as auth_bp
     from webapp.campaigns import models as _campaign_models  # noqa: F401
+    from webapp.campaigns import walk_views as _walk_views  # noqa: F401 - the walk pages, on the campaigns blueprint
     from webapp.campaigns.views import bp as campaigns_bp
     from webapp.geo import models as _geo_models  # noqa: F401
     from webapp.hotspots.views import bp as hotspots_bp
@@ -119,12 +120,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(hotspots_bp)
     app.register_blueprint(assets_bp)
 
-    from webapp import errors, security, templating
+    from webapp import errors, security, templating, unitofwork
     from webapp.cli import register_cli
 
     errors.register(app)
     security.register(app)
     templating.register(app)
+    unitofwork.register(app)  # last of the after_request hooks, so the first to run: one commit per request
     register_cli(app)
     from webapp.api.mapcache import MapAnswerCache
 
@@ -147,3 +149,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name):
+    """pysqlite opens a transaction only before a write, so a SAVEPOINT as the first statement would itself be
+    the outermost transaction and its RELEASE a commit: begin the transaction first, so that a service's
+    savepoint stays inside the request's one transaction (webapp.unitofwork)."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")

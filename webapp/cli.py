@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from webapp import unitofwork
 from webapp.geo import services as geo
 from webapp.insights.services import EXPORT_FORMATS
 from webapp.operator_cli import register_operator_cli
@@ -35,12 +36,10 @@ def demo_load(reports: int, if_empty: bool, seed: int):
     click.echo(f"Loaded {created} demo reports (approximate demo districts, labelled as such), and "
                f"{walk_reports} from a safety walk with two school classes.")
     from devdata import lights
-    from webapp.extensions import db
 
     lamp_rows = lights.invented_lights(seed)
     with click.progressbar(length=len(lamp_rows), label="Invented street lights") as bar:
         lamps = lights.load_invented_lights(lamp_rows, progress=bar.update)
-    db.session.commit()
     click.echo(f"Loaded {lamps} INVENTED street lights (not Landskrona's real inventory; source: "
                f"{lights.INVENTED_SOURCE!r}).")
 
@@ -97,7 +96,6 @@ def import_zones(path, name_property, approximate):
 def import_streets(path, source, street_field, number_field):
     """Streets and addresses for the report form's place search, from GeoJSON (an OpenStreetMap extract: streets
     as lines, addresses as points) or CSV (street, number, lon/lat or E/N in SWEREF 99 TM; as Excel saves it)."""
-    from webapp.extensions import db
     from webapp.geo import streets
 
     try:
@@ -106,7 +104,6 @@ def import_streets(path, source, street_field, number_field):
         raise click.ClickException(str(exc)) from None
     with click.progressbar(length=len(rows), label="Streets and addresses") as bar:
         written = streets.import_streets(rows, source or Path(path).name, progress=bar.update)
-    db.session.commit()
     named = len({r.street for r in rows})
     click.echo(f"Imported {written} streets and addresses ({named} street names) from {path}. "
                "The report form's search now finds them.")
@@ -125,7 +122,6 @@ def assets_import(path, kind, id_field, source):
     """Import or update one kind of asset from GeoJSON (points) or CSV (id, lon/lat or E/N in SWEREF 99 TM; as
     Excel saves it). The same id updates the asset in place; one the file no longer holds is retired."""
     from webapp.assets import inventory
-    from webapp.extensions import db
 
     try:
         rows = inventory.read_asset_file(path, id_field)
@@ -133,7 +129,6 @@ def assets_import(path, kind, id_field, source):
             result = inventory.import_assets(kind, rows, source or Path(path).name, progress=bar.update)
     except geo.GeoImportError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"{kind}: {result.added} added, {result.updated} updated, {result.retired} retired (from {path}).")
 
 
@@ -150,7 +145,7 @@ def assets_kinds(key, sv, en, ar, categories):
 
     if key:
         inventory.set_kind(key, {"sv": sv, "en": en, "ar": ar}, list(categories))
-        db.session.commit()
+        db.session.flush()
     for kind in services.all_kinds():
         names = " / ".join(kind.names[lang] for lang in ("sv", "en", "ar") if kind.names.get(lang))
         click.echo(f"{kind.key}: {names} (categories: {', '.join(kind.category_keys or []) or '-'})")
@@ -398,12 +393,10 @@ def privacy_export(email, out_path):
     from flask import current_app
 
     from webapp import audit
-    from webapp.extensions import db
     from webapp.reports.privacy import subject_export
 
     data = subject_export(email, current_app.config["MAIL_OUTBOX_DIR"])
     audit.record("privacy", 0, "subject_export", "cli", reports=len(data["reports"]))
-    db.session.commit()
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if out_path:
         # Readable by its owner only, from the first byte: it holds a person's address and reports.
@@ -493,6 +486,9 @@ def register_cli(app) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(bench_cli)
     app.cli.add_command(opendata_cli)
+    # One commit at the end of each command, a rollback when it fails (webapp.unitofwork); `jobs work` and an
+    # import with a job commit per step inside.
+    unitofwork.commit_each_command(app.cli, skip=("db",))
 
 
 opendata_cli = AppGroup("opendata", help="The public reports as open data.")

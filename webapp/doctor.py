@@ -66,4 +66,4 @@ def repair(store: PhotoStore, findings: Findings, actor: str = "doctor") -> None
     if findings.orphan_files or findings.temp_files or findings.missing_files:
         audit.record("doctor", 0, "repaired", actor, orphan_files=len(findings.orphan_files),
                      temp_files=len(findings.temp_files), missing_files=len(findings.missing_files))
-    db.session.commit()
+    db.session.flush()

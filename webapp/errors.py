@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.extensions import db, limiter
 from webapp.photostore import PhotoStoreUnavailable
+from webapp.refusal import ReportError  # noqa: F401 - defined at the bottom of the layers, imported from here
 
 
 def _wants_json() -> bool:
@@ -98,6 +99,17 @@ def _forget_session() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection is gone; the session is thrown away at teardown
         pass
+
+
+def unavailable_answer(exc: Exception) -> Response:
+    """The 503 for a request whose commit the database refused (webapp.unitofwork): busy (a lock, SQLite's
+    write lock) asks to come back in a moment, anything else that the service is down. Nothing was saved."""
+    if isinstance(exc, OperationalError) and _is_busy(exc):
+        log.warning("Database busy at the commit on %s: %s", _route(), exc.orig)
+        return service_unavailable(_("The service is very busy right now. Nothing you sent was saved; please "
+                                     "try again in a moment."), retry_after=5)
+    log.warning("Commit refused on %s: %s", _route(), type(getattr(exc, "orig", None) or exc).__name__)
+    return service_unavailable()
 # --- end of service_unavailable ----------------------------------------------------------------------------
 
 
@@ -192,12 +204,3 @@ def _is_busy(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     return "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text \
         or getattr(exc.orig, "sqlstate", None) in ("55P03", "40001", "40P01")
-
-
-class ReportError(ValueError):
-    """Input a service refuses; `field` names the form field the message belongs to."""
-
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message

@@ -31,7 +31,6 @@ LONGEST_RETRY = timedelta(hours=1)
 LEASE = timedelta(minutes=2)
 SMTP_TIMEOUT = 20
 _PENDING = "mail_outbox_pending"  # session.info: mails added in the open transaction, delivered after its commit
-_WROTE = "mail_outbox_wrote"      # session.info: the open transaction has flushed writes
 
 
 class OutgoingMail(db.Model):
@@ -53,8 +52,8 @@ class OutgoingMail(db.Model):
 def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> bool:
     """Queue one plain-text mail (with extra `headers`, e.g. List-Unsubscribe) in the current transaction: it is
     delivered right after that transaction commits and retried later if the mail server does not take it; it
-    is never queued if the transaction rolls back. When the caller has already committed its work (nothing
-    written is pending), the mail is committed at once. Returns True (queued)."""
+    is never queued if the transaction rolls back. The request, command or job step commits it with the work
+    it belongs to (webapp.unitofwork). Returns True (queued)."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
@@ -66,13 +65,10 @@ def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None =
         message[name] = value
     message.set_content(body)
     session = db.session()
-    pending_work = bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
     row = OutgoingMail(status="waiting", message=bytes(message), attempts=0, last_error="",
                        next_attempt_at=utcnow() + LEASE)  # this process's own attempt comes first
     session.add(row)
     session.info.setdefault(_PENDING, []).append(_Queued(row, row.message))
-    if not pending_work:
-        session.commit()
     return True
 
 
@@ -85,7 +81,6 @@ class _Queued:
 
 @event.listens_for(Session, "after_flush")
 def _remember_writes(session, flush_context):
-    session.info[_WROTE] = True
     for queued in session.info.get(_PENDING, ()):
         if queued.outbox_id is None:
             queued.outbox_id = queued.row.id
@@ -93,7 +88,6 @@ def _remember_writes(session, flush_context):
 
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(session):
-    session.info.pop(_WROTE, None)
     for queued in session.info.pop(_PENDING, []):
         if queued.outbox_id is None:
             continue
@@ -108,7 +102,6 @@ def _deliver_after_commit(session):
 def _forget_after_rollback(session, previous_transaction):
     if previous_transaction.parent is None:  # the outer transaction: what it queued is gone with it
         session.info.pop(_PENDING, None)
-        session.info.pop(_WROTE, None)
 
 
 def _transmit(raw: bytes) -> None:
@@ -146,7 +139,7 @@ def _attempt(outbox_id: int, raw: bytes | None, bind) -> bool:
     except (OSError, smtplib.SMTPException) as exc:
         error = type(exc).__name__
         now = utcnow()
-        with bind.connect() as connection:
+        with bind.begin() as connection:  # a transaction of its own, committed at the end of the block
             row = connection.execute(select(OutgoingMail.attempts, OutgoingMail.created_at)
                                      .where(OutgoingMail.id == outbox_id)).one()
             attempts = row.attempts + 1
@@ -157,18 +150,16 @@ def _attempt(outbox_id: int, raw: bytes | None, bind) -> bool:
             else:
                 values["next_attempt_at"] = now + retry_delay(attempts)
             connection.execute(update(OutgoingMail).where(OutgoingMail.id == outbox_id).values(**values))
-            connection.commit()
         if give_up:
             log.error("Mail %s given up after %s attempts: %s", outbox_id, attempts, error)
         else:
             log.warning("Mail %s not delivered (attempt %s): %s; next try in %s min", outbox_id, attempts, error,
                         int(retry_delay(attempts).total_seconds() // 60))
         return False
-    with bind.connect() as connection:
+    with bind.begin() as connection:
         connection.execute(update(OutgoingMail).where(OutgoingMail.id == outbox_id)
                            .values(status="sent", message=None, attempts=OutgoingMail.attempts + 1,
                                    last_error="", finished_at=utcnow()))
-        connection.commit()
     return True
 
 
@@ -177,17 +168,18 @@ def deliver_due(limit: int = 50) -> int:
     a conditional UPDATE first, so two workers never send the same mail. Returns how many were delivered."""
     delivered = 0
     now = utcnow()
-    due = db.session.execute(select(OutgoingMail.id).where(OutgoingMail.status == "waiting",
-                                                           OutgoingMail.next_attempt_at <= now)
-                             .order_by(OutgoingMail.id).limit(limit)).scalars().all()
-    db.session.commit()
+    # Short transactions of their own (engine.begin), never the session's: no lock is held while SMTP talks.
+    with db.engine.begin() as connection:
+        due = connection.execute(select(OutgoingMail.id).where(OutgoingMail.status == "waiting",
+                                                               OutgoingMail.next_attempt_at <= now)
+                                 .order_by(OutgoingMail.id).limit(limit)).scalars().all()
     for outbox_id in due:
-        taken = db.session.execute(
-            update(OutgoingMail).where(OutgoingMail.id == outbox_id, OutgoingMail.status == "waiting",
-                                       OutgoingMail.next_attempt_at <= now)
-            .values(next_attempt_at=utcnow() + LEASE).execution_options(synchronize_session=False)).rowcount
-        raw = db.session.execute(select(OutgoingMail.message).where(OutgoingMail.id == outbox_id)).scalar()
-        db.session.commit()
+        with db.engine.begin() as connection:
+            taken = connection.execute(
+                update(OutgoingMail).where(OutgoingMail.id == outbox_id, OutgoingMail.status == "waiting",
+                                           OutgoingMail.next_attempt_at <= now)
+                .values(next_attempt_at=utcnow() + LEASE)).rowcount
+            raw = connection.execute(select(OutgoingMail.message).where(OutgoingMail.id == outbox_id)).scalar()
         if taken == 1:
             delivered += _attempt(outbox_id, raw, db.engine)
     return delivered

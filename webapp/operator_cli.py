@@ -11,7 +11,6 @@ from flask.cli import AppGroup
 from webapp.auth import services as accounts
 from webapp.auth.roles import Role
 from webapp.errors import ReportError
-from webapp.extensions import db
 from webapp.reports import catalogue
 
 users_cli = AppGroup("users", help="Staff accounts: create, list, disable/enable, set-role, reset-password, reset-2fa.")
@@ -32,15 +31,13 @@ class DepartmentCode(click.ParamType):
         return value
 
 
-def _commit(action):
-    """Run a service call, commit once; a refusal rolls back and ends the command with its message."""
+def _refusing(action):
+    """Run a service call; a refusal ends the command with its message (and the command's boundary,
+    webapp.unitofwork, rolls back; otherwise it commits once at the end)."""
     try:
-        result = action()
+        return action()
     except (accounts.AccountError, ReportError) as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc.message)) from None
-    db.session.commit()
-    return result
 
 
 def _user(email: str):
@@ -58,7 +55,7 @@ def _user(email: str):
 @click.password_option(help="At least 10 characters; asked for when not given.")
 def users_create(email, name, role, department, password):
     """Create a staff account."""
-    user = _commit(lambda: accounts.create_user(email, name or email, password=password, role=role,
+    user = _refusing(lambda: accounts.create_user(email, name or email, password=password, role=role,
                                                 department=department, actor="cli"))
     click.echo(f"Created {user.email} ({user.role}).")
 
@@ -82,7 +79,7 @@ def users_list():
 def users_disable(email):
     """Disable an account: it can no longer log in, and its sessions end now."""
     user = _user(email)
-    _commit(lambda: accounts.change_account(user, "cli", active=False))
+    _refusing(lambda: accounts.change_account(user, "cli", active=False))
     click.echo(f"Disabled {user.email}; their sessions have ended.")
 
 
@@ -91,7 +88,7 @@ def users_disable(email):
 def users_enable(email):
     """Enable a disabled account again."""
     user = _user(email)
-    _commit(lambda: accounts.change_account(user, "cli", active=True))
+    _refusing(lambda: accounts.change_account(user, "cli", active=True))
     click.echo(f"Enabled {user.email}.")
 
 
@@ -102,7 +99,7 @@ def users_enable(email):
 def users_set_role(email, role, department):
     """Give an account another role (and department); its sessions end, so the new rights apply at once."""
     user = _user(email)
-    changes = _commit(lambda: accounts.change_account(user, "cli", role=role, department=department))
+    changes = _refusing(lambda: accounts.change_account(user, "cli", role=role, department=department))
     click.echo(f"{user.email}: {user.role}, {user.department_code or 'no department'}"
                f"{'' if changes else ' (unchanged)'}.")
 
@@ -115,7 +112,7 @@ def users_reset_password(email, ask):
     set one typed with --prompt); their sessions end."""
     user = _user(email)
     given = click.prompt("New password", hide_input=True, confirmation_prompt=True) if ask else None
-    password = _commit(lambda: accounts.reset_password(user, "cli", given))
+    password = _refusing(lambda: accounts.reset_password(user, "cli", given))
     if given:
         click.echo(f"The password of {user.email} was changed; their sessions have ended.")
     else:
@@ -130,7 +127,7 @@ def users_reset_2fa(email):
     """Turn two-factor authentication off for someone who lost their phone; the next login enrols again
     (administrators must). Their sessions end."""
     user = _user(email)
-    _commit(lambda: accounts.reset_second_factor(user, "cli"))
+    _refusing(lambda: accounts.reset_second_factor(user, "cli"))
     click.echo(f"Two-factor authentication of {user.email} was reset; they enrol again at the next login.")
 
 
@@ -157,7 +154,7 @@ def _echo_summary(summary: dict, sections) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def departments_load(path):
     """Add or update the departments of a TOML or JSON file (by code); see docs/categories.md."""
-    summary = _commit(lambda: catalogue.load_catalogue(catalogue.read_catalogue_file(path), "cli", categories=False))
+    summary = _refusing(lambda: catalogue.load_catalogue(catalogue.read_catalogue_file(path), "cli", categories=False))
     _echo_summary(summary, ("departments",))
 
 
@@ -174,7 +171,7 @@ def categories_list():
 def categories_load(path):
     """Add or update, by key, the categories of a TOML or JSON file, and its departments first. Loading the same
     file again changes nothing; what the file leaves out stays as it is. See docs/categories.md."""
-    summary = _commit(lambda: catalogue.load_catalogue(catalogue.read_catalogue_file(path), "cli"))
+    summary = _refusing(lambda: catalogue.load_catalogue(catalogue.read_catalogue_file(path), "cli"))
     _echo_summary(summary, ("departments", "categories"))
 
 
@@ -193,7 +190,7 @@ def categories_load(path):
 def categories_add(key, kind, name_sv, name_en, name_ar, description_sv, description_en, description_ar, icon,
                    department, positive):
     """Add a category that residents can report in at once."""
-    category = _commit(lambda: catalogue.create_category(key, "cli", {
+    category = _refusing(lambda: catalogue.create_category(key, "cli", {
         "kind": kind, "names": {"sv": name_sv, "en": name_en, "ar": name_ar},
         "descriptions": {"sv": description_sv, "en": description_en, "ar": description_ar},
         "icon": icon, "department_code": department, "positive": positive}))
@@ -207,7 +204,7 @@ def categories_retire(key):
     category = catalogue.category_by_any_key(key)
     if category is None:
         raise click.ClickException(f"No category {key}.")
-    _commit(lambda: catalogue.change_category(category, "cli", {"active": False}))
+    _refusing(lambda: catalogue.change_category(category, "cli", {"active": False}))
     click.echo(f"Retired {category.key}; {catalogue.reports_in_category(category)} reports keep it.")
 
 

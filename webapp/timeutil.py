@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.errors import ReportError
+from webapp.refusal import ReportError
 
 LOCAL = ZoneInfo("Europe/Stockholm")
 

@@ -7,7 +7,7 @@ import requests
 from georeport import GeoReport
 
 from tests.browser import live_server
-from tests.factories import CENTRUM, make_report
+from tests.factories import CENTRUM, commit, make_report
 from webapp.auth.apikeys import create_key
 
 
@@ -21,6 +21,7 @@ def server(sqlite_app):
 def test_georeport_reads_services_and_requests_and_a_submission_shows_up(sqlite_app, server, fmt):
     make_report(category="graffiti", description="Taggar på muren")
     key = create_key("georeport-test", "test")[1]
+    commit()
     client = GeoReport(f"{server}/open311/v2", jurisdiction="landskrona.se", api_key=key, output_format=fmt)
 
     services = client.get_service_list()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
-from tests.factories import CENTRUM, backdate_reports, image_bytes, login, make_user
+from tests.factories import CENTRUM, backdate_reports, commit, image_bytes, login, make_user
 from webapp.campaigns import services, walks
 from webapp.campaigns.models import SafetyAudit, Walk
 from webapp.campaigns.services import CampaignInput
@@ -160,6 +160,7 @@ def published_walk(app):
     walks.record_walk(walk, walked_on=TODAY, participants=9, participant_note="Elever, TS och polisen", summary="Vi gick kvällstid.",
                       points=[walks.PointRecord(photo_report.id, "Helt mörkt", "work_order", "Ny lampa"),
                        walks.PointRecord(second.id, "", "no_action", "Upplevs tryggt efter röjning")], actor="kom")
+    commit()  # as the request that made them would: a later refused request rolls back only itself
     return made, walk, photo_report, second
 
 

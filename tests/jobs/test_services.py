@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.factories import CENTRUM
+from tests.factories import CENTRUM, commit
 from tests.server import ROOT, environment
 from webapp.campaigns import imports
 from webapp.campaigns import services as campaigns
@@ -26,7 +26,9 @@ from webapp.timeutil import utcnow
 
 
 def queue(n: int) -> list[int]:
-    return [jobs.enqueue("campaign_import", {"run_id": k}, "test").id for k in range(n)]
+    ids = [jobs.enqueue("campaign_import", {"run_id": k}, "test").id for k in range(n)]
+    commit()  # as the request that queued them does: workers see them from then on
+    return ids
 
 
 def test_a_job_is_claimed_once_and_taken_up_again_when_its_worker_falls_silent(app):
@@ -109,6 +111,7 @@ def test_an_import_killed_with_kill_9_carries_on_after_a_restart_and_makes_nothi
     run = imports.start_import(campaign, posts(n), "poster.csv", actor="kom", zip_bytes=None,
                                  work_dir=str(os.path.join(app.instance_path, "imports")))
     run_id, job_id, campaign_id = run.id, run.job_id, campaign.id
+    commit()
     db.session.remove()
 
     worker = flask(app.config, "jobs", "work")

@@ -30,6 +30,7 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
 
     # Not confirmed yet: no update.
     lifecycle.change_status(report, "confirmed", "officer")
+    db.session.commit()  # the request's or command's commit: the mail goes after it
     assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 1
 
     # Opening the link (as a mail system's link scanner does) only asks; the button confirms.
@@ -40,6 +41,7 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
     assert client.post(confirm_path).status_code == 400  # no form token: nothing
     assert client.post(confirm_path, data={"csrf_token": form_token(client)}).status_code == 302
     lifecycle.change_status(report, "in_progress", "officer", public_note="Vi städar i morgon.")
+    db.session.commit()  # the request's or command's commit: the mail goes after it
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
     assert update["To"] == "granne@example.org" and "Pågår" in update["Subject"]
     assert "Vi städar i morgon." in update.get_content()
@@ -54,6 +56,7 @@ def test_follow_confirm_update_and_one_click_unsubscribe(client, app):
     assert response.status_code == 200
     assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 0
     lifecycle.change_status(report, "fixed", "officer")
+    db.session.commit()  # the request's or command's commit: the mail goes after it
     assert len(outbox_messages(app.config["MAIL_OUTBOX_DIR"])) == 2  # nothing after unsubscribing
 
 
@@ -77,6 +80,7 @@ def test_update_mail_speaks_the_followers_language(client, app):
     confirm = links(outbox_messages(app.config["MAIL_OUTBOX_DIR"])[0])[0]
     client.post(confirm.removeprefix("http://trygghetskartan.test"), data={"csrf_token": form_token(client)})
     lifecycle.change_status(report, "planned", "officer")
+    db.session.commit()  # the request's or command's commit: the mail goes after it
     update = outbox_messages(app.config["MAIL_OUTBOX_DIR"])[-1]
     assert "تحديث عن البلاغ" in update["Subject"]
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 import pytest
 from PIL import Image
 
-from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report
+from tests.factories import CENTRUM, KARLSLUND, commit, image_bytes, make_report
 from webapp.audit import events_for
 from webapp.errors import ReportError
 from webapp.extensions import db
@@ -104,6 +104,7 @@ def test_redaction_covers_the_area_and_leaves_no_uncovered_copy(store_app):
     store = app.extensions["photo_store"]
     old_stem = photo.stem
     moderation.redact_photo(photo, [moderation.Box(0.5, 0.5, 0.25, 0.25)], mode="black", actor="x", store=store)
+    commit()  # the old files go once the change is committed
     assert store.read(old_stem) is None and store.read(old_stem, "thumb") is None
     with Image.open(io.BytesIO(store.read(photo.stem))) as image:
         assert image.getpixel((1000, 700)) == (0, 0, 0) or sum(image.getpixel((1000, 700))) < 30

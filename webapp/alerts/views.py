@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from webapp.alerts import feeds, notify, services
 from webapp.alerts.forms import AlertForm, UnsubscribeForm
 from webapp.errors import ReportError
-from webapp.extensions import csrf, db, limiter
+from webapp.extensions import csrf, limiter
 from webapp.formfields import empty_choice, form_problems
 from webapp.i18n import current_language
 from webapp.municipality import current_municipality
@@ -61,7 +61,6 @@ def subscribe():
         else:
             if ask:
                 notify.confirmation(alert)
-            db.session.commit()  # boundary
             flash(_("Check your e-mail: open the link in it to start the alerts."), "info")
             return redirect(url_for("alerts.subscribe_page"))
     return _page(form, 400)
@@ -80,7 +79,6 @@ def confirm(token: str):
         return render_template("alerts/confirm.html", area=area, email=alert.email, form=form), \
             400 if request.method == "POST" else 200
     services.confirm(alert)
-    db.session.commit()  # boundary
     return render_template("alerts/confirmed.html", area=area,
                            unsubscribe_url=url_for("alerts.unsubscribe",
                                                    token=services.alert_token(alert, "unsubscribe")))
@@ -98,7 +96,6 @@ def unsubscribe(token: str):
     area = notify.area_name(alert)
     if request.method == "POST":
         services.unsubscribe(alert)
-        db.session.commit()  # boundary
         return render_template("alerts/unsubscribe.html", done=True, area=area)
     return render_template("alerts/unsubscribe.html", done=False, area=area, email=alert.email,
                            form=UnsubscribeForm())

@@ -11,7 +11,7 @@ from webapp.api import services as o311
 from webapp.api.services import Open311Error
 from webapp.auth import apikeys
 from webapp.errors import ReportError, register_error_format
-from webapp.extensions import csrf, db, limiter
+from webapp.extensions import csrf, limiter
 from webapp.i18n import localized
 from webapp.media import photo_settings
 from webapp.reports import intake, notify, public
@@ -195,8 +195,7 @@ def create_request(fmt):
     report.reporter_phone = (form.get("phone") or "").strip()[:40] or None
     media_url = (form.get("media_url") or "").strip()
     report.media_url = media_url[:500] if media_url.startswith(("http://", "https://")) else None
-    report.filed_by = f"open311:{client.name}"
-    db.session.commit()
+    report.filed_by = f"open311:{client.name}"  # with the report, in the request's one transaction
 
     notify.receipt(report, token)
     return respond([{"service_request_id": report.reference, "token": report.client_token,

@@ -30,7 +30,7 @@ def create_key(name: str, actor: str) -> tuple[ApiClient, str]:
     db.session.add(client)
     db.session.flush()
     audit.record("api_client", client.id, "created", actor, name=name)
-    db.session.commit()
+    db.session.flush()
     return client, key
 
 
@@ -38,7 +38,7 @@ def revoke_key(client: ApiClient, actor: str) -> None:
     client.active = False
     client.revoked_at = utcnow()
     audit.record("api_client", client.id, "revoked", actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def client_for_key(key: str | None) -> ApiClient | None:

@@ -86,7 +86,7 @@ def create_user(email: str, name: str, *, password: str, role: str, department: 
     db.session.add(user)
     db.session.flush()
     audit.record("user", user.id, "created", actor, role=role, department=department)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -108,7 +108,7 @@ def password_is_right(user: User, password: str) -> bool:
 def record_login(user: User) -> None:
     user.last_login_at = utcnow()
     audit.record("user", user.id, "login", user.email)
-    db.session.commit()
+    db.session.flush()
 
 
 def is_last_active_admin(user: User) -> bool:
@@ -157,16 +157,16 @@ def change_account(user: User, actor: str, *, role: str | None = None, departmen
 
 
 def update_user(user: User, actor: str, **settings) -> None:
-    """change_account, committed (the admin page's save)."""
+    """change_account, flushed (the admin page's save; the request commits)."""
     change_account(user, actor, **settings)
-    db.session.commit()
+    db.session.flush()
 
 
 def end_sessions(user: User, actor: str) -> None:
     """Log the user out everywhere: every session cookie issued so far, copies included, stops working."""
     user.session_epoch += 1
     audit.record("user", user.id, "logout", actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_password(user: User, password: str, actor: str) -> None:
@@ -175,7 +175,7 @@ def set_password(user: User, password: str, actor: str) -> None:
     user.password_hash = generate_password_hash(password)
     user.session_epoch += 1
     audit.record("user", user.id, "password_changed", actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def reset_password(user: User, actor: str, password: str | None = None) -> str:
@@ -278,7 +278,7 @@ def _claim_step(user: User, step: int) -> bool:
         update(User).where(User.id == user.id,
                            or_(User.totp_last_step.is_(None), User.totp_last_step < step))
         .values(totp_last_step=step).execution_options(synchronize_session=False))
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(user)
     return claimed.rowcount == 1
 
@@ -304,7 +304,7 @@ def confirm_enrolment(user: User, secret: str, code: str, actor: str) -> list[st
     user.totp_enabled = True
     user.session_epoch += 1
     audit.record("user", user.id, "2fa_enabled", actor)
-    db.session.commit()
+    db.session.flush()
     return codes
 
 
@@ -314,7 +314,7 @@ def use_recovery_code(user: User, code: str) -> bool:
         return False
     user.recovery_codes = [c for c in user.recovery_codes if c != hashed]
     audit.record("user", user.id, "recovery_code_used", user.email, left=len(user.recovery_codes))
-    db.session.commit()
+    db.session.flush()
     return True
 
 

@@ -161,7 +161,6 @@ def choose_password():
         except services.AccountError as exc:
             getattr(form, exc.field).errors.append(exc.message)
         else:
-            db.session.commit()
             login_user(user)  # the session epoch changed with the password
             flash(_("Your password was changed."), "info")
             if services.must_enrol(user):

@@ -170,7 +170,7 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
     run.total_rows = _count_rows(csv_bytes)
     if job is not None:
         job.step(run.done_rows, run.total_rows)
-    db.session.commit()
+    _keep(job)
     run_id, resume_after = run.id, run.done_rows
     districts, zones = geo.district_locator(), geo.zone_locator()
 
@@ -194,12 +194,11 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
                for k, v in row.items()}
         if rows > MAX_IMPORT_ROWS:
             count(errors=[[line, str(_l("Too many rows; at most %(n)d are imported at once.", n=MAX_IMPORT_ROWS))]])
-            db.session.commit()
+            _keep(job)
             break
         key = hashlib.sha256((row.get("link") or f"{row.get('caption')}|{row.get('posted_at')}").encode()).hexdigest()
         if db.session.execute(select(Report.id).where(Report.import_key == key)).first():
             count(skipped=1)
-            db.session.commit()
         else:
             try:
                 posted = _posted_at(row.get("posted_at", ""))
@@ -231,10 +230,10 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
                     raise ReportError(exc.field, _l("%(column)s: %(message)s", column=column,
                                                     message=exc.message)) from None
             except ValueError as exc:  # ReportError is a ValueError too
+                # create_report undid its own savepoint: only this row's outcome is counted
                 message = getattr(exc, "message", None) or _l("A date, a number or a value is not valid.")
-                db.session.rollback()
                 count(errors=[[line, str(message)]])
-                db.session.commit()
+        _keep(job)
         if progress:
             progress(1)
     run = db.session.get(ImportRun, run_id)
@@ -242,9 +241,17 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
     run.status = "done"
     audit.record("campaign", campaign.id, "imported", actor, file=file_name, created=run.created,
                  skipped=run.skipped, errors=len(run.errors or []))
-    db.session.commit()
+    db.session.flush()  # committed by the job step's end, or the command's
     return ImportResult(rows=run.rows, created=run.created, skipped=run.skipped, unplaced=run.unplaced,
                         errors=[(n, m) for n, m in run.errors or []])
+
+
+def _keep(job) -> None:
+    """In a job, each row's outcome is committed with the job's progress (a long list whose progress must
+    survive a kill: the job step is the row); outside one, the command or request commits at its end."""
+    db.session.flush()
+    if job is not None:
+        job.checkpoint()
 
 
 def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor: str, zip_bytes: bytes | None,
@@ -258,7 +265,7 @@ def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
     run = ImportRun(campaign_id=campaign.id, file_name=file_name[:200], file_hash=hashlib.sha256(csv_bytes).hexdigest(),
                     status="queued", total_rows=_count_rows(csv_bytes), created_by=actor)
     db.session.add(run)
-    db.session.commit()
+    db.session.flush()
     folder = Path(work_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{run.id}.csv").write_bytes(csv_bytes)
@@ -266,7 +273,7 @@ def start_import(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
         (folder / f"{run.id}.zip").write_bytes(zip_bytes)
     job = jobs.enqueue("campaign_import", {"run_id": run.id, "work_dir": work_dir}, actor, total=run.total_rows)
     run.job_id = job.id
-    db.session.commit()
+    db.session.flush()
     return run
 
 
@@ -297,7 +304,7 @@ def run_queued_import(run_id: int, settings: PhotoSettings, work_dir: str, conte
         run = db.session.get(ImportRun, run_id)
         run.status = "failed"
         run.errors = (run.errors or []) + [[0, str(getattr(exc, "message", "") or _l("The import failed."))]]
-        db.session.commit()
+        _keep(context)  # the failure, in a transaction of its own
         csv_path.unlink(missing_ok=True)
         zip_path.unlink(missing_ok=True)
         raise

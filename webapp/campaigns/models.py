@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.reports.models import Report
 from webapp.timeutil import utcnow
 
 
@@ -162,3 +163,8 @@ class WalkPoint(db.Model):
 
     walk: Mapped[Walk] = relationship(back_populates="points")
     report: Mapped["Report"] = relationship()  # noqa: F821
+
+
+# A report's campaign, declared from this side: campaigns sit above reports in the layers, so reports/models.py
+# does not name Campaign (not even as a string). Many-to-one over report.campaign_id, as before; no schema change.
+Report.campaign = relationship(Campaign)

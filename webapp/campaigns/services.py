@@ -137,7 +137,7 @@ def save_campaign(data: CampaignInput, actor: str, campaign: Campaign | None = N
     db.session.flush()
     audit.record("campaign", campaign.id, "saved", actor, slug=campaign.slug,
                  period=f"{campaign.starts_on}..{campaign.ends_on}")
-    db.session.commit()
+    db.session.flush()
     return campaign
 
 
@@ -196,7 +196,7 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, *, acto
     report.gender, report.age_group = gender or None, age_group or None
     report.group_id = group.id if group is not None else None
     walks.save_audit(report, answered)
-    db.session.commit()
+    db.session.flush()
     return report, token
 
 
@@ -340,7 +340,7 @@ def add_activity(*, held_on: date | None, kind: str, title: str, participants: i
     db.session.add(activity)
     db.session.flush()
     audit.record("activity", activity.id, "created", actor)
-    db.session.commit()
+    db.session.flush()
     return activity
 
 

@@ -467,5 +467,3 @@ def owner_csv(owner_id: int):
     return Response(spreadsheets.csv_text(header, rows, excel=excel), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
-
-from webapp.campaigns import walk_views  # noqa: E402,F401 - the walk pages share this blueprint

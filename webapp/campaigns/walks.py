@@ -72,7 +72,7 @@ def add_group(campaign: Campaign, name: str, *, kind: str, size: int | None, act
     db.session.add(group)
     db.session.flush()
     audit.record("walk_group", group.id, "created", actor, campaign=campaign.slug, size=size)
-    db.session.commit()
+    db.session.flush()
     return group
 
 
@@ -273,7 +273,7 @@ def plan_walk(campaign: Campaign, title: str, *, planned_on: date | None, report
         point.position = position
     db.session.flush()
     audit.record("walk", walk.id, "planned", actor, stops=len(stops))
-    db.session.commit()
+    db.session.flush()
     return walk
 
 
@@ -315,7 +315,7 @@ def record_walk(walk: Walk, *, walked_on: date | None, participants: int | None,
         point.decision = record.decision or None
         point.decision_note = (record.decision_note or "").strip()
     audit.record("walk", walk.id, "recorded", actor, walked_on=walked_on.isoformat(), participants=participants)
-    db.session.commit()
+    db.session.flush()
     return walk
 
 
@@ -329,14 +329,14 @@ def publish(walk: Walk, actor: str) -> Walk:
                                         references=", ".join(undecided)))
     walk.published_at = utcnow()
     audit.record("walk", walk.id, "published", actor)
-    db.session.commit()
+    db.session.flush()
     return walk
 
 
 def withdraw(walk: Walk, actor: str) -> Walk:
     walk.published_at = None
     audit.record("walk", walk.id, "withdrawn", actor)
-    db.session.commit()
+    db.session.flush()
     return walk
 
 

@@ -184,7 +184,7 @@ def import_areas(model, features: list[tuple[str, BaseGeometry]], source: str, a
         row.geometry = json.dumps(mapping(geom))
         row.is_approximate = approximate
         row.source = source[:200]
-    db.session.commit()
+    db.session.flush()
     return len(features)
 
 

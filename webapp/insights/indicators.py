@@ -218,7 +218,7 @@ def save_survey_value(*, source: str, indicator: str, area: str, year: int, valu
     row.value = float(value)
     db.session.flush()
     audit.record("survey_indicator", row.id, "saved", actor, value=row.value)
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -233,11 +233,11 @@ def import_survey_csv(data: bytes, actor: str) -> tuple[int, list[tuple[int, str
     saved, errors = 0, []
     for line, row in enumerate(reader, start=2):
         try:
-            save_survey_value(source=row["source"].strip(), indicator=row["indicator"].strip(), area=row["area"], year=int(row["year"]),
-                              value=float(row["value"].replace(",", ".")), actor=actor)
+            with db.session.begin_nested():  # a bad line undoes only itself
+                save_survey_value(source=row["source"].strip(), indicator=row["indicator"].strip(), area=row["area"], year=int(row["year"]),
+                                  value=float(row["value"].replace(",", ".")), actor=actor)
             saved += 1
         except (ValueError, KeyError) as exc:
-            db.session.rollback()
             errors.append((line, str(getattr(exc, "message", "") or _l("A date, a number or a value is not valid."))))
     return saved, errors
 

@@ -545,7 +545,7 @@ def log_export(kind: str, fmt: str, selection: Selection, *, rows: int, actor: s
     db.session.add(entry)
     db.session.flush()
     audit.record("export", entry.id, kind, actor, fmt=fmt, rows=rows)
-    db.session.commit()
+    db.session.flush()
     return entry
 
 

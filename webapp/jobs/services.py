@@ -23,7 +23,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from webapp import mail
+from webapp import mail, unitofwork
 from webapp.extensions import db
 from webapp.jobs.models import Job, JobSchedule, JobWorker
 from webapp.timeutil import as_utc, local_now, utcnow
@@ -58,8 +58,9 @@ class JobLost(RuntimeError):
 
 @dataclass
 class JobContext:
-    """What a handler gets to report progress with. `step` adds to the session without committing: the
-    handler commits it together with the work it stands for."""
+    """What a handler gets to report progress with. `step` adds to the session without committing; the handler
+    ends a step with `checkpoint`, which commits the progress together with the work it stands for (the job
+    step is the boundary, as the request is for a view: handlers never commit themselves)."""
 
     job_id: int
     worker: str
@@ -74,6 +75,11 @@ class JobContext:
         if result.rowcount != 1:
             raise JobLost(self.job_id)
 
+    def checkpoint(self) -> None:
+        """End a job step: commit its work together with its progress, so that a job taken up again after a
+        kill carries on from here. A handler with one step leaves this to `run`, which commits at its end."""
+        db.session.commit()
+
 
 def enqueue(kind: str, params: dict, actor: str, total: int = 0) -> Job:
     """Queue a job; a worker (`flask jobs work`) takes it up. Refuses unknown kinds."""
@@ -81,7 +87,7 @@ def enqueue(kind: str, params: dict, actor: str, total: int = 0) -> Job:
         raise ValueError(f"unknown job kind {kind}")
     job = Job(kind=kind, params=params, status="queued", total=total, created_by=actor)
     db.session.add(job)
-    db.session.commit()
+    db.session.flush()  # the request or command commits it; a worker sees it from then on
     return job
 
 
@@ -313,7 +319,6 @@ def work_in_background(app) -> None:
     what it left once its heartbeat is older than JOB_STALE_SECONDS."""
     if not app.config.get("JOBS_IN_WEB_PROCESS"):
         return
-
     def drain():
         with app.app_context():
             try:
@@ -323,7 +328,13 @@ def work_in_background(app) -> None:
             finally:
                 db.session.remove()
 
-    threading.Thread(target=drain, name="jobs-in-web-process", daemon=True).start()
+    def start():
+        threading.Thread(target=drain, name="jobs-in-web-process", daemon=True).start()
+
+    if db.session().in_transaction():
+        unitofwork.after_commit(start)  # once the request has committed: the thread must find the job it queued
+    else:
+        start()
 
 
 def is_stalled(job: Job, stale_seconds: int) -> bool:

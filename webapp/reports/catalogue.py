@@ -59,7 +59,7 @@ def set_site_message(texts: dict, expires_at: datetime, actor: str):
     db.session.add(message)
     db.session.flush()
     audit.record("site_message", message.id, "created", actor, expires_at=expires_at.isoformat())
-    db.session.commit()
+    db.session.flush()
     return message
 
 
@@ -87,11 +87,11 @@ def parse_extra_questions(text: str) -> list[dict]:
 
 def update_category(category: Category, actor: str, settings: dict) -> None:
     """Admins' category settings (the settings page): change_category with the questions written as text,
-    committed."""
+    flushed (the request commits)."""
     settings = dict(settings)
     settings["extra_questions"] = parse_extra_questions(settings.pop("extra_questions_text", ""))
     change_category(category, actor, settings)
-    db.session.commit()
+    db.session.flush()
 
 
 # Departments and categories as data a kommun adds, edits and retires (the admin pages, `flask categories` and

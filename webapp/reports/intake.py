@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from webapp import unitofwork
 from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
@@ -195,9 +196,11 @@ def create_report(data: NewReport, photos: PhotoSettings, *, actor: str = "resid
                   along=None) -> tuple[Report, str]:
     """Store a new report with its photos, all or nothing. Returns the report and its private token.
 
-    Either the report, its history entry and every photo file exist afterwards, or none of them do. `along`,
-    when given, is called with the report before the commit: what it changes is committed with the report or
-    not at all (an import counts its rows so, and so never makes a report twice when it is killed and resumed).
+    Either the report, its history entry and every photo file exist once the caller's transaction commits, or
+    none of them do: the rows are flushed in a savepoint of their own, and the files are removed again if that
+    savepoint or the caller's transaction rolls back. `along`, when given, is called with the report inside
+    the savepoint: what it changes is committed with the report or not at all (an import counts its rows so,
+    and so never makes a report twice when it is killed and resumed).
     """
     data = cleaned(data)
     again = replayed(data)
@@ -239,22 +242,21 @@ def create_report(data: NewReport, photos: PhotoSettings, *, actor: str = "resid
             stem = photos.store.new_stem()
             photos.store.save(stem, item)
             written.append(stem)
-        db.session.add(report)
-        db.session.flush()
-        report.reference = reference_for(report.id, created)
-        if data.asset_id is not None:  # checked above by the same hook's owner (webapp/assets)
-            current_app.extensions["report_asset_link"](report, data.asset_id)
-        db.session.add(StatusChange(report=report, from_status=None, to_status=ReportStatus.RECEIVED, actor=actor,
-                                    created_at=created))
-        moderation = Moderation.APPROVED if photos.publish_immediately else Moderation.PENDING
-        for stem, item in zip(written, processed):
-            db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,
-                                 moderation=moderation, created_at=created))
-        if along is not None:
-            along(report)
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(report)
+            db.session.flush()
+            report.reference = reference_for(report.id, created)
+            if data.asset_id is not None:  # checked above by the same hook's owner (webapp/assets)
+                current_app.extensions["report_asset_link"](report, data.asset_id)
+            db.session.add(StatusChange(report=report, from_status=None, to_status=ReportStatus.RECEIVED,
+                                        actor=actor, created_at=created))
+            moderation = Moderation.APPROVED if photos.publish_immediately else Moderation.PENDING
+            for stem, item in zip(written, processed):
+                db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,
+                                     moderation=moderation, created_at=created))
+            if along is not None:
+                along(report)
     except IntegrityError:
-        db.session.rollback()
         for stem in written:
             photos.store.discard(stem)
         # The same report sent twice at once: the other request stored it; answer as it did.
@@ -263,10 +265,11 @@ def create_report(data: NewReport, photos: PhotoSettings, *, actor: str = "resid
             return again
         raise
     except BaseException:
-        db.session.rollback()
         for stem in written:
             photos.store.discard(stem)
         raise
+    # Stored, not yet committed: a later step of the request that fails takes the files with it.
+    unitofwork.on_rollback(lambda: [photos.store.discard(stem) for stem in written])
     return report, token
 
 

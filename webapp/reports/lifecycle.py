@@ -32,7 +32,7 @@ def change_status(report: Report, to_status: str, actor: str, *, public_note: st
     report.status = to_status
     report.updated_at = change.created_at
     db.session.add(change)
-    db.session.commit()
+    db.session.flush()
     if not report.hidden:  # the report's followers are told (a hidden report has no public page to follow)
 
         notify.followers(report, change, confirmed_followers(report))
@@ -44,7 +44,7 @@ def set_private_contact(report: Report, name: str | None, phone: str | None, act
     report.reporter_name = clean_line(name or "").strip() or None
     report.reporter_phone = clean_line(phone or "").strip() or None
     report.filed_by = actor
-    db.session.commit()
+    db.session.flush()
 
 
 EXTERNAL_KINDS = ("trafikverket", "property_owner", "housing_company", "other_authority")
@@ -65,8 +65,7 @@ def claim(report: Report, expected_version: int | None) -> None:
         raise ConflictError()
     result = db.session.execute(update(Report).where(Report.id == report.id, Report.version == current)
                                 .values(version=current + 1).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        db.session.rollback()
+    if result.rowcount != 1:  # nothing written: the caller's transaction is rolled back with the refusal
         raise ConflictError()
     report.version = current + 1
     report.updated_at = utcnow()
@@ -103,7 +102,7 @@ def edit_report(report: Report, *, actor: str, expected_version: int | None, rea
         report.district_id = district.id if district else None
         report.zone_id = zone.id if zone else None
     audit.record("report", report.id, "edited", actor, reason=reason.strip(), **changes)
-    db.session.commit()
+    db.session.flush()
 
 
 def report_by_reference(reference: str) -> Report | None:
@@ -139,7 +138,7 @@ def merge_reports(duplicate: Report, target: Report, actor: str, expected_versio
     duplicate.status = ReportStatus.DUPLICATE
     audit.record("report", duplicate.id, "merged_into", actor, target=target.reference)
     audit.record("report", target.id, "merged_from", actor, duplicate=duplicate.reference)
-    db.session.commit()
+    db.session.flush()
 
 
 def undo_merge(duplicate: Report, *, actor: str, expected_version: int | None) -> Report:
@@ -186,7 +185,7 @@ def assign_report(report: Report, *, actor: str, expected_version: int | None, d
 
             report.property_owner_id = save_owner(external_name, external_contact, "", actor).id
         audit.record("report", report.id, "referred", actor, to=external_kind, name=external_name.strip())
-        db.session.commit()
+        db.session.flush()
         if report.status != ReportStatus.REFERRED:
             change_status(report, ReportStatus.REFERRED, actor, public_note=public_note.strip())
         return
@@ -197,7 +196,7 @@ def assign_report(report: Report, *, actor: str, expected_version: int | None, d
     report.department_code = department
     report.external_kind = report.external_name = report.external_contact = None
     audit.record("report", report.id, "assigned", actor, department=[previous, department])
-    db.session.commit()
+    db.session.flush()
 
 
 def next_statuses(report: Report) -> list[str]:
@@ -226,7 +225,7 @@ def ask_reporter(report: Report, question: str, actor: str) -> InfoRequest:
     info = InfoRequest(report_id=report.id, question=question.strip(), asked_by=actor)
     db.session.add(info)
     audit.record("report", report.id, "question_asked", actor)
-    db.session.commit()
+    db.session.flush()
     return info
 
 
@@ -244,7 +243,7 @@ def answer_info_request(info: InfoRequest, answer: str) -> None:
     info.answer = answer.strip()
     info.answered_at = utcnow()
     audit.record("report", info.report_id, "question_answered", "reporter")
-    db.session.commit()
+    db.session.flush()
 
 
 def info_requests(report: Report) -> list[InfoRequest]:
@@ -282,7 +281,7 @@ def save_owner(name: str, contact: str, address: str, actor: str) -> PropertyOwn
     owner.address = (address or "").strip() or owner.address or ""
     db.session.flush()
     audit.record("property_owner", owner.id, "saved", actor)
-    db.session.commit()
+    db.session.flush()
     return owner
 
 

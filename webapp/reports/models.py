@@ -152,7 +152,8 @@ class Report(db.Model):
     category: Mapped[Category] = relationship()
     department: Mapped[Optional[Department]] = relationship()
     merged_into: Mapped[Optional["Report"]] = relationship(remote_side="Report.id")
-    campaign: Mapped[Optional["Campaign"]] = relationship()  # noqa: F821
+    # `campaign` (the campaign an imported or walk report belongs to) is declared in webapp/campaigns/models.py:
+    # campaigns sit above reports and name them, never the other way round.
     property_owner: Mapped[Optional["PropertyOwner"]] = relationship()  # noqa: F821
     district: Mapped[Optional["District"]] = relationship()  # noqa: F821
     zone: Mapped[Optional["Zone"]] = relationship()  # noqa: F821

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageDraw, ImageFilter
 
-from webapp import audit
+from webapp import audit, unitofwork
 from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.media import ProcessedPhoto, encode_jpeg
@@ -27,7 +27,7 @@ def set_hidden(report: Report, hidden: bool, *, actor: str, expected_version: in
     report.hidden = hidden
     report.hidden_reason = reason.strip() if hidden else ""
     audit.record("report", report.id, "hidden" if hidden else "shown", actor, reason=reason.strip())
-    db.session.commit()
+    db.session.flush()
 
 
 def moderate_photo(photo: Photo, decision: str, actor: str) -> None:
@@ -36,7 +36,7 @@ def moderate_photo(photo: Photo, decision: str, actor: str) -> None:
     previous = photo.moderation
     photo.moderation = decision
     audit.record("report", photo.report_id, "photo_" + decision, actor, photo=photo.id, previous=previous)
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass
@@ -84,13 +84,9 @@ def redact_photo(photo: Photo, boxes: list[Box], *, mode: str, actor: str, store
                                width=image.width, height=image.height, gps=None)
     old_stem, new_stem = photo.stem, store.new_stem()
     store.save(new_stem, processed)
-    try:
-        photo.stem = new_stem
-        audit.record("report", photo.report_id, "photo_redacted", actor, photo=photo.id, mode=mode,
-                     boxes=len(boxes))
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        store.discard(new_stem)
-        raise
-    store.discard(old_stem)
+    # The new files stay only if the change is committed; the old ones go only once it is.
+    unitofwork.on_rollback(lambda: store.discard(new_stem))
+    unitofwork.after_commit(lambda: store.discard(old_stem))
+    photo.stem = new_stem
+    audit.record("report", photo.report_id, "photo_redacted", actor, photo=photo.id, mode=mode, boxes=len(boxes))
+    db.session.flush()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, or_, select, update
 
-from webapp import audit
+from webapp import audit, unitofwork
 from webapp.audit import AuditEvent
 from webapp.auth.models import User
 from webapp.extensions import db
@@ -61,9 +61,9 @@ def run_retention(*, months: int, outbox_dir: str | Path | None = None, today: d
                                .values(answer="—"))
         audit.record("retention", 0, "erased", actor, reports=len(ids), mails=len(mails),
                      cutoff=cutoff.date().isoformat())
-        db.session.commit()
-        for path in mails:
-            path.unlink(missing_ok=True)
+        db.session.flush()
+        # The development outbox's files go once the erasure is committed, not before.
+        unitofwork.after_commit(lambda: [path.unlink(missing_ok=True) for path in mails])
     return RetentionResult(cutoff, len(ids), len(mails), dry_run)
 
 

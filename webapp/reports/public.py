@@ -69,10 +69,10 @@ def support_report(report: Report, supporter_key: str, client_address: str | Non
         # Counted in SQL so that two supporters at once both count.
         db.session.execute(update(Report).where(Report.id == report.id)
                            .values(support_count=Report.support_count + 1))
-        db.session.commit()
+        db.session.flush()
         db.session.refresh(report)
         return True
-    db.session.commit()
+    db.session.flush()
     return False
 
 
@@ -115,7 +115,7 @@ def record_satisfaction(report: Report, score: int, comment: str = "") -> None:
     answer.score = score
     answer.comment = (comment or "").strip()
     answer.created_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def satisfaction_for(report: Report) -> Satisfaction | None:
@@ -338,16 +338,16 @@ def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bo
     if follower is None:
         follower = Follower(report_id=report.id, email=address, locale=locale)
         try:
-            db.session.add(follower)
-            db.session.commit()
+            with db.session.begin_nested():  # only this savepoint is undone when the address is there already
+                db.session.add(follower)
+                db.session.flush()
         except IntegrityError:  # the same address twice at once
-            db.session.rollback()
             follower = db.session.execute(select(Follower).where(
                 Follower.report_id == report.id, Follower.email == address)).scalar_one()
     now = utcnow()
     # Claim the right to send in one conditional UPDATE, so that two requests at once send one mail.
     if not _may_send_confirmation(follower, now):
-        db.session.commit()
+        db.session.flush()
         return follower, False
     previous = follower.confirmation_sent_at
     claimed = db.session.execute(
@@ -358,7 +358,7 @@ def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bo
     if claimed:
         follower.confirmation_sent_at = now
         count_confirmation(address, now)
-    db.session.commit()
+    db.session.flush()
     return follower, claimed
 
 
@@ -366,13 +366,13 @@ def confirm_follower(follower: Follower) -> None:
     """The confirmation link was opened: updates start."""
     if follower.confirmed_at is None:
         follower.confirmed_at = utcnow()
-        db.session.commit()
+        db.session.flush()
 
 
 def unfollow(follower: Follower) -> None:
     """No more mails about this report to this address; the address is deleted."""
     db.session.delete(follower)
-    db.session.commit()
+    db.session.flush()
 
 
 def confirmed_followers(report: Report) -> list[Follower]:

@@ -176,7 +176,7 @@ def save_view(owner, *, name: str, query: str, scope: str, actor: str) -> SavedV
     db.session.add(view)
     db.session.flush()
     audit.record("saved_view", view.id, "created", actor, name=name, scope=scope, query=query)
-    db.session.commit()
+    db.session.flush()
     return view
 
 
@@ -193,4 +193,4 @@ def delete_view(view: SavedView, user, actor: str) -> None:
         raise ReportError("view", _l("Only the person who saved a view can delete it."))
     audit.record("saved_view", view.id, "deleted", actor, name=view.name)
     db.session.delete(view)
-    db.session.commit()
+    db.session.flush()

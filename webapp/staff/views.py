@@ -195,7 +195,6 @@ def unmerge(report_id: int):
     if form.validate_on_submit():
         try:
             target = lifecycle.undo_merge(found, actor=actor(), expected_version=form.expected_version())
-            db.session.commit()  # boundary
             flash(_("The merge with %(reference)s was undone.", reference=target.reference), "info")
         except ReportError as exc:
             db.session.rollback()
@@ -432,7 +431,6 @@ def admin_category_new():
         settings["extra_questions"] = catalogue.parse_extra_questions(settings.pop("extra_questions_text"))
         try:
             category = catalogue.create_category(form.key.data, actor(), settings)
-            db.session.commit()
             flash(_("The category %(name)s was added.", name=presenters.category_name(category)), "info")
             return redirect(url_for("staff.admin_settings") + "#categories")
         except ReportError as exc:
@@ -476,7 +474,6 @@ def admin_departments():
         try:
             department = catalogue.change_department(None, actor(), code=form.code.data,
                                                      names=presenters.department_names(form))
-            db.session.commit()
             flash(_("The department %(code)s was added.", code=department.code), "info")
             return redirect(url_for("staff.admin_departments"))
         except ReportError as exc:
@@ -497,7 +494,6 @@ def admin_department(code: str):
         try:
             catalogue.change_department(department, actor(), names=presenters.department_names(form),
                                         active=form.active.data)
-            db.session.commit()
             flash(_("The department was saved."), "info")
             return redirect(url_for("staff.admin_departments"))
         except ReportError as exc:

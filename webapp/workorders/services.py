@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import and_, or_, select
 
-from webapp import audit
+from webapp import audit, unitofwork
 from webapp.auth import services as accounts
 from webapp.auth.models import User
 from webapp.auth.roles import Role
@@ -126,7 +126,7 @@ def update_template(template: ResponseTemplate, texts: dict, actor: str) -> None
         raise WorkOrderError("sv", _l("The Swedish text is required."))
     template.texts = cleaned
     audit.record("response_template", template.id, "updated", actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def due_date_for(priority: Priority, in_zone: bool, start: date) -> date:
@@ -227,7 +227,7 @@ def create_work_order(report_ids: list[int], *, kind: str, priority_code: str, t
         db.session.add(WorkOrderReport(work_order_id=order.id, report_id=report.id))
     audit.record("work_order", order.id, "created", actor, reports=[r.reference for r in found],
                  priority=priority.code, due=order.due_date.isoformat(), confirmed=bool(warnings))
-    db.session.commit()
+    db.session.flush()
     _reports_follow(order, ReportStatus.PLANNED, actor)
     return order
 
@@ -270,7 +270,7 @@ def change_status(order: WorkOrder, to_status: str, actor: str, *, expected_vers
         order.rejection_reason = reason.strip()
     audit.record("work_order", order.id, "status", actor, **{"from": previous, "to": to_status},
                  note=(note or reason or "").strip())
-    db.session.commit()
+    db.session.flush()
     follow = REPORT_FOLLOWS.get(to_status)
     if follow:
         moved = _reports_follow(order, follow, actor)
@@ -284,7 +284,7 @@ def new_tracking_token(report: Report) -> str:
     """A fresh private link for a mail; earlier links keep working."""
     token = secrets.token_urlsafe(24)
     db.session.add(TrackingToken(report_id=report.id, token_hash=hash_token(token)))
-    db.session.commit()
+    db.session.flush()
     return token
 
 
@@ -319,23 +319,20 @@ def complete(order: WorkOrder, *, actor: str, note: str, photo: bytes | None, se
     stem = settings.store.new_stem()
     settings.store.save(stem, processed)
     try:
-        db.session.add(Photo(work_order_id=order.id, kind="after", stem=stem, width=processed.width,
-                             height=processed.height, moderation=Moderation.APPROVED))
-        if order.status in (WorkOrderStatus.NEW, WorkOrderStatus.PLANNED):
-            order.status = WorkOrderStatus.IN_PROGRESS
-            order.started_at = order.started_at or utcnow()
-        order.completion_key_hash = key_hash
-        db.session.flush()
+        with db.session.begin_nested():  # all or nothing, also when the caller goes on after a refusal
+            db.session.add(Photo(work_order_id=order.id, kind="after", stem=stem, width=processed.width,
+                                 height=processed.height, moderation=Moderation.APPROVED))
+            if order.status in (WorkOrderStatus.NEW, WorkOrderStatus.PLANNED):
+                order.status = WorkOrderStatus.IN_PROGRESS
+                order.started_at = order.started_at or utcnow()
+            order.completion_key_hash = key_hash
+            db.session.flush()
+            done = change_status(order, WorkOrderStatus.DONE, actor, expected_version=expected_version, note=note)
     except BaseException:
-        db.session.rollback()
         settings.store.discard(stem)
         raise
-    try:
-        return change_status(order, WorkOrderStatus.DONE, actor, expected_version=expected_version, note=note)
-    except BaseException:
-        db.session.rollback()
-        settings.store.discard(stem)
-        raise
+    unitofwork.on_rollback(lambda: settings.store.discard(stem))  # the file stays only with its row
+    return done
 
 
 def list_orders(status: str | None = None, department: str | None = None, overdue_only: bool = False,
