@@ -40,7 +40,7 @@ def demo_load(reports: int, if_empty: bool, seed: int):
     lamp_rows = lights.invented_lights(seed)
     with click.progressbar(length=len(lamp_rows), label="Invented street lights") as bar:
         lamps = lights.load_invented_lights(lamp_rows, progress=bar.update)
-    click.echo(f"Loaded {lamps} INVENTED street lights (not Landskrona's real inventory; source: "
+    click.echo(f"Loaded {lamps} INVENTED street lights (not the kommun's real inventory; source: "
                f"{lights.INVENTED_SOURCE!r}).")
 
 

@@ -67,11 +67,11 @@ def test_subscribe_confirm_and_a_new_public_report_mails_once(app):
     assert alert.confirmed_at is not None
 
     report, _ = make_report()
-    alert_jobs.send_immediate()
+    alert_jobs.send_immediate(db.session.commit)
     assert len(mails(app)) == 1, "a report still pending the staff's look is not sent"
     age(report, 31)
-    assert alert_jobs.send_immediate() == 1
-    alert_jobs.send_immediate()
+    assert alert_jobs.send_immediate(db.session.commit) == 1
+    alert_jobs.send_immediate(db.session.commit)
     sent = mails(app)
     assert len(sent) == 2
     assert report.reference in sent[-1].get_content()
@@ -88,7 +88,7 @@ def test_a_hidden_report_never_mails(app):
     report.hidden = True
     db.session.commit()
     age(report, 120)
-    assert alert_jobs.send_immediate() == 0
+    assert alert_jobs.send_immediate(db.session.commit) == 0
     assert len(mails(app)) == 1  # the confirmation only
     assert services.feed_reports(district=district) == []
 
@@ -109,14 +109,14 @@ def test_the_digest_mails_once_a_day_with_that_days_reports(app):
     hidden.hidden = True
     db.session.commit()
     with time_machine.travel(datetime(2026, 3, 11, 6, 0, tzinfo=timezone.utc), tick=False):
-        assert alert_jobs.send_digests(date(2026, 3, 10)) == 1
-        assert alert_jobs.send_digests(date(2026, 3, 10)) == 0  # once a day
+        assert alert_jobs.send_digests(date(2026, 3, 10), db.session.commit) == 1
+        assert alert_jobs.send_digests(date(2026, 3, 10), db.session.commit) == 0  # once a day
     digest = mails(app)[-1]
     assert late.reference in digest.get_content()
     assert next_day.reference not in digest.get_content() and hidden.reference not in digest.get_content()
     assert "2026-03-10" in digest["Subject"]
     with time_machine.travel(datetime(2026, 3, 12, 6, 0, tzinfo=timezone.utc), tick=False):
-        assert alert_jobs.send_digests(date(2026, 3, 11)) == 1
+        assert alert_jobs.send_digests(date(2026, 3, 11), db.session.commit) == 1
     assert next_day.reference in mails(app)[-1].get_content()
 
 
@@ -142,7 +142,7 @@ def test_one_click_unsubscribe_by_post(app):
     confirm_from_mail(client, app)
     report, _ = make_report()
     age(report, 60)
-    alert_jobs.send_immediate()
+    alert_jobs.send_immediate(db.session.commit)
     message = mails(app)[-1]
     url = re.sub(r"\s", "", re.search(r"<([^>]+)>", str(message["List-Unsubscribe"])).group(1))
     assert url in message.get_content()

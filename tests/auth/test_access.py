@@ -48,7 +48,11 @@ def world(sqlite_app):
     view = save_view(make_user("case_officer", department="TS"), name="Klotter", query="category=graffiti", scope="all", actor="t")
     from webapp.jobs import services as jobs
     job = jobs.enqueue("points_export", {"selection": {}, "fmt": "xlsx", "folder": "/nonexistent"}, "t")
-    return {"job_id": job.id, "view_id": view.id, "walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
+    from webapp.assets.models import Asset
+    asset = Asset(kind_key="street_light", external_id="L-1", lon=12.83, lat=55.87, attributes={}, source="t")
+    db.session.add(asset)
+    db.session.commit()
+    return {"asset_id": asset.id, "job_id": job.id, "view_id": view.id, "walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
             "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb", "code": "TS"}
 
 

@@ -58,7 +58,7 @@ def kind_misfits(kind: str, reports: list[Report]) -> list[Report]:
 def suggested_title(reports: list[Report]) -> str:
     """A work order's title from what its reports share: one report gives its category and place; several give
     their category if they share one and their area if they share one, else how many reports in how many areas
-    ("Nedskräpat, Centrum/Öster", "Nedskräpat – 10 rapporter i 4 områden", "10 rapporter i 4 områden")."""
+    ("Nedskräpat, <area>", "Nedskräpat – 10 rapporter i 4 områden", "10 rapporter i 4 områden")."""
     if not reports:
         return ""
     if len(reports) == 1:
