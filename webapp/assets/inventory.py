@@ -3,7 +3,6 @@ or CSV as Excel saves it, positions in WGS 84 or SWEREF 99 TM. A new import of a
 by its external id (reports keep naming it), adds the new ones and retires the ones the file no longer holds."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -42,13 +41,6 @@ class ImportResult:
     retired: int
 
 
-def _position(x: float, y: float) -> tuple[float, float]:
-    """(lon, lat) from WGS 84 or SWEREF 99 TM (metres: told apart by size)."""
-    if abs(x) > 1000 or abs(y) > 1000:
-        return geo.to_wgs84(x, y)
-    return x, y
-
-
 def _external_id(row: dict, id_field: str | None) -> str:
     if id_field:
         return str(row.get(id_field.lower()) if row.get(id_field.lower()) is not None else "").strip()
@@ -83,9 +75,9 @@ def read_csv_rows(data: bytes, id_field: str | None = None) -> list[AssetRow]:
             raise GeoImportError(f"Row {line}: no id (a column named {id_field or 'id'}).")
         try:
             try:
-                lon, lat = _position(_number(row, LON_COLUMNS), _number(row, LAT_COLUMNS))
+                lon, lat = geo.lon_lat(_number(row, LON_COLUMNS), _number(row, LAT_COLUMNS))
             except ValueError:
-                lon, lat = _position(_number(row, EAST_COLUMNS), _number(row, NORTH_COLUMNS))
+                lon, lat = geo.lon_lat(_number(row, EAST_COLUMNS), _number(row, NORTH_COLUMNS))
         except ValueError:
             raise GeoImportError(f"Row {line} ({external_id}): no position (lon and lat, or E and N in "
                                  "SWEREF 99 TM).") from None
@@ -94,16 +86,9 @@ def read_csv_rows(data: bytes, id_field: str | None = None) -> list[AssetRow]:
 
 
 def read_geojson_rows(data: bytes, id_field: str | None = None) -> list[AssetRow]:
-    try:
-        collection = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GeoImportError(f"Not a GeoJSON file: {exc}") from None
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise GeoImportError("The file is not a GeoJSON FeatureCollection.")
     rows = []
-    for index, feature in enumerate(collection.get("features") or [], start=1):
-        feature = feature if isinstance(feature, dict) else {}
-        props = {str(k).lower(): v for k, v in (feature.get("properties") or {}).items()}
+    for index, feature in enumerate(geo.geojson_features(data), start=1):
+        props = feature["props"]
         external_id = _external_id(props, id_field) or (str(feature["id"]) if not id_field and feature.get("id")
                                                         not in (None, "") else "")
         if not external_id:
@@ -112,7 +97,7 @@ def read_geojson_rows(data: bytes, id_field: str | None = None) -> list[AssetRow
             point = shape(feature["geometry"]).representative_point()
         except (KeyError, TypeError, ValueError, AttributeError):
             raise GeoImportError(f"Feature {index} ({external_id}) has no valid geometry.") from None
-        lon, lat = _position(point.x, point.y)
+        lon, lat = geo.lon_lat(point.x, point.y)
         rows.append(AssetRow(external_id[:80], lon, lat, _attributes(props, id_field)))
     return rows
 

@@ -44,6 +44,31 @@ def to_sweref(lon: float, lat: float) -> tuple[float, float]:
     return _to_sweref.transform(lon, lat)
 
 
+def lon_lat(x: float, y: float) -> tuple[float, float]:
+    """(lon, lat) from a position in WGS 84 or SWEREF 99 TM (metres), told apart by size: the lists a kommun
+    brings (streets, street lights) come in either."""
+    if abs(x) > 1000 or abs(y) > 1000:
+        return to_wgs84(x, y)
+    return x, y
+
+
+def geojson_features(data: bytes) -> list[dict]:
+    """The features of a GeoJSON FeatureCollection, each a dict with its properties' names in lower case
+    (`props`); GeoImportError with a readable reason when it is not one."""
+    try:
+        collection = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GeoImportError(f"Not a GeoJSON file: {exc}") from None
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise GeoImportError("The file is not a GeoJSON FeatureCollection.")
+    features = []
+    for feature in collection.get("features") or []:
+        feature = feature if isinstance(feature, dict) else {}
+        properties = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        features.append({**feature, "props": {str(k).lower(): v for k, v in properties.items()}})
+    return features
+
+
 def to_wgs84(easting: float, northing: float) -> tuple[float, float]:
     return _to_wgs84.transform(easting, northing)
 

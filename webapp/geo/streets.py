@@ -8,7 +8,6 @@ same source replaces what that source gave before. Searching matches the start o
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -63,13 +62,6 @@ def _first(row: dict, names: Iterable[str], wanted: str | None = None) -> str:
     return ""
 
 
-def _position(x: float, y: float) -> tuple[float, float]:
-    """(lon, lat) from WGS 84 or SWEREF 99 TM (metres: told apart by size)."""
-    if abs(x) > 1000 or abs(y) > 1000:
-        return geo.to_wgs84(x, y)
-    return x, y
-
-
 def _number(text: str) -> str:
     return re.sub(r"\s+", "", text).upper()
 
@@ -100,23 +92,17 @@ def _coordinates(row: dict) -> tuple[float, float]:
         value = _first(row, names).replace(",", ".").replace(" ", "")
         return float(value)
     try:
-        return _position(number(LON_COLUMNS), number(LAT_COLUMNS))
+        return geo.lon_lat(number(LON_COLUMNS), number(LAT_COLUMNS))
     except ValueError:
-        return _position(number(EAST_COLUMNS), number(NORTH_COLUMNS))
+        return geo.lon_lat(number(EAST_COLUMNS), number(NORTH_COLUMNS))
 
 
 def read_geojson_rows(data: bytes, street_field: str | None = None,
                       number_field: str | None = None) -> list[StreetRow]:
     """Points are addresses (or a street's point); lines are streets, kept as the middle of their line."""
-    try:
-        collection = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GeoImportError(f"Not a GeoJSON file: {exc}") from None
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-        raise GeoImportError("The file is not a GeoJSON FeatureCollection.")
     rows = []
-    for index, feature in enumerate(collection.get("features") or [], start=1):
-        props = {str(k).lower(): v for k, v in ((feature or {}).get("properties") or {}).items()}
+    for index, feature in enumerate(geo.geojson_features(data), start=1):
+        props = feature["props"]
         street = _first(props, STREET_COLUMNS, street_field)
         try:
             geometry = shape(feature["geometry"])
@@ -129,7 +115,7 @@ def read_geojson_rows(data: bytes, street_field: str | None = None,
                 else geometry.representative_point()
         else:
             point = geometry.representative_point()
-        lon, lat = _position(point.x, point.y)
+        lon, lat = geo.lon_lat(point.x, point.y)
         rows.append(StreetRow(street, _number(_first(props, NUMBER_COLUMNS, number_field)),
                               _first(props, LOCALITY_COLUMNS), lon, lat))
     return rows
