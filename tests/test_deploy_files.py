@@ -60,3 +60,12 @@ def test_systemd_accepts_the_units_and_the_timer(tmp_path):
     checked = subprocess.run(["systemd-analyze", "verify", "--man=no", *sorted(map(str, tmp_path.iterdir()))],
                              capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert checked.returncode == 0 and "trygghetskartan" not in checked.stderr, checked.stderr
+
+
+def test_the_shipped_gunicorn_config_marks_ended_workers_for_the_summed_metrics():
+    import runpy
+
+    settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    assert callable(settings["child_exit"])
+    web = (ROOT / "deploy" / "systemd" / "trygghetskartan-web.service").read_text()
+    assert "--config deploy/gunicorn.conf.py" in web and "PROMETHEUS_MULTIPROC_DIR=/run/trygghetskartan-metrics" in web
