@@ -13,7 +13,7 @@ from webapp.campaigns import services, walks
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.geo.services import to_sweref
-from webapp.reports.labels import export_words, worded
+from webapp.reports.labels import KIND_LABELS, export_words, worded
 from webapp.reports.models import Category
 from webapp.reports.presenters import category_name, map_page
 from webapp.reports.public import is_published
@@ -41,7 +41,7 @@ def campaign_row(c) -> dict:
 
 
 def results_page(campaign, data: dict) -> dict:
-    kinds = {"safety": "Trygghetsvandring", "fault": "Felanmälan"}
+    kinds = {k: str(v) for k, v in KIND_LABELS.items()}
     points = [[r.lat, r.lon] for r in data["rows"] if r.lat is not None]
     return {
         "campaign": campaign_row(campaign), "total": data["total"], "fixed": data["fixed"],
@@ -58,7 +58,7 @@ def results_page(campaign, data: dict) -> dict:
 
 def compare_page(baseline, follow_up, data: dict) -> dict:
     labels = category_labels()
-    kinds = {"safety": "Trygghetsvandring", "fault": "Felanmälan"}
+    kinds = {k: str(v) for k, v in KIND_LABELS.items()}
     top = max([c["before"] for c in data["cells"]] + [c["after"] for c in data["cells"]] + [1])
     return {
         "baseline": campaign_row(baseline), "follow_up": campaign_row(follow_up),

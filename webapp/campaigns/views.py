@@ -191,11 +191,11 @@ def results_export(campaign_id: int, fmt: str):
         return Response(spreadsheets.csv_text(header, rows, excel=excel), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={spreadsheets.csv_name(name + '.csv', excel)}"})
     data = services.results(campaign)
-    summary = [["Kampanj", campaign.name], ["Period", f"{campaign.starts_on} – {campaign.ends_on}"],
-               ["Rapporter", data["total"]], ["Åtgärdade", data["fixed"]], [], ["Kategori", "Antal"]]
+    summary = [[_("Campaign"), campaign.name], [_("Period"), f"{campaign.starts_on} – {campaign.ends_on}"],
+               [_("Reports"), data["total"]], [_("Fixed reports"), data["fixed"]], [], [_("Category"), _("Count")]]
     names = export_words()["category"]
     summary += [[names.get(key, key), count] for key, count in sorted(data["by_category"].items())]
-    return Response(spreadsheets.xlsx_bytes([("Rapporter", [header, *rows]), ("Sammanfattning", summary)]),
+    return Response(spreadsheets.xlsx_bytes([(_("Reports"), [header, *rows]), (_("Summary"), summary)]),
                     mimetype=spreadsheets.XLSX_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 

@@ -181,7 +181,7 @@ def export(kind: str, fmt: str):
     if kind == "heatmap":
         result = services.grid(selection, form.cell.data or 100)
         services.log_export(kind, fmt, selection, rows=len(result.cells), actor=who)
-        return Response(services.heat_png(result, "Trygghetskartan – värmekarta", selection=selection), mimetype="image/png",
+        return Response(services.heat_png(result, _("Trygghetskartan – heat map"), selection=selection), mimetype="image/png",
                         headers=headers)
     if fmt in ("xlsx", "geojson") and services.count(selection) > current_app.config["XLSX_WEB_LIMIT"]:
         # A workbook cannot be streamed, and a full GeoJSON file takes minutes to stream (149 s at a million
@@ -240,7 +240,7 @@ def export_job_file(job_id: int):
 @require("insights")
 def cases(fmt: str):
     """One row per report with the time of each step, time to fix, work order and department."""
-    _, selection = _selection_or_400()
+    _form, selection = _selection_or_400()
     name = services.dated_name("trygghetskartan-arenden", fmt)
     rows = list(services.case_rows(selection))
     services.log_export("cases", fmt, selection, rows=len(rows), actor=actor())
@@ -248,7 +248,7 @@ def cases(fmt: str):
         return Response(spreadsheets.csv_lines(services.CASE_COLUMNS, rows, excel=_excel()), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={spreadsheets.csv_name(name, _excel())}"})
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
-    spreadsheets.write_xlsx(handle.name, [("Ärenden", [services.CASE_COLUMNS, *rows])])
+    spreadsheets.write_xlsx(handle.name, [(_("Cases"), [services.CASE_COLUMNS, *rows])])
     return send_file(handle.name, as_attachment=True, download_name=name, mimetype=spreadsheets.XLSX_MIMETYPE)
 
 
@@ -257,7 +257,7 @@ def cases(fmt: str):
 @require("admin")
 def contacts():
     """Reporter contacts: admins only, and every such export is in the audit log."""
-    _, selection = _selection_or_400()
+    _form, selection = _selection_or_400()
     rows = list(services.contact_rows(selection))
     services.log_export("contacts", "csv", selection, rows=len(rows), actor=actor())
     return Response(spreadsheets.csv_lines(["reference", "email", "name", "phone", "created"], rows),
@@ -307,7 +307,7 @@ def lighting():
 @takes_split
 @require("insights")
 def lighting_csv():
-    _, selection = _selection_or_400()
+    _form, selection = _selection_or_400()
     basis = services.lighting_basis(selection)
     header = ["group", "reports", "day", "evening", "night", "lon", "lat", "sweref99tm_e", "sweref99tm_n",
               "light_repairs", "light_repairs_done", "new_lighting_orders", "references"]
@@ -329,7 +329,7 @@ def lighting_csv():
 @takes_split
 @require("insights")
 def lighting_geojson():
-    _, selection = _selection_or_400()
+    _form, selection = _selection_or_400()
     basis = services.lighting_basis(selection)
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
                  "properties": {"group": group, **{k: v for k, v in p.items() if k not in ("lon", "lat", "photos")},
