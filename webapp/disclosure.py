@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, String
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.errors import ReportError
+from webapp.extensions import db
 
 DEFAULT_THRESHOLD = 5
 
@@ -77,6 +81,35 @@ def release_window(per_day: Mapping[date, int], today: date, start: date | None,
     inside = [(a, b) for a, b in release_blocks(per_day, today, limit)
               if (start is None or a >= start) and (end is None or b <= end)]
     return (inside[0][0], inside[-1][1]) if inside else None
+
+
+class ReleasedFigures(db.Model):
+    """What a release of split figures showed (a campaign's tables), kept until the next release: figures move
+    only with a whole new block, not when a report already counted is edited."""
+
+    __tablename__ = "released_figures"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    release_day: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict] = mapped_column(JSON)
+
+
+def kept_release(key: str, day: date, compute: Callable[[], dict]) -> dict:
+    """The figures released on `day` under `key`: those kept when this release was first shown, else `compute()`
+    kept now (one row per key, replaced by the next release)."""
+    kept = db.session.get(ReleasedFigures, key)
+    if kept is not None and kept.release_day == day:
+        return kept.data
+    figures = compute()
+    try:
+        with db.session.begin_nested():
+            if kept is None:
+                db.session.add(ReleasedFigures(key=key, release_day=day, data=figures))
+            else:
+                kept.release_day, kept.data = day, figures
+    except IntegrityError:  # another request kept the same release a moment before: the same figures
+        pass
+    return figures
 
 
 @dataclass

@@ -214,6 +214,29 @@ def test_one_new_respondent_does_not_move_the_campaign_figures(sqlite_app):
     assert db.session.query(Report).count() == 30 and campaigns.split_results(made)["total"] == 30
 
 
+def test_an_edit_to_a_counted_report_does_not_move_the_released_campaign_figures(sqlite_app):
+    """Third audit round, finding 2: a case officer changed one report's category and Kvinna × Mörkt went 8 -> 9,
+    telling that reporter's gender. A release's figures are kept until the next whole block."""
+    from webapp.reports.lifecycle import edit_report
+
+    made = walk_campaign()
+    reports = [answered(made, at(30, 30), key="littered", gender="woman" if i % 2 else "man", age_group="25-44")
+               for i in range(12)]
+    backdate_reports(2)
+    staff = sqlite_app.test_client()
+    login(staff, make_user("admin"))
+
+    def figures():
+        return results_rows(staff.get(f"/staff/campaigns/{made.id}/results", headers=SV).get_data(as_text=True))
+
+    before = figures()
+    woman = next(r for r in reports if r.gender == "woman")
+    edit_report(woman, actor="officer", expected_version=woman.version, reason="Fel kategori", category_key="dark_unsafe")
+    db.session.commit()
+    assert figures() == before                      # the same release: the same figures, the edit not visible
+    assert campaigns.split_results(made)["total"] == 12
+
+
 HIDDEN = "för få för att visas"
 
 

@@ -216,20 +216,32 @@ def split_results(campaign: Campaign) -> dict:
     if day is None:
         return {"too_small": True, "counted_until": None, "total": None, "categories": [], "gender": [],
                 "age_group": []}
+    # What a release showed is kept until the next one: a report edited meanwhile (its category changed) does
+    # not move a released figure by one respondent; its change shows with the next whole block.
+    figures = disclosure.kept_release(f"campaign-split:{campaign.id}", day,
+                                      lambda: _split_figures(campaign, rows, day))
+    result = {"too_small": False, "counted_until": day, "total": figures["total"],
+              "categories": figures["categories"]}
+    for attribute, labels in (("gender", GENDERS), ("age_group", AGE_GROUPS)):
+        result[attribute] = [{**row, "label": labels[row["answer"]]} for row in figures[attribute]]
+    return result
+
+
+def _split_figures(campaign: Campaign, rows, day) -> dict:
+    """The suppressed tables of split_results as plain values (kept as a release's figures)."""
     counted = [r for r in rows if local_date(r[0]) <= day]
     keys = list(campaign.category_keys or [])
     keys += sorted({r[3] for r in counted} - set(keys))
-    result = {"too_small": False, "counted_until": day, "total": len(counted), "categories": keys}
+    figures = {"total": len(counted), "categories": keys}
     for attribute, labels, column in (("gender", GENDERS, 1), ("age_group", AGE_GROUPS, 2)):
         answers = [*labels, None]
         table = [[0] * len(keys) for _ in answers]
         for r in counted:
             table[answers.index(r[column] if r[column] in labels else None)][keys.index(r[3])] += 1
         shown = disclosure.suppress(table, published=("total", "columns"))
-        result[attribute] = [{"answer": a, "label": labels[a], "total": shown.row_totals[i],
-                              "by_category": dict(zip(keys, shown.cells[i]))}
-                             for i, a in enumerate(answers) if a is not None]
-    return result
+        figures[attribute] = [{"answer": a, "total": shown.row_totals[i], "by_category": dict(zip(keys, shown.cells[i]))}
+                              for i, a in enumerate(answers) if a is not None]
+    return figures
 
 
 # Results and comparison
