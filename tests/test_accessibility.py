@@ -7,6 +7,7 @@ import pytest
 
 from tests.browser import browser_page, live_server
 from tests.factories import PASSWORD, image_bytes, make_report, make_user
+from webapp.extensions import db
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -145,6 +146,7 @@ def test_inbox_views_and_the_report_actions_have_no_serious_violations(sqlite_ap
     make_report(category="graffiti", at=(CENTRUM[0] + 0.0003, CENTRUM[1]))
     user = make_user("case_officer", department="TS")
     triage.save_view(user, name="Klotter", query="category=graffiti", scope="department", actor=user.email)
+    db.session.commit()  # services flush: the server thread sees the view after the commit
     found = {}
     with live_server(sqlite_app) as url:
         for name, options in (("desktop", {"viewport": {"width": 1366, "height": 900}, "is_mobile": False,
