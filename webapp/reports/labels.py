@@ -22,6 +22,12 @@ MODERATION_LABELS = {Moderation.PENDING: _l("waiting for review"), Moderation.AP
                      Moderation.REJECTED: _l("rejected")}
 TIME_OF_DAY_LABELS = {"day": _l("day"), "evening": _l("evening"), "night": _l("night")}
 KIND_LABELS = {"safety": _l("Safety walk"), "fault": _l("Fault report")}
+# Who made a step, where it was not a member of staff (whose address is shown as it is).
+ACTOR_LABELS = {"resident": _l("the resident"), "demo": _l("demo data"), "system": _l("the system")}
+
+
+def actor_label(actor: str | None):
+    return ACTOR_LABELS.get(actor, actor) if actor else actor
 EXTERNAL_LABELS = {
     "trafikverket": _l("Trafikverket (state road)"),
     "property_owner": _l("Private property owner"),

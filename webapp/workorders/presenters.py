@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from webapp import audit
 from webapp.assets import presenters as asset_presenters
+from webapp.extensions import db
 from webapp.i18n import localized
 from webapp.reports.presenters import category_name
 from webapp.reports.status import STATUS_LABELS as REPORT_STATUS
@@ -14,7 +15,7 @@ from webapp.reports.status import Moderation
 from webapp.timeutil import as_utc, local_today
 from webapp.workorders import services
 from webapp.workorders import status as wo_status
-from webapp.workorders.models import WorkOrder
+from webapp.workorders.models import Priority, WorkOrder
 
 
 def priority_label(priority) -> str:
@@ -93,6 +94,9 @@ def _event_value(name: str, value):
         return wo_status.STATUS_LABELS[value]
     if name == "kind" and value in services.KINDS:
         return services.KINDS[value]
+    if name == "priority" and isinstance(value, str):
+        priority = db.session.get(Priority, value)
+        return localized(priority.names) if priority else value
     return value
 
 
