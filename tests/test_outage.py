@@ -195,6 +195,7 @@ def test_a_job_worker_waits_out_two_outages_and_then_finishes_a_queued_job(app, 
         assert worker.count("the database cannot be reached") == 2
 
         job_id = start_export(Selection(), "geojson", "test", str(tmp_path / "exports")).id
+        db.session.commit()  # services flush: the worker sees the job after the commit
 
         def finished():
             db.session.expire_all()
