@@ -33,6 +33,19 @@ def folder() -> Path:
     return Path(current_app.config["OPENDATA_DIR"])
 
 
+# The names people know for the licences a kommun is likely to choose (the page shows the name, links the URI).
+LICENCE_NAMES = {
+    "http://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0",
+    "https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0",
+    "http://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+    "https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+}
+
+
+def licence_name(uri: str) -> str:
+    return LICENCE_NAMES.get(uri, uri)
+
+
 def licence() -> str:
     return current_app.config["OPENDATA_LICENSE"] or current_municipality().open_data_license
 

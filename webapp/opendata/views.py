@@ -12,7 +12,7 @@ bp = Blueprint("opendata", __name__)
 @bp.get("/oppna-data")
 def dataset_page():
     changed = services.modified()
-    return render_template("opendata/dataset.html", licence=services.licence(), columns=services.COLUMNS,
+    return render_template("opendata/dataset.html", licence=services.licence(), licence_name=services.licence_name(services.licence()), columns=services.COLUMNS,
                            modified=local_date(changed).isoformat() if changed else None,
                            downloads=[{"format": fmt.upper(), "url": url_for(f"opendata.download_{fmt}")}
                                       for fmt in services.FILES],
