@@ -17,7 +17,7 @@ from typing import Callable
 
 import click
 from flask import Flask, Response, request, session
-from sqlalchemy import event, update
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -71,20 +71,6 @@ def _undo_after_rollback(session, transaction):
             callback()
         except Exception:  # noqa: BLE001 - doctor finds what is left (orphan files)
             log.warning("Undoing outside the database after a rollback failed", exc_info=True)
-
-
-def claim(row, attribute: str, value) -> bool:
-    """Set `row.<attribute>` to `value` only if nobody changed it since `row` was read: one conditional UPDATE,
-    so that of two requests or workers at once exactly one claims it (and sends its one mail). True when this
-    one did."""
-    model, previous = type(row), getattr(row, attribute)
-    column = getattr(model, attribute)
-    done = db.session.execute(
-        update(model).where(model.id == row.id, column.is_(None) if previous is None else column == previous)
-        .values({attribute: value}).execution_options(synchronize_session=False)).rowcount == 1
-    if done:
-        setattr(row, attribute, value)
-    return done
 
 
 def register(app: Flask) -> None:

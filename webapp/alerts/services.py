@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.alerts.models import AREA_KINDS, FREQUENCIES, AreaAlert, AreaAlertSent
@@ -34,7 +34,6 @@ from webapp.reports.public import (
 from webapp.reports.status import ReportStatus
 from webapp.textclean import clean_line
 from webapp.timeutil import as_utc, day_ends_utc, day_starts_utc, utcnow
-from webapp.unitofwork import claim
 
 # One address may watch at most this many areas (beyond it nothing new is made, and the page answers the same).
 ALERTS_PER_ADDRESS = 10
@@ -124,8 +123,14 @@ def subscribe(request: AlertRequest) -> tuple[AreaAlert | None, bool]:
         return alert, False
     if not recipient_may_get_confirmation(address, now):
         return alert, False
-    claimed = claim(alert, "confirmation_sent_at", now)  # two requests at once send one mail
+    # Claimed in one conditional UPDATE, so that two requests at once send one mail.
+    claimed = db.session.execute(
+        update(AreaAlert).where(AreaAlert.id == alert.id,
+                                AreaAlert.confirmation_sent_at.is_(None) if previous is None
+                                else AreaAlert.confirmation_sent_at == previous)
+        .values(confirmation_sent_at=now).execution_options(synchronize_session=False)).rowcount == 1
     if claimed:
+        alert.confirmation_sent_at = now
         count_confirmation(address, now)
     db.session.flush()
     return alert, claimed
@@ -247,7 +252,15 @@ def due_digests(day: date, now: datetime | None = None) -> list[tuple[AreaAlert,
 def mark_digest(alert: AreaAlert, day: date) -> bool:
     """Record that the digest for `day` went to this alert: one conditional UPDATE, so that two workers at once
     mail it once. False when another already did."""
-    return claim(alert, "last_digest_on", day)
+    previous = alert.last_digest_on
+    done = db.session.execute(
+        update(AreaAlert).where(AreaAlert.id == alert.id,
+                                AreaAlert.last_digest_on.is_(None) if previous is None
+                                else AreaAlert.last_digest_on == previous)
+        .values(last_digest_on=day).execution_options(synchronize_session=False)).rowcount == 1
+    if done:
+        alert.last_digest_on = day
+    return done
 
 
 def district_by_slug(slug: str) -> District | None:

@@ -33,7 +33,6 @@ from webapp.reports.models import (
 from webapp.reports.status import MAP_STATUS_FILTERS, OPEN_STATUSES, Moderation, ReportStatus
 from webapp.textclean import clean_line
 from webapp.timeutil import as_utc, local_date, local_today, utcnow
-from webapp.unitofwork import claim
 
 # How many supporters one client address may add to one report per day (UTC): requests without the session
 # cookie each look like a new browser, so the browser alone cannot be what is counted.
@@ -350,8 +349,14 @@ def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bo
     if not _may_send_confirmation(follower, now):
         db.session.flush()
         return follower, False
-    claimed = claim(follower, "confirmation_sent_at", now)
+    previous = follower.confirmation_sent_at
+    claimed = db.session.execute(
+        update(Follower).where(Follower.id == follower.id,
+                               Follower.confirmation_sent_at.is_(None) if previous is None
+                               else Follower.confirmation_sent_at == previous)
+        .values(confirmation_sent_at=now).execution_options(synchronize_session=False)).rowcount == 1
     if claimed:
+        follower.confirmation_sent_at = now
         count_confirmation(address, now)
     db.session.flush()
     return follower, claimed
