@@ -233,8 +233,8 @@ def test_csv_for_excel_has_a_bom_semicolons_and_decimal_commas():
     text = csv_text(["plats", "lat", "antal"], [["Östra Fäladen; vid ån", 55.8706, 3], ["=1+1", -12.5, 0]],
                     excel=True)
     assert text.startswith("\ufeff")
-    lines = text.lstrip("\ufeff").splitlines()
-    assert lines == ["plats;lat;antal", '"Östra Fäladen; vid ån";55,8706;3', "'=1+1;-12,5;0"]
+    lines = text.lstrip("\ufeff").splitlines()  # the header in words (no request: English)
+    assert lines == ["plats;Latitude (WGS 84);antal", '"Östra Fäladen; vid ån";55,8706;3', "'=1+1;-12,5;0"]
     plain = csv_text(["lat"], [[55.8706]])
     assert plain == "lat\r\n55.8706\r\n"  # the plain CSV is unchanged
     assert csv_name("x-2026-12-07.csv", True) == "x-2026-12-07-excel.csv" and csv_name("x.csv", False) == "x.csv"

@@ -22,7 +22,7 @@ export function placeSearch(map, onMoved) {
     input.value = place.name;
     close();
     onMoved(format(words.msgMoved, { place: place.name }));
-    document.getElementById("report-map").focus({ preventScroll: true });
+    map.getContainer().focus({ preventScroll: true });
   }
 
   async function search(pick) {

@@ -122,3 +122,52 @@ def test_follow_requests_send_one_confirmation_per_day_and_few_to_one_recipient(
     assert len(to_victim) == CONFIRMATIONS_PER_RECIPIENT == 5
     stored = db.session.execute(select(FollowConfirmationSent.recipient)).scalars().all()
     assert stored and all("@" not in r and "offer" not in r and "granne" not in r for r in stored)
+
+
+def test_a_reporter_who_gave_an_address_is_told_each_step_privately_and_can_stop_it(client, app):
+    """The walk of issue 24: the form asks for an e-mail "for updates", but only the receipt and "fixed" came.
+    The reporter now follows their own report from the start: each status change is mailed with the private
+    link (not the public page), "fixed" asks how it went, and one click stops the mails."""
+    from webapp.reports import notify
+
+    report, token = make_report(email="Boende@Example.org")
+    notify.receipt(report, token)  # as the form's submission does
+    db.session.commit()
+    outbox = app.config["MAIL_OUTBOX_DIR"]
+    [receipt] = outbox_messages(outbox)
+    assert "status ändras" in receipt.get_content() and "stoppar" in receipt.get_content()
+    lifecycle.change_status(report, "planned", "officer", public_note="Vi kommer på tisdag.")
+    db.session.commit()
+    update = outbox_messages(outbox)[-1]
+    assert update["To"] == "boende@example.org" and update["Subject"] == f"Din rapport {report.reference}: Planerad"
+    body = update.get_content()
+    assert "Vi kommer på tisdag." in body and "/t/" in body and f"/r/{report.reference}" not in body
+    assert update["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # A hidden report has no public page, but its reporter is still told, privately.
+    report.hidden = True
+    lifecycle.change_status(report, "in_progress", "officer")
+    db.session.commit()
+    assert len(outbox_messages(outbox)) == 3
+    report.hidden = False
+    lifecycle.change_status(report, "fixed", "officer")
+    db.session.commit()
+    fixed = outbox_messages(outbox)[-1]
+    assert "är åtgärdad" in fixed["Subject"] and "#feedback" in fixed.get_content()
+    # Stopped with one click: no more mails about this report (the reporter's own link still works).
+    path = fixed["List-Unsubscribe"].strip().strip("<>").removeprefix("http://trygghetskartan.test")
+    assert client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 0
+
+
+def test_a_neighbour_following_the_same_report_gets_the_public_page_not_the_private_link(client, app):
+    report, _ = make_report(email="boende@example.org")
+    db.session.add(Follower(report_id=report.id, email="granne@example.org", locale="sv",
+                            confirmed_at=report.created_at))
+    db.session.commit()
+    lifecycle.change_status(report, "confirmed", "officer")
+    db.session.commit()
+    by_address = {m["To"]: m for m in outbox_messages(app.config["MAIL_OUTBOX_DIR"])}
+    assert set(by_address) == {"boende@example.org", "granne@example.org"}
+    assert "/t/" in by_address["boende@example.org"].get_content()
+    assert "/t/" not in by_address["granne@example.org"].get_content()
+    assert f"/r/{report.reference}" in by_address["granne@example.org"].get_content()

@@ -24,7 +24,16 @@ from webapp.geo.models import District
 from webapp.media import PhotoError, PhotoSettings, ProcessedPhoto, process_photo
 from webapp.municipality import current_municipality
 from webapp.reports.catalogue import category_by_key
-from webapp.reports.models import KIND_SAFETY, TIMES_OF_DAY, Category, Photo, Report, StatusChange
+from webapp.reports.models import (
+    KIND_SAFETY,
+    TIMES_OF_DAY,
+    Category,
+    Follower,
+    Photo,
+    Report,
+    StatusChange,
+    TrackingToken,
+)
 from webapp.reports.status import OPEN_STATUSES, Moderation, ReportStatus, Source
 from webapp.textclean import clean_line, clean_text
 from webapp.timeutil import utcnow
@@ -58,6 +67,14 @@ class NewReport:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_tracking_token(report: Report) -> str:
+    """A fresh private link for a mail; earlier links keep working."""
+    token = secrets.token_urlsafe(24)
+    db.session.add(TrackingToken(report_id=report.id, token_hash=hash_token(token)))
+    db.session.flush()
+    return token
 
 
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -250,6 +267,11 @@ def create_report(data: NewReport, photos: PhotoSettings, *, actor: str = "resid
                 current_app.extensions["report_asset_link"](report, data.asset_id)
             db.session.add(StatusChange(report=report, from_status=None, to_status=ReportStatus.RECEIVED,
                                         actor=actor, created_at=created))
+            if report.reporter_email:
+                # The address was given "for updates": the reporter follows the report from the start (no
+                # confirmation: the receipt goes to the same address), and each update mail can stop them.
+                db.session.add(Follower(report=report, email=report.reporter_email, locale=data.locale or "sv",
+                                        created_at=created, confirmed_at=created))
             moderation = Moderation.APPROVED if photos.publish_immediately else Moderation.PENDING
             for stem, item in zip(written, processed):
                 db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,

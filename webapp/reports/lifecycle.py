@@ -33,9 +33,10 @@ def change_status(report: Report, to_status: str, actor: str, *, public_note: st
     report.updated_at = change.created_at
     db.session.add(change)
     db.session.flush()
-    if not report.hidden:  # the report's followers are told (a hidden report has no public page to follow)
-
-        notify.followers(report, change, confirmed_followers(report))
+    people = confirmed_followers(report)
+    if report.hidden:  # a hidden report has no public page to follow: only its reporter is told (privately)
+        people = [f for f in people if f.email == report.reporter_email]
+    notify.followers(report, change, people)
     return change
 
 

@@ -6,9 +6,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from webapp.mail import send_mail
+from webapp.reports.intake import new_tracking_token
 from webapp.reports.models import Report
 from webapp.reports.public import follower_token
-from webapp.reports.status import STATUS_LABELS
+from webapp.reports.status import STATUS_LABELS, ReportStatus
 
 
 def receipt(report: Report, token: str) -> bool:
@@ -56,19 +57,33 @@ def follow_confirmation(follower) -> bool:
 
 def followers(report: Report, change, people) -> int:
     """Tell each confirmed follower that the report's status changed; each mail has a one-click unsubscribe
-    link, also as List-Unsubscribe (RFC 8058) headers. Returns how many mails went out."""
+    link, also as List-Unsubscribe (RFC 8058) headers. The reporter (who follows from the start when they gave an
+    address) gets their private link instead of the public page, and on "fixed" the one-click satisfaction
+    question. Returns how many mails went out."""
     sent = 0
     for follower in people:
         unsubscribe_url = url_for("reports.unfollow", follower_id=follower.id,
                                   token=follower_token(follower, "unsubscribe"), _external=True)
+        status = STATUS_LABELS.get(change.to_status, change.to_status)
         with force_locale(follower.locale or "sv"):
-            subject = _("Update on report %(reference)s: %(status)s", reference=report.reference,
-                        status=STATUS_LABELS.get(change.to_status, change.to_status))
-            body = render_template("mail/follow_update.txt", reference=report.reference,
-                                   status=STATUS_LABELS.get(change.to_status, change.to_status),
-                                   note=change.public_note,
-                                   report_url=url_for("reports.show", reference=report.reference, _external=True),
-                                   unsubscribe_url=unsubscribe_url)
+            if follower.email == report.reporter_email:
+                tracking_url = url_for("reports.track", token=new_tracking_token(report), _external=True)
+                if change.to_status == ReportStatus.FIXED:
+                    subject = _("Your report %(reference)s has been fixed", reference=report.reference)
+                    body = render_template("mail/fixed.txt", reference=report.reference, note=change.public_note,
+                                           tracking_url=tracking_url, feedback_url=tracking_url + "#feedback",
+                                           unsubscribe_url=unsubscribe_url)
+                else:
+                    subject = _("Your report %(reference)s: %(status)s", reference=report.reference, status=status)
+                    body = render_template("mail/reporter_update.txt", reference=report.reference, status=status,
+                                           note=change.public_note, tracking_url=tracking_url,
+                                           unsubscribe_url=unsubscribe_url)
+            else:
+                subject = _("Update on report %(reference)s: %(status)s", reference=report.reference, status=status)
+                body = render_template("mail/follow_update.txt", reference=report.reference, status=status,
+                                       note=change.public_note,
+                                       report_url=url_for("reports.show", reference=report.reference, _external=True),
+                                       unsubscribe_url=unsubscribe_url)
         sent += send_mail(follower.email, subject, body, headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
     return sent

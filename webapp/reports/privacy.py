@@ -8,13 +8,13 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from webapp import audit, unitofwork
 from webapp.audit import AuditEvent
 from webapp.auth.models import User
 from webapp.extensions import db
-from webapp.reports.models import InfoRequest, Report, Satisfaction, StatusChange
+from webapp.reports.models import Follower, InfoRequest, Report, Satisfaction, StatusChange
 from webapp.reports.status import CLOSED_STATUSES
 from webapp.timeutil import as_utc, local_today, utcnow
 
@@ -47,6 +47,12 @@ def run_retention(*, months: int, outbox_dir: str | Path | None = None, today: d
                   or_(Report.reporter_email.is_not(None), Report.reporter_name.is_not(None),
                       Report.reporter_phone.is_not(None))))
     ids = list(db.session.execute(due).scalars())
+    # Whoever followed a report closed that long ago (the reporter included) gets no more mails about it: the
+    # addresses go too.
+    followed = list(db.session.execute(
+        select(Follower.id).join(last_change, last_change.c.report_id == Follower.report_id)
+        .join(Report, Report.id == Follower.report_id)
+        .where(Report.status.in_(CLOSED_STATUSES), last_change.c.at < cutoff)).scalars())
     mails = []
     if outbox_dir and Path(outbox_dir).exists():
         mails = [p for p in Path(outbox_dir).glob("*.eml")
@@ -59,7 +65,9 @@ def run_retention(*, months: int, outbox_dir: str | Path | None = None, today: d
             db.session.execute(update(InfoRequest).where(InfoRequest.report_id.in_(chunk),
                                                          InfoRequest.answer.is_not(None))
                                .values(answer="—"))
-        audit.record("retention", 0, "erased", actor, reports=len(ids), mails=len(mails),
+        for start in range(0, len(followed), 500):
+            db.session.execute(delete(Follower).where(Follower.id.in_(followed[start:start + 500])))
+        audit.record("retention", 0, "erased", actor, reports=len(ids), mails=len(mails), follows=len(followed),
                      cutoff=cutoff.date().isoformat())
         db.session.flush()
         # The development outbox's files go once the erasure is committed, not before.
@@ -109,5 +117,9 @@ def subject_export(email: str, outbox_dir: str | Path | None = None) -> dict:
             if (message["To"] or "").strip().lower() == address:
                 mails.append({"date": message["Date"], "subject": message["Subject"],
                               "body": message.get_content()})
-    return {"email": address, "exported_at": utcnow().isoformat(), "reports": rows, "staff_account": account,
-            "mails": mails}
+    follows = [{"reference": f.report.reference, "since": as_utc(f.created_at).isoformat(),
+                "confirmed": f.confirmed_at is not None}
+               for f in db.session.execute(select(Follower).where(func.lower(Follower.email) == address)
+                                           .order_by(Follower.id)).scalars()]
+    return {"email": address, "exported_at": utcnow().isoformat(), "reports": rows, "follows": follows,
+            "staff_account": account, "mails": mails}

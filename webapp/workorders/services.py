@@ -1,7 +1,6 @@
 """Work orders: made from reports, moved through their flow, completed by crews. Reports follow along."""
 from __future__ import annotations
 
-import secrets
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -19,11 +18,9 @@ from webapp.i18n import localized
 from webapp.media import PhotoSettings
 from webapp.municipality import current_municipality
 from webapp.reports import intake, lifecycle
-from webapp.reports.intake import hash_token
-from webapp.reports.models import WORK_KINDS, Photo, Report, TrackingToken
+from webapp.reports.models import WORK_KINDS, Photo, Report
 from webapp.reports.status import Moderation, ReportStatus, can_change
 from webapp.timeutil import local_today, utcnow
-from webapp.workorders import notify
 from webapp.workorders.models import Priority, ResponseTemplate, WorkOrder, WorkOrderReport
 from webapp.workorders.status import OPEN_STATUSES, REPORT_FOLLOWS, TEMPLATE_FOR, TRANSITIONS, WorkOrderStatus
 
@@ -273,19 +270,12 @@ def change_status(order: WorkOrder, to_status: str, actor: str, *, expected_vers
     db.session.flush()
     follow = REPORT_FOLLOWS.get(to_status)
     if follow:
-        moved = _reports_follow(order, follow, actor)
-        if follow == ReportStatus.FIXED:
-            for report in moved:
-                notify.fixed(report, new_tracking_token(report))
+        # The reports follow; their reporters and followers are told by the reports' own status change.
+        _reports_follow(order, follow, actor)
     return order
 
 
-def new_tracking_token(report: Report) -> str:
-    """A fresh private link for a mail; earlier links keep working."""
-    token = secrets.token_urlsafe(24)
-    db.session.add(TrackingToken(report_id=report.id, token_hash=hash_token(token)))
-    db.session.flush()
-    return token
+new_tracking_token = intake.new_tracking_token  # staff questions use it too
 
 
 def start(order: WorkOrder, actor: str, expected_version: int | None = None) -> WorkOrder:
