@@ -198,8 +198,17 @@ def test_an_endpoint_that_is_down_is_tried_again_later_and_nothing_is_lost(sqlit
             assert lifecycle.report_by_reference(sent.external_id) is not None
 
 
-def test_backoff_doubles_and_gives_up_with_the_reason():
+def test_backoff_doubles_and_gives_up_with_the_reason(sqlite_app):
     assert [handoff.retry_delay(n).total_seconds() / 60 for n in (1, 2, 3, 7, 8)] == [1, 2, 4, 60, 60]
+    open311_target(f"http://127.0.0.1:{free_port()}/open311/v2/", "k")
+    report, _ = make_report()
+    commit()
+    handoff.queue_new_reports()
+    last = state_of(report)
+    last.attempts = handoff.MAX_ATTEMPTS - 1
+    commit()
+    assert handoff.send(last) == "failed"
+    assert last.error_kind == "unreachable" and last.attempts == handoff.MAX_ATTEMPTS
 
 
 def test_the_email_hand_off_is_a_structured_mail_through_the_outbox(sqlite_app):

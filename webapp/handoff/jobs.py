@@ -1,5 +1,5 @@
-"""The durable jobs of the hand-off (webapp/jobs): sending every minute (and at once when staff send again), and
-asking Open311 targets for updates every five minutes. Each hand-off is held, tried and recorded in steps that
+"""The durable jobs of the hand-off (webapp/jobs): sending every five minutes (and at once when staff send again),
+and asking Open311 targets for updates every fifteen minutes. Each hand-off is held, tried and recorded in steps that
 the job commits (`checkpoint`), so a worker killed half-way loses nothing: the hand-off waits for the next run."""
 from __future__ import annotations
 

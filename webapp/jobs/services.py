@@ -46,8 +46,8 @@ PERIODIC = {
     "alerts_immediate": ("every", 5),
     "alerts_digest": ("daily", 6),
     "opendata_build": ("daily", 4),
-    "handoff_send": ("every", 1),
-    "handoff_updates": ("every", 5),
+    "handoff_send": ("every", 5),      # and at once when staff send a report again
+    "handoff_updates": ("every", 15),
 }
 MAX_ATTEMPTS = 3
 # The database cannot be had (down, restarting, every connection taken): the worker waits and tries again.
