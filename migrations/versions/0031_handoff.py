@@ -58,6 +58,7 @@ def upgrade():
         sa.Column('attempts', sa.Integer(), nullable=False),
         sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('external_id', sa.String(length=100), nullable=False),
+        sa.Column('external_token', sa.String(length=100), nullable=False),
         sa.Column('error_kind', sa.String(length=20), nullable=False),
         sa.Column('error_detail', sa.Text(), nullable=False),
         sa.Column('external_status', sa.String(length=20), nullable=False),

@@ -4,11 +4,13 @@ changes there and comes back here; refusals (wrong key, unknown service code) an
 (retried later, nothing lost) show on the staff page; the e-mail hand-off goes through the mail outbox."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from werkzeug.serving import make_server
@@ -297,3 +299,75 @@ def test_targets_and_routes_from_the_cli(sqlite_app):
     assert bad.exit_code != 0
     db.session.expire_all()
     assert handoff.target_by_name("Drift").endpoint == "https://drift.example.se/open311/v2/"
+
+
+@contextmanager
+def token_first_server():
+    """Another vendor's GeoReport v2 server, as the specification allows it: a POST is answered with a token only,
+    the id comes from tokens/<token>; a POST to /moved/ is redirected (never followed)."""
+    posts = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _json(self, status, data):
+            body = json.dumps(data).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):  # noqa: N802 (the standard library's name)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if self.path.startswith("/moved/"):
+                self.send_response(302)
+                self.send_header("Location", "http://127.0.0.1:1/internal")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            posts.append(self.path)
+            self._json(201, [{"token": "tok-1"}])
+
+        def do_GET(self):  # noqa: N802
+            if self.path.startswith("/v2/tokens/tok-1.json"):
+                self._json(200, [{"service_request_id": "EXT-9", "token": "tok-1"}])
+            elif self.path.startswith("/v2/requests.json"):
+                self._json(200, [{"service_request_id": "EXT-9", "status": "closed", "status_notes": "Klart.",
+                                  "updated_datetime": "2026-12-07T22:00:00+01:00"}])
+            else:
+                self._json(404, [{"code": 404, "description": "not found"}])
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", posts
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_a_token_answer_counts_as_sent_and_its_id_is_fetched_later_and_a_redirect_is_not_followed(sqlite_app):
+    with token_first_server() as (base, posts):
+        target = open311_target(f"{base}/v2/", "k")
+        report, _ = make_report()
+        commit()
+        run_job("handoff_send")
+        taken = state_of(report)
+        assert taken.state == "sent" and taken.external_id == "" and taken.external_token == "tok-1"
+        run_job("handoff_send")
+        assert len(posts) == 1  # taken with a token: never posted again
+
+        run_job("handoff_updates")
+        assert state_of(report).external_id == "EXT-9"
+        db.session.expire_all()
+        assert report.status == ReportStatus.FIXED and report.history[-1].public_note == "Klart."
+
+        handoff.save_target(actor="test", name=target.name, method="open311", endpoint=f"{base}/moved/", target=target)
+        moved, _ = make_report()
+        commit()
+        run_job("handoff_send")
+        waiting = state_of(moved)
+        assert waiting.state == "waiting" and "redirect" in waiting.error_detail and len(posts) == 1

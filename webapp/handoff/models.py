@@ -66,6 +66,8 @@ class ReportHandoff(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     external_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    # A GeoReport server may answer a POST with a token only (its id comes later, from tokens/<token>).
+    external_token: Mapped[str] = mapped_column(String(100), default="")
     # Why the last attempt did not go: a kind (refused, unreachable, bad_answer) and the other side's words.
     error_kind: Mapped[str] = mapped_column(String(20), default="")
     error_detail: Mapped[str] = mapped_column(Text, default="")

@@ -39,7 +39,7 @@ def report_handoff(report: Report, can_resend: bool) -> dict | None:
         "method": METHOD_LABELS[shown.method],
         "state": STATE_LABELS[handoff.state] if handoff else _l("Not sent"),
         "state_key": handoff.state if handoff else "none",
-        "external_id": handoff.external_id if handoff else "",
+        "external_id": (handoff.external_id or handoff.external_token) if handoff else "",
         "sent": _when(handoff.sent_at) if handoff else "",
         "attempts": handoff.attempts if handoff else 0,
         "next_attempt": _when(handoff.next_attempt_at) if handoff and handoff.state == "waiting" and handoff.attempts else "",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from flask import render_template, url_for
 from flask_babel import force_locale
@@ -254,6 +255,7 @@ def send(handoff: ReportHandoff, now: datetime | None = None) -> str:
         else:
             handoff.state, handoff.next_attempt_at = "waiting", now + retry_delay(handoff.attempts)
     else:
+        external_id, handoff.external_token = external_id if isinstance(external_id, tuple) else (external_id, "")
         handoff.state, handoff.external_id, handoff.sent_at = "sent", external_id[:100], now
         handoff.error_kind, handoff.error_detail = "", ""
         audit.record("report", report.id, "handed_off", f"handoff:{target.name}"[:120], system=target.name,
@@ -326,7 +328,9 @@ def _errors(body: bytes) -> str:
 
 def _post_open311(report: Report, target: HandoffTarget) -> str:
     """POST requests.json to the target (through webapp.outbound: a deadline, a size cap, no redirects). The
-    service_request_id of the answer, or _Refused (4xx) / _NotNow (no answer, 5xx, no id)."""
+    answer's service_request_id and token (the id may come later, for the token), or _Refused (4xx) / _NotNow
+    (no answer, 5xx, neither id nor token). Taken with a token only, the request is there: it is never sent
+    again for want of an id."""
     try:
         answer = outbound.post_form(target.endpoint + "requests.json", _fields(report, target),
                                     headers={"Accept": "application/json"})
@@ -339,12 +343,13 @@ def _post_open311(report: Report, target: HandoffTarget) -> str:
     try:
         data = json.loads(answer.body)
         first = data[0] if isinstance(data, list) and data else data
-        external_id = str(first.get("service_request_id") or "").strip()
-    except (ValueError, AttributeError, TypeError, KeyError):
+        external_id = str(first.get("service_request_id") or "").strip()[:100]
+        token = str(first.get("token") or "").strip()[:100]
+    except (ValueError, AttributeError, TypeError, KeyError, RecursionError):
         raise _NotNow("bad_answer", "the answer is not a GeoReport service request") from None
-    if not external_id:
-        raise _NotNow("bad_answer", "the answer has no service_request_id")
-    return external_id
+    if not external_id and not token:
+        raise _NotNow("bad_answer", "the answer has neither a service_request_id nor a token")
+    return external_id, token
 
 
 def resend(report: Report, actor: str) -> ReportHandoff:
@@ -360,7 +365,7 @@ def resend(report: Report, actor: str) -> ReportHandoff:
     handoff.target_id, handoff.target = target.id, target
     handoff.state, handoff.attempts, handoff.next_attempt_at = "waiting", 0, utcnow()
     handoff.error_kind = handoff.error_detail = ""
-    handoff.external_id, handoff.external_status, handoff.external_note = "", "", ""
+    handoff.external_id, handoff.external_token, handoff.external_status, handoff.external_note = "", "", "", ""
     db.session.flush()
     audit.record("report", report.id, "handoff_resend", actor, system=target.name)
     return handoff
@@ -383,6 +388,7 @@ def poll_target(target: HandoffTarget, now: datetime | None = None) -> int:
     move each report's status and public note when the other side's status or note changed. Returns how many
     reports changed. OutboundError-free: a target that does not answer is asked again next time."""
     now = now or utcnow()
+    _resolve_tokens(target)
     followed = _followed(target)
     by_id = {h.external_id: h for h in followed}
     changed = 0
@@ -413,6 +419,23 @@ def poll_target(target: HandoffTarget, now: datetime | None = None) -> int:
     target.polled_at = newest or now
     db.session.flush()
     return changed
+
+
+def _resolve_tokens(target: HandoffTarget) -> None:
+    """Hand-offs the target took with a token only: ask tokens/<token> for the id (GeoReport v2), once it has one."""
+    pending = db.session.execute(select(ReportHandoff).where(
+        ReportHandoff.target_id == target.id, ReportHandoff.state == "sent", ReportHandoff.external_id == "",
+        ReportHandoff.external_token != "").limit(BATCH)).scalars()
+    for handoff in pending:
+        params = {"jurisdiction_id": target.jurisdiction_id} if target.jurisdiction_id else None
+        try:
+            found = outbound.json_answer(target.endpoint + f"tokens/{quote(handoff.external_token, safe='')}.json",
+                                         expect=list, params=params, deadline_s=10.0)
+        except outbound.OutboundError:
+            continue  # no id yet (a 404 until it has one), or no answer: asked again next time
+        first = found[0] if found and isinstance(found[0], dict) else {}
+        handoff.external_id = str(first.get("service_request_id") or "").strip()[:100]
+    db.session.flush()
 
 
 def _parse_time(value) -> datetime | None:
