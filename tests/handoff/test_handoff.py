@@ -86,7 +86,8 @@ def staff_page(app, report: Report, role: str = "case_officer", lang: str = "sv"
     return client, html
 
 
-def test_a_report_goes_to_the_kommuns_system_and_its_status_comes_back(sqlite_app, sqlite_template, tmp_path):
+def test_a_report_goes_to_the_kommuns_system_and_its_status_comes_back(app, sqlite_template, tmp_path):
+    """Here on SQLite and on PostgreSQL; the kommun's system on SQLite."""
     with kommun_system(sqlite_template, tmp_path / "kommun") as kommun:
         open311_target(kommun.endpoint, kommun.key)
         report, _token = make_report(description="Trasig lampa och skräp vid bänken")
@@ -122,14 +123,14 @@ def test_a_report_goes_to_the_kommuns_system_and_its_status_comes_back(sqlite_ap
         assert report.status == ReportStatus.FIXED
         assert report.history[-1].public_note == "Städat och lampan bytt."
         assert report.history[-1].actor == "handoff:Driftsystemet"
-        public = sqlite_app.test_client().get(f"/r/{report.reference}").get_data(as_text=True)
+        public = app.test_client().get(f"/r/{report.reference}").get_data(as_text=True)
         assert "Städat och lampan bytt." in public
 
         run_job("handoff_updates")  # nothing new there: nothing changes here
         db.session.expire_all()
         assert len(report.history) == 3
 
-        _client, html = staff_page(sqlite_app, report)
+        _client, html = staff_page(app, report)
         assert "Driftsystemet" in html and external_id in html and "Skickad" in html
 
 
