@@ -38,10 +38,11 @@ def visible_text(page: str) -> str:
 
 def sheet_text(rows: list[list]) -> str:
     """A sheet's values as a person reads them: the header row names columns, and a column named *_code holds
-    codes on purpose (for joining in a GIS, beside the column with the words)."""
+    codes on purpose (for joining in a GIS, beside the column with the words; "Kategorikod" where the header is in
+    words)."""
     if not rows:
         return ""
-    coded = {i for i, name in enumerate(rows[0]) if str(name).endswith("_code")}
+    coded = {i for i, name in enumerate(rows[0]) if str(name).endswith("_code") or name in ("Kategorikod", "Category code")}
     return "\n".join(" ".join(str(c) for i, c in enumerate(row) if c is not None and i not in coded)
                      for row in rows[1:])
 
@@ -77,7 +78,7 @@ def test_no_internal_key_on_any_staff_page_or_spreadsheet_in_swedish(sqlite_app,
         except ValueError:
             continue
     pages += [f"/staff/reports/{more['safety_report_id']}", f"/staff/reports/{more['report_id']}"]
-    found = {}
+    found, headers = {}, {}
     for url in pages:
         response = admin.get(url, headers={"Accept-Language": "sv"})
         if response.status_code != 200:
@@ -87,13 +88,32 @@ def test_no_internal_key_on_any_staff_page_or_spreadsheet_in_swedish(sqlite_app,
         elif response.mimetype == "text/csv":
             rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
             text = sheet_text(rows)
+            # "CSV för Excel" is opened by people: its header is in words too.
+            excel = admin.get(url + ("&" if "?" in url else "?") + "excel=1", headers={"Accept-Language": "sv"})
+            if excel.status_code == 200 and excel.get_data(as_text=True).startswith("\ufeff"):
+                excel_rows = list(csv.reader(io.StringIO(excel.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+                headers[url + " (excel)"] = coded_names(excel_rows[0]) if excel_rows else []
+            if url.endswith(".csv") and url[:-4] + ".xlsx" not in pages:
+                pages.append(url[:-4] + ".xlsx")  # the same download as a workbook, where there is one
         elif "spreadsheetml" in response.mimetype:
             book = load_workbook(io.BytesIO(response.data), read_only=True)
-            text = "\n".join(sheet_text([list(row) for row in sheet.iter_rows(values_only=True)])
-                             for sheet in book.worksheets)
+            sheets = [[list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets]
+            text = "\n".join(sheet_text(rows) for rows in sheets)
+            headers[url] = [name for rows in sheets if rows for name in coded_names(rows[0])]
         else:
             continue
         raw = raw_words(text, keys)
         if raw:
             found[url] = sorted(raw)
     assert found == {}, "\n".join(f"{u}: {v}" for u, v in found.items())
+    headers = {url: names for url, names in headers.items() if names}
+    assert headers == {}, "column names as codes in a spreadsheet people open:\n" + "\n".join(
+        f"{u}: {v}" for u, v in headers.items())
+
+
+def coded_names(header: list) -> list[str]:
+    """Column names that are codes (snake_case or a known column code) rather than words."""
+    from webapp.spreadsheets import COLUMN_LABELS
+
+    return [str(name) for name in header
+            if isinstance(name, str) and (name in COLUMN_LABELS or re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", name))]

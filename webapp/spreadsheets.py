@@ -61,9 +61,35 @@ def _for_excel(value):
     return value
 
 
+# A column's name as a person reads it. Plain CSV keeps the codes (stable names for programs and GIS, listed in
+# docs/data.md); "CSV för Excel" and XLSX, which people open, name their columns in the reader's language.
+COLUMN_LABELS = {
+    "reference": _l("Reference"), "created": _l("Created"), "category": _l("Category"), "kind": _l("Kind"),
+    "status": _l("Status"), "time_of_day": _l("Time of day"), "safety_rating": _l("Felt safety (1–5)"),
+    "district": _l("District"), "zone": _l("Zone"), "source": _l("Source"), "campaign": _l("Campaign"),
+    "support_count": _l("Supporters"), "lon": _l("Longitude (WGS 84)"), "lat": _l("Latitude (WGS 84)"),
+    "sweref99tm_e": _l("E (SWEREF 99 TM)"), "sweref99tm_n": _l("N (SWEREF 99 TM)"),
+    "category_code": _l("Category code"), "department": _l("Department"), "work_order": _l("Work order"),
+    "work_order_type": _l("Work order type"), "received": _l("Received"), "planned": _l("Planned"),
+    "fixed_or_closed": _l("Fixed or closed"), "days_to_fix": _l("Days to fix"), "place": _l("Place"),
+    "description": _l("Description"), "group": _l("Group"), "reports": _l("Reports"), "day": _l("Day"),
+    "evening": _l("Evening"), "night": _l("Night"), "light_repairs": _l("Light repairs"),
+    "light_repairs_done": _l("Light repairs done"), "new_lighting_orders": _l("New lighting orders"),
+    "references": _l("References"), "cell_size_m": _l("Cell size (m)"), "area": _l("Area"),
+    "reports_before": _l("Reports, period before"), "trend": _l("Trend"), "indicator": _l("Indicator"),
+    "year": _l("Year"), "value": _l("Value"), "address": _l("Address"), "nearest_light": _l("Nearest street light"),
+}
+
+
+def heading(columns: Sequence) -> list:
+    """A header row in words (COLUMN_LABELS); a name without a label is kept as it is."""
+    return [str(COLUMN_LABELS[c]) if isinstance(c, str) and c in COLUMN_LABELS else c for c in columns]
+
+
 def csv_lines(header: Sequence | None, rows: Iterable[Sequence], *, excel: bool = False) -> Iterator[str]:
     """CSV text one line at a time (for streaming responses and files of any size). With `excel`, the dialect
-    of "CSV för Excel" (EXCEL_BOM, EXCEL_DELIMITER, decimal commas); else plain CSV (UTF-8, commas, points)."""
+    of "CSV för Excel" (EXCEL_BOM, EXCEL_DELIMITER, decimal commas, the header in words); else plain CSV (UTF-8,
+    commas, points, the header as codes)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=EXCEL_DELIMITER if excel else ",")
 
@@ -77,7 +103,7 @@ def csv_lines(header: Sequence | None, rows: Iterable[Sequence], *, excel: bool 
     if excel:
         yield EXCEL_BOM
     if header is not None:
-        yield line(header)
+        yield line(heading(header) if excel else header)
     for row in rows:
         yield line(row)
 

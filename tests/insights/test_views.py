@@ -287,3 +287,52 @@ def test_case_and_point_workbooks_hold_real_dates_in_stockholm_time(sqlite_app):
     assert rows[1][SHEET_COLUMNS.index("created")] == datetime(2026, 12, 7, 0, 30)
     text = client.get("/staff/exports/cases.csv").get_data(as_text=True)
     assert report.reference in text and "2026-12-07T00:30:00+01:00" in text
+
+
+def test_the_lighting_basis_is_chosen_by_period_and_names_each_place_by_address_area_and_sweref(sqlite_app, tmp_path):
+    """24.14: the lighting basis had no period filter, no SWEREF 99 TM and no address or area per place, and the
+    planner could not open a place's reports from it."""
+    from datetime import datetime, timezone
+
+    from tests.geo.test_streets import osm_extract
+    from webapp.extensions import db
+
+    result = sqlite_app.test_cli_runner().invoke(args=["geo", "import-streets", str(osm_extract(tmp_path))])
+    assert result.exit_code == 0, result.output
+    old, _ = make_report(category="dark_unsafe", time_of_day="night", created_at=datetime(2025, 3, 1, tzinfo=timezone.utc))
+    new, _ = make_report(category="dark_unsafe", time_of_day="evening", at=KARLSLUND,
+                         created_at=datetime(2026, 3, 1, tzinfo=timezone.utc))
+    db.session.commit()
+    client = planner(sqlite_app)
+    page = client.get("/staff/lighting?date_from=2025-01-01&date_to=2025-12-31", headers={"Accept-Language": "sv"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'name="date_from"' in html and "Rapporter från 2025-01-01 till 2025-12-31." in html
+    assert old.reference in html and new.reference not in html  # the period chooses
+    assert f'href="/staff/reports/{old.id}"' in html  # the place's reports open from the list
+    assert "Storgatan" in html and "Centrum/Öster" in html  # the nearest street from the kommun's list; the area
+    assert 'id="lighting-map"' in html and "E 3" in html  # a map, and SWEREF 99 TM
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/staff/lighting.csv?date_from=2025-01-01&date_to=2025-12-31").get_data(as_text=True))))
+    assert [(r["address"], r["area"]) for r in rows] == [("Storgatan", "Centrum/Öster")]
+    assert float(rows[0]["sweref99tm_n"]) > 6_100_000
+    everything = client.get("/staff/lighting", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert old.reference in everything and new.reference in everything and "Alla rapporter" in everything
+    assert client.get("/staff/lighting?date_from=2025-13-01").status_code == 400
+
+
+def test_spreadsheets_people_open_name_their_columns_in_words_and_plain_csv_keeps_the_codes(sqlite_app):
+    """24.9 for headers: "CSV för Excel" and XLSX are opened by people, so their columns are named in the reader's
+    language; plain CSV keeps the stable codes that programs read (docs/data.md)."""
+    make_report(category="dark_unsafe", time_of_day="night")
+    client = planner(sqlite_app)
+    sv = {"Accept-Language": "sv"}
+    plain = client.get("/staff/exports/cases.csv", headers=sv).get_data(as_text=True)
+    assert plain.splitlines()[0].startswith("reference,category,kind")
+    excel = client.get("/staff/exports/cases.csv?excel=1", headers=sv).get_data(as_text=True)
+    assert excel.lstrip("\ufeff").splitlines()[0].startswith("Ärendenummer;Kategori;Slag")
+    book = load_workbook(io.BytesIO(client.get("/staff/exports/cases.xlsx", headers=sv).data))
+    assert [c.value for c in next(book["Ärenden"].iter_rows(max_row=1))][:3] == ["Ärendenummer", "Kategori", "Slag"]
+    lighting = client.get("/staff/lighting.csv?excel=1", headers=sv).get_data(as_text=True).lstrip("\ufeff")
+    header, first = lighting.splitlines()[:2]
+    assert header.startswith("Grupp;Rapporter") and first.startswith("Ingen belysning här (SB)")

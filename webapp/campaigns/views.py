@@ -195,7 +195,7 @@ def results_export(campaign_id: int, fmt: str):
                [_("Reports"), data["total"]], [_("Fixed reports"), data["fixed"]], [], [_("Category"), _("Count")]]
     names = export_words()["category"]
     summary += [[names.get(key, key), count] for key, count in sorted(data["by_category"].items())]
-    return Response(spreadsheets.xlsx_bytes([(_("Reports"), [header, *rows]), (_("Summary"), summary)]),
+    return Response(spreadsheets.xlsx_bytes([(_("Reports"), [spreadsheets.heading(header), *rows]), (_("Summary"), summary)]),
                     mimetype=spreadsheets.XLSX_MIMETYPE,
                     headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 

@@ -8,6 +8,7 @@ same source replaces what that source gave before. Searching matches the start o
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 from shapely.geometry import shape
 from sqlalchemy import delete, func, or_, select
 
@@ -204,3 +206,31 @@ def search_streets(query: str) -> list[tuple[str, str, str, float, float]]:
         seen.add(key)
         found.append((street, number, locality, lon, lat))
     return found[:MAX_RESULTS]
+
+
+def nearest_addresses(points: list[tuple[float, float]], within_m: float = 75) -> list[str | None]:
+    """For each (lon, lat), the nearest known street or address within `within_m` ("Storgatan 12"), or None: one
+    query for the box around all the points, then the distances here."""
+    if not points:
+        return []
+    margin_lat = within_m / 111_320
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    margin_lon = margin_lat * 2  # generous at Sweden's latitudes: the distance below decides
+    rows = db.session.execute(
+        select(StreetPlace.street, StreetPlace.number, StreetPlace.lon, StreetPlace.lat)
+        .where(StreetPlace.lon.between(min(lons) - margin_lon, max(lons) + margin_lon),
+               StreetPlace.lat.between(min(lats) - margin_lat, max(lats) + margin_lat))).all()
+    if not rows:
+        return [None] * len(points)
+    names = [f"{street} {number}".strip() for street, number, _lon, _lat in rows]
+    row_lon = np.array([r[2] for r in rows])
+    row_lat = np.array([r[3] for r in rows])
+    found: list[str | None] = []
+    for lon, lat in points:
+        # Metres on a flat earth: exact enough within a few hundred metres.
+        dx = (row_lon - lon) * 111_320 * math.cos(math.radians(lat))
+        dy = (row_lat - lat) * 111_320
+        metres = np.hypot(dx, dy)
+        nearest = int(metres.argmin())
+        found.append(names[nearest] if metres[nearest] <= within_m else None)
+    return found

@@ -120,12 +120,49 @@ def dashboard_workbook(data: dict) -> bytes:
               for name in sorted(set(data["now"]["by_district"]) | set(data["then"]["by_district"]))]
     categories = [[_("Category"), page["period"], page["before"]]]
     categories += [[row["label"], row["now"], row["then"]] for row in page["category_table"]]
-    survey = [["source", "indicator", "area", "year", "value", _("Note")]]
+    survey = [[*spreadsheets.heading(["source", "indicator", "area", "year", "value"]), _("Note")]]
     survey += [[series["source"], series["indicator"], series["area"], year, value,
                 _("demo values, invented") if series["demo"] else ""]
                for series in data["survey"] for year, value in series["points"]]
     if page["by_area_demo"]:
         # A spreadsheet travels without the page: it says itself that the survey values are made up.
         summary += [[], [_("The survey values shown are invented demo values, not the police's results.")]]
-    return spreadsheets.xlsx_bytes([("Uppföljning", summary), (_("Areas"), areas), (_("Categories"), categories),
+    return spreadsheets.xlsx_bytes([(_("Follow-up"), summary), (_("Areas"), areas), (_("Categories"), categories),
                                     (_("Survey"), survey)])
+
+
+# The basis for lighting work (insights.lighting)
+
+LIGHTING_ROWS = 100  # places per list on the page; the exports hold every one
+
+
+def lighting_groups(basis: dict, need: str) -> tuple[list[tuple[str, list[dict]]], list[dict]]:
+    """The page's lists (repairs for TS, new lighting for SB, or one of them), each place numbered as on the map,
+    and the map's points: where, which list, its number."""
+    wanted = []
+    if need != "new":
+        wanted.append(("repair", _("Existing light broken or weak (TS)"), basis["existing"]))
+    if need != "repair":
+        wanted.append(("new", _("No lighting here (SB)"), basis["new"]))
+    groups, points, number = [], [], 0
+    for key, title, places in wanted:
+        shown = []
+        for place in places[:LIGHTING_ROWS]:
+            number += 1
+            shown.append({**place, "number": number, "linked": list(zip(place["references"], place["report_ids"]))})
+            points.append({"lat": place["lat"], "lon": place["lon"], "number": number, "group": key,
+                           "count": place["count"]})
+        groups.append((title, shown, len(places)))
+    return groups, points
+
+
+def period_words(selection) -> str:
+    """Which reports the page counts, in words: the period chosen, or every report."""
+    if selection.date_from and selection.date_to:
+        return _("Reports from %(start)s to %(end)s.", start=selection.date_from.isoformat(),
+                 end=selection.date_to.isoformat())
+    if selection.date_from:
+        return _("Reports from %(start)s on.", start=selection.date_from.isoformat())
+    if selection.date_to:
+        return _("Reports up to %(end)s.", end=selection.date_to.isoformat())
+    return _("All reports, whenever they were made. Choose a period under Selection.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from webapp.campaigns.services import AGE_GROUPS, GENDERS, places
 from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.geo import services as geo
+from webapp.geo import streets
 from webapp.geo.models import District, HeatCell, HeatCellCategory, HeatCellMonth, HeatCellYear, Zone
 from webapp.geo.services import CELL_M
 from webapp.insights import picture
@@ -448,7 +450,7 @@ def points_geojson_file(selection: Selection, path) -> int:
 
 def points_xlsx(selection: Selection, path) -> int:
     rows = point_rows(selection)
-    written = spreadsheets.write_xlsx(path, [("Rapporter", itertools.chain([SHEET_COLUMNS], _sheet_rows(rows)))])
+    written = spreadsheets.write_xlsx(path, [(str(_l("Reports")), itertools.chain([spreadsheets.heading(SHEET_COLUMNS)], _sheet_rows(rows)))])
     return written - 1
 
 
@@ -624,7 +626,7 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
     wanted = Selection(**{**asdict(selection), "categories": ["dark_unsafe", "street_light"], "kinds": []})
     if selection.demographic:
         wanted = released(wanted)
-    reports = db.session.execute(_query(wanted, [Report]).options(selectinload(Report.photos))
+    reports = db.session.execute(_query(wanted, [Report]).options(selectinload(Report.photos), selectinload(Report.district))
                                  .order_by(Report.created_at)).scalars().all()
     kinds = {}
     if reports:
@@ -645,7 +647,7 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
         entry = {
             "lon": round(place["lon"], 6), "lat": round(place["lat"], 6), "count": place["count"],
             "times": {t: sum(1 for r in group if r.time_of_day == t) for t in TIMES_OF_DAY},
-            "references": [r.reference for r in group],
+            "references": [r.reference for r in group], "report_ids": [r.id for r in group],
             "photos": [p.stem for r in group for p in r.photos if p.moderation == Moderation.APPROVED],
             "repairs_done": sum(1 for o in repairs if o[1] in (WorkOrderStatus.DONE, WorkOrderStatus.VERIFIED)), "repairs": len(repairs),
             "new_lighting_orders": sum(1 for o in orders if o[0] == "light_new"),
@@ -653,13 +655,25 @@ def lighting_basis(selection: Selection, radius_m: float = 30) -> dict:
         lights = assets.nearest_assets(assets.LIGHT_KIND, place["lat"], place["lon"], light_radius, 1) \
             if has_lights else []
         entry["light"] = assets.label(lights[0][0]) if lights else None
+        entry["light_id"] = lights[0][0].id if lights else None
+        e, n = geo.to_sweref(place["lon"], place["lat"])
+        entry["sweref99tm_e"], entry["sweref99tm_n"] = round(e, 1), round(n, 1)
+        districts = Counter(r.district.name for r in group if r.district)
+        entry["area"] = districts.most_common(1)[0][0] if districts else ""
+        entry["place_text"] = next((r.public_location_text for r in group if r.public_location_text), "")
         is_existing = any(r.category.key == "street_light" for r in group) or repairs or lights
         if selection.demographic:
             answered = [(r.gender, r.age_group) for r in group if r.gender or r.age_group]
             value = split_value(split_table(answered, len(group)), selection) if answered else 0
             if not value:
                 continue
-            entry = {**entry, "count": value, "times": {t: None for t in TIMES_OF_DAY}, "references": [],
+            entry = {**entry, "count": value, "times": {t: None for t in TIMES_OF_DAY}, "references": [], "report_ids": [],
                      "photos": []}
         (existing if is_existing else new).append(entry)
+    # Where each place is, in words: the nearest street or address the kommun has loaded (geo.streets), else what
+    # a resident wrote about the place (masked of contact details).
+    every = existing + new
+    for entry, address in zip(every, streets.nearest_addresses([(p["lon"], p["lat"]) for p in every])):
+        entry["address"] = address or entry["place_text"]
+        del entry["place_text"]
     return {"existing": existing, "new": new, "split": selection.demographic, "has_lights": has_lights}

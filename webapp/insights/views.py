@@ -28,8 +28,7 @@ from webapp.campaigns.services import AGE_GROUPS, GENDERS, all_campaigns
 from webapp.errors import ReportError
 from webapp.extensions import db
 from webapp.formfields import empty_choice
-from webapp.geo.services import to_sweref
-from webapp.insights import charts, services
+from webapp.insights import charts, presenters, services
 from webapp.insights import indicators as ind
 from webapp.insights.forms import SelectionForm, SurveyForm
 from webapp.insights.presenters import dashboard_page, dashboard_workbook
@@ -248,7 +247,7 @@ def cases(fmt: str):
         return Response(spreadsheets.csv_lines(services.CASE_COLUMNS, rows, excel=_excel()), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={spreadsheets.csv_name(name, _excel())}"})
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
-    spreadsheets.write_xlsx(handle.name, [(_("Cases"), [services.CASE_COLUMNS, *rows])])
+    spreadsheets.write_xlsx(handle.name, [(_("Cases"), [spreadsheets.heading(services.CASE_COLUMNS), *rows])])
     return send_file(handle.name, as_attachment=True, download_name=name, mimetype=spreadsheets.XLSX_MIMETYPE)
 
 
@@ -285,18 +284,16 @@ def lighting():
     need = request.args.get("need") or ""
     if need not in ("", "new", "repair"):
         valid, need = False, ""
-    groups = []
-    if need != "new":
-        groups.append((_("Existing light broken or weak (TS)"), basis["existing"]))
-    if need != "repair":
-        groups.append((_("No lighting here (SB)"), basis["new"]))
+    groups, map_places = presenters.lighting_groups(basis, need)
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "need"}
     need_links = [(label, url_for("insights.lighting", **args, **({"need": key} if key else {})), key == need)
                   for key, label in (("", _("Both")), ("repair", _("Only repairs (TS)")),
                                      ("new", _("Only new lighting (SB)")))]
     query = request.query_string.decode()
     return render_template("insights/lighting.html", form=form, basis=basis, split=selection.demographic,
-                           too_small=too_small, groups=groups, need_links=need_links,
+                           too_small=too_small, groups=groups, need_links=need_links, need=need,
+                           map_places=map_places, period_words=presenters.period_words(selection),
+                           filtered=bool(set(request.args) - {"need"}),
                            geojson_url=url_for("insights.lighting_geojson") + (f"?{query}" if query else ""),
                            csv_url=_with_query(url_for("insights.lighting_csv"), query),
                            excel_url=_with_query(url_for("insights.lighting_csv"), query, excel=True)), \
@@ -309,16 +306,18 @@ def lighting():
 def lighting_csv():
     _form, selection = _selection_or_400()
     basis = services.lighting_basis(selection)
-    header = ["group", "reports", "day", "evening", "night", "lon", "lat", "sweref99tm_e", "sweref99tm_n",
-              "light_repairs", "light_repairs_done", "new_lighting_orders", "references"]
-
+    header = ["group", "reports", "day", "evening", "night", "area", "address", "lon", "lat", "sweref99tm_e",
+              "sweref99tm_n", "light_repairs", "light_repairs_done", "new_lighting_orders", "nearest_light",
+              "references"]
+    # Plain CSV names its groups by code (for programs), "CSV för Excel" in words, as its header.
+    words = {"existing_light": _("Existing light broken or weak (TS)"), "no_lighting": _("No lighting here (SB)")}
     rows = []
     for group, key in (("existing_light", "existing"), ("no_lighting", "new")):
         for p in basis[key]:
-            e, n = to_sweref(p["lon"], p["lat"])
-            rows.append([group, p["count"], p["times"]["day"], p["times"]["evening"], p["times"]["night"], p["lon"],
-                         p["lat"], round(e, 1), round(n, 1), p["repairs"], p["repairs_done"],
-                         p["new_lighting_orders"], " ".join(p["references"])])
+            rows.append([words[group] if _excel() else group, p["count"], p["times"]["day"], p["times"]["evening"],
+                         p["times"]["night"], p["area"], p["address"], p["lon"], p["lat"], p["sweref99tm_e"],
+                         p["sweref99tm_n"], p["repairs"], p["repairs_done"], p["new_lighting_orders"],
+                         p["light"] or "", " ".join(p["references"])])
     services.log_export("lighting", "csv", selection, rows=len(rows), actor=actor())
     name = spreadsheets.csv_name(services.dated_name("belysningsunderlag", "csv"), _excel())
     return Response(spreadsheets.csv_lines(header, rows, excel=_excel()), mimetype="text/csv",
@@ -332,7 +331,7 @@ def lighting_geojson():
     _form, selection = _selection_or_400()
     basis = services.lighting_basis(selection)
     features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
-                 "properties": {"group": group, **{k: v for k, v in p.items() if k not in ("lon", "lat", "photos")},
+                 "properties": {"group": group, **{k: v for k, v in p.items() if k not in ("lon", "lat", "photos", "report_ids")},
                                 "photos": [url_for("reports.photo", stem=stem, size="display", _external=True)
                                            for stem in p["photos"]]}}
                 for group, key in (("existing_light", "existing"), ("no_lighting", "new")) for p in basis[key]]
