@@ -91,6 +91,8 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.campaigns import walk_views as _walk_views  # noqa: F401 - the walk pages, on the campaigns blueprint
     from webapp.campaigns.views import bp as campaigns_bp
     from webapp.geo import models as _geo_models  # noqa: F401
+    from webapp.handoff import models as _handoff_models  # noqa: F401
+    from webapp.handoff.views import bp as handoff_bp
     from webapp.hotspots.views import bp as hotspots_bp
     from webapp.insights import models as _insight_models  # noqa: F401
     from webapp.insights.views import bp as insights_bp
@@ -119,6 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(opendata_bp)
     app.register_blueprint(hotspots_bp)
     app.register_blueprint(assets_bp)
+    app.register_blueprint(handoff_bp)
 
     from webapp import errors, security, templating, unitofwork
     from webapp.cli import register_cli

@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "2fa_enabled": _l("Two-factor authentication turned on"), "planned": _l("Planned"),
     "recorded": _l("Recorded"), "published": _l("Published"), "withdrawn": _l("Withdrawn"),
     "imported": _l("Imported"), "erased": _l("Contact data erased"), "repaired": _l("Repaired"),
+    "handed_off": _l("Sent to another system"), "handoff_resend": _l("To be sent again"),
 }
 DETAIL_LABELS = {
     "from": _l("from"), "to": _l("to"), "reports": _l("reports"), "priority": _l("priority"), "due": _l("due"),
@@ -62,6 +63,7 @@ DETAIL_LABELS = {
     "errors": _l("errors"), "scope": _l("shared with"), "query": _l("filter"), "size": _l("size"),
     "campaign": _l("campaign"), "key": _l("key"), "value": _l("value"), "expires_at": _l("until"),
     "slug": _l("address"), "left": _l("left"), "note": _l("note"),
+    "system": _l("receiving system"), "external_id": _l("id there"), "applies_to": _l("applies to"),
 }
 
 

@@ -486,6 +486,7 @@ def register_cli(app) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(bench_cli)
     app.cli.add_command(opendata_cli)
+    app.cli.add_command(handoff_cli)
     # One commit at the end of each command, a rollback when it fails (webapp.unitofwork); `jobs work` and an
     # import with a job commit per step inside.
     unitofwork.commit_each_command(app.cli, skip=("db",))
@@ -501,3 +502,80 @@ def opendata_build():
 
     built = opendata.build()
     click.echo(f"{built.rows} public reports written to {opendata.folder()}.")
+
+
+handoff_cli = AppGroup("handoff", help="Hand-off of reports to the kommun's own systems (e-mail or Open311).")
+
+
+@handoff_cli.command("target")
+@click.argument("name")
+@click.option("--method", type=click.Choice(["email", "open311"]), required=True)
+@click.option("--email", default="", help="The address that takes the reports (method email).")
+@click.option("--endpoint", default="", help="The GeoReport v2 base address, e.g. https://x.se/open311/v2/.")
+@click.option("--api-key", default=None, help="The key the other system gave us (kept when left out).")
+@click.option("--jurisdiction", default="", help="jurisdiction_id, if the other system wants one.")
+@click.option("--service-code", "codes", multiple=True, help="CATEGORY_KEY=CODE; repeat for each category.")
+@click.option("--inactive", is_flag=True, help="Keep the target but send nothing to it.")
+def handoff_target(name, method, email, endpoint, api_key, jurisdiction, codes, inactive):
+    """Create or change a receiving system."""
+    from webapp.errors import ReportError
+    from webapp.handoff import services as handoff
+
+    try:
+        target = handoff.save_target(actor="cli", name=name, method=method, email=email, endpoint=endpoint,
+                                     api_key=api_key, jurisdiction_id=jurisdiction,
+                                     service_codes=handoff.parse_service_codes("\n".join(codes)), active=not inactive,
+                                     target=handoff.target_by_name(name))
+    except ReportError as exc:
+        raise click.ClickException(f"{exc.field}: {exc.message}") from None
+    click.echo(f"{target.name}: {target.method} {target.email or target.endpoint}")
+
+
+@handoff_cli.command("route")
+@click.option("--department", default=None, help="A department's code.")
+@click.option("--category", default=None, help="A category's key (wins over its department).")
+@click.option("--target", "target_name", default=None, help="Send to this receiving system.")
+@click.option("--none", "handled_here", is_flag=True, help="Handled here, even if the department sends.")
+def handoff_route(department, category, target_name, handled_here):
+    """Send a department's or a category's new reports to a target; with neither --target nor --none, remove
+    the route."""
+    from webapp.errors import ReportError
+    from webapp.handoff import services as handoff
+
+    target = handoff.target_by_name(target_name) if target_name else None
+    if target_name and target is None:
+        raise click.ClickException(f"There is no receiving system {target_name}.")
+    try:
+        handoff.set_route(actor="cli", department_code=department, category_key=category, target=target,
+                          handled_here=handled_here)
+    except ReportError as exc:
+        raise click.ClickException(str(exc.message)) from None
+    click.echo(f"{category or department}: {target_name or ('none' if handled_here else 'follows its department')}")
+
+
+@handoff_cli.command("list")
+def handoff_list():
+    """The receiving systems and the routes."""
+    from webapp.handoff import services as handoff
+
+    for target in handoff.targets():
+        state = "" if target.active else " (inactive)"
+        click.echo(f"target {target.name}: {target.method} {target.email or target.endpoint}{state}")
+    for route in handoff.routes():
+        click.echo(f"route {route.department_code or route.category_id}: {route.target.name if route.target else 'none'}")
+
+
+@handoff_cli.command("send")
+def handoff_send():
+    """Send the hand-offs that are due now (as the job does every minute)."""
+    from webapp.handoff import jobs
+
+    click.echo(jobs.send_due())
+
+
+@handoff_cli.command("updates")
+def handoff_updates():
+    """Ask the Open311 targets for updates now (as the job does every five minutes)."""
+    from webapp.handoff import jobs
+
+    click.echo(jobs.take_updates())

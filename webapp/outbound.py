@@ -59,6 +59,23 @@ def get(url: str, *, params: dict | None = None, headers: dict | None = None, de
     seconds in all and at most `max_bytes` of body; OutboundError otherwise (a redirect included)."""
     if params:
         url += ("&" if urlsplit(url).query else "?") + urlencode(params)
+    answer = _exchange("GET", url, None, headers or {}, deadline_s, max_bytes)
+    if answer.status != 200:
+        raise OutboundError(f"status {answer.status}")
+    return answer
+
+
+def post_form(url: str, fields: list[tuple[str, str]], *, headers: dict | None = None, deadline_s: float = 10.0,
+              max_bytes: int = 1_000_000) -> Answer:
+    """POST `fields` form-encoded to `url` and return the answer read whole, whatever its status (the caller
+    tells a refusal from a success and reads the other side's reasons), within the same deadline and cap as
+    `get`; OutboundError when there is no whole answer (a redirect included: it is never followed)."""
+    body = urlencode(fields).encode("utf-8")
+    return _exchange("POST", url, body, {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+                     deadline_s, max_bytes)
+
+
+def _exchange(method: str, url: str, body: bytes | None, headers: dict, deadline_s: float, max_bytes: int) -> Answer:
     started = time.monotonic()
     connection, path = _connection(url, timeout=deadline_s)
     expired = threading.Event()
@@ -76,28 +93,26 @@ def get(url: str, *, params: dict | None = None, headers: dict | None = None, de
     timer.daemon = True
     timer.start()
     try:
-        connection.request("GET", path, headers={"Connection": "close", **(headers or {})})
+        connection.request(method, path, body=body, headers={"Connection": "close", **headers})
         response = connection.getresponse()
         if 300 <= response.status < 400:
             raise OutboundError(f"redirect {response.status} not followed")
-        if response.status != 200:
-            raise OutboundError(f"status {response.status}")
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise OutboundError(f"answer of {declared} bytes is over the cap of {max_bytes}")
-        body = bytearray()
+        received = bytearray()
         while True:
             piece = response.read1(CHUNK) if hasattr(response, "read1") else response.read(CHUNK)
             if not piece:
                 break
-            body += piece
-            if len(body) > max_bytes:
+            received += piece
+            if len(received) > max_bytes:
                 raise OutboundError(f"answer over the cap of {max_bytes} bytes")
             if time.monotonic() - started > deadline_s:
                 raise OutboundError(f"no whole answer within {deadline_s} s")
         if expired.is_set():
             raise OutboundError(f"no whole answer within {deadline_s} s")
-        return Answer(response.status, response.getheader("Content-Type") or "", bytes(body))
+        return Answer(response.status, response.getheader("Content-Type") or "", bytes(received))
     except OutboundError:
         raise
     except (OSError, http.client.HTTPException, ValueError) as exc:

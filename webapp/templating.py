@@ -29,6 +29,7 @@ STAFF_MENU = [
     ("staff.admin_users", _l("Users"), "admin"),
     ("staff.admin_settings", _l("Settings"), "admin"),
     ("staff.admin_api_clients", _l("API keys"), "admin"),
+    ("handoff.settings", _l("Hand-off"), "admin"),
     ("auth.setup_2fa", _l("Two-factor"), "staff"),
 ]
 

@@ -1,7 +1,7 @@
 """Reporters who gave an e-mail follow their own open reports (status mails, each with a one-click stop)
 
 Revision ID: 0032
-Revises: 0029
+Revises: 0031
 Create Date: 2026-12-07 22:45:00
 
 Reports made before this only told the reporter on "fixed". An open report with the reporter's address gets a
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0032'
-down_revision = '0029'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 

@@ -51,8 +51,15 @@ def world(sqlite_app):
     from webapp.assets.models import Asset
     asset = Asset(kind_key="street_light", external_id="L-1", lon=12.83, lat=55.87, attributes={}, source="t")
     db.session.add(asset)
+    from webapp.handoff import services as handoff
+    from webapp.handoff.models import ReportHandoff
+    target = handoff.save_target(actor="t", name="Driftsystemet", method="open311", api_key="k",
+                                 endpoint="http://127.0.0.1:9/open311/v2/", service_codes={"littered": "STR-01"})
+    handoff.set_route(actor="t", category_key="littered", target=target)
+    db.session.add(ReportHandoff(report_id=report.id, target_id=target.id, state="failed", attempts=1,
+                                 error_kind="refused", error_detail="403: api_key is missing or not valid"))
     db.session.commit()
-    return {"asset_id": asset.id, "job_id": job.id, "view_id": view.id, "walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
+    return {"target_id": target.id, "asset_id": asset.id, "job_id": job.id, "view_id": view.id, "walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
             "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb", "code": "TS"}
 
 

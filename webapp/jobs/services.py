@@ -37,6 +37,8 @@ HANDLERS = {
     "alerts_immediate": "webapp.alerts.jobs:run_immediate_job",
     "alerts_digest": "webapp.alerts.jobs:run_digest_job",
     "opendata_build": "webapp.opendata.services:run_build_job",
+    "handoff_send": "webapp.handoff.jobs:run_send_job",
+    "handoff_updates": "webapp.handoff.jobs:run_updates_job",
 }
 # Jobs queued by the clock (`flask jobs schedule`, or each round of a worker with JOBS_SCHEDULE): kind ->
 # ("every", minutes) or ("daily", the Europe/Stockholm hour from which that day's run is due).
@@ -44,6 +46,8 @@ PERIODIC = {
     "alerts_immediate": ("every", 5),
     "alerts_digest": ("daily", 6),
     "opendata_build": ("daily", 4),
+    "handoff_send": ("every", 5),      # and at once when staff send a report again
+    "handoff_updates": ("every", 15),
 }
 MAX_ATTEMPTS = 3
 # The database cannot be had (down, restarting, every connection taken): the worker waits and tries again.

@@ -21,6 +21,8 @@ from webapp.campaigns.services import all_campaigns
 from webapp.extensions import db
 from webapp.formfields import empty_choice
 from webapp.geo.models import Zone
+from webapp.handoff import presenters as handoff_presenters
+from webapp.handoff.forms import ResendForm
 from webapp.i18n import localized
 from webapp.reports import lifecycle, public
 from webapp.reports.catalogue import LANGUAGES, current_site_message, departments, icon_names
@@ -288,6 +290,7 @@ def report_page(r: Report, viewer, status_form: forms.StatusForm | None = None) 
     return {
         "templates": [{"title": t.title, "text": localized(t.texts)} for t in workorders.templates()],
         "answers": answers, "asset": asset_presenters.report_asset(r), "lighting": asset_presenters.lighting(r),
+        "handoff": handoff_presenters.report_handoff(r, can_triage), "resend_form": ResendForm(formdata=None),
         "r": r, "row": report_row(r, linked_orders), "can_triage": can_triage, "contact": reporter_contact(r, viewer),
         "department": r.department_code or r.category.department_code or "—",
         "external": EXTERNAL_LABELS.get(r.external_kind) if r.external_kind else None,
