@@ -20,7 +20,8 @@ from webapp.geo.models import District, Zone
 from webapp.media import photo_settings
 from webapp.municipality import current_municipality
 from webapp.reports import intake, lifecycle, public
-from webapp.reports.models import Category, Report
+from webapp.reports.models import Category, Follower, Report
+from webapp.reports.status import OPEN_STATUSES
 from webapp.timeutil import as_utc
 
 DEMO_SOURCE = "Trygghetskartan demo (approximate)"
@@ -278,12 +279,20 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
     owners = _demo_owners()
     created = 0
     for number, data in enumerate(drafts):
+        # The invented history happened "before": nobody is mailed about it. The reporter's address (and their
+        # follow of an open report, as the intake gives it) is added after the steps.
+        email, data.email = data.email, None
         report, _token = intake.create_report(data, settings, actor="demo",
                                                 districts=district_locator, zones=zone_locator)
         _tag_campaign(report, campaigns, rng)
         for supporter in range(rng.choices([0, 1, 2, 3, 5, 8], [50, 20, 12, 8, 6, 4])[0]):
             public.support_report(report, f"demo-{number}-{supporter}")
         _lifecycle(report, rng, now)
+        if email:
+            report.reporter_email = email
+            if report.status in OPEN_STATUSES:
+                db.session.add(Follower(report_id=report.id, email=email, locale="sv", created_at=report.created_at,
+                                        confirmed_at=report.created_at))
         if report.status == "referred" and report.district_id and rng.random() < 0.8:
             owner = rng.choice(owners)
             report.external_kind, report.external_name, report.property_owner_id = "property_owner", owner.name, owner.id
