@@ -147,3 +147,21 @@ def promise_row(p: CitizenPromise) -> dict:
                          "status": str(dialogue.ACTION_STATUSES.get(a.status, "")), "status_key": a.status}
                         for a in p.actions],
             "invented": p.created_by == "demo"}
+
+
+def follow_up_page(data: dict) -> dict:
+    """Annex 3's follow-up questions for a year, answered in words from the figures."""
+    yes, no = _("yes"), _("no")
+    rows = []
+    for d in data["dialogues"]:
+        if d["broad"] is None:
+            broad = _("cannot be judged yet")
+        elif d["broad"]:
+            broad = yes
+        else:
+            broad = _("no: under-represented %(groups)s", groups=", ".join(str(g["label"]) for g in d["under_represented"]))
+        rows.append({"name": d["campaign"].name, "url": url_for("campaigns.dialogue_page", dialogue_id=d["campaign"].id),
+                     "respondents": d["respondents"], "broad": broad, "invented": d["invented_population"],
+                     "promise": _("yes, for %(year)d", year=d["promise"].year) if d["promise"] else no})
+    return {"year": data["year"], "held": yes if data["held"] else no, "rows": rows,
+            "promise": data["promise"].year if data["promise"] else None}
