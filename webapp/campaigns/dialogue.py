@@ -41,7 +41,7 @@ HOUSING_FORMS = {"rental": _l("Rented flat (hyresrätt)"), "tenant_owned": _l("T
                  "owned": _l("Own house (äganderätt, villa)"), "other": _l("Other housing"),
                  "undisclosed": _l("Prefer not to say")}
 CHANNELS = {"web": _l("Answered on the web"), "meeting": _l("Collected at a meeting")}
-ACTION_STATUSES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "done": _l("Done")}
+ACTION_STATUSES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "done": _l("Carried out")}
 LANGUAGES = ("sv", "en", "ar")
 ATTRIBUTES = (("gender", GENDERS), ("age_group", AGE_GROUPS), ("housing", HOUSING_FORMS))
 MAX_TEXT = 2000
@@ -275,7 +275,7 @@ def representation(campaign: Campaign, today: date | None = None) -> dict:
         # What the hidden groups hold together: the most any one of them can hold, by what is shown.
         hidden_at_most = answered - sum(n for _k, n in table["groups"] if n is not None)
         for key, shown in table["groups"]:
-            expected = shares.get(key, 0) / everyone if everyone else None
+            expected = shares[key] / everyone if everyone and key in shares else None
             share = shown / answered if shown is not None and answered else None
             if expected is None or not answered:
                 under = False
