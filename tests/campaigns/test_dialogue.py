@@ -241,3 +241,22 @@ def test_staff_pages_meeting_themes_export_and_promise(sqlite_app):
     planner_token = form_token(planner, f"/staff/dialogues/{campaign.id}")
     assert planner.post(f"/staff/dialogues/{campaign.id}/meeting", data={"csrf_token": planner_token}).status_code == 403
     assert planner.get(f"/staff/dialogues/{campaign.id + 99}").status_code == 404
+
+
+def test_a_small_dialogue_exports_no_split_figures(sqlite_app):
+    """Three respondents: the workbook counts their answers but says nothing of who they are."""
+    campaign = make_dialogue()
+    for housing in ("rental", "owned", "owned"):
+        answer(campaign, text="Mörkt", one="0", gender="man", age_group="65+", housing=housing)
+    db.session.commit()
+    backdate()
+    staff = sqlite_app.test_client()
+    login(staff, make_user("case_officer"))
+    book = load_workbook(io.BytesIO(staff.get(f"/staff/dialogues/{campaign.id}/results.xlsx",
+                                              headers={"Accept-Language": "sv"}).data))
+    sheets = {s.title: [[c.value for c in row] for row in s.iter_rows()] for s in book.worksheets}
+    assert sheets["Representation"][1:] == [["Ännu för få svarande för att visa vilka som svarat.", None, None, None,
+                                            None]]
+    assert ["Går du ut på kvällen?", "Ja", 3] in sheets["Svar"]
+    page = staff.get(f"/staff/dialogues/{campaign.id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Ännu för få svarande" in page and "Underrepresenterade hittills" not in page
