@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 from shapely.geometry import Point, shape
 from sqlalchemy import func, select
 
+from devdata import dialogue as demo_dialogue
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
@@ -304,6 +305,8 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
     _demo_activities(campaigns)
     _demo_survey()
     walk_reports = _demo_safety_walk(campaigns, rng, settings, now)
+    centre_lat, centre_lon = current_municipality().center
+    demo_dialogue.load(rng, (centre_lon, centre_lat))  # the finished 2018 dialogue and the 2019 promise
     return created, walk_reports
 
 

@@ -56,16 +56,19 @@ def world(sqlite_app):
     db.session.commit()
     run = start_import(campaign, b"caption,posted_at\n", "poster.csv", actor="kom", zip_bytes=None,
                        work_dir=str(sqlite_app.instance_path) + "/imports")
+    from tests.campaigns.test_dialogue import make_dialogue
+
+    talk = make_dialogue("dialog")
     with live_server(sqlite_app) as url:
         yield {"url": url, "report": report, "token": token, "order": order, "group": group.code, "walk": walk.id,
-               "owner": owner.id, "run": run.id}
+               "owner": owner.id, "run": run.id, "dialogue": talk.id}
 
 
 def test_public_pages_have_no_serious_violations(world):
     pages = ["/", "/karta", f"/r/{world['report'].reference}", f"/t/{world['token']}", "/k/vandring",
              f"/k/vandring/g/{world['group']}", f"/k/vandring/protokoll/{world['walk']}", "/offline", "/?lang=ar",
              "/karta?lang=ar", f"/r/{world['report'].reference}?lang=ar", "/k/vandring?lang=ar",
-             "/tillganglighet", "/staff/login", "/api/docs", "/no-such-page"]
+             "/k/dialog/dialog", "/k/dialog/dialog?lang=ar", "/medborgarlofte", "/tillganglighet", "/staff/login", "/api/docs", "/no-such-page"]
     found = {}
     with browser_page(world["url"], "axe-public", bypass_csp=True) as page:
         for path in pages:
@@ -86,7 +89,8 @@ def test_public_pages_have_no_serious_violations(world):
     ("communications", ["/staff/campaigns", "/staff/campaigns/1", "/staff/campaigns/1/results", "/staff/activities",
                         "/staff/owners", "/staff/walks/{walk}", "/staff/campaigns/1/walks/new",
                         "/staff/campaigns/1/compare?with=1", "/staff/campaigns/new", "/staff/imports/{run}",
-                        "/staff/owners/{owner}/letter"]),
+                        "/staff/owners/{owner}/letter", "/staff/dialogues", "/staff/dialogues/{dialogue}",
+                        "/staff/dialogues/{dialogue}/results", "/staff/dialogues/{dialogue}/meeting", "/staff/promises"]),
     ("admin", ["/staff/admin/users", "/staff/admin/users/{user}", "/staff/admin/settings",
                "/staff/admin/categories/littered", "/staff/admin/categories/new", "/staff/admin/departments",
                "/staff/admin/departments/TS", "/staff/admin/api-clients", "/staff/account/2fa"]),
@@ -107,7 +111,8 @@ def test_staff_pages_have_no_serious_violations(world, role, paths):
             page.click("button[type=submit]")
         for path in paths:
             page.goto(path.format(report=world["report"].id, order=world["order"].id, walk=world["walk"],
-                                  owner=world["owner"], run=world["run"], user=user.id))
+                                  owner=world["owner"], run=world["run"], user=user.id,
+                                  dialogue=world["dialogue"]))
             page.wait_for_load_state("networkidle")
             problems = audit(page)
             if problems:

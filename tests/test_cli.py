@@ -60,6 +60,22 @@ def test_demo_safety_walk_with_two_school_classes(app):
     assert compared["after"]["score"] > compared["before"]["score"]
 
 
+def test_demo_citizen_dialogue_2018_and_its_2019_promise(app):
+    """Issue 27.2: a finished 2018 dialogue with its representation and the 2019 promise, marked as invented."""
+    from webapp.campaigns import dialogue
+    from webapp.campaigns import services as campaigns
+
+    app.test_cli_runner().invoke(args=["demo", "load", "--reports", "20"])
+    held = campaigns.by_slug("medborgardialog-2018")
+    assert held.kind == "dialogue" and held.ends_on.year == 2018 and "påhittad" in held.name
+    seen = dialogue.representation(held)
+    assert seen["respondents"] > 40 and seen["meeting"] > 0 and not seen["too_small"]
+    assert seen["population"].invented and {g["key"] for g in seen["under_represented"]} & {"16-24", "rental", "man"}
+    follow = dialogue.follow_up(2018)
+    assert follow["held"] and follow["promise"].year == 2019 and follow["promise"].created_by == "demo"
+    assert follow["dialogues"][0]["broad"] is False and len(follow["promise"].actions) == 3
+
+
 def test_demo_logins_cover_every_role_and_work(app):
     from devdata.demo import DEMO_PASSWORD
     from webapp.auth import services as accounts

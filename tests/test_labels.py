@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from tests.auth.test_access import url_for_rule, world  # noqa: F401 - the fixture with one of everything
 from tests.factories import image_bytes, login, make_report, make_user
+from webapp.campaigns.dialogue import ACTION_STATUSES, CHANNELS, HOUSING_FORMS, QUESTION_KINDS
 from webapp.campaigns.walks import DECISIONS
 from webapp.extensions import db
 from webapp.reports.models import TIMES_OF_DAY, Category
@@ -24,6 +25,8 @@ def internal_keys() -> set[str]:
     keys = {str(v) for enum in (ReportStatus, Moderation, Source, WorkOrderStatus) for v in enum}
     keys |= set(TIMES_OF_DAY) | set(DECISIONS) | set(KINDS)
     keys |= set(db.session.execute(db.select(Category.key)).scalars())
+    # The citizen dialogue's vocabularies (webapp/campaigns/dialogue.py): shown by their labels only.
+    keys |= (set(HOUSING_FORMS) | set(QUESTION_KINDS) | set(CHANNELS) | set(ACTION_STATUSES)) - {"other", "text", "place"}
     return keys
 
 

@@ -89,7 +89,11 @@ def hostile_data():
     dark.property_owner_id = littered.property_owner_id = owner.id
     db.session.commit()
     workorders.create_work_order([littered.id], kind="cleaning", priority_code="normal", title="@Städa", actor="test", instructions="=1+1")
-    return {"campaign_id": [campaign.id], "owner_id": [owner.id]}
+    from tests.campaigns.test_dialogue import answer, make_dialogue
+    talk = make_dialogue("dialog", hostile=True)
+    answer(talk, text="=1+1", place=("", "", "@Torget"))
+    db.session.commit()
+    return {"campaign_id": [campaign.id], "owner_id": [owner.id], "dialogue_id": [talk.id]}
 
 
 def spreadsheet_urls(app, values: dict) -> tuple[list[str], set[str]]:
@@ -172,7 +176,8 @@ def test_every_csv_and_xlsx_download_gives_hostile_text_as_inert_text(sqlite_app
         seen.append(url)
     assert len(seen) >= 11, f"only {len(seen)} spreadsheet routes found in the URL map: {seen}"
     # The hostile text is still there for the reader, as text.
-    for text in ("'" + HYPERLINK, "'@SUM(1+1)", "'\t=1+1", "'=cmd|' /C calc'!A0", "'@Städa", "'=1+1", "'=Kampanj"):
+    for text in ("'" + HYPERLINK, "'@SUM(1+1)", "'\t=1+1", "'=cmd|' /C calc'!A0", "'@Städa", "'=1+1", "'=Kampanj",
+                 "'=Dialog", "'@Torget"):
         assert text in texts, text
 
 

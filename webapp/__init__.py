@@ -87,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.assets.views import bp as assets_bp
     from webapp.auth import models as _auth_models  # noqa: F401
     from webapp.auth.views import bp as auth_bp
+    from webapp.campaigns import dialogue_views as _dialogue_views  # noqa: F401 - the dialogue, on the same blueprint
     from webapp.campaigns import models as _campaign_models  # noqa: F401
     from webapp.campaigns import walk_views as _walk_views  # noqa: F401 - the walk pages, on the campaigns blueprint
     from webapp.campaigns.views import bp as campaigns_bp

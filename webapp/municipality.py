@@ -31,6 +31,9 @@ class Municipality:
     districts_file: Path | None = None  # demo districts, imported when the database has none (`ensure_demo_areas`)
     zones_file: Path | None = None
     localities_file: Path | None = None  # SCB tätorter as points: the place search and the heat-map picture
+    # The population by gender, age group and housing form (SCB's figures, or the demo's marked "invented"), set
+    # beside a citizen dialogue's respondents (webapp/campaigns/dialogue.py representation).
+    population_file: Path | None = None
     map_data_sources: str = ""  # where the files above come from, named under the heat-map picture
     mail_domain: str = ""
     mail_from_name: str = "Trygghetskartan"
@@ -110,6 +113,7 @@ LANDSKRONA = Municipality(
     districts_file=DATA_DIR / "demo-districts.geojson",
     zones_file=DATA_DIR / "demo-zone.geojson",
     localities_file=DATA_DIR / "tatorter-1282-2020.geojson",
+    population_file=DATA_DIR / "population-1282-demo.json",
     map_data_sources="Valmyndigheten via okfse/sweden-geojson; SCB 2020, CC0",
     mail_domain="landskrona.se",
     homepage="https://www.landskrona.se/",
@@ -132,7 +136,7 @@ LANDSKRONA = Municipality(
 )
 
 KNOWN = {LANDSKRONA.key: LANDSKRONA}
-_PATHS = ("boundary_file", "districts_file", "zones_file", "localities_file", "templates_dir")
+_PATHS = ("boundary_file", "districts_file", "zones_file", "localities_file", "templates_dir", "population_file")
 
 
 @lru_cache(maxsize=8)

@@ -24,6 +24,7 @@ STAFF_MENU = [
     ("hotspots.index", _l("Hot spots"), "hotspots"),
     ("insights.indicators", _l("Follow-up"), "indicators"),
     ("campaigns.index", _l("Campaigns"), "campaign_results"),
+    ("campaigns.dialogues", _l("Citizen dialogues"), "campaign_results"),
     ("campaigns.activities", _l("Activities"), "activities"),
     ("campaigns.owners", _l("Property owners"), "owners"),
     ("staff.admin_users", _l("Users"), "admin"),

@@ -59,7 +59,14 @@ def world(sqlite_app):
     db.session.add(ReportHandoff(report_id=report.id, target_id=target.id, state="failed", attempts=1,
                                  error_kind="refused", error_detail="403: api_key is missing or not valid"))
     db.session.commit()
-    return {"target_id": target.id, "asset_id": asset.id, "job_id": job.id, "view_id": view.id, "walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
+    from tests.campaigns.test_dialogue import answer, make_dialogue
+    from webapp.campaigns import dialogue as dialogues
+    talk = make_dialogue("dialog")
+    answer(talk, text="Mörkt vid stationen", one="0", scale="3", gender="woman", housing="rental")
+    promise = dialogues.save_promise(year=2019, text="Bättre belysning", decided_on=None, campaign_id=talk.id, actor="t")
+    dialogues.add_action(promise, text="Nya lampor", department_code="TS", actor="t")
+    db.session.commit()
+    return {"target_id": target.id, "dialogue_id": talk.id, "promise_id": promise.id, "asset_id": asset.id, "job_id": job.id, "view_id": view.id, "walk_id": walk.id, "group_id": group.id, "action": "withdraw", "qr_format": "svg", "run_id": run.id, "kind": "points", "client_id": client.id, "campaign_id": campaign.id, "owner_id": owner.id, "fmt": "csv", "report_id": report.id, "photo_id": report.photos[0].id, "order_id": order.id,
             "user_id": make_user("crew").id, "key": "littered", "template_id": 1, "size": "thumb", "code": "TS"}
 
 

@@ -109,3 +109,52 @@ class WalkRecordForm(CleanForm):
     participant_note = TextAreaField(_l("Who walked (by role, not by name)"), validators=[Length(max=2000)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=4000)])
     points = FieldList(FormField(PointForm), max_entries=40)
+
+
+class DialogueAboutForm(CleanForm):
+    """The optional questions about the person answering a dialogue (choices set by the view); the questions
+    themselves are the dialogue's own and read from the posted form (webapp/campaigns/dialogue_views.py)."""
+    gender = SelectField(_l("Gender"), validators=[Optional()])
+    age_group = SelectField(_l("Age"), validators=[Optional()])
+    housing = SelectField(_l("How you live"), validators=[Optional()])
+
+
+class QuestionForm(CleanForm):
+    kind = SelectField(_l("Kind of question"))
+    text_sv = TextAreaField(_l("Question in Swedish"), validators=[Length(max=1000)])
+    text_en = TextAreaField(_l("Question in English"), validators=[Length(max=1000)])
+    text_ar = TextAreaField(_l("Question in Arabic"), validators=[Length(max=1000)])
+    options_sv = TextAreaField(_l("Choices in Swedish, one per line (one or several choices)"),
+                               validators=[Length(max=3000)])
+    options_en = TextAreaField(_l("Choices in English, one per line, in the same order"), validators=[Length(max=3000)])
+    options_ar = TextAreaField(_l("Choices in Arabic, one per line, in the same order"), validators=[Length(max=3000)])
+
+
+class ThemeForm(CleanForm):
+    answer_id = HiddenField()
+    theme = StringField(_l("Theme"), validators=[DataRequired(message=_l("Write the theme, for example “lighting”.")),
+                                                 Length(max=60)])
+
+
+class PromiseForm(CleanForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(message=_l("Give a year between 2000 and 2100.")),
+                                                NumberRange(2000, 2100, message=_l("Give a year between 2000 and 2100."))])
+    text = TextAreaField(_l("The promise"), validators=[DataRequired(message=_l("Write the promise.")),
+                                                        Length(max=4000)])
+    decided_on = DayField(_l("Decided on"), validators=[Optional()])
+    campaign = SelectField(_l("From the dialogue"), coerce=optional_int, validators=[Optional()])
+
+
+class ActionForm(CleanForm):
+    text = TextAreaField(_l("Action"), validators=[DataRequired(message=_l("Write the action.")), Length(max=2000)])
+    department = SelectField(_l("Responsible department"), validators=[Optional()])
+    status = SelectField(_l("Status"))
+
+
+class ActionStatusForm(CleanForm):
+    action_id = HiddenField()
+    status = SelectField(_l("Status"))
+
+
+class RemoveQuestionForm(CleanForm):
+    question_id = HiddenField()

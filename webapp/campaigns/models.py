@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -168,3 +168,90 @@ class WalkPoint(db.Model):
 # A report's campaign, declared from this side: campaigns sit above reports in the layers, so reports/models.py
 # does not name Campaign (not even as a string). Many-to-one over report.campaign_id, as before; no schema change.
 Report.campaign = relationship(Campaign)
+
+
+class DialogueQuestion(db.Model):
+    """A question of a citizen dialogue (a campaign of kind "dialogue"), its text and choices in sv/en/ar as staff
+    entered them."""
+
+    __tablename__ = "dialogue_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # text | one | several | scale | place (webapp/campaigns/dialogue.py QUESTION_KINDS)
+    kind: Mapped[str] = mapped_column(String(10))
+    text: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The choices of a "one" or "several" question, each {lang: text}; answers store their index.
+    options: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class DialogueResponse(db.Model):
+    """One person's answers to a dialogue: anonymous; gender, age group and housing form only if given."""
+
+    __tablename__ = "dialogue_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    gender: Mapped[Optional[str]] = mapped_column(String(20))
+    age_group: Mapped[Optional[str]] = mapped_column(String(20))
+    housing: Mapped[Optional[str]] = mapped_column(String(20))
+    # web: answered on the public page; meeting: collected at a physical meeting and entered by staff.
+    channel: Mapped[str] = mapped_column(String(10), default="web")
+    entered_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    answers: Mapped[list["DialogueAnswer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+
+class DialogueAnswer(db.Model):
+    """The answer to one question: a text, the chosen options' indexes, a scale value or a place."""
+
+    __tablename__ = "dialogue_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("dialogue_response.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("dialogue_question.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    choices: Mapped[list] = mapped_column(JSON, default=list)
+    scale: Mapped[Optional[int]] = mapped_column(Integer)
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+    # Themes staff tagged the text with ("lighting", "youth centre" …), as staff typed them.
+    themes: Mapped[list] = mapped_column(JSON, default=list)
+
+    response: Mapped[DialogueResponse] = relationship(back_populates="answers")
+    question: Mapped[DialogueQuestion] = relationship()
+
+
+class CitizenPromise(db.Model):
+    """The medborgarlöfte: what the kommun and the police promise for a year, decided by BRÅ, from a dialogue."""
+
+    __tablename__ = "citizen_promise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[Optional[date]] = mapped_column(Date)
+    campaign_id: Mapped[Optional[int]] = mapped_column(ForeignKey("campaign.id"))
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    campaign: Mapped[Optional[Campaign]] = relationship()
+    actions: Mapped[list["PromiseAction"]] = relationship(back_populates="promise", order_by="PromiseAction.id",
+                                                          cascade="all, delete-orphan")
+
+
+class PromiseAction(db.Model):
+    """An action a promise names, with the department responsible and how far it has come."""
+
+    __tablename__ = "promise_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    promise_id: Mapped[int] = mapped_column(ForeignKey("citizen_promise.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    department_code: Mapped[Optional[str]] = mapped_column(ForeignKey("department.code"))
+    # planned | in_progress | done (webapp/campaigns/dialogue.py ACTION_STATUSES)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+
+    promise: Mapped[CitizenPromise] = relationship(back_populates="actions")

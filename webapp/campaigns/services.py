@@ -33,6 +33,7 @@ KINDS = {
     "safety_walk": _l("Digital safety walk"),
     "experience_collection": _l("Experience collection"),
     "follow_up": _l("Follow-up"),
+    "dialogue": _l("Citizen dialogue"),
 }
 ACTIVITY_KINDS = {
     "meeting": _l("Meeting with residents"),

@@ -311,6 +311,8 @@ def landing(slug: str):
     campaign = services.by_slug(slug)
     if campaign is None:
         abort(404)
+    if campaign.kind == "dialogue":  # a citizen dialogue asks its own questions (dialogue_views.py)
+        return redirect(url_for("campaigns.dialogue_answer", slug=slug), 303)
     return _landing(campaign, None)
 
 
@@ -320,7 +322,7 @@ def group_landing(slug: str, code: str):
     """A group's own link (a QR code for a class): its reports are tagged with the group."""
     campaign = services.by_slug(slug)
     group = walks.group_by_code(campaign, code) if campaign else None
-    if group is None:
+    if group is None or campaign.kind == "dialogue":
         abort(404)
     return _landing(campaign, group)
 

@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp import disclosure, spreadsheets
 from webapp.auth.access import actor, require
+from webapp.campaigns import dialogue, dialogue_presenters
 from webapp.campaigns.services import AGE_GROUPS, GENDERS, all_campaigns
 from webapp.errors import ReportError
 from webapp.extensions import db
@@ -377,7 +378,8 @@ def indicators():
                    "typed": {name: (request.args.get(name) or "")[:40] for name in ("period", "from", "to")},
                    "instead": _("The page shows %(period)s instead.", period=period.label)}
     page = dashboard_page(ind.dashboard(period), ind.report_counts_by_year(), charts)
-    return render_template("insights/indicators.html", page=page, survey_form=_survey_form(),
+    annex3 = dialogue_presenters.follow_up_page(dialogue.follow_up(period.start.year))
+    return render_template("insights/indicators.html", page=page, survey_form=_survey_form(), annex3=annex3,
                            can_enter=current_user.can("survey_data"), can_see_hotspots=current_user.can("hotspots"),
                            refusal=refusal,
                            xlsx_url=url_for("insights.indicators_xlsx", period=period.label) if refusal
