@@ -122,3 +122,19 @@ def test_a_mail_is_given_up_after_two_days_and_its_text_removed(app, caplog):
     assert row.status == "failed" and row.message is None and row.last_error == "ConnectionRefusedError"
     assert f"Mail {row.id} given up" in caplog.text
     assert "1 given up" in app.test_cli_runner().invoke(args=["mail", "status"]).output
+
+
+def test_a_mail_queued_inside_a_savepoint_goes_after_the_real_commit_not_when_the_savepoint_ends(app, caplog):
+    """SQLAlchemy also says "after commit" when a savepoint is released; delivering then, on another connection,
+    waited out SQLite's lock (10 s for a crew's "done") and logged the attempt as lost. It waits for the commit."""
+    outbox = app.config["MAIL_OUTBOX_DIR"]
+    with caplog.at_level(logging.WARNING, logger="webapp.mail"):
+        with db.session.begin_nested():
+            send_mail("boende@example.org", "Ämne", "Text")
+        assert outbox_messages(outbox) == []  # the savepoint is released: nothing is sent yet
+        db.session.commit()
+    [sent] = outbox_messages(outbox)
+    assert sent["Subject"] == "Ämne"
+    [row] = outbox_rows()
+    assert row.status == "sent" and row.attempts == 1
+    assert "not recorded" not in caplog.text

@@ -88,6 +88,11 @@ def _remember_writes(session, flush_context):
 
 @event.listens_for(Session, "after_commit")
 def _deliver_after_commit(session):
+    # SQLAlchemy also calls this when a savepoint is released (begin_nested): the outer transaction still holds
+    # the database (SQLite's one write lock), so a delivery now would wait for it on another connection. The
+    # mails stay queued for the real commit.
+    if session.in_nested_transaction():
+        return
     for queued in session.info.pop(_PENDING, []):
         if queued.outbox_id is None:
             continue

@@ -1,4 +1,4 @@
-// The lighting basis's map: each place as a numbered dot, blue for repairs (TS) and orange for new lighting (SB),
+// The lighting basis's map (and an asset's page): each place as a numbered dot, blue for repairs (TS) and orange for new lighting (SB),
 // numbered as in the lists below it (the lists say the same without the map).
 import { L, format, makeMap } from "./map-common.js";
 

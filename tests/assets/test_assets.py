@@ -108,6 +108,10 @@ def test_a_report_names_its_lamp_and_staff_see_it_with_the_inventory_attributes(
     assert "Belysningsstolpe L-1" in html and "LED 30 W" in html
     page = staff.get(f"/staff/assets/{lamp('L-1').id}", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert report.reference in page and "LED 30 W" in page
+    # The inventory's own column names, made readable; and a map of where it stands (the walk of issue 24).
+    assert "Armatur" in page and "armatur" not in page.replace("Armatur", "") and 'id="lighting-map"' in page
+    assert services.attribute_name("stolphöjd_m") == "Stolphöjd (m)"
+    assert services.attribute_name("effekt_W") == "Effekt (W)" and services.attribute_name("typ") == "Typ"
     assert sqlite_app.test_client().get(f"/staff/assets/{lamp('L-1').id}").status_code in (302, 401)
 
 

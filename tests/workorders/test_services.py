@@ -7,6 +7,7 @@ import pytest
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report, make_user
 from webapp.audit import events_for
 from webapp.errors import ReportError
+from webapp.extensions import db
 from webapp.mail import outbox_messages
 from webapp.media import photo_settings
 from webapp.reports import lifecycle, moderation, public
@@ -99,6 +100,7 @@ def test_completion_with_after_photo_fixes_reports_and_tells_the_residents(app):
     with pytest.raises(services.WorkOrderError):
         services.complete(order, actor=crew.email, note="Städat", photo=None, settings=photo_settings())
     services.complete(order, actor=crew.email, note="Städat och tömt", photo=image_bytes(gps=CENTRUM), settings=photo_settings())
+    db.session.commit()  # the request's commit: the mail goes after it
 
     assert order.status == "done" and order.completion_note == "Städat och tömt"
     assert a.status == b.status == "fixed"

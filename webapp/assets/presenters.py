@@ -40,6 +40,8 @@ def lighting(report: Report) -> dict | None:
 def asset_page(asset: Asset) -> dict:
     return {"asset": asset_summary(asset), "kind": localized(asset.kind.names), "external_id": asset.external_id,
             "source": asset.source,
+            "map_places": [{"lat": asset.lat, "lon": asset.lon, "number": asset.external_id, "group": "repair",
+                            "count": ""}],
             "reports": [{"reference": r.reference, "url": url_for("staff.report", report_id=r.id),
                          "category": localized(r.category.names), "status": STATUS_LABELS.get(r.status, r.status),
                          "date": format_date(local_date(r.created_at))} for r in services.reports_of(asset)]}

@@ -139,6 +139,20 @@ def reports_of(asset: Asset) -> list[Report]:
                                    .order_by(Report.created_at.desc())).scalars())
 
 
+def attribute_name(key: str) -> str:
+    """An inventory's column name as a person reads it: its own words, without the file's underscores, and a
+    unit suffix in brackets ("stolphöjd_m" → "Stolphöjd (m)")."""
+    words = str(key).replace("_", " ").strip()
+    for unit in UNIT_SUFFIXES:
+        if words.lower().endswith(" " + unit):
+            words = f"{words[:-len(unit) - 1]} ({words[-len(unit):]})"
+            break
+    return words[:1].upper() + words[1:]
+
+
+UNIT_SUFFIXES = ("mm", "cm", "km", "m", "w", "kw", "v", "lm", "k")
+
+
 def attribute_rows(asset: Asset) -> list[tuple[str, str]]:
-    """The inventory's own attributes as given, for staff and crews."""
-    return sorted((str(k), str(v)) for k, v in (asset.attributes or {}).items())
+    """The inventory's own attributes (its own words, made readable: attribute_name), for staff and crews."""
+    return sorted((attribute_name(k), str(v)) for k, v in (asset.attributes or {}).items())
