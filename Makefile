@@ -24,8 +24,11 @@ test: setup browser services lint test-js
 
 # The fast loop: the unit and service tests on SQLite, spread over the cores; leaves out what starts servers or
 # processes (slow), the PostgreSQL runs (postgres) and headless Chromium (browser). `make test` runs everything.
+# The tests' databases and files go to /dev/shm (memory) where there is one, so that SQLite's commits wait for no
+# disk; worksteal lets an idle worker take tests queued for a busy one.
+test-fast: export TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm || echo $${TMPDIR:-/tmp})
 test-fast: setup lint test-js
-	$(BIN)/python -m pytest -m "not slow and not postgres and not browser" -n auto -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not postgres and not browser" -n auto --dist worksteal -q $(PYTEST_ARGS)
 
 # The page scripts' unit tests (node's own test runner; IndexedDB from fake-indexeddb, the DOM from jsdom):
 # the offline queue and the outbox, where a mistake loses a resident's report. Needs no Python.
@@ -58,7 +61,11 @@ node_modules/.installed: package.json package-lock.json
 LEAFLET := node_modules/leaflet/dist
 CLUSTER := node_modules/leaflet.markercluster/dist
 DRAW := node_modules/leaflet-draw/dist
-vendor: node_modules/.installed
+# Copied again only when node_modules or this Makefile is newer than the copy (leaflet.js, written first and touched
+# last, stands for all of it), so make test-fast does not copy it on every run.
+vendor: static/vendor/leaflet/leaflet.js
+
+static/vendor/leaflet/leaflet.js: node_modules/.installed Makefile
 	rm -rf static/vendor
 	mkdir -p static/vendor/leaflet/images static/vendor/leaflet.markercluster static/vendor/leaflet.heat static/vendor/leaflet-draw/images
 	sed '/^\/\/# sourceMappingURL=/d' $(LEAFLET)/leaflet.js > static/vendor/leaflet/leaflet.js
@@ -71,9 +78,14 @@ vendor: node_modules/.installed
 	cp $(DRAW)/leaflet.draw.js $(DRAW)/leaflet.draw.css static/vendor/leaflet-draw/
 	cp $(DRAW)/images/spritesheet.png $(DRAW)/images/spritesheet-2x.png $(DRAW)/images/spritesheet.svg \
 		static/vendor/leaflet-draw/images/
+	touch $@
 
-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d webapp/translations
+# Each catalog is compiled when its .po file is newer than its .mo.
+CATALOGS := $(wildcard webapp/translations/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGS:.po=.mo)
+
+webapp/translations/%/LC_MESSAGES/messages.mo: webapp/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -d webapp/translations -l $*
 
 # Update the catalogs after changing user-facing text: then translate the new entries in the .po files.
 extract: $(VENV)/.installed

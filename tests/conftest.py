@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from flask import g
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
+from werkzeug.routing import Rule
 
 from devdata.demo import ensure_demo_areas
 from tests.pg import ThrowawayPostgres
@@ -46,7 +48,60 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "PREFERRED_URL_SCHEME": "http",
         # The public map's answer cache would hide a report made a moment ago; its own test turns it on.
         "MAP_CACHE_SECONDS": 0,
+        # Werkzeug's scrypt costs a quarter of a second per hash on a busy machine, and the tests create and log
+        # in hundreds of users; the hash is still checked (webapp/auth/services.py: a knob for the tests only).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Every test builds its own app, and so its own Jinja environment, which would parse and compile each
+    template again: keep the compiled code for the whole test process (Jinja checks the template's source
+    against its checksum, so an edited template is compiled again)."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
+def _remember_url_builders():
+    """Werkzeug compiles a URL builder (Python source through `ast` and `compile`) for each of the app's ~140
+    routes every time an app is made, a sixth of a test's time. The builder is a plain function of the rule's
+    text, its parsed parts and its defaults (werkzeug binds it to the rule afterwards), so the same rule in the
+    next test's app can use the one compiled before. Left alone if a werkzeug version no longer has the method."""
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "remembered", False):
+        return
+    builders: dict = {}
+
+    def remembered(self, append_unknown=True):
+        defaults = self.defaults or {}
+        try:
+            key = (self.rule, tuple(self._trace), append_unknown,
+                   tuple((k, repr(v), self._converters[k].to_url(v) if k in self._converters else None)
+                         for k, v in defaults.items()))
+            hash(key)
+        except Exception:  # noqa: BLE001 (anything unusual: compile it as werkzeug would)
+            return compile_builder(self, append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    remembered.remembered = True
+    Rule._compile_builder = remembered
+
+
+_remember_url_builders()
 
 
 def build_app(config: dict):
@@ -55,6 +110,7 @@ def build_app(config: dict):
     Flask-Login the user, Flask-WTF the CSRF token), so empty `g` after each request as a fresh app
     context would."""
     app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
 
     @app.teardown_request
     def _forget_request_state(exc):

@@ -1,6 +1,7 @@
 """The demo data a fresh `make run` loads, and its CLI."""
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from webapp.campaigns.models import SafetyAudit
@@ -10,6 +11,7 @@ from webapp.reports.models import Photo, Report
 from webapp.reports.status import STATUS_LABELS
 
 
+@pytest.mark.slow  # loads the demo: hundreds of reports and a safety walk
 def test_demo_load_fills_an_empty_database_once(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["demo", "load", "--reports", "80", "--if-empty"])
@@ -22,6 +24,7 @@ def test_demo_load_fills_an_empty_database_once(app):
     assert db.session.execute(select(func.count(Report.id))).scalar_one() == 80 + walk
 
 
+@pytest.mark.slow  # loads the demo: hundreds of reports and a safety walk
 def test_demo_reports_are_plausible(app):
     app.test_cli_runner().invoke(args=["demo", "load", "--reports", "120"])
     # The safety walk's reports (tagged with a group or an audit) are the walk's own story, checked below.
@@ -41,6 +44,7 @@ def test_demo_reports_are_plausible(app):
     assert db.session.execute(select(func.count(Photo.id))).scalar_one() > 0
 
 
+@pytest.mark.slow  # loads the demo: hundreds of reports and a safety walk
 def test_demo_safety_walk_with_two_school_classes(app):
     """The story issue 9 asks for: gender/age answers, two classes, an audit, a published protocol."""
     from webapp.campaigns import services as campaigns
@@ -60,6 +64,7 @@ def test_demo_safety_walk_with_two_school_classes(app):
     assert compared["after"]["score"] > compared["before"]["score"]
 
 
+@pytest.mark.slow  # loads the demo: hundreds of reports and a safety walk
 def test_demo_citizen_dialogue_2018_and_its_2019_promise(app):
     """Issue 27.2: a finished 2018 dialogue with its representation and the 2019 promise, marked as invented."""
     from webapp.campaigns import dialogue
@@ -76,6 +81,7 @@ def test_demo_citizen_dialogue_2018_and_its_2019_promise(app):
     assert follow["dialogues"][0]["broad"] is False and len(follow["promise"].actions) == 3
 
 
+@pytest.mark.slow  # loads the demo: hundreds of reports and a safety walk
 def test_demo_logins_cover_every_role_and_work(app):
     from devdata.demo import DEMO_PASSWORD
     from webapp.auth import services as accounts

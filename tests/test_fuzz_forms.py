@@ -39,6 +39,7 @@ def everything(world):  # noqa: F811
             "follower_id": follower.id}
 
 
+@pytest.mark.slow  # every POST route with many odd values: thousands of requests
 @pytest.mark.filterwarnings("ignore")
 def test_every_post_route_survives_odd_and_hostile_values(sqlite_app, everything):
     world = everything

@@ -154,6 +154,7 @@ def test_answers_of_the_wrong_shape_are_no_results_never_a_500(sqlite_app, serve
     assert [p["name"] for p in client.get("/platser?q=Storgatan").get_json()["places"]] == ["Storgatan"]
 
 
+@pytest.mark.slow  # waits out two 2-second deadlines
 def test_a_body_sent_one_byte_at_a_time_ends_at_the_total_deadline(server, sqlite_app):
     url, record = server
     with pytest.raises(outbound.OutboundError, match="within"):

@@ -1,6 +1,7 @@
 """Schemathesis reads /api/openapi.json and throws generated requests at every operation: no server error, and
 every response matches the schema it documents. (Its pytest plugin does not run on pytest 9 yet, so the
 operations are driven through its Python API and Hypothesis directly.)"""
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
@@ -14,6 +15,7 @@ from schemathesis.checks import (
 from tests.factories import image_bytes, make_report
 
 
+@pytest.mark.slow  # generated requests for every operation
 def test_every_api_operation_keeps_its_promises(sqlite_app):
     for category in ("littered", "dark_unsafe", "street_light"):
         make_report(category=category, photos=[image_bytes()])

@@ -2,6 +2,7 @@
 weighed for new lighting or repair. The lamp ids and positions here are invented for the test."""
 import json
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
@@ -193,6 +194,7 @@ def test_the_lighting_basis_counts_a_dark_place_by_a_lamp_as_a_repair_and_filter
     assert planner.get("/staff/lighting?need=sometimes").status_code == 400
 
 
+@pytest.mark.slow  # loads the demo: hundreds of reports and a safety walk
 def test_the_demo_loads_a_few_hundred_invented_street_lights_labelled_as_invented(sqlite_app):
     result = sqlite_app.test_cli_runner().invoke(args=["demo", "load", "--reports", "40"])
     assert result.exit_code == 0, result.output

@@ -85,6 +85,7 @@ def url_for_rule(app, rule, world) -> str:
     return app.url_map.bind("localhost").build(rule.endpoint, values, method=next(iter(rule.methods)))
 
 
+@pytest.mark.slow  # every staff route as every role: about two thousand requests
 def test_every_staff_route_is_guarded_for_every_role(sqlite_app, world):
     routes = list(staff_routes(sqlite_app))
     assert len(routes) > 25
@@ -293,6 +294,7 @@ def test_staff_report_page_lists_only_the_photos_one_may_see(sqlite_app):
         assert (photo_url in html) == allowed(role, "moderate_photos"), role
 
 
+@pytest.mark.slow  # every staff page as every role: hundreds of requests
 def test_reporter_contact_shows_only_to_roles_that_contact_reporters(sqlite_app, world):
     """Every staff page and export a role can open (from the URL map), searched for the reporter's e-mail, name
     and phone: only roles with reporter_contact may find them. (Workbooks are compressed; their contact

@@ -102,6 +102,7 @@ def posts(n: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+@pytest.mark.slow  # starts worker processes and waits for them
 def test_an_import_killed_with_kill_9_carries_on_after_a_restart_and_makes_nothing_twice(app):
     campaign = campaigns.save_campaign(campaigns.CampaignInput(
         name="Instagramvecka", slug="insta", kind="instagram_week", starts_on=date(2026, 1, 1),

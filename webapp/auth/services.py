@@ -9,6 +9,7 @@ import secrets
 import pyotp
 import segno
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, String, column, func, or_, select, table, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,6 +24,14 @@ from webapp.timeutil import utcnow
 MIN_PASSWORD = 10
 # Compared against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000")
+
+
+def _hash_password(password: str) -> str:
+    """Werkzeug's default (scrypt). PASSWORD_HASH_METHOD is a knob for the tests only (tests/conftest.py sets a
+    cheap one so that creating and logging in users does not dominate the suite); it is read from no environment
+    variable, so a deployed app always uses the default."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method=method) if method else generate_password_hash(password)
 
 
 # The departments table belongs to the reports domain (above this one): read here through a light table
@@ -81,7 +90,7 @@ def create_user(email: str, name: str, *, password: str, role: str, department: 
     _check_department(department)
     if role in (CASE_OFFICER, CREW) and not department:
         department = default_department()
-    user = User(email=email, name=name.strip() or email, password_hash=generate_password_hash(password),
+    user = User(email=email, name=name.strip() or email, password_hash=_hash_password(password),
                 role=role, department_code=department, active=True)
     db.session.add(user)
     db.session.flush()
@@ -172,7 +181,7 @@ def end_sessions(user: User, actor: str) -> None:
 def set_password(user: User, password: str, actor: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash_password(password)
     user.session_epoch += 1
     audit.record("user", user.id, "password_changed", actor)
     db.session.flush()
@@ -185,7 +194,7 @@ def reset_password(user: User, actor: str, password: str | None = None) -> str:
     password = password or secrets.token_urlsafe(12)
     if len(password) < MIN_PASSWORD:
         raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash_password(password)
     user.password_must_change = one_time
     user.session_epoch += 1
     audit.record("user", user.id, "password_reset", actor, one_time=one_time)
@@ -202,7 +211,7 @@ def choose_password(user: User, current: str, new: str, actor: str) -> None:
         raise AccountError("password", _l("The password must be at least %(n)d characters.", n=MIN_PASSWORD))
     if new == current:
         raise AccountError("password", _l("Choose a password other than the one-time password."))
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = _hash_password(new)
     user.password_must_change = False
     user.session_epoch += 1
     audit.record("user", user.id, "password_changed", actor)
