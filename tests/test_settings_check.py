@@ -41,7 +41,23 @@ def test_production_refuses_unsafe_settings_by_name(tmp_path, settings, named):
     result = start(tmp_path, **settings)
     assert result.returncode != 0
     assert "Refusing to start in production" in result.stderr and named in result.stderr
+    assert "Traceback" not in result.stderr  # a sentence for the operator, not a stack
     assert not (tmp_path / "instance" / "secret_key").exists()  # no per-machine key made in production
+
+
+@pytest.mark.slow
+def test_an_operator_command_says_in_a_sentence_that_the_database_cannot_be_reached(tmp_path):
+    """22/23 remainder: `flask mail status` (any command) during a database outage printed a traceback."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "FLASK_APP": "webapp",
+           "APP_ENV": "development", "INSTANCE_PATH": str(tmp_path / "instance"),
+           "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+           "DATABASE_URL": f"postgresql+psycopg://nobody:x@127.0.0.1:{free_port()}/nothing"}
+    for command in (["mail", "status"], ["jobs", "list"]):
+        result = subprocess.run([sys.executable, "-m", "flask", *command], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1, result.stderr
+        assert "The database cannot be reached, so nothing was read or changed" in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 @pytest.mark.slow

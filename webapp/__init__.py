@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from flask import Flask
@@ -14,7 +15,19 @@ from sqlalchemy.engine import Engine
 from webapp.config import Defaults, from_environment
 from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from webapp.municipality import load_municipality
-from webapp.urls import App
+from webapp.urls import App, ConfigurationError
+
+
+def _refusal_without_traceback(kind, value, traceback, _previous=sys.excepthook):
+    """A refusal to start (ConfigurationError: an unsafe or missing setting) reaches the operator as its sentence,
+    which names the setting, not as a traceback (`flask …` commands, `python -c "create_app()"`)."""
+    if isinstance(value, ConfigurationError):
+        print(f"Trygghetskartan did not start: {value}", file=sys.stderr)
+        return
+    _previous(kind, value, traceback)
+
+
+sys.excepthook = _refusal_without_traceback
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from webapp.errors import unavailable_answer
+from webapp.errors import database_unreachable, unavailable_answer
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -119,10 +119,18 @@ def _committing(callback: Callable) -> Callable:
     def run(*args, **kwargs):
         try:
             result = callback(*args, **kwargs)
+            commit()
+        except SQLAlchemyError as exc:
+            _quiet_rollback()
+            if database_unreachable(exc):  # an operator's command during an outage: a sentence, not a traceback
+                reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+                raise click.ClickException(
+                    f"The database cannot be reached, so nothing was read or changed ({reason}). Check that it "
+                    "runs and that DATABASE_URL points at it.") from None
+            raise
         except BaseException:
             _quiet_rollback()
             raise
-        commit()
         return result
 
     return run
