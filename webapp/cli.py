@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from webapp import unitofwork
 from webapp.geo import services as geo
@@ -159,11 +160,11 @@ open311_cli = AppGroup("open311", help="Open311 GeoReport v2 clients.")
 def open311_create_key(name):
     """Create an API key for a client and print it (only its hash is stored)."""
     from webapp.auth import apikeys
-    from webapp.errors import ReportError
+    from webapp.errors import InputRefused
 
     try:
         client, key = apikeys.create_key(name, actor="cli")
-    except ReportError as exc:
+    except InputRefused as exc:
         raise click.ClickException(str(exc.message)) from None
     click.echo(f"API key for {client.name}: {key}")
 
@@ -180,7 +181,7 @@ def campaigns_import(slug, csv_path, images, queue):
     """Import posts collected during an Instagram week into the campaign SLUG."""
     from webapp.campaigns import imports
     from webapp.campaigns import services as campaigns
-    from webapp.errors import ReportError
+    from webapp.errors import InputRefused
     from webapp.media import photo_settings
 
     campaign = campaigns.by_slug(slug)
@@ -201,7 +202,7 @@ def campaigns_import(slug, csv_path, images, queue):
             result = imports.import_posts(campaign, data, Path(csv_path).name, actor="cli", settings=photo_settings(),
                                             zip_bytes=Path(images).read_bytes() if images else None,
                                             progress=bar.update)
-        except ReportError as exc:
+        except InputRefused as exc:
             raise click.ClickException(str(exc.message)) from None
     click.echo(f"Imported {result.created} ({result.unplaced} need a place), skipped {result.skipped}, "
                f"{len(result.errors)} rows with errors.")
@@ -296,14 +297,14 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
 
     from webapp import ROOT
     from webapp.campaigns.services import by_slug
-    from webapp.errors import ReportError
+    from webapp.errors import InputRefused
     from webapp.extensions import db
     from webapp.geo.models import District
     from webapp.insights import services as insights
 
     try:
         fmt = insights.export_format(kind, fmt)
-    except ReportError as exc:
+    except InputRefused as exc:
         raise click.ClickException(str(exc.message)) from None
     district_id = db.session.execute(select(District.id).where(District.name == district)).scalar_one_or_none() \
         if district else None
@@ -317,7 +318,7 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
                                        date_from=date_from.date() if date_from else None,
                                        date_to=date_to.date() if date_to else None, district=district_id,
                                        campaign=campaign_row.id if campaign_row else None).check()
-    except ReportError as exc:
+    except InputRefused as exc:
         raise click.ClickException(str(exc.message)) from None
     folder = Path(out_dir) if out_dir else ROOT / "exports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -340,7 +341,7 @@ def export_command(kind, fmt, kinds, categories, times, date_from, date_to, dist
         if kind == "cells":
             path.write_text(json.dumps(insights.grid_geojson(result)), encoding="utf-8")
         else:
-            path.write_bytes(insights.heat_png(result, "Trygghetskartan – värmekarta", selection=selection))
+            path.write_bytes(insights.heat_png(result, _("Trygghetskartan – heat map"), selection=selection))
     insights.log_export(kind, fmt, selection, rows=rows, actor="cli")
     click.echo(f"Wrote {path} ({rows} {'reports' if kind == 'points' else 'cells'}).")
 
@@ -518,7 +519,7 @@ handoff_cli = AppGroup("handoff", help="Hand-off of reports to the kommun's own 
 @click.option("--inactive", is_flag=True, help="Keep the target but send nothing to it.")
 def handoff_target(name, method, email, endpoint, api_key, jurisdiction, codes, inactive):
     """Create or change a receiving system."""
-    from webapp.errors import ReportError
+    from webapp.errors import InputRefused
     from webapp.handoff import services as handoff
 
     try:
@@ -526,7 +527,7 @@ def handoff_target(name, method, email, endpoint, api_key, jurisdiction, codes, 
                                      api_key=api_key, jurisdiction_id=jurisdiction,
                                      service_codes=handoff.parse_service_codes("\n".join(codes)), active=not inactive,
                                      target=handoff.target_by_name(name))
-    except ReportError as exc:
+    except InputRefused as exc:
         raise click.ClickException(f"{exc.field}: {exc.message}") from None
     click.echo(f"{target.name}: {target.method} {target.email or target.endpoint}")
 
@@ -539,7 +540,7 @@ def handoff_target(name, method, email, endpoint, api_key, jurisdiction, codes, 
 def handoff_route(department, category, target_name, handled_here):
     """Send a department's or a category's new reports to a target; with neither --target nor --none, remove
     the route."""
-    from webapp.errors import ReportError
+    from webapp.errors import InputRefused
     from webapp.handoff import services as handoff
 
     target = handoff.target_by_name(target_name) if target_name else None
@@ -548,7 +549,7 @@ def handoff_route(department, category, target_name, handled_here):
     try:
         handoff.set_route(actor="cli", department_code=department, category_key=category, target=target,
                           handled_here=handled_here)
-    except ReportError as exc:
+    except InputRefused as exc:
         raise click.ClickException(str(exc.message)) from None
     click.echo(f"{category or department}: {target_name or ('none' if handled_here else 'follows its department')}")
 

@@ -24,7 +24,7 @@ from sqlalchemy import JSON, Date, String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 
 DEFAULT_THRESHOLD = 5
@@ -37,7 +37,7 @@ def threshold() -> int:
     return DEFAULT_THRESHOLD
 
 
-class TooSmallToSplit(ReportError):
+class TooSmallToSplit(InputRefused):
     """The selection without the split is too small to split: the same answer whatever the split value."""
 
     def __init__(self):

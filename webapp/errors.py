@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.extensions import db, limiter
 from webapp.photostore import PhotoStoreUnavailable
-from webapp.refusal import ReportError  # noqa: F401 - defined at the bottom of the layers, imported from here
+from webapp.refusal import InputRefused  # noqa: F401 - defined at the bottom of the layers, imported from here
 
 
 def _wants_json() -> bool:

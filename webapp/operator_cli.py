@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from webapp.auth import services as accounts
 from webapp.auth.roles import Role
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.reports import catalogue
 
 users_cli = AppGroup("users", help="Staff accounts: create, list, disable/enable, set-role, reset-password, reset-2fa.")
@@ -36,7 +36,7 @@ def _refusing(action):
     webapp.unitofwork, rolls back; otherwise it commits once at the end)."""
     try:
         return action()
-    except (accounts.AccountError, ReportError) as exc:
+    except (accounts.AccountError, InputRefused) as exc:
         raise click.ClickException(str(exc.message)) from None
 
 

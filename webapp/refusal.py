@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-class ReportError(ValueError):
+class InputRefused(ValueError):
     """Input a service refuses; `field` names the form field the message belongs to."""
 
     def __init__(self, field: str, message):

@@ -20,7 +20,7 @@ from typing import IO, Iterable, Iterator, Sequence
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML 1.0 does not allow (tab, newline and carriage return are allowed).
@@ -180,7 +180,7 @@ class CsvText:
 
 def read_csv_text(data: bytes) -> CsvText:
     """A CSV file's text, its encoding and its separator (csv.Sniffer on the header line, where the column names
-    are; a text's commas further down cannot mislead it). Raises ReportError when it is not text."""
+    are; a text's commas further down cannot mislead it). Raises InputRefused when it is not text."""
     for codec, name in ENCODINGS:
         try:
             text = data.decode(codec)
@@ -189,7 +189,7 @@ def read_csv_text(data: bytes) -> CsvText:
         if "\x00" not in text:  # UTF-16 and binary files decode as Windows-1252 too, full of NULs
             break
     else:
-        raise ReportError("csv", _l("The CSV file must be text (UTF-8 or Windows-1252, as Excel saves it)."))
+        raise InputRefused("csv", _l("The CSV file must be text (UTF-8 or Windows-1252, as Excel saves it)."))
     header = text.lstrip("\ufeff").split("\n", 1)[0]
     try:
         delimiter = csv.Sniffer().sniff(header, delimiters=",;\t").delimiter

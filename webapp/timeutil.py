@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from webapp.refusal import ReportError
+from webapp.refusal import InputRefused
 
 LOCAL = ZoneInfo("Europe/Stockholm")
 
@@ -71,24 +71,24 @@ def out_of_range_message():
 
 
 def check_period(date_from: date | None, date_to: date | None, names: tuple[str, str] = ("date_from", "date_to")) -> None:
-    """Refuse (ReportError, in the user's language) a period the app cannot compute with: a day outside
+    """Refuse (InputRefused, in the user's language) a period the app cannot compute with: a day outside
     EARLIEST_DAY–LATEST_DAY, or an end before the start."""
     for name, value in zip(names, (date_from, date_to)):
         if value is not None and not day_in_range(value):
-            raise ReportError(name, out_of_range_message())
+            raise InputRefused(name, out_of_range_message())
     if date_from and date_to and date_to < date_from:
-        raise ReportError(names[1], _l("The end date must not be before the start date."))
+        raise InputRefused(names[1], _l("The end date must not be before the start date."))
 
 
 def parse_day(text: str | None, name: str) -> date | None:
-    """A YYYY-MM-DD date filter from a query string (None when empty); ReportError when it is no date or out of
+    """A YYYY-MM-DD date filter from a query string (None when empty); InputRefused when it is no date or out of
     range."""
     if not text:
         return None
     try:
         value = date.fromisoformat(text.strip())
     except ValueError:
-        raise ReportError(name, _l("Give the date as YYYY-MM-DD.")) from None
+        raise InputRefused(name, _l("Give the date as YYYY-MM-DD.")) from None
     check_period(value, None, (name, name))
     return value
 

@@ -43,6 +43,8 @@ def test_services_one_per_active_category_in_both_formats(client):
                     "description": dark["description"], "metadata": True, "type": "realtime",
                     "keywords": "dark unsafe,safety", "group": "Trygghetsvandring"}
     assert next(s for s in services if s["service_code"] == "graffiti")["metadata"] is False
+    english = client.get("/open311/v2/services.json?locale=en", headers={"Accept-Language": "en"}).get_json()
+    assert {s["service_code"]: s["group"] for s in english}["graffiti"] == "Fault report"  # the group in words, translated
     root = xml(client.get("/open311/v2/services.xml"))
     assert root.tag == "services" and len(root.findall("service")) == len(services)
     assert root.find("service/metadata").text in ("true", "false")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.factories import CENTRUM, KARLSLUND, form_token, login, make_user
 from webapp.campaigns import dialogue, services
 from webapp.campaigns.models import DialogueResponse
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.timeutil import local_today
@@ -58,19 +58,19 @@ def backdate(days=1):
 def test_questions_need_swedish_text_and_matching_choices(app):
     campaign = make_dialogue()
     ask = dialogue.QuestionInput
-    with pytest.raises(ReportError) as no_text:
+    with pytest.raises(InputRefused) as no_text:
         dialogue.add_question(campaign, ask("text", {"en": "Only English"}), "kom")
     assert no_text.value.field == "text_sv"
-    with pytest.raises(ReportError) as one_choice:
+    with pytest.raises(InputRefused) as one_choice:
         dialogue.add_question(campaign, ask("one", {"sv": "Fråga"}, {"sv": ["Bara en"]}), "kom")
     assert one_choice.value.field == "options_sv"
-    with pytest.raises(ReportError) as uneven:
+    with pytest.raises(InputRefused) as uneven:
         dialogue.add_question(campaign, ask("one", {"sv": "Fråga"}, {"sv": ["A", "B"], "ar": ["أ"]}), "kom")
     assert uneven.value.field == "options_ar"
     walk = services.save_campaign(services.CampaignInput(
         name="Vandring", slug="vandring", kind="safety_walk", starts_on=date(2018, 1, 1), ends_on=date(2018, 2, 1),
         district_ids=campaign.district_ids), "kom")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         dialogue.add_question(walk, ask("text", {"sv": "Fråga"}), "kom")
     assert [q.kind for q in dialogue.questions(campaign)] == ["text", "one", "several", "scale", "place"]
 
@@ -92,11 +92,11 @@ def test_answers_are_checked_and_stored_anonymously(app):
     found = dict(dialogue.problems(campaign, wrong))
     assert set(found) == {f"q{q[1]}", f"q{q[3]}", f"q{q[4]}", "housing"}
     assert dict(dialogue.problems(campaign, dialogue.Answered())) .keys() == {"answers"}
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         dialogue.submit_response(campaign, wrong)
     # Closed on the web; a meeting's answers may still be entered, marked as such.
     closed = make_dialogue("dialog-2018", start=date(2018, 3, 1), end=date(2018, 3, 31))
-    with pytest.raises(ReportError) as refused:
+    with pytest.raises(InputRefused) as refused:
         answer(closed, text="Sent")
     assert refused.value.field == "campaign"
     q = ids(closed)
@@ -139,7 +139,7 @@ def test_results_themes_and_search(app):
     db.session.commit()
     text_answer = next(a for a in first.answers if a.question.kind == "text")
     dialogue.tag_answer(campaign, text_answer.id, "  belysning ", "kom")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         dialogue.tag_answer(campaign, text_answer.id, " ", "kom")
     data = dialogue.results(campaign)
     by_kind = {e["question"].kind: e for e in data["questions"]}
@@ -154,10 +154,10 @@ def test_promise_with_actions_and_the_follow_up(app):
     held = make_dialogue("dialog-2018", start=date(2018, 3, 1), end=date(2018, 4, 30))
     promise = dialogue.save_promise(year=2019, text="Vi lovar bättre belysning.", decided_on=date(2019, 2, 1),
                                     campaign_id=held.id, actor="kom")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         dialogue.save_promise(year=2019, text="Igen", decided_on=None, campaign_id=None, actor="kom")
     action = dialogue.add_action(promise, text="Nya lampor i parken", department_code="TS", actor="kom")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         dialogue.add_action(promise, text="X", department_code="NOPE", actor="kom")
     dialogue.set_action_status(promise, action.id, "done", "kom")
     db.session.commit()

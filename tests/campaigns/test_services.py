@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.factories import CENTRUM, KARLSLUND, backdate_reports, image_bytes, make_report
 from webapp.campaigns import imports, services
 from webapp.campaigns.services import CampaignInput
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
@@ -34,21 +34,21 @@ def campaign(slug="instagram-2018", start=date(2018, 2, 19), end=date(2018, 3, 4
 
 
 def test_campaign_validation(app):
-    with pytest.raises(ReportError, match="before|före"):
+    with pytest.raises(InputRefused, match="before|före"):
         campaign(start=date(2018, 3, 1), end=date(2018, 2, 1))
     campaign("instagram-2018")
-    with pytest.raises(ReportError) as taken:
+    with pytest.raises(InputRefused) as taken:
         campaign("instagram-2018")
     assert taken.value.field == "slug"
-    with pytest.raises(ReportError) as bad_slug:
+    with pytest.raises(InputRefused) as bad_slug:
         campaign("Instagram 2018!")
     assert bad_slug.value.field == "slug"
     lund = {"type": "Polygon", "coordinates": [[[13.1, 55.7], [13.2, 55.7], [13.2, 55.75], [13.1, 55.7]]]}
-    with pytest.raises(ReportError) as outside:
+    with pytest.raises(InputRefused) as outside:
         services.save_campaign(CampaignInput(name="Lund", slug="lund", kind="safety_walk", starts_on=TODAY,
                                              ends_on=TODAY, drawn_area=json.dumps(lund)), "x")
     assert outside.value.field == "drawn_area"
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.save_campaign(CampaignInput(name="Ingen yta", slug="ingen-yta", kind="safety_walk",
                                              starts_on=TODAY, ends_on=TODAY), "x")
 
@@ -66,14 +66,14 @@ def test_reports_through_a_campaign_are_checked_and_tagged(app):
     data = NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0])
     report, _ = services.submit(made, data, photo_settings(), today=TODAY)
     assert report.campaign_id == made.id
-    with pytest.raises(ReportError) as closed:
+    with pytest.raises(InputRefused) as closed:
         services.submit(made, data, photo_settings(), today=date(2018, 3, 5))
     assert closed.value.field == "campaign"
-    with pytest.raises(ReportError) as elsewhere:
+    with pytest.raises(InputRefused) as elsewhere:
         services.submit(made, NewReport(category_key="littered", lat=KARLSLUND[1], lon=KARLSLUND[0]),
                         photo_settings(), today=TODAY)
     assert elsewhere.value.field == "location"
-    with pytest.raises(ReportError) as not_asked:
+    with pytest.raises(InputRefused) as not_asked:
         services.submit(made, NewReport(category_key="dark_unsafe", lat=CENTRUM[1], lon=CENTRUM[0]),
                         photo_settings(), today=TODAY)
     assert not_asked.value.field == "category"
@@ -161,11 +161,11 @@ def test_unsure_captions_wait_uncategorised_for_a_person(app):
 
 def test_import_refuses_bad_files(app):
     made = campaign()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         imports.import_posts(made, b"just,some\n1,2\n", "x.csv", actor="x", settings=photo_settings())
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         imports.import_posts(made, "caption,posted_at\n".encode("utf-16"), "x.csv", actor="x", settings=photo_settings())
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         imports.import_posts(made, b"caption,posted_at\n", "x.csv", actor="x", settings=photo_settings(), zip_bytes=b"not a zip")
 
 
@@ -205,11 +205,11 @@ def test_comparison_of_baseline_and_follow_up_hand_counted(app):
 
 
 def test_engagement_activities(app):
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.add_activity(held_on=None, kind="meeting", title="Möte", participants=10, actor="x")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.add_activity(held_on=date(2018, 4, 1), kind="party", title="Fest", participants=10, actor="x")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.add_activity(held_on=date(2018, 4, 1), kind="meeting", title="Möte", participants=-1, actor="x")
     services.add_activity(held_on=date(2018, 4, 14), kind="cleanup", title="Skräpplockardag", participants=64, actor="x", district_id=district_id("Centrum/Öster"))
     services.add_activity(held_on=date(2019, 5, 1), kind="replanting", title="Plantering", participants=20, actor="x")
@@ -248,10 +248,10 @@ def test_gender_and_age_only_in_aggregate_with_small_cells_suppressed(app):
     assert by_gender["other"]["total"] == 0
     by_age = {row["answer"]: row for row in split["age_group"]}
     assert by_age["16-24"]["total"] == 6 and by_age["65+"]["total"] is None
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.submit(made, data(), photo_settings(), today=TODAY, gender="robot")
     plain = campaign("utan-fragor", start=TODAY, end=TODAY)
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.submit(plain, data("littered"), photo_settings(), today=TODAY, gender="woman")
 
 

@@ -12,7 +12,7 @@ from tests.factories import CENTRUM, backdate_reports, commit, image_bytes, logi
 from webapp.campaigns import services, walks
 from webapp.campaigns.models import SafetyAudit, Walk
 from webapp.campaigns.services import CampaignInput
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
@@ -45,9 +45,9 @@ def report_in(campaign, place=None, key="dark_unsafe", **answers):
 
 def test_group_links_tag_reports_and_count_participants(app):
     made = walk_campaign()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         walks.add_group(made, "Klass 8A", kind="school_class", size=0, actor="kom")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         walks.add_group(made, "Klass 8A", kind="gang", size=20, actor="kom")
     class_a = walks.add_group(made, "Klass 8A", kind="school_class", size=26, actor="kom")
     class_b = walks.add_group(made, "Klass 9B", kind="school_class", size=24, actor="kom")
@@ -65,7 +65,7 @@ def test_group_links_tag_reports_and_count_participants(app):
     period = indicators.parse_period(None, TODAY - timedelta(days=2), TODAY + timedelta(days=2))
     assert indicators._engagement(period)["campaign_participants"] == 28
     other = walk_campaign("annan")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         report_in(other, group=class_a)
 
 
@@ -78,7 +78,7 @@ def test_audit_is_stored_checked_and_summarised_per_cell(app):
     assert db.session.execute(select(func.count(SafetyAudit.id))).scalar_one() == 3
     before = db.session.execute(select(func.count(Report.id))).scalar_one()
     for bad in ({"lighting": "9"}, {"lighting": "x"}, {"secret": 3}):
-        with pytest.raises(ReportError):
+        with pytest.raises(InputRefused):
             report_in(made, audit_answers=bad)
     assert db.session.execute(select(func.count(Report.id))).scalar_one() == before
 
@@ -111,12 +111,12 @@ def test_walk_is_planned_recorded_and_published_with_decisions(app):
     west = report_in(made, at(-300, 0))
     middle = report_in(made, at(50, 0))
     elsewhere = report_in(walk_campaign("annan"))
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         walks.plan_walk(made, "Vandring", planned_on=None, report_ids=[east.id, elsewhere.id], actor="kom")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         walks.plan_walk(made, "Vandring", planned_on=None, report_ids=[], actor="kom")
     outside = json.dumps({"type": "LineString", "coordinates": [[12.0, 55.0], [12.1, 55.1]]})
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         walks.plan_walk(made, "Vandring", planned_on=None, report_ids=[east.id, west.id], actor="kom", drawn_route=outside)
 
     walk = walks.plan_walk(made, "Vandring i Öster", planned_on=TODAY, report_ids=[east.id, west.id, middle.id], actor="kom")
@@ -128,23 +128,23 @@ def test_walk_is_planned_recorded_and_published_with_decisions(app):
                            walk=walk)
     assert [p.report_id for p in walk.points] == [east.id, middle.id, west.id] and walk.route_drawn
 
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         walks.publish(walk, "kom")  # not recorded yet
     records = [walks.PointRecord(east.id, "Mörkt", "work_order"), walks.PointRecord(middle.id, "", "no_action"),
                walks.PointRecord(west.id)]
-    with pytest.raises(ReportError):  # no action needs a reason
+    with pytest.raises(InputRefused):  # no action needs a reason
         walks.record_walk(walk, walked_on=TODAY, participants=12, participant_note="Boende, TS, SB", summary="", points=records, actor="kom")
-    with pytest.raises(ReportError):  # not in the future
+    with pytest.raises(InputRefused):  # not in the future
         walks.record_walk(walk, walked_on=TODAY + timedelta(days=2), participants=12, participant_note="", summary="", points=[], actor="kom")
     records[1].decision_note = "Buskarna är redan klippta."
     walks.record_walk(walk, walked_on=TODAY, participants=12, participant_note="Boende, TS, SB", summary="Mest om belysning.", points=records, actor="kom")
-    with pytest.raises(ReportError):  # the last stop has no decision
+    with pytest.raises(InputRefused):  # the last stop has no decision
         walks.publish(walk, "kom")
     records[2].decision = "referred"
     walks.record_walk(walk, walked_on=TODAY, participants=12, participant_note="Boende, TS, SB", summary="Mest om belysning.", points=records, actor="kom")
     walks.publish(walk, "kom")
     assert walk.published_at is not None
-    with pytest.raises(ReportError):  # a published route is not changed under the residents' eyes
+    with pytest.raises(InputRefused):  # a published route is not changed under the residents' eyes
         walks.plan_walk(made, "Annan", planned_on=TODAY, report_ids=[east.id], actor="kom", walk=walk)
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from tests.factories import CENTRUM, KARLSLUND, make_report
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.hotspots import services
 from webapp.hotspots.services import HotspotQuery
@@ -79,11 +79,11 @@ def test_time_of_day_from_the_clock_in_stockholm():
 
 
 def test_bad_choices_are_refused(app):
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         HotspotQuery(date(2026, 3, 2), date(2026, 3, 1)).check()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         HotspotQuery(date(2020, 1, 1), date(2026, 1, 1)).check()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         HotspotQuery(date(2026, 3, 1), date(2026, 3, 2), time_of_day="noon").check()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         HotspotQuery(date(2026, 3, 1), date(2026, 3, 2), category="graffiti").check()

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from tests.factories import make_report
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.geo import services as geo
 from webapp.insights import services
 from webapp.insights.services import Selection
@@ -48,9 +48,9 @@ def test_filters(known):
     assert services.grid(Selection(kinds=["fault"]), 100).total == 1
     assert services.grid(Selection(date_from=date(2019, 1, 1)), 100).total == 3
     assert services.grid(Selection(date_from=date(2019, 11, 20), date_to=date(2019, 11, 20)), 100).total == 1
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         Selection(date_from=date(2019, 2, 1), date_to=date(2019, 1, 1)).check()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.grid(Selection(), 5)
 
 

@@ -64,7 +64,7 @@ def test_a_key_from_another_form_never_changes_that_report(app):
     from datetime import date, timedelta
 
     from webapp.campaigns import services as campaigns
-    from webapp.errors import ReportError
+    from webapp.errors import InputRefused
     from webapp.geo.models import District
 
     key = uuid.uuid4().hex
@@ -76,7 +76,7 @@ def test_a_key_from_another_form_never_changes_that_report(app):
         ends_on=date.today() + timedelta(days=3), district_ids=[centrum]), "kom")
     import pytest
 
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         campaigns.submit(campaign, intake.NewReport(category_key="littered", lat=CENTRUM[1], lon=CENTRUM[0],
                                                       idempotency_key=key), photo_settings())
     db.session.refresh(plain)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import CENTRUM, KARLSLUND, MALMO, image_bytes, make_report, media_files
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.reports import intake, lifecycle, public
@@ -58,7 +58,7 @@ def test_publish_at_once_switch(app):
     ({"photos": [image_bytes(), b"GIF89a not really"]}, "photos"),
 ], ids=["category", "outside", "no-place", "long-text", "four-photos", "one-fake-photo"])
 def test_refused_reports_store_nothing(app, fields, field):
-    with pytest.raises(ReportError) as error:
+    with pytest.raises(InputRefused) as error:
         make_report(**fields)
     assert error.value.field == field
     assert count(Report) == count(Photo) == count(StatusChange) == 0
@@ -116,14 +116,14 @@ def test_support_counts_once_per_supporter(app):
 def test_closed_reports_cannot_be_supported(app):
     report, _ = make_report()
     lifecycle.change_status(report, "fixed", actor="test")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         public.support_report(report, "browser-a")
 
 
 def test_status_flow_refuses_steps_that_are_not_in_it(app):
     report, _ = make_report()
     lifecycle.change_status(report, "referred", actor="test", public_note="Trafikverket ansvarar för vägen.")
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         lifecycle.change_status(report, "in_progress", actor="test")
     assert report.status == "referred"
     assert [h.to_status for h in report.history] == ["received", "referred"]

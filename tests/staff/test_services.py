@@ -7,7 +7,7 @@ from PIL import Image
 
 from tests.factories import CENTRUM, KARLSLUND, commit, image_bytes, make_report
 from webapp.audit import events_for
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.reports import lifecycle, moderation, public
 from webapp.reports.models import Report
@@ -52,9 +52,9 @@ def test_second_save_with_a_stale_version_is_refused(app):
 
 def test_edit_position_relocates_district_and_needs_a_reason(app):
     report, _ = make_report(at=CENTRUM)
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         lifecycle.edit_report(report, actor="x", expected_version=report.version, reason="", lat=KARLSLUND[1], lon=KARLSLUND[0])
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         lifecycle.edit_report(report, actor="x", expected_version=report.version, reason="flytta", lat=55.6, lon=13.0)  # Malmö
     lifecycle.edit_report(report, actor="x", expected_version=report.version, reason="rätt plats", lat=KARLSLUND[1], lon=KARLSLUND[0])
     assert report.district.name == "Karlslund/Norrestad" and report.zone_id is None
@@ -71,13 +71,13 @@ def test_merge_adds_up_support_and_keeps_the_duplicates_link_working(app):
     assert keep.support_count == 1 + 2 + 1
     assert duplicate.status == "duplicate" and duplicate.merged_into_id == keep.id
     assert public.report_by_token(token).merged_into.reference == keep.reference
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         lifecycle.merge_reports(keep, duplicate, "officer@landskrona.se")
 
 
 def test_hide_needs_a_reason_and_takes_it_off_the_public_map(app):
     report, _ = make_report()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         moderation.set_hidden(report, True, actor="x", expected_version=report.version, reason="")
     moderation.set_hidden(report, True, actor="x", expected_version=report.version, reason="Namn på person i texten")
     assert public.public_report(report.reference) is None
@@ -88,7 +88,7 @@ def test_hide_needs_a_reason_and_takes_it_off_the_public_map(app):
 
 def test_referral_to_an_outside_party_is_public_with_an_explanation(app):
     report, _ = make_report()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         lifecycle.assign_report(report, actor="x", expected_version=report.version, external_kind="trafikverket")
     lifecycle.assign_report(report, actor="x", expected_version=report.version, external_kind="property_owner", external_name="Fastighets AB",
                            external_contact="info@fastighet.example", public_note="Fastighetsägaren ansvarar.")
@@ -191,15 +191,15 @@ def test_saving_and_deleting_views_is_refused_when_it_should_be(app):
                                      ("Vy", "category=graffiti", "everyone", owner),
                                      ("Vy", "", "personal", owner),
                                      ("Vy", "category=graffiti", "department", admin)]:
-        with pytest.raises(ReportError):
+        with pytest.raises(InputRefused):
             services.save_view(user, name=name, query=query, scope=scope, actor=user.email)
     view = services.save_view(owner, name="Delad", query="category=graffiti", scope="all", actor=owner.email)
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.delete_view(view, other, other.email)  # shared with them, still not theirs
     assert db.session.get(SavedView, view.id) is not None
     for n in range(services.MAX_VIEWS_PER_USER - 1):
         services.save_view(owner, name=f"Vy {n}", query="category=graffiti", scope="personal", actor=owner.email)
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         services.save_view(owner, name="En för mycket", query="category=graffiti", scope="personal", actor=owner.email)
     services.delete_view(view, owner, owner.email)
     assert db.session.get(SavedView, view.id) is None

@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import CENTRUM, KARLSLUND, image_bytes, make_report, make_user
 from webapp.audit import events_for
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.mail import outbox_messages
 from webapp.media import photo_settings
@@ -121,7 +121,7 @@ def test_completion_with_after_photo_fixes_reports_and_tells_the_residents(app):
 
 def test_satisfaction_only_after_a_fix(app):
     report, _ = make_report()
-    with pytest.raises(ReportError):
+    with pytest.raises(InputRefused):
         public.record_satisfaction(report, 5)
 
 

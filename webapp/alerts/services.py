@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.alerts.models import AREA_KINDS, FREQUENCIES, AreaAlert, AreaAlertSent
 from webapp.campaigns.models import Campaign
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.geo.services import is_in_kommun
@@ -61,32 +61,32 @@ class AlertRequest:
 def _address(email: str) -> str:
     address = clean_line(email or "").strip().lower()
     if not EMAIL_RE.match(address) or len(address) > 254:
-        raise ReportError("email", _l("That does not look like an e-mail address."))
+        raise InputRefused("email", _l("That does not look like an e-mail address."))
     return address
 
 
 def _area(request: AlertRequest) -> dict:
-    """The alert's area as column values; ReportError names the field that is wrong."""
+    """The alert's area as column values; InputRefused names the field that is wrong."""
     if request.kind not in AREA_KINDS:
-        raise ReportError("kind", _l("Choose what to watch: an area, a campaign or a place."))
+        raise InputRefused("kind", _l("Choose what to watch: an area, a campaign or a place."))
     if request.kind == "district":
         district = db.session.get(District, request.district_id) if request.district_id else None
         if district is None:
-            raise ReportError("district", _l("Choose an area from the list."))
+            raise InputRefused("district", _l("Choose an area from the list."))
         return {"district_id": district.id}
     if request.kind == "campaign":
         campaign = db.session.execute(select(Campaign).where(Campaign.slug == (request.campaign_slug or ""))) \
             .scalar_one_or_none()
         if campaign is None:
-            raise ReportError("campaign", _l("Choose a campaign from the list."))
+            raise InputRefused("campaign", _l("Choose a campaign from the list."))
         return {"campaign_id": campaign.id}
     lat, lon, radius = request.lat, request.lon, request.radius_m
     if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)) \
             or not is_in_kommun(lon, lat):
-        raise ReportError("lat", _l("Give a place in the kommun: its latitude and longitude."))
+        raise InputRefused("lat", _l("Give a place in the kommun: its latitude and longitude."))
     low, high = RADIUS_RANGE_M
     if radius is None or not low <= radius <= high:
-        raise ReportError("radius_m", _l("The distance must be between %(low)d and %(high)d metres.",
+        raise InputRefused("radius_m", _l("The distance must be between %(low)d and %(high)d metres.",
                                          low=low, high=high))
     return {"lat": round(lat, 6), "lon": round(lon, 6), "radius_m": int(radius)}
 
@@ -99,7 +99,7 @@ def subscribe(request: AlertRequest) -> tuple[AreaAlert | None, bool]:
     answers the same in every case, so nobody learns what an address watches."""
     address = _address(request.email)
     if request.frequency not in FREQUENCIES:
-        raise ReportError("frequency", _l("Choose at once or once a day."))
+        raise InputRefused("frequency", _l("Choose at once or once a day."))
     area = _area(request)
     same = [getattr(AreaAlert, name) == value for name, value in area.items()]
     alert = db.session.execute(select(AreaAlert).where(AreaAlert.email == address, AreaAlert.kind == request.kind,

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.alerts import feeds, notify, services
 from webapp.alerts.forms import AlertForm, UnsubscribeForm
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import csrf, limiter
 from webapp.formfields import empty_choice, form_problems
 from webapp.i18n import current_language
@@ -55,7 +55,7 @@ def subscribe():
                 email=form.email.data, kind=form.kind.data, frequency=form.frequency.data,
                 locale=current_language(), district_id=form.district.data, campaign_slug=form.campaign.data or None,
                 lat=form.number("lat"), lon=form.number("lon"), radius_m=form.radius_m.data))
-        except ReportError as exc:
+        except InputRefused as exc:
             field = getattr(form, exc.field, None)
             (field.errors if field is not None else form.email.errors).append(exc.message)
         else:

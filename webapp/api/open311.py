@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from webapp.api import services as o311
 from webapp.api.services import Open311Error
 from webapp.auth import apikeys
-from webapp.errors import ReportError, register_error_format
+from webapp.errors import InputRefused, register_error_format
 from webapp.extensions import csrf, limiter
 from webapp.i18n import localized
 from webapp.media import photo_settings
@@ -187,7 +187,7 @@ def create_request(fmt):
     try:
         report, token = intake.create_report(data, photo_settings(), actor=f"open311:{client.name}",
                                               allow_unplaced=True)
-    except ReportError as exc:
+    except InputRefused as exc:
         raise Open311Error(400, f"{exc.field}: {exc}") from None
     report.api_client_id = client.id
     report.client_token = secrets.token_hex(16)

@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.reports.labels import KIND_LABELS
 from webapp.reports.models import KIND_SAFETY, Category, Report, StatusChange
 from webapp.reports.status import OPEN_STATUSES, ReportStatus
 from webapp.timeutil import EARLIEST_DAY, LATEST_DAY, as_utc, instant_in_range, utcnow
@@ -77,6 +79,12 @@ def has_metadata(category: Category) -> bool:
     return category.kind == KIND_SAFETY or bool(category.extra_questions)
 
 
+def kind_name(kind: str, lang: str) -> str:
+    """The service group in the asker's language ("Trygghetsvandring", "Safety walk"), from the kinds' labels."""
+    with force_locale(lang):
+        return str(KIND_LABELS.get(kind, kind))
+
+
 def service(category: Category, lang: str) -> dict:
     return {
         "service_code": category.key,
@@ -85,7 +93,7 @@ def service(category: Category, lang: str) -> dict:
         "metadata": has_metadata(category),
         "type": "realtime",
         "keywords": ",".join(filter(None, [category.key.replace("_", " "), category.kind])),
-        "group": "Trygghetsvandring" if category.kind == KIND_SAFETY else "Felanmälan",
+        "group": kind_name(category.kind, lang),
     }
 
 

@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from webapp.api import health
 from webapp.api.openapi import document
 from webapp.assets import services as asset_services
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import limiter
 from webapp.geo import services as geo
 from webapp.geo.models import District, Zone
@@ -201,7 +201,7 @@ def support(reference: str):
     supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
     try:
         added = public.support_report(found, supporter, client_address=get_remote_address())
-    except ReportError as exc:
+    except InputRefused as exc:
         return error(str(exc.message), 409)
     return jsonify({"reference": found.reference, "support_count": found.support_count, "added": added})
 

@@ -11,7 +11,7 @@ from shapely.geometry import shape
 from sqlalchemy import select
 
 from webapp.assets.models import Asset, AssetKind
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.services import GeoImportError
@@ -65,7 +65,7 @@ def _attributes(row: dict, id_field: str | None) -> dict:
 def read_csv_rows(data: bytes, id_field: str | None = None) -> list[AssetRow]:
     try:
         found = read_csv_text(data)
-    except ReportError as exc:
+    except InputRefused as exc:
         raise GeoImportError(str(exc)) from None
     rows = []
     for line, raw in enumerate(found.rows(), start=2):

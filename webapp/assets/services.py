@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.assets.models import Asset, AssetKind, ReportAsset
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.i18n import localized
@@ -68,21 +68,21 @@ def nearest_assets(kind_key: str, lat: float, lon: float, within_m: float, limit
 
 
 def asset_problem(asset_id: int, category_key: str | None, lat: float | None,
-                  lon: float | None) -> ReportError | None:
+                  lon: float | None) -> InputRefused | None:
     """Why a new report may not name this asset (None: it may): it must exist, be in use, be of a kind tied to
     the report's category and stand within ASSET_MAX_REPORT_DISTANCE_M of the pin. Called by the report intake
     through the hook `report_asset_check` (reports do not import assets)."""
     asset = db.session.get(Asset, asset_id) if isinstance(asset_id, int) else None
     if asset is None or asset.retired:
-        return ReportError("location", _l("The chosen object is not in the inventory any more. "
+        return InputRefused("location", _l("The chosen object is not in the inventory any more. "
                                           "Choose it again on the map, or send the report without it."))
     if category_key is not None and category_key not in (asset.kind.category_keys or []):
-        return ReportError("location", _l("The chosen object (%(kind)s) does not fit this kind of report. "
+        return InputRefused("location", _l("The chosen object (%(kind)s) does not fit this kind of report. "
                                           "Choose another object, or send the report without it.",
                                           kind=localized(asset.kind.names).lower()))
     limit = current_app.config["ASSET_MAX_REPORT_DISTANCE_M"]
     if lat is None or lon is None or geo.meters_between(lon, lat, asset.lon, asset.lat) > limit:
-        return ReportError("location", _l("The chosen object is more than %(m)d metres from the pin. "
+        return InputRefused("location", _l("The chosen object is more than %(m)d metres from the pin. "
                                           "Move the pin to it, or send the report without it.", m=limit))
     return None
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from webapp import audit
 from webapp.auth.models import ApiClient
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.timeutil import utcnow
 
@@ -22,9 +22,9 @@ def create_key(name: str, actor: str) -> tuple[ApiClient, str]:
     """A new client with a new key. The key is returned once and only its hash is kept."""
     name = (name or "").strip()
     if not name:
-        raise ReportError("name", _l("Give the client a name."))
+        raise InputRefused("name", _l("Give the client a name."))
     if db.session.execute(select(ApiClient).where(ApiClient.name == name)).scalar_one_or_none():
-        raise ReportError("name", _l("There is already a client with that name."))
+        raise InputRefused("name", _l("There is already a client with that name."))
     key = "tk_" + secrets.token_urlsafe(30)
     client = ApiClient(name=name, key_hash=_hash(key), key_prefix=key[:10], created_by=actor)
     db.session.add(client)

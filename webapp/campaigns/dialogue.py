@@ -28,7 +28,7 @@ from webapp.campaigns.models import (
     PromiseAction,
 )
 from webapp.campaigns.services import AGE_GROUPS, GENDERS, area_shape, is_open
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.municipality import current_municipality
 from webapp.reports.models import Department
@@ -71,24 +71,24 @@ def add_question(campaign: Campaign, data: QuestionInput, actor: str) -> Dialogu
     """A new question at the end of the dialogue. The Swedish text is required; a choice question has 2–12
     choices, given in Swedish and, where other languages are given, as many in each."""
     if not is_dialogue(campaign):
-        raise ReportError("campaign", _l("Only a dialogue has questions."))
+        raise InputRefused("campaign", _l("Only a dialogue has questions."))
     if data.kind not in QUESTION_KINDS:
-        raise ReportError("kind", _l("Choose the kind of question."))
+        raise InputRefused("kind", _l("Choose the kind of question."))
     text = {lang: (data.text.get(lang) or "").strip() for lang in LANGUAGES if (data.text.get(lang) or "").strip()}
     if not text.get("sv"):
-        raise ReportError("text_sv", _l("Write the question in Swedish."))
+        raise InputRefused("text_sv", _l("Write the question in Swedish."))
     options = []
     if data.kind in ("one", "several"):
         lines = {lang: [line.strip() for line in (data.options.get(lang) or []) if line.strip()] for lang in LANGUAGES}
         if not 2 <= len(lines["sv"]) <= 12:
-            raise ReportError("options_sv", _l("Give 2 to 12 choices in Swedish, one per line."))
+            raise InputRefused("options_sv", _l("Give 2 to 12 choices in Swedish, one per line."))
         for lang in ("en", "ar"):
             if lines[lang] and len(lines[lang]) != len(lines["sv"]):
-                raise ReportError(f"options_{lang}", _l("Give as many choices in each language, in the same order."))
+                raise InputRefused(f"options_{lang}", _l("Give as many choices in each language, in the same order."))
         options = [{lang: lines[lang][i] for lang in LANGUAGES if lines[lang]} for i in range(len(lines["sv"]))]
     existing = questions(campaign)
     if len(existing) >= MAX_QUESTIONS:
-        raise ReportError("kind", _l("A dialogue has at most %(n)d questions.", n=MAX_QUESTIONS))
+        raise InputRefused("kind", _l("A dialogue has at most %(n)d questions.", n=MAX_QUESTIONS))
     question = DialogueQuestion(campaign_id=campaign.id, kind=data.kind, text=text, options=options,
                                 position=(existing[-1].position + 1) if existing else 1)
     db.session.add(question)
@@ -102,9 +102,9 @@ def remove_question(campaign: Campaign, question_id: int | None, actor: str) -> 
     """Remove a question nobody has answered yet (answers given stay with their question)."""
     question = db.session.get(DialogueQuestion, question_id or 0)
     if question is None or question.campaign_id != campaign.id:
-        raise ReportError("question_id", _l("Choose a question of this dialogue."))
+        raise InputRefused("question_id", _l("Choose a question of this dialogue."))
     if db.session.execute(select(DialogueAnswer.id).where(DialogueAnswer.question_id == question.id)).first():
-        raise ReportError("question_id", _l("This question has answers already and cannot be removed."))
+        raise InputRefused("question_id", _l("This question has answers already and cannot be removed."))
     db.session.delete(question)
     db.session.flush()
     audit.record("campaign", campaign.id, "question_removed", actor, question=question_id)
@@ -172,16 +172,16 @@ def submit_response(campaign: Campaign, answered: Answered, *, channel: str = "w
                     today: date | None = None) -> DialogueResponse:
     """Store one person's answers, anonymously: no contact, no address, only the optional gender, age group and
     housing form. The dialogue must be open for answers on the web; staff may enter a meeting's answers at any
-    time (marked as collected at a meeting). Raises ReportError with the first problem."""
+    time (marked as collected at a meeting). Raises InputRefused with the first problem."""
     if not is_dialogue(campaign):
-        raise ReportError("campaign", _l("This is not a dialogue."))
+        raise InputRefused("campaign", _l("This is not a dialogue."))
     if channel not in CHANNELS:
-        raise ReportError("channel", _l("Choose one of the answers given."))
+        raise InputRefused("channel", _l("Choose one of the answers given."))
     if channel == "web" and not is_open(campaign, today):
-        raise ReportError("campaign", _l("This dialogue is closed."))
+        raise InputRefused("campaign", _l("This dialogue is closed."))
     found = problems(campaign, answered)
     if found:
-        raise ReportError(*found[0])
+        raise InputRefused(*found[0])
     response = DialogueResponse(campaign_id=campaign.id, channel=channel,
                                 entered_by=actor if channel == "meeting" else "",
                                 gender=answered.gender or None, age_group=answered.age_group or None,
@@ -363,10 +363,10 @@ def tag_answer(campaign: Campaign, answer_id: int | None, theme: str, actor: str
     """Tag a text answer with a theme (or take the tag off). A theme is a short phrase staff choose."""
     answer = db.session.get(DialogueAnswer, answer_id or 0)
     if answer is None or answer.response.campaign_id != campaign.id:
-        raise ReportError("answer_id", _l("Choose an answer of this dialogue."))
+        raise InputRefused("answer_id", _l("Choose an answer of this dialogue."))
     theme = " ".join((theme or "").split())[:60]
     if not theme:
-        raise ReportError("theme", _l("Write the theme, for example “lighting”."))
+        raise InputRefused("theme", _l("Write the theme, for example “lighting”."))
     tags = [t for t in (answer.themes or []) if t != theme]
     answer.themes = tags if remove else sorted(tags + [theme], key=str.casefold)
     db.session.flush()
@@ -390,14 +390,14 @@ def save_promise(*, year: int | None, text: str, decided_on: date | None, campai
                  promise: CitizenPromise | None = None) -> CitizenPromise:
     """Record a year's citizen promise (one per year), with the dialogue it came from."""
     if not year or not 2000 <= year <= 2100:
-        raise ReportError("year", _l("Give a year between 2000 and 2100."))
+        raise InputRefused("year", _l("Give a year between 2000 and 2100."))
     if not (text or "").strip():
-        raise ReportError("text", _l("Write the promise."))
+        raise InputRefused("text", _l("Write the promise."))
     other = db.session.execute(select(CitizenPromise.id).where(CitizenPromise.year == year)).scalar_one_or_none()
     if other is not None and (promise is None or other != promise.id):
-        raise ReportError("year", _l("There is already a promise for %(year)d.", year=year))
+        raise InputRefused("year", _l("There is already a promise for %(year)d.", year=year))
     if campaign_id is not None and not is_dialogue(db.session.get(Campaign, campaign_id)):
-        raise ReportError("campaign", _l("Choose a dialogue from the list."))
+        raise InputRefused("campaign", _l("Choose a dialogue from the list."))
     if promise is None:
         promise = CitizenPromise(created_by=actor)
         db.session.add(promise)
@@ -411,11 +411,11 @@ def save_promise(*, year: int | None, text: str, decided_on: date | None, campai
 def add_action(promise: CitizenPromise, *, text: str, department_code: str | None, actor: str,
                status: str = "planned") -> PromiseAction:
     if not (text or "").strip():
-        raise ReportError("text", _l("Write the action."))
+        raise InputRefused("text", _l("Write the action."))
     if department_code and db.session.get(Department, department_code) is None:
-        raise ReportError("department", _l("Choose a department from the list."))
+        raise InputRefused("department", _l("Choose a department from the list."))
     if status not in ACTION_STATUSES:
-        raise ReportError("status", _l("Choose one of the answers given."))
+        raise InputRefused("status", _l("Choose one of the answers given."))
     action = PromiseAction(text=text.strip(), department_code=department_code or None, status=status)
     promise.actions.append(action)
     db.session.flush()
@@ -427,9 +427,9 @@ def add_action(promise: CitizenPromise, *, text: str, department_code: str | Non
 def set_action_status(promise: CitizenPromise, action_id: int | None, status: str, actor: str) -> PromiseAction:
     action = db.session.get(PromiseAction, action_id or 0)
     if action is None or action.promise_id != promise.id:
-        raise ReportError("action_id", _l("Choose an action of this promise."))
+        raise InputRefused("action_id", _l("Choose an action of this promise."))
     if status not in ACTION_STATUSES:
-        raise ReportError("status", _l("Choose one of the answers given."))
+        raise InputRefused("status", _l("Choose one of the answers given."))
     action.status = status
     db.session.flush()
     audit.record("promise", promise.id, "action_status", actor, action_id=action.id, status=status)

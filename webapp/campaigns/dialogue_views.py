@@ -14,7 +14,7 @@ from webapp.campaigns import dialogue, forms, services
 from webapp.campaigns import dialogue_presenters as presenters
 from webapp.campaigns.models import Campaign, CitizenPromise
 from webapp.campaigns.views import bp
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db, limiter
 from webapp.formfields import empty_choice, form_problems
 from webapp.i18n import localized
@@ -67,7 +67,7 @@ def _answer_form(campaign: Campaign, channel: str):
         if not found:
             try:
                 return dialogue.submit_response(campaign, answered, channel=channel, actor=actor()), None
-            except ReportError as exc:
+            except InputRefused as exc:
                 found = [(exc.field, exc.message)]
     page = {"form": form, "questions": presenters.question_fields(
                 campaign, answered.values if answered else None, {n: str(m) for n, m in found}),
@@ -137,7 +137,7 @@ def dialogue_add_question(dialogue_id: int):
                 kind=form.kind.data, text={lang: getattr(form, f"text_{lang}").data for lang in dialogue.LANGUAGES},
                 options={lang: (getattr(form, f"options_{lang}").data or "").splitlines()
                          for lang in dialogue.LANGUAGES}), actor())
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(form, exc.field, form.text_sv).errors.append(exc.message)
         else:
             flash(_("The question was added."), "info")
@@ -161,7 +161,7 @@ def dialogue_remove_question(dialogue_id: int):
     try:
         dialogue.remove_question(campaign, question_id, actor())
         flash(_("The question was removed."), "info")
-    except ReportError as exc:
+    except InputRefused as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
         return _dialogue_page(campaign, status=400)
@@ -208,7 +208,7 @@ def dialogue_tag(dialogue_id: int):
             dialogue.tag_answer(campaign, answer_id, form.theme.data, actor(), remove=request.form.get("remove") == "1")
             flash(_("The theme was saved."), "info")
             return redirect(back + f"#answer-{answer_id}")
-        except ReportError as exc:
+        except InputRefused as exc:
             flash(str(exc.message), "error")
     else:
         flash(_("Write the theme, for example “lighting”."), "error")
@@ -284,7 +284,7 @@ def promise_new():
     if form.validate_on_submit():
         try:
             promise = _save_promise(form)
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(form, exc.field, form.text).errors.append(exc.message)
         else:
             flash(_("The citizen promise for %(year)d was saved.", year=promise.year), "info")
@@ -316,7 +316,7 @@ def promise_save(promise_id: int):
     if form.validate_on_submit():
         try:
             _save_promise(form, promise)
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(form, exc.field, form.text).errors.append(exc.message)
         else:
             flash(_("The citizen promise for %(year)d was saved.", year=promise.year), "info")
@@ -333,7 +333,7 @@ def promise_add_action(promise_id: int):
         try:
             dialogue.add_action(promise, text=action_form.text.data, department_code=action_form.department.data or None,
                                 status=action_form.status.data, actor=actor())
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(action_form, exc.field, action_form.text).errors.append(exc.message)
         else:
             flash(_("The action was added."), "info")
@@ -356,7 +356,7 @@ def promise_action_status(promise_id: int):
         try:
             dialogue.set_action_status(promise, action_id, form.status.data, actor())
             flash(_("The status was saved."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             flash(str(exc.message), "error")
     else:
         flash(_("Choose an action of this promise."), "error")

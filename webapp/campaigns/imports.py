@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from webapp import audit
 from webapp.campaigns.captions import classify_caption
 from webapp.campaigns.models import Campaign, ImportRun
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.jobs import services as jobs
@@ -66,13 +66,13 @@ def _category_from(text: str, given: str | None) -> str:
 def _posted_at(raw: str) -> datetime:
     """The post's time in UTC; a time without a zone is Swedish time. A bad value names the column."""
     if not raw.strip():
-        raise ReportError("posted_at", _l("posted_at is empty: every post needs the time it was posted."))
+        raise InputRefused("posted_at", _l("posted_at is empty: every post needs the time it was posted."))
     try:
         value = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
         if not instant_in_range(value):  # the one date range (webapp/timeutil.py), before any arithmetic
             raise ValueError(value)
     except ValueError:
-        raise ReportError("posted_at", _l("posted_at “%(value)s” is not a date (write it as 2018-02-20 14:30).",
+        raise InputRefused("posted_at", _l("posted_at “%(value)s” is not a date (write it as 2018-02-20 14:30).",
                                           value=raw.strip()[:40])) from None
     if value.tzinfo is None:
         from zoneinfo import ZoneInfo
@@ -88,7 +88,7 @@ def _position(row: dict) -> tuple[float | None, float | None]:
         return None, None
     for given, missing in (("lat", "lon"), ("lon", "lat")):
         if raw[given] and not raw[missing]:
-            raise ReportError(missing, _l("%(given)s is given but %(missing)s is empty: give both or neither.",
+            raise InputRefused(missing, _l("%(given)s is given but %(missing)s is empty: give both or neither.",
                                           given=given, missing=missing))
     values = {}
     for column, text in raw.items():
@@ -97,26 +97,26 @@ def _position(row: dict) -> tuple[float | None, float | None]:
         except ValueError:
             values[column] = float("nan")
         if values[column] != values[column] or values[column] in (float("inf"), float("-inf")):
-            raise ReportError(column, _l("%(column)s “%(value)s” is not a number.", column=column, value=text[:40]))
+            raise InputRefused(column, _l("%(column)s “%(value)s” is not a number.", column=column, value=text[:40]))
     lat, lon = values["lat"], values["lon"]
     if geo.is_in_kommun(lon, lat):
         return lat, lon
     if geo.is_in_kommun(lat, lon):
         centre_lat, centre_lon = current_municipality().center
-        raise ReportError("lat", _l("lat %(lat)s and lon %(lon)s seem to be swapped: %(name)s lies around "
+        raise InputRefused("lat", _l("lat %(lat)s and lon %(lon)s seem to be swapped: %(name)s lies around "
                                     "lat %(centre_lat)s, lon %(centre_lon)s.", lat=raw["lat"], lon=raw["lon"],
                                     name=current_municipality().name, centre_lat=f"{centre_lat:.1f}",
                                     centre_lon=f"{centre_lon:.1f}"))
     min_lon, min_lat, max_lon, max_lat = geo.kommun_boundary().bounds
     if not min_lat - 0.01 <= lat <= max_lat + 0.01:
-        raise ReportError("lat", _l("lat %(value)s lies outside the kommun (%(name)s lies between lat %(low)s "
+        raise InputRefused("lat", _l("lat %(value)s lies outside the kommun (%(name)s lies between lat %(low)s "
                                     "and %(high)s).", value=raw["lat"], low=f"{min_lat:.2f}", high=f"{max_lat:.2f}",
                                     name=current_municipality().name))
     if not min_lon - 0.01 <= lon <= max_lon + 0.01:
-        raise ReportError("lon", _l("lon %(value)s lies outside the kommun (%(name)s lies between lon %(low)s "
+        raise InputRefused("lon", _l("lon %(value)s lies outside the kommun (%(name)s lies between lon %(low)s "
                                     "and %(high)s).", value=raw["lon"], low=f"{min_lon:.2f}", high=f"{max_lon:.2f}",
                                     name=current_municipality().name))
-    raise ReportError("lat", _l("lat %(lat)s, lon %(lon)s lies outside the kommun.", lat=raw["lat"], lon=raw["lon"]))
+    raise InputRefused("lat", _l("lat %(lat)s, lon %(lon)s lies outside the kommun.", lat=raw["lat"], lon=raw["lon"]))
 
 
 def _images(zip_bytes: bytes | None) -> dict[str, bytes]:
@@ -126,19 +126,19 @@ def _images(zip_bytes: bytes | None) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(zip_bytes))
     except zipfile.BadZipFile:
-        raise ReportError("images", _l("The image file is not a zip archive.")) from None
+        raise InputRefused("images", _l("The image file is not a zip archive.")) from None
     members = [m for m in archive.infolist() if not m.is_dir()]
     if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-        raise ReportError("images", _l("The zip archive unpacks to more than 300 MB."))
+        raise InputRefused("images", _l("The zip archive unpacks to more than 300 MB."))
     return {m.filename.rsplit("/", 1)[-1]: archive.read(m) for m in members}
 
 
 def read_csv(csv_bytes: bytes) -> CsvText:
-    """The export's text, its encoding and its separator (webapp/spreadsheets.py). Raises ReportError when it is
+    """The export's text, its encoding and its separator (webapp/spreadsheets.py). Raises InputRefused when it is
     not text or lacks the columns every import needs."""
     found = read_csv_text(csv_bytes)
     if not {"caption", "posted_at"} <= found.column_names():
-        raise ReportError("csv", _l("The CSV file needs at least the columns caption and posted_at."))
+        raise InputRefused("csv", _l("The CSV file needs at least the columns caption and posted_at."))
     return found
 
 
@@ -146,7 +146,7 @@ def _count_rows(csv_bytes: bytes) -> int:
     try:
         found = read_csv(csv_bytes)
         return max(0, len(list(csv.reader(io.StringIO(found.text), delimiter=found.delimiter))) - 1)
-    except (ReportError, csv.Error):
+    except (InputRefused, csv.Error):
         return 0
 
 
@@ -206,7 +206,7 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
                 photo = []
                 if row.get("image"):
                     if row["image"] not in images:
-                        raise ReportError("image", _l("image “%(name)s” is not in the zip file.",
+                        raise InputRefused("image", _l("image “%(name)s” is not in the zip file.",
                                                       name=row["image"][:100]))
                     photo = [images[row["image"]]]
                 data = NewReport(category_key=_category_from(row.get("caption", ""), row.get("category")),
@@ -224,12 +224,12 @@ def import_posts(campaign: Campaign, csv_bytes: bytes, file_name: str, *, actor:
                 try:
                     intake.create_report(data, settings, actor=actor, districts=districts, zones=zones,
                                           allow_unplaced=True, along=along)
-                except ReportError as exc:  # the report's own checks: say which column they are about
+                except InputRefused as exc:  # the report's own checks: say which column they are about
                     column = {"photos": "image", "description": "caption", "location_text": "place",
                               "location": "lat/lon"}.get(exc.field, exc.field)
-                    raise ReportError(exc.field, _l("%(column)s: %(message)s", column=column,
+                    raise InputRefused(exc.field, _l("%(column)s: %(message)s", column=column,
                                                     message=exc.message)) from None
-            except ValueError as exc:  # ReportError is a ValueError too
+            except ValueError as exc:  # InputRefused is a ValueError too
                 # create_report undid its own savepoint: only this row's outcome is counted
                 message = getattr(exc, "message", None) or _l("A date, a number or a value is not valid.")
                 count(errors=[[line, str(message)]])
@@ -348,7 +348,7 @@ def needing_a_category(limit: int = 200, *, campaigns_only: bool = False) -> lis
         .order_by(Report.created_at).limit(limit)).scalars())
 
 
-class NotInQueue(ReportError):
+class NotInQueue(InputRefused):
     """The queue only places reports without a position and categorises uncategorised posts: any other report
     is changed from its own page (with its reason), never by a report id sent to the queue."""
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from webapp import audit, disclosure
 from webapp.campaigns import walks
 from webapp.campaigns.models import Campaign, EngagementActivity
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
@@ -79,44 +79,44 @@ def _area(data: CampaignInput) -> tuple[str, list[int]]:
             else:
                 geometry = shape(raw)
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise ReportError("drawn_area", _l("The drawn area could not be read. Draw it again.")) from None
+            raise InputRefused("drawn_area", _l("The drawn area could not be read. Draw it again.")) from None
         if geometry.is_empty or geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            raise ReportError("drawn_area", _l("Draw the area as a polygon."))
+            raise InputRefused("drawn_area", _l("Draw the area as a polygon."))
         kommun = geo.kommun_boundary().buffer(0.005)
         if not kommun.contains(geometry.buffer(0)):
-            raise ReportError("drawn_area", _l("The area must lie inside %(kommun)s.",
+            raise InputRefused("drawn_area", _l("The area must lie inside %(kommun)s.",
                                                   kommun=current_municipality().kommun))
         return json.dumps(mapping(geometry)), []
     if not data.district_ids:
-        raise ReportError("districts", _l("Choose at least one area or draw one on the map."))
+        raise InputRefused("districts", _l("Choose at least one area or draw one on the map."))
     rows = list(db.session.execute(select(District).where(District.id.in_(data.district_ids))).scalars())
     if len(rows) != len(set(data.district_ids)):
-        raise ReportError("districts", _l("Choose an area from the list."))
+        raise InputRefused("districts", _l("Choose an area from the list."))
     geometry = unary_union([shape(json.loads(d.geometry)) for d in rows])
     return json.dumps(mapping(geometry)), sorted({d.id for d in rows})
 
 
 def _check(data: CampaignInput, campaign: Campaign | None = None) -> None:
     if not data.name.strip():
-        raise ReportError("name", _l("Give the campaign a name."))
+        raise InputRefused("name", _l("Give the campaign a name."))
     slug = (data.slug or geo.slugify(data.name)).strip().lower()
     if not SLUG_RE.match(slug):
-        raise ReportError("slug", _l("The short name may have lower-case letters, digits and hyphens (3–80)."))
+        raise InputRefused("slug", _l("The short name may have lower-case letters, digits and hyphens (3–80)."))
     taken = db.session.execute(select(Campaign.id).where(Campaign.slug == slug)).scalar_one_or_none()
     if taken is not None and (campaign is None or taken != campaign.id):
-        raise ReportError("slug", _l("Another campaign already uses that short name."))
+        raise InputRefused("slug", _l("Another campaign already uses that short name."))
     data.slug = slug
     if data.kind not in KINDS:
-        raise ReportError("kind", _l("Choose the kind of campaign."))
+        raise InputRefused("kind", _l("Choose the kind of campaign."))
     if not data.starts_on or not data.ends_on:
-        raise ReportError("starts_on", _l("Give a start and an end date."))
+        raise InputRefused("starts_on", _l("Give a start and an end date."))
     if data.ends_on < data.starts_on:
-        raise ReportError("ends_on", _l("The end date must not be before the start date."))
+        raise InputRefused("ends_on", _l("The end date must not be before the start date."))
     known = set(db.session.execute(select(Category.key)).scalars())
     if set(data.category_keys) - known:
-        raise ReportError("category_keys", _l("Choose what you want to report."))
+        raise InputRefused("category_keys", _l("Choose what you want to report."))
     if data.follows_id is not None and (campaign is not None and data.follows_id == campaign.id):
-        raise ReportError("follows_id", _l("A campaign cannot follow up itself."))
+        raise InputRefused("follows_id", _l("A campaign cannot follow up itself."))
 
 
 def save_campaign(data: CampaignInput, actor: str, campaign: Campaign | None = None) -> Campaign:
@@ -175,22 +175,22 @@ def submit(campaign: Campaign, data: NewReport, settings: PhotoSettings, *, acto
     again = intake.replayed(data)
     if again is not None:
         if again[0].campaign_id != campaign.id:  # a key made for another form: never touch that report
-            raise ReportError("idempotency_key", _l("The form was changed on the way. Reload the page and try again."))
+            raise InputRefused("idempotency_key", _l("The form was changed on the way. Reload the page and try again."))
         return again  # sent twice (a retry, or queued offline): stored once
     if not is_open(campaign, today):
-        raise ReportError("campaign", _l("This campaign is closed."))
+        raise InputRefused("campaign", _l("This campaign is closed."))
     if campaign.category_keys and data.category_key not in campaign.category_keys:
-        raise ReportError("category", _l("Choose what you want to report."))
+        raise InputRefused("category", _l("Choose what you want to report."))
     if data.lat is not None and data.lon is not None:
         if not area_shape(campaign).buffer(0.002).contains(Point(data.lon, data.lat)):
-            raise ReportError("location", _l("That place is outside this campaign's area. "
+            raise InputRefused("location", _l("That place is outside this campaign's area. "
                                              "Choose a place inside the area shown on the map."))
     if gender and (not campaign.asks_demographics or gender not in GENDERS):
-        raise ReportError("gender", _l("Choose one of the answers given."))
+        raise InputRefused("gender", _l("Choose one of the answers given."))
     if age_group and (not campaign.asks_demographics or age_group not in AGE_GROUPS):
-        raise ReportError("age_group", _l("Choose one of the answers given."))
+        raise InputRefused("age_group", _l("Choose one of the answers given."))
     if group is not None and group.campaign_id != campaign.id:
-        raise ReportError("group", _l("This group link belongs to another campaign."))
+        raise InputRefused("group", _l("This group link belongs to another campaign."))
     answered = walks.check_audit(audit_answers or {}) if campaign.uses_audit else {}
     report, token = intake.create_report(data, settings, actor=actor)
     report.campaign_id = campaign.id
@@ -340,13 +340,13 @@ def comparison_caveats(baseline: Campaign, follow_up: Campaign, today: date | No
 def add_activity(*, held_on: date | None, kind: str, title: str, participants: int | None, actor: str,
                  district_id: int | None = None, campaign_id: int | None = None, notes: str = "") -> EngagementActivity:
     if held_on is None:
-        raise ReportError("held_on", _l("Give the date."))
+        raise InputRefused("held_on", _l("Give the date."))
     if kind not in ACTIVITY_KINDS:
-        raise ReportError("kind", _l("Choose the kind of activity."))
+        raise InputRefused("kind", _l("Choose the kind of activity."))
     if not (title or "").strip():
-        raise ReportError("title", _l("Give the activity a title."))
+        raise InputRefused("title", _l("Give the activity a title."))
     if participants is None or participants < 0 or participants > 100000:
-        raise ReportError("participants", _l("Give the number of participants (0 or more)."))
+        raise InputRefused("participants", _l("Give the number of participants (0 or more)."))
     activity = EngagementActivity(held_on=held_on, kind=kind, title=title.strip(), participants=participants,
                                   district_id=district_id, campaign_id=campaign_id, notes=(notes or "").strip(),
                                   created_by=actor)

@@ -12,9 +12,10 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp import spreadsheets
 from webapp.auth.access import actor, require
+from webapp.bounded import query_number
 from webapp.campaigns import forms, imports, presenters, services, walks
 from webapp.campaigns.models import Campaign, ImportRun, WalkGroup
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db, limiter
 from webapp.formfields import empty_choice
 from webapp.i18n import localized
@@ -27,7 +28,6 @@ from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choi
 from webapp.reports.models import PropertyOwner, Report
 from webapp.reports.status import Source
 from webapp.reports.submission import report_from_form, show_refusal, to_receipt
-from webapp.urls import query_number
 
 bp = Blueprint("campaigns", __name__)
 FIELD_SOURCES = (Source.CLEANING, Source.CONTRACTOR, Source.POLICE)
@@ -68,7 +68,7 @@ def new():
             campaign = services.save_campaign(_input(form), actor())
             flash(_("The campaign %(name)s was saved.", name=campaign.name), "info")
             return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(form, {"districts": "districts", "category_keys": "categories", "follows_id": "follows"}
                     .get(exc.field, exc.field), form.name).errors.append(exc.message)
     return render_template("campaigns/form.html", form=form, campaign=None,
@@ -114,7 +114,7 @@ def save(campaign_id: int):
             services.save_campaign(_input(form), actor(), campaign)
             flash(_("The campaign %(name)s was saved.", name=campaign.name), "info")
             return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(form, exc.field if hasattr(form, exc.field) else "name").errors.append(exc.message)
     return _campaign_page(campaign, form, 400)
 
@@ -143,7 +143,7 @@ def import_posts(campaign_id: int):
     try:
         run = imports.start_import(campaign, csv_bytes, upload.filename, actor=actor(),
                                    zip_bytes=images.read() if images and images.filename else None, work_dir=work_dir)
-    except ReportError as exc:
+    except InputRefused as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("campaigns.edit", campaign_id=campaign.id))
     flash(imports.read_csv(csv_bytes).described(), "info")
@@ -218,7 +218,7 @@ def _queue_version(name: str) -> int:
     return query_number(request.form, name, default=-1, low=0)
 
 
-def _queue_refusal(exc: ReportError) -> int:
+def _queue_refusal(exc: InputRefused) -> int:
     """The status for a refused queue action: 409 when the report changed or left the queue, 400 otherwise."""
     flash(str(exc.message), "error")
     return 409 if isinstance(exc, (imports.NotInQueue, lifecycle.ConflictError)) else 400
@@ -246,7 +246,7 @@ def needs_place():
                                  _queue_version(f"version-{report_id}"), campaigns_only=_campaigns_only())
             flash(_("%(reference)s was placed on the map.", reference=report.reference), "info")
             return redirect(url_for("campaigns.needs_place"))
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             status = _queue_refusal(exc)
         except ValueError:
@@ -287,7 +287,7 @@ def choose_category():
             imports.categorise_report(report, form.category.data, actor(), _queue_version("version"),
                                       campaigns_only=_campaigns_only())
             flash(_("%(reference)s now has a category.", reference=report.reference), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             return _queue_page(_queue_refusal(exc))
     else:
@@ -354,7 +354,7 @@ def _landing(campaign: Campaign, group):
                                             gender=request.form.get("gender") or None,
                                             age_group=request.form.get("age_group") or None, group=group,
                                             audit_answers=_audit_answers())
-        except ReportError as exc:
+        except InputRefused as exc:
             if exc.field.startswith("audit"):
                 audit_errors[exc.field.removeprefix("audit_")] = exc.message
                 form.form_errors.append(exc.message)
@@ -425,7 +425,7 @@ def activities():
                                   notes=form.notes.data or "")
             flash(_("The activity was saved."), "info")
             return redirect(url_for("campaigns.activities"))
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(form, exc.field, form.title).errors.append(exc.message)
     rows = [{"date": a.held_on.isoformat(), "kind": services.ACTIVITY_KINDS.get(a.kind, a.kind), "title": a.title,
              "district": a.district.name if a.district else "—", "participants": a.participants,
@@ -445,7 +445,7 @@ def owners():
             lifecycle.save_owner(form.name.data, form.contact.data, form.address.data, actor())
             flash(_("The property owner was saved."), "info")
             return redirect(url_for("campaigns.owners"))
-        except ReportError as exc:
+        except InputRefused as exc:
             form.name.errors.append(exc.message)
     rows = [presenters.owner_page(o, lifecycle.owner_reports(o)) for o in lifecycle.owners()]
     return render_template("campaigns/owners.html", form=form, rows=rows), 400 if form.errors else 200

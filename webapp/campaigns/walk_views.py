@@ -11,7 +11,7 @@ from webapp.auth.access import actor, require
 from webapp.campaigns import forms, presenters, services, walks
 from webapp.campaigns.models import Campaign, Walk
 from webapp.campaigns.views import _campaign_page, bp, stored_campaign_form
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.formfields import field_named, form_problems
 from webapp.reports import presenters as report_presenters
@@ -25,7 +25,7 @@ def add_group(campaign_id: int):
     if form.validate_on_submit():
         try:
             group = walks.add_group(campaign, form.name.data, kind=form.kind.data, size=form.size.data, actor=actor())
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(form, exc.field, form.name).errors.append(exc.message)
         else:
             flash(_("The group %(name)s has its own link and QR code.", name=group.name), "info")
@@ -61,7 +61,7 @@ def new_walk(campaign_id: int):
     if form.validate_on_submit():
         try:
             walk = walks.plan_walk(campaign, actor=actor(), **_plan_input(form))
-        except ReportError as exc:
+        except InputRefused as exc:
             getattr(form, exc.field, form.points).errors.append(exc.message)
         else:
             flash(_("The walk is planned. Record it after walking it, then publish its protocol."), "info")
@@ -108,7 +108,7 @@ def replan_walk(walk_id: int):
     if form.validate_on_submit():
         try:
             walks.plan_walk(walk_.campaign, actor=actor(), walk=walk_, **_plan_input(form))
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             getattr(form, exc.field, form.points).errors.append(exc.message)
         else:
@@ -129,12 +129,12 @@ def record_walk(walk_id: int):
                 try:
                     report_id = int(entry.form.report_id.data)
                 except (TypeError, ValueError):
-                    raise ReportError("points", _("A stop does not belong to this walk. Reload the page.")) from None
+                    raise InputRefused("points", _("A stop does not belong to this walk. Reload the page.")) from None
                 points.append(walks.PointRecord(report_id, entry.form.notes.data or "", entry.form.decision.data or None,
                                                 entry.form.decision_note.data or ""))
             walks.record_walk(walk_, walked_on=form.walked_on.data, participants=form.participants.data, participant_note=form.participant_note.data,
                               summary=form.summary.data, points=points, actor=actor())
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             field = field_named(form, exc.field, form.summary)
             field.errors = [*field.errors, exc.message]
@@ -157,7 +157,7 @@ def publish_walk(walk_id: int, action: str):
         else:
             walks.withdraw(walk_, actor())
             flash(_("The protocol was withdrawn."), "info")
-    except ReportError as exc:
+    except InputRefused as exc:
         flash(str(exc.message), "error")
         return _walk_page(walk_, status=400)
     return redirect(url_for("campaigns.walk", walk_id=walk_.id))

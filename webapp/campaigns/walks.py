@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from webapp import audit
 from webapp.campaigns.models import Campaign, SafetyAudit, Walk, WalkGroup, WalkPoint
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.services import cell_polygon
@@ -62,11 +62,11 @@ MAX_WALK_POINTS = 40
 def add_group(campaign: Campaign, name: str, *, kind: str, size: int | None, actor: str) -> WalkGroup:
     """Register a group for a campaign; its link /k/<slug>/g/<code> tags every report made through it."""
     if not (name or "").strip():
-        raise ReportError("name", _l("Give the group a name, for example “Class 8A”."))
+        raise InputRefused("name", _l("Give the group a name, for example “Class 8A”."))
     if kind not in GROUP_KINDS:
-        raise ReportError("kind", _l("Choose the kind of group."))
+        raise InputRefused("kind", _l("Choose the kind of group."))
     if size is None or not 1 <= size <= MAX_GROUP_SIZE:
-        raise ReportError("size", _l("Give the number of people in the group (1–%(max)d).", max=MAX_GROUP_SIZE))
+        raise InputRefused("size", _l("Give the number of people in the group (1–%(max)d).", max=MAX_GROUP_SIZE))
     group = WalkGroup(campaign_id=campaign.id, name=name.strip()[:120], kind=kind, size=size, created_by=actor,
                       code=secrets.token_hex(4))
     db.session.add(group)
@@ -109,15 +109,15 @@ def check_audit(values: dict[str, int | None]) -> dict[str, int]:
     answered = {}
     for key, value in values.items():
         if key not in AUDIT_PARAMETERS:
-            raise ReportError("audit", _l("Unknown question in the audit."))
+            raise InputRefused("audit", _l("Unknown question in the audit."))
         if value is None or value == "":
             continue
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise ReportError(f"audit_{key}", _l("Answer with a number from 1 to 5.")) from None
+            raise InputRefused(f"audit_{key}", _l("Answer with a number from 1 to 5.")) from None
         if not SCORE_MIN <= number <= SCORE_MAX:
-            raise ReportError(f"audit_{key}", _l("Answer with a number from 1 to 5."))
+            raise InputRefused(f"audit_{key}", _l("Answer with a number from 1 to 5."))
         answered[key] = number
     return answered
 
@@ -200,14 +200,14 @@ def compare_scores(baseline: Campaign, follow_up: Campaign, size_m: int = SCORE_
 
 def _walk_reports(campaign: Campaign, report_ids: list[int]) -> list[Report]:
     if not report_ids:
-        raise ReportError("points", _l("Choose at least one reported place to walk to."))
+        raise InputRefused("points", _l("Choose at least one reported place to walk to."))
     if len(report_ids) > MAX_WALK_POINTS:
-        raise ReportError("points", _l("A walk can have at most %(n)d stops.", n=MAX_WALK_POINTS))
+        raise InputRefused("points", _l("A walk can have at most %(n)d stops.", n=MAX_WALK_POINTS))
     rows = {r.id: r for r in db.session.execute(select(Report).where(
         Report.id.in_(report_ids), Report.campaign_id == campaign.id, Report.lat.is_not(None),
         Report.status != ReportStatus.DUPLICATE)).scalars()}
     if len(rows) != len(set(report_ids)):
-        raise ReportError("points", _l("Choose places reported in this campaign."))
+        raise InputRefused("points", _l("Choose places reported in this campaign."))
     return [rows[i] for i in dict.fromkeys(report_ids)]
 
 
@@ -237,11 +237,11 @@ def _route(drawn: str, stops: list[Report]) -> tuple[str, list[Report]]:
             raw = json.loads(drawn)
             geometry = shape(raw["geometry"] if raw.get("type") == "Feature" else raw)
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise ReportError("route", _l("The drawn route could not be read. Draw it again.")) from None
+            raise InputRefused("route", _l("The drawn route could not be read. Draw it again.")) from None
         if geometry.geom_type != "LineString" or geometry.is_empty:
-            raise ReportError("route", _l("Draw the route as one line."))
+            raise InputRefused("route", _l("Draw the route as one line."))
         if not geo.kommun_boundary().buffer(0.005).contains(geometry):
-            raise ReportError("route", _l("The route must lie inside %(kommun)s.",
+            raise InputRefused("route", _l("The route must lie inside %(kommun)s.",
                                           kommun=current_municipality().kommun))
         return json.dumps({"type": "LineString", "coordinates": [[round(x, 6), round(y, 6)]
                                                                  for x, y in geometry.coords]}), \
@@ -257,14 +257,14 @@ def plan_walk(campaign: Campaign, title: str, *, planned_on: date | None, report
               drawn_route: str = "", walk: Walk | None = None) -> Walk:
     """Plan (or re-plan) a walk through chosen reports of the campaign, in the order given."""
     if not (title or "").strip():
-        raise ReportError("title", _l("Give the walk a title."))
+        raise InputRefused("title", _l("Give the walk a title."))
     stops = _walk_reports(campaign, report_ids)
     route, stops = _route(drawn_route, stops)
     if walk is None:
         walk = Walk(campaign_id=campaign.id, created_by=actor)
         db.session.add(walk)
     if walk.published_at is not None:
-        raise ReportError("points", _l("The protocol is published: withdraw it before changing the route."))
+        raise InputRefused("points", _l("The protocol is published: withdraw it before changing the route."))
     walk.title, walk.planned_on, walk.route = title.strip()[:200], planned_on, route
     walk.route_drawn = bool(drawn_route and drawn_route.strip())
     kept = {p.report_id: p for p in walk.points}
@@ -291,20 +291,20 @@ def record_walk(walk: Walk, *, walked_on: date | None, participants: int | None,
     decided. A stop decided as "no action" or "to be investigated" says why."""
     today = today or local_today()
     if walked_on is None:
-        raise ReportError("walked_on", _l("Give the date of the walk."))
+        raise InputRefused("walked_on", _l("Give the date of the walk."))
     if walked_on > today:
-        raise ReportError("walked_on", _l("The walk cannot be recorded before it has happened."))
+        raise InputRefused("walked_on", _l("The walk cannot be recorded before it has happened."))
     if participants is None or not 0 <= participants <= 10000:
-        raise ReportError("participants", _l("Give the number of participants (0 or more)."))
+        raise InputRefused("participants", _l("Give the number of participants (0 or more)."))
     by_report = {p.report_id: p for p in walk.points}
     for index, record in enumerate(points):
         # The field names are the form's (points-0-decision…), so that each refusal stands at its stop.
         if record.report_id not in by_report:
-            raise ReportError("points", _l("A stop does not belong to this walk. Reload the page."))
+            raise InputRefused("points", _l("A stop does not belong to this walk. Reload the page."))
         if record.decision and record.decision not in DECISIONS:
-            raise ReportError(f"points-{index}-decision", _l("Choose one of the decisions given."))
+            raise InputRefused(f"points-{index}-decision", _l("Choose one of the decisions given."))
         if record.decision in NEEDS_REASON and not (record.decision_note or "").strip():
-            raise ReportError(f"points-{index}-decision_note",
+            raise InputRefused(f"points-{index}-decision_note",
                               _l("Say why for %(reference)s: the protocol shows the reason to residents.",
                                  reference=by_report[record.report_id].report.reference))
     walk.walked_on, walk.participants = walked_on, participants
@@ -322,10 +322,10 @@ def record_walk(walk: Walk, *, walked_on: date | None, participants: int | None,
 def publish(walk: Walk, actor: str) -> Walk:
     """Publish the protocol: only a walk that has been recorded, with a decision for every stop."""
     if walk.walked_on is None:
-        raise ReportError("publish", _l("Record the walk before publishing its protocol."))
+        raise InputRefused("publish", _l("Record the walk before publishing its protocol."))
     undecided = [p.report.reference for p in walk.points if not p.decision]
     if undecided:
-        raise ReportError("publish", _l("Decide what happens at every stop first: %(references)s.",
+        raise InputRefused("publish", _l("Decide what happens at every stop first: %(references)s.",
                                         references=", ".join(undecided)))
     walk.published_at = utcnow()
     audit.record("walk", walk.id, "published", actor)

@@ -20,7 +20,7 @@ import numpy as np
 from shapely.geometry import shape
 from sqlalchemy import delete, func, or_, select
 
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import StreetPlace
@@ -71,7 +71,7 @@ def _number(text: str) -> str:
 def read_csv_rows(data: bytes, street_field: str | None = None, number_field: str | None = None) -> list[StreetRow]:
     try:
         found = read_csv_text(data)
-    except ReportError as exc:
+    except InputRefused as exc:
         raise GeoImportError(str(exc)) from None
     rows = []
     for line, raw in enumerate(found.rows(), start=2):
@@ -125,7 +125,7 @@ def read_geojson_rows(data: bytes, street_field: str | None = None,
 
 def read_street_file(path: Path | str, street_field: str | None = None,
                      number_field: str | None = None) -> list[StreetRow]:
-    """The streets and addresses of a GeoJSON or CSV file inside the kommun; ReportError with the reason."""
+    """The streets and addresses of a GeoJSON or CSV file inside the kommun; InputRefused with the reason."""
     path = Path(path)
     try:
         data = path.read_bytes()

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from webapp import audit, outbound
 from webapp.assets import services as assets
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.handoff.models import METHODS, HandoffRoute, HandoffTarget, ReportHandoff
@@ -51,7 +51,7 @@ def target_by_name(name: str) -> HandoffTarget | None:
 
 
 def parse_service_codes(text: str) -> dict[str, str]:
-    """`category_key=code` per line (or comma) into a mapping; every key must be a category. ReportError names
+    """`category_key=code` per line (or comma) into a mapping; every key must be a category. InputRefused names
     the line that is wrong."""
     known = set(db.session.execute(select(Category.key)).scalars())
     codes = {}
@@ -61,9 +61,9 @@ def parse_service_codes(text: str) -> dict[str, str]:
             continue
         key, sep, code = (p.strip() for p in part.partition("="))
         if not sep or not key or not code:
-            raise ReportError("service_codes", _l("Write one category=code per line: %(line)s", line=part))
+            raise InputRefused("service_codes", _l("Write one category=code per line: %(line)s", line=part))
         if key not in known:
-            raise ReportError("service_codes", _l("There is no category %(key)s.", key=key))
+            raise InputRefused("service_codes", _l("There is no category %(key)s.", key=key))
         codes[key] = code[:100]
     return codes
 
@@ -72,24 +72,24 @@ def save_target(*, actor: str, name: str, method: str, email: str = "", endpoint
                 jurisdiction_id: str = "", service_codes: dict | None = None, active: bool = True,
                 target: HandoffTarget | None = None) -> HandoffTarget:
     """Create or change a target. An e-mail target needs an address; an Open311 target an http(s) endpoint (the
-    base that requests.json is under) and a key. `api_key=None` keeps the stored key. ReportError otherwise."""
+    base that requests.json is under) and a key. `api_key=None` keeps the stored key. InputRefused otherwise."""
     name = clean_line(name or "").strip()[:120]
     if not name:
-        raise ReportError("name", _l("Give the receiving system a name."))
+        raise InputRefused("name", _l("Give the receiving system a name."))
     if method not in METHODS:
-        raise ReportError("method", _l("Choose how reports are sent."))
+        raise InputRefused("method", _l("Choose how reports are sent."))
     other = target_by_name(name)
     if other is not None and other is not target:
-        raise ReportError("name", _l("There is already a receiving system with that name."))
+        raise InputRefused("name", _l("There is already a receiving system with that name."))
     email = (email or "").strip()
     endpoint = (endpoint or "").strip()
     if method == "email" and not EMAIL_RE.match(email):
-        raise ReportError("email", _l("Give the e-mail address that takes the reports."))
+        raise InputRefused("email", _l("Give the e-mail address that takes the reports."))
     if method == "open311":
         if not endpoint.startswith(("http://", "https://")):
-            raise ReportError("endpoint", _l("Give the Open311 address, beginning with https://."))
+            raise InputRefused("endpoint", _l("Give the Open311 address, beginning with https://."))
         if not (api_key or (target and target.api_key)):
-            raise ReportError("api_key", _l("Give the API key the other system gave you."))
+            raise InputRefused("api_key", _l("Give the API key the other system gave you."))
     created = target is None
     if created:
         target = HandoffTarget(name=name, method=method)
@@ -120,9 +120,9 @@ def set_route(*, actor: str, department_code: str | None = None, category_key: s
     if category_key:
         category = db.session.execute(select(Category).where(Category.key == category_key)).scalar_one_or_none()
         if category is None:
-            raise ReportError("scope", _l("There is no category %(key)s.", key=category_key))
+            raise InputRefused("scope", _l("There is no category %(key)s.", key=category_key))
     elif department_code is None or db.session.get(Department, department_code) is None:
-        raise ReportError("scope", _l("Choose a department or a category."))
+        raise InputRefused("scope", _l("Choose a department or a category."))
     route = route_for(department_code=department_code, category_id=category.id if category else None)
     scope = f"category:{category.key}" if category else f"department:{department_code}"
     if target is None and not handled_here:
@@ -354,10 +354,10 @@ def _post_open311(report: Report, target: HandoffTarget) -> str:
 
 def resend(report: Report, actor: str) -> ReportHandoff:
     """Send a report (again) to the target its route names now: the hand-off waits for the next send job,
-    which is queued at once. ReportError when the report's department and category send nowhere."""
+    which is queued at once. InputRefused when the report's department and category send nowhere."""
     target = target_for(report)
     if target is None:
-        raise ReportError("handoff", _l("This report's department and category are handled here: there is nowhere to send it."))
+        raise InputRefused("handoff", _l("This report's department and category are handled here: there is nowhere to send it."))
     handoff = handoff_of(report)
     if handoff is None:
         handoff = ReportHandoff(report_id=report.id)

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from webapp.auth.access import actor, require
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.handoff import forms, presenters, services
 from webapp.handoff.models import HandoffTarget
@@ -29,7 +29,7 @@ def _save_target(form: forms.TargetForm, target: HandoffTarget | None) -> Handof
                                     email=form.email.data, endpoint=form.endpoint.data,
                                     api_key=form.api_key.data or None, jurisdiction_id=form.jurisdiction_id.data,
                                     service_codes=codes, active=form.active.data, target=target)
-    except ReportError as exc:
+    except InputRefused as exc:
         db.session.rollback()
         form[exc.field].errors = [*form[exc.field].errors, exc.message] if exc.field in form else [exc.message]
         return None
@@ -81,7 +81,7 @@ def route():
                            category_key=value if kind == "category" else None, target=found,
                            handled_here=choice == "none")
         flash(_("Saved: new reports go where the table says."), "info")
-    except ReportError as exc:
+    except InputRefused as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
     return redirect(url_for("handoff.settings"))
@@ -100,6 +100,6 @@ def resend(report_id: int):
             jobs.enqueue("handoff_send", {}, actor())
             jobs.work_in_background(current_app._get_current_object())
             flash(_("The report will be sent again in a moment."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             flash(str(exc.message), "error")
     return redirect(url_for("staff.report", report_id=report.id))

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, select
 
 from webapp import disclosure
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
@@ -63,11 +63,11 @@ class HotspotQuery:
     def check(self) -> "HotspotQuery":
         check_period(self.date_from, self.date_to)
         if self.days > MAX_DAYS:
-            raise ReportError("date_from", _l("Choose a period of at most %(n)d days.", n=MAX_DAYS))
+            raise InputRefused("date_from", _l("Choose a period of at most %(n)d days.", n=MAX_DAYS))
         if self.time_of_day and self.time_of_day not in TIMES_OF_DAY:
-            raise ReportError("time_of_day", _l("Choose day, evening or night."))
+            raise InputRefused("time_of_day", _l("Choose day, evening or night."))
         if self.category and self.category not in safety_category_keys():
-            raise ReportError("category", _l("Choose one of the answers given."))
+            raise InputRefused("category", _l("Choose one of the answers given."))
         return self
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 
 from webapp.auth.access import require
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.formfields import empty_choice
 from webapp.hotspots import presenters, services
 from webapp.hotspots.forms import HotspotForm, PatrolForm
@@ -29,7 +29,7 @@ def _form() -> HotspotForm:
 
 
 def _query(form, **fixed) -> services.HotspotQuery:
-    """The query the form asks for (the last eight weeks unless a period is given); ReportError when its
+    """The query the form asks for (the last eight weeks unless a period is given); InputRefused when its
     fields, each valid, say nothing together."""
     chosen = {"time_of_day": form.time_of_day.data or None,
               "district": form.district.data if isinstance(form.district.data, int) else None, **fixed}
@@ -46,7 +46,7 @@ def _valid_query(form, **fixed):
     valid = form.validate()
     try:
         return (_query(form, **fixed) if valid else services.default_query(local_today())), valid
-    except ReportError as exc:
+    except InputRefused as exc:
         field = getattr(form, exc.field, form.date_to)
         field.errors = [*field.errors, str(exc.message)]
         return services.default_query(local_today()), False
@@ -87,7 +87,7 @@ def _export_query() -> services.HotspotQuery:
         abort(400)
     try:
         return _query(form)
-    except ReportError:
+    except InputRefused:
         abort(400)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import case, func, select
 
 from webapp import audit
 from webapp.campaigns.models import Campaign, EngagementActivity, WalkGroup
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo.models import District
 from webapp.insights.models import SurveyIndicator
@@ -62,10 +62,10 @@ def parse_period(text: str | None, date_from: date | None = None, date_to: date 
     text = (text or "").strip().upper()
     match = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]))?", text)
     if not match:
-        raise ReportError("period", _l("Choose a year, half-year or quarter, e.g. 2018, 2018-H1 or 2018-Q1."))
+        raise InputRefused("period", _l("Choose a year, half-year or quarter, e.g. 2018, 2018-H1 or 2018-Q1."))
     year, part = int(match.group(1)), match.group(2)
     if not EARLIEST_DAY.year <= year <= LATEST_DAY.year:
-        raise ReportError("period", out_of_range_message())
+        raise InputRefused("period", out_of_range_message())
     if part is None:
         return Period(date(year, 1, 1), date(year, 12, 31), str(year))
     if part.startswith("H"):
@@ -202,13 +202,13 @@ def dashboard(period: Period) -> dict:
 
 def save_survey_value(*, source: str, indicator: str, area: str, year: int, value: float, actor: str) -> SurveyIndicator:
     if (source, indicator) not in SURVEY:
-        raise ReportError("indicator", _l("Unknown indicator."))
+        raise InputRefused("indicator", _l("Unknown indicator."))
     if not area.strip():
-        raise ReportError("area", _l("Choose an area from the list."))
+        raise InputRefused("area", _l("Choose an area from the list."))
     if not 2000 <= int(year) <= 2100:
-        raise ReportError("year", _l("Give a year between 2000 and 2100."))
+        raise InputRefused("year", _l("Give a year between 2000 and 2100."))
     if not 0 <= float(value) <= 100:
-        raise ReportError("value", _l("Give a value from 0 to 100."))
+        raise InputRefused("value", _l("Give a value from 0 to 100."))
     row = db.session.execute(select(SurveyIndicator).where(
         SurveyIndicator.source == source, SurveyIndicator.indicator == indicator, SurveyIndicator.area == area.strip(),
         SurveyIndicator.year == int(year))).scalar_one_or_none()
@@ -227,9 +227,9 @@ def import_survey_csv(data: bytes, actor: str) -> tuple[int, list[tuple[int, str
     try:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
     except UnicodeDecodeError:
-        raise ReportError("csv", _l("The CSV file must be UTF-8 text.")) from None
+        raise InputRefused("csv", _l("The CSV file must be UTF-8 text.")) from None
     if not reader.fieldnames or not {"source", "indicator", "area", "year", "value"} <= set(reader.fieldnames):
-        raise ReportError("csv", _l("The CSV file needs the columns source, indicator, area, year and value."))
+        raise InputRefused("csv", _l("The CSV file needs the columns source, indicator, area, year and value."))
     saved, errors = 0, []
     for line, row in enumerate(reader, start=2):
         try:

@@ -19,7 +19,7 @@ from webapp import audit, disclosure, spreadsheets
 from webapp.assets import services as assets
 from webapp.campaigns.models import Campaign
 from webapp.campaigns.services import AGE_GROUPS, GENDERS, places
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo import streets
@@ -49,11 +49,11 @@ EXPORT_FORMATS = {"points": ("csv", "geojson", "xlsx"), "cells": ("geojson",), "
 
 
 def export_format(kind: str, fmt: str | None) -> str:
-    """The format to export `kind` in (its default when none is given); ReportError when it cannot be had."""
+    """The format to export `kind` in (its default when none is given); InputRefused when it cannot be had."""
     formats = EXPORT_FORMATS.get(kind, ())
     fmt = fmt or (formats[0] if formats else "")
     if fmt not in formats:
-        raise ReportError("format", _l("%(kind)s cannot be exported as %(format)s.", kind=kind, format=fmt or "—"))
+        raise InputRefused("format", _l("%(kind)s cannot be exported as %(format)s.", kind=kind, format=fmt or "—"))
     return fmt
 
 
@@ -79,11 +79,11 @@ class Selection:
 
     def check(self) -> "Selection":
         if self.gender and self.gender not in GENDERS or self.age_group and self.age_group not in AGE_GROUPS:
-            raise ReportError("gender", _l("Choose one of the answers given."))
+            raise InputRefused("gender", _l("Choose one of the answers given."))
         if set(self.kinds) - {"safety", "fault"}:
-            raise ReportError("kinds", _l("Unknown decision."))
+            raise InputRefused("kinds", _l("Unknown decision."))
         if set(self.times_of_day) - set(TIMES_OF_DAY):
-            raise ReportError("times_of_day", _l("Choose day, evening or night."))
+            raise InputRefused("times_of_day", _l("Choose day, evening or night."))
         check_period(self.date_from, self.date_to)
         return self
 
@@ -91,7 +91,7 @@ class Selection:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items() if v}
 
 
-class SplitRefused(ReportError):
+class SplitRefused(InputRefused):
     """Report-level output (single reports, references, exact places) asked for with a gender or age split."""
 
     def __init__(self):
@@ -216,7 +216,7 @@ def grid(selection: Selection, size_m: int = 100) -> Grid:
     """Count the selected reports per square cell of `size_m` metres on the SWEREF 99 TM grid. Split by gender
     or age, the cells go through the disclosure rule (`_split_grid`)."""
     if not MIN_CELL_M <= size_m <= MAX_CELL_M:
-        raise ReportError("cell", _l("The cell size must be %(min)d–%(max)d m.", min=MIN_CELL_M, max=MAX_CELL_M))
+        raise InputRefused("cell", _l("The cell size must be %(min)d–%(max)d m.", min=MIN_CELL_M, max=MAX_CELL_M))
     if selection.demographic:
         return _split_grid(selection, size_m)
     counted = _counted_cells(selection, size_m)

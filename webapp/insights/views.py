@@ -26,7 +26,7 @@ from webapp import disclosure, spreadsheets
 from webapp.auth.access import actor, require
 from webapp.campaigns import dialogue, dialogue_presenters
 from webapp.campaigns.services import AGE_GROUPS, GENDERS, all_campaigns
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.formfields import empty_choice
 from webapp.insights import charts, presenters, services
@@ -96,7 +96,7 @@ def _selection_or_400():
         abort(400)
     try:
         return form, selection_from(form)
-    except ReportError:
+    except InputRefused:
         abort(400)
 
 
@@ -141,7 +141,7 @@ def cells():
     form, selection = _selection_or_400()
     try:
         result = services.grid(selection, form.cell.data or 100)
-    except ReportError as exc:
+    except InputRefused as exc:
         return jsonify({"error": str(exc.message)}), 400
     return _compact_json(services.grid_compact(result))
 
@@ -273,7 +273,7 @@ def lighting():
     valid = form.validate()
     try:
         selection = selection_from(form) if valid else services.Selection()
-    except ReportError as exc:  # fields that each pass but say nothing together: the form shows why
+    except InputRefused as exc:  # fields that each pass but say nothing together: the form shows why
         form.date_to.errors = [*form.date_to.errors, str(exc.message)] if exc.field == "date_to" else form.date_to.errors
         valid, selection = False, services.Selection()
     too_small = None
@@ -371,7 +371,7 @@ def indicators():
     refusal = None
     try:
         period = _period()
-    except ReportError as exc:
+    except InputRefused as exc:
         period = ind.parse_period(_default_period())
         field = {"date_from": "from", "date_to": "to"}.get(exc.field, exc.field)
         refusal = {"field": field if field in ("period", "from", "to") else "period", "message": str(exc.message),
@@ -391,7 +391,7 @@ def indicators():
 def indicators_xlsx():
     try:
         period = _period()
-    except ReportError:
+    except InputRefused:
         return redirect(url_for("insights.indicators", **request.args))  # the page says what is wrong
     data = ind.dashboard(period)
     services.log_export("indicators", "xlsx", services.Selection(date_from=period.start, date_to=period.end), rows=0,
@@ -413,7 +413,7 @@ def survey_save():
         try:
             ind.save_survey_value(source=source, indicator=indicator, area=form.area.data, year=form.year.data, value=float(form.value.data), actor=actor())
             flash(_("The value was saved."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             flash(str(exc.message), "error")
     else:
         flash("; ".join(str(e) for errors in form.errors.values() for e in errors), "error")
@@ -438,6 +438,6 @@ def survey_import():
         flash(_("%(n)d values were saved.", n=saved), "info")
         for line, message in errors[:20]:
             flash(_("Line %(line)d: %(message)s", line=line, message=message), "error")
-    except ReportError as exc:
+    except InputRefused as exc:
         flash(str(exc.message), "error")
     return redirect(url_for("insights.indicators") + "#survey")

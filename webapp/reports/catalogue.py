@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, column, func, select, table
 
 from webapp import audit
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.i18n import localized
 from webapp.reports.models import KIND_FAULT, KIND_SAFETY, WORK_KINDS, Category, Department, Report, SiteMessage
@@ -53,9 +53,9 @@ def set_site_message(texts: dict, expires_at: datetime, actor: str):
     message = SiteMessage(texts={k: v.strip() for k, v in texts.items() if v and v.strip()},
                           expires_at=expires_at, created_by=actor)
     if not message.texts:
-        raise ReportError("texts", _l("Write the message in at least one language."))
+        raise InputRefused("texts", _l("Write the message in at least one language."))
     if expires_at <= utcnow():
-        raise ReportError("expires_at", _l("The end date must be in the future."))
+        raise InputRefused("expires_at", _l("The end date must be in the future."))
     db.session.add(message)
     db.session.flush()
     audit.record("site_message", message.id, "created", actor, expires_at=expires_at.isoformat())
@@ -71,10 +71,10 @@ def parse_extra_questions(text: str) -> list[dict]:
             continue
         parts = [p.strip() for p in line.split("|")]
         if len(parts) < 3 or not parts[0] or not parts[1]:
-            raise ReportError("extra_questions", _l("Line %(n)d: write code | Swedish | English.", n=number))
+            raise InputRefused("extra_questions", _l("Line %(n)d: write code | Swedish | English.", n=number))
         code = parts[0].lower()
         if not code.replace("_", "").isalnum():
-            raise ReportError("extra_questions", _l("Line %(n)d: the code may only have letters, digits and _.",
+            raise InputRefused("extra_questions", _l("Line %(n)d: the code may only have letters, digits and _.",
                                                     n=number))
         values = [v.strip() for v in parts[3].split(";") if v.strip()] if len(parts) > 3 else []
         questions.append({
@@ -132,16 +132,16 @@ def _texts(value, field: str, *, required: tuple[str, ...] = (), limit: int = 50
     if value is None:
         value = {}
     if not isinstance(value, dict) or any(not isinstance(v, str) for v in value.values()):
-        raise ReportError(field, _l("Give the texts per language (sv, en, ar)."))
+        raise InputRefused(field, _l("Give the texts per language (sv, en, ar)."))
     unknown = set(value) - set(LANGUAGES)
     if unknown:
-        raise ReportError(field, _l("Unknown language: %(codes)s.", codes=", ".join(sorted(unknown))))
+        raise InputRefused(field, _l("Unknown language: %(codes)s.", codes=", ".join(sorted(unknown))))
     texts = {lang: value[lang].strip() for lang in LANGUAGES if value.get(lang, "").strip()}
     for lang in required:
         if lang not in texts:
-            raise ReportError(field, _l("The text in %(lang)s is missing.", lang=lang))
+            raise InputRefused(field, _l("The text in %(lang)s is missing.", lang=lang))
     if any(len(text) > limit for text in texts.values()):
-        raise ReportError(field, _l("At most %(n)d characters.", n=limit))
+        raise InputRefused(field, _l("At most %(n)d characters.", n=limit))
     return texts
 
 
@@ -158,9 +158,9 @@ def change_department(department: Department | None, actor: str, *, code: str | 
     if department is None:
         code = (code or "").strip()
         if not _CODE.match(code):
-            raise ReportError("code", _l("The code may have letters, digits, - and _, at most 20."))
+            raise InputRefused("code", _l("The code may have letters, digits, - and _, at most 20."))
         if department_by_code(code) is not None:
-            raise ReportError("code", _l("There is already a department with that code."))
+            raise InputRefused("code", _l("There is already a department with that code."))
         department = Department(code=code, names=_texts(names, "names", required=("sv",), limit=120), active=True)
         db.session.add(department)
         db.session.flush()
@@ -173,7 +173,7 @@ def change_department(department: Department | None, actor: str, *, code: str | 
     if active is not None and active != department.active:
         if not active and db.session.execute(select(func.count(Category.id)).where(
                 Category.department_code == department.code, Category.active.is_(True))).scalar_one():
-            raise ReportError("active", _l("Active categories still go to this department: move or retire them "
+            raise InputRefused("active", _l("Active categories still go to this department: move or retire them "
                                            "first."))
         changes["active"] = [department.active, active]
         department.active = active
@@ -188,11 +188,11 @@ CATEGORY_FIELDS = ("kind", "names", "descriptions", "icon", "department_code", "
 
 
 def _category_values(settings: dict, *, new: bool) -> dict:
-    """The settings checked one by one; raises ReportError naming the field."""
+    """The settings checked one by one; raises InputRefused naming the field."""
     values = {}
     if "kind" in settings or new:
         if not isinstance(settings.get("kind"), str) or settings["kind"] not in KINDS:
-            raise ReportError("kind", _l("Choose whether it is a safety or a fault category."))
+            raise InputRefused("kind", _l("Choose whether it is a safety or a fault category."))
         values["kind"] = settings["kind"]
     if "names" in settings or new:
         values["names"] = _texts(settings.get("names"), "names", required=("sv", "en"), limit=100)
@@ -202,47 +202,47 @@ def _category_values(settings: dict, *, new: bool) -> dict:
         values["notice"] = _texts(settings.get("notice"), "notice") or None
     if "icon" in settings or new:
         if not isinstance(settings.get("icon"), str) or settings["icon"] not in icon_names():
-            raise ReportError("icon", _l("Choose an icon from the site's icon set."))
+            raise InputRefused("icon", _l("Choose an icon from the site's icon set."))
         values["icon"] = settings["icon"]
     if "department_code" in settings:
         code = settings.get("department_code") or None
         if code is not None:
             if not isinstance(code, str):
-                raise ReportError("department", _l("Unknown department."))
+                raise InputRefused("department", _l("Unknown department."))
             department = department_by_code(code)
             if department is None:
-                raise ReportError("department", _l("Unknown department."))
+                raise InputRefused("department", _l("Unknown department."))
         values["department_code"] = code
     if "default_priority" in settings:
         if not isinstance(settings["default_priority"], str) or not db.session.execute(select(_priority.c.code).where(
                 _priority.c.code == settings["default_priority"])).first():
-            raise ReportError("default_priority", _l("Unknown priority."))
+            raise InputRefused("default_priority", _l("Unknown priority."))
         values["default_priority"] = settings["default_priority"]
     if "duplicate_radius_m" in settings:
         radius = settings["duplicate_radius_m"]
         if not isinstance(radius, int) or isinstance(radius, bool) or not 5 <= radius <= 500:
-            raise ReportError("duplicate_radius_m", _l("Between 5 and 500 metres."))
+            raise InputRefused("duplicate_radius_m", _l("Between 5 and 500 metres."))
         values["duplicate_radius_m"] = radius
     for flag in ("positive", "active"):
         if flag in settings:
             if not isinstance(settings[flag], bool):
-                raise ReportError(flag, _l("Yes or no (true or false)."))
+                raise InputRefused(flag, _l("Yes or no (true or false)."))
             values[flag] = settings[flag]
     if "extra_questions" in settings:
         questions = settings["extra_questions"] or None
         if questions is not None and (not isinstance(questions, list)
                                       or not all(isinstance(q, dict) and q.get("code") and isinstance(q.get("label"), dict)
                                                  for q in questions)):
-            raise ReportError("extra_questions", _l("Each question needs a code and a label per language."))
+            raise InputRefused("extra_questions", _l("Each question needs a code and a label per language."))
         values["extra_questions"] = questions
     if "sort_order" in settings:
         if not isinstance(settings["sort_order"], int) or isinstance(settings["sort_order"], bool):
-            raise ReportError("sort_order", _l("A whole number."))
+            raise InputRefused("sort_order", _l("A whole number."))
         values["sort_order"] = settings["sort_order"]
     if "work_kind" in settings:
         if settings["work_kind"] and (not isinstance(settings["work_kind"], str)
                                       or settings["work_kind"] not in WORK_KINDS):
-            raise ReportError("work_kind", _l("Unknown kind of work."))
+            raise InputRefused("work_kind", _l("Unknown kind of work."))
         values["work_kind"] = settings["work_kind"] or None
     return values
 
@@ -252,9 +252,9 @@ def create_category(key: str, actor: str, settings: dict) -> Category:
     residents who read Arabic), descriptions, an icon of the set, a department, the rest optional. Flushes."""
     key = (key or "").strip()
     if not _KEY.match(key):
-        raise ReportError("key", _l("The key may have lower-case letters, digits and _, starting with a letter."))
+        raise InputRefused("key", _l("The key may have lower-case letters, digits and _, starting with a letter."))
     if category_by_any_key(key) is not None:
-        raise ReportError("key", _l("There is already a category with that key."))
+        raise InputRefused("key", _l("There is already a category with that key."))
     values = _category_values(settings, new=True)
     if "sort_order" not in values:
         values["sort_order"] = (db.session.execute(select(func.max(Category.sort_order))).scalar() or 0) + 1
@@ -294,16 +294,16 @@ def read_catalogue_file(path: str | Path) -> dict:
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError("file", f"{path.name}: {exc}") from None
+        raise InputRefused("file", f"{path.name}: {exc}") from None
     if not isinstance(data, dict) or not set(data) <= {"departments", "categories"}:
-        raise ReportError("file", f"{path.name}: expected the tables [[departments]] and [[categories]] only")
+        raise InputRefused("file", f"{path.name}: expected the tables [[departments]] and [[categories]] only")
     return data
 
 
 def load_catalogue(data: dict, actor: str, *, categories: bool = True) -> dict:
     """Add or update in place, by code and key, the departments (and, unless categories=False, the categories) of
     a catalogue file's data. Loading the same data twice changes nothing the second time. Nothing is deleted or
-    retired by leaving it out. Flushes; on an error (ReportError naming the entry) the caller rolls back.
+    retired by leaving it out. Flushes; on an error (InputRefused naming the entry) the caller rolls back.
     Returns {"departments": {"created": n, "updated": n, "unchanged": n}, "categories": {...}}."""
     summary = {"departments": {"created": 0, "updated": 0, "unchanged": 0},
                "categories": {"created": 0, "updated": 0, "unchanged": 0}}
@@ -311,25 +311,25 @@ def load_catalogue(data: dict, actor: str, *, categories: bool = True) -> dict:
     for section in sections:
         entries = data.get(section) or []
         if not isinstance(entries, list):
-            raise ReportError(section, f"{section}: expected a list")
+            raise InputRefused(section, f"{section}: expected a list")
         for number, entry in enumerate(entries, start=1):
             name = (entry or {}).get("code" if section == "departments" else "key") if isinstance(entry, dict) else None
             try:
                 summary[section][_load_entry(section, entry, actor)] += 1
-            except ReportError as exc:
-                raise ReportError(exc.field, f"{section} #{number} ({name or '?'}), {exc.field}: {exc.message}") from None
+            except InputRefused as exc:
+                raise InputRefused(exc.field, f"{section} #{number} ({name or '?'}), {exc.field}: {exc.message}") from None
     return summary
 
 
 def _load_entry(section: str, entry, actor: str) -> str:
     if not isinstance(entry, dict):
-        raise ReportError("entry", "expected a table of settings")
+        raise InputRefused("entry", "expected a table of settings")
     if not isinstance(entry.get("code" if section == "departments" else "key", ""), str):
-        raise ReportError("entry", "the code or key must be text")
+        raise InputRefused("entry", "the code or key must be text")
     if section == "departments":
         unknown = set(entry) - {"code", "names", "active"}
         if unknown:
-            raise ReportError("entry", f"unknown settings {sorted(unknown)}")
+            raise InputRefused("entry", f"unknown settings {sorted(unknown)}")
         department = department_by_code(entry.get("code", ""))
         if department is None:
             department = change_department(None, actor, code=entry.get("code"), names=entry.get("names"))
@@ -347,7 +347,7 @@ def _load_entry(section: str, entry, actor: str) -> str:
         settings["extra_questions"] = settings.pop("questions")
     unknown = set(settings) - set(CATEGORY_FIELDS)
     if unknown:
-        raise ReportError("entry", f"unknown settings {sorted(unknown)}")
+        raise InputRefused("entry", f"unknown settings {sorted(unknown)}")
     category = category_by_any_key(key)
     if category is None:
         create_category(key, actor, settings)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import unitofwork
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.geo.models import District
@@ -95,14 +95,14 @@ def replayed(data: NewReport) -> tuple[Report, str] | None:
     if not data.idempotency_key:
         return None
     if not IDEMPOTENCY_KEY_RE.match(data.idempotency_key):
-        raise ReportError("idempotency_key", _l("The form was changed on the way. Reload the page and try again."))
+        raise InputRefused("idempotency_key", _l("The form was changed on the way. Reload the page and try again."))
     existing = db.session.execute(select(Report).where(
         Report.idempotency_hash == hash_token(data.idempotency_key))).scalar_one_or_none()
     if existing is None:
         return None
     token = token_for_key(data.idempotency_key)
     if existing.token_hash != hash_token(token):  # the secret key was changed in between
-        raise ReportError("idempotency_key", _l("This report was already received as %(reference)s.",
+        raise InputRefused("idempotency_key", _l("This report was already received as %(reference)s.",
                                                 reference=existing.reference))
     existing.was_replayed = True  # not a column: tells the caller not to send the receipt again
     return existing, token
@@ -113,49 +113,49 @@ def reference_for(report_id: int, created_at: datetime) -> str:
 
 
 def report_problems(data: NewReport, category: Category | None,
-                    allow_unplaced: bool = False) -> list[ReportError]:
+                    allow_unplaced: bool = False) -> list[InputRefused]:
     """Every problem with a new report at once, so the resident can fix them all in one go. An empty list means the report may be stored (photos are checked apart)."""
-    problems: list[ReportError] = []
+    problems: list[InputRefused] = []
     if category is None:
-        problems.append(ReportError("category", _l("Choose what you want to report.")))
+        problems.append(InputRefused("category", _l("Choose what you want to report.")))
     if len(data.description or "") > MAX_DESCRIPTION:
-        problems.append(ReportError("description", _l("The description can be at most %(max)d characters.",
+        problems.append(InputRefused("description", _l("The description can be at most %(max)d characters.",
                                                       max=MAX_DESCRIPTION)))
     if len(data.location_text or "") > MAX_LOCATION_TEXT:
-        problems.append(ReportError("location_text", _l("The place description can be at most %(max)d characters.",
+        problems.append(InputRefused("location_text", _l("The place description can be at most %(max)d characters.",
                                                         max=MAX_LOCATION_TEXT)))
     has_point = data.lat is not None and data.lon is not None
     if (data.lat is None) != (data.lon is None):
-        problems.append(ReportError("location", _l("The position is incomplete. Place the pin again.")))
+        problems.append(InputRefused("location", _l("The position is incomplete. Place the pin again.")))
     elif has_point:
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (data.lat, data.lon)):
-            problems.append(ReportError("location", _l("The position is not valid.")))
+            problems.append(InputRefused("location", _l("The position is not valid.")))
         elif not geo.is_in_kommun(data.lon, data.lat):
-            problems.append(ReportError("location", _l("That place is outside %(kommun)s. "
+            problems.append(InputRefused("location", _l("That place is outside %(kommun)s. "
                                                        "We can only take reports about places in %(name)s.",
                                                        kommun=current_municipality().kommun,
                                                        name=current_municipality().name)))
     elif allow_unplaced and (data.location_text or "").strip():
         pass  # an address only (Open311, imports): staff place it on the map during triage
     elif not (data.district_id and (data.location_text or "").strip()):
-        problems.append(ReportError("location", _l("Show where it is: put a pin on the map, use your position, "
+        problems.append(InputRefused("location", _l("Show where it is: put a pin on the map, use your position, "
                                                    "or choose an area and describe the place.")))
     if data.time_of_day is not None and data.time_of_day not in TIMES_OF_DAY:
-        problems.append(ReportError("time_of_day", _l("Choose day, evening or night.")))
+        problems.append(InputRefused("time_of_day", _l("Choose day, evening or night.")))
     if data.safety_rating is not None and not (isinstance(data.safety_rating, int) and 1 <= data.safety_rating <= 5):
-        problems.append(ReportError("safety_rating", _l("Choose a number from 1 to 5.")))
+        problems.append(InputRefused("safety_rating", _l("Choose a number from 1 to 5.")))
     if data.asset_id is not None:
         # The assets package registers the check (it sits above reports); without it no asset is accepted.
         check = current_app.extensions.get("report_asset_check")
         problem = check(data.asset_id, category.key if category else None, data.lat, data.lon) if check else \
-            ReportError("location", _l("The chosen object is not in the inventory any more. "
+            InputRefused("location", _l("The chosen object is not in the inventory any more. "
                                        "Choose it again on the map, or send the report without it."))
         if problem is not None:
             problems.append(problem)
     if category is not None:
         try:
             clean_answers(category, data.answers)
-        except ReportError as exc:
+        except InputRefused as exc:
             problems.append(exc)
     return problems
 
@@ -173,13 +173,13 @@ def clean_answers(category: Category, answers: dict | None) -> dict:
         value = str((answers or {}).get(question["code"], "") or "").strip()
         if not value:
             if question.get("required"):
-                raise ReportError("answers", _l("Answer the question: %(question)s",
+                raise InputRefused("answers", _l("Answer the question: %(question)s",
                                                 question=question["label"].get("sv", question["code"])))
             continue
         if question.get("values") and value not in {v["key"] for v in question["values"]}:
-            raise ReportError("answers", _l("Choose one of the answers given."))
+            raise InputRefused("answers", _l("Choose one of the answers given."))
         if len(value) > 300:
-            raise ReportError("answers", _l("The description can be at most %(max)d characters.", max=300))
+            raise InputRefused("answers", _l("The description can be at most %(max)d characters.", max=300))
         cleaned[question["code"]] = value
     return cleaned
 
@@ -187,14 +187,14 @@ def clean_answers(category: Category, answers: dict | None) -> dict:
 def prepare_photos(uploads: list[bytes], settings: PhotoSettings) -> list[ProcessedPhoto]:
     """Run every upload through the pipeline before anything is stored."""
     if len(uploads) > settings.max_count:
-        raise ReportError("photos", _l("You can attach at most %(n)d photos.", n=settings.max_count))
+        raise InputRefused("photos", _l("You can attach at most %(n)d photos.", n=settings.max_count))
     processed = []
     for number, data in enumerate(uploads, start=1):
         try:
             processed.append(process_photo(data, max_bytes=settings.max_bytes, max_pixels=settings.max_pixels,
                                            display_size=settings.display_size, thumb_size=settings.thumb_size))
         except PhotoError as exc:
-            raise ReportError("photos", _l("Photo %(n)d: %(reason)s", n=number, reason=exc.args[0])) from None
+            raise InputRefused("photos", _l("Photo %(n)d: %(reason)s", n=number, reason=exc.args[0])) from None
     return processed
 
 
@@ -236,7 +236,7 @@ def create_report(data: NewReport, photos: PhotoSettings, *, actor: str = "resid
         zone_id = zone.id if zone else None
     elif district_id is not None:
         if db.session.get(District, district_id) is None:
-            raise ReportError("district", _l("Choose an area from the list."))
+            raise InputRefused("district", _l("Choose an area from the list."))
 
     token = token_for_key(data.idempotency_key) if data.idempotency_key else secrets.token_urlsafe(24)
     created = data.created_at or utcnow()

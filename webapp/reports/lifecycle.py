@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from webapp import audit
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.municipality import current_municipality
@@ -26,7 +26,7 @@ def change_status(report: Report, to_status: str, actor: str, *, public_note: st
                   when: datetime | None = None) -> StatusChange:
     """Move a report to another status if the flow allows it, and record the step."""
     if not can_change(report.status, to_status):
-        raise ReportError("status", _l("A report cannot go from this status to that one."))
+        raise InputRefused("status", _l("A report cannot go from this status to that one."))
     change = StatusChange(report=report, from_status=report.status, to_status=to_status, actor=actor,
                           public_note=public_note, created_at=when or utcnow())
     report.status = to_status
@@ -51,7 +51,7 @@ def set_private_contact(report: Report, name: str | None, phone: str | None, act
 EXTERNAL_KINDS = ("trafikverket", "property_owner", "housing_company", "other_authority")
 
 
-class ConflictError(ReportError):
+class ConflictError(InputRefused):
     """Somebody else changed the record since it was loaded."""
 
     def __init__(self):
@@ -76,16 +76,16 @@ def edit_report(report: Report, *, actor: str, expected_version: int | None, rea
                 category_key: str | None = None, lat: float | None = None, lon: float | None = None) -> None:
     """Change category and/or position, with a reason, keeping district and zone right."""
     if not (reason or "").strip():
-        raise ReportError("reason", _l("Say why you change the report."))
+        raise InputRefused("reason", _l("Say why you change the report."))
     changes = {}
     if category_key and category_key != report.category.key:
         category = catalogue.category_by_key(category_key)
         if category is None:
-            raise ReportError("category", _l("Choose what you want to report."))
+            raise InputRefused("category", _l("Choose what you want to report."))
         changes["category"] = [report.category.key, category.key]
     if lat is not None and lon is not None and (lat, lon) != (report.lat, report.lon):
         if not (math.isfinite(lat) and math.isfinite(lon)) or not geo.is_in_kommun(lon, lat):
-            raise ReportError("position", _l("That place is outside %(kommun)s. "
+            raise InputRefused("position", _l("That place is outside %(kommun)s. "
                                              "We can only take reports about places in %(name)s.",
                                              kommun=current_municipality().kommun, name=current_municipality().name))
         changes["position"] = [[report.lat, report.lon], [lat, lon]]
@@ -116,11 +116,11 @@ def check_merge(duplicate: Report, target: Report) -> None:
     """Refuse a merge that cannot be made (into itself, into a merged report, of a merged report), before the
     officer is asked to confirm it and again when it is made."""
     if duplicate.id == target.id:
-        raise ReportError("target", _l("A report cannot be merged with itself."))
+        raise InputRefused("target", _l("A report cannot be merged with itself."))
     if target.merged_into_id is not None or target.status == ReportStatus.DUPLICATE:
-        raise ReportError("target", _l("That report has itself been merged; merge into the report it went to."))
+        raise InputRefused("target", _l("That report has itself been merged; merge into the report it went to."))
     if duplicate.status == ReportStatus.DUPLICATE:
-        raise ReportError("target", _l("This report has already been merged."))
+        raise InputRefused("target", _l("This report has already been merged."))
 
 
 def merge_reports(duplicate: Report, target: Report, actor: str, expected_version: int | None = None) -> None:
@@ -149,7 +149,7 @@ def undo_merge(duplicate: Report, *, actor: str, expected_version: int | None) -
     caller commits."""
     target = duplicate.merged_into
     if duplicate.status != ReportStatus.DUPLICATE or target is None:
-        raise ReportError("merge", _l("This report is not merged with another report."))
+        raise InputRefused("merge", _l("This report is not merged with another report."))
     merged = db.session.execute(select(StatusChange).where(StatusChange.report_id == duplicate.id,
                                                            StatusChange.to_status == ReportStatus.DUPLICATE)
                                 .order_by(StatusChange.id.desc()).limit(1)).scalar_one_or_none()
@@ -174,9 +174,9 @@ def assign_report(report: Report, *, actor: str, expected_version: int | None, d
     """Give the report to a department, or refer it to someone outside the city with a public explanation."""
     if external_kind:
         if external_kind not in EXTERNAL_KINDS:
-            raise ReportError("external_kind", _l("Unknown decision."))
+            raise InputRefused("external_kind", _l("Unknown decision."))
         if not public_note.strip():
-            raise ReportError("public_note", _l("Explain to the resident who is responsible instead."))
+            raise InputRefused("public_note", _l("Explain to the resident who is responsible instead."))
         claim(report, expected_version)
         report.external_kind = external_kind
         report.external_name = external_name.strip() or None
@@ -191,7 +191,7 @@ def assign_report(report: Report, *, actor: str, expected_version: int | None, d
             change_status(report, ReportStatus.REFERRED, actor, public_note=public_note.strip())
         return
     if not department:
-        raise ReportError("department", _l("Choose a department or an outside party."))
+        raise InputRefused("department", _l("Choose a department or an outside party."))
     claim(report, expected_version)
     previous = report.department_code
     report.department_code = department
@@ -220,9 +220,9 @@ def set_status(report: Report, status: str, *, actor: str, expected_version: int
 def ask_reporter(report: Report, question: str, actor: str) -> InfoRequest:
     """Ask the reporter for more information (by e-mail, and on the tracking page)."""
     if not question.strip():
-        raise ReportError("question", _l("Write the question."))
+        raise InputRefused("question", _l("Write the question."))
     if not report.reporter_email:
-        raise ReportError("question", _l("The reporter left no e-mail address, so the question would not reach them."))
+        raise InputRefused("question", _l("The reporter left no e-mail address, so the question would not reach them."))
     info = InfoRequest(report_id=report.id, question=question.strip(), asked_by=actor)
     db.session.add(info)
     audit.record("report", report.id, "question_asked", actor)
@@ -238,9 +238,9 @@ def open_info_request(report: Report) -> InfoRequest | None:
 
 def answer_info_request(info: InfoRequest, answer: str) -> None:
     if not answer.strip():
-        raise ReportError("answer", _l("Write your answer."))
+        raise InputRefused("answer", _l("Write your answer."))
     if len(answer) > 2000:
-        raise ReportError("answer", _l("The description can be at most %(max)d characters.", max=2000))
+        raise InputRefused("answer", _l("The description can be at most %(max)d characters.", max=2000))
     info.answer = answer.strip()
     info.answered_at = utcnow()
     audit.record("report", info.report_id, "question_answered", "reporter")
@@ -272,7 +272,7 @@ def merge_candidates(report: Report, radius_m: float = 100) -> tuple[list[tuple[
 
 def save_owner(name: str, contact: str, address: str, actor: str) -> PropertyOwner:
     if not (name or "").strip():
-        raise ReportError("name", _l("Give the owner's name."))
+        raise InputRefused("name", _l("Give the owner's name."))
     owner = db.session.execute(select(PropertyOwner).where(PropertyOwner.name == name.strip())).scalar_one_or_none()
     if owner is None:
         owner = PropertyOwner(name=name.strip())

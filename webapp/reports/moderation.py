@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageDraw, ImageFilter
 
 from webapp import audit, unitofwork
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.media import ProcessedPhoto, encode_jpeg
 from webapp.photostore import PhotoStore
@@ -22,7 +22,7 @@ from webapp.reports.status import Moderation
 def set_hidden(report: Report, hidden: bool, *, actor: str, expected_version: int | None, reason: str = "") -> None:
     """Hide a report from the public (e.g. personal data in it), or show it again. Hiding needs a reason."""
     if hidden and not (reason or "").strip():
-        raise ReportError("reason", _l("Say why the report is hidden."))
+        raise InputRefused("reason", _l("Say why the report is hidden."))
     claim(report, expected_version)
     report.hidden = hidden
     report.hidden_reason = reason.strip() if hidden else ""
@@ -32,7 +32,7 @@ def set_hidden(report: Report, hidden: bool, *, actor: str, expected_version: in
 
 def moderate_photo(photo: Photo, decision: str, actor: str) -> None:
     if decision not in set(Moderation):
-        raise ReportError("decision", _l("Unknown decision."))
+        raise InputRefused("decision", _l("Unknown decision."))
     previous = photo.moderation
     photo.moderation = decision
     audit.record("report", photo.report_id, "photo_" + decision, actor, photo=photo.id, previous=previous)
@@ -50,7 +50,7 @@ class Box:
     def pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
         values = [self.x, self.y, self.w, self.h]
         if not all(math.isfinite(v) for v in values) or self.w <= 0 or self.h <= 0:
-            raise ReportError("box", _l("Mark the area to cover by dragging over the photo."))
+            raise InputRefused("box", _l("Mark the area to cover by dragging over the photo."))
         left = max(0, min(width, round(self.x * width)))
         top = max(0, min(height, round(self.y * height)))
         right = max(left + 1, min(width, round((self.x + self.w) * width)))
@@ -62,12 +62,12 @@ def redact_photo(photo: Photo, boxes: list[Box], *, mode: str, actor: str, store
     """Blur or black out areas (faces, licence plates). New files replace the old ones, which are deleted:
     no unredacted copy remains."""
     if not boxes:
-        raise ReportError("box", _l("Mark the area to cover by dragging over the photo."))
+        raise InputRefused("box", _l("Mark the area to cover by dragging over the photo."))
     if mode not in ("blur", "black"):
-        raise ReportError("mode", _l("Unknown decision."))
+        raise InputRefused("mode", _l("Unknown decision."))
     original = store.read(photo.stem)
     if original is None:
-        raise ReportError("photo", _l("The photo's file is missing; it cannot be covered."))
+        raise InputRefused("photo", _l("The photo's file is missing; it cannot be covered."))
     with Image.open(io.BytesIO(original)) as source:
         image = source.convert("RGB")
     for box in boxes:

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, column, delete, func, select, table, update
 from sqlalchemy.exc import IntegrityError
 
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo.models import MapSquare
 from webapp.rawsql import prepared_rows
@@ -55,7 +55,7 @@ def support_report(report: Report, supporter_key: str, client_address: str | Non
     `client_address` has already added SUPPORTS_PER_ADDRESS_PER_DAY supports to it today. Both are rows in
     the support table under its unique (report, key) constraint, so two requests at once cannot both count."""
     if report.hidden or report.status not in OPEN_STATUSES:
-        raise ReportError("support", _l("This report is closed and cannot be supported."))
+        raise InputRefused("support", _l("This report is closed and cannot be supported."))
     key = hashlib.sha256(supporter_key.encode()).hexdigest()
     for address_key in _address_keys(report, client_address) if client_address else [None]:
         try:
@@ -103,11 +103,11 @@ def report_by_token(token: str) -> Report | None:
 def record_satisfaction(report: Report, score: int, comment: str = "") -> None:
     """A resident's satisfaction after a fix, 1–5; a second answer replaces the first."""
     if report.status not in (ReportStatus.FIXED, ReportStatus.CLOSED):
-        raise ReportError("score", _l("You can say how satisfied you are once the report has been fixed."))
+        raise InputRefused("score", _l("You can say how satisfied you are once the report has been fixed."))
     if not isinstance(score, int) or not 1 <= score <= 5:
-        raise ReportError("score", _l("Choose a number from 1 to 5."))
+        raise InputRefused("score", _l("Choose a number from 1 to 5."))
     if len(comment or "") > MAX_DESCRIPTION:
-        raise ReportError("comment", _l("The description can be at most %(max)d characters.", max=MAX_DESCRIPTION))
+        raise InputRefused("comment", _l("The description can be at most %(max)d characters.", max=MAX_DESCRIPTION))
     answer = db.session.execute(select(Satisfaction).where(Satisfaction.report_id == report.id)).scalar_one_or_none()
     if answer is None:
         answer = Satisfaction(report_id=report.id, score=score)
@@ -330,9 +330,9 @@ def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bo
     CONFIRMATIONS_PER_RECIPIENT a day to one address: the caller answers the same either way."""
     address = clean_line(email or "").strip().lower()
     if not EMAIL_RE.match(address) or len(address) > 254:
-        raise ReportError("email", _l("That does not look like an e-mail address."))
+        raise InputRefused("email", _l("That does not look like an e-mail address."))
     if report.hidden or report.status not in OPEN_STATUSES:
-        raise ReportError("email", _l("This report is closed: there will be no more updates to follow."))
+        raise InputRefused("email", _l("This report is closed: there will be no more updates to follow."))
     follower = db.session.execute(select(Follower).where(
         Follower.report_id == report.id, Follower.email == address)).scalar_one_or_none()
     if follower is None:

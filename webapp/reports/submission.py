@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, request, session, url_for
 
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import limiter
 from webapp.i18n import current_language
 from webapp.reports import catalogue, intake, notify
@@ -53,7 +53,7 @@ def report_from_form(form: ReportForm, source: str, with_photos: bool = True) ->
     )
 
 
-def show_refusal(form: ReportForm, exc: ReportError) -> None:
+def show_refusal(form: ReportForm, exc: InputRefused) -> None:
     """Put a refused report's message next to the field it is about."""
     field = getattr(form, FIELD_FOR_ERROR.get(exc.field, exc.field), form.category)
     if not isinstance(field.errors, list):  # a field the form did not validate has a tuple

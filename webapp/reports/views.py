@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from wtforms.fields.choices import SelectChoice
 
-from webapp.errors import NO_DATABASE, ReportError
+from webapp.errors import NO_DATABASE, InputRefused
 from webapp.extensions import csrf, limiter
 from webapp.formfields import empty_choice
 from webapp.geo import geocoder
@@ -61,7 +61,7 @@ def new_report():
     if checked_report_form(form, Source.WEB):
         try:
             report, token = intake.create_report(report_from_form(form, Source.WEB), photo_settings())
-        except ReportError as exc:
+        except InputRefused as exc:
             show_refusal(form, exc)
             status = 400
         else:
@@ -133,7 +133,7 @@ def follow(reference: str):
     if form.validate_on_submit():
         try:
             follower, ask = public.follow_report(report, form.email.data, current_language())
-        except ReportError as exc:
+        except InputRefused as exc:
             form.email.errors.append(exc.message)
         else:
             if ask:
@@ -190,7 +190,7 @@ def support(reference: str):
     supporter = session.setdefault("supporter", secrets.token_urlsafe(16))
     try:
         added = public.support_report(report, supporter, client_address=get_remote_address())
-    except ReportError as exc:
+    except InputRefused as exc:
         flash(str(exc.message), "error")
     else:
         flash(_("Thank you, your support has been counted.") if added
@@ -218,7 +218,7 @@ def answer(token: str):
         return redirect(url_for("reports.track", token=token))
     try:
         lifecycle.answer_info_request(info, form.answer.data)
-    except ReportError as exc:
+    except InputRefused as exc:
         flash(str(exc.message), "error")
     else:
         notify.answer_to_officer(report, info)
@@ -234,7 +234,7 @@ def feedback(token: str):
         try:
             public.record_satisfaction(report, form.score.data, form.comment.data or "")
             flash(_("Thank you for your answer!"), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             flash(str(exc.message), "error")
     else:
         flash(_("Choose a number from 1 to 5."), "error")

@@ -9,12 +9,12 @@ from sqlalchemy import exists, func, or_, select
 
 from webapp import audit
 from webapp.assets.models import Asset, ReportAsset
-from webapp.auth.roles import allowed
-from webapp.errors import ReportError
+from webapp.auth.roles import Role, allowed
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.reports import public
 from webapp.reports.models import Category, Photo, Report
-from webapp.reports.status import OPEN_STATUSES, Moderation
+from webapp.reports.status import OPEN_STATUSES, Moderation, Source
 from webapp.staff.models import VIEW_SCOPES, SavedView
 from webapp.timeutil import check_period, day_ends_utc, day_starts_utc
 from webapp.workorders import services as workorders
@@ -77,6 +77,19 @@ def _conditions(f: ReportFilter) -> list:
     if not f.include_hidden:
         conditions.append(Report.hidden.is_(False))
     return conditions
+
+
+# Where a report filed by staff may say it came from, by the filer's role: police, contractors and cleaning staff
+# file what they saw; crews what they found; the case officers what was phoned or handed in, or passed on.
+SOURCES_FOR = {
+    Role.FIELD_REPORTER: [Source.POLICE, Source.CONTRACTOR, Source.CLEANING],
+    Role.CREW: [Source.CLEANING, Source.FIELD],
+}
+CASE_OFFICE_SOURCES = [Source.PHONE, Source.VISIT, Source.POLICE, Source.CONTRACTOR, Source.CLEANING]
+
+
+def sources_for(role: str) -> list[str]:
+    return SOURCES_FOR.get(role, CASE_OFFICE_SOURCES)
 
 
 def search_reports(f: ReportFilter, page: int = 1, per_page: int = 50) -> tuple[list[Report], int]:
@@ -159,18 +172,18 @@ def save_view(owner, *, name: str, query: str, scope: str, actor: str) -> SavedV
     most MAX_VIEWS_PER_USER views so that the inbox's counts stay cheap."""
     name = (name or "").strip()
     if not name:
-        raise ReportError("name", _l("Give the view a name."))
+        raise InputRefused("name", _l("Give the view a name."))
     if len(name) > 80:
-        raise ReportError("name", _l("The name can be at most %(max)d characters.", max=80))
+        raise InputRefused("name", _l("The name can be at most %(max)d characters.", max=80))
     if scope not in VIEW_SCOPES:
-        raise ReportError("scope", _l("Unknown decision."))
+        raise InputRefused("scope", _l("Unknown decision."))
     if scope == "department" and not owner.department_code:
-        raise ReportError("scope", _l("You belong to no department; share the view with all staff instead."))
+        raise InputRefused("scope", _l("You belong to no department; share the view with all staff instead."))
     if not query or len(query) > 2000:
-        raise ReportError("query", _l("Choose a filter to save first."))
+        raise InputRefused("query", _l("Choose a filter to save first."))
     owned = db.session.execute(select(func.count(SavedView.id)).where(SavedView.owner_id == owner.id)).scalar_one()
     if owned >= MAX_VIEWS_PER_USER:
-        raise ReportError("name", _l("You have %(max)d saved views; delete one first.", max=MAX_VIEWS_PER_USER))
+        raise InputRefused("name", _l("You have %(max)d saved views; delete one first.", max=MAX_VIEWS_PER_USER))
     view = SavedView(name=name, query=query, owner_id=owner.id, scope=scope,
                      department_code=owner.department_code if scope == "department" else None)
     db.session.add(view)
@@ -190,7 +203,7 @@ def delete_view(view: SavedView, user, actor: str) -> None:
     """Delete a saved view; its owner or, for a shared view, an administrator (a shared view disappears for
     everyone it was shared with)."""
     if not may_delete_view(view, user):
-        raise ReportError("view", _l("Only the person who saved a view can delete it."))
+        raise InputRefused("view", _l("Only the person who saved a view can delete it."))
     audit.record("saved_view", view.id, "deleted", actor, name=view.name)
     db.session.delete(view)
     db.session.flush()

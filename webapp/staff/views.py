@@ -15,8 +15,9 @@ from webapp.auth import services as accounts
 from webapp.auth.access import actor, require
 from webapp.auth.forms import EditUserForm, NewUserForm
 from webapp.auth.models import ApiClient, User
-from webapp.auth.roles import HOME, Role
-from webapp.errors import ReportError
+from webapp.auth.roles import HOME
+from webapp.bounded import query_number
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.formfields import empty_choice
 from webapp.media import photo_settings
@@ -24,13 +25,12 @@ from webapp.reports import catalogue, intake, lifecycle, moderation, notify
 from webapp.reports.labels import SOURCE_LABELS, category_choices, district_choices
 from webapp.reports.models import Photo, Report
 from webapp.reports.presenters import form_problems
-from webapp.reports.status import Moderation, Source
+from webapp.reports.status import Moderation
 from webapp.reports.submission import report_from_form, show_refusal
 from webapp.responses import photo_response
 from webapp.staff import forms, presenters, services
 from webapp.staff.models import SavedView
 from webapp.timeutil import day_ends_utc
-from webapp.urls import query_number
 from webapp.workorders import services as workorders
 from webapp.workorders.models import ResponseTemplate
 
@@ -42,7 +42,7 @@ def _back(report: Report):
     return redirect(url_for("staff.report", report_id=report.id))
 
 
-def _fail(exc: ReportError):
+def _fail(exc: InputRefused):
     flash(str(exc.message), "error")
 
 
@@ -97,7 +97,7 @@ def save_view():
             try:
                 view = services.save_view(current_user, name=form.name.data, query=query, scope=form.scope.data, actor=actor())
                 flash(_("The view %(name)s was saved.", name=view.name), "info")
-            except ReportError as exc:
+            except InputRefused as exc:
                 _fail(exc)
     else:
         flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
@@ -114,7 +114,7 @@ def delete_view(view_id: int):
             name = view.name
             services.delete_view(view, current_user, actor())
             flash(_("The view %(name)s was deleted.", name=name), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
     return _back_to_inbox(form.query.data)
 
@@ -138,7 +138,7 @@ def edit(report_id: int):
             lifecycle.edit_report(found, actor=actor(), expected_version=form.expected_version(), reason=form.reason.data,
                                  category_key=form.category.data, lat=form.lat.data, lon=form.lon.data)
             flash(_("The report was changed."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
     else:
         flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
@@ -155,7 +155,7 @@ def hide(report_id: int):
         try:
             moderation.set_hidden(found, hidden, actor=actor(), expected_version=form.expected_version(), reason=form.reason.data or "")
             flash(_("The report is hidden from the public.") if hidden else _("The report is public again."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
     return _back(found)
 
@@ -179,7 +179,7 @@ def merge(report_id: int):
             lifecycle.merge_reports(found, target, actor(), form.expected_version())
             flash(_("Merged into %(reference)s.", reference=target.reference), "info")
             return redirect(url_for("staff.report", report_id=target.id))
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
     else:
         flash(_("Check the fields: %(errors)s", errors=presenters.error_text(form)), "error")
@@ -196,7 +196,7 @@ def unmerge(report_id: int):
         try:
             target = lifecycle.undo_merge(found, actor=actor(), expected_version=form.expected_version())
             flash(_("The merge with %(reference)s was undone.", reference=target.reference), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             _fail(exc)
     else:
@@ -218,7 +218,7 @@ def assign(report_id: int):
                                    external_contact=form.external_contact.data or "",
                                    public_note=form.public_note.data or "")
             flash(_("The report was assigned."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
     return _back(found)
 
@@ -235,7 +235,7 @@ def status(report_id: int):
         try:
             lifecycle.set_status(found, form.status.data, actor=actor(), expected_version=form.expected_version(), public_note=form.public_note.data or "")
             flash(_("The status was changed."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
         return _back(found)
     if "csrf_token" in form.errors:
@@ -254,7 +254,7 @@ def ask(report_id: int):
             info = lifecycle.ask_reporter(found, form.question.data, actor())
             notify.question(found, info, workorders.new_tracking_token(found))
             flash(_("The question was sent to the reporter."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
     else:
         _refused(form)
@@ -281,7 +281,7 @@ def moderate(photo_id: int):
         try:
             moderation.moderate_photo(photo, form.decision.data, actor())
             flash(_("The photo was approved.") if form.decision.data == Moderation.APPROVED else _("The photo was rejected."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
     else:
         _refused(form)
@@ -298,17 +298,11 @@ def redact(photo_id: int):
             box = moderation.Box(form.x.data, form.y.data, form.w.data, form.h.data)
             moderation.redact_photo(photo, [box], mode=form.mode.data, actor=actor(), store=current_app.extensions["photo_store"])
             flash(_("The area was covered. The uncovered photo no longer exists."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             _fail(exc)
     else:
         flash(_("Mark the area to cover by dragging over the photo."), "error")
     return redirect(url_for("staff.report", report_id=photo.report_id) + f"#photo-{photo.id}")
-
-
-SOURCES_FOR = {
-    Role.FIELD_REPORTER: [Source.POLICE, Source.CONTRACTOR, Source.CLEANING],
-    Role.CREW: [Source.CLEANING, Source.FIELD],
-}
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
@@ -316,8 +310,7 @@ SOURCES_FOR = {
 def field_report():
     """A report filed by staff: phoned in or handed in (case officers), or from the field (police, contractors)."""
     form = forms.FieldReportForm()
-    allowed = SOURCES_FOR.get(current_user.role, [Source.PHONE, Source.VISIT, Source.POLICE, Source.CONTRACTOR, Source.CLEANING])
-    form.source.choices = [SelectChoice(s, SOURCE_LABELS[s]) for s in allowed]
+    form.source.choices = [SelectChoice(s, SOURCE_LABELS[s]) for s in services.sources_for(current_user.role)]
     form.category.choices = [SelectChoice(c.key, presenters.category_name(c)) for c in catalogue.active_categories()]
     form.district.choices = [empty_choice(_("Choose an area"))] + district_choices()
     status_code = 200
@@ -325,7 +318,7 @@ def field_report():
         try:
             report_row, token = intake.create_report(report_from_form(form, form.source.data), photo_settings(),
                                                       actor=actor())
-        except ReportError as exc:
+        except InputRefused as exc:
             show_refusal(form, exc)
             status_code = 400
         else:
@@ -398,7 +391,7 @@ def admin_settings():
             catalogue.set_site_message({"sv": form.text_sv.data, "en": form.text_en.data}, expires, actor())
             flash(_("The site message was saved."), "info")
             return redirect(url_for("staff.admin_settings"))
-        except ReportError as exc:
+        except InputRefused as exc:
             flash(str(exc.message), "error")
     return render_template("staff/admin_settings.html", form=form, **presenters.settings_page())
 
@@ -414,7 +407,7 @@ def admin_template(template_id: int):
         try:
             workorders.update_template(template, {"sv": form.text_sv.data, "en": form.text_en.data}, actor())
             flash(_("The template was saved."), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             flash(str(exc.message), "error")
     return redirect(url_for("staff.admin_settings") + "#templates")
 
@@ -433,14 +426,14 @@ def admin_category_new():
             category = catalogue.create_category(form.key.data, actor(), settings)
             flash(_("The category %(name)s was added.", name=presenters.category_name(category)), "info")
             return redirect(url_for("staff.admin_settings") + "#categories")
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             _field_error(form, exc, "key")
     return render_template("staff/admin_category.html", form=form, category=None,
                            problems=form_problems(form, None)), 400 if form.errors else 200
 
 
-def _field_error(form, exc: ReportError, fallback: str) -> None:
+def _field_error(form, exc: InputRefused, fallback: str) -> None:
     field = {"names": "name_sv", "descriptions": "description_sv", "notice": "notice_sv"}.get(exc.field, exc.field)
     getattr(form, field if hasattr(form, field) else fallback).errors.append(exc.message)
 
@@ -458,7 +451,7 @@ def admin_category(key: str):
             catalogue.update_category(category, actor(), presenters.category_settings(form))
             flash(_("The category was saved."), "info")
             return redirect(url_for("staff.admin_settings") + "#categories")
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             _field_error(form, exc, "extra_questions")
     return render_template("staff/admin_category.html", form=form, category=category,
@@ -476,7 +469,7 @@ def admin_departments():
                                                      names=presenters.department_names(form))
             flash(_("The department %(code)s was added.", code=department.code), "info")
             return redirect(url_for("staff.admin_departments"))
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             _field_error(form, exc, "code")
     return render_template("staff/admin_departments.html", form=form, departments=presenters.departments_page(),
@@ -496,7 +489,7 @@ def admin_department(code: str):
                                         active=form.active.data)
             flash(_("The department was saved."), "info")
             return redirect(url_for("staff.admin_departments"))
-        except ReportError as exc:
+        except InputRefused as exc:
             db.session.rollback()
             _field_error(form, exc, "name_sv")
     return render_template("staff/admin_department.html", form=form, department=department,
@@ -513,7 +506,7 @@ def admin_api_clients():
         try:
             client, new_key = apikeys.create_key(form.name.data, actor())
             flash(_("The key for %(name)s was created. Copy it now: it is not shown again.", name=client.name), "info")
-        except ReportError as exc:
+        except InputRefused as exc:
             form.name.errors.append(exc.message)
     return render_template("staff/admin_api_clients.html", form=form, new_key=new_key,
                            clients=presenters.api_clients(), revoke=forms.ModerateForm(formdata=None)), \

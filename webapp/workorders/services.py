@@ -11,7 +11,7 @@ from webapp import audit, unitofwork
 from webapp.auth import services as accounts
 from webapp.auth.models import User
 from webapp.auth.roles import Role
-from webapp.errors import ReportError
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.i18n import localized
@@ -94,7 +94,7 @@ def department_for(kind: str, reports: list[Report]) -> str | None:
     return accounts.default_department()
 
 
-class WorkOrderError(ReportError):
+class WorkOrderError(InputRefused):
     pass
 
 

@@ -9,7 +9,8 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp import spreadsheets
 from webapp.auth.access import actor, require
-from webapp.errors import ReportError
+from webapp.bounded import query_numbers
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.formfields import empty_choice, form_problems
 from webapp.media import photo_settings
@@ -17,7 +18,6 @@ from webapp.reports.labels import department_choices
 from webapp.reports.models import Report
 from webapp.responses import go_to
 from webapp.timeutil import local_today
-from webapp.urls import query_numbers
 from webapp.workorders import forms, presenters, services
 from webapp.workorders import status as wo_status
 from webapp.workorders.models import WorkOrder
@@ -197,7 +197,7 @@ def complete(order_id: int):
                               idempotency_key=form.idempotency_key.data or None)
             flash(_("Done! The reporters have been told."), "info")
             return go_to(url_for("workorders.tasks"))
-        except ReportError as exc:  # includes a refused photo from the pipeline
+        except InputRefused as exc:  # includes a refused photo from the pipeline
             target = "photo" if exc.field in ("photo", "photos") else "note"
             getattr(form, target).errors.append(exc.message)
     return _task_page(order, form), 400
