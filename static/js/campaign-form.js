@@ -1,5 +1,5 @@
 // Draw the campaign area (Leaflet.draw); the polygon goes into the hidden drawn_area field as GeoJSON.
-import { L, makeMap } from "./map-common.js";
+import { L, makeMap, translateDraw } from "./map-common.js";
 
 const element = document.getElementById("area-map");
 const input = document.getElementById("drawn_area");
@@ -12,6 +12,7 @@ if (element && input) {
       map.fitBounds(drawn.getBounds());
     } catch { /* a bad value is reported by the server */ }
   }
+  translateDraw(element);
   map.addControl(new L.Control.Draw({
     draw: { polyline: false, circle: false, marker: false, circlemarker: false, rectangle: true, polygon: true },
     edit: { featureGroup: drawn },

@@ -25,4 +25,17 @@ export function format(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 }
 
+// Leaflet.draw's toolbar and tooltips in the page's language (webapp/templating.py, draw_words), merged into its
+// own L.drawLocal before a drawing control is made.
+export function translateDraw(element) {
+  const words = JSON.parse(element.dataset.drawWords || "null");
+  const merge = (target, source) => {
+    for (const [key, value] of Object.entries(source)) {
+      if (value && typeof value === "object") merge(target[key] ??= {}, value);
+      else target[key] = value;
+    }
+  };
+  if (words && L.drawLocal) merge(L.drawLocal, words);
+}
+
 export { L };

@@ -1,6 +1,6 @@
 // The walk's route: the campaign's reports as pins (numbered when chosen), the route as a line, and
 // Leaflet.draw to draw a route of one's own (kept as GeoJSON in the hidden route field).
-import { L, makeMap } from "./map-common.js";
+import { L, makeMap, translateDraw } from "./map-common.js";
 
 const element = document.getElementById("walk-map");
 const input = document.getElementById("route");
@@ -37,6 +37,7 @@ if (element && input) {
     try { L.geoJSON(JSON.parse(input.value)).eachLayer((layer) => drawn.addLayer(layer)); } catch { /* the server reports it */ }
     save();
   }
+  translateDraw(element);
   map.addControl(new L.Control.Draw({
     draw: { polygon: false, rectangle: false, circle: false, marker: false, circlemarker: false, polyline: true },
     edit: { featureGroup: drawn },
