@@ -348,6 +348,7 @@ def _demo_campaigns() -> dict:
                 hashtag="helochrentlandskrona",
                 intro_sv="Visa var det känns otryggt, är nedskräpat eller dåligt underhållet – och var det känns tryggt.",
                 intro_en="Show where it feels unsafe, is littered or poorly maintained – and where it feels safe.",
+                intro_ar="أظهر أين تشعر بعدم الأمان، أو أين توجد نفايات أو صيانة سيئة – وأين تشعر بالأمان.",
                 follows_id=made[follows].id if follows in made else None,
                 asks_demographics=kind == "safety_walk"), actor="demo")
         made[slug] = existing

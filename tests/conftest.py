@@ -36,6 +36,7 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "TESTING": True,
         "APP_ENV": "development",
         "JOBS_SCHEDULE": False,  # periodic jobs only where a test asks for them (`flask jobs schedule`)
+        "HANDOFF_ALLOW_LOCAL_ENDPOINTS": True,  # the two-instance hand-off test's "kommun system" is on 127.0.0.1
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,

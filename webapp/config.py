@@ -88,6 +88,10 @@ def from_environment(instance_path: str) -> dict:
         # `flask jobs work` queues the periodic jobs (area alerts, the daily digest, the open-data refresh) in each
         # round; by default in production only (elsewhere `flask jobs schedule` does it when asked).
         "JOBS_SCHEDULE": _bool(env.get("JOBS_SCHEDULE"), (env.get("APP_ENV") or "production") == "production"),
+        # Open311 hand-off targets on this machine or the local network (and over plain http): only for a
+        # development or test set-up. In production a target is an https address on the internet, so that an
+        # administrator's typo or a stolen admin session cannot make the server call its own neighbours (SSRF).
+        "HANDOFF_ALLOW_LOCAL_ENDPOINTS": _bool(env.get("HANDOFF_ALLOW_LOCAL_ENDPOINTS"), False),
         # A new report goes out to area alerts (and their feeds) only this long after it came: staff may hide it.
         "AREA_ALERT_DELAY_MINUTES": int(env.get("AREA_ALERT_DELAY_MINUTES") or 30),
         # The open data's licence (a URI); empty: the municipality's choice (CC0 unless it says otherwise).

@@ -21,6 +21,7 @@ from tests.server import free_port
 from webapp.assets import services as assets
 from webapp.assets.models import Asset
 from webapp.auth import apikeys
+from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.handoff import services as handoff
 from webapp.handoff.models import ReportHandoff
@@ -366,9 +367,48 @@ def test_a_token_answer_counts_as_sent_and_its_id_is_fetched_later_and_a_redirec
         db.session.expire_all()
         assert report.status == ReportStatus.FIXED and report.history[-1].public_note == "Klart."
 
-        handoff.save_target(actor="test", name=target.name, method="open311", endpoint=f"{base}/moved/", target=target)
+        handoff.save_target(actor="test", name=target.name, method="open311", endpoint=f"{base}/moved/", api_key="k", target=target)
         moved, _ = make_report()
         commit()
         run_job("handoff_send")
         waiting = state_of(moved)
         assert waiting.state == "waiting" and "redirect" in waiting.error_detail and len(posts) == 1
+
+
+@pytest.mark.parametrize("endpoint", [
+    "http://127.0.0.1:5099/open311/",          # this machine
+    "https://127.0.0.1/latest/meta-data/iam#",  # and a fragment that would drop requests.json
+    "https://169.254.169.254/open311/",        # a cloud's metadata service
+    "https://10.1.2.3/open311/",               # the local network
+    "https://localhost/open311/",              # a name for this machine
+    "https://user:pw@example.org/open311/",    # credentials in the address
+    "https://example.org/open311/?x=1",        # a query that would change what is asked
+    "http://example.org/open311/",             # the key in clear text
+])
+def test_in_production_an_open311_target_must_be_an_https_address_on_the_internet(sqlite_app, endpoint):
+    """Attack round 4, finding 3: an admin could point a target at 127.0.0.1 or 169.254.169.254, and a case
+    officer's "send again" showed the answer on the report page (SSRF)."""
+    sqlite_app.config["HANDOFF_ALLOW_LOCAL_ENDPOINTS"] = False
+    with pytest.raises(InputRefused) as refused:
+        handoff.save_target(actor="test", name="Inåt", method="open311", endpoint=endpoint, api_key="k")
+    assert refused.value.field == "endpoint"
+    # A target saved before the rule (or whose name now points inside) is never asked either.
+    sqlite_app.config["HANDOFF_ALLOW_LOCAL_ENDPOINTS"] = True
+    target = handoff.save_target(actor="test", name="Inåt", method="open311", endpoint=endpoint.split("#")[0].split("?")[0]
+                                 if "@" not in endpoint else "http://127.0.0.1:9/open311/", api_key="k")
+    sqlite_app.config["HANDOFF_ALLOW_LOCAL_ENDPOINTS"] = False
+    if handoff.endpoint_problem(target.endpoint):
+        assert handoff.poll_target(target) == 0
+
+
+def test_a_changed_address_needs_the_key_again(sqlite_app):
+    """Attack round 4, finding 4: changing only the address kept the stored key, which then went to the new one."""
+    target = handoff.save_target(actor="test", name="Driftsystemet", method="open311",
+                                 endpoint="http://127.0.0.1:9/open311/", api_key="hemlig")
+    with pytest.raises(InputRefused) as refused:
+        handoff.save_target(actor="test", name="Driftsystemet", method="open311",
+                            endpoint="http://127.0.0.1:9/annat/", api_key=None, target=target)
+    assert refused.value.field == "api_key"
+    handoff.save_target(actor="test", name="Driftsystemet", method="open311",  # the same address: the key is kept
+                        endpoint="http://127.0.0.1:9/open311", api_key=None, target=target, jurisdiction_id="lk")
+    assert target.api_key == "hemlig"

@@ -62,6 +62,7 @@ class CampaignInput:
     hashtag: str = ""
     intro_sv: str = ""
     intro_en: str = ""
+    intro_ar: str = ""
     follows_id: int | None = None
     asks_demographics: bool = False
     uses_audit: bool = False
@@ -131,7 +132,7 @@ def save_campaign(data: CampaignInput, actor: str, campaign: Campaign | None = N
     campaign.area, campaign.district_ids = area, district_ids
     campaign.category_keys = list(data.category_keys)
     campaign.hashtag = data.hashtag.strip().lstrip("#")
-    campaign.intro = {k: v.strip() for k, v in (("sv", data.intro_sv), ("en", data.intro_en)) if v and v.strip()}
+    campaign.intro = {k: v.strip() for k, v in (("sv", data.intro_sv), ("en", data.intro_en), ("ar", data.intro_ar)) if v and v.strip()}
     campaign.follows_id = data.follows_id
     campaign.asks_demographics = bool(data.asks_demographics)
     campaign.uses_audit = bool(data.uses_audit)

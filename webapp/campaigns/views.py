@@ -47,7 +47,7 @@ def _input(form: forms.CampaignForm) -> services.CampaignInput:
         name=form.name.data or "", slug=form.slug.data or "", kind=form.kind.data, starts_on=form.starts_on.data,
         ends_on=form.ends_on.data, district_ids=form.districts.data or [], drawn_area=form.drawn_area.data or "",
         category_keys=form.categories.data or [], hashtag=form.hashtag.data or "", intro_sv=form.intro_sv.data or "",
-        intro_en=form.intro_en.data or "", follows_id=form.follows.data if isinstance(form.follows.data, int) else None,
+        intro_en=form.intro_en.data or "", intro_ar=form.intro_ar.data or "", follows_id=form.follows.data if isinstance(form.follows.data, int) else None,
         asks_demographics=form.asks_demographics.data, uses_audit=form.uses_audit.data)
 
 
@@ -90,6 +90,7 @@ def stored_campaign_form(campaign: Campaign) -> forms.CampaignForm:
         "name": campaign.name, "slug": campaign.slug, "kind": campaign.kind, "starts_on": campaign.starts_on,
         "ends_on": campaign.ends_on, "districts": campaign.district_ids, "categories": campaign.category_keys,
         "hashtag": campaign.hashtag, "intro_sv": campaign.intro.get("sv", ""), "intro_en": campaign.intro.get("en", ""),
+        "intro_ar": campaign.intro.get("ar", ""),
         "follows": campaign.follows_id, "drawn_area": "" if campaign.district_ids else campaign.area,
         "asks_demographics": campaign.asks_demographics, "uses_audit": campaign.uses_audit})
     _fill(form, campaign)

@@ -6,12 +6,14 @@ in the same step as the attempt, so a report is never lost: it is waiting (with 
 last reason), sent (with the other system's id) or failed (with the reason), and staff can send it again."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
+import socket
 from datetime import datetime, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from flask import render_template, url_for
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -68,6 +70,33 @@ def parse_service_codes(text: str) -> dict[str, str]:
     return codes
 
 
+def endpoint_problem(endpoint: str):
+    """Why this Open311 address may not be used (None: it may): https, a host name and a path only (no user,
+    query or fragment), and a host that is on the internet, not this machine or its network, unless
+    HANDOFF_ALLOW_LOCAL_ENDPOINTS (development and tests). Checked when saved and again before each request."""
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError:
+        port, parts = None, None
+    allow_local = current_app.config["HANDOFF_ALLOW_LOCAL_ENDPOINTS"]
+    schemes = ("https", "http") if allow_local else ("https",)
+    if parts is None or parts.scheme not in schemes or not parts.hostname or parts.username or parts.password \
+            or parts.query or parts.fragment or "#" in endpoint or "?" in endpoint:
+        return _l("Give the Open311 address as https://host/path/, without a user name, ? or #.")
+    if allow_local:
+        return None
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return _l("The Open311 address's host name is not known.")
+    for address in found:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global or ip.is_multicast:
+            return _l("The Open311 address must be on the internet, not this server or its own network.")
+    return None
+
+
 def save_target(*, actor: str, name: str, method: str, email: str = "", endpoint: str = "", api_key: str | None = None,
                 jurisdiction_id: str = "", service_codes: dict | None = None, active: bool = True,
                 target: HandoffTarget | None = None) -> HandoffTarget:
@@ -86,10 +115,15 @@ def save_target(*, actor: str, name: str, method: str, email: str = "", endpoint
     if method == "email" and not EMAIL_RE.match(email):
         raise InputRefused("email", _l("Give the e-mail address that takes the reports."))
     if method == "open311":
-        if not endpoint.startswith(("http://", "https://")):
-            raise InputRefused("endpoint", _l("Give the Open311 address, beginning with https://."))
-        if not (api_key or (target and target.api_key)):
-            raise InputRefused("api_key", _l("Give the API key the other system gave you."))
+        problem = endpoint_problem(endpoint)
+        if problem:
+            raise InputRefused("endpoint", problem)
+        moved = target is not None and target.endpoint and target.endpoint != endpoint.rstrip("/") + "/"
+        if not (api_key or (target and target.api_key and not moved)):
+            # A new address gets the key again from the person who sets it: a kept key never follows an address
+            # change to somewhere else.
+            raise InputRefused("api_key", _l("Give the API key the other system gave you (again when the address "
+                                             "changes)."))
     created = target is None
     if created:
         target = HandoffTarget(name=name, method=method)
@@ -331,6 +365,9 @@ def _post_open311(report: Report, target: HandoffTarget) -> str:
     answer's service_request_id and token (the id may come later, for the token), or _Refused (4xx) / _NotNow
     (no answer, 5xx, neither id nor token). Taken with a token only, the request is there: it is never sent
     again for want of an id."""
+    problem = endpoint_problem(target.endpoint)
+    if problem:  # saved before the rule, or a host name that now points inside: never asked
+        raise _Refused(str(problem))
     try:
         answer = outbound.post_form(target.endpoint + "requests.json", _fields(report, target),
                                     headers={"Accept": "application/json"})
@@ -388,6 +425,8 @@ def poll_target(target: HandoffTarget, now: datetime | None = None) -> int:
     move each report's status and public note when the other side's status or note changed. Returns how many
     reports changed. OutboundError-free: a target that does not answer is asked again next time."""
     now = now or utcnow()
+    if endpoint_problem(target.endpoint):  # never asked (see endpoint_problem); its hand-offs show why
+        return 0
     _resolve_tokens(target)
     followed = _followed(target)
     by_id = {h.external_id: h for h in followed}
