@@ -160,14 +160,31 @@ def test_a_reporter_who_gave_an_address_is_told_each_step_privately_and_can_stop
 
 
 def test_a_neighbour_following_the_same_report_gets_the_public_page_not_the_private_link(client, app):
-    report, _ = make_report(email="boende@example.org")
+    from webapp.reports import notify
+
+    report, token = make_report(email="boende@example.org")
+    notify.receipt(report, token)  # as the form's submission does: the reporter follows from now on
     db.session.add(Follower(report_id=report.id, email="granne@example.org", locale="sv",
                             confirmed_at=report.created_at))
     db.session.commit()
     lifecycle.change_status(report, "confirmed", "officer")
     db.session.commit()
-    by_address = {m["To"]: m for m in outbox_messages(app.config["MAIL_OUTBOX_DIR"])}
+    by_address = {m["To"]: m for m in outbox_messages(app.config["MAIL_OUTBOX_DIR"])[1:]}  # after the receipt
     assert set(by_address) == {"boende@example.org", "granne@example.org"}
     assert "/t/" in by_address["boende@example.org"].get_content()
     assert "/t/" not in by_address["granne@example.org"].get_content()
     assert f"/r/{report.reference}" in by_address["granne@example.org"].get_content()
+
+
+def test_an_address_typed_into_many_reports_follows_only_a_few_of_them(client, app):
+    """Attack round 4, finding 5: someone typing another person's address into many reports signed them up for
+    every status mail of each. The reporter's own follow counts like a confirmation mail: five a day per address."""
+    from webapp.reports import notify
+
+    for _ in range(8):
+        report, token = make_report(email="offer@example.org")
+        notify.receipt(report, token)
+    db.session.commit()
+    assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 5
+    receipts = outbox_messages(app.config["MAIL_OUTBOX_DIR"])
+    assert len(receipts) == 8 and sum("status ändras" in m.get_content() for m in receipts) == 5

@@ -10,7 +10,7 @@ from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.mail import outbox_messages
 from webapp.media import photo_settings
-from webapp.reports import lifecycle, moderation, public
+from webapp.reports import lifecycle, moderation, notify, public
 from webapp.workorders import services
 
 TODAY = date(2026, 3, 2)
@@ -93,7 +93,8 @@ def test_stale_version_is_refused(app):
 
 
 def test_completion_with_after_photo_fixes_reports_and_tells_the_residents(app):
-    a, _ = make_report(email="boende@example.org", locale="en")
+    a, token = make_report(email="boende@example.org", locale="en")
+    notify.receipt(a, token)  # as the form's submission does: the reporter follows from now on
     b, _ = make_report()
     order = services.create_work_order([a.id, b.id], kind="cleaning", priority_code="normal", title="Städa", actor="officer")
     crew = make_user("crew")

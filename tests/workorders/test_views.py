@@ -9,12 +9,15 @@ from tests.conftest import csrf_token
 from tests.factories import CENTRUM, form_token, image_bytes, login, make_report, make_user
 from webapp.extensions import db
 from webapp.mail import outbox_messages
+from webapp.reports import notify
 from webapp.workorders import services as workorders
 from webapp.workorders.models import WorkOrder
 
 
 def test_officer_to_crew_to_resident(sqlite_app):
     a, token_a = make_report(category="littered", email="boende@example.org")
+    notify.receipt(a, token_a)  # as the form's submission does: the reporter follows from now on
+    db.session.commit()
     b, _ = make_report(category="litter_bin")
     officer = sqlite_app.test_client()
     login(officer, make_user("case_officer", department="TS"))

@@ -28,7 +28,6 @@ from webapp.reports.models import (
     KIND_SAFETY,
     TIMES_OF_DAY,
     Category,
-    Follower,
     Photo,
     Report,
     StatusChange,
@@ -267,11 +266,6 @@ def create_report(data: NewReport, photos: PhotoSettings, *, actor: str = "resid
                 current_app.extensions["report_asset_link"](report, data.asset_id)
             db.session.add(StatusChange(report=report, from_status=None, to_status=ReportStatus.RECEIVED,
                                         actor=actor, created_at=created))
-            if report.reporter_email:
-                # The address was given "for updates": the reporter follows the report from the start (no
-                # confirmation: the receipt goes to the same address), and each update mail can stop them.
-                db.session.add(Follower(report=report, email=report.reporter_email, locale=data.locale or "sv",
-                                        created_at=created, confirmed_at=created))
             moderation = Moderation.APPROVED if photos.publish_immediately else Moderation.PENDING
             for stem, item in zip(written, processed):
                 db.session.add(Photo(report=report, stem=stem, width=item.width, height=item.height,

@@ -8,17 +8,19 @@ from flask_babel import gettext as _
 from webapp.mail import send_mail
 from webapp.reports.intake import new_tracking_token
 from webapp.reports.models import Report
-from webapp.reports.public import follower_token
+from webapp.reports.public import follower_token, reporter_follows
 from webapp.reports.status import STATUS_LABELS, ReportStatus
 
 
 def receipt(report: Report, token: str) -> bool:
-    """Confirm a new report to its reporter, if they left an e-mail. Never raises."""
+    """Confirm a new report to its reporter, if they left an e-mail; they follow it from now on
+    (public.reporter_follows) unless that address was given too often today. Never raises."""
     if not report.reporter_email:
         return False
+    follows = reporter_follows(report)
     with force_locale(report.locale or "sv"):
         subject = _("Your report %(reference)s has been received", reference=report.reference)
-        body = render_template("mail/receipt.txt", reference=report.reference,
+        body = render_template("mail/receipt.txt", reference=report.reference, follows=follows,
                                tracking_url=url_for("reports.track", token=token, _external=True))
     return send_mail(report.reporter_email, subject, body)
 

@@ -323,6 +323,27 @@ def count_confirmation(address: str, now) -> None:
     db.session.add(FollowConfirmationSent(recipient=recipient_key(address), sent_at=now))
 
 
+def reporter_follows(report: Report) -> bool:
+    """The reporter gave an address "for updates": they follow their report from the start, without a
+    confirmation step (the receipt goes to the same address), and each update mail can stop them. Counted like a
+    confirmation mail (CONFIRMATIONS_PER_RECIPIENT a day per address), so that someone typing another person's
+    address into many reports cannot sign them up for all of their updates. Returns whether it follows."""
+    address = report.reporter_email
+    if not address:
+        return False
+    now = utcnow()
+    if db.session.execute(select(Follower.id).where(Follower.report_id == report.id,
+                                                    Follower.email == address)).first() is not None:
+        return True
+    if not recipient_may_get_confirmation(address, now):
+        return False
+    db.session.add(Follower(report_id=report.id, email=address, locale=report.locale or "sv", created_at=now,
+                            confirmed_at=now))
+    count_confirmation(address, now)
+    db.session.flush()
+    return True
+
+
 def follow_report(report: Report, email: str, locale: str) -> tuple[Follower, bool]:
     """Ask for e-mail updates on an open, public report. Returns the follower and whether a confirmation mail
     should go out now (recorded as sent when True). None for an address that already follows it (nobody is told
