@@ -279,6 +279,7 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
     campaigns = _demo_campaigns()
     owners = _demo_owners()
     created = 0
+    addresses = []
     for number, data in enumerate(drafts):
         # The invented history happened "before": nobody is mailed about it. The reporter's address (and their
         # follow of an open report, as the intake gives it) is added after the steps.
@@ -290,10 +291,7 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
             public.support_report(report, f"demo-{number}-{supporter}")
         _lifecycle(report, rng, now)
         if email:
-            report.reporter_email = email
-            if report.status in OPEN_STATUSES:
-                db.session.add(Follower(report_id=report.id, email=email, locale="sv", created_at=report.created_at,
-                                        confirmed_at=report.created_at))
+            addresses.append((report, email))
         if report.status == "referred" and report.district_id and rng.random() < 0.8:
             owner = rng.choice(owners)
             report.external_kind, report.external_name, report.property_owner_id = "property_owner", owner.name, owner.id
@@ -302,6 +300,12 @@ def load(reports: int = 360, seed: int = 1282, progress: Callable[[int], None] |
         if progress:
             progress(1)
     _demo_work_orders(rng)
+    for report, email in addresses:  # after every invented step, work orders included
+        report.reporter_email = email
+        if report.status in OPEN_STATUSES:
+            db.session.add(Follower(report_id=report.id, email=email, locale="sv", created_at=report.created_at,
+                                    confirmed_at=report.created_at))
+    db.session.commit()
     _demo_activities(campaigns)
     _demo_survey()
     walk_reports = _demo_safety_walk(campaigns, rng, settings, now)
