@@ -33,3 +33,12 @@ def query_number(args, name: str, default: int | None = None, low: int = 1, high
 def query_numbers(args, name: str, low: int = 1, high: int = MAX_NUMBER) -> list[int]:
     """Every integer value of a repeated query or form parameter that lies in range; the rest are dropped."""
     return [v for v in args.getlist(name, type=int) if low <= v <= high]
+
+
+def parse_number(text, low: int = 1, high: int = MAX_NUMBER) -> int | None:
+    """A number typed or posted in a form field ("12"): None unless it is ASCII digits within [low, high]."""
+    text = (text or "").strip() if isinstance(text, str) else ""
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None

@@ -8,6 +8,7 @@ Every count of respondents split by gender, age group or housing form goes throu
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,7 @@ from webapp.errors import InputRefused
 from webapp.extensions import db
 from webapp.municipality import current_municipality
 from webapp.reports.models import Department
+from webapp.textclean import clean_text
 from webapp.timeutil import local_date, local_today
 
 KIND = "dialogue"
@@ -122,6 +124,11 @@ class Answered:
     housing: str | None = None
 
 
+def _option(value) -> bool:
+    """A choice as the form sends it: its number, in ASCII digits ("²" is a digit to str.isdigit, not to int)."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9]{1,3}", value) is not None
+
+
 def problems(campaign: Campaign, answered: Answered) -> list[tuple[str, object]]:
     """Every problem with an answer, as (field name, message), in the questions' order: an unknown choice, a scale
     value outside 1–5, a text too long, a place outside the dialogue's area, nothing answered at all."""
@@ -131,11 +138,11 @@ def problems(campaign: Campaign, answered: Answered) -> list[tuple[str, object]]
         value = answered.values.get(question.id)
         if question.kind == "several":
             chosen = [v for v in (value or []) if v != ""]
-            if any(not v.isdigit() or int(v) >= len(question.options) for v in chosen):
+            if any(not _option(v) or int(v) >= len(question.options) for v in chosen):
                 found.append((name, _l("Choose among the answers given.")))
             given += bool(chosen)
         elif question.kind == "one":
-            if value and (not value.isdigit() or int(value) >= len(question.options)):
+            if value and (not _option(value) or int(value) >= len(question.options)):
                 found.append((name, _l("Choose among the answers given.")))
             given += bool(value)
         elif question.kind == "scale":
@@ -203,10 +210,10 @@ def submit_response(campaign: Campaign, answered: Answered, *, channel: str = "w
             lat, lon, words = value or ("", "", "")
             if lat and lon:
                 answer.lat, answer.lon = round(float(lat), 6), round(float(lon), 6)
-            answer.text = (words or "").strip()
+            answer.text = clean_text(words or "").strip()
             keep = answer.lat is not None or bool(answer.text)
         else:
-            answer.text = (value or "").strip()
+            answer.text = clean_text(value or "").strip()
             keep = bool(answer.text)
         if keep:
             response.answers.append(answer)

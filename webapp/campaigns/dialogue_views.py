@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp import spreadsheets
 from webapp.auth.access import actor, require
+from webapp.bounded import parse_number
 from webapp.campaigns import dialogue, forms, services
 from webapp.campaigns import dialogue_presenters as presenters
 from webapp.campaigns.models import Campaign, CitizenPromise
@@ -154,10 +155,7 @@ def dialogue_remove_question(dialogue_id: int):
     form = forms.RemoveQuestionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        question_id = int(form.question_id.data or "")
-    except ValueError:
-        question_id = None
+    question_id = parse_number(form.question_id.data)
     try:
         dialogue.remove_question(campaign, question_id, actor())
         flash(_("The question was removed."), "info")
@@ -200,10 +198,7 @@ def dialogue_tag(dialogue_id: int):
     back = url_for("campaigns.dialogue_results", dialogue_id=campaign.id, q=request.form.get("q") or None,
                    theme=request.form.get("filter") or None)
     if form.validate_on_submit():
-        try:
-            answer_id = int(form.answer_id.data or 0)
-        except ValueError:
-            answer_id = None
+        answer_id = parse_number(form.answer_id.data)
         try:
             dialogue.tag_answer(campaign, answer_id, form.theme.data, actor(), remove=request.form.get("remove") == "1")
             flash(_("The theme was saved."), "info")
@@ -349,10 +344,7 @@ def promise_action_status(promise_id: int):
     form = forms.ActionStatusForm()
     form.status.choices = [SelectChoice(k, v) for k, v in dialogue.ACTION_STATUSES.items()]
     if form.validate_on_submit():
-        try:
-            action_id = int(form.action_id.data or 0)
-        except ValueError:
-            action_id = None
+        action_id = parse_number(form.action_id.data)
         try:
             dialogue.set_action_status(promise, action_id, form.status.data, actor())
             flash(_("The status was saved."), "info")
