@@ -45,6 +45,15 @@ class TooSmallToSplit(InputRefused):
                                       "dates, a larger area or more categories) to see the split."))
 
 
+def rounded(value: int | None, base: int | None = None) -> int | None:
+    """A published count rounded to the nearest multiple of the threshold (5): within a release block, one more
+    respondent in a group moves no figure by exactly one. None (hidden) stays None."""
+    if value is None:
+        return None
+    base = base or threshold()
+    return int(base * round(value / base)) if value else 0
+
+
 def release_day(per_day: Mapping[date, int], today: date, limit: int | None = None) -> date | None:
     """The last day whose end split figures count up to, from how many of the selection's reports (the split
     left out) came in each day. Days from `today` on are not counted yet; walking the others in order, a release

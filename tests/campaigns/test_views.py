@@ -28,7 +28,8 @@ def create(client, **overrides):
     data = {"csrf_token": form_token(client), "name": "Trygghetsvandring Öster", "slug": "", "kind": "safety_walk",
             "starts_on": (today - timedelta(days=1)).isoformat(), "ends_on": (today + timedelta(days=10)).isoformat(),
             "districts": [str(centrum)], "categories": ["dark_unsafe", "littered"], "hashtag": "#tryggtoster",
-            "intro_sv": "Visa var det är mörkt.", "intro_en": "Show where it is dark.", "follows": ""}
+            "intro_sv": "Visa var det är mörkt.", "intro_en": "Show where it is dark.",
+            "intro_ar": "أظهر أين يكون المكان مظلمًا.", "follows": ""}
     data.update(overrides)
     return client.post("/staff/campaigns/new", data=data)
 
@@ -43,6 +44,11 @@ def test_communications_runs_a_campaign_and_residents_report_through_it(sqlite_a
     resident = sqlite_app.test_client()
     page = resident.get("/k/trygghetsvandring-oster", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert "Visa var det är mörkt." in page and 'id="campaign-area"' in page
+    # The walk of issue 24: the campaign's introduction in Arabic too, entered right to left.
+    arabic = sqlite_app.test_client().get("/k/trygghetsvandring-oster?lang=ar").get_data(as_text=True)
+    assert "أظهر أين يكون المكان مظلمًا." in arabic
+    form = client.get(f"/staff/campaigns/{campaign.id}", headers={"Accept-Language": "sv"})
+    assert form.status_code == 200 and 'dir="rtl"' in form.get_data(as_text=True)
     assert 'value="dark_unsafe"' in page and 'value="graffiti"' not in page
     token = csrf_token(resident, "/k/trygghetsvandring-oster")
     outside = resident.post("/k/trygghetsvandring-oster", data={"csrf_token": token, "category": "dark_unsafe",

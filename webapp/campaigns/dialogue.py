@@ -264,7 +264,11 @@ def representation(campaign: Campaign, today: date | None = None) -> dict:
                               .where(DialogueResponse.campaign_id == campaign.id)).all()
     people = population()
     respondents = len(rows)
-    day = disclosure.release_day(Counter(local_date(r[0]) for r in rows if r[1] or r[2] or r[3]), today)
+    # Each table has its own release blocks, of respondents who gave that table a real answer ("prefer not to
+    # say" and nothing do not count): a block of people who mostly declined cannot carry one real answer.
+    days = [disclosure.release_day(Counter(local_date(r[0]) for r in rows if r[index] and r[index] != "undisclosed"),
+                                   today) for index in range(1, len(ATTRIBUTES) + 1)]
+    day = max((d for d in days if d is not None), default=None)
     base = {"respondents": respondents, "population": people, "counted_until": day, "attributes": [],
             "under_represented": [], "too_small": day is None, "counted": None}
     base["meeting"] = db.session.execute(select(db.func.count(DialogueResponse.id)).where(
@@ -272,7 +276,7 @@ def representation(campaign: Campaign, today: date | None = None) -> dict:
     if day is None:
         return base
     figures = disclosure.kept_release(f"dialogue-representation:{campaign.id}", day,
-                                      lambda: _representation_figures(rows, day))
+                                      lambda: _representation_figures(rows, days))
     limit = disclosure.threshold()
     for (name, labels), table in zip(ATTRIBUTES, figures["tables"]):
         answered = table["answered"]
@@ -301,20 +305,24 @@ def representation(campaign: Campaign, today: date | None = None) -> dict:
     return base
 
 
-def _representation_figures(rows, day) -> dict:
-    """The suppressed one-way tables as plain values (kept as a release's figures)."""
-    counted = [r for r in rows if local_date(r[0]) <= day]
+def _representation_figures(rows, days) -> dict:
+    """The suppressed one-way tables as plain values (kept as a release's figures), each counted up to its own
+    release day and shown rounded to the threshold (5): one more respondent moves no figure by one."""
     tables = []
-    for index, (name, labels) in enumerate(ATTRIBUTES, start=1):
+    counted_all = 0
+    for index, ((name, labels), day) in enumerate(zip(ATTRIBUTES, days), start=1):
         keys = [k for k in labels if k != "undisclosed"]
+        counted = [r for r in rows if day is not None and local_date(r[0]) <= day]
+        counted_all = max(counted_all, len(counted))
         counts = Counter(r[index] for r in counted if r[index] in keys)
         answered = sum(counts.values())
         # One column: its total is the table's total, so both are published (else hiding the column total
         # would let a hidden group follow from the published total).
         shown = disclosure.suppress([[counts.get(k, 0)] for k in keys], published=("total", "columns"))
-        tables.append({"answered": shown.total if answered else 0, "not_answered": len(counted) - answered,
-                       "groups": [[k, shown.cells[i][0]] for i, k in enumerate(keys)]})
-    return {"counted": len(counted), "tables": tables}
+        tables.append({"answered": disclosure.rounded(shown.total) if answered else 0,
+                       "not_answered": disclosure.rounded(len(counted) - answered),
+                       "groups": [[k, disclosure.rounded(shown.cells[i][0])] for i, k in enumerate(keys)]})
+    return {"counted": disclosure.rounded(counted_all), "tables": tables}
 
 
 # Results

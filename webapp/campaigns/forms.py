@@ -37,7 +37,8 @@ class CampaignForm(CleanForm):
     hashtag = StringField(_l("Hashtag"), validators=[Length(max=80)])
     intro_sv = TextAreaField(_l("Introduction in Swedish"), validators=[Length(max=2000)])
     intro_en = TextAreaField(_l("Introduction in English"), validators=[Length(max=2000)])
-    intro_ar = TextAreaField(_l("Introduction in Arabic"), validators=[Length(max=2000)])
+    intro_ar = TextAreaField(_l("Introduction in Arabic"), validators=[Length(max=2000)],
+                             render_kw={"dir": "rtl", "lang": "ar"})
     follows = SelectField(_l("Follows up (for comparison)"), coerce=optional_int, validators=[Optional()])
     asks_demographics = BooleanField(_l("Ask residents, optionally and anonymously, for gender and age group "
                                         "(results only in groups of 5 or more)"))
