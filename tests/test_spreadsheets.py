@@ -259,3 +259,21 @@ def test_xlsx_dates_are_real_dates_at_the_kommuns_wall_time_and_csv_keeps_the_zo
     cell = book["Blad"]["A2"]
     assert cell.is_date and cell.value == datetime(2026, 12, 7, 0, 33)
     assert csv_text(None, [[late]]) == "2026-12-07T00:33:00+01:00\r\n"
+
+
+def test_a_streamed_csv_for_excel_names_its_columns_in_the_requests_language(app):
+    """The fresh-user walk: "CSV för Excel" of the lighting basis came with English headers from a real server,
+    because a streamed response writes its lines after the request has ended. The words are looked up first."""
+    from webapp.spreadsheets import csv_lines
+
+    with app.test_request_context("/", headers={"Accept-Language": "sv"}):
+        lines = csv_lines(["reference", "lat"], [["LK-1", 55.87]], excel=True)
+    import threading
+
+    found = []
+    # Consumed after the request, outside any app context, as a server streams a response.
+    reader = threading.Thread(target=lambda: found.append("".join(lines)))
+    reader.start()
+    reader.join()
+    text = found[0]
+    assert text.lstrip("\ufeff").splitlines()[0] == "Ärendenummer;Latitud (WGS 84)"

@@ -89,7 +89,14 @@ def heading(columns: Sequence) -> list:
 def csv_lines(header: Sequence | None, rows: Iterable[Sequence], *, excel: bool = False) -> Iterator[str]:
     """CSV text one line at a time (for streaming responses and files of any size). With `excel`, the dialect
     of "CSV för Excel" (EXCEL_BOM, EXCEL_DELIMITER, decimal commas, the header in words); else plain CSV (UTF-8,
-    commas, points, the header as codes)."""
+    commas, points, the header as codes). The header's words are looked up now, in the request's language: a
+    streamed response's lines are written after the request has ended."""
+    if header is not None:
+        header = [str(name) for name in (heading(header) if excel else header)]
+    return _csv_lines(header, rows, excel)
+
+
+def _csv_lines(header: Sequence | None, rows: Iterable[Sequence], excel: bool) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=EXCEL_DELIMITER if excel else ",")
 
@@ -103,7 +110,7 @@ def csv_lines(header: Sequence | None, rows: Iterable[Sequence], *, excel: bool 
     if excel:
         yield EXCEL_BOM
     if header is not None:
-        yield line(heading(header) if excel else header)
+        yield line(header)
     for row in rows:
         yield line(row)
 

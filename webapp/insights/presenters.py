@@ -121,7 +121,9 @@ def dashboard_workbook(data: dict) -> bytes:
     categories = [[_("Category"), page["period"], page["before"]]]
     categories += [[row["label"], row["now"], row["then"]] for row in page["category_table"]]
     survey = [[*spreadsheets.heading(["source", "indicator", "area", "year", "value"]), _("Note")]]
-    survey += [[series["source"], series["indicator"], series["area"], year, value,
+    sources = {"trygghetsmatning": _("The police's safety survey"), "kritik_pa_teknik": _("Kritik på teknik")}
+    survey += [[sources.get(series["source"], series["source"]),
+                str(SURVEY.get((series["source"], series["indicator"]), series["indicator"])), series["area"], year, value,
                 _("demo values, invented") if series["demo"] else ""]
                for series in data["survey"] for year, value in series["points"]]
     if page["by_area_demo"]:

@@ -195,7 +195,9 @@ def complete(order_id: int):
             services.complete(order, actor=actor(), note=form.note.data, photo=data, settings=settings,
                               expected_version=forms.expected_version(form),
                               idempotency_key=form.idempotency_key.data or None)
-            flash(_("Done! The reporters have been told."), "info")
+            # Only those who left an address (and follow their report) get a mail: the words say no more.
+            flash(_("Done! The reports are marked as fixed, and reporters who left an e-mail address are told."),
+                  "info")
             return go_to(url_for("workorders.tasks"))
         except InputRefused as exc:  # includes a refused photo from the pipeline
             target = "photo" if exc.field in ("photo", "photos") else "note"
