@@ -11,6 +11,10 @@
    `release_day` is the end of its last block). A period asked for is narrowed to the whole blocks inside it, at
    both ends: moving either date, or the day passing, changes a split figure by a whole block of at least the
    threshold of reports or not at all, never one respondent at a time.
+4. A block is the whole selection's, so one place or cell inside it may gain a single report in a block: the
+   figures of a place, a cell or a group are published rounded to the nearest multiple of the threshold
+   (`rounded`), so that such a gain moves no figure by exactly one (attack round 4). The dialogue's tables count
+   blocks of real answers per table ("prefer not to say" makes no block).
 """
 from __future__ import annotations
 

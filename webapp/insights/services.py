@@ -184,9 +184,11 @@ def split_table(reports: list[tuple[str | None, str | None]], total: int) -> dis
 
 
 def split_value(table: disclosure.Suppressed, selection: Selection) -> int | None:
-    """The figure of the table the selection's split asks for (None: hidden)."""
-    return table.value(SPLIT_ROWS.index(selection.gender) if selection.gender else None,
-                       SPLIT_COLUMNS.index(selection.age_group) if selection.age_group else None)
+    """The figure of the table the selection's split asks for (None: hidden), rounded to the threshold: a place's
+    or a cell's split figure moves by a multiple of 5, never by the one report that came in at that place within
+    a release block (attack round 4, finding 2: the blocks are the whole selection's, not each place's)."""
+    return disclosure.rounded(table.value(SPLIT_ROWS.index(selection.gender) if selection.gender else None,
+                                          SPLIT_COLUMNS.index(selection.age_group) if selection.age_group else None))
 
 
 def positions(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
