@@ -357,7 +357,7 @@ def test_report_made_offline_waits_on_the_phone_and_arrives_exactly_once(sqlite_
         page.goto("/")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()  # now controlled by the service worker
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         page.wait_for_selector("#report-map.leaflet-container")
         page.context.set_offline(True)
         page.reload()  # opens without a connection, from the phone
@@ -435,7 +435,7 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
         page.wait_for_selector("h1:has-text('Mina uppdrag')")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()  # with the worker in control, the list keeps every open job and its photos
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         kept = """async (paths) => {
             for (const name of await caches.keys()) {
                 const cache = await caches.open(name);
@@ -449,8 +449,9 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
         page.wait_for_selector("h1:has-text('Töm papperskorgen i parken')")
         assert "Papperskorgen är överfull" in page.locator("main").inner_text()
         page.locator("main .photos img").first.scroll_into_view_if_needed()  # the photos load lazily
-        page.wait_for_function("[...document.querySelectorAll('main .photos img')].every(i => i.complete)")
-        assert page.evaluate("[...document.querySelectorAll('main .photos img')].every(i => i.naturalWidth > 0)")
+        # Loaded from what the phone kept (a lazy image can say "complete" before it has even started: wait for
+        # the picture itself, which a broken image never has).
+        page.wait_for_function("() => [...document.querySelectorAll('main .photos img')].every((i) => i.naturalWidth > 0)")
         # "Start" without a connection is kept on the phone too, not the browser's error page.
         page.get_by_role("button", name="Påbörja").click()
         page.wait_for_selector("#start-queued:not([hidden])")
@@ -1172,7 +1173,7 @@ def test_my_reports_opens_without_a_connection(sqlite_app, server):
         page.goto("/mina-rapporter")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         page.context.set_offline(True)
         page.reload()
         assert page.locator("h1").inner_text() == "Mina rapporter"
@@ -1201,7 +1202,7 @@ def test_crew_done_is_checked_on_the_phone_and_a_later_refusal_stays_on_the_jobs
         staff_login(page, crew)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         page.goto(f"/staff/tasks/{order.id}")
         page.context.set_offline(True)
         page.get_by_role("button", name="Markera som utförd").click()
@@ -1226,7 +1227,7 @@ def test_crew_done_is_checked_on_the_phone_and_a_later_refusal_stays_on_the_jobs
         page.reload()  # still there: it does not vanish by itself
         page.locator("#outbox .outbox-refused:has-text('Töm korgen vid torget')").wait_for()
         page.locator("#outbox .outbox-refused").get_by_role("button").click()
-        page.wait_for_function("!document.querySelector('#outbox .outbox-refused')")
+        page.wait_for_function("() => !document.querySelector('#outbox .outbox-refused')")
         page.reload()
         page.wait_for_timeout(300)
         assert page.locator("#outbox .outbox-refused").count() == 0
