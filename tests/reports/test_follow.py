@@ -188,3 +188,24 @@ def test_an_address_typed_into_many_reports_follows_only_a_few_of_them(client, a
     assert db.session.execute(select(func.count(Follower.id))).scalar_one() == 5
     receipts = outbox_messages(app.config["MAIL_OUTBOX_DIR"])
     assert len(receipts) == 8 and sum("status ändras" in m.get_content() for m in receipts) == 5
+
+
+def test_a_merged_reports_reporter_is_told_and_hears_when_the_other_report_is_fixed(client, app):
+    """The fresh-user walk: the reporter of a report merged into another heard nothing, not even when the other
+    was fixed."""
+    from webapp.reports import notify
+
+    kept, kept_token = make_report(email="forst@example.org")
+    notify.receipt(kept, kept_token)
+    merged, merged_token = make_report(email="sedan@example.org", locale="ar")
+    notify.receipt(merged, merged_token)
+    db.session.commit()
+    outbox = app.config["MAIL_OUTBOX_DIR"]
+    lifecycle.merge_reports(merged, kept, "officer")
+    db.session.commit()
+    told = outbox_messages(outbox)[-1]
+    assert told["To"] == "sedan@example.org" and merged.reference in told["Subject"]
+    lifecycle.change_status(kept, "fixed", "officer")
+    db.session.commit()
+    fixed = {m["To"] for m in outbox_messages(outbox)[-2:]}
+    assert fixed == {"forst@example.org", "sedan@example.org"}

@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.geo import services as geo
 from webapp.municipality import current_municipality
 from webapp.reports import catalogue, intake, notify
-from webapp.reports.models import InfoRequest, PropertyOwner, Report, StatusChange
+from webapp.reports.models import Follower, InfoRequest, PropertyOwner, Report, StatusChange
 from webapp.reports.public import confirmed_followers
 from webapp.reports.status import CLOSED_STATUSES, STATUS_LABELS, TRANSITIONS, ReportStatus, can_change
 from webapp.textclean import clean_line
@@ -134,11 +134,22 @@ def merge_reports(duplicate: Report, target: Report, actor: str, expected_versio
     target.support_count = target.support_count + duplicate.support_count + 1
     duplicate.merged_into_id = target.id
     note = str(_l("Merged with report %(reference)s, which is handled instead.", reference=target.reference))
-    db.session.add(StatusChange(report=duplicate, from_status=duplicate.status, to_status=ReportStatus.DUPLICATE,
-                                actor=actor, public_note=note))
+    change = StatusChange(report=duplicate, from_status=duplicate.status, to_status=ReportStatus.DUPLICATE,
+                          actor=actor, public_note=note)
+    db.session.add(change)
     duplicate.status = ReportStatus.DUPLICATE
     audit.record("report", duplicate.id, "merged_into", actor, target=target.reference)
     audit.record("report", target.id, "merged_from", actor, duplicate=duplicate.reference)
+    db.session.flush()
+    # Who followed the duplicate (its reporter first of all) is told of the merge, and from now on follows the
+    # report that is handled instead, so that its "fixed" reaches them too (the fresh-user walk of issue 24).
+    people = confirmed_followers(duplicate)
+    notify.followers(duplicate, change, people)
+    already = {f.email for f in confirmed_followers(target)}
+    for follower in people:
+        if follower.email not in already:
+            db.session.add(Follower(report_id=target.id, email=follower.email, locale=follower.locale,
+                                    confirmed_at=follower.confirmed_at))
     db.session.flush()
 
 
