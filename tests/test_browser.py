@@ -443,7 +443,13 @@ def test_crew_completes_a_job_offline_and_it_is_sent_once_when_back_online(sqlit
             }
             return false;
         }"""
-        page.wait_for_function(kept, arg=[f"/staff/tasks/{order.id}", f"/staff/photos/{report.photos[0].id}/display.jpg"])
+        # An async check: wait_for_function would take its promise for a true answer at once, so ask until it is.
+        paths = [f"/staff/tasks/{order.id}", f"/staff/photos/{report.photos[0].id}/display.jpg"]
+        for _ in range(300):
+            if page.evaluate(kept, paths):
+                break
+            page.wait_for_timeout(100)
+        assert page.evaluate(kept, paths), "the job and its photo were not kept on the phone within 30 s"
         page.context.set_offline(True)
         page.get_by_role("link", name=re.compile("Töm papperskorgen i parken")).click()
         page.wait_for_selector("h1:has-text('Töm papperskorgen i parken')")

@@ -161,11 +161,16 @@ def test_a_popup_near_the_top_is_not_covered_by_the_zoom_buttons(sqlite_app, ser
         popup.wait_for()
         assert report.reference in popup.inner_text()
         # The map has moved the popup into view: wait until it stands still.
-        page.wait_for_function("""() => new Promise((done) => {
+        # (evaluate awaits the promise; wait_for_function would take the promise itself for a true answer)
+        still = """() => new Promise((done) => {
             const before = document.querySelector('.leaflet-popup').getBoundingClientRect().top;
             requestAnimationFrame(() => requestAnimationFrame(() =>
               done(document.querySelector('.leaflet-popup').getBoundingClientRect().top === before)));
-        })""")
+        })"""
+        for _ in range(100):
+            if page.evaluate(still):
+                break
+            page.wait_for_timeout(100)
         card, zoom = box(page, ".leaflet-popup-content-wrapper"), box(page, ".leaflet-control-zoom")
         apart = (card["x"] >= zoom["x"] + zoom["width"] or card["x"] + card["width"] <= zoom["x"]
                  or card["y"] >= zoom["y"] + zoom["height"])

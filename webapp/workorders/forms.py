@@ -58,9 +58,10 @@ class CompleteForm(CleanForm):
     version = HiddenField()
     # Made by the page's script: a completion queued offline and sent twice is stored once.
     idempotency_key = HiddenField()
-    note = TextAreaField(_l("What was done?"), validators=[DataRequired(message=_l("Write what was done.")),
+    # Both are needed to close a job (workorders.services.complete): the labels say so before anyone presses.
+    note = TextAreaField(_l("What was done? (required)"), render_kw={"aria-required": "true"}, validators=[DataRequired(message=_l("Write what was done.")),
                                                          Length(max=2000)])
-    photo = FileField(_l("Photo after the work"))
+    photo = FileField(_l("Photo after the work (required)"), render_kw={"aria-required": "true"})
 
 
 def expected_version(form) -> int:
