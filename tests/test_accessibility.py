@@ -91,6 +91,7 @@ def test_public_pages_have_no_serious_violations(world):
                         "/staff/campaigns/1/compare?with=1", "/staff/campaigns/new", "/staff/imports/{run}",
                         "/staff/owners/{owner}/letter", "/staff/dialogues", "/staff/dialogues/{dialogue}",
                         "/staff/dialogues/{dialogue}/results", "/staff/dialogues/{dialogue}/meeting", "/staff/promises"]),
+    ("police", ["/staff/hotspots/", "/staff/hotspots/patrol?date_from=2018-01-01&date_to=2018-12-31"]),
     ("admin", ["/staff/admin/users", "/staff/admin/users/{user}", "/staff/admin/settings",
                "/staff/admin/categories/littered", "/staff/admin/categories/new", "/staff/admin/departments",
                "/staff/admin/departments/TS", "/staff/admin/api-clients", "/staff/account/2fa"]),

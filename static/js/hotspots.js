@@ -1,8 +1,8 @@
-// The hot-spot page's small map: the top places' 100 m squares, numbered as in the table below it.
+// The hot-spot page's small map (the top places' 100 m squares, numbered as in the table below it) and the
+// patrol sheet's one map per place.
 import { L, format, makeMap } from "./map-common.js";
 
-const element = document.getElementById("hotspot-map");
-if (element) {
+for (const element of document.querySelectorAll("#hotspot-map, .patrol-map")) {
   const map = makeMap(element);
   const cells = JSON.parse(element.dataset.cells || "[]");
   const layer = L.featureGroup();

@@ -81,6 +81,9 @@ def test_the_patrol_sheet_shows_only_public_text(police, sqlite_app):
     assert "Karl Johans gata" not in sheet          # hidden by staff
     assert "På dagen är det lugnt" not in sheet     # another time of day than the sheet's (the evening)
     assert "geo:" in sheet and "openstreetmap.org" in sheet
+    # A small map per place (issue 27.1), with that place's square.
+    assert sheet.count('class="map patrol-map"') == sheet.count('class="patrol-place"') >= 1
+    assert "polygon" in sheet and "hotspots.js" in sheet
     day = police.get(f"/staff/hotspots/patrol?{PERIOD}&time_of_day=day").get_data(as_text=True)
     assert "På dagen är det lugnt" in day and "Trasig lampa" not in day
 

@@ -93,7 +93,10 @@ def patrol_sheet(result: services.Hotspots, today) -> dict:
     weekdays, trends = weekday_names(), trend_labels()
     return {"time": time_labels()[query.time_of_day or "evening"], "period": _period(query),
             "before": _period(query.before()), "printed": format_date(today, "full"),
-            "places": [_place(p, i, weekdays, trends) for i, p in enumerate(result.places, 1) if p.count]}
+            "places": [{**_place(p, i, weekdays, trends),
+                        "map_cells": [{"lat": p.lat, "lon": p.lon, "rank": i, "count": p.count,
+                                       "polygon": services.cell_ring(p)}]}
+                       for i, p in enumerate(result.places, 1) if p.count]}
 
 
 CSV_COLUMNS = [*services.EXPORT_COLUMNS]
