@@ -14,6 +14,7 @@ from webapp import spreadsheets
 from webapp.auth.access import actor, require
 from webapp.bounded import query_number
 from webapp.campaigns import forms, imports, presenters, services, walks
+from webapp.campaigns.drawing import draw_words
 from webapp.campaigns.models import Campaign, ImportRun, WalkGroup
 from webapp.errors import InputRefused
 from webapp.extensions import db, limiter
@@ -30,6 +31,7 @@ from webapp.reports.status import Source
 from webapp.reports.submission import report_from_form, show_refusal, to_receipt
 
 bp = Blueprint("campaigns", __name__)
+bp.add_app_template_global(draw_words)  # the drawing maps' words (campaign area, walk route)
 FIELD_SOURCES = (Source.CLEANING, Source.CONTRACTOR, Source.POLICE)
 
 
