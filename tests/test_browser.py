@@ -724,8 +724,11 @@ def test_the_map_by_keyboard_names_pins_and_clusters_and_skips_to_the_list(sqlit
         assert page.evaluate("document.activeElement.textContent.trim()") == skip
         page.keyboard.press("Enter")
         assert page.locator("#report-list-box").get_attribute("open") is not None
+        # The list is filled from the map's answer: wait for its first entry (under load it can come after the
+        # skip), then the next Tab is in it.
+        page.locator("#report-list a, #report-list button").first.wait_for()
         page.keyboard.press("Tab")
-        assert page.evaluate("document.activeElement.closest('#report-list') !== null")
+        assert page.evaluate("() => document.activeElement.closest('#report-list') !== null")
         # The zoom buttons sit where the page starts: left in Swedish, right in Arabic.
         zoom = page.locator(".leaflet-control-zoom").bounding_box()
         box = page.locator("#public-map").bounding_box()
